@@ -1,0 +1,56 @@
+package io.pgvault;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Every {@code pgvault.*} setting. One root so that a misspelt key anywhere under {@code pgvault}
+ * fails start-up instead of being silently ignored.
+ */
+@Validated
+@ConfigurationProperties(prefix = "pgvault", ignoreUnknownFields = false)
+public record PgvaultProperties(
+        @Valid @DefaultValue Jobs jobs,
+        @Valid @DefaultValue Storage storage,
+        @Valid @DefaultValue Tools tools,
+        @Valid @DefaultValue Postgres postgres) {
+
+    /** The job engine. */
+    public record Jobs(
+            @Min(1) @Max(64) @DefaultValue("2") int maxConcurrent,
+            @Min(1) @Max(64) @DefaultValue("1") int maxBackupsPerCluster,
+            @NotNull @DefaultValue("6h") Duration timeout,
+            String instanceName,
+            @NotNull @DefaultValue("1s") Duration pollInterval,
+            @NotNull @DefaultValue("2s") Duration heartbeatInterval,
+            @NotNull @DefaultValue("60s") Duration staleAfter,
+            @Min(1024) @Max(16 * 1024 * 1024) @DefaultValue("65536") int logLimitBytes) {
+    }
+
+    /** Where backups are kept. */
+    public record Storage(@Valid @DefaultValue Local local) {
+
+        /** The local filesystem store. */
+        public record Local(
+                @NotNull @DefaultValue("./data/backups") Path root,
+                @Min(0) @DefaultValue("1073741824") long minFreeBytes) {
+        }
+    }
+
+    /** Where PostgreSQL's client tools are looked for. Empty: PATH and /usr/lib/postgresql/*&#47;bin. */
+    public record Tools(@DefaultValue({}) List<Path> directories, @NotNull @DefaultValue("10s") Duration connectTimeout) {
+    }
+
+    /** Servers that pgvault starts itself. */
+    public record Postgres(@NotBlank @DefaultValue("postgres") String osUser) {
+    }
+}

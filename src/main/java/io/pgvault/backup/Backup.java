@@ -1,0 +1,170 @@
+package io.pgvault.backup;
+
+import io.pgvault.api.ConflictException;
+import jakarta.persistence.CollectionTable;
+import jakarta.persistence.Column;
+import jakarta.persistence.ElementCollection;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.FetchType;
+import jakarta.persistence.Id;
+import jakarta.persistence.JoinColumn;
+import jakarta.persistence.OrderBy;
+import jakarta.persistence.Table;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/** One backup in the catalog. It points at stored files only once they are whole and durable. */
+@Entity
+@Table(name = "backup")
+class Backup {
+
+    @Id
+    private UUID id;
+    private String cluster;
+    @Enumerated(EnumType.STRING)
+    private BackupKind kind;
+    @Enumerated(EnumType.STRING)
+    private DumpFormat format;
+    @Column(name = "database_name")
+    private String database;
+    private String options;
+    @Enumerated(EnumType.STRING)
+    private BackupStatus status;
+    private Instant queuedAt;
+    private Instant startedAt;
+    private Instant finishedAt;
+    private String location;
+    private Long sizeBytes;
+    private String sha256;
+    private String serverVersion;
+    private String toolVersion;
+    private String startLsn;
+    private String stopLsn;
+    private Integer timeline;
+    private String firstWal;
+    private String lastWal;
+    @Enumerated(EnumType.STRING)
+    private VerificationStatus verificationStatus;
+    @Enumerated(EnumType.STRING)
+    private VerificationLevel verificationLevel;
+    private Instant verifiedAt;
+    private String verificationDetail;
+    private String error;
+    private String label;
+    private boolean pinned;
+    private UUID jobId;
+    @ElementCollection(fetch = FetchType.EAGER)
+    @CollectionTable(name = "backup_file", joinColumns = @JoinColumn(name = "backup_id"))
+    @OrderBy("path")
+    private List<BackupFile> files = new ArrayList<>();
+
+    protected Backup() {
+    }
+
+    Backup(UUID id, String cluster, BackupSpec spec, String options, Instant now) {
+        this.id = id;
+        this.cluster = cluster;
+        this.kind = spec.kind();
+        this.format = spec.format();
+        this.database = spec.database();
+        this.options = options;
+        this.label = spec.label();
+        this.status = BackupStatus.QUEUED;
+        this.queuedAt = now;
+        this.verificationStatus = VerificationStatus.UNVERIFIED;
+    }
+
+    void assignJob(UUID jobId) {
+        this.jobId = jobId;
+    }
+
+    void start(String serverVersion, String toolVersion, Instant now) {
+        moveTo(BackupStatus.RUNNING);
+        this.serverVersion = serverVersion;
+        this.toolVersion = toolVersion;
+        this.startedAt = now;
+    }
+
+    void succeed(String location, List<BackupFile> files, String sha256, Instant now) {
+        moveTo(BackupStatus.SUCCEEDED);
+        this.location = location;
+        this.files.clear();
+        this.files.addAll(files);
+        this.sizeBytes = files.stream().mapToLong(BackupFile::sizeBytes).sum();
+        this.sha256 = sha256;
+        this.finishedAt = now;
+    }
+
+    void fail(String error, Instant now) {
+        moveTo(BackupStatus.FAILED);
+        this.error = error == null ? null : error.substring(0, Math.min(error.length(), 4000));
+        this.finishedAt = now;
+    }
+
+    void cancel(String reason, Instant now) {
+        moveTo(BackupStatus.CANCELLED);
+        this.error = reason;
+        this.finishedAt = now;
+    }
+
+    void markDeleted(Instant now) {
+        if (pinned) {
+            throw new ConflictException("backup " + id + " is pinned; unpin it before deleting");
+        }
+        moveTo(BackupStatus.DELETED);
+        this.location = null;
+        this.finishedAt = finishedAt == null ? now : finishedAt;
+    }
+
+    void verified(VerificationStatus result, VerificationLevel level, String detail, Instant now) {
+        this.verificationStatus = result;
+        this.verificationLevel = level;
+        this.verificationDetail = detail == null ? null : detail.substring(0, Math.min(detail.length(), 4000));
+        this.verifiedAt = now;
+    }
+
+    void pin(boolean pinned) {
+        this.pinned = pinned;
+    }
+
+    private void moveTo(BackupStatus next) {
+        if (!status.canMoveTo(next)) {
+            throw new ConflictException("backup " + id + " cannot go from " + status + " to " + next);
+        }
+        this.status = next;
+    }
+
+    UUID getId() { return id; }
+    String getCluster() { return cluster; }
+    BackupKind getKind() { return kind; }
+    DumpFormat getFormat() { return format; }
+    String getDatabase() { return database; }
+    String getOptions() { return options; }
+    BackupStatus getStatus() { return status; }
+    Instant getQueuedAt() { return queuedAt; }
+    Instant getStartedAt() { return startedAt; }
+    Instant getFinishedAt() { return finishedAt; }
+    String getLocation() { return location; }
+    Long getSizeBytes() { return sizeBytes; }
+    String getSha256() { return sha256; }
+    String getServerVersion() { return serverVersion; }
+    String getToolVersion() { return toolVersion; }
+    String getStartLsn() { return startLsn; }
+    String getStopLsn() { return stopLsn; }
+    Integer getTimeline() { return timeline; }
+    String getFirstWal() { return firstWal; }
+    String getLastWal() { return lastWal; }
+    VerificationStatus getVerificationStatus() { return verificationStatus; }
+    VerificationLevel getVerificationLevel() { return verificationLevel; }
+    Instant getVerifiedAt() { return verifiedAt; }
+    String getVerificationDetail() { return verificationDetail; }
+    String getError() { return error; }
+    String getLabel() { return label; }
+    boolean isPinned() { return pinned; }
+    UUID getJobId() { return jobId; }
+    List<BackupFile> getFiles() { return files; }
+}

@@ -1,0 +1,93 @@
+package io.pgvault.backup;
+
+import io.pgvault.job.Job;
+import io.pgvault.job.JobCancelledException;
+import io.pgvault.job.JobContext;
+import io.pgvault.job.JobHandler;
+import io.pgvault.job.JobType;
+import io.pgvault.storage.BackupStorage;
+import io.pgvault.storage.StagingArea;
+import io.pgvault.storage.StoredFile;
+import java.io.IOException;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.stereotype.Component;
+
+/**
+ * Runs a backup job: stage, let the kind's runner write, seal (fsync, hash), move into place, and only
+ * then mark the backup SUCCEEDED. Any failure removes what was written.
+ */
+@Component
+class BackupJobHandler implements JobHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(BackupJobHandler.class);
+
+    private final BackupLedger ledger;
+    private final List<BackupRunner> runners;
+    private final BackupStorage storage;
+    private final ApplicationEventPublisher events;
+
+    BackupJobHandler(BackupLedger ledger, List<BackupRunner> runners, BackupStorage storage,
+            ApplicationEventPublisher events) {
+        this.ledger = ledger;
+        this.runners = runners;
+        this.storage = storage;
+        this.events = events;
+    }
+
+    @Override
+    public JobType type() {
+        return JobType.BACKUP;
+    }
+
+    @Override
+    public boolean limitedPerCluster() {
+        return true;
+    }
+
+    @Override
+    public void run(JobContext context) throws Exception {
+        BackupView backup = ledger.view(context.backupId());
+        BackupRunner runner = runners.stream().filter(r -> r.kinds().contains(backup.kind())).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no runner for " + backup.kind() + " backups"));
+        ledger.start(backup.id(), runner.versions(backup));
+        StagingArea area = storage.stage(backup.id());
+        try {
+            runner.run(backup, area, context);
+            context.cancellation().throwIfCancelled();
+            context.phase("sealing");
+            List<StoredFile> files = area.seal();
+            long size = StoredFile.totalSize(files);
+            context.bytes(size, size);
+            context.phase("committing");
+            String location = storage.commit(area, backup.cluster(), backup.kind().name());
+            ledger.succeed(backup.id(), location,
+                    files.stream().map(f -> new BackupFile(f.path(), f.sizeBytes(), f.sha256())).toList(),
+                    StoredFile.combinedSha256(files));
+            context.log("pgvault: stored " + files.size() + " file(s), " + size + " bytes, at " + location);
+        } catch (Exception e) {
+            storage.discard(backup.id(), backup.cluster(), backup.kind().name());
+            ledger.end(backup.id(), e instanceof JobCancelledException, reason(e, context));
+            throw e;
+        }
+        events.publishEvent(new BackupSucceeded(backup.id(), backup.cluster(), backup.kind()));
+    }
+
+    @Override
+    public void abandon(Job job, String reason) {
+        ledger.end(job.getBackupId(), !Job.INTERRUPTED.equals(reason), reason);
+        BackupView backup = ledger.view(job.getBackupId());
+        try {
+            storage.discard(backup.id(), backup.cluster(), backup.kind().name());
+        } catch (IOException e) {
+            log.warn("Could not remove the staging files of backup {}: {}", job.getBackupId(), e.toString());
+        }
+    }
+
+    private static String reason(Exception e, JobContext context) {
+        String cancelled = context.cancellation().reason();
+        return cancelled != null ? cancelled : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+}

@@ -1,0 +1,55 @@
+package io.pgvault.backup;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Transactional;
+
+/** The backup job's catalog writes, each its own transaction. */
+@Component
+class BackupLedger {
+
+    private final BackupRepository backups;
+    private final BackupService service;
+    private final Clock clock;
+
+    BackupLedger(BackupRepository backups, BackupService service, Clock clock) {
+        this.backups = backups;
+        this.service = service;
+        this.clock = clock;
+    }
+
+    @Transactional(readOnly = true)
+    BackupView view(UUID id) {
+        return service.get(id);
+    }
+
+    @Transactional
+    void start(UUID id, BackupRunner.Versions versions) {
+        lock(id).start(versions.server(), versions.tool(), clock.instant());
+    }
+
+    @Transactional
+    void succeed(UUID id, String location, List<BackupFile> files, String sha256) {
+        lock(id).succeed(location, files, sha256, clock.instant());
+    }
+
+    /** Ends an unfinished backup as FAILED or CANCELLED; a finished one is left as it is. */
+    @Transactional
+    void end(UUID id, boolean cancelled, String reason) {
+        Backup backup = backups.lockById(id).orElse(null);
+        if (backup == null || (backup.getStatus() != BackupStatus.QUEUED && backup.getStatus() != BackupStatus.RUNNING)) {
+            return;
+        }
+        if (cancelled) {
+            backup.cancel(reason, clock.instant());
+        } else {
+            backup.fail(reason, clock.instant());
+        }
+    }
+
+    private Backup lock(UUID id) {
+        return backups.lockById(id).orElseThrow(() -> BackupService.notFound(id));
+    }
+}

@@ -1,0 +1,149 @@
+package io.pgvault.backup;
+
+import io.pgvault.api.ConflictException;
+import io.pgvault.api.InvalidRequestException;
+import io.pgvault.api.NotFoundException;
+import io.pgvault.cluster.ClusterAccess;
+import io.pgvault.job.JobService;
+import io.pgvault.job.JobType;
+import io.pgvault.job.JobView;
+import io.pgvault.storage.BackupStorage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.util.UUID;
+import org.springframework.data.domain.Page;
+import org.springframework.data.domain.Pageable;
+import org.springframework.data.jpa.domain.Specification;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Starts backups and answers questions about the catalog. */
+@Service
+public class BackupService {
+
+    private final BackupRepository backups;
+    private final ClusterAccess clusters;
+    private final JobService jobs;
+    private final BackupStorage storage;
+    private final JsonMapper json;
+    private final Clock clock;
+
+    BackupService(BackupRepository backups, ClusterAccess clusters, JobService jobs, BackupStorage storage,
+            JsonMapper json, Clock clock) {
+        this.backups = backups;
+        this.clusters = clusters;
+        this.jobs = jobs;
+        this.storage = storage;
+        this.json = json;
+        this.clock = clock;
+    }
+
+    /** Validates the request, checks the database exists, then records the backup and queues its job. */
+    @Transactional
+    public JobView start(String cluster, BackupSpec request) {
+        BackupSpec spec = BackupSpecValidator.validate(request);
+        clusters.target(cluster);
+        if (spec.database() != null && !clusters.databaseExists(cluster, spec.database())) {
+            throw new InvalidRequestException("database",
+                    "database '" + spec.database() + "' does not exist on cluster '" + cluster + "'");
+        }
+        Backup backup = new Backup(UUID.randomUUID(), cluster, spec, json.writeValueAsString(spec), clock.instant());
+        JobView job = jobs.submit(JobType.BACKUP, cluster, backup.getId(), null);
+        backup.assignJob(job.id());
+        backups.save(backup);
+        return job;
+    }
+
+    @Transactional(readOnly = true)
+    public BackupView get(UUID id) {
+        return view(find(id));
+    }
+
+    @Transactional(readOnly = true)
+    public Page<BackupView> list(String cluster, BackupKind kind, BackupStatus status, VerificationStatus verification,
+            Pageable page) {
+        Specification<Backup> spec = (root, query, cb) -> cb.and(
+                cluster == null ? cb.conjunction() : cb.equal(root.get("cluster"), cluster),
+                kind == null ? cb.conjunction() : cb.equal(root.get("kind"), kind),
+                status == null ? cb.conjunction() : cb.equal(root.get("status"), status),
+                verification == null ? cb.conjunction() : cb.equal(root.get("verificationStatus"), verification));
+        return backups.findAll(spec, page).map(this::view);
+    }
+
+    /** Removes the files and marks the entry DELETED. Refused for pinned or unfinished backups. */
+    @Transactional
+    public BackupView delete(UUID id) {
+        Backup backup = backups.lockById(id).orElseThrow(() -> notFound(id));
+        if (backup.getStatus() == BackupStatus.QUEUED || backup.getStatus() == BackupStatus.RUNNING) {
+            throw new ConflictException("backup " + id + " is still " + backup.getStatus()
+                    + "; cancel its job " + backup.getJobId() + " first");
+        }
+        String location = backup.getLocation();
+        backup.markDeleted(clock.instant());
+        if (location != null) {
+            try {
+                storage.delete(location);
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not delete the files of backup " + id, e);
+            }
+        }
+        return view(backup);
+    }
+
+    @Transactional
+    public BackupView pin(UUID id, boolean pinned) {
+        Backup backup = backups.lockById(id).orElseThrow(() -> notFound(id));
+        backup.pin(pinned);
+        return view(backup);
+    }
+
+    /** Records the outcome of a verification on the backup. */
+    @Transactional
+    public void recordVerification(UUID id, VerificationStatus result, VerificationLevel level, String detail) {
+        backups.lockById(id).orElseThrow(() -> notFound(id)).verified(result, level, detail, clock.instant());
+    }
+
+    /** Queues a verification job for a finished backup. */
+    @Transactional
+    public JobView verify(UUID id, VerificationLevel level) {
+        Backup backup = find(id);
+        if (backup.getStatus() != BackupStatus.SUCCEEDED) {
+            throw new ConflictException("only a SUCCEEDED backup can be verified; backup " + id + " is "
+                    + backup.getStatus());
+        }
+        if (level == VerificationLevel.RESTORE) {
+            throw new InvalidRequestException("level", "RESTORE drills are not available in this version; "
+                    + "use CHECKSUM or LIST");
+        }
+        return jobs.submit(JobType.VERIFICATION, backup.getCluster(), id, json.writeValueAsString(level.name()));
+    }
+
+    /** The stored files of a finished backup, to download. */
+    @Transactional(readOnly = true)
+    public BackupContent content(UUID id) {
+        Backup backup = find(id);
+        if (backup.getStatus() != BackupStatus.SUCCEEDED) {
+            throw new ConflictException("backup " + id + " is " + backup.getStatus() + "; it has no content");
+        }
+        return new BackupContent(view(backup), storage);
+    }
+
+    Backup find(UUID id) {
+        return backups.findById(id).orElseThrow(() -> notFound(id));
+    }
+
+    BackupView view(Backup b) {
+        return new BackupView(b.getId(), b.getCluster(), b.getKind(), b.getFormat(), b.getDatabase(),
+                json.readValue(b.getOptions(), BackupSpec.class), b.getStatus(), b.getQueuedAt(), b.getStartedAt(),
+                b.getFinishedAt(), b.getLocation(), b.getSizeBytes(), b.getSha256(), java.util.List.copyOf(b.getFiles()),
+                b.getServerVersion(), b.getToolVersion(), b.getStartLsn(), b.getStopLsn(), b.getTimeline(),
+                b.getFirstWal(), b.getLastWal(), b.getVerificationStatus(), b.getVerificationLevel(),
+                b.getVerifiedAt(), b.getVerificationDetail(), b.getError(), b.getLabel(), b.isPinned(), b.getJobId());
+    }
+
+    static NotFoundException notFound(UUID id) {
+        return new NotFoundException("no backup with id " + id);
+    }
+}

@@ -1,0 +1,110 @@
+package io.pgvault.backup;
+
+import io.pgvault.api.InvalidRequestException;
+import java.util.List;
+
+/** Refuses option combinations pg_dump or pg_dumpall would reject or misread, before anything starts. */
+final class BackupSpecValidator {
+
+    private BackupSpecValidator() {
+    }
+
+    /** Returns the spec with defaults filled in. */
+    static BackupSpec validate(BackupSpec s) {
+        if (s.kind() == null) {
+            throw new InvalidRequestException("kind", "kind is required: DUMP, DUMP_ALL or BASE");
+        }
+        checkText("label", s.label(), 200);
+        if (s.schemaOnly() && s.dataOnly()) {
+            throw new InvalidRequestException("dataOnly", "schemaOnly and dataOnly cannot be combined");
+        }
+        if (s.compression() != null && (s.compression() < 0 || s.compression() > 9)) {
+            throw new InvalidRequestException("compression", "compression must be a gzip level from 0 to 9");
+        }
+        return switch (s.kind()) {
+            case DUMP -> dump(s);
+            case DUMP_ALL -> dumpAll(s);
+            case BASE -> throw new InvalidRequestException("kind",
+                    "BASE backups (pg_basebackup) are not available in this version; use DUMP or DUMP_ALL");
+        };
+    }
+
+    private static BackupSpec dump(BackupSpec s) {
+        if (s.database() == null || s.database().isBlank()) {
+            throw new InvalidRequestException("database", "database is required for a DUMP");
+        }
+        checkText("database", s.database(), 63);
+        if (s.globalsOnly()) {
+            throw new InvalidRequestException("globalsOnly", "globalsOnly applies to DUMP_ALL only");
+        }
+        DumpFormat format = s.format() == null ? DumpFormat.CUSTOM : s.format();
+        if (s.jobs() != null) {
+            if (format != DumpFormat.DIRECTORY) {
+                throw new InvalidRequestException("jobs",
+                        "jobs (parallel dump) needs format DIRECTORY; pg_dump cannot dump " + format + " in parallel");
+            }
+            if (s.jobs() < 1 || s.jobs() > 64) {
+                throw new InvalidRequestException("jobs", "jobs must be from 1 to 64");
+            }
+        }
+        if (format == DumpFormat.TAR && s.compressed()) {
+            throw new InvalidRequestException("compression", "the TAR format cannot be compressed by pg_dump");
+        }
+        checkPatterns("tables", s.tables());
+        checkPatterns("excludeTables", s.excludeTables());
+        checkPatterns("schemas", s.schemas());
+        checkPatterns("excludeSchemas", s.excludeSchemas());
+        return new BackupSpec(s.kind(), s.database(), format, s.compression(), s.jobs(), s.tables(),
+                s.excludeTables(), s.schemas(), s.excludeSchemas(), s.schemaOnly(), s.dataOnly(), false,
+                s.noOwner(), s.noPrivileges(), s.label());
+    }
+
+    private static BackupSpec dumpAll(BackupSpec s) {
+        if (s.database() != null) {
+            throw new InvalidRequestException("database", "DUMP_ALL dumps every database; leave database out");
+        }
+        if (s.format() != null && s.format() != DumpFormat.PLAIN) {
+            throw new InvalidRequestException("format", "pg_dumpall writes PLAIN SQL only");
+        }
+        if (s.jobs() != null) {
+            throw new InvalidRequestException("jobs", "pg_dumpall cannot run in parallel");
+        }
+        if (!s.tables().isEmpty() || !s.excludeTables().isEmpty() || !s.schemas().isEmpty()
+                || !s.excludeSchemas().isEmpty()) {
+            throw new InvalidRequestException("tables", "table and schema filters apply to DUMP only");
+        }
+        if (s.globalsOnly() && s.dataOnly()) {
+            throw new InvalidRequestException("dataOnly", "globalsOnly and dataOnly cannot be combined");
+        }
+        return new BackupSpec(s.kind(), null, DumpFormat.PLAIN, s.compression(), null, List.of(), List.of(),
+                List.of(), List.of(), s.schemaOnly(), s.dataOnly(), s.globalsOnly(), s.noOwner(), s.noPrivileges(),
+                s.label());
+    }
+
+    private static void checkPatterns(String field, List<String> patterns) {
+        if (patterns.size() > 1000) {
+            throw new InvalidRequestException(field, field + " may hold at most 1000 patterns");
+        }
+        for (String p : patterns) {
+            if (p == null || p.isBlank()) {
+                throw new InvalidRequestException(field, field + " may not contain empty patterns");
+            }
+            if (p.startsWith("-")) {
+                throw new InvalidRequestException(field, field + " patterns may not start with '-'");
+            }
+            checkText(field, p, 1000);
+        }
+    }
+
+    static void checkText(String field, String value, int max) {
+        if (value == null) {
+            return;
+        }
+        if (value.length() > max) {
+            throw new InvalidRequestException(field, field + " is longer than " + max + " characters");
+        }
+        if (value.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            throw new InvalidRequestException(field, field + " may not contain control characters");
+        }
+    }
+}

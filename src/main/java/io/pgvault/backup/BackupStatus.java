@@ -1,0 +1,22 @@
+package io.pgvault.backup;
+
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+
+/** A backup's life, with the transitions allowed between states. */
+public enum BackupStatus {
+    QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED, DELETED;
+
+    private static final Map<BackupStatus, Set<BackupStatus>> ALLOWED = Map.of(
+            QUEUED, EnumSet.of(RUNNING, FAILED, CANCELLED),
+            RUNNING, EnumSet.of(SUCCEEDED, FAILED, CANCELLED),
+            SUCCEEDED, EnumSet.of(DELETED),
+            FAILED, EnumSet.of(DELETED),
+            CANCELLED, EnumSet.of(DELETED),
+            DELETED, EnumSet.noneOf(BackupStatus.class));
+
+    public boolean canMoveTo(BackupStatus next) {
+        return ALLOWED.get(this).contains(next);
+    }
+}

@@ -1,0 +1,20 @@
+package io.pgvault.backup;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/** A read-only snapshot of a catalog entry, for other features and the web layer. */
+public record BackupView(UUID id, String cluster, BackupKind kind, DumpFormat format, String database,
+        BackupSpec spec, BackupStatus status, Instant queuedAt, Instant startedAt, Instant finishedAt,
+        String location, Long sizeBytes, String sha256, List<BackupFile> files, String serverVersion,
+        String toolVersion, String startLsn, String stopLsn, Integer timeline, String firstWal, String lastWal,
+        VerificationStatus verificationStatus, VerificationLevel verificationLevel, Instant verifiedAt,
+        String verificationDetail, String error, String label, boolean pinned, UUID jobId) {
+
+    /** The stored name of a single-file backup's file, or of the directory of a DIRECTORY dump. */
+    public String mainFile() {
+        return kind == BackupKind.DUMP_ALL ? (spec.compressed() ? "dumpall.sql.gz" : "dumpall.sql")
+                : format.fileName(spec.compressed());
+    }
+}

@@ -1,0 +1,37 @@
+package io.pgvault.backup;
+
+import io.pgvault.storage.BackupStorage;
+import java.io.IOException;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Component;
+
+/** At start-up, removes staging files that belong to no unfinished backup (left by a crash). */
+@Component
+class StagingSweeper {
+
+    private static final Logger log = LoggerFactory.getLogger(StagingSweeper.class);
+    private final BackupRepository backups;
+    private final BackupStorage storage;
+
+    StagingSweeper(BackupRepository backups, BackupStorage storage) {
+        this.backups = backups;
+        this.storage = storage;
+    }
+
+    @EventListener(ApplicationReadyEvent.class)
+    void sweep() throws IOException {
+        Set<UUID> unfinished = backups.findAll((root, query, cb) ->
+                root.get("status").in(BackupStatus.QUEUED, BackupStatus.RUNNING)).stream()
+                .map(Backup::getId).collect(Collectors.toSet());
+        int removed = storage.sweepStaging(unfinished);
+        if (removed > 0) {
+            log.warn("Removed {} staging area(s) left by an earlier run", removed);
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package io.pgvault.backup.logical;
+
+import io.pgvault.backup.BackupKind;
+import io.pgvault.backup.BackupSpec;
+import io.pgvault.backup.DumpFormat;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Builds pg_dump and pg_dumpall argv from a validated spec. Values go in {@code --opt=value} form only. */
+final class DumpCommand {
+
+    private DumpCommand() {
+    }
+
+    /** pg_dump to stdout, or for DIRECTORY into {@code directory}. The database comes from PGDATABASE. */
+    static List<String> pgDump(String pgDump, BackupSpec spec, Path directory) {
+        List<String> argv = new ArrayList<>(List.of(pgDump, "--verbose", "--no-password"));
+        argv.add("--format=" + spec.format().name().toLowerCase());
+        if (spec.compression() != null) {
+            argv.add("--compress=" + spec.compression());
+        }
+        if (spec.format() == DumpFormat.DIRECTORY) {
+            argv.add("--file=" + directory);
+            if (spec.jobs() != null) {
+                argv.add("--jobs=" + spec.jobs());
+            }
+        }
+        spec.tables().forEach(t -> argv.add("--table=" + t));
+        spec.excludeTables().forEach(t -> argv.add("--exclude-table=" + t));
+        spec.schemas().forEach(s -> argv.add("--schema=" + s));
+        spec.excludeSchemas().forEach(s -> argv.add("--exclude-schema=" + s));
+        common(argv, spec);
+        return argv;
+    }
+
+    /** pg_dumpall to stdout (plain SQL). */
+    static List<String> pgDumpAll(String pgDumpAll, BackupSpec spec) {
+        if (spec.kind() != BackupKind.DUMP_ALL) {
+            throw new IllegalArgumentException("not a DUMP_ALL spec");
+        }
+        List<String> argv = new ArrayList<>(List.of(pgDumpAll, "--verbose", "--no-password"));
+        if (spec.globalsOnly()) {
+            argv.add("--globals-only");
+        }
+        common(argv, spec);
+        return argv;
+    }
+
+    private static void common(List<String> argv, BackupSpec spec) {
+        if (spec.schemaOnly()) {
+            argv.add("--schema-only");
+        }
+        if (spec.dataOnly()) {
+            argv.add("--data-only");
+        }
+        if (spec.noOwner()) {
+            argv.add("--no-owner");
+        }
+        if (spec.noPrivileges()) {
+            argv.add("--no-privileges");
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package io.pgvault.backup.web;
+
+import io.pgvault.backup.BackupKind;
+import io.pgvault.backup.BackupSpec;
+import io.pgvault.backup.DumpFormat;
+import io.swagger.v3.oas.annotations.media.Schema;
+import java.util.List;
+
+/** Starts a backup. Only {@code kind} is always required; DUMP also needs {@code database}. */
+@Schema(example = """
+        {"kind": "DUMP", "database": "shop", "format": "CUSTOM", "compression": 6, "label": "before-migration"}""")
+record BackupRequest(
+        @Schema(requiredMode = Schema.RequiredMode.REQUIRED) BackupKind kind,
+        @Schema(description = "DUMP only: the database to dump") String database,
+        @Schema(description = "DUMP: CUSTOM (default), DIRECTORY, TAR or PLAIN; DUMP_ALL: PLAIN") DumpFormat format,
+        @Schema(description = "gzip level 0-9") Integer compression,
+        @Schema(description = "parallel workers, DIRECTORY format only") Integer jobs,
+        List<String> tables, List<String> excludeTables, List<String> schemas, List<String> excludeSchemas,
+        Boolean schemaOnly, Boolean dataOnly,
+        @Schema(description = "DUMP_ALL only: roles and tablespaces") Boolean globalsOnly,
+        Boolean noOwner, Boolean noPrivileges, String label) {
+
+    BackupSpec toSpec() {
+        return new BackupSpec(kind, database, format, compression, jobs, tables, excludeTables, schemas,
+                excludeSchemas, isTrue(schemaOnly), isTrue(dataOnly), isTrue(globalsOnly), isTrue(noOwner),
+                isTrue(noPrivileges), label);
+    }
+
+    private static boolean isTrue(Boolean b) {
+        return Boolean.TRUE.equals(b);
+    }
+}

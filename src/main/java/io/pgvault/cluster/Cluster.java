@@ -1,0 +1,82 @@
+package io.pgvault.cluster;
+
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+
+/** A PostgreSQL server that pgvault protects. The password never leaves this package except into a 0600 file. */
+@Entity
+@Table(name = "cluster")
+class Cluster {
+
+    @Id
+    private String name;
+    private String host;
+    private int port;
+    private String username;
+    private String password;
+    private String maintenanceDatabase;
+    private String sslMode;
+    @Enumerated(EnumType.STRING)
+    private WalArchiveMode walArchive;
+    private String rpo;
+    private String serverVersion;
+    private Integer serverVersionNum;
+    private String toolDirectory;
+    private String toolVersion;
+    private Instant createdAt;
+    private Instant updatedAt;
+
+    protected Cluster() {
+    }
+
+    Cluster(String name, Instant now) {
+        this.name = name;
+        this.createdAt = now;
+        this.updatedAt = now;
+    }
+
+    void connection(ClusterSettings s, Instant now) {
+        this.host = s.host();
+        this.port = s.port();
+        this.username = s.username();
+        if (s.password() != null) {
+            this.password = s.password().isEmpty() ? null : s.password();
+        }
+        this.maintenanceDatabase = s.maintenanceDatabase();
+        this.sslMode = s.sslMode();
+        this.walArchive = s.walArchive();
+        this.rpo = s.rpo();
+        this.updatedAt = now;
+    }
+
+    void detected(ServerInfo server, PostgresTools.ToolSet tools) {
+        this.serverVersion = server.version();
+        this.serverVersionNum = server.versionNum();
+        this.toolDirectory = tools.directory().toString();
+        this.toolVersion = tools.version();
+    }
+
+    ClusterSettings settings() {
+        return new ClusterSettings(host, port, username, password, maintenanceDatabase, sslMode, walArchive, rpo);
+    }
+
+    String getName() { return name; }
+    String getHost() { return host; }
+    int getPort() { return port; }
+    String getUsername() { return username; }
+    boolean hasPassword() { return password != null; }
+    String getMaintenanceDatabase() { return maintenanceDatabase; }
+    String getSslMode() { return sslMode; }
+    WalArchiveMode getWalArchive() { return walArchive; }
+    String getRpo() { return rpo; }
+    String getServerVersion() { return serverVersion; }
+    Integer getServerVersionNum() { return serverVersionNum; }
+    String getToolDirectory() { return toolDirectory; }
+    String getToolVersion() { return toolVersion; }
+    Instant getCreatedAt() { return createdAt; }
+    Instant getUpdatedAt() { return updatedAt; }
+}

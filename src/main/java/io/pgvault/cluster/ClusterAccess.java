@@ -1,0 +1,133 @@
+package io.pgvault.cluster;
+
+import io.pgvault.PgvaultProperties;
+import io.pgvault.api.InvalidRequestException;
+import io.pgvault.api.NotFoundException;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.springframework.stereotype.Component;
+
+/** Connects to registered clusters over JDBC and prepares the environment for their tools. */
+@Component
+public class ClusterAccess {
+
+    private final ClusterRepository clusters;
+    private final PostgresTools tools;
+    private final int connectTimeoutSeconds;
+
+    ClusterAccess(ClusterRepository clusters, PostgresTools tools, PgvaultProperties properties) {
+        this.clusters = clusters;
+        this.tools = tools;
+        this.connectTimeoutSeconds = (int) Math.max(1, properties.tools().connectTimeout().toSeconds());
+    }
+
+    public ClusterTarget target(String name) {
+        return target(find(name));
+    }
+
+    public Connection connect(String cluster, String database) throws SQLException {
+        return connect(find(cluster).settings(), database);
+    }
+
+    public boolean databaseExists(String cluster, String database) {
+        Cluster c = find(cluster);
+        try (Connection conn = connect(c.settings(), c.getMaintenanceDatabase());
+                PreparedStatement st = conn.prepareStatement("select 1 from pg_database where datname = ?")) {
+            st.setString(1, database);
+            try (ResultSet rs = st.executeQuery()) {
+                return rs.next();
+            }
+        } catch (SQLException e) {
+            throw new InvalidRequestException("cannot connect to cluster '" + cluster + "': " + e.getMessage());
+        }
+    }
+
+    /** Opens a tool session; close it when the tools are done so the password file goes. */
+    public ToolSession toolSession(String name) throws IOException {
+        Cluster c = find(name);
+        ClusterTarget target = target(c);
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("PATH", target.tools().directory() + ":/usr/local/bin:/usr/bin:/bin");
+        env.put("LC_ALL", "C.UTF-8");
+        env.put("PGHOST", c.getHost());
+        env.put("PGPORT", Integer.toString(c.getPort()));
+        env.put("PGUSER", c.getUsername());
+        env.put("PGSSLMODE", c.getSslMode());
+        env.put("PGAPPNAME", "pgvault");
+        env.put("PGCONNECT_TIMEOUT", Integer.toString(connectTimeoutSeconds));
+        Path passFile = null;
+        if (c.hasPassword()) {
+            passFile = writePassFile(c.settings().password());
+            env.put("PGPASSFILE", passFile.toString());
+        } else {
+            passThrough(env, "HOME", "PGPASSFILE", "PGPASSWORD", "PGSERVICEFILE");
+        }
+        return new ToolSession(target, env, passFile);
+    }
+
+    Cluster find(String name) {
+        return clusters.findById(name).orElseThrow(() -> new NotFoundException("no cluster named '" + name + "'"));
+    }
+
+    ClusterTarget target(Cluster c) {
+        int major = c.getServerVersionNum() == null ? 0 : c.getServerVersionNum() / 10000;
+        return new ClusterTarget(c.getName(), c.getHost(), c.getPort(), c.getUsername(), c.getMaintenanceDatabase(),
+                c.getServerVersion(), tools.forServer(major));
+    }
+
+    Connection connect(ClusterSettings s, String database) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", s.username());
+        if (s.password() != null && !s.password().isEmpty()) {
+            props.setProperty("password", s.password());
+        }
+        props.setProperty("sslmode", s.sslMode());
+        props.setProperty("connectTimeout", Integer.toString(connectTimeoutSeconds));
+        props.setProperty("ApplicationName", "pgvault");
+        String url = "jdbc:postgresql://" + hostForUrl(s.host()) + ":" + s.port() + "/"
+                + URLEncoder.encode(database, StandardCharsets.UTF_8).replace("+", "%20");
+        return DriverManager.getConnection(url, props);
+    }
+
+    ServerInfo serverInfo(ClusterSettings s) throws SQLException {
+        try (Connection conn = connect(s, s.maintenanceDatabase());
+                ResultSet rs = conn.createStatement().executeQuery(
+                        "select current_setting('server_version'), current_setting('server_version_num')::int")) {
+            rs.next();
+            return new ServerInfo(rs.getString(1).split(" ")[0], rs.getInt(2));
+        }
+    }
+
+    private static String hostForUrl(String host) {
+        return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    }
+
+    private static Path writePassFile(String password) throws IOException {
+        Path file = Files.createTempFile("pgvault-", ".pgpass",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        String escaped = password.replace("\\", "\\\\").replace(":", "\\:");
+        Files.writeString(file, "*:*:*:*:" + escaped + "\n", StandardCharsets.UTF_8);
+        return file;
+    }
+
+    private static void passThrough(Map<String, String> env, String... names) {
+        for (String name : names) {
+            String value = System.getenv(name);
+            if (value != null) {
+                env.put(name, value);
+            }
+        }
+    }
+}

@@ -1,0 +1,189 @@
+package io.pgvault.cluster;
+
+import io.pgvault.api.ConflictException;
+import io.pgvault.api.InvalidRequestException;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.data.domain.Sort;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/** Registers clusters after proving that pgvault can reach them and has tools that fit them. */
+@Service
+public class ClusterService {
+
+    private final ClusterRepository clusters;
+    private final ClusterAccess access;
+    private final PostgresTools tools;
+    private final JdbcTemplate catalog;
+    private final Clock clock;
+
+    ClusterService(ClusterRepository clusters, ClusterAccess access, PostgresTools tools, JdbcTemplate catalog,
+            Clock clock) {
+        this.clusters = clusters;
+        this.access = access;
+        this.tools = tools;
+        this.catalog = catalog;
+        this.clock = clock;
+    }
+
+    @Transactional
+    public ClusterView register(String name, ClusterSettings settings) {
+        if (clusters.existsById(name)) {
+            throw new ConflictException("a cluster named '" + name + "' is already registered");
+        }
+        Cluster cluster = new Cluster(name, clock.instant());
+        configure(cluster, settings);
+        return ClusterView.of(clusters.save(cluster));
+    }
+
+    @Transactional
+    public ClusterView update(String name, ClusterSettings settings) {
+        Cluster cluster = access.find(name);
+        ClusterSettings merged = settings.password() == null
+                ? new ClusterSettings(settings.host(), settings.port(), settings.username(),
+                        cluster.settings().password() == null ? "" : cluster.settings().password(),
+                        settings.maintenanceDatabase(), settings.sslMode(), settings.walArchive(), settings.rpo())
+                : settings;
+        configure(cluster, merged);
+        return ClusterView.of(cluster);
+    }
+
+    @Transactional
+    public void delete(String name) {
+        Cluster cluster = access.find(name);
+        Long backups = catalog.queryForObject(
+                "select count(*) from backup where cluster = ? and status <> 'DELETED'", Long.class, name);
+        if (backups != null && backups > 0) {
+            throw new ConflictException("cluster '" + name + "' still has " + backups
+                    + " backup(s) in the catalog; delete them first (pgvault never deletes backups implicitly)");
+        }
+        Long jobs = catalog.queryForObject(
+                "select count(*) from job where cluster = ? and status in ('QUEUED', 'RUNNING')", Long.class, name);
+        if (jobs != null && jobs > 0) {
+            throw new ConflictException("cluster '" + name + "' has " + jobs + " unfinished job(s)");
+        }
+        catalog.update("delete from backup_file where backup_id in (select id from backup where cluster = ?)", name);
+        catalog.update("delete from backup where cluster = ?", name);
+        clusters.delete(cluster);
+    }
+
+    @Transactional(readOnly = true)
+    public ClusterView get(String name) {
+        return ClusterView.of(access.find(name));
+    }
+
+    @Transactional(readOnly = true)
+    public List<ClusterView> list() {
+        return clusters.findAll(Sort.by("name")).stream().map(ClusterView::of).toList();
+    }
+
+    /** Whether the cluster answers a connection right now. */
+    public boolean reachable(String name) {
+        Cluster cluster = access.find(name);
+        try (Connection ignored = access.connect(cluster.settings(), cluster.getMaintenanceDatabase())) {
+            return true;
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    /** The newest successful backup of a cluster, read straight from the catalog. */
+    public LastBackup lastBackup(String name) {
+        List<LastBackup> rows = catalog.query("""
+                select id, kind, finished_at, size_bytes from backup
+                where cluster = ? and status = 'SUCCEEDED' order by finished_at desc limit 1""",
+                (rs, i) -> new LastBackup(rs.getObject(1, java.util.UUID.class), rs.getString(2),
+                        rs.getObject(3, java.time.OffsetDateTime.class).toInstant(), rs.getLong(4)),
+                name);
+        return rows.isEmpty() ? null : rows.get(0);
+    }
+
+    /** The newest successful backup's id, kind, end time and size. */
+    public record LastBackup(java.util.UUID id, String kind, java.time.Instant finishedAt, long sizeBytes) {
+    }
+
+    /** Connectivity, version, tools and archiving set-up, each with its own verdict. */
+    public List<Check> check(String name) {
+        Cluster cluster = access.find(name);
+        List<Check> checks = new ArrayList<>();
+        ServerInfo server;
+        try {
+            server = access.serverInfo(cluster.settings());
+            checks.add(new Check("connection", true, "connected to " + cluster.getHost() + ":" + cluster.getPort()
+                    + " as " + cluster.getUsername()));
+            checks.add(new Check("server-version", true, "PostgreSQL " + server.version()));
+        } catch (SQLException e) {
+            checks.add(new Check("connection", false, e.getMessage()));
+            return checks;
+        }
+        try {
+            PostgresTools.ToolSet set = tools.forServer(server.major());
+            checks.add(new Check("tools", true, "client tools " + set.version() + " in " + set.directory()));
+        } catch (InvalidRequestException e) {
+            checks.add(new Check("tools", false, e.getMessage()));
+        }
+        try (Connection conn = access.connect(cluster.settings(), cluster.getMaintenanceDatabase());
+                ResultSet rs = conn.createStatement().executeQuery("""
+                        select current_setting('wal_level'), current_setting('archive_mode'),
+                               current_setting('archive_command'),
+                               (select rolsuper or pg_has_role(oid, 'pg_read_all_data', 'member')
+                                  from pg_roles where rolname = current_user)""")) {
+            rs.next();
+            String walLevel = rs.getString(1);
+            String archiveMode = rs.getString(2);
+            boolean wantsArchive = cluster.getWalArchive() != WalArchiveMode.NONE;
+            boolean archiveOk = !wantsArchive || (!"minimal".equals(walLevel) && !"off".equals(archiveMode));
+            checks.add(new Check("archiving", archiveOk, "wal_level=" + walLevel + ", archive_mode=" + archiveMode
+                    + ", archive_command=" + (rs.getString(3).isEmpty() ? "(empty)" : "set")
+                    + (wantsArchive ? "" : " (cluster registered without WAL archiving)")));
+            boolean readAll = rs.getBoolean(4);
+            checks.add(new Check("privileges", readAll, readAll ? "the role can read all data"
+                    : "the role is neither superuser nor member of pg_read_all_data: dumps may miss tables"));
+        } catch (SQLException e) {
+            checks.add(new Check("archiving", false, e.getMessage()));
+        }
+        return checks;
+    }
+
+    /** One verdict of a cluster check. */
+    public record Check(String name, boolean ok, String detail) {
+    }
+
+    private void configure(Cluster cluster, ClusterSettings settings) {
+        validate(settings);
+        ServerInfo server;
+        try {
+            server = access.serverInfo(settings);
+        } catch (SQLException e) {
+            throw new InvalidRequestException("cannot connect to " + settings.host() + ":" + settings.port()
+                    + " as " + settings.username() + ": " + e.getMessage());
+        }
+        PostgresTools.ToolSet set = tools.forServer(server.major());
+        cluster.connection(settings, clock.instant());
+        cluster.detected(server, set);
+    }
+
+    private static void validate(ClusterSettings s) {
+        if (s.password() != null && (s.password().contains("\n") || s.password().contains("\0"))) {
+            throw new InvalidRequestException("password", "a password may not contain a newline or NUL");
+        }
+        if (s.rpo() != null) {
+            try {
+                Duration rpo = Duration.parse(s.rpo());
+                if (rpo.isNegative() || rpo.isZero()) {
+                    throw new InvalidRequestException("rpo", "rpo must be a positive ISO-8601 duration, e.g. PT24H");
+                }
+            } catch (DateTimeParseException e) {
+                throw new InvalidRequestException("rpo", "rpo must be an ISO-8601 duration, e.g. PT24H");
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package io.pgvault.cluster;
+
+import io.pgvault.PgvaultProperties;
+import io.pgvault.api.InvalidRequestException;
+import io.pgvault.job.Cancellation;
+import io.pgvault.job.ProcessExecutor;
+import io.pgvault.job.ProcessSpec;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.springframework.stereotype.Component;
+
+/** Finds PostgreSQL client tools whose major version fits a server: the closest one at or above it. */
+@Component
+public class PostgresTools {
+
+    static final List<String> REQUIRED = List.of("pg_dump", "pg_dumpall", "pg_restore", "psql");
+    private static final Pattern VERSION = Pattern.compile("\\(PostgreSQL\\) (\\d+)(?:\\.(\\d+))?");
+
+    private final List<Path> configured;
+    private final ProcessExecutor executor;
+    private final Map<Path, Optional<ToolSet>> probed = new ConcurrentHashMap<>();
+
+    /** A directory holding the client tools of one PostgreSQL major version. */
+    public record ToolSet(Path directory, int major, String version) {
+
+        public String path(String tool) {
+            return directory.resolve(tool).toString();
+        }
+    }
+
+    PostgresTools(PgvaultProperties properties, ProcessExecutor executor) {
+        this.configured = properties.tools().directories();
+        this.executor = executor;
+    }
+
+    /** The tool set for a server of this major version, or an error that says what to install. */
+    public ToolSet forServer(int serverMajor) {
+        List<ToolSet> found = available();
+        return found.stream().filter(t -> t.major() >= serverMajor)
+                .min(Comparator.comparingInt(ToolSet::major))
+                .orElseThrow(() -> new InvalidRequestException("PostgreSQL client tools of version " + serverMajor
+                        + " or newer are needed for this server, but only " + describe(found) + " were found in "
+                        + directories() + ". Install them (Debian: apt-get install postgresql-client-" + serverMajor
+                        + ") or set pgvault.tools.directories."));
+    }
+
+    /** Every usable tool set, newest first. */
+    public List<ToolSet> available() {
+        return directories().stream().map(d -> probed.computeIfAbsent(d, this::probe))
+                .flatMap(Optional::stream).distinct()
+                .sorted(Comparator.comparingInt(ToolSet::major).reversed()).toList();
+    }
+
+    List<Path> directories() {
+        if (!configured.isEmpty()) {
+            return configured;
+        }
+        Set<Path> dirs = new LinkedHashSet<>();
+        String path = System.getenv("PATH");
+        if (path != null) {
+            for (String p : path.split(":")) {
+                if (!p.isBlank()) {
+                    dirs.add(Path.of(p));
+                }
+            }
+        }
+        Path versions = Path.of("/usr/lib/postgresql");
+        if (Files.isDirectory(versions)) {
+            try (Stream<Path> children = Files.list(versions)) {
+                children.map(c -> c.resolve("bin")).sorted().forEach(dirs::add);
+            } catch (IOException e) {
+                // unreadable: the PATH entries still count
+            }
+        }
+        return new ArrayList<>(dirs);
+    }
+
+    private Optional<ToolSet> probe(Path dir) {
+        if (!REQUIRED.stream().allMatch(t -> Files.isExecutable(dir.resolve(t)))) {
+            return Optional.empty();
+        }
+        try {
+            Path real = dir.resolve("pg_dump").toRealPath().getParent();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            executor.run(ProcessSpec.of(List.of(real.resolve("pg_dump").toString(), "--version"))
+                    .environment(Map.of("PATH", "/usr/bin:/bin", "LC_ALL", "C"))
+                    .timeout(Duration.ofSeconds(20)).stdout(out), Cancellation.none());
+            Matcher m = VERSION.matcher(out.toString(StandardCharsets.UTF_8));
+            if (!m.find()) {
+                return Optional.empty();
+            }
+            String version = m.group(2) == null ? m.group(1) : m.group(1) + "." + m.group(2);
+            return Optional.of(new ToolSet(real, Integer.parseInt(m.group(1)), version));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    private static String describe(List<ToolSet> found) {
+        return found.isEmpty() ? "none" : "versions " + found.stream().map(ToolSet::version).toList();
+    }
+}

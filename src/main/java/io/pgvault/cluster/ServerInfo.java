@@ -1,0 +1,9 @@
+package io.pgvault.cluster;
+
+/** What a live server said about itself. */
+public record ServerInfo(String version, int versionNum) {
+
+    public int major() {
+        return versionNum / 10000;
+    }
+}

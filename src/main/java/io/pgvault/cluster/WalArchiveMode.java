@@ -1,0 +1,6 @@
+package io.pgvault.cluster;
+
+/** How a cluster's WAL reaches pgvault: not at all, pushed by archive_command, or streamed by pg_receivewal. */
+public enum WalArchiveMode {
+    NONE, PUSH, STREAM
+}

@@ -1,0 +1,99 @@
+package io.pgvault.cluster.web;
+
+import io.pgvault.api.InvalidRequestException;
+import io.pgvault.cluster.ClusterService;
+import io.pgvault.cluster.ClusterSettings;
+import io.pgvault.cluster.ClusterView;
+import io.pgvault.cluster.WalArchiveMode;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.validation.Valid;
+import java.net.URI;
+import java.util.List;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+@Tag(name = "Clusters", description = "PostgreSQL servers that pgvault protects")
+@RestController
+@RequestMapping("/api/v1/clusters")
+class ClusterController {
+
+    private final ClusterService clusters;
+
+    ClusterController(ClusterService clusters) {
+        this.clusters = clusters;
+    }
+
+    @Operation(summary = "Register a cluster", description = "Connects, reads the server version and picks "
+            + "client tools of at least that major version; refuses when it cannot.")
+    @PostMapping
+    ResponseEntity<ClusterResponse> register(@Valid @RequestBody ClusterRequest request) {
+        if (request.name() == null) {
+            throw new InvalidRequestException("name", "name is required");
+        }
+        ClusterView view = clusters.register(request.name(), settings(request));
+        return ResponseEntity.created(URI.create("/api/v1/clusters/" + view.name())).body(response(view));
+    }
+
+    @Operation(summary = "List clusters")
+    @GetMapping
+    List<ClusterResponse> list() {
+        return clusters.list().stream().map(this::response).toList();
+    }
+
+    @Operation(summary = "Show a cluster", description = "Includes live reachability and the last backup.")
+    @GetMapping("/{name}")
+    ClusterResponse get(@PathVariable String name) {
+        return response(clusters.get(name));
+    }
+
+    @Operation(summary = "Update a cluster's connection settings",
+            description = "A missing password keeps the stored one; an empty one removes it.")
+    @PutMapping("/{name}")
+    ClusterResponse update(@PathVariable String name, @Valid @RequestBody ClusterRequest request) {
+        if (request.name() != null && !request.name().equals(name)) {
+            throw new InvalidRequestException("name", "a cluster cannot be renamed");
+        }
+        return response(clusters.update(name, settings(request)));
+    }
+
+    @Operation(summary = "Remove a cluster", description = "Refused while it has backups or unfinished jobs.")
+    @DeleteMapping("/{name}")
+    ResponseEntity<Void> delete(@PathVariable String name) {
+        clusters.delete(name);
+        return ResponseEntity.noContent().build();
+    }
+
+    @Operation(summary = "Check a cluster", description = "Connectivity, server version, tools, archiving set-up "
+            + "and privileges, each with its own verdict.")
+    @PostMapping("/{name}/check")
+    CheckResponse check(@PathVariable String name) {
+        List<CheckResponse.Item> items = clusters.check(name).stream()
+                .map(c -> new CheckResponse.Item(c.name(), c.ok(), c.detail())).toList();
+        return new CheckResponse(name, items.stream().allMatch(CheckResponse.Item::ok), items);
+    }
+
+    private static ClusterSettings settings(ClusterRequest r) {
+        return new ClusterSettings(r.host(), r.port(), r.username(), r.password(),
+                r.maintenanceDatabase() == null ? "postgres" : r.maintenanceDatabase(),
+                r.sslMode() == null ? "prefer" : r.sslMode(),
+                r.walArchive() == null ? WalArchiveMode.NONE : r.walArchive(), r.rpo());
+    }
+
+    private ClusterResponse response(ClusterView v) {
+        ClusterService.LastBackup last = clusters.lastBackup(v.name());
+        return new ClusterResponse(v.name(), v.host(), v.port(), v.username(), v.maintenanceDatabase(), v.sslMode(),
+                v.walArchive(), v.rpo(), v.passwordSet(), v.serverVersion(), v.toolVersion(), v.toolDirectory(),
+                clusters.reachable(v.name()),
+                last == null ? null : new ClusterResponse.LastBackup(last.id(), last.kind(), last.finishedAt(),
+                        last.sizeBytes()),
+                v.createdAt(), v.updatedAt());
+    }
+}

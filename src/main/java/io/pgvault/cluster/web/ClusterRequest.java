@@ -1,0 +1,30 @@
+package io.pgvault.cluster.web;
+
+import io.pgvault.cluster.WalArchiveMode;
+import io.swagger.v3.oas.annotations.media.Schema;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+
+/** Registers or updates a cluster. On update a missing password keeps the stored one; "" removes it. */
+record ClusterRequest(
+        @Schema(example = "orders-prod", description = "slug: lower-case letters, digits and '-', starting with a letter")
+        @Pattern(regexp = "^[a-z][a-z0-9-]{0,62}$", message = "must match ^[a-z][a-z0-9-]{0,62}$") String name,
+        @Schema(example = "127.0.0.1") @NotBlank @Size(max = 255)
+        @Pattern(regexp = "^[A-Za-z0-9._:%\\[\\]-]+$", message = "must be a host name or IP address") String host,
+        @Schema(example = "5432") @NotNull @Min(1) @Max(65535) Integer port,
+        @Schema(example = "postgres") @NotBlank @Size(max = 63)
+        @Pattern(regexp = "^[^\\x00-\\x1f]+$", message = "must not contain control characters") String username,
+        @Schema(description = "stored, never returned; omit to use the OS user's .pgpass") @Size(max = 1000)
+        String password,
+        @Schema(example = "postgres") @Size(max = 63)
+        @Pattern(regexp = "^[^\\x00-\\x1f]+$", message = "must not contain control characters") String maintenanceDatabase,
+        @Schema(example = "prefer")
+        @Pattern(regexp = "^(disable|allow|prefer|require|verify-ca|verify-full)$",
+                message = "must be one of disable, allow, prefer, require, verify-ca, verify-full") String sslMode,
+        @Schema(example = "NONE") WalArchiveMode walArchive,
+        @Schema(example = "PT24H", description = "recovery point objective, an ISO-8601 duration") String rpo) {
+}

@@ -1,0 +1,16 @@
+package io.pgvault.cluster.web;
+
+import io.pgvault.cluster.WalArchiveMode;
+import java.time.Instant;
+import java.util.UUID;
+
+/** A cluster as the API shows it. Never holds a password. */
+record ClusterResponse(String name, String host, int port, String username, String maintenanceDatabase,
+        String sslMode, WalArchiveMode walArchive, String rpo, boolean passwordSet, String serverVersion,
+        String toolVersion, String toolDirectory, Boolean reachable, LastBackup lastBackup, Instant createdAt,
+        Instant updatedAt) {
+
+    /** The newest successful backup. */
+    record LastBackup(UUID id, String kind, Instant finishedAt, long sizeBytes) {
+    }
+}

@@ -1,0 +1,84 @@
+package io.pgvault.job;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.UUID;
+
+/** What a running job sees: its identity and payload, and where to report phase, bytes and log lines. */
+public final class JobContext {
+
+    private final Job job;
+    private final Cancellation cancellation = new Cancellation();
+    private final Deque<String> log = new ArrayDeque<>();
+    private final int logLimit;
+    private int logBytes;
+    private boolean logTruncated;
+    private volatile String phase = "running";
+    private volatile long bytesDone;
+    private volatile Long bytesTotal;
+
+    JobContext(Job job, int logLimit) {
+        this.job = job;
+        this.logLimit = logLimit;
+    }
+
+    public UUID jobId() {
+        return job.getId();
+    }
+
+    public String cluster() {
+        return job.getCluster();
+    }
+
+    public UUID backupId() {
+        return job.getBackupId();
+    }
+
+    public String payload() {
+        return job.getPayload();
+    }
+
+    public Cancellation cancellation() {
+        return cancellation;
+    }
+
+    public void phase(String phase) {
+        this.phase = Job.truncate(phase, 255);
+    }
+
+    public void bytes(long done, Long total) {
+        this.bytesDone = done;
+        this.bytesTotal = total;
+    }
+
+    public void bytesDone(long done) {
+        this.bytesDone = done;
+    }
+
+    /** Adds a line to the job's log; the log keeps the newest lines within its limit. */
+    public synchronized void log(String line) {
+        log.addLast(line);
+        logBytes += line.length() + 1;
+        while (logBytes > logLimit && log.size() > 1) {
+            logBytes -= log.removeFirst().length() + 1;
+            logTruncated = true;
+        }
+    }
+
+    synchronized String logText() {
+        String text = String.join("\n", log);
+        return logTruncated ? "[earlier lines dropped]\n" + text : text;
+    }
+
+    String currentPhase() {
+        return phase;
+    }
+
+    long currentBytesDone() {
+        return bytesDone;
+    }
+
+    Long currentBytesTotal() {
+        return bytesTotal;
+    }
+}

@@ -1,0 +1,221 @@
+package io.pgvault.job;
+
+import com.github.kagkarlsson.scheduler.Scheduler;
+import com.github.kagkarlsson.scheduler.SchedulerName;
+import com.github.kagkarlsson.scheduler.serializer.Serializer;
+import com.github.kagkarlsson.scheduler.task.CompletionHandler;
+import com.github.kagkarlsson.scheduler.task.TaskInstance;
+import com.github.kagkarlsson.scheduler.task.helper.CustomTask;
+import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
+import com.github.kagkarlsson.scheduler.task.helper.Tasks;
+import com.github.kagkarlsson.scheduler.task.schedule.Schedules;
+import io.pgvault.PgvaultProperties;
+import jakarta.annotation.PreDestroy;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.jdbc.datasource.TransactionAwareDataSourceProxy;
+import org.springframework.stereotype.Component;
+
+/**
+ * Runs jobs on db-scheduler: executions are rows in the catalog, so queued jobs survive restarts and
+ * several pgvault instances on one catalog never run the same job twice.
+ */
+@Component
+class JobEngine {
+
+    static final String TASK = "pgvault-job";
+    private static final String TIMED_OUT = "timed out after ";
+    private static final Duration BUSY_RETRY = Duration.ofSeconds(2);
+    private static final Logger log = LoggerFactory.getLogger(JobEngine.class);
+
+    private final JobLifecycle lifecycle;
+    private final JobHandlers handlers;
+    private final PgvaultProperties.Jobs settings;
+    private final Clock clock;
+    private final String instanceName;
+    private final CustomTask<String> jobTask;
+    private final Scheduler scheduler;
+    private final Map<UUID, Running> running = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "pgvault-job-heartbeat");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private record Running(JobContext context, Instant startedAt) {
+    }
+
+    JobEngine(DataSource dataSource, JobLifecycle lifecycle, JobHandlers handlers, PgvaultProperties properties,
+            Clock clock) {
+        this.lifecycle = lifecycle;
+        this.handlers = handlers;
+        this.settings = properties.jobs();
+        this.clock = clock;
+        this.instanceName = settings.instanceName() != null ? settings.instanceName() : hostName();
+        this.jobTask = Tasks.custom(TASK, String.class).execute((instance, ctx) -> execute(instance));
+        RecurringTask<Void> sweeper = Tasks.recurring("pgvault-job-sweeper", Schedules.fixedDelay(settings.staleAfter()))
+                .execute((instance, ctx) -> sweepStale());
+        this.scheduler = Scheduler.create(new TransactionAwareDataSourceProxy(dataSource), jobTask)
+                .startTasks(sweeper)
+                .threads(settings.maxConcurrent())
+                .pollingInterval(settings.pollInterval())
+                .heartbeatInterval(settings.heartbeatInterval())
+                .missedHeartbeatsLimit(10)
+                .schedulerName(new SchedulerName.Fixed(instanceName))
+                .serializer(new StringSerializer())
+                .alwaysPersistTimestampInUTC()
+                .enableImmediateExecution()
+                .shutdownMaxWait(Duration.ofSeconds(10))
+                .build();
+    }
+
+    @EventListener(ApplicationReadyEvent.class)
+    void start() {
+        int failed = lifecycle.failInterrupted(lifecycle.runningOwnedBy(instanceName));
+        if (failed > 0) {
+            log.warn("{} job(s) of instance {} were interrupted by the last shutdown", failed, instanceName);
+        }
+        long period = settings.heartbeatInterval().toMillis();
+        heartbeat.scheduleWithFixedDelay(this::beat, period, period, TimeUnit.MILLISECONDS);
+        scheduler.start();
+        log.info("Job engine started as instance '{}' with {} worker(s)", instanceName, settings.maxConcurrent());
+    }
+
+    @PreDestroy
+    void stop() {
+        running.values().forEach(r -> r.context().cancellation().cancel("pgvault is shutting down"));
+        heartbeat.shutdownNow();
+        scheduler.stop();
+    }
+
+    void enqueue(UUID jobId) {
+        scheduler.schedule(jobTask.instance(jobId.toString(), jobId.toString()), clock.instant());
+    }
+
+    void poke() {
+        scheduler.triggerCheckForDueExecutions();
+    }
+
+    /** Cancels a job if it runs here; other instances see the catalog flag on their next heartbeat. */
+    void cancelLocal(UUID jobId) {
+        Running r = running.get(jobId);
+        if (r != null) {
+            r.context().cancellation().cancel("cancelled on request");
+        }
+    }
+
+    private CompletionHandler<String> execute(TaskInstance<String> instance) {
+        UUID id = UUID.fromString(instance.getData());
+        Job job = lifecycle.find(id).orElse(null);
+        if (job == null) {
+            return new CompletionHandler.OnCompleteRemove<>();
+        }
+        JobHandler handler = handlers.get(job.getType());
+        int limit = handler.limitedPerCluster() ? settings.maxBackupsPerCluster() : 0;
+        switch (lifecycle.tryStart(id, instanceName, limit)) {
+            case BUSY:
+                return (complete, operations) -> operations.reschedule(complete, clock.instant().plus(BUSY_RETRY));
+            case STARTED:
+                run(lifecycle.find(id).orElseThrow(), handler);
+                return new CompletionHandler.OnCompleteRemove<>();
+            default:
+                return new CompletionHandler.OnCompleteRemove<>();
+        }
+    }
+
+    private void run(Job job, JobHandler handler) {
+        JobContext context = new JobContext(job, settings.logLimitBytes());
+        running.put(job.getId(), new Running(context, clock.instant()));
+        JobStatus outcome = JobStatus.SUCCEEDED;
+        String error = null;
+        try {
+            handler.run(context);
+            context.cancellation().throwIfCancelled();
+        } catch (JobCancelledException e) {
+            String reason = context.cancellation().reason();
+            outcome = reason != null && reason.startsWith(TIMED_OUT) ? JobStatus.FAILED : JobStatus.CANCELLED;
+            error = reason != null ? reason : e.getMessage();
+        } catch (Exception e) {
+            outcome = JobStatus.FAILED;
+            error = describe(e, context);
+            log.warn("Job {} ({}) failed: {}", job.getId(), job.getType(), error);
+        } finally {
+            running.remove(job.getId());
+        }
+        if (outcome != JobStatus.SUCCEEDED) {
+            context.log("pgvault: job " + outcome.name().toLowerCase() + ": " + error);
+        }
+        lifecycle.finish(context, outcome, error);
+    }
+
+    private static String describe(Exception e, JobContext context) {
+        String reason = context.cancellation().reason();
+        if (reason != null) {
+            return reason;
+        }
+        String message = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        if (e instanceof java.nio.file.FileSystemException && message.contains("No space left")) {
+            return "no space left on the backup storage: " + message;
+        }
+        return message;
+    }
+
+    private void beat() {
+        Instant now = clock.instant();
+        running.forEach((id, r) -> {
+            try {
+                lifecycle.recordProgress(r.context());
+                if (lifecycle.isCancelRequested(id)) {
+                    r.context().cancellation().cancel("cancelled on request");
+                }
+                if (Duration.between(r.startedAt(), now).compareTo(settings.timeout()) > 0) {
+                    r.context().cancellation().cancel(TIMED_OUT + settings.timeout() + " (pgvault.jobs.timeout)");
+                }
+            } catch (RuntimeException e) {
+                log.warn("Heartbeat of job {} failed: {}", id, e.toString());
+            }
+        });
+    }
+
+    private void sweepStale() {
+        Instant cutoff = clock.instant().minus(settings.staleAfter());
+        lifecycle.failInterrupted(lifecycle.runningWithHeartbeatBefore(cutoff).stream()
+                .filter(j -> !running.containsKey(j.getId())).toList());
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "pgvault";
+        }
+    }
+
+    /** Task data is a job id; stored as UTF-8 text rather than Java serialization. */
+    private static final class StringSerializer implements Serializer {
+        @Override
+        public byte[] serialize(Object data) {
+            return data == null ? null : data.toString().getBytes(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public <T> T deserialize(Class<T> type, byte[] bytes) {
+            return bytes == null ? null : type.cast(new String(bytes, StandardCharsets.UTF_8));
+        }
+    }
+}

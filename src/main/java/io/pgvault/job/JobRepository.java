@@ -1,0 +1,40 @@
+package io.pgvault.job;
+
+import jakarta.persistence.LockModeType;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.data.jpa.repository.JpaRepository;
+import org.springframework.data.jpa.repository.JpaSpecificationExecutor;
+import org.springframework.data.jpa.repository.Lock;
+import org.springframework.data.jpa.repository.Modifying;
+import org.springframework.data.jpa.repository.Query;
+
+interface JobRepository extends JpaRepository<Job, UUID>, JpaSpecificationExecutor<Job> {
+
+    @Lock(LockModeType.PESSIMISTIC_WRITE)
+    @Query("select j from Job j where j.id = :id")
+    Optional<Job> lockById(UUID id);
+
+    @Modifying
+    @Query("""
+            update Job j set j.phase = :phase, j.bytesDone = :done, j.bytesTotal = :total, j.logTail = :log,
+                   j.heartbeatAt = :now
+            where j.id = :id and j.status = io.pgvault.job.JobStatus.RUNNING""")
+    int recordProgress(UUID id, String phase, long done, Long total, String log, Instant now);
+
+    @Query("select j.cancelRequested from Job j where j.id = :id")
+    boolean isCancelRequested(UUID id);
+
+    List<Job> findByStatusAndOwner(JobStatus status, String owner);
+
+    List<Job> findByStatusAndHeartbeatAtBefore(JobStatus status, Instant before);
+
+    @Query("""
+            select count(j) from Job j
+            where j.cluster = :cluster and j.type = :type and j.status = io.pgvault.job.JobStatus.RUNNING""")
+    long countRunning(String cluster, JobType type);
+
+    long countByStatus(JobStatus status);
+}

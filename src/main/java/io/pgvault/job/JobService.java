@@ -1,0 +1,106 @@
+package io.pgvault.job;
+
+import io.pgvault.api.ConflictException;
+import io.pgvault.api.NotFoundException;
+import java.time.Clock;
+import java.util.UUID;
+import org.springframework.data.domain.Page;
+import org.springframework.data.domain.Pageable;
+import org.springframework.data.jpa.domain.Specification;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+
+/** Submits, finds and cancels jobs. The only entry point other features use. */
+@Service
+public class JobService {
+
+    private final JobRepository jobs;
+    private final JobEngine engine;
+    private final JobHandlers handlers;
+    private final JobLifecycle lifecycle;
+    private final Clock clock;
+
+    JobService(JobRepository jobs, JobEngine engine, JobHandlers handlers, JobLifecycle lifecycle, Clock clock) {
+        this.jobs = jobs;
+        this.engine = engine;
+        this.handlers = handlers;
+        this.lifecycle = lifecycle;
+        this.clock = clock;
+    }
+
+    /** Queues a job in the caller's transaction; it becomes runnable when that transaction commits. */
+    @Transactional
+    public JobView submit(JobType type, String cluster, UUID backupId, String payload) {
+        Job job = jobs.save(new Job(type, cluster, backupId, payload, clock.instant()));
+        engine.enqueue(job.getId());
+        afterCommit(engine::poke);
+        return JobView.of(job);
+    }
+
+    @Transactional(readOnly = true)
+    public JobView get(UUID id) {
+        return JobView.of(find(id));
+    }
+
+    @Transactional(readOnly = true)
+    public String log(UUID id) {
+        String log = find(id).getLogTail();
+        return log == null ? "" : log;
+    }
+
+    @Transactional(readOnly = true)
+    public Page<JobView> list(String cluster, JobType type, JobStatus status, Pageable page) {
+        Specification<Job> spec = (root, query, cb) -> cb.and(
+                cluster == null ? cb.conjunction() : cb.equal(root.get("cluster"), cluster),
+                type == null ? cb.conjunction() : cb.equal(root.get("type"), type),
+                status == null ? cb.conjunction() : cb.equal(root.get("status"), status));
+        return jobs.findAll(spec, page).map(JobView::of);
+    }
+
+    /** A queued job is cancelled at once; a running one is told to stop and ends as CANCELLED. */
+    @Transactional
+    public JobView cancel(UUID id) {
+        Job job = jobs.lockById(id).orElseThrow(() -> notFound(id));
+        if (job.getStatus().isTerminal()) {
+            throw new ConflictException("job " + id + " has already ended (" + job.getStatus() + ")");
+        }
+        if (job.getStatus() == JobStatus.QUEUED) {
+            String reason = "cancelled before it started";
+            job.cancel(reason, clock.instant());
+            handlers.get(job.getType()).abandon(job, reason);
+            lifecycle.publish(job);
+        } else {
+            job.requestCancel();
+            afterCommit(() -> engine.cancelLocal(id));
+        }
+        return JobView.of(job);
+    }
+
+    @Transactional(readOnly = true)
+    public long countRunning() {
+        return jobs.countByStatus(JobStatus.RUNNING);
+    }
+
+    private Job find(UUID id) {
+        return jobs.findById(id).orElseThrow(() -> notFound(id));
+    }
+
+    private static NotFoundException notFound(UUID id) {
+        return new NotFoundException("no job with id " + id);
+    }
+
+    private static void afterCommit(Runnable action) {
+        if (TransactionSynchronizationManager.isSynchronizationActive()) {
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCommit() {
+                    action.run();
+                }
+            });
+        } else {
+            action.run();
+        }
+    }
+}

@@ -1,0 +1,6 @@
+package io.pgvault.job;
+
+/** What a job does. */
+public enum JobType {
+    BACKUP, RESTORE, RECOVERY, VERIFICATION, RETENTION
+}

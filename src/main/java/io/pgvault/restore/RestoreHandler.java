@@ -1,0 +1,194 @@
+package io.pgvault.restore;
+
+import io.pgvault.backup.BackupKind;
+import io.pgvault.backup.BackupService;
+import io.pgvault.backup.BackupView;
+import io.pgvault.cluster.ClusterAccess;
+import io.pgvault.cluster.ToolSession;
+import io.pgvault.job.JobContext;
+import io.pgvault.job.JobHandler;
+import io.pgvault.job.JobType;
+import io.pgvault.job.ProcessExecutor;
+import io.pgvault.job.ProcessSpec;
+import io.pgvault.storage.BackupStorage;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.GZIPInputStream;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Restores a logical backup: pg_restore for archive formats, psql for PLAIN SQL and cluster dumps.
+ * Warnings stay in the job log; errors fail the job.
+ */
+@Component
+class RestoreHandler implements JobHandler {
+
+    private static final Pattern PROCESSING = Pattern.compile("pg_restore: (?:processing data for table|creating [A-Z ]+) \"?(.+?)\"?$");
+    private static final Pattern PSQL_ERROR = Pattern.compile("ERROR:\\s+(.*)$");
+    private static final Pattern EXPECTED_IN_CLUSTER_DUMP = Pattern.compile("role \".*\" already exists");
+
+    private final BackupService backups;
+    private final ClusterAccess clusters;
+    private final BackupStorage storage;
+    private final ProcessExecutor executor;
+    private final JsonMapper json;
+
+    RestoreHandler(BackupService backups, ClusterAccess clusters, BackupStorage storage, ProcessExecutor executor,
+            JsonMapper json) {
+        this.backups = backups;
+        this.clusters = clusters;
+        this.storage = storage;
+        this.executor = executor;
+        this.json = json;
+    }
+
+    @Override
+    public JobType type() {
+        return JobType.RESTORE;
+    }
+
+    @Override
+    public void run(JobContext context) throws Exception {
+        RestoreSpec spec = json.readValue(context.payload(), RestoreSpec.class);
+        BackupView backup = backups.get(context.backupId());
+        try (ToolSession session = clusters.toolSession(spec.targetCluster())) {
+            if (backup.kind() == BackupKind.DUMP_ALL) {
+                replayClusterDump(backup, session, context);
+                return;
+            }
+            if (spec.createDatabase()) {
+                context.phase("creating database");
+                createDatabase(spec);
+                context.log("pgvault: created database \"" + spec.targetDatabase() + "\"");
+            }
+            if (backup.format().isArchive()) {
+                pgRestore(backup, spec, session, context);
+            } else {
+                replayScript(backup, session, conninfo(spec.targetDatabase()), true, context);
+            }
+        }
+    }
+
+    private void pgRestore(BackupView backup, RestoreSpec spec, ToolSession session, JobContext context)
+            throws Exception {
+        List<String> argv = new ArrayList<>(List.of(session.tool("pg_restore"), "--verbose", "--no-password",
+                "--dbname=" + conninfo(spec.targetDatabase())));
+        if (spec.clean()) {
+            argv.add("--clean");
+            argv.add("--if-exists");
+        }
+        if (spec.noOwner()) {
+            argv.add("--no-owner");
+        }
+        if (spec.noPrivileges()) {
+            argv.add("--no-privileges");
+        }
+        if (spec.jobs() != null) {
+            argv.add("--jobs=" + spec.jobs());
+        }
+        spec.tables().forEach(t -> argv.add("--table=" + t));
+        if (spec.schemaOnly()) {
+            argv.add("--schema-only");
+        }
+        if (spec.dataOnly()) {
+            argv.add("--data-only");
+        }
+        argv.add(storage.localPath(backup.location()).resolve(backup.mainFile()).toString());
+        context.phase("restoring");
+        executor.run(ProcessSpec.of(argv).environment(session.environment(null)).stderrLines(line -> {
+            context.log(line);
+            Matcher m = PROCESSING.matcher(line);
+            if (m.find()) {
+                context.phase("restoring " + m.group(1));
+            }
+        }), context.cancellation());
+    }
+
+    private void replayClusterDump(BackupView backup, ToolSession session, JobContext context) throws Exception {
+        replayScript(backup, session, conninfo(session.target().maintenanceDatabase()), false, context);
+    }
+
+    /** Feeds a SQL script to psql. Cluster dumps may meet roles that exist already: only that error is tolerated. */
+    private void replayScript(BackupView backup, ToolSession session, String conninfo, boolean stopOnError,
+            JobContext context) throws Exception {
+        List<String> errors = new ArrayList<>();
+        List<String> argv = new ArrayList<>(List.of(session.tool("psql"), "--no-psqlrc", "--no-password", "--quiet",
+                "--dbname=" + conninfo));
+        if (stopOnError) {
+            argv.add("--set=ON_ERROR_STOP=1");
+        }
+        context.phase("replaying SQL");
+        long total = backup.sizeBytes() == null ? 0 : backup.sizeBytes();
+        try (InputStream raw = storage.open(backup.location(), backup.mainFile());
+                InputStream counted = new Counting(raw, n -> context.bytes(n, total));
+                InputStream in = backup.mainFile().endsWith(".gz") ? new GZIPInputStream(counted, 256 * 1024) : counted) {
+            executor.run(ProcessSpec.of(argv).environment(session.environment(null)).stdin(in).stderrLines(line -> {
+                context.log(line);
+                Matcher m = PSQL_ERROR.matcher(line);
+                if (m.find() && !(backup.kind() == BackupKind.DUMP_ALL
+                        && EXPECTED_IN_CLUSTER_DUMP.matcher(m.group(1)).find())) {
+                    errors.add(m.group(1));
+                }
+            }), context.cancellation());
+        }
+        if (!errors.isEmpty()) {
+            throw new IllegalStateException(errors.size() + " error(s) while replaying the SQL; first: "
+                    + errors.get(0));
+        }
+    }
+
+    private void createDatabase(RestoreSpec spec) throws Exception {
+        String maintenance = clusters.target(spec.targetCluster()).maintenanceDatabase();
+        try (Connection conn = clusters.connect(spec.targetCluster(), maintenance);
+                Statement st = conn.createStatement()) {
+            st.execute("CREATE DATABASE " + quoteIdentifier(spec.targetDatabase()));
+        }
+    }
+
+    static String quoteIdentifier(String name) {
+        return "\"" + name.replace("\"", "\"\"") + "\"";
+    }
+
+    /** A libpq connection string naming only the database; host, port and user come from the environment. */
+    static String conninfo(String database) {
+        return "dbname='" + database.replace("\\", "\\\\").replace("'", "\\'") + "'";
+    }
+
+    /** Counts the bytes read through it. */
+    private static final class Counting extends FilterInputStream {
+        private final java.util.function.LongConsumer progress;
+        private long count;
+
+        Counting(InputStream in, java.util.function.LongConsumer progress) {
+            super(in);
+            this.progress = progress;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                progress.accept(++count);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                count += n;
+                progress.accept(count);
+            }
+            return n;
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package io.pgvault.restore;
+
+import io.pgvault.api.ConflictException;
+import io.pgvault.api.InvalidRequestException;
+import io.pgvault.backup.BackupKind;
+import io.pgvault.backup.BackupService;
+import io.pgvault.backup.BackupStatus;
+import io.pgvault.backup.BackupView;
+import io.pgvault.backup.DumpFormat;
+import io.pgvault.cluster.ClusterAccess;
+import io.pgvault.cluster.ClusterTarget;
+import io.pgvault.job.JobService;
+import io.pgvault.job.JobType;
+import io.pgvault.job.JobView;
+import java.util.UUID;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Checks a restore request against the backup and the target, then queues it. */
+@Service
+public class RestoreService {
+
+    private final BackupService backups;
+    private final ClusterAccess clusters;
+    private final JobService jobs;
+    private final JsonMapper json;
+
+    RestoreService(BackupService backups, ClusterAccess clusters, JobService jobs, JsonMapper json) {
+        this.backups = backups;
+        this.clusters = clusters;
+        this.jobs = jobs;
+        this.json = json;
+    }
+
+    @Transactional
+    public JobView start(UUID backupId, RestoreSpec request) {
+        BackupView backup = backups.get(backupId);
+        if (backup.status() != BackupStatus.SUCCEEDED) {
+            throw new ConflictException("backup " + backupId + " is " + backup.status() + "; only a SUCCEEDED "
+                    + "backup can be restored");
+        }
+        if (backup.kind() == BackupKind.BASE) {
+            throw new InvalidRequestException("BASE backups cannot be restored in this version");
+        }
+        RestoreSpec spec = request.withTargetCluster(
+                request.targetCluster() == null ? backup.cluster() : request.targetCluster());
+        ClusterTarget source = clusters.target(backup.cluster());
+        ClusterTarget target = clusters.target(spec.targetCluster());
+        if (spec.schemaOnly() && spec.dataOnly()) {
+            throw new InvalidRequestException("dataOnly", "schemaOnly and dataOnly cannot be combined");
+        }
+        if (backup.kind() == BackupKind.DUMP_ALL) {
+            checkDumpAll(spec, source, target);
+        } else {
+            checkDump(backup, spec, source, target);
+        }
+        return jobs.submit(JobType.RESTORE, target.name(), backupId, json.writeValueAsString(spec));
+    }
+
+    private void checkDump(BackupView backup, RestoreSpec spec, ClusterTarget source, ClusterTarget target) {
+        String db = spec.targetDatabase();
+        if (db == null || db.isBlank()) {
+            throw new InvalidRequestException("targetDatabase", "targetDatabase is required");
+        }
+        if (db.length() > 63 || db.chars().anyMatch(c -> c < 0x20)) {
+            throw new InvalidRequestException("targetDatabase",
+                    "targetDatabase must be at most 63 characters without control characters");
+        }
+        if (source.sameServerAs(target) && db.equals(backup.database()) && !spec.overwrite()) {
+            throw new ConflictException("the target is the backup's own source database '" + db + "' on cluster '"
+                    + target.name() + "'; set \"overwrite\": true to restore over it");
+        }
+        boolean exists = clusters.databaseExists(target.name(), db);
+        if (spec.createDatabase() && exists) {
+            throw new ConflictException("database '" + db + "' already exists on cluster '" + target.name()
+                    + "'; restore into it without createDatabase (with clean to replace objects)");
+        }
+        if (!spec.createDatabase() && !exists) {
+            throw new InvalidRequestException("targetDatabase", "database '" + db + "' does not exist on cluster '"
+                    + target.name() + "'; set \"createDatabase\": true to create it");
+        }
+        DumpFormat format = backup.format();
+        if (spec.jobs() != null) {
+            if (format != DumpFormat.CUSTOM && format != DumpFormat.DIRECTORY) {
+                throw new InvalidRequestException("jobs", "parallel restore (jobs) needs a CUSTOM or DIRECTORY backup");
+            }
+            if (spec.jobs() < 1 || spec.jobs() > 64) {
+                throw new InvalidRequestException("jobs", "jobs must be from 1 to 64");
+            }
+        }
+        if (!format.isArchive() && (spec.clean() || spec.noOwner() || spec.noPrivileges() || !spec.tables().isEmpty()
+                || spec.schemaOnly() || spec.dataOnly())) {
+            throw new InvalidRequestException("format", "a PLAIN dump is replayed as is with psql; clean, noOwner, "
+                    + "noPrivileges, tables, schemaOnly and dataOnly need an archive format (CUSTOM, DIRECTORY, TAR)");
+        }
+        for (String t : spec.tables()) {
+            if (t == null || t.isBlank() || t.startsWith("-") || t.chars().anyMatch(c -> c < 0x20)) {
+                throw new InvalidRequestException("tables", "table names must be non-empty, may not start with '-' "
+                        + "and may not contain control characters");
+            }
+        }
+    }
+
+    private static void checkDumpAll(RestoreSpec spec, ClusterTarget source, ClusterTarget target) {
+        if (spec.targetDatabase() != null) {
+            throw new InvalidRequestException("targetDatabase",
+                    "a DUMP_ALL restores every database under its own name; leave targetDatabase out");
+        }
+        if (spec.createDatabase() || spec.clean() || spec.noOwner() || spec.noPrivileges() || spec.jobs() != null
+                || !spec.tables().isEmpty() || spec.schemaOnly() || spec.dataOnly()) {
+            throw new InvalidRequestException("a DUMP_ALL script is replayed as is with psql; restore options "
+                    + "do not apply");
+        }
+        if (source.sameServerAs(target) && !spec.overwrite()) {
+            throw new ConflictException("the target is the backup's own source cluster '" + target.name()
+                    + "'; set \"overwrite\": true to replay the cluster dump over it");
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package io.pgvault.restore.web;
+
+import io.pgvault.job.web.Accepted;
+import io.pgvault.job.web.JobResponse;
+import io.pgvault.restore.RestoreService;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.util.UUID;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+
+@Tag(name = "Restores", description = "Restore logical backups into databases")
+@RestController
+class RestoreController {
+
+    private final RestoreService restores;
+
+    RestoreController(RestoreService restores) {
+        this.restores = restores;
+    }
+
+    @Operation(summary = "Restore a backup", description = "pg_restore (archive formats) or psql (PLAIN, DUMP_ALL) "
+            + "into a target cluster and database. Restoring over the backup's own source database needs "
+            + "\"overwrite\": true. Answers 202 with the job.")
+    @PostMapping("/api/v1/backups/{id}/restores")
+    ResponseEntity<JobResponse> restore(@PathVariable UUID id, @RequestBody RestoreRequest request) {
+        return Accepted.job(restores.start(id, request.toSpec()));
+    }
+}

@@ -1,0 +1,63 @@
+package io.pgvault.storage;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.security.MessageDigest;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
+
+/**
+ * Writes to a file while computing its SHA-256 and size in the same pass; closing fsyncs the file
+ * and reports it as a {@link StoredFile}.
+ */
+public final class HashingOutputStream extends OutputStream {
+
+    private final FileChannel channel;
+    private final String path;
+    private final MessageDigest digest = Sha256.newDigest();
+    private final LongConsumer progress;
+    private final Consumer<StoredFile> onClose;
+    private long size;
+    private boolean closed;
+
+    HashingOutputStream(FileChannel channel, String path, LongConsumer progress, Consumer<StoredFile> onClose) {
+        this.channel = channel;
+        this.path = path;
+        this.progress = progress;
+        this.onClose = onClose;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+        write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] bytes, int offset, int length) throws IOException {
+        digest.update(bytes, offset, length);
+        ByteBuffer buffer = ByteBuffer.wrap(bytes, offset, length);
+        while (buffer.hasRemaining()) {
+            channel.write(buffer);
+        }
+        size += length;
+        progress.accept(size);
+    }
+
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try (channel) {
+            channel.force(true);
+        }
+        onClose.accept(new StoredFile(path, size, Sha256.hex(digest)));
+    }
+}

@@ -1,0 +1,85 @@
+package io.pgvault.storage;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongConsumer;
+import java.util.stream.Stream;
+
+/**
+ * A backup being written: a private directory that no catalog entry points at until
+ * {@link BackupStorage#commit} moves it into place.
+ */
+public final class StagingArea {
+
+    private final UUID backupId;
+    private final Path directory;
+    private final Map<String, StoredFile> streamed = new ConcurrentHashMap<>();
+
+    public StagingArea(UUID backupId, Path directory) {
+        this.backupId = backupId;
+        this.directory = directory;
+    }
+
+    public UUID backupId() {
+        return backupId;
+    }
+
+    /** Where a tool may write files itself (directory-format dumps); {@link #seal} hashes them. */
+    public Path directory() {
+        return directory;
+    }
+
+    /** A new file that is hashed and counted as it is written; {@code progress} hears the byte count. */
+    public HashingOutputStream create(String relativePath, LongConsumer progress) throws IOException {
+        Path file = resolve(relativePath);
+        Files.createDirectories(file.getParent());
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        return new HashingOutputStream(channel, relativePath, progress, f -> streamed.put(f.path(), f));
+    }
+
+    /**
+     * Makes every file durable and returns them all with size and SHA-256: those written through
+     * {@link #create} as hashed on the way in, any others by reading them once.
+     */
+    public List<StoredFile> seal() throws IOException {
+        List<StoredFile> files = new ArrayList<>();
+        List<Path> directories = new ArrayList<>();
+        try (Stream<Path> walk = Files.walk(directory)) {
+            for (Path p : (Iterable<Path>) walk.sorted()::iterator) {
+                if (Files.isDirectory(p)) {
+                    directories.add(p);
+                    continue;
+                }
+                String relative = directory.relativize(p).toString();
+                StoredFile known = streamed.get(relative);
+                if (known == null) {
+                    Fsync.file(p);
+                    known = new StoredFile(relative, Files.size(p), Sha256.of(p));
+                }
+                files.add(known);
+            }
+        }
+        for (Path d : directories) {
+            Fsync.directory(d);
+        }
+        files.sort(Comparator.comparing(StoredFile::path));
+        return files;
+    }
+
+    private Path resolve(String relativePath) {
+        Path file = directory.resolve(relativePath).normalize();
+        if (!file.startsWith(directory)) {
+            throw new IllegalArgumentException("path escapes the staging area: " + relativePath);
+        }
+        return file;
+    }
+}

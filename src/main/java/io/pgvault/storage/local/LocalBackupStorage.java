@@ -1,0 +1,148 @@
+package io.pgvault.storage.local;
+
+import io.pgvault.PgvaultProperties;
+import io.pgvault.storage.BackupStorage;
+import io.pgvault.storage.Fsync;
+import io.pgvault.storage.StagingArea;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.springframework.stereotype.Component;
+
+/** Keeps backups under {@code pgvault.storage.local.root}: {@code {cluster}/{kind}/{backupId}/...}. */
+@Component
+class LocalBackupStorage implements BackupStorage {
+
+    private static final String STAGING = ".staging";
+    private final Path root;
+    private final Path staging;
+
+    LocalBackupStorage(PgvaultProperties properties) {
+        this.root = properties.storage().local().root().toAbsolutePath().normalize();
+        this.staging = root.resolve(STAGING);
+        try {
+            Files.createDirectories(staging);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the backup storage under " + root, e);
+        }
+    }
+
+    @Override
+    public StagingArea stage(UUID backupId) throws IOException {
+        deleteTree(staging.resolve(backupId.toString()));
+        Path dir = Files.createDirectories(staging.resolve(backupId.toString()));
+        return new StagingArea(backupId, dir);
+    }
+
+    @Override
+    public String commit(StagingArea area, String cluster, String kind) throws IOException {
+        String location = cluster + "/" + kind + "/" + area.backupId();
+        Path target = resolve(location);
+        Files.createDirectories(target.getParent());
+        Files.move(area.directory(), target, StandardCopyOption.ATOMIC_MOVE);
+        Fsync.directory(target.getParent());
+        Fsync.directory(staging);
+        return location;
+    }
+
+    @Override
+    public void discard(UUID backupId, String cluster, String kind) throws IOException {
+        deleteTree(staging.resolve(backupId.toString()));
+        delete(cluster + "/" + kind + "/" + backupId);
+    }
+
+    @Override
+    public int sweepStaging(Set<UUID> keep) throws IOException {
+        int removed = 0;
+        try (Stream<Path> children = Files.list(staging)) {
+            for (Path child : children.toList()) {
+                if (!keep.contains(parseId(child.getFileName().toString()))) {
+                    deleteTree(child);
+                    removed++;
+                }
+            }
+        }
+        return removed;
+    }
+
+    @Override
+    public InputStream open(String location, String relativePath) throws IOException {
+        Path file = resolve(location).resolve(relativePath).normalize();
+        if (!file.startsWith(resolve(location))) {
+            throw new NoSuchFileException(relativePath);
+        }
+        return Files.newInputStream(file);
+    }
+
+    @Override
+    public Path localPath(String location) {
+        return resolve(location);
+    }
+
+    @Override
+    public void delete(String location) throws IOException {
+        Path dir = resolve(location);
+        deleteTree(dir);
+        if (Files.exists(dir.getParent())) {
+            Fsync.directory(dir.getParent());
+        }
+    }
+
+    @Override
+    public long usableSpace() throws IOException {
+        return Files.getFileStore(root).getUsableSpace();
+    }
+
+    @Override
+    public boolean isWritable() {
+        try {
+            Path probe = Files.createTempFile(staging, "probe", ".tmp");
+            Files.delete(probe);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public String describe() {
+        return root.toString();
+    }
+
+    private Path resolve(String location) {
+        Path path = root.resolve(location).normalize();
+        if (!path.startsWith(root) || path.equals(root) || path.startsWith(staging)) {
+            throw new IllegalArgumentException("not a backup location: " + location);
+        }
+        return path;
+    }
+
+    private static UUID parseId(String name) {
+        try {
+            return UUID.fromString(name);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            List<Path> paths = walk.sorted(Comparator.reverseOrder()).toList();
+            for (Path p : paths) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package io.pgvault.verification;
+
+import io.pgvault.backup.BackupFile;
+import io.pgvault.backup.BackupKind;
+import io.pgvault.backup.BackupService;
+import io.pgvault.backup.BackupView;
+import io.pgvault.backup.VerificationLevel;
+import io.pgvault.backup.VerificationStatus;
+import io.pgvault.cluster.ClusterAccess;
+import io.pgvault.cluster.ToolSession;
+import io.pgvault.job.JobContext;
+import io.pgvault.job.JobHandler;
+import io.pgvault.job.JobType;
+import io.pgvault.job.ProcessExecutor;
+import io.pgvault.job.ProcessSpec;
+import io.pgvault.storage.BackupStorage;
+import io.pgvault.storage.Sha256;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Proves a backup intact. CHECKSUM re-reads every stored file and compares size and SHA-256 with the
+ * catalog; LIST does that and then reads the archive's table of contents with pg_restore --list (or,
+ * for PLAIN SQL, checks that the dump is complete from its header to its closing line).
+ */
+@Component
+class VerificationHandler implements JobHandler {
+
+    private final BackupService backups;
+    private final BackupStorage storage;
+    private final ClusterAccess clusters;
+    private final ProcessExecutor executor;
+    private final JsonMapper json;
+
+    VerificationHandler(BackupService backups, BackupStorage storage, ClusterAccess clusters,
+            ProcessExecutor executor, JsonMapper json) {
+        this.backups = backups;
+        this.storage = storage;
+        this.clusters = clusters;
+        this.executor = executor;
+        this.json = json;
+    }
+
+    @Override
+    public JobType type() {
+        return JobType.VERIFICATION;
+    }
+
+    @Override
+    public void run(JobContext context) throws Exception {
+        BackupView backup = backups.get(context.backupId());
+        VerificationLevel level = json.readValue(context.payload(), VerificationLevel.class);
+        List<String> problems = new ArrayList<>();
+        List<String> findings = new ArrayList<>();
+        context.phase("verifying checksums");
+        checksums(backup, context, problems, findings);
+        if (level == VerificationLevel.LIST && problems.isEmpty()) {
+            context.phase("listing the archive");
+            if (backup.kind() == BackupKind.DUMP && backup.format().isArchive()) {
+                list(backup, context, problems, findings);
+            } else {
+                PlainDumpCheck.check(storage, backup, problems, findings);
+            }
+        }
+        boolean passed = problems.isEmpty();
+        String detail = String.join("; ", passed ? findings : problems);
+        backups.recordVerification(backup.id(), passed ? VerificationStatus.PASSED : VerificationStatus.FAILED,
+                level, detail);
+        context.log("pgvault: verification " + level + (passed ? " passed: " : " FAILED: ") + detail);
+        if (!passed) {
+            throw new IllegalStateException("verification failed: " + detail);
+        }
+    }
+
+    private void checksums(BackupView backup, JobContext context, List<String> problems, List<String> findings)
+            throws IOException {
+        long total = backup.files().stream().mapToLong(BackupFile::sizeBytes).sum();
+        long done = 0;
+        for (BackupFile file : backup.files()) {
+            context.cancellation().throwIfCancelled();
+            long[] size = new long[1];
+            String sha;
+            try (InputStream in = storage.open(backup.location(), file.path())) {
+                sha = Sha256.of(in, size);
+            } catch (IOException e) {
+                problems.add(file.path() + " cannot be read: " + e.getMessage());
+                continue;
+            }
+            if (size[0] != file.sizeBytes()) {
+                problems.add(file.path() + " has " + size[0] + " bytes, the catalog says " + file.sizeBytes());
+            } else if (!sha.equals(file.sha256())) {
+                problems.add(file.path() + " has SHA-256 " + sha + ", the catalog says " + file.sha256());
+            }
+            done += size[0];
+            context.bytes(done, total);
+        }
+        if (problems.isEmpty()) {
+            findings.add("checksums match for " + backup.files().size() + " file(s), " + total + " bytes");
+        }
+    }
+
+    private void list(BackupView backup, JobContext context, List<String> problems, List<String> findings)
+            throws Exception {
+        try (ToolSession session = clusters.toolSession(backup.cluster())) {
+            String path = storage.localPath(backup.location()).resolve(backup.mainFile()).toString();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            executor.run(ProcessSpec.of(List.of(session.tool("pg_restore"), "--list", path))
+                    .environment(Map.of("PATH", "/usr/bin:/bin", "LC_ALL", "C.UTF-8"))
+                    .stdout(out).stderrLines(context::log), context.cancellation());
+            long entries = out.toString(StandardCharsets.UTF_8).lines()
+                    .filter(l -> !l.isBlank() && !l.startsWith(";")).count();
+            if (entries == 0) {
+                problems.add("pg_restore --list found no entries in the archive");
+            } else {
+                findings.add("pg_restore --list read " + entries + " TOC entries");
+            }
+        } catch (io.pgvault.job.ToolFailedException e) {
+            problems.add(e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,305 @@
+package io.pgvault.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A throwaway PostgreSQL cluster made with the local binaries: initdb and pg_ctl in a temp directory,
+ * listening on a free loopback port; run as the {@code postgres} OS user when the JVM runs as root.
+ */
+public final class PgCluster extends PgSql implements AutoCloseable {
+
+    private static final String HOST = "127.0.0.1";
+    private static final Duration TIMEOUT = Duration.ofSeconds(90);
+    private static final Set<PgCluster> LIVE = ConcurrentHashMap.newKeySet();
+    private static PgCluster shared;
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(
+                () -> LIVE.forEach(PgCluster::destroy), "pgcluster-cleanup"));
+    }
+
+    private final String name;
+    private final Path baseDirectory;
+    private final Path dataDirectory;
+    private final Map<String, String> settings;
+    private final String initdbConfig;
+    private final boolean isShared;
+    private volatile int port;
+    private volatile boolean running;
+
+    private PgCluster(String name, Path baseDirectory, Map<String, String> settings, boolean isShared) {
+        this.name = name;
+        this.baseDirectory = baseDirectory;
+        this.dataDirectory = baseDirectory.resolve("data");
+        this.settings = settings;
+        this.isShared = isShared;
+        try {
+            this.initdbConfig = Files.readString(dataDirectory.resolve("postgresql.conf"));
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    /** Creates and starts a cluster with the harness defaults. */
+    public static PgCluster start(String name) {
+        return start(name, Map.of());
+    }
+
+    /** Creates and starts a cluster; {@code settings} (raw values, quoted here) override the defaults. */
+    public static PgCluster start(String name, Map<String, String> settings) {
+        return create(name, settings, false);
+    }
+
+    /** The one cluster per JVM for tests that need no special settings; do not close it, a shutdown hook does. */
+    public static synchronized PgCluster shared() {
+        if (shared == null) {
+            shared = create("shared", Map.of(), true);
+        }
+        else if (!shared.running) {
+            shared.start();
+        }
+        return shared;
+    }
+
+    /** Creates the deterministic logical-backup fixture (schemas, tables, view, sequence, large object) in {@code db}. */
+    public static void seedLogicalFixture(PgCluster cluster, String db) {
+        Seed.logicalFixture(cluster, db);
+    }
+
+    /** The directory of {@code pg_ctl}, {@code pg_dump} and friends used by the harness. */
+    public static Path binDirectory() {
+        return PgBinaries.binDirectory();
+    }
+
+    private static PgCluster create(String name, Map<String, String> settings, boolean isShared) {
+        String slug = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
+        slug = slug.substring(0, Math.min(slug.length(), 24));
+        Path base = tempDirectory("pgvault-test-" + slug + "-");
+        PgCluster cluster = null;
+        try {
+            if (PgBinaries.runningAsRoot()) {
+                PgBinaries.handToOsUser(base);
+            }
+            PgBinaries.run(base, TIMEOUT, "initdb", "-D", base.resolve("data").toString(), "-A", "trust",
+                    "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C");
+            cluster = new PgCluster(name, base, Map.copyOf(settings), isShared);
+            LIVE.add(cluster);
+            cluster.start();
+            return cluster;
+        }
+        catch (RuntimeException ex) {
+            if (cluster != null) {
+                cluster.destroy();
+            }
+            else {
+                PgBinaries.deleteTree(base);
+            }
+            throw ex;
+        }
+    }
+
+    private static Path tempDirectory(String prefix) {
+        try {
+            return Files.createTempDirectory(prefix);
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    /** Starts the stopped cluster again (same port unless it is taken meanwhile). */
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        IllegalStateException failure = null;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            if (port == 0 || attempt > 0) {
+                port = freePort();
+            }
+            int logBefore = serverLog().length();
+            try {
+                Files.writeString(dataDirectory.resolve("postgresql.conf"), initdbConfig + harnessConfig());
+                PgBinaries.run(baseDirectory, TIMEOUT, "pg_ctl", "-D", dataDirectory.toString(), "-w", "-t", "60",
+                        "-l", logFile().toString(), "start");
+                running = true;
+                return;
+            }
+            catch (IOException | IllegalStateException ex) {
+                quietly("pg_ctl", "-D", dataDirectory.toString(), "-m", "immediate", "-w", "stop");
+                String log = serverLog();
+                String attemptLog = log.substring(Math.min(logBefore, log.length()));
+                failure = new IllegalStateException("PostgreSQL cluster '" + name + "' did not start on port " + port
+                        + " in " + dataDirectory + ": " + ex.getMessage() + "\n--- server.log ---\n" + tail(log), ex);
+                if (!attemptLog.contains("could not bind") && !attemptLog.contains("Address already in use")) {
+                    break;
+                }
+            }
+        }
+        throw failure;
+    }
+
+    /** Stops the server with {@code pg_ctl stop -m fast}; the data stays for {@link #start()}. */
+    public synchronized void stop() {
+        PgBinaries.run(baseDirectory, TIMEOUT, "pg_ctl", "-D", dataDirectory.toString(), "-m", "fast", "-w", "-t", "60",
+                "stop");
+        running = false;
+    }
+
+    /** Stops the server immediately and deletes its directory; a no-op on {@link #shared()}. */
+    @Override
+    public void close() {
+        if (!isShared) {
+            destroy();
+        }
+    }
+
+    private synchronized void destroy() {
+        if (running || Files.exists(dataDirectory.resolve("postmaster.pid"))) {
+            if (!quietly("pg_ctl", "-D", dataDirectory.toString(), "-m", "immediate", "-w", "-t", "30", "stop")) {
+                killPostmaster();
+            }
+            running = false;
+        }
+        PgBinaries.deleteTree(baseDirectory);
+        LIVE.remove(this);
+    }
+
+    /** The TCP port the server listens on (loopback only). */
+    public int port() {
+        return port;
+    }
+
+    /** The host to connect to: always {@code 127.0.0.1}. */
+    public String host() {
+        return HOST;
+    }
+
+    /** The superuser that trust authentication lets in without a password. */
+    @Override
+    public String superuser() {
+        return "postgres";
+    }
+
+    /** The PGDATA directory. */
+    public Path dataDirectory() {
+        return dataDirectory;
+    }
+
+    /** The temp directory holding PGDATA, server.log and the socket; owned by the server's OS user. */
+    public Path baseDirectory() {
+        return baseDirectory;
+    }
+
+    /** Whether the server was started and not stopped since. */
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** A JDBC URL for database {@code db} (any name; it is URL-encoded). */
+    @Override
+    public String jdbcUrl(String db) {
+        return "jdbc:postgresql://" + HOST + ":" + port + "/"
+                + URLEncoder.encode(db, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    /** The server log so far (empty when there is none yet). */
+    public String serverLog() {
+        try {
+            return Files.exists(logFile()) ? Files.readString(logFile(), StandardCharsets.UTF_8) : "";
+        }
+        catch (IOException ex) {
+            return "(cannot read " + logFile() + ": " + ex.getMessage() + ")";
+        }
+    }
+
+    /** Puts {@code lines} before the others in pg_hba.conf, so they win (used by {@link PgSql}). */
+    @Override
+    void prependHbaLine(String lines) {
+        Path hba = dataDirectory.resolve("pg_hba.conf");
+        try {
+            Files.writeString(hba, lines + "\n" + Files.readString(hba));
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PgCluster[" + name + " on " + HOST + ":" + port + ", " + dataDirectory + "]";
+    }
+
+    private String harnessConfig() {
+        Map<String, String> all = new LinkedHashMap<>();
+        all.put("fsync", "off");
+        all.put("full_page_writes", "off");
+        all.put("max_wal_senders", "4");
+        all.put("wal_level", "replica");
+        all.putAll(settings);
+        all.put("listen_addresses", HOST);
+        all.put("port", Integer.toString(port));
+        all.put("unix_socket_directories", baseDirectory.toString());
+        StringBuilder conf = new StringBuilder("\n# pgvault test harness (later lines win)\n");
+        all.forEach((key, value) -> conf.append(key).append(" = '")
+                .append(value.replace("\\", "\\\\").replace("'", "''")).append("'\n"));
+        return conf.toString();
+    }
+
+    private Path logFile() {
+        return baseDirectory.resolve("server.log");
+    }
+
+    private boolean quietly(String program, String... args) {
+        try {
+            PgBinaries.run(baseDirectory, TIMEOUT, program, args);
+            return true;
+        }
+        catch (IllegalStateException ex) {
+            return false;
+        }
+    }
+
+    private void killPostmaster() {
+        try {
+            String pid = Files.readAllLines(dataDirectory.resolve("postmaster.pid")).get(0).trim();
+            // only if the pid still is our postmaster, not a recycled one
+            ProcessHandle.of(Long.parseLong(pid))
+                    .filter(process -> process.info().commandLine().orElse("").contains(dataDirectory.toString()))
+                    .ifPresent(postmaster -> {
+                        postmaster.descendants().forEach(ProcessHandle::destroyForcibly);
+                        postmaster.destroyForcibly();
+                    });
+        }
+        catch (IOException | RuntimeException ex) {
+            // nothing left to stop
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+            return socket.getLocalPort();
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    private static String tail(String text) {
+        return text.length() <= 8192 ? text : "..." + text.substring(text.length() - 8192);
+    }
+}
