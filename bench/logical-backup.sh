@@ -41,6 +41,7 @@ command -v curl >/dev/null || die "curl is needed (apt-get install curl)"
 if command -v jq >/dev/null; then
   jget() { jq -r "$1 // empty"; }
 elif command -v python3 >/dev/null; then
+  echo "jq not found: reading JSON with python3, which slows the job polling (apt-get install jq)" >&2
   # a jq subset: .a.b[0].c
   jget() {
     python3 -c '
@@ -237,11 +238,11 @@ if [[ ${RAW_ONLY:-0} != 1 ]]; then
   read -r pv_min pv_med pv_max < <(stats <"$WORK/pgvault.times")
   echo "| pgvault DUMP CUSTOM, request to SUCCEEDED | $pv_med | $pv_min | $pv_max |"
   echo
-  echo "pgvault / raw (medians): $(awk -v a="$pv_med" -v b="$raw_med" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')x"
+  echo "pgvault / raw (medians): $(awk -v a="$pv_med" -v b="$raw_med" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')x"
   PV_SIZE=$(api GET "/api/v1/backups/$BACKUP_ID" | jget .sizeBytes)
   echo
   echo "Dump size: raw $RAW_SIZE bytes, pgvault $PV_SIZE bytes" \
-    "($(awk -v a="$PV_SIZE" -v b="$RAW_SIZE" 'BEGIN { printf "%.3f", b > 0 ? a / b : 0 }')x)"
+    "($(awk -v a="$PV_SIZE" -v b="$RAW_SIZE" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')x)"
   echo
   echo "Heap used (MiB): scale 1 $(mib "$HEAP1_BEFORE") -> $(mib "$HEAP1_AFTER");" \
     "scale $SCALE $(mib "$HEAP_BEFORE") -> $(mib "$HEAP_AFTER_MAX") (highest after a run)"

@@ -16,7 +16,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-/** Finds the local PostgreSQL binaries and runs them as the {@code postgres} OS user when we are root, in its directories. */
+/** Finds the local PostgreSQL binaries and runs them, as the {@code postgres} OS user when the JVM runs as root. */
 final class PgBinaries {
 
     static final String OS_USER = "postgres";
@@ -114,16 +114,15 @@ final class PgBinaries {
         exec(parent, Duration.ofSeconds(30), List.of("chown", "-R", owner, base.toString()));
     }
 
-    /** Deletes a directory tree, best effort. */
+    /** Deletes a directory tree; a second pass catches files a dying server wrote meanwhile. */
     static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        }
-        catch (IOException ex) {
-            throw new UncheckedIOException(ex);
+        for (int pass = 0; pass < 2 && Files.exists(root); pass++) {
+            try (Stream<Path> paths = Files.walk(root)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
+            catch (IOException | UncheckedIOException ex) {
+                // a file vanished under the walk: the next pass sees the rest
+            }
         }
     }
 

@@ -1,0 +1,48 @@
+package io.pgvault;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.validation.autoconfigure.ValidationAutoConfiguration;
+
+/** Misspelt or invalid pgvault settings stop start-up with a message that names them. */
+class ConfigurationTests {
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableConfigurationProperties(PgvaultProperties.class)
+    static class Config {
+    }
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(ValidationAutoConfiguration.class))
+            .withUserConfiguration(Config.class);
+
+    @Test
+    void defaultsAreSensible() {
+        runner.run(context -> {
+            PgvaultProperties p = context.getBean(PgvaultProperties.class);
+            assertThat(p.jobs().maxConcurrent()).isEqualTo(2);
+            assertThat(p.jobs().maxBackupsPerCluster()).isEqualTo(1);
+            assertThat(p.storage().local().root().normalize().toString()).isEqualTo("data/backups");
+            assertThat(p.postgres().osUser()).isEqualTo("postgres");
+        });
+    }
+
+    @Test
+    void unknownKeysFailStartUp() {
+        runner.withPropertyValues("pgvault.jobs.max-concurent=3").run(context ->
+                assertThat(context).hasFailed().getFailure().rootCause().hasMessageContaining("max-concurent"));
+        runner.withPropertyValues("pgvault.storag.local.root=/x").run(context ->
+                assertThat(context).hasFailed().getFailure().rootCause().hasMessageContaining("storag"));
+    }
+
+    @Test
+    void invalidValuesFailStartUp() {
+        runner.withPropertyValues("pgvault.jobs.max-concurrent=0").run(context ->
+                assertThat(context).hasFailed().getFailure().hasStackTraceContaining("maxConcurrent"));
+    }
+}

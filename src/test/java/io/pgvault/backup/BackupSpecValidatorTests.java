@@ -1,0 +1,63 @@
+package io.pgvault.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pgvault.api.InvalidRequestException;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Option combinations are refused before anything starts, naming the field at fault. */
+class BackupSpecValidatorTests {
+
+    private static BackupSpec dump(DumpFormat format, Integer compression, Integer jobs, List<String> tables) {
+        return new BackupSpec(BackupKind.DUMP, "shop", format, compression, jobs, tables, null, null, null,
+                false, false, false, false, false, null);
+    }
+
+    @Test
+    void defaultsADumpToCustomFormat() {
+        assertThat(BackupSpecValidator.validate(dump(null, null, null, null)).format()).isEqualTo(DumpFormat.CUSTOM);
+    }
+
+    @Test
+    void parallelDumpNeedsDirectoryFormat() {
+        assertRefused(dump(DumpFormat.CUSTOM, null, 2, null), "jobs");
+        assertThat(BackupSpecValidator.validate(dump(DumpFormat.DIRECTORY, null, 2, null)).jobs()).isEqualTo(2);
+        assertRefused(dump(DumpFormat.DIRECTORY, null, 0, null), "jobs");
+    }
+
+    @Test
+    void refusesBadCompression() {
+        assertRefused(dump(DumpFormat.CUSTOM, 10, null, null), "compression");
+        assertRefused(dump(DumpFormat.TAR, 5, null, null), "compression");
+    }
+
+    @Test
+    void refusesOptionInjectionAndControlCharacters() {
+        assertRefused(dump(DumpFormat.CUSTOM, null, null, List.of("--file=/etc/passwd")), "tables");
+        assertRefused(dump(DumpFormat.CUSTOM, null, null, List.of("a\nb")), "tables");
+        assertRefused(dump(DumpFormat.CUSTOM, null, null, List.of(" ")), "tables");
+    }
+
+    @Test
+    void refusesContradictions() {
+        assertRefused(new BackupSpec(BackupKind.DUMP, "shop", null, null, null, null, null, null, null, true, true,
+                false, false, false, null), "dataOnly");
+        assertRefused(new BackupSpec(BackupKind.DUMP, null, null, null, null, null, null, null, null, false, false,
+                false, false, false, null), "database");
+        assertRefused(new BackupSpec(BackupKind.DUMP_ALL, "shop", null, null, null, null, null, null, null, false,
+                false, false, false, false, null), "database");
+        assertRefused(new BackupSpec(BackupKind.DUMP_ALL, null, DumpFormat.CUSTOM, null, null, null, null, null,
+                null, false, false, false, false, false, null), "format");
+        assertRefused(new BackupSpec(null, "shop", null, null, null, null, null, null, null, false, false, false,
+                false, false, null), "kind");
+        assertRefused(new BackupSpec(BackupKind.DUMP, "shop", null, null, null, null, null, null, null, false, false,
+                false, false, false, "bad\u0000label"), "label");
+    }
+
+    private static void assertRefused(BackupSpec spec, String field) {
+        assertThatThrownBy(() -> BackupSpecValidator.validate(spec))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo(field));
+    }
+}

@@ -1,0 +1,42 @@
+package io.pgvault.backup.logical;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgvault.backup.BackupKind;
+import io.pgvault.backup.BackupSpec;
+import io.pgvault.backup.DumpCommandAccess;
+import io.pgvault.backup.DumpFormat;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** argv is built from options in --opt=value form, so no value can become an option of its own. */
+class DumpCommandTests {
+
+    @Test
+    void buildsAParallelDirectoryDump() {
+        BackupSpec spec = DumpCommandAccess.validate(new BackupSpec(BackupKind.DUMP, "shop db", DumpFormat.DIRECTORY,
+                5, 2, List.of("sales.\"OrderLines\""), List.of("tmp_*"), List.of("sales"), List.of("audit"), false,
+                false, false, true, true, null));
+        assertThat(DumpCommand.pgDump("/bin/pg_dump", spec, Path.of("/s/dump"))).containsExactly(
+                "/bin/pg_dump", "--verbose", "--no-password", "--format=directory", "--compress=5", "--file=/s/dump",
+                "--jobs=2", "--table=sales.\"OrderLines\"", "--exclude-table=tmp_*", "--schema=sales",
+                "--exclude-schema=audit", "--no-owner", "--no-privileges");
+    }
+
+    @Test
+    void neverPutsTheDatabaseNameInArgv() {
+        BackupSpec spec = DumpCommandAccess.validate(new BackupSpec(BackupKind.DUMP, "x --file=/etc/passwd", null,
+                null, null, null, null, null, null, false, false, false, false, false, null));
+        assertThat(DumpCommand.pgDump("/bin/pg_dump", spec, Path.of("/s")))
+                .containsExactly("/bin/pg_dump", "--verbose", "--no-password", "--format=custom");
+    }
+
+    @Test
+    void buildsAGlobalsOnlyClusterDump() {
+        BackupSpec spec = DumpCommandAccess.validate(new BackupSpec(BackupKind.DUMP_ALL, null, null, null, null, null,
+                null, null, null, false, false, true, false, false, null));
+        assertThat(DumpCommand.pgDumpAll("/bin/pg_dumpall", spec))
+                .containsExactly("/bin/pg_dumpall", "--verbose", "--no-password", "--globals-only");
+    }
+}

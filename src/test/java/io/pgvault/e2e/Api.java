@@ -1,0 +1,161 @@
+package io.pgvault.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgvault.testing.PgCluster;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** A plain HTTP client for pgvault's API, the way ops tooling would call it. */
+final class Api {
+
+    static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final Set<String> TERMINAL = Set.of("SUCCEEDED", "FAILED", "CANCELLED");
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final String base;
+
+    Api(int port) {
+        this.base = "http://127.0.0.1:" + port;
+    }
+
+    /** An HTTP answer. */
+    record Response(int status, String contentType, String location, String body) {
+
+        JsonNode json() {
+            return JSON.readTree(body);
+        }
+
+        String field(String name) {
+            return json().path(name).asString();
+        }
+    }
+
+    Response get(String path) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+    }
+
+    Response post(String path, String json) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    Response post(String path, Map<String, ?> body) {
+        return post(path, JSON.writeValueAsString(body));
+    }
+
+    Response put(String path, Map<String, ?> body) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))));
+    }
+
+    Response delete(String path) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
+    }
+
+    byte[] download(String path) throws IOException, InterruptedException {
+        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(r.statusCode()).isEqualTo(200);
+        return r.body();
+    }
+
+    /** Registers a cluster of the harness as its superuser (no password: trust auth). */
+    void register(String name, PgCluster cluster) {
+        Response r = post("/api/v1/clusters", Map.of("name", name, "host", cluster.host(), "port", cluster.port(),
+                "username", cluster.superuser()));
+        assertThat(r.status()).as(r.body()).isIn(201, 409);
+    }
+
+    /** Starts a backup and returns the accepted job. */
+    JsonNode startBackup(String cluster, Map<String, ?> request) {
+        Response r = post("/api/v1/clusters/" + cluster + "/backups", request);
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        assertThat(r.location()).isEqualTo("/api/v1/jobs/" + r.field("id"));
+        return r.json();
+    }
+
+    /** Polls a job until it ends; fails the test after {@code timeout}. */
+    JsonNode awaitJob(String jobId, Duration timeout) {
+        return awaitJob(jobId, timeout, TERMINAL);
+    }
+
+    JsonNode awaitJob(String jobId, Duration timeout, Set<String> states) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            JsonNode job = get("/api/v1/jobs/" + jobId).json();
+            if (states.contains(job.path("status").asString())) {
+                return job;
+            }
+            assertThat(System.nanoTime()).as("job %s still %s", jobId, job).isLessThan(deadline);
+            sleep(100);
+        }
+    }
+
+    /** Runs a backup to its end and asserts it succeeded; returns the backup entry. */
+    JsonNode backup(String cluster, Map<String, ?> request) {
+        JsonNode job = startBackup(cluster, request);
+        JsonNode done = awaitJob(job.path("id").asString(), Duration.ofMinutes(3));
+        assertThat(done.path("status").asString()).as("backup job %s, log:%n%s", done,
+                get("/api/v1/jobs/" + done.path("id").asString() + "/log").body()).isEqualTo("SUCCEEDED");
+        return get("/api/v1/backups/" + job.path("backupId").asString()).json();
+    }
+
+    /** Waits until the backup's automatic verification has recorded a result. */
+    JsonNode awaitVerification(String backupId, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            JsonNode backup = get("/api/v1/backups/" + backupId).json();
+            if (!"UNVERIFIED".equals(backup.path("verification").path("status").asString())) {
+                return backup;
+            }
+            assertThat(System.nanoTime()).as("backup %s still unverified", backupId).isLessThan(deadline);
+            sleep(100);
+        }
+    }
+
+    /** Runs a restore to its end and asserts it succeeded. */
+    JsonNode restore(String backupId, Map<String, ?> request) {
+        Response r = post("/api/v1/backups/" + backupId + "/restores", request);
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        JsonNode done = awaitJob(r.field("id"), Duration.ofMinutes(3));
+        assertThat(done.path("status").asString()).as("restore job %s, log:%n%s", done,
+                get("/api/v1/jobs/" + r.field("id") + "/log").body()).isEqualTo("SUCCEEDED");
+        return done;
+    }
+
+    long jobCount() {
+        return get("/api/v1/jobs?size=1").json().path("totalElements").asLong();
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Response send(HttpRequest.Builder request) {
+        try {
+            HttpResponse<String> r = http.send(request.timeout(Duration.ofSeconds(60)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return new Response(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""),
+                    r.headers().firstValue("Location").orElse(null), r.body());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package io.pgvault.e2e;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The base of end-to-end tests: the whole server on a random port, with an in-memory catalog and a
+ * private storage directory, shared by every subclass (one Spring context for all of them).
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+abstract class EndToEndTest {
+
+    static final Path STORAGE;
+
+    static {
+        try {
+            STORAGE = Files.createTempDirectory("pgvault-e2e-storage");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @DynamicPropertySource
+    static void pgvault(DynamicPropertyRegistry registry) {
+        registry.add("spring.datasource.url", () -> "jdbc:h2:mem:pgvault-e2e;DB_CLOSE_DELAY=-1");
+        registry.add("pgvault.storage.local.root", STORAGE::toString);
+        registry.add("pgvault.storage.local.min-free-bytes", () -> "0");
+        registry.add("pgvault.jobs.instance-name", () -> "e2e");
+        registry.add("pgvault.jobs.poll-interval", () -> "200ms");
+    }
+
+    @LocalServerPort
+    int port;
+    Api api;
+
+    @BeforeEach
+    void client() {
+        api = new Api(port);
+    }
+}

@@ -1,0 +1,103 @@
+package io.pgvault.storage.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pgvault.PgvaultProperties;
+import io.pgvault.storage.HashingOutputStream;
+import io.pgvault.storage.Sha256;
+import io.pgvault.storage.StagingArea;
+import io.pgvault.storage.StoredFile;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Staging, hashing on the way in, sealing, the atomic commit, and clean-up of what never committed. */
+class LocalBackupStorageTests {
+
+    @TempDir
+    Path root;
+    LocalBackupStorage storage;
+
+    @BeforeEach
+    void setUp() {
+        storage = new LocalBackupStorage(new PgvaultProperties(null,
+                new PgvaultProperties.Storage(new PgvaultProperties.Storage.Local(root, 0)),
+                new PgvaultProperties.Tools(List.of(), Duration.ofSeconds(5)), null));
+    }
+
+    @Test
+    void hashesWhileWritingAndCommitsAtomically() throws Exception {
+        UUID id = UUID.randomUUID();
+        StagingArea area = storage.stage(id);
+        AtomicLong progress = new AtomicLong();
+        byte[] data = "pgvault".repeat(100_000).getBytes(StandardCharsets.UTF_8);
+        try (HashingOutputStream out = area.create("dump.custom", progress::set)) {
+            out.write(data);
+        }
+        assertThat(progress.get()).isEqualTo(data.length);
+        Files.createDirectories(area.directory().resolve("extra"));
+        Files.writeString(area.directory().resolve("extra/toc.dat"), "x");
+        List<StoredFile> files = area.seal();
+        assertThat(files).extracting(StoredFile::path).containsExactly("dump.custom", "extra/toc.dat");
+        assertThat(files.get(0).sizeBytes()).isEqualTo(data.length);
+        try (InputStream in = new java.io.ByteArrayInputStream(data)) {
+            assertThat(files.get(0).sha256()).isEqualTo(Sha256.of(in, new long[1]));
+        }
+        assertThat(files.get(1).sha256()).isEqualTo(Sha256.of(area.directory().resolve("extra/toc.dat")));
+
+        String location = storage.commit(area, "shop", "DUMP");
+        assertThat(location).isEqualTo("shop/DUMP/" + id);
+        assertThat(root.resolve(".staging").resolve(id.toString())).doesNotExist();
+        try (InputStream in = storage.open(location, "dump.custom")) {
+            assertThat(in.readAllBytes()).isEqualTo(data);
+        }
+        assertThat(StoredFile.combinedSha256(files)).hasSize(64).isNotEqualTo(files.get(0).sha256());
+        assertThat(StoredFile.combinedSha256(files.subList(0, 1))).isEqualTo(files.get(0).sha256());
+    }
+
+    @Test
+    void discardRemovesStagingAndAnUnrecordedCommit() throws Exception {
+        UUID staged = UUID.randomUUID();
+        storage.stage(staged).create("f", n -> { }).close();
+        UUID committed = UUID.randomUUID();
+        StagingArea area = storage.stage(committed);
+        area.create("f", n -> { }).close();
+        storage.commit(area, "shop", "DUMP");
+
+        storage.discard(staged, "shop", "DUMP");
+        storage.discard(committed, "shop", "DUMP");
+        assertThat(root.resolve(".staging").resolve(staged.toString())).doesNotExist();
+        assertThat(root.resolve("shop/DUMP").resolve(committed.toString())).doesNotExist();
+    }
+
+    @Test
+    void sweepKeepsOnlyUnfinishedBackups() throws Exception {
+        UUID keep = UUID.randomUUID();
+        UUID orphan = UUID.randomUUID();
+        storage.stage(keep);
+        storage.stage(orphan).create("partial", n -> { }).close();
+        assertThat(storage.sweepStaging(Set.of(keep))).isEqualTo(1);
+        assertThat(root.resolve(".staging").resolve(keep.toString())).exists();
+        assertThat(root.resolve(".staging").resolve(orphan.toString())).doesNotExist();
+    }
+
+    @Test
+    void refusesPathsOutsideTheStore() throws Exception {
+        StagingArea area = storage.stage(UUID.randomUUID());
+        assertThatThrownBy(() -> area.create("../../escape", n -> { })).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> storage.open("../outside", "x")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> storage.delete(".staging")).isInstanceOf(IllegalArgumentException.class);
+        assertThat(storage.isWritable()).isTrue();
+        assertThat(storage.usableSpace()).isPositive();
+    }
+}
