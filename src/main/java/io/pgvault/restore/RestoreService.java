@@ -96,7 +96,7 @@ public class RestoreService {
         }
         for (String t : spec.tables()) {
             if (t == null || t.isBlank() || t.startsWith("-") || t.chars().anyMatch(c -> c < 0x20)) {
-                throw new InvalidRequestException("tables", "table names must be non-empty, may not start with '-' "
+                throw new InvalidRequestException("tables", "tables: names must be non-empty, may not start with '-' "
                         + "and may not contain control characters");
             }
         }
