@@ -1,0 +1,100 @@
+package io.pgvault.e2e;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** pgvault as a separate JVM, so a test can SIGKILL it like a crashed server and start it again. */
+final class ServerProcess implements AutoCloseable {
+
+    private final Process process;
+    final int port;
+    final Path log;
+
+    private ServerProcess(Process process, int port, Path log) {
+        this.process = process;
+        this.port = port;
+        this.log = log;
+    }
+
+    static ServerProcess start(Path dir, int port, String... extraArgs) throws Exception {
+        Path log = dir.resolve("server-" + System.nanoTime() + ".log");
+        List<String> argv = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+                "-cp", System.getProperty("java.class.path"), "io.pgvault.PgvaultApplication",
+                "--server.port=" + port,
+                "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("catalog") + ";FILE_LOCK=FS;WRITE_DELAY=0",
+                "--pgvault.storage.local.root=" + dir.resolve("store"),
+                "--pgvault.storage.local.min-free-bytes=0",
+                "--pgvault.jobs.instance-name=restart-test",
+                "--pgvault.jobs.poll-interval=200ms"));
+        argv.addAll(List.of(extraArgs));
+        Process process = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ServerProcess server = new ServerProcess(process, port, log);
+        server.awaitHealthy();
+        return server;
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** SIGKILL: no shutdown hook, no clean-up, exactly like a crash. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    String output() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    private void awaitHealthy() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("pgvault exited during start-up:\n" + output());
+            }
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/actuator/health/readiness")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200 && output().contains("Job engine started")) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException("pgvault did not become healthy:\n" + output());
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+}
