@@ -2,6 +2,7 @@ package io.pgvault.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -12,6 +13,8 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Map;
 import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -136,15 +139,15 @@ class PgClusterTests {
     }
 
     @Test
-    void aFailedStartReportsTheServerLogAndLeavesNothingBehind() throws Exception {
-        assertThatThrownBy(() -> PgCluster.start("badconf", Map.of("shared_buffers", "plenty")))
-                .isInstanceOf(IllegalStateException.class)
+    void aFailedStartReportsTheServerLogAndLeavesNothingBehind() {
+        Throwable failure = catchThrowable(() -> PgCluster.start("badconf", Map.of("shared_buffers", "plenty")));
+
+        assertThat(failure).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("server.log")
-                .hasMessageContaining("shared_buffers");
-        try (var left = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            assertThat(left.filter(path -> path.getFileName().toString().startsWith("pgvault-test-badconf-")))
-                    .isEmpty();
-        }
+                .hasMessageContaining("invalid value for parameter \"shared_buffers\"");
+        Matcher dataDirectory = Pattern.compile(" in (/\\S+)/data: ").matcher(failure.getMessage());
+        assertThat(dataDirectory.find()).isTrue();
+        assertThat(Path.of(dataDirectory.group(1))).doesNotExist();
     }
 
     @Test

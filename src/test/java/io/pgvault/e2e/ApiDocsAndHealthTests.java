@@ -1,0 +1,37 @@
+package io.pgvault.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/** Swagger UI and the OpenAPI document cover every endpoint; health shows catalog and storage. */
+class ApiDocsAndHealthTests extends EndToEndTest {
+
+    @Test
+    void openApiDocumentsEveryEndpoint() {
+        JsonNode paths = api.get("/v3/api-docs").json().path("paths");
+        assertThat(paths.propertyNames()).contains("/api/v1/clusters", "/api/v1/clusters/{name}",
+                "/api/v1/clusters/{name}/check", "/api/v1/clusters/{name}/backups", "/api/v1/backups",
+                "/api/v1/backups/{id}", "/api/v1/backups/{id}/content", "/api/v1/backups/{id}/verifications",
+                "/api/v1/backups/{id}/restores", "/api/v1/jobs", "/api/v1/jobs/{id}", "/api/v1/jobs/{id}/log",
+                "/api/v1/jobs/{id}/cancel");
+        assertThat(paths.path("/api/v1/clusters/{name}/backups").path("post").path("summary").asString())
+                .isEqualTo("Start a backup");
+        assertThat(api.get("/swagger-ui/index.html").status()).isEqualTo(200);
+        assertThat(api.get("/swagger-ui.html").status()).isIn(200, 302);
+    }
+
+    @Test
+    void healthIncludesCatalogAndStorage() {
+        JsonNode health = api.get("/actuator/health").json();
+        assertThat(health.path("status").asString()).isEqualTo("UP");
+        assertThat(health.path("components").path("catalog").path("status").asString()).isEqualTo("UP");
+        JsonNode storage = health.path("components").path("storage");
+        assertThat(storage.path("status").asString()).isEqualTo("UP");
+        assertThat(storage.path("details").path("writable").asBoolean()).isTrue();
+        assertThat(storage.path("details").path("freeBytes").asLong()).isPositive();
+        assertThat(api.get("/actuator/health/liveness").status()).isEqualTo(200);
+        assertThat(api.get("/actuator/prometheus").body()).contains("jvm_memory_used_bytes");
+    }
+}
