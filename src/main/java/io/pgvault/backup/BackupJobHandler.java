@@ -53,10 +53,12 @@ class BackupJobHandler implements JobHandler {
         BackupRunner runner = runners.stream().filter(r -> r.kinds().contains(backup.kind())).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no runner for " + backup.kind() + " backups"));
         ledger.start(backup.id(), runner.versions(backup));
+        long began = System.nanoTime();
         StagingArea area = storage.stage(backup.id());
         try {
             runner.run(backup, area, context);
             context.cancellation().throwIfCancelled();
+            long ran = System.nanoTime();
             context.phase("sealing");
             List<StoredFile> files = area.seal();
             long size = StoredFile.totalSize(files);
@@ -66,7 +68,8 @@ class BackupJobHandler implements JobHandler {
             ledger.succeed(backup.id(), location,
                     files.stream().map(f -> new BackupFile(f.path(), f.sizeBytes(), f.sha256())).toList(),
                     StoredFile.combinedSha256(files));
-            context.log("pgvault: stored " + files.size() + " file(s), " + size + " bytes, at " + location);
+            context.log(String.format("pgvault: stored %d file(s), %d bytes, at %s (run %.3f s, seal and commit %.3f s)",
+                    files.size(), size, location, (ran - began) / 1e9, (System.nanoTime() - ran) / 1e9));
         } catch (Exception e) {
             storage.discard(backup.id(), backup.cluster(), backup.kind().name());
             ledger.end(backup.id(), e instanceof JobCancelledException, reason(e, context));

@@ -3,6 +3,7 @@ package io.pgvault.job;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.UUID;
+import java.util.function.LongSupplier;
 
 /** What a running job sees: its identity and payload, and where to report phase, bytes and log lines. */
 public final class JobContext {
@@ -16,6 +17,7 @@ public final class JobContext {
     private volatile String phase = "running";
     private volatile long bytesDone;
     private volatile Long bytesTotal;
+    private volatile LongSupplier progressSource;
 
     JobContext(Job job, int logLimit) {
         this.job = job;
@@ -55,6 +57,11 @@ public final class JobContext {
         this.bytesDone = done;
     }
 
+    /** A source the heartbeat reads bytes done from, for tools that write their files themselves. */
+    public void progress(LongSupplier source) {
+        this.progressSource = source;
+    }
+
     /** Adds a line to the job's log; the log keeps the newest lines within its limit. */
     public synchronized void log(String line) {
         log.addLast(line);
@@ -75,7 +82,8 @@ public final class JobContext {
     }
 
     long currentBytesDone() {
-        return bytesDone;
+        LongSupplier source = progressSource;
+        return source != null ? Math.max(bytesDone, source.getAsLong()) : bytesDone;
     }
 
     Long currentBytesTotal() {

@@ -3,6 +3,8 @@ package io.pgvault.job;
 import io.pgvault.api.ConflictException;
 import io.pgvault.api.NotFoundException;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.UUID;
 import org.springframework.data.domain.Page;
 import org.springframework.data.domain.Pageable;
@@ -20,10 +22,13 @@ public class JobService {
     private final JobEngine engine;
     private final JobHandlers handlers;
     private final JobLifecycle lifecycle;
+    private final JobWaiters waiters;
     private final Clock clock;
 
-    JobService(JobRepository jobs, JobEngine engine, JobHandlers handlers, JobLifecycle lifecycle, Clock clock) {
+    JobService(JobRepository jobs, JobEngine engine, JobHandlers handlers, JobLifecycle lifecycle, JobWaiters waiters,
+            Clock clock) {
         this.jobs = jobs;
+        this.waiters = waiters;
         this.engine = engine;
         this.handlers = handlers;
         this.lifecycle = lifecycle;
@@ -42,6 +47,24 @@ public class JobService {
     @Transactional(readOnly = true)
     public JobView get(UUID id) {
         return JobView.of(find(id));
+    }
+
+    /**
+     * The job once it has ended, or as it is after {@code timeout}. Ends on this instance wake the
+     * caller at once; the catalog is re-read every second for jobs that run elsewhere.
+     */
+    public JobView await(UUID id, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JobView job = get(id);
+        while (!job.status().isTerminal()) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0) {
+                break;
+            }
+            waiters.await(id, Math.min(left, 1000));
+            job = get(id);
+        }
+        return job;
     }
 
     @Transactional(readOnly = true)

@@ -143,6 +143,7 @@ class BadInputTests extends EndToEndTest {
         problem(api.get("/api/v1/backups?size=0"), 400, "size");
         problem(api.get("/api/v1/jobs?page=-1"), 400, "page");
         problem(api.get("/api/v1/backups?kind=NOPE"), 400, "kind");
+        problem(api.get("/api/v1/jobs/" + UUID.randomUUID() + "?waitSeconds=601"), 400, "waitSeconds");
     }
 
     @Test

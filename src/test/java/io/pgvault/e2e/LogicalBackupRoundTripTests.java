@@ -101,6 +101,30 @@ class LogicalBackupRoundTripTests extends EndToEndTest {
     }
 
     @Test
+    void restoreErrorsFailTheJobAndKeepWhatPgRestoreReported() {
+        api.register(CLUSTER, source);
+        String id = api.backup(CLUSTER, Map.of("kind", "DUMP", "database", SOURCE)).path("id").asString();
+        String target = "restored twice";
+        try {
+            api.restore(id, Map.of("targetDatabase", target, "createDatabase", true));
+            Api.Response again = api.post("/api/v1/backups/" + id + "/restores", Map.of("targetDatabase", target));
+            assertThat(again.status()).isEqualTo(202);
+            JsonNode failed = api.awaitJob(again.field("id"), Duration.ofMinutes(2));
+            assertThat(failed.path("status").asString()).isEqualTo("FAILED");
+            assertThat(failed.path("error").asString()).contains("pg_restore failed with exit code 1");
+            assertThat(api.get("/api/v1/jobs/" + again.field("id") + "/log").body())
+                    .contains("already exists").contains("errors ignored on restore");
+
+            api.restore(id, Map.of("targetDatabase", target, "clean", true));
+            assertThat(source.fingerprints(target)).isEqualTo(expected);
+        } finally {
+            if (source.databaseExists(target)) {
+                source.dropDatabase(target);
+            }
+        }
+    }
+
+    @Test
     void clusterDumpRestoresIntoAnotherCluster() {
         api.register(CLUSTER, source);
         JsonNode backup = api.backup(CLUSTER, Map.of("kind", "DUMP_ALL", "compression", 3));

@@ -13,15 +13,15 @@ final class DumpCommand {
     private DumpCommand() {
     }
 
-    /** pg_dump to stdout, or for DIRECTORY into {@code directory}. The database comes from PGDATABASE. */
-    static List<String> pgDump(String pgDump, BackupSpec spec, Path directory) {
+    /** pg_dump into {@code target} (a file, or for DIRECTORY a directory). The database comes from PGDATABASE. */
+    static List<String> pgDump(String pgDump, BackupSpec spec, Path target) {
         List<String> argv = new ArrayList<>(List.of(pgDump, "--verbose", "--no-password"));
         argv.add("--format=" + spec.format().name().toLowerCase());
         if (spec.compression() != null) {
             argv.add("--compress=" + spec.compression());
         }
+        argv.add("--file=" + target);
         if (spec.format() == DumpFormat.DIRECTORY) {
-            argv.add("--file=" + directory);
             if (spec.jobs() != null) {
                 argv.add("--jobs=" + spec.jobs());
             }
@@ -34,12 +34,15 @@ final class DumpCommand {
         return argv;
     }
 
-    /** pg_dumpall to stdout (plain SQL). */
-    static List<String> pgDumpAll(String pgDumpAll, BackupSpec spec) {
+    /** pg_dumpall (plain SQL) into {@code target}, or to stdout when it is null. */
+    static List<String> pgDumpAll(String pgDumpAll, BackupSpec spec, Path target) {
         if (spec.kind() != BackupKind.DUMP_ALL) {
             throw new IllegalArgumentException("not a DUMP_ALL spec");
         }
         List<String> argv = new ArrayList<>(List.of(pgDumpAll, "--verbose", "--no-password"));
+        if (target != null) {
+            argv.add("--file=" + target);
+        }
         if (spec.globalsOnly()) {
             argv.add("--globals-only");
         }

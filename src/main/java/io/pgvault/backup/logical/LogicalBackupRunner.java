@@ -9,21 +9,27 @@ import io.pgvault.cluster.ClusterTarget;
 import io.pgvault.cluster.ToolSession;
 import io.pgvault.job.JobContext;
 import io.pgvault.job.ProcessExecutor;
+import io.pgvault.job.ProcessResult;
 import io.pgvault.job.ProcessSpec;
 import io.pgvault.storage.HashingOutputStream;
 import io.pgvault.storage.StagingArea;
+import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 import org.springframework.stereotype.Component;
 
 /**
- * pg_dump and pg_dumpall. Single-file outputs stream from the tool's stdout straight into storage,
- * hashed and counted on the way; DIRECTORY dumps are written by pg_dump and hashed when sealed.
+ * pg_dump and pg_dumpall. The tool writes its output file (or directory) in the staging area itself
+ * and sealing hashes it; only a gzip-compressed pg_dumpall streams through pgvault, which compresses
+ * and hashes it on the way to storage.
  */
 @Component
 class LogicalBackupRunner implements BackupRunner {
@@ -54,24 +60,39 @@ class LogicalBackupRunner implements BackupRunner {
     public void run(BackupView backup, StagingArea area, JobContext context) throws Exception {
         try (ToolSession session = clusters.toolSession(backup.cluster())) {
             boolean all = backup.kind() == BackupKind.DUMP_ALL;
-            List<String> argv = all ? DumpCommand.pgDumpAll(session.tool("pg_dumpall"), backup.spec())
-                    : DumpCommand.pgDump(session.tool("pg_dump"), backup.spec(), area.directory().resolve(backup.mainFile()));
+            Path target = area.directory().resolve(backup.mainFile());
+            boolean gzipHere = all && backup.spec().compressed();
+            List<String> argv = all ? DumpCommand.pgDumpAll(session.tool("pg_dumpall"), backup.spec(), gzipHere ? null : target)
+                    : DumpCommand.pgDump(session.tool("pg_dump"), backup.spec(), target);
             ProcessSpec spec = ProcessSpec.of(argv)
                     .environment(session.environment(all ? null : backup.database()))
                     .stderrLines(line -> onStderr(line, context));
             context.phase(all ? "dumping cluster" : "dumping database");
-            if (!all && backup.format() == DumpFormat.DIRECTORY) {
-                executor.run(spec, context.cancellation());
+            if (!gzipHere) {
+                // The tool writes the file itself: no pipe between it and the disk, and custom-format
+                // archives get their data offsets (which parallel pg_restore wants). Sealing hashes it.
+                context.progress(() -> sizeOf(target));
+                logDuration(context, executor.run(spec, context.cancellation()));
                 return;
             }
-            try (HashingOutputStream file = area.create(backup.mainFile(), context::bytesDone)) {
-                OutputStream sink = all && backup.spec().compressed() ? gzip(file, backup.spec().compression()) : file;
-                executor.run(spec.stdout(sink), context.cancellation());
-                if (sink != file) {
-                    ((GZIPOutputStream) sink).finish();
-                }
+            try (HashingOutputStream file = area.create(backup.mainFile(), context::bytesDone);
+                    GZIPOutputStream gzip = gzip(file, backup.spec().compression())) {
+                logDuration(context, executor.run(spec.stdout(gzip), context.cancellation()));
+                gzip.finish();
             }
         }
+    }
+
+    private static long sizeOf(Path path) {
+        try (Stream<Path> files = Files.isDirectory(path) ? Files.walk(path) : Stream.of(path)) {
+            return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+        } catch (IOException | UncheckedIOException e) {
+            return 0;
+        }
+    }
+
+    private static void logDuration(JobContext context, ProcessResult result) {
+        context.log(String.format("pgvault: the dump tool ran for %.3f s", result.duration().toNanos() / 1e9));
     }
 
     private static void onStderr(String line, JobContext context) {
@@ -87,10 +108,10 @@ class LogicalBackupRunner implements BackupRunner {
         }
     }
 
-    private static GZIPOutputStream gzip(OutputStream out, int level) throws java.io.IOException {
+    private static GZIPOutputStream gzip(OutputStream out, int level) throws IOException {
         return new GZIPOutputStream(out, 256 * 1024) {
             {
-                def.setLevel(level == 0 ? Deflater.DEFAULT_COMPRESSION : level);
+                def.setLevel(level);
             }
         };
     }

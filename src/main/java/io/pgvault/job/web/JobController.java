@@ -7,6 +7,8 @@ import io.pgvault.job.JobStatus;
 import io.pgvault.job.JobType;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import io.pgvault.api.InvalidRequestException;
+import java.time.Duration;
 import java.util.UUID;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -36,10 +38,16 @@ class JobController {
                 JobResponse::of);
     }
 
-    @Operation(summary = "Show a job: state, phase, bytes written, times, error")
+    @Operation(summary = "Show a job: state, phase, bytes written, times, error",
+            description = "With waitSeconds (1-600) the answer comes when the job has ended, or after that "
+                    + "many seconds with the job as it is then: a script can wait without polling.")
     @GetMapping("/{id}")
-    JobResponse get(@PathVariable UUID id) {
-        return JobResponse.of(jobs.get(id));
+    JobResponse get(@PathVariable UUID id, @RequestParam(defaultValue = "0") int waitSeconds)
+            throws InterruptedException {
+        if (waitSeconds < 0 || waitSeconds > 600) {
+            throw new InvalidRequestException("waitSeconds", "waitSeconds must be from 0 to 600");
+        }
+        return JobResponse.of(waitSeconds == 0 ? jobs.get(id) : jobs.await(id, Duration.ofSeconds(waitSeconds)));
     }
 
     @Operation(summary = "The job's log: the tools' stderr, newest 64 KiB")

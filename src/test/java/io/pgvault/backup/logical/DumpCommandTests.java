@@ -28,15 +28,18 @@ class DumpCommandTests {
     void neverPutsTheDatabaseNameInArgv() {
         BackupSpec spec = DumpCommandAccess.validate(new BackupSpec(BackupKind.DUMP, "x --file=/etc/passwd", null,
                 null, null, null, null, null, null, false, false, false, false, false, null));
-        assertThat(DumpCommand.pgDump("/bin/pg_dump", spec, Path.of("/s")))
-                .containsExactly("/bin/pg_dump", "--verbose", "--no-password", "--format=custom");
+        assertThat(DumpCommand.pgDump("/bin/pg_dump", spec, Path.of("/s/dump.custom")))
+                .containsExactly("/bin/pg_dump", "--verbose", "--no-password", "--format=custom",
+                        "--file=/s/dump.custom");
     }
 
     @Test
     void buildsAGlobalsOnlyClusterDump() {
         BackupSpec spec = DumpCommandAccess.validate(new BackupSpec(BackupKind.DUMP_ALL, null, null, null, null, null,
                 null, null, null, false, false, true, false, false, null));
-        assertThat(DumpCommand.pgDumpAll("/bin/pg_dumpall", spec))
+        assertThat(DumpCommand.pgDumpAll("/bin/pg_dumpall", spec, null))
                 .containsExactly("/bin/pg_dumpall", "--verbose", "--no-password", "--globals-only");
+        assertThat(DumpCommand.pgDumpAll("/bin/pg_dumpall", spec, Path.of("/s/dumpall.sql")))
+                .contains("--file=/s/dumpall.sql");
     }
 }
