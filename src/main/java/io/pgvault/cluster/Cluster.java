@@ -27,6 +27,7 @@ class Cluster {
     private Integer serverVersionNum;
     private String toolDirectory;
     private String toolVersion;
+    private Long walSegmentSize;
     private Instant createdAt;
     private Instant updatedAt;
 
@@ -56,6 +57,7 @@ class Cluster {
     void detected(ServerInfo server, PostgresTools.ToolSet tools) {
         this.serverVersion = server.version();
         this.serverVersionNum = server.versionNum();
+        this.walSegmentSize = server.walSegmentSize();
         this.toolDirectory = tools.directory().toString();
         this.toolVersion = tools.version();
     }
@@ -77,6 +79,7 @@ class Cluster {
     Integer getServerVersionNum() { return serverVersionNum; }
     String getToolDirectory() { return toolDirectory; }
     String getToolVersion() { return toolVersion; }
+    Long getWalSegmentSize() { return walSegmentSize; }
     Instant getCreatedAt() { return createdAt; }
     Instant getUpdatedAt() { return updatedAt; }
 }

@@ -104,9 +104,10 @@ public class ClusterAccess {
     ServerInfo serverInfo(ClusterSettings s) throws SQLException {
         try (Connection conn = connect(s, s.maintenanceDatabase());
                 ResultSet rs = conn.createStatement().executeQuery(
-                        "select current_setting('server_version'), current_setting('server_version_num')::int")) {
+                        "select current_setting('server_version'), current_setting('server_version_num')::int, "
+                                + "(select setting::bigint from pg_settings where name = 'wal_segment_size')")) {
             rs.next();
-            return new ServerInfo(rs.getString(1).split(" ")[0], rs.getInt(2));
+            return new ServerInfo(rs.getString(1).split(" ")[0], rs.getInt(2), rs.getLong(3));
         }
     }
 

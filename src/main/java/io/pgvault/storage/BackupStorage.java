@@ -34,6 +34,28 @@ public interface BackupStorage {
 
     void delete(String location) throws IOException;
 
+    /**
+     * Stores a WAL file at {@code {cluster}/wal/{timeline}/{name}} durably (fsync before returning).
+     * A file of that name with the same content is kept and reported as such; with different content
+     * nothing changes and {@link WalConflict} is thrown. Safe under concurrent pushes of one name.
+     */
+    WalStored storeWal(String cluster, String timeline, String name, InputStream content) throws IOException;
+
+    /** Opens an archived WAL file; {@link java.nio.file.NoSuchFileException} when there is none. */
+    InputStream openWal(String cluster, String timeline, String name) throws IOException;
+
+    /** The outcome of a WAL push: the file, and whether this push stored it (false: it was there already). */
+    record WalStored(StoredFile file, boolean created) {
+    }
+
+    /** A WAL file of that name exists with other content; the stored one is kept. */
+    final class WalConflict extends io.pgvault.api.ConflictException {
+        public WalConflict(String name, String storedSha256, String pushedSha256) {
+            super("WAL file " + name + " is already archived with different content (stored SHA-256 " + storedSha256
+                    + ", pushed " + pushedSha256 + "); the stored file is kept");
+        }
+    }
+
     /** Bytes free for new backups. */
     long usableSpace() throws IOException;
 

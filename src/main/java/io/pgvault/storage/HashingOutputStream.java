@@ -21,8 +21,9 @@ public final class HashingOutputStream extends OutputStream {
     private final Consumer<StoredFile> onClose;
     private long size;
     private boolean closed;
+    private String sha256;
 
-    HashingOutputStream(FileChannel channel, String path, LongConsumer progress, Consumer<StoredFile> onClose) {
+    public HashingOutputStream(FileChannel channel, String path, LongConsumer progress, Consumer<StoredFile> onClose) {
         this.channel = channel;
         this.path = path;
         this.progress = progress;
@@ -49,6 +50,14 @@ public final class HashingOutputStream extends OutputStream {
         return size;
     }
 
+    /** The hex SHA-256 of everything written; valid once closed. */
+    public String sha256() {
+        if (!closed) {
+            throw new IllegalStateException("the file is still open");
+        }
+        return sha256;
+    }
+
     @Override
     public void close() throws IOException {
         if (closed) {
@@ -58,6 +67,7 @@ public final class HashingOutputStream extends OutputStream {
         try (channel) {
             channel.force(true);
         }
-        onClose.accept(new StoredFile(path, size, Sha256.hex(digest)));
+        sha256 = Sha256.hex(digest);
+        onClose.accept(new StoredFile(path, size, sha256));
     }
 }

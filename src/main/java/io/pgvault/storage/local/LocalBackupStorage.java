@@ -7,7 +7,13 @@ import io.pgvault.storage.StagingArea;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import io.pgvault.storage.HashingOutputStream;
+import io.pgvault.storage.Sha256;
+import io.pgvault.storage.StoredFile;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -95,6 +101,50 @@ class LocalBackupStorage implements BackupStorage {
         if (Files.exists(dir.getParent())) {
             Fsync.directory(dir.getParent());
         }
+    }
+
+    @Override
+    public WalStored storeWal(String cluster, String timeline, String name, InputStream content) throws IOException {
+        Path dir = walDirectory(cluster, timeline);
+        Files.createDirectories(dir);
+        Path temp = dir.resolve(".push-" + UUID.randomUUID());
+        try {
+            StoredFile pushed;
+            try (HashingOutputStream out = new HashingOutputStream(
+                    FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), name, n -> { },
+                    f -> { })) {
+                content.transferTo(out);
+                out.close();
+                pushed = new StoredFile(name, out.size(), out.sha256());
+            }
+            Path target = dir.resolve(name);
+            try {
+                // link() fails atomically if the name exists: the first complete push wins
+                Files.createLink(target, temp);
+                Fsync.directory(dir);
+                return new WalStored(pushed, true);
+            } catch (FileAlreadyExistsException e) {
+                String stored = Sha256.of(target);
+                if (!stored.equals(pushed.sha256())) {
+                    throw new WalConflict(name, stored, pushed.sha256());
+                }
+                return new WalStored(pushed, false);
+            }
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    @Override
+    public InputStream openWal(String cluster, String timeline, String name) throws IOException {
+        return Files.newInputStream(walDirectory(cluster, timeline).resolve(name));
+    }
+
+    private Path walDirectory(String cluster, String timeline) {
+        if (!cluster.matches("^[a-z][a-z0-9-]{0,62}$") || !timeline.matches("^[0-9A-F]{8}$")) {
+            throw new IllegalArgumentException("not a WAL location: " + cluster + "/" + timeline);
+        }
+        return root.resolve(cluster).resolve("wal").resolve(timeline);
     }
 
     @Override

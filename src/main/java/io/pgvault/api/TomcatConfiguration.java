@@ -1,0 +1,19 @@
+package io.pgvault.api;
+
+import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Lets encoded slashes reach the application, so a hostile name such as {@code ..%2F..%2Fetc} is
+ * refused by pgvault's own validation with problem+json instead of Tomcat's HTML error page. Names
+ * are always validated against strict patterns, so nothing can traverse.
+ */
+@Configuration(proxyBeanMethods = false)
+class TomcatConfiguration {
+
+    @Bean
+    TomcatConnectorCustomizer encodedSlashesReachValidation() {
+        return connector -> connector.setEncodedSolidusHandling("passthrough");
+    }
+}

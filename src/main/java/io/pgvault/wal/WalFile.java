@@ -1,0 +1,55 @@
+package io.pgvault.wal;
+
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.IdClass;
+import jakarta.persistence.Table;
+import java.io.Serializable;
+import java.time.Instant;
+
+/** One archived WAL file, recorded once it is durable in storage. */
+@Entity
+@Table(name = "wal_file")
+@IdClass(WalFile.Key.class)
+class WalFile {
+
+    /** Cluster and file name identify a WAL file. */
+    record Key(String cluster, String name) implements Serializable {
+        Key() {
+            this(null, null);
+        }
+    }
+
+    @Id
+    private String cluster;
+    @Id
+    private String name;
+    private long timeline;
+    @Enumerated(EnumType.STRING)
+    private WalFileKind kind;
+    private long sizeBytes;
+    private String sha256;
+    private Instant archivedAt;
+
+    protected WalFile() {
+    }
+
+    WalFile(String cluster, WalFileName file, long sizeBytes, String sha256, Instant archivedAt) {
+        this.cluster = cluster;
+        this.name = file.name();
+        this.timeline = file.timeline();
+        this.kind = file.kind();
+        this.sizeBytes = sizeBytes;
+        this.sha256 = sha256;
+        this.archivedAt = archivedAt;
+    }
+
+    String getName() { return name; }
+    long getTimeline() { return timeline; }
+    WalFileKind getKind() { return kind; }
+    long getSizeBytes() { return sizeBytes; }
+    String getSha256() { return sha256; }
+    Instant getArchivedAt() { return archivedAt; }
+}

@@ -1,0 +1,6 @@
+package io.pgvault.wal;
+
+/** What an archived WAL file is. */
+public enum WalFileKind {
+    SEGMENT, PARTIAL, HISTORY, BACKUP
+}

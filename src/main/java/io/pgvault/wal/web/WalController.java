@@ -1,0 +1,86 @@
+package io.pgvault.wal.web;
+
+import io.pgvault.cluster.ClusterService;
+import io.pgvault.wal.ArchiveSummary;
+import io.pgvault.wal.WalArchiveService;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
+import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
+
+@Tag(name = "WAL archive", description = "archive_command and restore_command endpoints, and the archive's state")
+@RestController
+@RequestMapping("/api/v1/clusters/{name}")
+class WalController {
+
+    private final WalArchiveService wal;
+    private final ClusterService clusters;
+
+    WalController(WalArchiveService wal, ClusterService clusters) {
+        this.wal = wal;
+        this.clusters = clusters;
+    }
+
+    @Operation(summary = "Archive a WAL file (archive_command)", description = "Accepts segments, .partial, "
+            + ".history and .backup files by their PostgreSQL names. Answers only once the file is durable: 201 "
+            + "when stored, 200 when the same content was already archived, 409 when different content was.")
+    @PutMapping(value = "/wal/{file}", consumes = MediaType.ALL_VALUE)
+    ResponseEntity<WalArchiveService.Pushed> push(@PathVariable String name, @PathVariable String file,
+            HttpServletRequest request) throws IOException {
+        try (InputStream body = request.getInputStream()) {
+            WalArchiveService.Pushed pushed = wal.push(name, file, body);
+            return ResponseEntity.status(pushed.created() ? HttpStatus.CREATED : HttpStatus.OK).body(pushed);
+        }
+    }
+
+    @Operation(summary = "Fetch a WAL file (restore_command)", description = "404 when it is not archived.")
+    @GetMapping(value = "/wal/{file}", produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
+    ResponseEntity<StreamingResponseBody> fetch(@PathVariable String name, @PathVariable String file)
+            throws IOException {
+        InputStream in = wal.fetch(name, file);
+        return ResponseEntity.ok().contentType(MediaType.APPLICATION_OCTET_STREAM).body(out -> {
+            try (in) {
+                in.transferTo(out);
+            }
+        });
+    }
+
+    @Operation(summary = "The archive: per timeline first and last segment, gaps, time since the last file")
+    @GetMapping("/wal")
+    ArchiveSummary summary(@PathVariable String name) {
+        return wal.summary(name);
+    }
+
+    @Operation(summary = "The postgresql.conf lines that archive this cluster's WAL into pgvault")
+    @GetMapping("/archive-config")
+    ArchiveConfig archiveConfig(@PathVariable String name) {
+        clusters.get(name);
+        String base = ServletUriComponentsBuilder.fromCurrentContextPath().path("/api/v1/clusters/{name}/wal/")
+                .buildAndExpand(name).toUriString();
+        String archive = "curl --silent --show-error --fail --retry 3 -H 'Content-Type: application/octet-stream' "
+                + "--upload-file %p '" + base + "%f'";
+        String restore = "curl --silent --fail --output %p '" + base + "%f'";
+        return new ArchiveConfig("replica", "on", archive, restore, List.of(
+                "wal_level = replica",
+                "archive_mode = on",
+                "archive_command = '" + archive.replace("'", "''") + "'",
+                "# for recoveries: restore_command = '" + restore.replace("'", "''") + "'"));
+    }
+
+    /** Settings for postgresql.conf. */
+    record ArchiveConfig(String walLevel, String archiveMode, String archiveCommand, String restoreCommand,
+            List<String> lines) {
+    }
+}
