@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# WAL push benchmark: N segments of 16 MiB archived one after the other (as archive_command does),
+# through pgvault's PUT endpoint with curl, against `cp` + `sync` of each file into a directory.
+# Both are durable per file before the next starts. Rounds alternate; medians are reported.
+#
+#   bench/wal-push.sh [segments=20] [rounds=3]
+#
+# Environment: SKIP_BUILD=1 reuses target/pgvault-*.jar.
+set -euo pipefail
+
+SEGMENTS=${1:-20}
+ROUNDS=${2:-3}
+cd "$(dirname "$0")/.."
+die() { echo "wal-push: $*" >&2; exit 1; }
+[[ $SEGMENTS =~ ^[0-9]+$ && $SEGMENTS -ge 1 ]] || die "segments must be a positive integer"
+[[ $ROUNDS =~ ^[0-9]+$ && $ROUNDS -ge 1 ]] || die "rounds must be a positive integer"
+
+BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+[[ -x $BIN/initdb ]] || die "no PostgreSQL binaries (apt-get install postgresql)"
+command -v curl >/dev/null || die "curl is needed"
+[[ ${SKIP_BUILD:-0} == 1 ]] || ./mvnw -q -B -DskipTests package
+JAR=$(ls target/pgvault-*.jar | grep -v plain | head -n 1)
+
+WORK=$(mktemp -d /tmp/pgvault-walbench-XXXXXX)
+chmod 755 "$WORK"
+APP_PID=""
+as_pg() { if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+cleanup() {
+  [[ -n $APP_PID ]] && kill "$APP_PID" 2>/dev/null && wait "$APP_PID" 2>/dev/null
+  [[ -d $WORK/pg ]] && as_pg "$BIN/pg_ctl" -D "$WORK/pg/data" -m immediate stop >/dev/null 2>&1
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+now() { date +%s.%N; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+# a cluster only so that pgvault has something registered to archive for
+mkdir -p "$WORK/pg"
+[[ $(id -u) -eq 0 ]] && chown postgres "$WORK/pg"
+PGPORT=$(free_port)
+as_pg "$BIN/initdb" -D "$WORK/pg/data" -A trust -U postgres --no-sync >/dev/null
+as_pg "$BIN/pg_ctl" -D "$WORK/pg/data" -w -l "$WORK/pg/log" \
+  -o "-p $PGPORT -k $WORK/pg -c listen_addresses=127.0.0.1" start >/dev/null
+
+APP_PORT=$(free_port)
+API=http://127.0.0.1:$APP_PORT
+java -jar "$JAR" --server.port="$APP_PORT" --pgvault.storage.local.root="$WORK/store" \
+  --spring.datasource.url="jdbc:h2:file:$WORK/catalog" >"$WORK/pgvault.log" 2>&1 &
+APP_PID=$!
+for _ in $(seq 1 240); do curl -fsS "$API/actuator/health" 2>/dev/null | grep -q '"UP"' && break; sleep 0.5; done
+curl -fsS -X POST "$API/api/v1/clusters" -H 'Content-Type: application/json' \
+  -d "{\"name\":\"bench\",\"host\":\"127.0.0.1\",\"port\":$PGPORT,\"username\":\"postgres\"}" >/dev/null \
+  || die "could not register the cluster: $(tail -n 20 "$WORK/pgvault.log")"
+
+mkdir -p "$WORK/src"
+echo "writing $SEGMENTS random 16 MiB segments..." >&2
+for i in $(seq 1 "$SEGMENTS"); do
+  head -c 16777216 /dev/urandom >"$WORK/src/$(printf '%08X%08X%08X' 1 0 "$i")"
+done
+sync
+
+# warm-up, untimed: the JVM compiles its hot paths
+for f in "$WORK"/src/*; do
+  curl -fsS -o /dev/null -T "$f" "$API/api/v1/clusters/bench/wal/$(printf '%08X%08X%08X' 9 0 $((16#${f: -8})))"
+done
+
+: >"$WORK/cp.times"
+: >"$WORK/put.times"
+for round in $(seq 1 "$ROUNDS"); do
+  mkdir -p "$WORK/dest$round"
+  start=$(now)
+  for f in "$WORK"/src/*; do cp "$f" "$WORK/dest$round/" && sync "$WORK/dest$round/$(basename "$f")"; done
+  echo "$(now) - $start" | bc >>"$WORK/cp.times"
+  rm -rf "$WORK/dest$round"
+  start=$(now)
+  for f in "$WORK"/src/*; do
+    name=$(printf '%08X%08X%08X' $((round + 1)) 0 $((16#${f: -8})))
+    curl -fsS -o /dev/null -H 'Content-Type: application/octet-stream' -T "$f" "$API/api/v1/clusters/bench/wal/$name"
+  done
+  echo "$(now) - $start" | bc >>"$WORK/put.times"
+  echo "round $round/$ROUNDS done" >&2
+done
+
+cp_med=$(median <"$WORK/cp.times")
+put_med=$(median <"$WORK/put.times")
+mib=$((SEGMENTS * 16))
+echo
+echo "## WAL push: $SEGMENTS segments of 16 MiB, one after the other, $ROUNDS rounds alternated"
+echo
+echo "| what | median s | ms per segment | MiB/s |"
+echo "| --- | ---: | ---: | ---: |"
+awk -v t="$cp_med" -v n="$SEGMENTS" -v m="$mib" 'BEGIN { printf "| `cp` + `sync` per file | %.3f | %.1f | %.0f |\n", t, 1000*t/n, m/t }'
+awk -v t="$put_med" -v n="$SEGMENTS" -v m="$mib" 'BEGIN { printf "| pgvault `PUT /wal/{file}` (curl) | %.3f | %.1f | %.0f |\n", t, 1000*t/n, m/t }'
+echo
+awk -v a="$put_med" -v b="$cp_med" 'BEGIN { printf "pgvault / cp+sync (medians): %.2fx\n", a/b }'
