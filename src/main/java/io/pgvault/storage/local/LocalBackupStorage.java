@@ -113,7 +113,11 @@ class LocalBackupStorage implements BackupStorage {
             try (HashingOutputStream out = new HashingOutputStream(
                     FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), name, n -> { },
                     f -> { })) {
-                content.transferTo(out);
+                byte[] buffer = new byte[256 * 1024];
+                int n;
+                while ((n = content.read(buffer)) >= 0) {
+                    out.write(buffer, 0, n);
+                }
                 out.close();
                 pushed = new StoredFile(name, out.size(), out.sha256());
             }
