@@ -35,6 +35,4 @@ interface JobRepository extends JpaRepository<Job, UUID>, JpaSpecificationExecut
             select count(j) from Job j
             where j.cluster = :cluster and j.type = :type and j.status = io.pgvault.job.JobStatus.RUNNING""")
     long countRunning(String cluster, JobType type);
-
-    long countByStatus(JobStatus status);
 }

@@ -101,11 +101,6 @@ public class JobService {
         return JobView.of(job);
     }
 
-    @Transactional(readOnly = true)
-    public long countRunning() {
-        return jobs.countByStatus(JobStatus.RUNNING);
-    }
-
     private Job find(UUID id) {
         return jobs.findById(id).orElseThrow(() -> notFound(id));
     }
