@@ -28,8 +28,6 @@ public class ProcessExecutor {
     private static final Logger log = LoggerFactory.getLogger(ProcessExecutor.class);
     private static final int STDERR_TAIL_BYTES = 64 * 1024;
     private static final Duration GRACE = Duration.ofSeconds(5);
-    private static final int SMALL_READ = 32 * 1024;
-    private static final int NAP_NANOS = 999_999;
 
     public ProcessResult run(ProcessSpec spec, Cancellation cancellation) throws IOException, InterruptedException {
         cancellation.throwIfCancelled();
@@ -48,12 +46,8 @@ public class ProcessExecutor {
         AtomicReference<IOException> pumpFailure = new AtomicReference<>();
         StderrTail tail = new StderrTail();
         Thread stderr = daemon(spec.program() + "-stderr", () -> readStderr(process.getErrorStream(), spec, tail));
-        long[] stdoutDone = new long[1];
         Thread stdout = spec.stdout == null ? null
-                : daemon(spec.program() + "-stdout", () -> {
-                    pump(process.getInputStream(), spec.stdout, process, pumpFailure);
-                    stdoutDone[0] = System.nanoTime();
-                });
+                : daemon(spec.program() + "-stdout", () -> pump(process.getInputStream(), spec.stdout, process, pumpFailure));
         Thread stdin = spec.stdin == null ? null
                 : daemon(spec.program() + "-stdin", () -> pumpStdin(spec.stdin, process.getOutputStream(), process, pumpFailure));
         try (AutoCloseable ignored = cancellation.onCancel(() -> killTree(process))) {
@@ -64,13 +58,7 @@ public class ProcessExecutor {
                 throw new ToolFailedException(spec.program() + " timed out after " + spec.timeout
                         + " and was stopped" + tail.describe());
             }
-            long exited = System.nanoTime();
             join(stdout, stdin, stderr);
-            if (log.isDebugEnabled()) {
-                log.debug("{}: stdout done at {} ms, exit seen at {} ms, streams joined at {} ms", spec.program(),
-                        stdoutDone[0] == 0 ? -1 : (stdoutDone[0] - started) / 1_000_000, (exited - started) / 1_000_000,
-                        (System.nanoTime() - started) / 1_000_000);
-            }
         } catch (InterruptedException e) {
             killTree(process);
             throw e;
@@ -106,25 +94,13 @@ public class ProcessExecutor {
         all.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
     }
 
-    /**
-     * Copies stdout. Tools write pipes in small stdio chunks; after a small read the pump naps briefly
-     * so the pipe (64 KiB) fills and is drained in one go, instead of waking once per 4 KiB write and
-     * taking a core from the tool and its server on small machines.
-     */
     private static void pump(InputStream in, OutputStream out, Process process, AtomicReference<IOException> failure) {
         byte[] buffer = new byte[256 * 1024];
         try (in) {
             int n;
             while ((n = in.read(buffer)) >= 0) {
                 out.write(buffer, 0, n);
-                if (n < SMALL_READ) {
-                    Thread.sleep(0, NAP_NANOS);
-                }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            failure.compareAndSet(null, new IOException("interrupted while copying the output"));
-            killTree(process);
         } catch (IOException e) {
             failure.compareAndSet(null, e);
             killTree(process);
