@@ -99,6 +99,14 @@ class Backup {
         this.finishedAt = now;
     }
 
+    void recordWal(String startLsn, String stopLsn, Integer timeline, String firstWal, String lastWal) {
+        this.startLsn = startLsn;
+        this.stopLsn = stopLsn;
+        this.timeline = timeline;
+        this.firstWal = firstWal;
+        this.lastWal = lastWal;
+    }
+
     void fail(String error, Instant now) {
         moveTo(BackupStatus.FAILED);
         this.error = error == null ? null : error.substring(0, Math.min(error.length(), 4000));

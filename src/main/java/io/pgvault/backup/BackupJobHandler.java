@@ -56,7 +56,7 @@ class BackupJobHandler implements JobHandler {
         long began = System.nanoTime();
         StagingArea area = storage.stage(backup.id());
         try {
-            runner.run(backup, area, context);
+            BackupRunner.Result result = runner.run(backup, area, context);
             context.cancellation().throwIfCancelled();
             long ran = System.nanoTime();
             context.phase("sealing");
@@ -67,7 +67,7 @@ class BackupJobHandler implements JobHandler {
             String location = storage.commit(area, backup.cluster(), backup.kind().name());
             ledger.succeed(backup.id(), location,
                     files.stream().map(f -> new BackupFile(f.path(), f.sizeBytes(), f.sha256())).toList(),
-                    StoredFile.combinedSha256(files));
+                    StoredFile.combinedSha256(files), result);
             context.log(String.format("pgvault: stored %d file(s), %d bytes, at %s (run %.3f s, seal and commit %.3f s)",
                     files.size(), size, location, (ran - began) / 1e9, (System.nanoTime() - ran) / 1e9));
         } catch (Exception e) {

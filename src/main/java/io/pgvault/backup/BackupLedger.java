@@ -31,8 +31,10 @@ class BackupLedger {
     }
 
     @Transactional
-    void succeed(UUID id, String location, List<BackupFile> files, String sha256) {
-        lock(id).succeed(location, files, sha256, clock.instant());
+    void succeed(UUID id, String location, List<BackupFile> files, String sha256, BackupRunner.Result result) {
+        Backup backup = lock(id);
+        backup.recordWal(result.startLsn(), result.stopLsn(), result.timeline(), result.firstWal(), result.lastWal());
+        backup.succeed(location, files, sha256, clock.instant());
     }
 
     /** Ends an unfinished backup as FAILED or CANCELLED; a finished one is left as it is. */

@@ -13,9 +13,15 @@ public interface BackupRunner {
     Versions versions(BackupView backup);
 
     /** Writes the backup's files into {@code area}; throws on any failure. */
-    void run(BackupView backup, StagingArea area, JobContext context) throws Exception;
+    Result run(BackupView backup, StagingArea area, JobContext context) throws Exception;
 
     /** Versions recorded with a backup. */
     record Versions(String server, String tool) {
+    }
+
+    /** What a physical backup learned while it ran: its WAL range and timeline (all null for logical ones). */
+    record Result(String startLsn, String stopLsn, Integer timeline, String firstWal, String lastWal) {
+
+        public static final Result NONE = new Result(null, null, null, null, null);
     }
 }

@@ -4,6 +4,7 @@ import io.pgvault.api.ConflictException;
 import io.pgvault.api.InvalidRequestException;
 import io.pgvault.api.NotFoundException;
 import io.pgvault.cluster.ClusterAccess;
+import io.pgvault.cluster.ClusterTarget;
 import io.pgvault.job.JobService;
 import io.pgvault.job.JobType;
 import io.pgvault.job.JobView;
@@ -11,9 +12,11 @@ import io.pgvault.storage.BackupStorage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.util.List;
 import java.util.UUID;
 import org.springframework.data.domain.Page;
 import org.springframework.data.domain.Pageable;
+import org.springframework.data.domain.Sort;
 import org.springframework.data.jpa.domain.Specification;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -40,11 +43,37 @@ public class BackupService {
         this.clock = clock;
     }
 
+    /**
+     * Fills in the compression method (ZSTD where pg_basebackup has it, 15 and later, else GZIP) and refuses
+     * what this tool or server cannot do, before anything starts.
+     */
+    private static BackupSpec baseDefaults(BackupSpec spec, ClusterTarget target) {
+        int tool = target.tools().major();
+        int server = Integer.parseInt(target.serverVersion().split("\\.")[0]);
+        CompressionMethod method = spec.compressionMethod();
+        if (method == null) {
+            method = tool >= 15 ? CompressionMethod.ZSTD : CompressionMethod.GZIP;
+            spec = spec.withCompressionMethod(method);
+        }
+        if ((method == CompressionMethod.LZ4 || method == CompressionMethod.ZSTD) && tool < 15) {
+            throw new InvalidRequestException("compressionMethod", method + " needs pg_basebackup 15 or later; the "
+                    + "tools for this cluster are version " + target.tools().version());
+        }
+        if (spec.compressAt() == CompressionSite.SERVER && server < 15) {
+            throw new InvalidRequestException("compressAt", "server-side compression needs PostgreSQL 15 or later; "
+                    + "this server is " + target.serverVersion());
+        }
+        return spec;
+    }
+
     /** Validates the request, checks the database exists, then records the backup and queues its job. */
     @Transactional
     public JobView start(String cluster, BackupSpec request) {
         BackupSpec spec = BackupSpecValidator.validate(request);
-        clusters.target(cluster);
+        ClusterTarget target = clusters.target(cluster);
+        if (spec.kind() == BackupKind.BASE) {
+            spec = baseDefaults(spec, target);
+        }
         if (spec.database() != null && !clusters.databaseExists(cluster, spec.database())) {
             throw new InvalidRequestException("database",
                     "database '" + spec.database() + "' does not exist on cluster '" + cluster + "'");
@@ -130,6 +159,15 @@ public class BackupService {
         return new BackupContent(view(backup), storage);
     }
 
+    /** The cluster's SUCCEEDED BASE backups, oldest first: what recoveries start from. */
+    @Transactional(readOnly = true)
+    public List<BackupView> baseBackups(String cluster) {
+        Specification<Backup> spec = (root, query, cb) -> cb.and(cb.equal(root.get("cluster"), cluster),
+                cb.equal(root.get("kind"), BackupKind.BASE), cb.equal(root.get("status"), BackupStatus.SUCCEEDED),
+                cb.isNotNull(root.get("lastWal")));
+        return backups.findAll(spec, Sort.by("finishedAt", "id")).stream().map(this::view).toList();
+    }
+
     Backup find(UUID id) {
         return backups.findById(id).orElseThrow(() -> notFound(id));
     }
@@ -137,7 +175,7 @@ public class BackupService {
     BackupView view(Backup b) {
         return new BackupView(b.getId(), b.getCluster(), b.getKind(), b.getFormat(), b.getDatabase(),
                 json.readValue(b.getOptions(), BackupSpec.class), b.getStatus(), b.getQueuedAt(), b.getStartedAt(),
-                b.getFinishedAt(), b.getLocation(), b.getSizeBytes(), b.getSha256(), java.util.List.copyOf(b.getFiles()),
+                b.getFinishedAt(), b.getLocation(), b.getSizeBytes(), b.getSha256(), List.copyOf(b.getFiles()),
                 b.getServerVersion(), b.getToolVersion(), b.getStartLsn(), b.getStopLsn(), b.getTimeline(),
                 b.getFirstWal(), b.getLastWal(), b.getVerificationStatus(), b.getVerificationLevel(),
                 b.getVerifiedAt(), b.getVerificationDetail(), b.getError(), b.getLabel(), b.isPinned(), b.getJobId());

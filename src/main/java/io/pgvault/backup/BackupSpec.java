@@ -2,11 +2,15 @@ package io.pgvault.backup;
 
 import java.util.List;
 
-/** What to back up and how: the options a backup was asked for, stored with it as JSON. */
+/**
+ * What to back up and how: the options a backup was asked for, stored with it as JSON. The last five
+ * apply to BASE backups only; {@code compression} is the level for every kind.
+ */
 public record BackupSpec(BackupKind kind, String database, DumpFormat format, Integer compression, Integer jobs,
         List<String> tables, List<String> excludeTables, List<String> schemas, List<String> excludeSchemas,
         boolean schemaOnly, boolean dataOnly, boolean globalsOnly, boolean noOwner, boolean noPrivileges,
-        String label) {
+        String label, CompressionMethod compressionMethod, CompressionSite compressAt, WalMethod walMethod,
+        CheckpointMode checkpoint, Integer maxRate) {
 
     public BackupSpec {
         tables = tables == null ? List.of() : List.copyOf(tables);
@@ -15,7 +19,23 @@ public record BackupSpec(BackupKind kind, String database, DumpFormat format, In
         excludeSchemas = excludeSchemas == null ? List.of() : List.copyOf(excludeSchemas);
     }
 
+    /** A logical backup's spec (no BASE options). */
+    public BackupSpec(BackupKind kind, String database, DumpFormat format, Integer compression, Integer jobs,
+            List<String> tables, List<String> excludeTables, List<String> schemas, List<String> excludeSchemas,
+            boolean schemaOnly, boolean dataOnly, boolean globalsOnly, boolean noOwner, boolean noPrivileges,
+            String label) {
+        this(kind, database, format, compression, jobs, tables, excludeTables, schemas, excludeSchemas, schemaOnly,
+                dataOnly, globalsOnly, noOwner, noPrivileges, label, null, null, null, null, null);
+    }
+
     public boolean compressed() {
-        return compression != null && compression > 0;
+        return kind == BackupKind.BASE ? compressionMethod != null && compressionMethod != CompressionMethod.NONE
+                : compression != null && compression > 0;
+    }
+
+    BackupSpec withCompressionMethod(CompressionMethod method) {
+        return new BackupSpec(kind, database, format, compression, jobs, tables, excludeTables, schemas,
+                excludeSchemas, schemaOnly, dataOnly, globalsOnly, noOwner, noPrivileges, label, method, compressAt,
+                walMethod, checkpoint, maxRate);
     }
 }

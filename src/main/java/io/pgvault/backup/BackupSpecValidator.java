@@ -18,15 +18,62 @@ final class BackupSpecValidator {
         if (s.schemaOnly() && s.dataOnly()) {
             throw new InvalidRequestException("dataOnly", "schemaOnly and dataOnly cannot be combined");
         }
+        if (s.kind() == BackupKind.BASE) {
+            return base(s);
+        }
+        if (s.compressionMethod() != null || s.compressAt() != null || s.walMethod() != null || s.checkpoint() != null
+                || s.maxRate() != null) {
+            throw new InvalidRequestException("compressionMethod",
+                    "compressionMethod, compressAt, walMethod, checkpoint and maxRate apply to BASE backups only");
+        }
         if (s.compression() != null && (s.compression() < 0 || s.compression() > 9)) {
             throw new InvalidRequestException("compression", "compression must be a gzip level from 0 to 9");
         }
-        return switch (s.kind()) {
-            case DUMP -> dump(s);
-            case DUMP_ALL -> dumpAll(s);
-            case BASE -> throw new InvalidRequestException("kind",
-                    "BASE backups (pg_basebackup) are not available in this version; use DUMP or DUMP_ALL");
-        };
+        return s.kind() == BackupKind.DUMP ? dump(s) : dumpAll(s);
+    }
+
+    /**
+     * A BASE backup: pg_basebackup of the whole cluster in tar format. Compression method defaults later
+     * (it depends on the tool version); here the level is checked against the method asked for.
+     */
+    private static BackupSpec base(BackupSpec s) {
+        if (s.database() != null) {
+            throw new InvalidRequestException("database", "a BASE backup copies the whole cluster; leave database out");
+        }
+        if (s.format() != null) {
+            throw new InvalidRequestException("format", "a BASE backup is always stored in pg_basebackup's tar format");
+        }
+        if (s.jobs() != null || !s.tables().isEmpty() || !s.excludeTables().isEmpty() || !s.schemas().isEmpty()
+                || !s.excludeSchemas().isEmpty() || s.schemaOnly() || s.dataOnly() || s.globalsOnly() || s.noOwner()
+                || s.noPrivileges()) {
+            throw new InvalidRequestException("kind", "jobs, table and schema filters, schemaOnly, dataOnly, "
+                    + "globalsOnly, noOwner and noPrivileges apply to DUMP and DUMP_ALL only");
+        }
+        CompressionMethod method = s.compressionMethod();
+        if (s.compression() != null) {
+            if (method == null) {
+                throw new InvalidRequestException("compressionMethod",
+                        "say which compressionMethod (GZIP, LZ4, ZSTD) the compression level is for");
+            }
+            if (method == CompressionMethod.NONE) {
+                throw new InvalidRequestException("compression", "compressionMethod NONE takes no level");
+            }
+            if (s.compression() < method.minLevel() || s.compression() > method.maxLevel()) {
+                throw new InvalidRequestException("compression", method + " levels go from " + method.minLevel()
+                        + " to " + method.maxLevel());
+            }
+        }
+        if (s.compressAt() == CompressionSite.SERVER && method == CompressionMethod.NONE) {
+            throw new InvalidRequestException("compressAt", "compressAt SERVER needs a compressionMethod");
+        }
+        if (s.maxRate() != null && (s.maxRate() < 32 || s.maxRate() > 1_048_576)) {
+            throw new InvalidRequestException("maxRate", "maxRate is in kB/s, from 32 to 1048576");
+        }
+        return new BackupSpec(s.kind(), null, null, s.compression(), null, List.of(), List.of(), List.of(),
+                List.of(), false, false, false, false, false, s.label(), method,
+                s.compressAt() == null ? CompressionSite.CLIENT : s.compressAt(),
+                s.walMethod() == null ? WalMethod.STREAM : s.walMethod(),
+                s.checkpoint() == null ? CheckpointMode.FAST : s.checkpoint(), s.maxRate());
     }
 
     private static BackupSpec dump(BackupSpec s) {

@@ -12,8 +12,11 @@ public record BackupView(UUID id, String cluster, BackupKind kind, DumpFormat fo
         VerificationStatus verificationStatus, VerificationLevel verificationLevel, Instant verifiedAt,
         String verificationDetail, String error, String label, boolean pinned, UUID jobId) {
 
-    /** The stored name of a single-file backup's file, or of the directory of a DIRECTORY dump. */
+    /** The stored name of a single-file backup's file, of the directory of a DIRECTORY dump, or a BASE backup's base tar. */
     public String mainFile() {
+        if (kind == BackupKind.BASE) {
+            return "base.tar" + (spec.compressionMethod() == null ? "" : spec.compressionMethod().suffix());
+        }
         return kind == BackupKind.DUMP_ALL ? (spec.compressed() ? "dumpall.sql.gz" : "dumpall.sql")
                 : format.fileName(spec.compressed());
     }

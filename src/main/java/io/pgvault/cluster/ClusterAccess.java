@@ -41,6 +41,17 @@ public class ClusterAccess {
         return connect(find(cluster).settings(), database);
     }
 
+    /**
+     * Connects with a registered cluster's credentials to a copy of it that pgvault started on this host
+     * (a recovered server on {@code port}), over loopback.
+     */
+    public Connection connectToLocalCopy(String cluster, int port) throws SQLException {
+        Cluster c = find(cluster);
+        ClusterSettings s = c.settings();
+        return connect(new ClusterSettings("127.0.0.1", port, s.username(), s.password(), s.maintenanceDatabase(),
+                "prefer", s.walArchive(), s.rpo()), s.maintenanceDatabase());
+    }
+
     public boolean databaseExists(String cluster, String database) {
         Cluster c = find(cluster);
         try (Connection conn = connect(c.settings(), c.getMaintenanceDatabase());

@@ -39,6 +39,7 @@ public class Job {
     private String error;
     @Column(name = "log_tail")
     private String logTail;
+    private String result;
 
     protected Job() {
     }
@@ -89,6 +90,10 @@ public class Job {
         this.cancelRequested = true;
     }
 
+    void recordResult(String result) {
+        this.result = result;
+    }
+
     void recordLog(String logTail) {
         this.logTail = logTail;
     }
@@ -121,4 +126,5 @@ public class Job {
     public boolean isCancelRequested() { return cancelRequested; }
     public String getError() { return error; }
     public String getLogTail() { return logTail; }
+    public String getResult() { return result; }
 }

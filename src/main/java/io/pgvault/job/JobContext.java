@@ -18,6 +18,7 @@ public final class JobContext {
     private volatile long bytesDone;
     private volatile Long bytesTotal;
     private volatile LongSupplier progressSource;
+    private volatile String result;
 
     JobContext(Job job, int logLimit) {
         this.job = job;
@@ -60,6 +61,15 @@ public final class JobContext {
     /** A source the heartbeat reads bytes done from, for tools that write their files themselves. */
     public void progress(LongSupplier source) {
         this.progressSource = source;
+    }
+
+    /** What the job found or reached, as JSON (e.g. a recovery's end point); shown with the job. */
+    public void result(String json) {
+        this.result = json;
+    }
+
+    String result() {
+        return result;
     }
 
     /** Adds a line to the job's log; the log keeps the newest lines within its limit. */

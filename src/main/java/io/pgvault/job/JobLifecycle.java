@@ -83,6 +83,7 @@ class JobLifecycle {
             default -> job.fail(error, clock.instant());
         }
         job.recordLog(context.logText());
+        job.recordResult(context.result());
         publish(job);
     }
 

@@ -12,6 +12,7 @@ import io.pgvault.cluster.ClusterTarget;
 import io.pgvault.job.JobService;
 import io.pgvault.job.JobType;
 import io.pgvault.job.JobView;
+import io.pgvault.recovery.RecoveryService;
 import java.util.UUID;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -25,23 +26,42 @@ public class RestoreService {
     private final ClusterAccess clusters;
     private final JobService jobs;
     private final JsonMapper json;
+    private final RecoveryService recoveries;
 
-    RestoreService(BackupService backups, ClusterAccess clusters, JobService jobs, JsonMapper json) {
+    RestoreService(BackupService backups, ClusterAccess clusters, JobService jobs, JsonMapper json,
+            RecoveryService recoveries) {
+        this.recoveries = recoveries;
         this.backups = backups;
         this.clusters = clusters;
         this.jobs = jobs;
         this.json = json;
     }
 
+    /** Where a BASE backup is restored to: a new data directory, and the port to start it on. */
+    public record BaseTarget(String dataDirectory, Integer port, Boolean start) {
+
+        boolean isEmpty() {
+            return dataDirectory == null && port == null && start == null;
+        }
+    }
+
     @Transactional
-    public JobView start(UUID backupId, RestoreSpec request) {
+    public JobView start(UUID backupId, RestoreSpec request, BaseTarget base) {
         BackupView backup = backups.get(backupId);
         if (backup.status() != BackupStatus.SUCCEEDED) {
             throw new ConflictException("backup " + backupId + " is " + backup.status() + "; only a SUCCEEDED "
                     + "backup can be restored");
         }
         if (backup.kind() == BackupKind.BASE) {
-            throw new InvalidRequestException("BASE backups cannot be restored in this version");
+            if (!request.equals(RestoreSpec.EMPTY)) {
+                throw new InvalidRequestException("a BASE backup is restored as a whole cluster into dataDirectory; "
+                        + "targetCluster, targetDatabase and the pg_restore options apply to DUMP and DUMP_ALL");
+            }
+            return recoveries.restoreBase(backupId, base.dataDirectory(), base.port(), base.start());
+        }
+        if (!base.isEmpty()) {
+            throw new InvalidRequestException("dataDirectory", "dataDirectory, port and start apply to BASE backups; "
+                    + "a " + backup.kind() + " is restored into a database (targetDatabase)");
         }
         RestoreSpec spec = request.withTargetCluster(
                 request.targetCluster() == null ? backup.cluster() : request.targetCluster());

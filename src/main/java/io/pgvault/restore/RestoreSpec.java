@@ -7,6 +7,10 @@ public record RestoreSpec(String targetCluster, String targetDatabase, boolean c
         boolean noOwner, boolean noPrivileges, List<String> tables, boolean schemaOnly, boolean dataOnly,
         Integer jobs, boolean overwrite) {
 
+    /** No option at all (what a BASE restore carries). */
+    static final RestoreSpec EMPTY = new RestoreSpec(null, null, false, false, false, false, List.of(), false, false,
+            null, false);
+
     public RestoreSpec {
         tables = tables == null ? List.of() : List.copyOf(tables);
     }

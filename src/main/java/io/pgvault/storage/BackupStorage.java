@@ -24,7 +24,13 @@ public interface BackupStorage {
      */
     void discard(UUID backupId, String cluster, String kind) throws IOException;
 
-    /** Removes staging areas of every backup not in {@code keep}; returns how many went. */
+    /**
+     * A new, empty local directory for temporary work such as extracting a base backup to verify it; the
+     * caller removes it with {@link io.pgvault.storage.FileTrees#delete}, and start-up sweeps leftovers.
+     */
+    Path scratch(String purpose) throws IOException;
+
+    /** Removes staging areas of every backup not in {@code keep}, and every scratch directory; returns how many staging areas went. */
     int sweepStaging(Set<UUID> keep) throws IOException;
 
     InputStream open(String location, String relativePath) throws IOException;

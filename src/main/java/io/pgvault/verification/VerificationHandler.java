@@ -28,7 +28,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Proves a backup intact. CHECKSUM re-reads every stored file and compares size and SHA-256 with the
  * catalog; LIST does that and then reads the archive's table of contents with pg_restore --list (or,
- * for PLAIN SQL, checks that the dump is complete from its header to its closing line).
+ * for PLAIN SQL, checks that the dump is complete from its header to its closing line; for BASE, runs
+ * pg_verifybackup on an extracted copy).
  */
 @Component
 class VerificationHandler implements JobHandler {
@@ -38,9 +39,11 @@ class VerificationHandler implements JobHandler {
     private final ClusterAccess clusters;
     private final ProcessExecutor executor;
     private final JsonMapper json;
+    private final BaseBackupCheck baseCheck;
 
     VerificationHandler(BackupService backups, BackupStorage storage, ClusterAccess clusters,
-            ProcessExecutor executor, JsonMapper json) {
+            ProcessExecutor executor, JsonMapper json, BaseBackupCheck baseCheck) {
+        this.baseCheck = baseCheck;
         this.backups = backups;
         this.storage = storage;
         this.clusters = clusters;
@@ -63,7 +66,9 @@ class VerificationHandler implements JobHandler {
         checksums(backup, context, problems, findings);
         if (level == VerificationLevel.LIST && problems.isEmpty()) {
             context.phase("listing the archive");
-            if (backup.kind() == BackupKind.DUMP && backup.format().isArchive()) {
+            if (backup.kind() == BackupKind.BASE) {
+                baseCheck.check(backup, context, problems, findings);
+            } else if (backup.kind() == BackupKind.DUMP && backup.format().isArchive()) {
                 list(backup, context, problems, findings);
             } else {
                 PlainDumpCheck.check(storage, backup, problems, findings);

@@ -5,7 +5,15 @@ import java.util.List;
 
 /** What the WAL archive of a cluster holds. */
 public record ArchiveSummary(String cluster, long segmentSizeBytes, long files, long bytes, Instant lastArchivedAt,
-        Long secondsSinceLastArchived, List<Timeline> timelines) {
+        Long secondsSinceLastArchived, RecoveryWindow recoveryWindow, List<Timeline> timelines) {
+
+    /**
+     * The span a recovery can reach: from the end of the oldest usable base backup to the end of the last
+     * segment reachable from it without a gap (or the newest backup's end when no WAL follows it).
+     */
+    public record RecoveryWindow(java.util.UUID fromBackup, Instant startTime, String startLsn, Instant endTime,
+            String endLsn, String lastSegment, long timeline) {
+    }
 
     /** The segments of one timeline. */
     public record Timeline(long timeline, String firstSegment, String lastSegment, long segments, List<Gap> gaps,

@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.TreeMap;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.stereotype.Service;
@@ -28,8 +29,11 @@ public class WalArchiveService {
     private final BackupStorage storage;
     private final WalFileRepository files;
     private final Clock clock;
+    private final BaseBackupCatalog baseBackups;
 
-    WalArchiveService(ClusterService clusters, BackupStorage storage, WalFileRepository files, Clock clock) {
+    WalArchiveService(ClusterService clusters, BackupStorage storage, WalFileRepository files, Clock clock,
+            BaseBackupCatalog baseBackups) {
+        this.baseBackups = baseBackups;
         this.clusters = clusters;
         this.storage = storage;
         this.files = files;
@@ -110,7 +114,67 @@ public class WalArchiveService {
                     segments.get(segments.size() - 1).name(), segments.size(), gaps, lastByTimeline.get(timeline)));
         });
         Long lag = last == null ? null : Duration.between(last, clock.instant()).toSeconds();
-        return new ArchiveSummary(cluster, segmentSize, count, bytes, last, lag, timelines);
+        return new ArchiveSummary(cluster, segmentSize, count, bytes, last, lag, recoveryWindow(cluster, segmentSize),
+                timelines);
+    }
+
+    /** The archived segments of one timeline of a cluster. */
+    @Transactional(readOnly = true)
+    public ArchivedSegments segments(String cluster, long timeline) {
+        ClusterView view = clusters.get(cluster);
+        long segmentSize = view.walSegmentSize() == null ? DEFAULT_SEGMENT_SIZE : view.walSegmentSize();
+        return segments(cluster, timeline, segmentSize);
+    }
+
+    private ArchivedSegments segments(String cluster, long timeline, long segmentSize) {
+        NavigableMap<Long, Instant> positions = new TreeMap<>();
+        for (WalFile f : files.findByClusterAndTimelineAndKind(cluster, timeline, WalFileKind.SEGMENT)) {
+            positions.put(WalFileName.parse(f.getName()).position(segmentSize), f.getArchivedAt());
+        }
+        return new ArchivedSegments(timeline, segmentSize, positions);
+    }
+
+    /**
+     * From the end of the oldest base backup whose WAL chain is unbroken to the newest point reachable
+     * without a gap: each backup reaches as far as contiguous archived segments go past its own WAL, and an
+     * older backup counts only if its reach meets the next one. Follows each backup's own timeline.
+     */
+    private ArchiveSummary.RecoveryWindow recoveryWindow(String cluster, long segmentSize) {
+        List<BaseBackupCatalog.BaseBackupEnd> backups = baseBackups.baseBackups(cluster);
+        if (backups.isEmpty()) {
+            return null;
+        }
+        Map<Long, ArchivedSegments> byTimeline = new TreeMap<>();
+        BaseBackupCatalog.BaseBackupEnd start = null;
+        long endPosition = -1;
+        ArchivedSegments endSegments = null;
+        for (int i = backups.size() - 1; i >= 0; i--) {
+            BaseBackupCatalog.BaseBackupEnd b = backups.get(i);
+            ArchivedSegments segments = byTimeline.computeIfAbsent(b.timeline(), t -> segments(cluster, t, segmentSize));
+            long own = segments.position(b.lastWal());
+            long reach = Math.max(own, segments.reach(own + 1));
+            if (start == null) {
+                start = b;
+                endPosition = reach;
+                endSegments = segments;
+                continue;
+            }
+            long nextOwn = segments.position(start.lastWal());
+            if (b.timeline() != start.timeline() || reach < nextOwn) {
+                break;
+            }
+            if (reach > endPosition && b.timeline() == endSegments.timeline()) {
+                endPosition = reach;
+            }
+            start = b;
+        }
+        BaseBackupCatalog.BaseBackupEnd newest = backups.get(backups.size() - 1);
+        Instant endTime = endSegments.archivedAt().get(endPosition);
+        boolean beyondBackups = endTime != null && endPosition > endSegments.position(newest.lastWal());
+        return new ArchiveSummary.RecoveryWindow(start.id(), start.finishedAt(), start.stopLsn(),
+                beyondBackups ? endTime : newest.finishedAt(),
+                beyondBackups ? endSegments.endOf(endPosition).toString() : newest.stopLsn(),
+                endSegments.name(endPosition), endSegments.timeline());
     }
 
     private static String timelineDir(WalFileName file) {

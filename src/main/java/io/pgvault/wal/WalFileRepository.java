@@ -8,4 +8,6 @@ interface WalFileRepository extends JpaRepository<WalFile, WalFile.Key> {
     List<WalFile> findByClusterAndKindOrderByName(String cluster, WalFileKind kind);
 
     List<WalFile> findByClusterOrderByName(String cluster);
+
+    List<WalFile> findByClusterAndTimelineAndKind(String cluster, long timeline, WalFileKind kind);
 }

@@ -91,7 +91,7 @@ final class Api {
     JsonNode awaitJob(String jobId, Duration timeout, Set<String> states) {
         long deadline = System.nanoTime() + timeout.toNanos();
         // for an end, let the server answer when it comes (waitSeconds); other states are polled
-        String query = states.equals(TERMINAL) ? "?waitSeconds=" + Math.min(600, Math.max(1, timeout.toSeconds())) : "";
+        String query = states.equals(TERMINAL) ? "?waitSeconds=" + Math.min(50, Math.max(1, timeout.toSeconds())) : "";
         while (true) {
             JsonNode job = get("/api/v1/jobs/" + jobId + query).json();
             if (states.contains(job.path("status").asString())) {

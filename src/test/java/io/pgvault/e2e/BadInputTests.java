@@ -104,7 +104,7 @@ class BadInputTests extends EndToEndTest {
         problem(backup(Map.of("kind", "DUMP", "database", DB, "globalsOnly", true)), 400, "globalsOnly");
         problem(backup(Map.of("kind", "DUMP", "database", DB, "tables", List.of("--file=/etc/passwd"))), 400, "'-'");
         problem(backup(Map.of("kind", "DUMP", "database", DB, "label", "a\nb")), 400, "control");
-        problem(backup(Map.of("kind", "BASE")), 400, "BASE");
+        problem(backup(Map.of("kind", "BASE", "database", "shop")), 400, "BASE");
         problem(backup(Map.of("database", DB)), 400, "kind");
     }
 

@@ -80,6 +80,35 @@ public final class PgCluster extends PgSql implements AutoCloseable {
         Seed.logicalFixture(cluster, db);
     }
 
+    /**
+     * A new empty directory (mode 0755, so the server's OS user can reach what is made inside it) where
+     * pgvault may create data directories of recovered servers.
+     */
+    public static Path recoveryDirectory(String prefix) {
+        Path dir = tempDirectory(prefix);
+        try {
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+        return dir;
+    }
+
+    /** Stops, if it runs, a server that pgvault started in {@code dataDirectory}, then deletes {@code base}. */
+    public static void removeForeignServer(Path dataDirectory, Path base) {
+        if (Files.exists(dataDirectory.resolve("postmaster.pid"))) {
+            try {
+                PgBinaries.run(base, TIMEOUT, "pg_ctl", "-D", dataDirectory.toString(), "-m", "immediate", "-w", "-t",
+                        "30", "stop");
+            }
+            catch (IllegalStateException ex) {
+                // already stopped
+            }
+        }
+        PgBinaries.deleteTree(base);
+    }
+
     /** The directory of {@code pg_ctl}, {@code pg_dump} and friends used by the harness. */
     public static Path binDirectory() {
         return PgBinaries.binDirectory();

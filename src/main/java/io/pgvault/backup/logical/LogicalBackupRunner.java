@@ -57,7 +57,7 @@ class LogicalBackupRunner implements BackupRunner {
     }
 
     @Override
-    public void run(BackupView backup, StagingArea area, JobContext context) throws Exception {
+    public Result run(BackupView backup, StagingArea area, JobContext context) throws Exception {
         try (ToolSession session = clusters.toolSession(backup.cluster())) {
             boolean all = backup.kind() == BackupKind.DUMP_ALL;
             Path target = area.directory().resolve(backup.mainFile());
@@ -73,13 +73,14 @@ class LogicalBackupRunner implements BackupRunner {
                 // archives get their data offsets (which parallel pg_restore wants). Sealing hashes it.
                 context.progress(() -> sizeOf(target));
                 logDuration(context, executor.run(spec, context.cancellation()));
-                return;
+                return Result.NONE;
             }
             try (HashingOutputStream file = area.create(backup.mainFile(), context::bytesDone);
                     GZIPOutputStream gzip = gzip(file, backup.spec().compression())) {
                 logDuration(context, executor.run(spec.stdout(gzip), context.cancellation()));
                 gzip.finish();
             }
+            return Result.NONE;
         }
     }
 

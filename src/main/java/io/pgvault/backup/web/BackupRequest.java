@@ -2,7 +2,11 @@ package io.pgvault.backup.web;
 
 import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupSpec;
+import io.pgvault.backup.CheckpointMode;
+import io.pgvault.backup.CompressionMethod;
+import io.pgvault.backup.CompressionSite;
 import io.pgvault.backup.DumpFormat;
+import io.pgvault.backup.WalMethod;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.List;
 
@@ -13,17 +17,24 @@ record BackupRequest(
         @Schema(requiredMode = Schema.RequiredMode.REQUIRED) BackupKind kind,
         @Schema(description = "DUMP only: the database to dump") String database,
         @Schema(description = "DUMP: CUSTOM (default), DIRECTORY, TAR or PLAIN; DUMP_ALL: PLAIN") DumpFormat format,
-        @Schema(description = "gzip level 0-9") Integer compression,
+        @Schema(description = "DUMP, DUMP_ALL: gzip level 0-9; BASE: the level of compressionMethod") Integer compression,
         @Schema(description = "parallel workers, DIRECTORY format only") Integer jobs,
         List<String> tables, List<String> excludeTables, List<String> schemas, List<String> excludeSchemas,
         Boolean schemaOnly, Boolean dataOnly,
         @Schema(description = "DUMP_ALL only: roles and tablespaces") Boolean globalsOnly,
-        Boolean noOwner, Boolean noPrivileges, String label) {
+        Boolean noOwner, Boolean noPrivileges, String label,
+        @Schema(description = "BASE only: NONE, GZIP, LZ4 or ZSTD (default ZSTD with 15+ tools, else GZIP)")
+        CompressionMethod compressionMethod,
+        @Schema(description = "BASE only: CLIENT (default, pg_basebackup compresses) or SERVER (15+)")
+        CompressionSite compressAt,
+        @Schema(description = "BASE only: STREAM (default) or FETCH") WalMethod walMethod,
+        @Schema(description = "BASE only: FAST (default) or SPREAD") CheckpointMode checkpoint,
+        @Schema(description = "BASE only: transfer limit in kB/s, 32 to 1048576") Integer maxRate) {
 
     BackupSpec toSpec() {
         return new BackupSpec(kind, database, format, compression, jobs, tables, excludeTables, schemas,
                 excludeSchemas, isTrue(schemaOnly), isTrue(dataOnly), isTrue(globalsOnly), isTrue(noOwner),
-                isTrue(noPrivileges), label);
+                isTrue(noPrivileges), label, compressionMethod, compressAt, walMethod, checkpoint, maxRate);
     }
 
     private static boolean isTrue(Boolean b) {

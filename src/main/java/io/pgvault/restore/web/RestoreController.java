@@ -12,7 +12,7 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
-@Tag(name = "Restores", description = "Restore logical backups into databases")
+@Tag(name = "Restores", description = "Restore backups into databases or new data directories")
 @RestController
 class RestoreController {
 
@@ -24,9 +24,10 @@ class RestoreController {
 
     @Operation(summary = "Restore a backup", description = "pg_restore (archive formats) or psql (PLAIN, DUMP_ALL) "
             + "into a target cluster and database. Restoring over the backup's own source database needs "
-            + "\"overwrite\": true. Answers 202 with the job.")
+            + "\"overwrite\": true. A BASE backup is extracted into dataDirectory and started on port, consistent "
+            + "as of its end (a recovery to immediate). Answers 202 with the job.")
     @PostMapping("/api/v1/backups/{id}/restores")
     ResponseEntity<JobResponse> restore(@PathVariable UUID id, @RequestBody RestoreRequest request) {
-        return Accepted.job(restores.start(id, request.toSpec()));
+        return Accepted.job(restores.start(id, request.toSpec(), request.toBaseTarget()));
     }
 }

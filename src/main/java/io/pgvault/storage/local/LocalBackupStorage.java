@@ -2,6 +2,7 @@ package io.pgvault.storage.local;
 
 import io.pgvault.PgvaultProperties;
 import io.pgvault.storage.BackupStorage;
+import io.pgvault.storage.FileTrees;
 import io.pgvault.storage.Fsync;
 import io.pgvault.storage.StagingArea;
 import java.io.IOException;
@@ -29,14 +30,18 @@ import org.springframework.stereotype.Component;
 class LocalBackupStorage implements BackupStorage {
 
     private static final String STAGING = ".staging";
+    private static final String SCRATCH = ".scratch";
     private final Path root;
     private final Path staging;
+    private final Path scratch;
 
     LocalBackupStorage(PgvaultProperties properties) {
         this.root = properties.storage().local().root().toAbsolutePath().normalize();
         this.staging = root.resolve(STAGING);
+        this.scratch = root.resolve(SCRATCH);
         try {
             Files.createDirectories(staging);
+            Files.createDirectories(scratch);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the backup storage under " + root, e);
         }
@@ -67,8 +72,18 @@ class LocalBackupStorage implements BackupStorage {
     }
 
     @Override
+    public Path scratch(String purpose) throws IOException {
+        return Files.createDirectories(scratch.resolve(purpose + "-" + UUID.randomUUID()));
+    }
+
+    @Override
     public int sweepStaging(Set<UUID> keep) throws IOException {
         int removed = 0;
+        try (Stream<Path> children = Files.list(scratch)) {
+            for (Path child : children.toList()) {
+                deleteTree(child);
+            }
+        }
         try (Stream<Path> children = Files.list(staging)) {
             for (Path child : children.toList()) {
                 if (!keep.contains(parseId(child.getFileName().toString()))) {
@@ -189,14 +204,6 @@ class LocalBackupStorage implements BackupStorage {
     }
 
     static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            List<Path> paths = walk.sorted(Comparator.reverseOrder()).toList();
-            for (Path p : paths) {
-                Files.deleteIfExists(p);
-            }
-        }
+        FileTrees.delete(dir);
     }
 }

@@ -1,0 +1,186 @@
+package io.pgvault.backup.physical;
+
+import com.github.luben.zstd.ZstdInputStream;
+import io.pgvault.backup.BackupFile;
+import io.pgvault.backup.BackupKind;
+import io.pgvault.backup.BackupView;
+import io.pgvault.backup.CompressionMethod;
+import io.pgvault.job.Cancellation;
+import io.pgvault.storage.BackupStorage;
+import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.function.LongConsumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.GZIPInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.compressors.lz4.FramedLZ4CompressorInputStream;
+import org.springframework.stereotype.Component;
+
+/**
+ * Unpacks a stored BASE backup into a data directory: base.tar into it, pg_wal.tar into its pg_wal, and
+ * each tablespace's {@code <oid>.tar} into {@code pg_tblspc/<oid>} (a directory in place of the link, so
+ * the copy never writes over the source's tablespace paths). Entries that would leave the directory,
+ * links other than tablespace links, and devices are refused.
+ */
+@Component
+public class BaseBackupArchive {
+
+    private static final Pattern TABLESPACE = Pattern.compile("^(\\d+)\\.tar(\\..+)?$");
+    private static final int BUFFER = 256 * 1024;
+    /** The permissions PostgreSQL wants on a data directory. */
+    public static final FileAttribute<Set<PosixFilePermission>> PRIVATE =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+
+    private final BackupStorage storage;
+
+    BaseBackupArchive(BackupStorage storage) {
+        this.storage = storage;
+    }
+
+    /** Bytes of stored files an extraction reads (for progress totals). */
+    public static long storedBytes(BackupView backup) {
+        return backup.files().stream().filter(f -> !f.path().equals("backup_manifest"))
+                .mapToLong(BackupFile::sizeBytes).sum();
+    }
+
+    /**
+     * Extracts the backup into {@code target}, which must exist and be empty; {@code progress} hears the
+     * stored (compressed) bytes read so far.
+     */
+    public void extract(BackupView backup, Path target, Cancellation cancellation, LongConsumer progress)
+            throws IOException {
+        if (backup.kind() != BackupKind.BASE) {
+            throw new IllegalArgumentException("backup " + backup.id() + " is not a BASE backup");
+        }
+        long[] done = {0};
+        extractFile(backup, backup.mainFile(), target, cancellation, done, progress);
+        for (BackupFile file : backup.files()) {
+            String name = file.path();
+            Matcher tablespace = TABLESPACE.matcher(name);
+            if (name.startsWith("pg_wal.tar")) {
+                Path wal = Files.createDirectories(target.resolve("pg_wal"));
+                extractFile(backup, name, wal, cancellation, done, progress);
+            } else if (tablespace.matches()) {
+                Path dir = target.resolve("pg_tblspc").resolve(tablespace.group(1));
+                Files.deleteIfExists(dir);
+                Files.createDirectories(dir, PRIVATE);
+                extractFile(backup, name, dir, cancellation, done, progress);
+            }
+        }
+    }
+
+    private void extractFile(BackupView backup, String name, Path target, Cancellation cancellation, long[] done,
+            LongConsumer progress) throws IOException {
+        try (InputStream stored = new Counting(storage.open(backup.location(), name), n -> {
+                    done[0] += n;
+                    progress.accept(done[0]);
+                });
+                InputStream plain = decompress(stored, CompressionMethod.ofFile(name));
+                TarArchiveInputStream tar = new TarArchiveInputStream(plain)) {
+            TarArchiveEntry entry;
+            byte[] buffer = new byte[BUFFER];
+            while ((entry = tar.getNextEntry()) != null) {
+                cancellation.throwIfCancelled();
+                write(tar, entry, target, buffer);
+            }
+        }
+    }
+
+    private static void write(TarArchiveInputStream tar, TarArchiveEntry entry, Path target, byte[] buffer)
+            throws IOException {
+        String name = entry.getName();
+        Path path = target.resolve(name).normalize();
+        if (name.startsWith("/") || !path.startsWith(target)) {
+            throw new IOException("refusing tar entry '" + name + "': it points outside the target directory");
+        }
+        if (entry.isSymbolicLink()) {
+            if (!name.matches("^pg_tblspc/\\d+$")) {
+                throw new IOException("refusing tar entry '" + name + "': a link outside pg_tblspc");
+            }
+            // the tablespace's own tar is extracted into pg_tblspc/<oid> as a directory
+            return;
+        }
+        if (entry.isDirectory()) {
+            Files.createDirectories(path);
+            Files.setPosixFilePermissions(path, permissions(entry.getMode(), true));
+            return;
+        }
+        if (!entry.isFile()) {
+            throw new IOException("refusing tar entry '" + name + "': not a file, directory or tablespace link");
+        }
+        Files.createDirectories(path.getParent());
+        try (OutputStream out = Files.newOutputStream(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            int n;
+            while ((n = tar.read(buffer)) > 0) {
+                out.write(buffer, 0, n);
+            }
+        }
+        Files.setPosixFilePermissions(path, permissions(entry.getMode(), false));
+    }
+
+    private static Set<PosixFilePermission> permissions(int mode, boolean directory) {
+        // group may read (PostgreSQL allows 0750/0640); others never get anything
+        Set<PosixFilePermission> p = EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+        if (directory || (mode & 0100) != 0) {
+            p.add(PosixFilePermission.OWNER_EXECUTE);
+        }
+        if ((mode & 040) != 0) {
+            p.add(PosixFilePermission.GROUP_READ);
+            if (directory) {
+                p.add(PosixFilePermission.GROUP_EXECUTE);
+            }
+        }
+        return p;
+    }
+
+    static InputStream decompress(InputStream in, CompressionMethod method) throws IOException {
+        InputStream buffered = new BufferedInputStream(in, BUFFER);
+        return switch (method) {
+            case NONE -> buffered;
+            case GZIP -> new GZIPInputStream(buffered, BUFFER);
+            case LZ4 -> new BufferedInputStream(new FramedLZ4CompressorInputStream(buffered, true), BUFFER);
+            case ZSTD -> new BufferedInputStream(new ZstdInputStream(buffered), BUFFER);
+        };
+    }
+
+    /** Reports bytes read. */
+    private static final class Counting extends FilterInputStream {
+        private final LongConsumer onRead;
+
+        Counting(InputStream in, LongConsumer onRead) {
+            super(in);
+            this.onRead = onRead;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                onRead.accept(1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                onRead.accept(n);
+            }
+            return n;
+        }
+    }
+}

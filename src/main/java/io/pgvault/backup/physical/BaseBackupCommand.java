@@ -1,0 +1,53 @@
+package io.pgvault.backup.physical;
+
+import io.pgvault.backup.BackupSpec;
+import io.pgvault.backup.CheckpointMode;
+import io.pgvault.backup.CompressionMethod;
+import io.pgvault.backup.CompressionSite;
+import io.pgvault.backup.WalMethod;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The pg_basebackup command line for a BASE spec: tar format into a staging directory, WAL included,
+ * the manifest kept, progress and verbose lines on stderr. Connection details come from the environment.
+ */
+final class BaseBackupCommand {
+
+    private BaseBackupCommand() {
+    }
+
+    static List<String> argv(String tool, BackupSpec spec, Path directory) {
+        List<String> argv = new ArrayList<>();
+        argv.add(tool);
+        argv.add("--pgdata=" + directory);
+        argv.add("--format=tar");
+        argv.add("--wal-method=" + (spec.walMethod() == WalMethod.FETCH ? "fetch" : "stream"));
+        argv.add("--checkpoint=" + (spec.checkpoint() == CheckpointMode.SPREAD ? "spread" : "fast"));
+        argv.add("--compress=" + compression(spec));
+        if (spec.maxRate() != null) {
+            argv.add("--max-rate=" + spec.maxRate() + "k");
+        }
+        if (spec.label() != null) {
+            argv.add("--label=" + spec.label());
+        }
+        argv.add("--progress");
+        argv.add("--verbose");
+        // sealing fsyncs every file and directory before the backup counts; one sync is enough
+        argv.add("--no-sync");
+        argv.add("--no-password");
+        return argv;
+    }
+
+    private static String compression(BackupSpec spec) {
+        CompressionMethod method = spec.compressionMethod() == null ? CompressionMethod.NONE : spec.compressionMethod();
+        if (method == CompressionMethod.NONE) {
+            return "none";
+        }
+        String site = spec.compressAt() == CompressionSite.SERVER ? "server-" : "client-";
+        String level = spec.compression() == null ? "" : ":" + spec.compression();
+        return site + method.name().toLowerCase(Locale.ROOT) + level;
+    }
+}

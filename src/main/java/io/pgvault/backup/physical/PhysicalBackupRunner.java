@@ -1,0 +1,106 @@
+package io.pgvault.backup.physical;
+
+import io.pgvault.backup.BackupKind;
+import io.pgvault.backup.BackupRunner;
+import io.pgvault.backup.BackupView;
+import io.pgvault.cluster.ClusterAccess;
+import io.pgvault.cluster.ClusterService;
+import io.pgvault.cluster.ClusterTarget;
+import io.pgvault.cluster.ToolSession;
+import io.pgvault.job.JobContext;
+import io.pgvault.job.ProcessExecutor;
+import io.pgvault.job.ProcessResult;
+import io.pgvault.job.ProcessSpec;
+import io.pgvault.storage.StagingArea;
+import io.pgvault.wal.Lsn;
+import io.pgvault.wal.WalFileName;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.springframework.stereotype.Component;
+
+/**
+ * pg_basebackup in tar format. The tool writes base.tar (compressed), pg_wal.tar and backup_manifest into
+ * the staging directory; its progress lines become the job's bytes done and total, and its verbose lines
+ * give the start and stop LSN and the timeline the catalog records.
+ */
+@Component
+class PhysicalBackupRunner implements BackupRunner {
+
+    private static final Pattern PROGRESS = Pattern.compile("^(\\d+)/(\\d+) kB \\(\\d+%\\)");
+    private static final Pattern START = Pattern.compile("write-ahead log start point: ([0-9A-F]+/[0-9A-F]+) on timeline (\\d+)");
+    private static final Pattern END = Pattern.compile("write-ahead log end point: ([0-9A-F]+/[0-9A-F]+)");
+    static final long DEFAULT_SEGMENT_SIZE = 16L * 1024 * 1024;
+
+    private final ClusterAccess clusters;
+    private final ClusterService clusterService;
+    private final ProcessExecutor executor;
+
+    PhysicalBackupRunner(ClusterAccess clusters, ClusterService clusterService, ProcessExecutor executor) {
+        this.clusters = clusters;
+        this.clusterService = clusterService;
+        this.executor = executor;
+    }
+
+    @Override
+    public Set<BackupKind> kinds() {
+        return Set.of(BackupKind.BASE);
+    }
+
+    @Override
+    public Versions versions(BackupView backup) {
+        ClusterTarget target = clusters.target(backup.cluster());
+        return new Versions(target.serverVersion(), target.tools().version());
+    }
+
+    @Override
+    public Result run(BackupView backup, StagingArea area, JobContext context) throws Exception {
+        Long configured = clusterService.get(backup.cluster()).walSegmentSize();
+        long segmentSize = configured == null ? DEFAULT_SEGMENT_SIZE : configured;
+        AtomicReference<String> start = new AtomicReference<>();
+        AtomicReference<String> end = new AtomicReference<>();
+        AtomicReference<Integer> timeline = new AtomicReference<>();
+        try (ToolSession session = clusters.toolSession(backup.cluster())) {
+            Path directory = area.directory();
+            ProcessSpec spec = ProcessSpec.of(BaseBackupCommand.argv(session.tool("pg_basebackup"), backup.spec(), directory))
+                    .environment(session.environment(null))
+                    .stderrLines(line -> onStderr(line, context, start, end, timeline));
+            context.phase("waiting for checkpoint");
+            ProcessResult result = executor.run(spec, context.cancellation());
+            context.log(String.format("pgvault: pg_basebackup ran for %.3f s", result.duration().toNanos() / 1e9));
+        }
+        if (start.get() == null || end.get() == null) {
+            throw new IllegalStateException("pg_basebackup did not report its start and end WAL locations");
+        }
+        Lsn startLsn = Lsn.parse(start.get());
+        Lsn stopLsn = Lsn.parse(end.get());
+        int tli = timeline.get();
+        return new Result(startLsn.toString(), stopLsn.toString(), tli,
+                WalFileName.segmentName(tli, startLsn.segment(segmentSize), segmentSize),
+                WalFileName.segmentName(tli, stopLsn.segmentEndingHere(segmentSize), segmentSize));
+    }
+
+    private static void onStderr(String line, JobContext context, AtomicReference<String> start,
+            AtomicReference<String> end, AtomicReference<Integer> timeline) {
+        Matcher progress = PROGRESS.matcher(line);
+        if (progress.find()) {
+            context.bytes(Long.parseLong(progress.group(1)) * 1024, Long.parseLong(progress.group(2)) * 1024);
+            return;
+        }
+        context.log(line);
+        Matcher m = START.matcher(line);
+        if (m.find()) {
+            start.set(m.group(1));
+            timeline.set(Integer.parseInt(m.group(2)));
+            context.phase("copying files");
+            return;
+        }
+        m = END.matcher(line);
+        if (m.find()) {
+            end.set(m.group(1));
+            context.phase("waiting for WAL");
+        }
+    }
+}

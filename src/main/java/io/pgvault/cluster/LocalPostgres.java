@@ -1,0 +1,121 @@
+package io.pgvault.cluster;
+
+import io.pgvault.PgvaultProperties;
+import io.pgvault.api.InvalidRequestException;
+import io.pgvault.job.Cancellation;
+import io.pgvault.job.ProcessExecutor;
+import io.pgvault.job.ProcessSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.UserPrincipal;
+import java.nio.file.attribute.UserPrincipalLookupService;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.springframework.stereotype.Component;
+
+/**
+ * PostgreSQL servers pgvault runs on this host itself (recoveries, and later restore drills): pg_ctl of
+ * the data directory's exact major version, run as {@code pgvault.postgres.os-user} when pgvault is root
+ * (PostgreSQL refuses to run as root), with the data directory handed to that user.
+ */
+@Component
+public class LocalPostgres {
+
+    private static final Duration PG_CTL_TIMEOUT = Duration.ofMinutes(5);
+
+    private final PostgresTools tools;
+    private final ProcessExecutor executor;
+    private final String osUser;
+    private final boolean root;
+
+    LocalPostgres(PostgresTools tools, ProcessExecutor executor, PgvaultProperties properties) {
+        this.tools = tools;
+        this.executor = executor;
+        this.osUser = properties.postgres().osUser();
+        this.root = "root".equals(System.getProperty("user.name"));
+    }
+
+    /** The server binaries for a data directory, by its PG_VERSION; an error says what to install. */
+    public PostgresTools.ToolSet binariesFor(Path dataDirectory) throws IOException {
+        int major = Integer.parseInt(Files.readString(dataDirectory.resolve("PG_VERSION")).trim());
+        return tools.available().stream()
+                .filter(t -> t.major() == major && Files.isExecutable(t.directory().resolve("postgres")))
+                .findFirst()
+                .orElseThrow(() -> new InvalidRequestException("this data directory needs the PostgreSQL " + major
+                        + " server binaries, which are not installed (Debian: apt-get install postgresql-" + major + ")"));
+    }
+
+    /** Whether a postmaster.pid says a server may be running in this directory. */
+    public boolean mayBeRunning(Path dataDirectory) {
+        return Files.exists(dataDirectory.resolve("postmaster.pid"));
+    }
+
+    /** Makes the server's OS user own the tree (when pgvault is root; otherwise pgvault owns it already). */
+    public void handOver(Path directory) throws IOException {
+        if (!root) {
+            return;
+        }
+        UserPrincipalLookupService lookup = directory.getFileSystem().getUserPrincipalLookupService();
+        UserPrincipal user = lookup.lookupPrincipalByName(osUser);
+        GroupPrincipal group = lookup.lookupPrincipalByGroupName(osUser);
+        try (Stream<Path> walk = Files.walk(directory)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                PosixFileAttributeView view = Files.getFileAttributeView(p, PosixFileAttributeView.class,
+                        java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                view.setOwner(user);
+                view.setGroup(group);
+            }
+        }
+    }
+
+    /** Starts the server without waiting (the caller watches recovery itself); output goes to {@code logFile}. */
+    public void start(Path dataDirectory, Path logFile, int port, Cancellation cancellation)
+            throws IOException, InterruptedException {
+        pgCtl(dataDirectory, cancellation, "start", "-W", "-D", dataDirectory.toString(), "-l", logFile.toString(),
+                "-o", "-p " + port);
+    }
+
+    /** Stops the server in {@code mode} (fast, immediate) and waits until it is down. */
+    public void stop(Path dataDirectory, String mode, Cancellation cancellation) throws IOException, InterruptedException {
+        pgCtl(dataDirectory, cancellation, "stop", "-w", "-t", "120", "-D", dataDirectory.toString(), "-m", mode);
+    }
+
+    /** Whether a server is running in the directory, as pg_ctl status sees it. */
+    public boolean isRunning(Path dataDirectory) throws IOException, InterruptedException {
+        PostgresTools.ToolSet bin = binariesFor(dataDirectory);
+        List<String> argv = asServerUser(List.of(bin.path("pg_ctl"), "status", "-D", dataDirectory.toString()));
+        int exit = executor.run(ProcessSpec.of(argv).environment(environment(bin)).okExitCodes(0, 3, 4)
+                .timeout(PG_CTL_TIMEOUT), Cancellation.none()).exitCode();
+        return exit == 0;
+    }
+
+    private void pgCtl(Path dataDirectory, Cancellation cancellation, String... args)
+            throws IOException, InterruptedException {
+        PostgresTools.ToolSet bin = binariesFor(dataDirectory);
+        List<String> argv = new ArrayList<>();
+        argv.add(bin.path("pg_ctl"));
+        argv.addAll(List.of(args));
+        executor.run(ProcessSpec.of(asServerUser(argv)).environment(environment(bin)).timeout(PG_CTL_TIMEOUT),
+                cancellation);
+    }
+
+    private List<String> asServerUser(List<String> argv) {
+        if (!root) {
+            return argv;
+        }
+        String runuser = Files.isExecutable(Path.of("/usr/sbin/runuser")) ? "/usr/sbin/runuser" : "/sbin/runuser";
+        List<String> wrapped = new ArrayList<>(List.of(runuser, "-u", osUser, "--"));
+        wrapped.addAll(argv);
+        return wrapped;
+    }
+
+    private static Map<String, String> environment(PostgresTools.ToolSet bin) {
+        return Map.of("PATH", bin.directory() + ":/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL", "C.UTF-8");
+    }
+}

@@ -1,0 +1,355 @@
+package io.pgvault.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgvault.testing.PgCluster;
+import io.pgvault.wal.WalFileName;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Base backups and point-in-time recovery against a real cluster whose archive_command pushes its WAL to
+ * pgvault over HTTP: rows go in at three moments with WAL switches between them, then recoveries to a
+ * time, a restore point, an LSN, just before a DROP TABLE (by xid), and latest each hold exactly the rows
+ * they should. A recovery that needs a missing segment is refused before anything is written. The last
+ * test recovers the cluster in place.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PointInTimeRecoveryTests extends EndToEndTest {
+
+    static final String CLUSTER = "pitr";
+    static final long SEGMENT = 16L * 1024 * 1024;
+
+    PgCluster pg;
+    Path recoveries;
+    final List<Path> started = new ArrayList<>();
+    JsonNode base;
+    String afterBatch2Time;
+    String afterBatch2Lsn;
+    long dropXid;
+    String lastSegment;
+
+    @BeforeAll
+    void archivingClusterWithHistory() throws Exception {
+        api = new Api(port);
+        recoveries = PgCluster.recoveryDirectory("pgvault-recoveries-");
+        pg = PgCluster.start("pitr", Map.of("archive_mode", "on", "archive_command", "", "archive_timeout", "0"));
+        api.register(CLUSTER, pg);
+        String command = api.get("/api/v1/clusters/" + CLUSTER + "/archive-config").json().path("archiveCommand")
+                .asString();
+        pg.execute("postgres", "ALTER SYSTEM SET archive_command = '" + command.replace("'", "''") + "'",
+                "SELECT pg_reload_conf()");
+        pg.execute("postgres", "CREATE TABLE t (id int PRIMARY KEY, batch int NOT NULL)",
+                "CREATE TABLE marker (id int)");
+
+        base = api.backup(CLUSTER, Map.of("kind", "BASE", "label", "before t1"));
+
+        insertBatch(1);
+        switchWal();
+        insertBatch(2);
+        afterBatch2Time = (String) pg.queryValue("postgres",
+                "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
+        afterBatch2Lsn = pg.queryValue("postgres", "SELECT pg_current_wal_lsn()::text").toString();
+        pg.execute("postgres", "SELECT pg_create_restore_point('after-batch-2')");
+        switchWal();
+        insertBatch(3);
+        switchWal();
+        try (Connection c = pg.connect("postgres"); Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            st.execute("DROP TABLE t");
+            try (ResultSet rs = st.executeQuery("SELECT txid_current()")) {
+                rs.next();
+                dropXid = rs.getLong(1);
+            }
+            c.commit();
+        }
+        pg.execute("postgres", "INSERT INTO marker VALUES (1)");
+        lastSegment = switchWal();
+        awaitArchived(lastSegment);
+    }
+
+    @AfterAll
+    void cleanUp() {
+        for (Path dir : started) {
+            PgCluster.removeForeignServer(dir, recoveries);
+        }
+        PgCluster.removeForeignServer(recoveries.resolve("none"), recoveries);
+        if (pg != null) {
+            pg.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void aBaseBackupIsCataloguedAndVerifiedAgainstItsManifest() {
+        assertThat(base.path("kind").asString()).isEqualTo("BASE");
+        assertThat(base.path("timeline").asInt()).isEqualTo(1);
+        assertThat(base.path("startLsn").asString()).matches("[0-9A-F]+/[0-9A-F]+");
+        assertThat(base.path("stopLsn").asString()).matches("[0-9A-F]+/[0-9A-F]+");
+        assertThat(base.path("firstWal").asString()).matches("00000001[0-9A-F]{16}");
+        assertThat(base.path("lastWal").asString()).matches("00000001[0-9A-F]{16}");
+        assertThat(base.path("options").path("compressionMethod").asString()).isEqualTo("ZSTD");
+        List<String> files = new ArrayList<>();
+        base.path("files").forEach(f -> {
+            files.add(f.path("path").asString());
+            assertThat(f.path("sha256").asString()).hasSize(64);
+        });
+        assertThat(files).containsExactly("backup_manifest", "base.tar.zst", "pg_wal.tar");
+        JsonNode verified = api.awaitVerification(base.path("id").asString(), Duration.ofMinutes(2));
+        assertThat(verified.path("verification").path("status").asString())
+                .as(verified.toString()).isEqualTo("PASSED");
+        assertThat(verified.path("verification").path("level").asString()).isEqualTo("LIST");
+        assertThat(verified.path("verification").path("detail").asString()).contains("pg_verifybackup");
+    }
+
+    @Test
+    @Order(2)
+    void theArchiveSummaryShowsTheRecoveryWindow() {
+        JsonNode window = api.get("/api/v1/clusters/" + CLUSTER + "/wal").json().path("recoveryWindow");
+        assertThat(window.path("fromBackup").asString()).isEqualTo(base.path("id").asString());
+        assertThat(window.path("startLsn").asString()).isEqualTo(base.path("stopLsn").asString());
+        assertThat(window.path("lastSegment").asString()).isEqualTo(lastSegment);
+        assertThat(OffsetDateTime.parse(window.path("endTime").asString()))
+                .isAfter(OffsetDateTime.parse(window.path("startTime").asString()));
+    }
+
+    @Test
+    @Order(3)
+    void recoversToATimeBetweenT2AndT3() throws Exception {
+        JsonNode job = recover("to-time", Map.of("time", afterBatch2Time), Map.of());
+        assertThat(batches(job)).containsExactly(1, 2);
+        JsonNode result = job.path("result");
+        assertThat(result.path("state").asString()).isEqualTo("promoted");
+        assertThat(result.path("timeline").asInt()).isEqualTo(2);
+        assertThat(result.path("backupId").asString()).isEqualTo(base.path("id").asString());
+        assertThat(OffsetDateTime.parse(result.path("reachedTime").asString()))
+                .isBeforeOrEqualTo(OffsetDateTime.parse(afterBatch2Time));
+        assertThat(api.get("/api/v1/jobs/" + job.path("id").asString() + "/log").body())
+                .contains("restore_command").contains("postgres: ").contains("recovery stopping before commit");
+    }
+
+    @Test
+    @Order(4)
+    void recoversToARestorePointAndPausesThere() throws Exception {
+        JsonNode job = recover("to-name", Map.of("name", "after-batch-2"), Map.of("action", "pause"));
+        assertThat(job.path("result").path("state").asString()).isEqualTo("paused");
+        assertThat(batches(job)).containsExactly(1, 2);
+        try (Connection c = connect(job); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+            rs.next();
+            assertThat(rs.getBoolean(1)).isTrue();
+        }
+    }
+
+    @Test
+    @Order(5)
+    void recoversToAnLsn() throws Exception {
+        JsonNode job = recover("to-lsn", Map.of("lsn", afterBatch2Lsn), Map.of());
+        assertThat(batches(job)).containsExactly(1, 2);
+    }
+
+    @Test
+    @Order(6)
+    void recoversToJustBeforeADropTable() throws Exception {
+        JsonNode job = recover("before-drop", Map.of("xid", dropXid), Map.of("inclusive", false));
+        assertThat(batches(job)).containsExactly(1, 2, 3);
+    }
+
+    @Test
+    @Order(7)
+    void latestReplaysEverything() throws Exception {
+        JsonNode job = recover("latest", Map.of("latest", true), Map.of());
+        try (Connection c = connect(job); Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery("SELECT to_regclass('public.t') IS NULL, (SELECT count(*) FROM marker)")) {
+                rs.next();
+                assertThat(rs.getBoolean(1)).as("table t was dropped").isTrue();
+                assertThat(rs.getLong(2)).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
+    @Order(8)
+    void aBaseBackupRestoresToANewDirectoryAsOfItsEnd() throws Exception {
+        Path dir = recoveries.resolve("restored");
+        started.add(dir);
+        JsonNode job = api.restore(base.path("id").asString(), Map.of("dataDirectory", dir.toString()));
+        assertThat(job.path("result").path("state").asString()).isEqualTo("promoted");
+        try (Connection c = connect(job); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM t")) {
+            rs.next();
+            assertThat(rs.getLong(1)).as("the table as it was at the backup: empty").isZero();
+        }
+        assertThat(Files.readString(dir.resolve("postgresql.auto.conf"))).contains("archive_mode = 'off'");
+    }
+
+    @Test
+    @Order(9)
+    void aRecoveryThatNeedsAMissingSegmentIsRefusedBeforeAnythingIsWritten() throws Exception {
+        String gappy = "pitr-gap";
+        api.register(gappy, pg);
+        JsonNode backup = api.backup(gappy, Map.of("kind", "BASE", "compressionMethod", "GZIP"));
+        long last = WalFileName.parse(backup.path("lastWal").asString()).position(SEGMENT);
+        String missing = WalFileName.segmentName(1, last + 1, SEGMENT);
+        String later = WalFileName.segmentName(1, last + 2, SEGMENT);
+        HttpResponse<String> pushed = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                "http://127.0.0.1:" + port + "/api/v1/clusters/" + gappy + "/wal/" + later))
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[1024])).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(pushed.statusCode()).isEqualTo(201);
+
+        long jobs = api.jobCount();
+        Path dir = recoveries.resolve("never");
+        Api.Response refused = api.post("/api/v1/clusters/" + gappy + "/recoveries",
+                Map.of("target", Map.of("latest", true), "dataDirectory", dir.toString()));
+        assertThat(refused.status()).as(refused.body()).isEqualTo(409);
+        assertThat(refused.contentType()).startsWith("application/problem+json");
+        assertThat(refused.json().path("detail").asString()).contains("missing segment " + missing);
+        assertThat(dir).doesNotExist();
+        assertThat(api.jobCount()).isEqualTo(jobs);
+    }
+
+    @Test
+    @Order(10)
+    void badRecoveryRequestsAreRefused() throws Exception {
+        long jobs = api.jobCount();
+        Path notEmpty = Files.createDirectories(recoveries.resolve("not-empty"));
+        Files.writeString(notEmpty.resolve("file"), "x");
+        String future = OffsetDateTime.now().plusDays(1).toString();
+        List<Object[]> cases = List.of(
+                new Object[] {Map.of("dataDirectory", "/tmp/x"), 400, "target is required"},
+                new Object[] {Map.of("target", Map.of("latest", true, "lsn", "0/1"), "dataDirectory", "/tmp/x"), 400,
+                        "exactly one"},
+                new Object[] {Map.of("target", Map.of("lsn", "nope"), "dataDirectory", "/tmp/x"), 400, "LSN"},
+                new Object[] {Map.of("target", Map.of("time", future), "dataDirectory", "/tmp/x"), 400, "future"},
+                new Object[] {Map.of("target", Map.of("time", "2001-01-01T00:00:00Z"), "dataDirectory", "/tmp/x"),
+                        400, "before the end of the oldest BASE backup"},
+                new Object[] {Map.of("target", Map.of("latest", true), "dataDirectory", "relative/dir"), 400,
+                        "absolute"},
+                new Object[] {Map.of("target", Map.of("latest", true), "dataDirectory", "/"), 400, "may not be /"},
+                new Object[] {Map.of("target", Map.of("latest", true), "dataDirectory", "/tmp/../etc"), 400,
+                        "normalized"},
+                new Object[] {Map.of("target", Map.of("latest", true), "dataDirectory", STORAGE.resolve("x").toString()),
+                        400, "storage"},
+                new Object[] {Map.of("target", Map.of("latest", true), "dataDirectory", notEmpty.toString()), 409,
+                        "replaceExisting"},
+                new Object[] {Map.of("target", Map.of("latest", true), "dataDirectory", notEmpty.toString(),
+                        "replaceExisting", true), 409, "not a PostgreSQL data directory"},
+                new Object[] {Map.of("target", Map.of("latest", true), "dataDirectory", pg.dataDirectory().toString()),
+                        409, "replaceExisting"},
+                new Object[] {Map.of("target", Map.of("latest", true), "action", "pause", "dataDirectory", "/tmp/x"),
+                        400, "action"},
+                new Object[] {Map.of("target", Map.of("immediate", true), "dataDirectory", "/tmp/x", "port", 70000),
+                        400, "port"},
+                new Object[] {Map.of("target", Map.of("immediate", true), "dataDirectory", "/tmp/x", "timeline", "x;"),
+                        400, "timeline"});
+        for (Object[] c : cases) {
+            Api.Response r = api.post("/api/v1/clusters/" + CLUSTER + "/recoveries", (Map<String, ?>) c[0]);
+            assertThat(r.status()).as("%s -> %s", c[0], r.body()).isEqualTo(c[1]);
+            assertThat(r.contentType()).startsWith("application/problem+json");
+            assertThat(r.body()).as("%s", c[0]).contains((String) c[2]);
+        }
+        assertThat(api.post("/api/v1/clusters/nobody/recoveries", Map.of("target", Map.of("latest", true),
+                "dataDirectory", "/tmp/x")).status()).isEqualTo(404);
+        assertThat(Path.of("/tmp/x")).doesNotExist();
+        assertThat(api.jobCount()).isEqualTo(jobs);
+    }
+
+    @Test
+    @Order(11)
+    void recoversTheClusterInPlaceKeepingTheOldDirectory() throws Exception {
+        Path data = pg.dataDirectory();
+        Api.Response r = api.post("/api/v1/clusters/" + CLUSTER + "/recoveries", Map.of(
+                "target", Map.of("time", afterBatch2Time), "dataDirectory", data.toString(), "replaceExisting", true));
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        JsonNode job = awaitSuccess(r.field("id"));
+        JsonNode result = job.path("result");
+        Path aside = Path.of(result.path("movedAsideTo").asString());
+        assertThat(aside.getParent()).isEqualTo(data.getParent());
+        assertThat(aside.resolve("PG_VERSION")).exists();
+        assertThat(result.path("port").asInt()).isEqualTo(pg.port());
+        assertThat(batches(job)).containsExactly(1, 2);
+        assertThat(Files.readString(data.resolve("postgresql.auto.conf"))).doesNotContain("archive_mode = 'off'");
+    }
+
+    private JsonNode recover(String name, Map<String, ?> target, Map<String, ?> options) {
+        Path dir = recoveries.resolve(name);
+        started.add(dir);
+        Map<String, Object> body = new LinkedHashMap<>(options);
+        body.put("target", target);
+        body.put("dataDirectory", dir.toString());
+        Api.Response r = api.post("/api/v1/clusters/" + CLUSTER + "/recoveries", body);
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        assertThat(r.json().path("type").asString()).isEqualTo("RECOVERY");
+        return awaitSuccess(r.field("id"));
+    }
+
+    private JsonNode awaitSuccess(String jobId) {
+        JsonNode done = api.awaitJob(jobId, Duration.ofMinutes(3));
+        assertThat(done.path("status").asString()).as("recovery job %s, log:%n%s", done,
+                api.get("/api/v1/jobs/" + jobId + "/log").body()).isEqualTo("SUCCEEDED");
+        return done;
+    }
+
+    private static Connection connect(JsonNode job) throws SQLException {
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + job.path("result").path("port").asInt()
+                + "/postgres", "postgres", "");
+    }
+
+    /** The batches present in table t of the recovered server. */
+    private static List<Integer> batches(JsonNode job) throws SQLException {
+        List<Integer> batches = new ArrayList<>();
+        try (Connection c = connect(job); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT batch, count(*) FROM t GROUP BY batch ORDER BY batch")) {
+            while (rs.next()) {
+                assertThat(rs.getLong(2)).as("rows of batch %d", rs.getInt(1)).isEqualTo(100);
+                batches.add(rs.getInt(1));
+            }
+        }
+        return batches;
+    }
+
+    private void insertBatch(int batch) {
+        pg.execute("postgres", "INSERT INTO t SELECT " + batch + " * 1000 + g, " + batch + " FROM generate_series(1, 100) g");
+    }
+
+    /** Switches WAL and returns the name of the segment it closed. */
+    private String switchWal() {
+        String segment = (String) pg.queryValue("postgres", "SELECT pg_walfile_name(pg_current_wal_lsn())");
+        pg.execute("postgres", "SELECT pg_switch_wal()");
+        return segment;
+    }
+
+    private void awaitArchived(String segment) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!segment.equals(api.get("/api/v1/clusters/" + CLUSTER + "/wal").json().path("timelines").get(0)
+                .path("lastSegment").asString())) {
+            assertThat(System.nanoTime()).as("segment %s never archived: %s", segment,
+                    pg.query("postgres", "SELECT * FROM pg_stat_archiver")).isLessThan(deadline);
+            Api.sleep(200);
+        }
+    }
+}
