@@ -118,7 +118,7 @@ class PointInTimeRecoveryTests extends EndToEndTest {
             files.add(f.path("path").asString());
             assertThat(f.path("sha256").asString()).hasSize(64);
         });
-        assertThat(files).containsExactly("backup_manifest", "base.tar.zst", "pg_wal.tar");
+        assertThat(files).containsExactly("backup_manifest", "base.tar.zst", "pg_wal.tar.zst");
         JsonNode verified = api.awaitVerification(base.path("id").asString(), Duration.ofMinutes(2));
         assertThat(verified.path("verification").path("status").asString())
                 .as(verified.toString()).isEqualTo("PASSED");
@@ -205,6 +205,28 @@ class PointInTimeRecoveryTests extends EndToEndTest {
             assertThat(rs.getLong(1)).as("the table as it was at the backup: empty").isZero();
         }
         assertThat(Files.readString(dir.resolve("postgresql.auto.conf"))).contains("archive_mode = 'off'");
+    }
+
+    @Test
+    @Order(8)
+    void anLz4ServerCompressedBackupVerifiesAndRestores() throws Exception {
+        JsonNode lz4 = api.backup(CLUSTER, Map.of("kind", "BASE", "compressionMethod", "LZ4", "compressAt", "SERVER",
+                "label", "lz4 on the server"));
+        List<String> files = new ArrayList<>();
+        lz4.path("files").forEach(f -> files.add(f.path("path").asString()));
+        assertThat(files).containsExactly("backup_manifest", "base.tar.lz4", "pg_wal.tar.lz4");
+        JsonNode verified = api.awaitVerification(lz4.path("id").asString(), Duration.ofMinutes(2));
+        assertThat(verified.path("verification").path("status").asString()).as(verified.toString()).isEqualTo("PASSED");
+
+        Path dir = recoveries.resolve("restored-lz4");
+        started.add(dir);
+        JsonNode job = api.restore(lz4.path("id").asString(), Map.of("dataDirectory", dir.toString()));
+        try (Connection c = connect(job); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT (SELECT count(*) FROM marker), to_regclass('t') IS NULL")) {
+            rs.next();
+            assertThat(rs.getLong(1)).as("the marker row written after t3").isEqualTo(1);
+            assertThat(rs.getBoolean(2)).as("t was dropped before this backup").isTrue();
+        }
     }
 
     @Test

@@ -1,0 +1,166 @@
+# Shared by the benchmark scripts: tools, a throwaway cluster, a pgvault server and its API.
+# Source it after setting BENCH (the script's name, for messages) and WORK (a scratch directory).
+
+die() { echo "${BENCH:-bench}: $*" >&2; exit 1; }
+
+find_bindir() {
+  local best="" dir
+  for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V); do
+    [[ -x $dir/pg_ctl ]] && best=$dir
+  done
+  if [[ -z $best ]] && command -v pg_config >/dev/null; then
+    dir=$(pg_config --bindir) && [[ -x $dir/pg_ctl ]] && best=$dir
+  fi
+  if [[ -z $best ]] && command -v pg_ctl >/dev/null; then
+    best=$(dirname "$(command -v pg_ctl)")
+  fi
+  [[ -n $best ]] || die "no PostgreSQL binaries: install postgresql (apt-get install postgresql)"
+  echo "$best"
+}
+
+if command -v jq >/dev/null; then
+  jget() { jq -r "$1 // empty"; }
+elif command -v python3 >/dev/null; then
+  echo "jq not found: reading JSON with python3, which slows the job polling (apt-get install jq)" >&2
+  # a jq subset: .a.b[0].c
+  jget() {
+    python3 -c '
+import json, re, sys
+value = json.load(sys.stdin)
+for name, index in re.findall(r"\.(\w+)|\[(-?\d+)\]", sys.argv[1]):
+    try:
+        value = value[name] if name else value[int(index)]
+    except (KeyError, IndexError, TypeError):
+        value = None
+        break
+print("" if value is None else value)' "$1"
+  }
+else
+  die "jq or python3 is needed to read JSON (apt-get install jq)"
+fi
+
+# PostgreSQL refuses to run as root: the server runs as the postgres OS user then.
+as_pg() {
+  if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+free_port() {
+  local port
+  for _ in $(seq 1 100); do
+    port=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
+  done
+  die "no free port found"
+}
+
+now() { date +%s.%N; }
+seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", b - a }'; }
+# min, median, max of the numbers on stdin, one per line
+stats() { sort -g | awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2;
+  printf "%.3f %.3f %.3f\n", v[1], m, v[NR] }'; }
+mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+
+# the jar to run, built unless SKIP_BUILD=1
+pgvault_jar() {
+  if [[ ${SKIP_BUILD:-0} != 1 ]]; then
+    echo "building the jar..." >&2
+    ./mvnw -q -B -DskipTests package >&2
+  fi
+  JAR=$(ls target/pgvault-*.jar 2>/dev/null | grep -v -- '-plain\.jar$' | head -n 1 || true)
+  [[ -n $JAR ]] || die "no target/pgvault-*.jar (build it, or unset SKIP_BUILD)"
+}
+
+# init_cluster DATA_DIR: a fresh cluster owned by the server's OS user, trust auth (replication too)
+init_cluster() {
+  mkdir -p "$(dirname "$1")"
+  [[ $(id -u) -eq 0 ]] && chown postgres:postgres "$(dirname "$1")"
+  as_pg "$BIN/initdb" -D "$1" -A trust -U postgres --no-sync -E UTF8 --locale=C >"$WORK/initdb.log" 2>&1 \
+    || { cat "$WORK/initdb.log" >&2; die "initdb failed"; }
+  cp "$1/postgresql.conf" "$WORK/postgresql.conf.initdb"
+}
+
+# start_cluster DATA_DIR [extra postgresql.conf lines on stdin]: starts it on a free port, sets PGPORT
+start_cluster() {
+  local data=$1 extra started=""
+  extra=$(cat)
+  for _ in 1 2 3; do
+    PGPORT=$(free_port)
+    { cat "$WORK/postgresql.conf.initdb"
+      echo "listen_addresses = '127.0.0.1'"
+      echo "port = $PGPORT"
+      echo "unix_socket_directories = '$(dirname "$data")'"
+      echo "$extra"
+    } | as_pg tee "$data/postgresql.conf" >/dev/null
+    if as_pg "$BIN/pg_ctl" -D "$data" -w -t 60 -l "$(dirname "$data")/server.log" start >/dev/null 2>&1; then
+      started=1; break
+    fi
+    grep -q "could not bind" "$(dirname "$data")/server.log" 2>/dev/null || break
+  done
+  [[ -n $started ]] || { cat "$(dirname "$data")/server.log" >&2; die "the cluster did not start"; }
+}
+
+API=""
+AUTH=()
+[[ -n ${PGVAULT_TOKEN:-} ]] && AUTH=(-H "Authorization: Bearer $PGVAULT_TOKEN")
+
+# api METHOD PATH [JSON]: prints the body; fails on an HTTP error with the body
+api() {
+  local code data=()
+  [[ $# -ge 3 ]] && data=(--data "$3")
+  code=$(curl -sS -o "$WORK/answer.json" -w '%{http_code}' -X "$1" "${AUTH[@]}" \
+    -H 'Content-Type: application/json' -H 'Accept: application/json' "${data[@]}" "$API$2") \
+    || die "$1 $2: no answer"
+  [[ $code -lt 400 ]] || die "$1 $2 answered $code: $(cat "$WORK/answer.json")"
+  cat "$WORK/answer.json"
+}
+
+# start_pgvault: runs the jar on a free port with its catalog and storage under WORK; sets API, APP_PID
+start_pgvault() {
+  local port
+  port=$(free_port)
+  API=http://127.0.0.1:$port
+  java -jar "$JAR" --server.port="$port" --pgvault.storage.local.root="$WORK/store" \
+    --spring.datasource.url="jdbc:h2:file:$WORK/catalog" >"$WORK/pgvault.log" 2>&1 &
+  APP_PID=$!
+  echo "waiting for pgvault on port $port..." >&2
+  for _ in $(seq 1 240); do
+    curl -fsS "$API/actuator/health" 2>/dev/null | grep -q '"UP"' && return
+    kill -0 "$APP_PID" 2>/dev/null || { tail -n 50 "$WORK/pgvault.log" >&2; die "pgvault exited"; }
+    sleep 0.5
+  done
+  tail -n 50 "$WORK/pgvault.log" >&2
+  die "pgvault is not UP"
+}
+
+stop_pgvault() {
+  if [[ -n ${APP_PID:-} ]] && kill -0 "$APP_PID" 2>/dev/null; then
+    kill "$APP_PID" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$APP_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$APP_PID" 2>/dev/null || true
+  fi
+}
+
+# pgvault_backup BODY: starts a backup of cluster "bench", waits for SUCCEEDED and for the automatic
+# verification that follows (not timed, but it must not overlap the next measurement);
+# prints "seconds backupId"
+pgvault_backup() {
+  local start job id backup status took
+  start=$(now)
+  job=$(api POST /api/v1/clusters/bench/backups "$1")
+  id=$(jget .id <<<"$job")
+  backup=$(jget .backupId <<<"$job")
+  [[ -n $id ]] || die "no job id in: $job"
+  # one request that answers when the job ends: no polling load next to the tool being measured
+  while :; do
+    job=$(api GET "/api/v1/jobs/$id?waitSeconds=600")
+    status=$(jget .status <<<"$job")
+    case $status in
+      SUCCEEDED) break ;;
+      FAILED | CANCELLED) die "backup job $id $status: $job $(api GET "/api/v1/jobs/$id/log" || true)" ;;
+    esac
+  done
+  took=$(seconds "$start" "$(now)")
+  while [[ $(api GET "/api/v1/backups/$backup" | jget .verification.status) == UNVERIFIED ]]; do sleep 0.2; done
+  echo "$took $backup"
+}
