@@ -1,11 +1,13 @@
 package io.pgvault.cluster;
 
 import io.pgvault.PgvaultProperties;
-import io.pgvault.api.InvalidRequestException;
+import io.pgvault.api.ConflictException;
 import io.pgvault.job.Cancellation;
 import io.pgvault.job.ProcessExecutor;
 import io.pgvault.job.ProcessSpec;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
@@ -14,6 +16,7 @@ import java.nio.file.attribute.UserPrincipal;
 import java.nio.file.attribute.UserPrincipalLookupService;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -28,6 +31,8 @@ import org.springframework.stereotype.Component;
 public class LocalPostgres {
 
     private static final Duration PG_CTL_TIMEOUT = Duration.ofMinutes(5);
+    /** The PATH servers started here get, after their own binaries. */
+    private static final String SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
 
     private final PostgresTools tools;
     private final ProcessExecutor executor;
@@ -43,12 +48,44 @@ public class LocalPostgres {
 
     /** The server binaries for a data directory, by its PG_VERSION; an error says what to install. */
     public PostgresTools.ToolSet binariesFor(Path dataDirectory) throws IOException {
-        int major = Integer.parseInt(Files.readString(dataDirectory.resolve("PG_VERSION")).trim());
+        return serverBinaries(Integer.parseInt(Files.readString(dataDirectory.resolve("PG_VERSION")).trim()));
+    }
+
+    /** The server binaries of one major version; an error says what to install. */
+    public PostgresTools.ToolSet serverBinaries(int major) {
         return tools.available().stream()
                 .filter(t -> t.major() == major && Files.isExecutable(t.directory().resolve("postgres")))
                 .findFirst()
-                .orElseThrow(() -> new InvalidRequestException("this data directory needs the PostgreSQL " + major
-                        + " server binaries, which are not installed (Debian: apt-get install postgresql-" + major + ")"));
+                .orElseThrow(() -> new ConflictException("this needs the PostgreSQL " + major + " server binaries, "
+                        + "which are not installed here (Debian: apt-get install postgresql-" + major + ")"));
+    }
+
+    /**
+     * Refuses, before anything is touched, a recovery this host cannot run: the backup's server binaries
+     * and curl (the recovered server's restore_command) must be installed.
+     */
+    public void requireRecoveryTools(int major) {
+        serverBinaries(major);
+        if (Stream.of(SYSTEM_PATH.split(":")).noneMatch(d -> Files.isExecutable(Path.of(d, "curl")))) {
+            throw new ConflictException("a recovered server fetches its WAL from pgvault with curl, which is not "
+                    + "installed in " + SYSTEM_PATH + " (Debian: apt-get install curl)");
+        }
+    }
+
+    /** pg_controldata's fields ("Latest checkpoint location" and so on) for a stopped data directory. */
+    public Map<String, String> controlData(Path dataDirectory) throws IOException, InterruptedException {
+        PostgresTools.ToolSet bin = binariesFor(dataDirectory);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        executor.run(ProcessSpec.of(List.of(bin.path("pg_controldata"), "-D", dataDirectory.toString()))
+                .environment(environment(bin)).stdout(out).timeout(PG_CTL_TIMEOUT), Cancellation.none());
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (String line : out.toString(StandardCharsets.UTF_8).lines().toList()) {
+            int colon = line.indexOf(':');
+            if (colon > 0) {
+                fields.put(line.substring(0, colon).strip(), line.substring(colon + 1).strip());
+            }
+        }
+        return fields;
     }
 
     /** Whether a postmaster.pid says a server may be running in this directory. */
@@ -116,6 +153,6 @@ public class LocalPostgres {
     }
 
     private static Map<String, String> environment(PostgresTools.ToolSet bin) {
-        return Map.of("PATH", bin.directory() + ":/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL", "C.UTF-8");
+        return Map.of("PATH", bin.directory() + ":" + SYSTEM_PATH, "LC_ALL", "C.UTF-8");
     }
 }

@@ -12,15 +12,19 @@ import io.pgvault.job.JobContext;
 import io.pgvault.job.JobHandler;
 import io.pgvault.job.JobType;
 import io.pgvault.storage.FileTrees;
+import io.pgvault.wal.ArchivedSegments;
+import io.pgvault.wal.Lsn;
+import io.pgvault.wal.WalArchiveService;
+import io.pgvault.wal.WalFileName;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -29,11 +33,13 @@ import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.springframework.core.env.Environment;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
@@ -50,6 +56,7 @@ class RecoveryHandler implements JobHandler {
     private static final Pattern REDO_DONE = Pattern.compile("redo done at ([0-9A-F]+/[0-9A-F]+)");
     private static final Pattern LAST_TX = Pattern.compile("last completed transaction was at log time (.+)$");
     private static final String LOG_NAME = "pgvault-recovery.log";
+    private static final String LOCK_NAME = ".pgvault-recovery-in-progress";
 
     private final JsonMapper json;
     private final BackupService backups;
@@ -57,17 +64,20 @@ class RecoveryHandler implements JobHandler {
     private final ClusterAccess access;
     private final BaseBackupArchive archive;
     private final LocalPostgres postgres;
+    private final WalArchiveService wal;
     private final Environment environment;
     private final Clock clock;
 
     RecoveryHandler(JsonMapper json, BackupService backups, ClusterService clusters, ClusterAccess access,
-            BaseBackupArchive archive, LocalPostgres postgres, Environment environment, Clock clock) {
+            BaseBackupArchive archive, LocalPostgres postgres, WalArchiveService wal, Environment environment,
+            Clock clock) {
         this.json = json;
         this.backups = backups;
         this.clusters = clusters;
         this.access = access;
         this.archive = archive;
         this.postgres = postgres;
+        this.wal = wal;
         this.environment = environment;
         this.clock = clock;
     }
@@ -91,15 +101,27 @@ class RecoveryHandler implements JobHandler {
                 + backup.timeline() + ") into " + directory + ", target " + plan.target()
                 + (plan.walFrom() == null ? "" : ", archived WAL " + plan.walFrom() + " to " + plan.walTo() + " checked"));
 
-        Path movedAside = plan.replaceExisting() ? moveAside(directory, context) : null;
-        if (movedAside != null) {
+        boolean wasRunning = false;
+        Path movedAside = null;
+        if (plan.replaceExisting() && !RecoveryService.isEmpty(directory)) {
+            wasRunning = stopServer(directory, context);
+            movedAside = moveAside(directory, context);
             result.put("movedAsideTo", movedAside.toString());
         }
         int port = plan.port() != null ? plan.port() : movedAside != null ? cluster.port() : freePort();
+        Claim claim;
         try {
-            prepare(plan, backup, cluster, directory, port, movedAside == null, context);
+            claim = claim(directory);
         } catch (Exception e) {
-            undoPrepare(directory, movedAside, context);
+            putBack(directory, movedAside, wasRunning, port, context);
+            throw e;
+        }
+        try {
+            prepare(plan, backup, cluster, directory, port, movedAside, context);
+            Files.delete(claim.lock());
+        } catch (Exception e) {
+            undoPrepare(claim, context);
+            putBack(directory, movedAside, wasRunning, port, context);
             throw e;
         }
         result.put("port", port);
@@ -132,16 +154,19 @@ class RecoveryHandler implements JobHandler {
         }
     }
 
-    /** Stops the server in the directory, if one runs, and renames the directory next to itself. */
-    private Path moveAside(Path directory, JobContext context) throws IOException, InterruptedException {
-        if (RecoveryService.isEmpty(directory)) {
-            return null;
+    /** Stops the server running in the directory, if one does; says whether one did. */
+    private boolean stopServer(Path directory, JobContext context) throws IOException, InterruptedException {
+        if (!postgres.mayBeRunning(directory) || !postgres.isRunning(directory)) {
+            return false;
         }
-        if (postgres.mayBeRunning(directory) && postgres.isRunning(directory)) {
-            context.phase("stopping the server in " + directory);
-            context.log("pgvault: stopping the server running in " + directory + " (pg_ctl stop -m fast)");
-            postgres.stop(directory, "fast", context.cancellation());
-        }
+        context.phase("stopping the server in " + directory);
+        context.log("pgvault: stopping the server running in " + directory + " (pg_ctl stop -m fast)");
+        postgres.stop(directory, "fast", context.cancellation());
+        return true;
+    }
+
+    /** Renames the directory next to itself, where it stays until the operator removes it. */
+    private Path moveAside(Path directory, JobContext context) throws IOException {
         String stamp = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").format(clock.instant().atOffset(ZoneOffset.UTC));
         Path aside = directory.resolveSibling(directory.getFileName() + ".pgvault-replaced-" + stamp);
         Files.move(directory, aside, StandardCopyOption.ATOMIC_MOVE);
@@ -149,15 +174,42 @@ class RecoveryHandler implements JobHandler {
         return aside;
     }
 
-    private void prepare(RecoveryPlan plan, BackupView backup, ClusterView cluster, Path directory, int port,
-            boolean copy, JobContext context) throws IOException {
-        if (!RecoveryService.isEmpty(directory)) {
-            throw new IllegalStateException("data directory " + directory + " is no longer empty");
-        }
+    /** This job's hold on an empty data directory: a lock file only it created, and whether it made the directory. */
+    private record Claim(Path directory, Path lock, boolean created) {
+    }
+
+    /**
+     * Takes the directory for this recovery: creates it, or finds it empty, and creates a lock file in it
+     * that no other recovery can create too. From then on everything in it is this job's to remove; files
+     * found there before are never touched.
+     */
+    private static Claim claim(Path directory) throws IOException {
         Files.createDirectories(directory.getParent());
-        if (!Files.exists(directory)) {
+        boolean created;
+        try {
             Files.createDirectory(directory, BaseBackupArchive.PRIVATE);
+            created = true;
+        } catch (FileAlreadyExistsException e) {
+            created = false;
         }
+        Path lock = directory.resolve(LOCK_NAME);
+        try {
+            Files.createFile(lock);
+        } catch (FileAlreadyExistsException e) {
+            throw new IllegalStateException("another recovery is writing into " + directory);
+        }
+        try (Stream<Path> children = Files.list(directory)) {
+            if (children.anyMatch(c -> !c.equals(lock))) {
+                Files.delete(lock);
+                throw new IllegalStateException("data directory " + directory + " is no longer empty; nothing in it "
+                        + "was touched");
+            }
+        }
+        return new Claim(directory, lock, created);
+    }
+
+    private void prepare(RecoveryPlan plan, BackupView backup, ClusterView cluster, Path directory, int port,
+            Path movedAside, JobContext context) throws IOException, InterruptedException {
         Files.setPosixFilePermissions(directory, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         context.phase("extracting the base backup");
         long total = BaseBackupArchive.storedBytes(backup);
@@ -165,31 +217,92 @@ class RecoveryHandler implements JobHandler {
         context.phase("writing the recovery configuration");
         Files.deleteIfExists(directory.resolve("standby.signal"));
         Files.deleteIfExists(directory.resolve("postmaster.pid"));
-        List<String> lines = RecoveryConfig.lines(plan, walUrl(cluster.name()), port, copy);
-        Files.write(directory.resolve("postgresql.auto.conf"), lines, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND);
+        if (movedAside != null) {
+            carryOverWal(movedAside, directory, cluster.name(), context);
+        }
+        List<String> lines = RecoveryConfig.lines(plan, walUrl(cluster.name()), port, movedAside == null);
+        Path autoConf = directory.resolve("postgresql.auto.conf");
+        List<String> existing = Files.exists(autoConf) ? Files.readAllLines(autoConf, StandardCharsets.UTF_8) : List.of();
+        List<String> merged = RecoveryConfig.merge(existing, lines);
+        existing.stream().filter(l -> !merged.contains(l))
+                .forEach(l -> context.log("pgvault: postgresql.auto.conf: removed the backup's " + l));
+        Files.write(autoConf, merged, StandardCharsets.UTF_8);
         Files.createFile(directory.resolve("recovery.signal"));
         lines.stream().filter(l -> !l.isEmpty()).forEach(l -> context.log("pgvault: postgresql.auto.conf: " + l));
         postgres.handOver(directory);
     }
 
-    /** Removes what this recovery extracted and puts a replaced directory back where it was. */
-    private static void undoPrepare(Path directory, Path movedAside, JobContext context) {
+    /**
+     * The WAL an in-place recovery must not lose: the replaced server's segments that never reached the
+     * archive (the last, unfinished one at least), up to its shutdown checkpoint, copied into the new
+     * pg_wal. restore_command finds them missing in the archive and PostgreSQL then reads them from there.
+     */
+    private void carryOverWal(Path aside, Path directory, String cluster, JobContext context)
+            throws IOException, InterruptedException {
+        Map<String, String> control = postgres.controlData(aside);
+        String checkpoint = control.get("Latest checkpoint location");
+        String tli = control.get("Latest checkpoint's TimeLineID");
+        if (checkpoint == null || tli == null || !Files.isDirectory(aside.resolve("pg_wal"))) {
+            context.log("pgvault: could not read the replaced server's last checkpoint; no WAL carried over");
+            return;
+        }
+        ArchivedSegments archived = wal.segments(cluster, Long.parseLong(tli));
+        long last = Lsn.parse(checkpoint).segment(archived.segmentSize());
+        List<Path> copy = new ArrayList<>();
+        try (Stream<Path> files = Files.list(aside.resolve("pg_wal"))) {
+            for (Path file : files.toList()) {
+                String name = file.getFileName().toString();
+                if (!WalFileName.isSegment(name)) {
+                    continue;
+                }
+                WalFileName parsed = WalFileName.parse(name);
+                long position = parsed.position(archived.segmentSize());
+                if (parsed.timeline() == archived.timeline() && position <= last
+                        && !archived.archivedAt().containsKey(position)) {
+                    copy.add(file);
+                }
+            }
+        }
+        Path target = Files.createDirectories(directory.resolve("pg_wal"));
+        for (Path file : copy) {
+            Files.copy(file, target.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            context.log("pgvault: carried over " + file.getFileName() + " from the replaced server (not archived)");
+        }
+    }
+
+    /** Removes what this recovery wrote into the directory it claimed, and the directory if it made it. */
+    private static void undoPrepare(Claim claim, JobContext context) {
         try {
-            if (movedAside != null) {
-                FileTrees.delete(directory);
-                Files.move(movedAside, directory, StandardCopyOption.ATOMIC_MOVE);
-                context.log("pgvault: the recovery failed before the server started; moved " + movedAside
-                        + " back to " + directory);
-            } else if (Files.isDirectory(directory)) {
-                try (var children = Files.list(directory)) {
+            if (claim.created()) {
+                FileTrees.delete(claim.directory());
+            } else {
+                try (Stream<Path> children = Files.list(claim.directory())) {
                     for (Path child : children.toList()) {
                         FileTrees.delete(child);
                     }
                 }
             }
         } catch (IOException e) {
-            context.log("pgvault: could not undo the partial recovery in " + directory + ": " + e.getMessage());
+            context.log("pgvault: could not remove the partial recovery in " + claim.directory() + ": " + e.getMessage());
+        }
+    }
+
+    /** After a failure before the new server started: the replaced directory back in place, its server running again. */
+    private void putBack(Path directory, Path movedAside, boolean wasRunning, int port, JobContext context) {
+        if (movedAside == null) {
+            return;
+        }
+        try {
+            Files.move(movedAside, directory, StandardCopyOption.ATOMIC_MOVE);
+            context.log("pgvault: the recovery failed before its server started; moved " + movedAside + " back to "
+                    + directory);
+            if (wasRunning) {
+                postgres.start(directory, directory.resolve(LOG_NAME), port, Cancellation.none());
+                context.log("pgvault: started the original server in " + directory + " again");
+            }
+        } catch (Exception e) {
+            context.log("pgvault: could not put " + movedAside + " back to " + directory
+                    + (wasRunning ? " and start its server" : "") + ": " + e.getMessage());
         }
     }
 
@@ -223,7 +336,13 @@ class RecoveryHandler implements JobHandler {
                     return "paused";
                 }
             } catch (SQLException e) {
-                // not accepting connections yet (starting up, or not consistent)
+                String state = e.getSQLState() == null ? "" : e.getSQLState();
+                if (state.startsWith("28") || state.startsWith("3D")) {
+                    // the copy's pg_hba.conf or databases come from the source: waiting would never end
+                    throw new IllegalStateException("pgvault cannot connect to the recovered server on port " + port
+                            + " to watch it: " + e.getMessage(), e);
+                }
+                // otherwise not accepting connections yet (starting up, or not consistent)
             }
             Thread.sleep(250);
         }

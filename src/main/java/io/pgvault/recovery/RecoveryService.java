@@ -9,6 +9,7 @@ import io.pgvault.backup.BackupStatus;
 import io.pgvault.backup.BackupView;
 import io.pgvault.cluster.ClusterService;
 import io.pgvault.cluster.ClusterView;
+import io.pgvault.cluster.LocalPostgres;
 import io.pgvault.job.JobService;
 import io.pgvault.job.JobType;
 import io.pgvault.job.JobView;
@@ -25,6 +26,8 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -37,19 +40,23 @@ import tools.jackson.databind.json.JsonMapper;
 @Service
 public class RecoveryService {
 
+    private static final Pattern MAJOR = Pattern.compile("^(\\d+)");
+
     private final ClusterService clusters;
     private final BackupService backups;
     private final WalArchiveService wal;
+    private final LocalPostgres postgres;
     private final JobService jobs;
     private final JsonMapper json;
     private final Clock clock;
     private final Path storageRoot;
 
-    RecoveryService(ClusterService clusters, BackupService backups, WalArchiveService wal, JobService jobs,
-            JsonMapper json, Clock clock, PgvaultProperties properties) {
+    RecoveryService(ClusterService clusters, BackupService backups, WalArchiveService wal, LocalPostgres postgres,
+            JobService jobs, JsonMapper json, Clock clock, PgvaultProperties properties) {
         this.clusters = clusters;
         this.backups = backups;
         this.wal = wal;
+        this.postgres = postgres;
         this.jobs = jobs;
         this.json = json;
         this.clock = clock;
@@ -92,6 +99,7 @@ public class RecoveryService {
             throw new InvalidRequestException("port", "port must be from 1 to 65535");
         }
         BackupView backup = chooseBackup(cluster.name(), spec.backupId(), target);
+        postgres.requireRecoveryTools(major(backup.serverVersion()));
         String[] range = checkWal(cluster.name(), backup, target);
         return new RecoveryPlan(target, spec.inclusive() == null || spec.inclusive(),
                 spec.action() == null ? RecoveryAction.PROMOTE : spec.action(), timeline, backup.id(),
@@ -184,12 +192,39 @@ public class RecoveryService {
             throw new ConflictException("cluster '" + cluster + "' has no successful BASE backup to recover from; "
                     + "take one with {\"kind\": \"BASE\"}");
         }
+        if (target.xid() != null || target.name() != null) {
+            // where a transaction or a restore point lies is only known by replaying up to it: start from the
+            // oldest backup whose WAL chain is whole, so the target cannot lie before the backup chosen
+            for (BackupView b : candidates) {
+                if (walComplete(cluster, b, target)) {
+                    return b;
+                }
+            }
+            return candidates.get(candidates.size() - 1);
+        }
         return candidates.stream().filter(b -> endsBefore(b, target))
                 .max(Comparator.comparing(BackupView::finishedAt))
                 .orElseThrow(() -> new InvalidRequestException("target", "the target (" + target + ") is before the "
                         + "end of the oldest BASE backup (" + candidates.get(0).id() + ", ended at "
                         + candidates.get(0).stopLsn() + ", " + candidates.get(0).finishedAt()
                         + "); nothing can recover to it"));
+    }
+
+    private boolean walComplete(String cluster, BackupView backup, RecoveryTarget target) {
+        try {
+            checkWal(cluster, backup, target);
+            return true;
+        } catch (ConflictException e) {
+            return false;
+        }
+    }
+
+    private static int major(String serverVersion) {
+        Matcher m = MAJOR.matcher(serverVersion == null ? "" : serverVersion);
+        if (!m.find()) {
+            throw new IllegalStateException("cannot read a major version from '" + serverVersion + "'");
+        }
+        return Integer.parseInt(m.group(1));
     }
 
     private static boolean endsBefore(BackupView backup, RecoveryTarget target) {
@@ -205,6 +240,8 @@ public class RecoveryService {
     /**
      * The archive must hold every segment after the backup's own WAL up to the one the target needs: for
      * an LSN its segment, for a time the first segment archived after it, otherwise every segment there is.
+     * This is necessary, not sufficient: a time target is reached only at the first commit after it, which
+     * PostgreSQL finds by replaying, and archive times only approximate WAL times.
      * Returns the range checked; refuses naming the first missing segment.
      */
     private String[] checkWal(String cluster, BackupView backup, RecoveryTarget target) {

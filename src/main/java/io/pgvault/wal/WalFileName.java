@@ -32,6 +32,12 @@ public record WalFileName(String name, WalFileKind kind, long timeline, long log
                 + "file or a .backup file");
     }
 
+    /** Whether the name is a complete WAL segment's (24 hex digits). */
+    public static boolean isSegment(String name) {
+        Matcher m = SEGMENT.matcher(name);
+        return m.matches() && m.group(4) == null;
+    }
+
     /** The segment's position in the WAL stream, for a segment size in bytes. */
     public long position(long segmentSize) {
         return logId * (0x1_0000_0000L / segmentSize) + segment;

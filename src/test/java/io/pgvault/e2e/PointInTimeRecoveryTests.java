@@ -3,6 +3,7 @@ package io.pgvault.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgvault.testing.PgCluster;
+import io.pgvault.wal.WalCommands;
 import io.pgvault.wal.WalFileName;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -256,6 +257,46 @@ class PointInTimeRecoveryTests extends EndToEndTest {
 
     @Test
     @Order(10)
+    void restoreCommandTellsAMissingFileFromAnUnreachableArchive() throws Exception {
+        String wal = "http://127.0.0.1:" + port + "/api/v1/clusters/" + CLUSTER + "/wal/";
+        Path fetched = recoveries.resolve("fetched");
+        assertThat(runRestoreCommand(wal, lastSegment, fetched)).isZero();
+        assertThat(Files.size(fetched)).isEqualTo(SEGMENT);
+        Files.delete(fetched);
+
+        assertThat(runRestoreCommand(wal, "00000009000000000000000A", fetched))
+                .as("a 404: the end of the archive, recovery goes on from pg_wal").isEqualTo(1);
+        assertThat(fetched).doesNotExist();
+
+        int dead;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            dead = socket.getLocalPort();
+        }
+        assertThat(runRestoreCommand("http://127.0.0.1:" + dead + "/api/v1/clusters/" + CLUSTER + "/wal/", lastSegment,
+                fetched)).as("pgvault unreachable: fatal for the recovery, never a silent early end").isGreaterThan(125);
+        assertThat(fetched).doesNotExist();
+    }
+
+    /** Runs the restore_command pgvault writes through sh, with PostgreSQL's %f, %p and %% substitutions. */
+    private static int runRestoreCommand(String walUrl, String file, Path target) throws Exception {
+        String template = WalCommands.restoreCommand(walUrl);
+        StringBuilder command = new StringBuilder();
+        for (int i = 0; i < template.length(); i++) {
+            char c = template.charAt(i);
+            if (c == '%' && i + 1 < template.length()) {
+                char next = template.charAt(++i);
+                command.append(next == 'f' ? file : next == 'p' ? target.toString() : String.valueOf(next));
+            } else {
+                command.append(c);
+            }
+        }
+        Process p = new ProcessBuilder("sh", "-c", command.toString()).redirectErrorStream(true).start();
+        p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+        return p.waitFor();
+    }
+
+    @Test
+    @Order(10)
     void badRecoveryRequestsAreRefused() throws Exception {
         long jobs = api.jobCount();
         Path notEmpty = Files.createDirectories(recoveries.resolve("not-empty"));
@@ -302,10 +343,12 @@ class PointInTimeRecoveryTests extends EndToEndTest {
 
     @Test
     @Order(11)
-    void recoversTheClusterInPlaceKeepingTheOldDirectory() throws Exception {
+    void recoversTheClusterInPlaceKeepingTheOldDirectoryAndItsUnarchivedWal() throws Exception {
         Path data = pg.dataDirectory();
+        // committed, but in a segment the server has not finished, so never archived
+        pg.execute("postgres", "INSERT INTO marker VALUES (2)");
         Api.Response r = api.post("/api/v1/clusters/" + CLUSTER + "/recoveries", Map.of(
-                "target", Map.of("time", afterBatch2Time), "dataDirectory", data.toString(), "replaceExisting", true));
+                "target", Map.of("latest", true), "dataDirectory", data.toString(), "replaceExisting", true));
         assertThat(r.status()).as(r.body()).isEqualTo(202);
         JsonNode job = awaitSuccess(r.field("id"));
         JsonNode result = job.path("result");
@@ -313,7 +356,12 @@ class PointInTimeRecoveryTests extends EndToEndTest {
         assertThat(aside.getParent()).isEqualTo(data.getParent());
         assertThat(aside.resolve("PG_VERSION")).exists();
         assertThat(result.path("port").asInt()).isEqualTo(pg.port());
-        assertThat(batches(job)).containsExactly(1, 2);
+        assertThat(api.get("/api/v1/jobs/" + r.field("id") + "/log").body()).contains("carried over");
+        try (Connection c = connect(job); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM marker")) {
+            rs.next();
+            assertThat(rs.getLong(1)).as("the row only the replaced server's pg_wal held").isEqualTo(2);
+        }
         assertThat(Files.readString(data.resolve("postgresql.auto.conf"))).doesNotContain("archive_mode = 'off'");
     }
 

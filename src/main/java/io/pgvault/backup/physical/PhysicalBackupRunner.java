@@ -38,7 +38,7 @@ import org.springframework.stereotype.Component;
 @Component
 class PhysicalBackupRunner implements BackupRunner {
 
-    private static final Pattern PROGRESS = Pattern.compile("^(\\d+)/(\\d+) kB \\(\\d+%\\)");
+    private static final Pattern PROGRESS = Pattern.compile("^\\s*(\\d+)/(\\d+) kB \\(\\d+%\\)");
     private static final Pattern START = Pattern.compile("write-ahead log start point: ([0-9A-F]+/[0-9A-F]+) on timeline (\\d+)");
     private static final Pattern END = Pattern.compile("write-ahead log end point: ([0-9A-F]+/[0-9A-F]+)");
     static final long DEFAULT_SEGMENT_SIZE = 16L * 1024 * 1024;

@@ -3,6 +3,7 @@ package io.pgvault.wal.web;
 import io.pgvault.cluster.ClusterService;
 import io.pgvault.wal.ArchiveSummary;
 import io.pgvault.wal.WalArchiveService;
+import io.pgvault.wal.WalCommands;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
@@ -69,9 +70,8 @@ class WalController {
         clusters.get(name);
         String base = ServletUriComponentsBuilder.fromCurrentContextPath().path("/api/v1/clusters/{name}/wal/")
                 .buildAndExpand(name).toUriString();
-        String archive = "curl --silent --show-error --fail --retry 3 -H 'Content-Type: application/octet-stream' "
-                + "--upload-file %p '" + base + "%f'";
-        String restore = "curl --silent --fail --output %p '" + base + "%f'";
+        String archive = WalCommands.archiveCommand(base);
+        String restore = WalCommands.restoreCommand(base);
         return new ArchiveConfig("replica", "on", archive, restore, List.of(
                 "wal_level = replica",
                 "archive_mode = on",

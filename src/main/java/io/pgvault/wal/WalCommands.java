@@ -1,0 +1,27 @@
+package io.pgvault.wal;
+
+/** The archive_command and restore_command that move WAL between a PostgreSQL server and pgvault with curl. */
+public final class WalCommands {
+
+    private WalCommands() {
+    }
+
+    /** Pushes {@code %p} as {@code %f}; curl's non-zero exit on any failure makes PostgreSQL retry. */
+    public static String archiveCommand(String walUrl) {
+        return "curl --silent --show-error --fail --retry 3 -H 'Content-Type: application/octet-stream' "
+                + "--upload-file %p '" + walUrl + "%f'";
+    }
+
+    /**
+     * Fetches {@code %f} into {@code %p}. Only a 404 answers "no such file" (exit 1, which PostgreSQL reads as
+     * the end of the archive); any other failure (pgvault unreachable, a 5xx, a broken transfer) exits 126,
+     * which PostgreSQL treats as fatal, so that a passing fault can never end a recovery early and promote
+     * a server that silently misses WAL. {@code %%} is PostgreSQL's escape for a literal percent sign.
+     */
+    public static String restoreCommand(String walUrl) {
+        return "s=$(curl --silent --show-error --output \"%p\" --write-out '%%{http_code}' '" + walUrl + "%f'); "
+                + "rc=$?; if [ $rc -eq 0 ] && [ \"$s\" = 200 ]; then exit 0; fi; rm -f \"%p\"; "
+                + "if [ \"$s\" = 404 ]; then exit 1; fi; "
+                + "echo \"restore_command: pgvault answered HTTP ${s:-none} (curl exit $rc) for %f\" >&2; exit 126";
+    }
+}
