@@ -8,14 +8,14 @@
 #      compression, process-max 2, start-fast so that it too does not wait for a checkpoint);
 # then WAL push: bench/wal-push.sh (PUT /wal/{file} against cp + sync).
 #
-#   bench/physical-backup.sh [scale=50] [runs=5]
+#   bench/physical-backup.sh [scale=100] [runs=5]
 #
 # Environment: SKIP_BUILD=1 reuses target/pgvault-*.jar; WAL_SEGMENTS (default 20, 0 skips the
 # WAL push part); PGVAULT_TOKEN adds "Authorization: Bearer ...". Installs pgbackrest with apt-get
 # when it is missing and this runs as root.
 set -euo pipefail
 
-SCALE=${1:-50}
+SCALE=${1:-100}
 RUNS=${2:-5}
 WAL_SEGMENTS=${WAL_SEGMENTS:-20}
 cd "$(dirname "$0")/.."
@@ -152,6 +152,8 @@ echo "| raw \`pg_basebackup -Ft -X stream --compress=client-zstd --checkpoint=fa
 echo "| pgvault BASE, defaults (same argv + SHA-256, fsync, catalog), request to SUCCEEDED | $pv_med | $pv_min | $pv_max | $(mib "$PV_SIZE") | $(ratio "$pv_med" "$raw_med") | $(ratio "$PV_SIZE" "$RAW_SIZE") |"
 echo "| pgBackRest $(pgbackrest version | awk '{print $2}') full, defaults (gz), process-max 2, start-fast | $pb_med | $pb_min | $pb_max | $(mib "$PB_SIZE") | $(ratio "$pb_med" "$raw_med") | $(ratio "$PB_SIZE" "$RAW_SIZE") |"
 echo
+echo "pgvault's own time over raw pg_basebackup (medians): $(awk -v a="$pv_med" -v b="$raw_med" 'BEGIN { printf "%+.0f ms", 1000 * (a - b) }')" \
+  "(HTTP request, queueing, catalog, WAL tar compression, the fsyncs of what it stores)."
 echo "pgvault / pgBackRest (medians): time $(ratio "$pv_med" "$pb_med")x, size $(ratio "$PV_SIZE" "$PB_SIZE")x." \
   "pgvault compression: $(jget .options.compressionMethod <<<"$PV"); files: $(jget '.files | map(.path) | join(", ")' <<<"$PV" 2>/dev/null || true)"
 

@@ -47,6 +47,14 @@ public final class StagingArea {
     }
 
     /**
+     * Starts hashing a file a tool is about to write here, as it grows; {@link FileFollower#finish} once the
+     * tool has ended records it as {@link #create} would.
+     */
+    public FileFollower follow(String relativePath) {
+        return FileFollower.start(resolve(relativePath), relativePath, f -> streamed.put(f.path(), f));
+    }
+
+    /**
      * Makes every file durable and returns them all with size and SHA-256: those written through
      * {@link #create} as hashed on the way in, any others by reading them once.
      */

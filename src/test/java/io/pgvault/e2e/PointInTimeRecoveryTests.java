@@ -124,7 +124,10 @@ class PointInTimeRecoveryTests extends EndToEndTest {
         assertThat(verified.path("verification").path("status").asString())
                 .as(verified.toString()).isEqualTo("PASSED");
         assertThat(verified.path("verification").path("level").asString()).isEqualTo("LIST");
-        assertThat(verified.path("verification").path("detail").asString()).contains("pg_verifybackup");
+        assertThat(verified.path("verification").path("detail").asString()).contains("pg_verifybackup")
+                .contains("checksums match");
+        assertThat(api.get("/api/v1/jobs/" + base.path("jobId").asString() + "/log").body())
+                .contains("base.tar.zst hashed while it was written");
     }
 
     @Test

@@ -15,6 +15,8 @@ import io.pgvault.job.JobContext;
 import io.pgvault.job.ProcessExecutor;
 import io.pgvault.job.ProcessResult;
 import io.pgvault.job.ProcessSpec;
+import io.pgvault.storage.FileFollower;
+import io.pgvault.storage.HashingOutputStream;
 import io.pgvault.storage.StagingArea;
 import io.pgvault.wal.Lsn;
 import io.pgvault.wal.WalFileName;
@@ -22,7 +24,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
@@ -77,9 +78,19 @@ class PhysicalBackupRunner implements BackupRunner {
                     .environment(session.environment(null))
                     .stderrLines(line -> onStderr(line, context, start, end, timeline));
             context.phase("waiting for checkpoint");
-            ProcessResult result = executor.run(spec, context.cancellation());
-            context.log(String.format("pgvault: pg_basebackup ran for %.3f s", result.duration().toNanos() / 1e9));
-            compressWal(directory, backup.spec(), context);
+            // the main archive is hashed as pg_basebackup writes it; the other files are small or rewritten
+            FileFollower follower = area.follow(backup.mainFile());
+            ProcessResult result;
+            try {
+                result = executor.run(spec, context.cancellation());
+            } catch (Exception e) {
+                follower.abandon();
+                throw e;
+            }
+            boolean followed = follower.finish();
+            context.log(String.format("pgvault: pg_basebackup ran for %.3f s%s", result.duration().toNanos() / 1e9,
+                    followed ? "; " + backup.mainFile() + " hashed while it was written" : ""));
+            compressWal(area, backup.spec(), context);
         }
         if (start.get() == null || end.get() == null) {
             throw new IllegalStateException("pg_basebackup did not report its start and end WAL locations");
@@ -97,23 +108,23 @@ class PhysicalBackupRunner implements BackupRunner {
      * fast-checkpoint backup's WAL is mostly a 16 MiB segment of zeros, so pgvault compresses it with the
      * backup's own method before the files are sealed.
      */
-    private static void compressWal(Path directory, BackupSpec spec, JobContext context) throws IOException {
-        Path plain = directory.resolve("pg_wal.tar");
+    private static void compressWal(StagingArea area, BackupSpec spec, JobContext context) throws IOException {
+        Path plain = area.directory().resolve("pg_wal.tar");
         CompressionMethod method = spec.compressionMethod();
         if (!Files.exists(plain) || (method != CompressionMethod.ZSTD && method != CompressionMethod.LZ4)) {
             return;
         }
         context.phase("compressing WAL");
-        Path packed = directory.resolve("pg_wal.tar" + method.suffix());
-        try (OutputStream file = Files.newOutputStream(packed, StandardOpenOption.CREATE_NEW);
-                OutputStream out = method == CompressionMethod.ZSTD
-                        ? new ZstdOutputStream(file, spec.compression() == null ? Zstd.defaultCompressionLevel()
-                                : spec.compression())
-                        : new FramedLZ4CompressorOutputStream(file)) {
+        String packed = "pg_wal.tar" + method.suffix();
+        HashingOutputStream file = area.create(packed, done -> { });
+        try (file; OutputStream out = method == CompressionMethod.ZSTD
+                ? new ZstdOutputStream(file, spec.compression() == null ? Zstd.defaultCompressionLevel()
+                        : spec.compression())
+                : new FramedLZ4CompressorOutputStream(file)) {
             Files.copy(plain, out);
         }
         Files.delete(plain);
-        context.log("pgvault: compressed pg_wal.tar (" + Files.size(packed) + " bytes as " + packed.getFileName() + ")");
+        context.log("pgvault: compressed pg_wal.tar (" + file.size() + " bytes as " + packed + ")");
     }
 
     private static void onStderr(String line, JobContext context, AtomicReference<String> start,
