@@ -101,13 +101,22 @@ public class BackupService {
         return backups.findAll(spec, page).map(this::view);
     }
 
-    /** Removes the files and marks the entry DELETED. Refused for pinned or unfinished backups. */
+    /**
+     * Removes the files and marks the entry DELETED. Refused for pinned or unfinished backups, and, unless
+     * {@code force}, for a cluster's only BASE backup: every point-in-time recovery starts from it.
+     */
     @Transactional
-    public BackupView delete(UUID id) {
+    public BackupView delete(UUID id, boolean force) {
         Backup backup = backups.lockById(id).orElseThrow(() -> notFound(id));
         if (backup.getStatus() == BackupStatus.QUEUED || backup.getStatus() == BackupStatus.RUNNING) {
             throw new ConflictException("backup " + id + " is still " + backup.getStatus()
                     + "; cancel its job " + backup.getJobId() + " first");
+        }
+        if (!force && backup.getKind() == BackupKind.BASE && backup.getStatus() == BackupStatus.SUCCEEDED
+                && baseBackups(backup.getCluster()).size() == 1) {
+            throw new ConflictException("backup " + id + " is the only BASE backup of cluster '" + backup.getCluster()
+                    + "': its recovery window starts there and no point-in-time recovery is possible without it. "
+                    + "Take another BASE backup first, or delete with ?force=true");
         }
         String location = backup.getLocation();
         backup.markDeleted(clock.instant());

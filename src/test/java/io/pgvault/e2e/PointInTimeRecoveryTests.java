@@ -256,6 +256,13 @@ class PointInTimeRecoveryTests extends EndToEndTest {
         assertThat(refused.json().path("detail").asString()).contains("missing segment " + missing);
         assertThat(dir).doesNotExist();
         assertThat(api.jobCount()).isEqualTo(jobs);
+
+        String id = backup.path("id").asString();
+        Api.Response only = api.delete("/api/v1/backups/" + id);
+        assertThat(only.status()).as(only.body()).isEqualTo(409);
+        assertThat(only.body()).contains("only BASE backup").contains("force=true");
+        assertThat(api.get("/api/v1/backups/" + id).json().path("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(api.delete("/api/v1/backups/" + id + "?force=true").status()).isEqualTo(200);
     }
 
     @Test

@@ -78,10 +78,10 @@ class BackupController {
     }
 
     @Operation(summary = "Delete a backup", description = "Removes its files and marks the entry DELETED. "
-            + "Refused for pinned backups and unfinished ones.")
+            + "Refused for pinned backups, unfinished ones, and a cluster's only BASE backup unless force=true.")
     @DeleteMapping("/backups/{id}")
-    BackupResponse delete(@PathVariable UUID id) {
-        return BackupResponse.of(backups.delete(id));
+    BackupResponse delete(@PathVariable UUID id, @RequestParam(defaultValue = "false") boolean force) {
+        return BackupResponse.of(backups.delete(id, force));
     }
 
     @Operation(summary = "Pin a backup so that nothing deletes it")
