@@ -175,6 +175,11 @@ public class ClusterService {
         if (s.password() != null && (s.password().contains("\n") || s.password().contains("\0"))) {
             throw new InvalidRequestException("password", "a password may not contain a newline or NUL");
         }
+        if (s.walArchive() == WalArchiveMode.STREAM) {
+            throw new InvalidRequestException("walArchive", "walArchive STREAM (pg_receivewal run by pgvault) is not "
+                    + "available in this version; use PUSH with the archive_command from GET "
+                    + "/api/v1/clusters/{name}/archive-config");
+        }
         if (s.rpo() != null) {
             try {
                 Duration rpo = Duration.parse(s.rpo());

@@ -1,10 +1,14 @@
 package io.pgvault.job;
 
 import com.github.kagkarlsson.scheduler.Scheduler;
+import com.github.kagkarlsson.scheduler.SchedulerClient;
 import com.github.kagkarlsson.scheduler.SchedulerName;
+import com.github.kagkarlsson.scheduler.exceptions.TaskInstanceCurrentlyExecutingException;
+import com.github.kagkarlsson.scheduler.exceptions.TaskInstanceNotFoundException;
 import com.github.kagkarlsson.scheduler.serializer.Serializer;
 import com.github.kagkarlsson.scheduler.task.CompletionHandler;
 import com.github.kagkarlsson.scheduler.task.TaskInstance;
+import com.github.kagkarlsson.scheduler.task.TaskInstanceId;
 import com.github.kagkarlsson.scheduler.task.helper.CustomTask;
 import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
@@ -26,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.jdbc.datasource.TransactionAwareDataSourceProxy;
@@ -39,6 +44,8 @@ import org.springframework.stereotype.Component;
 class JobEngine {
 
     static final String TASK = "pgvault-job";
+    static final String TIMER_TASK = "pgvault-timer";
+    private static final Duration TIMER_RETRY = Duration.ofMinutes(1);
     private static final String TIMED_OUT = "timed out after ";
     private static final Duration BUSY_RETRY = Duration.ofSeconds(2);
     private static final Logger log = LoggerFactory.getLogger(JobEngine.class);
@@ -49,6 +56,8 @@ class JobEngine {
     private final Clock clock;
     private final String instanceName;
     private final CustomTask<String> jobTask;
+    private final CustomTask<String> timerTask;
+    private final ObjectProvider<TimerListener> timerListeners;
     private final Scheduler scheduler;
     private final Map<UUID, Running> running = new ConcurrentHashMap<>();
     private final ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -61,16 +70,19 @@ class JobEngine {
     }
 
     JobEngine(DataSource dataSource, JobLifecycle lifecycle, JobHandlers handlers, PgvaultProperties properties,
-            Clock clock) {
+            Clock clock, ObjectProvider<TimerListener> timerListeners) {
+        this.timerListeners = timerListeners;
         this.lifecycle = lifecycle;
         this.handlers = handlers;
         this.settings = properties.jobs();
         this.clock = clock;
         this.instanceName = settings.instanceName() != null ? settings.instanceName() : hostName();
         this.jobTask = Tasks.custom(TASK, String.class).execute((instance, ctx) -> execute(instance));
+        this.timerTask = Tasks.custom(TIMER_TASK, String.class)
+                .execute((instance, ctx) -> fireTimer(instance.getData(), ctx.getExecution().getExecutionTime()));
         RecurringTask<Void> sweeper = Tasks.recurring("pgvault-job-sweeper", Schedules.fixedDelay(settings.staleAfter()))
                 .execute((instance, ctx) -> sweepStale());
-        this.scheduler = Scheduler.create(new TransactionAwareDataSourceProxy(dataSource), jobTask)
+        this.scheduler = Scheduler.create(new TransactionAwareDataSourceProxy(dataSource), jobTask, timerTask)
                 .startTasks(sweeper)
                 .threads(settings.maxConcurrent())
                 .pollingInterval(settings.pollInterval())
@@ -109,6 +121,43 @@ class JobEngine {
 
     void poke() {
         scheduler.triggerCheckForDueExecutions();
+    }
+
+    /** Sets, or moves, the timer of {@code kind} and {@code id} to {@code at}. */
+    void setTimer(String kind, String id, Instant at) {
+        String key = kind + ":" + id;
+        scheduler.schedule(timerTask.instance(key, key), at, SchedulerClient.ScheduleOptions.WHEN_EXISTS_RESCHEDULE);
+    }
+
+    /** Removes a timer; one that is firing right now decides itself whether it fires again. */
+    void cancelTimer(String kind, String id) {
+        try {
+            scheduler.cancel(TaskInstanceId.of(TIMER_TASK, kind + ":" + id));
+        } catch (TaskInstanceNotFoundException | TaskInstanceCurrentlyExecutingException e) {
+            // nothing to cancel, or its listener sees the change when it runs
+        }
+    }
+
+    private CompletionHandler<String> fireTimer(String key, Instant due) {
+        int colon = key.indexOf(':');
+        String kind = key.substring(0, Math.max(colon, 0));
+        TimerListener listener = timerListeners.stream().filter(l -> l.kind().equals(kind)).findFirst().orElse(null);
+        if (listener == null) {
+            log.warn("No listener for timer {}; removing it", key);
+            return new CompletionHandler.OnCompleteRemove<>();
+        }
+        Instant next;
+        try {
+            next = listener.fire(key.substring(colon + 1), due);
+        } catch (RuntimeException e) {
+            log.warn("Timer {} failed, trying again in {}: {}", key, TIMER_RETRY, e.toString());
+            next = clock.instant().plus(TIMER_RETRY);
+        }
+        if (next == null) {
+            return new CompletionHandler.OnCompleteRemove<>();
+        }
+        Instant at = next;
+        return (complete, operations) -> operations.reschedule(complete, at);
     }
 
     /** Cancels a job if it runs here; other instances see the catalog flag on their next heartbeat. */

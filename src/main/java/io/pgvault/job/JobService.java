@@ -4,6 +4,7 @@ import io.pgvault.api.ConflictException;
 import io.pgvault.api.NotFoundException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.UUID;
 import org.springframework.data.domain.Page;
@@ -65,6 +66,15 @@ public class JobService {
             job = get(id);
         }
         return job;
+    }
+
+    /** Sets, or moves, a persisted timer that fires once across all instances; see {@link TimerListener}. */
+    public void setTimer(String kind, String id, Instant at) {
+        engine.setTimer(kind, id, at);
+    }
+
+    public void cancelTimer(String kind, String id) {
+        engine.cancelTimer(kind, id);
     }
 
     @Transactional(readOnly = true)

@@ -81,6 +81,8 @@ class BadInputTests extends EndToEndTest {
                 "username", "postgres", "sslMode", "sometimes")), 400, "sslMode");
         problem(api.post("/api/v1/clusters", Map.of("name", "badrpo", "host", "127.0.0.1", "port", pg.port(),
                 "username", "postgres", "rpo", "daily")), 400, "rpo");
+        problem(api.post("/api/v1/clusters", Map.of("name", "streamed", "host", "127.0.0.1", "port", pg.port(),
+                "username", "postgres", "walArchive", "STREAM")), 400, "PUSH");
         assertThat(api.get("/api/v1/clusters/nowhere").status()).isEqualTo(404);
     }
 
