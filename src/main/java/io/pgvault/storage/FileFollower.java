@@ -27,6 +27,7 @@ public final class FileFollower {
     private final Thread thread;
     private volatile boolean writerDone;
     private long read;
+    private boolean synced;
     private Exception failure;
 
     private FileFollower(Path file, String relativePath, Consumer<StoredFile> onDone) {
@@ -61,6 +62,9 @@ public final class FileFollower {
                         buffer.clear();
                         read += n;
                     } else if (done) {
+                        // durable while the tool still streams WAL, rather than after it
+                        channel.force(true);
+                        synced = true;
                         return;
                     } else {
                         Thread.sleep(IDLE_NAP_MILLIS);
@@ -87,6 +91,14 @@ public final class FileFollower {
     }
 
     /**
+     * Says the writer has closed the file (pg_basebackup prints its end point after closing its archives):
+     * the follower reads the rest and syncs it in the background.
+     */
+    public void writerClosed() {
+        writerDone = true;
+    }
+
+    /**
      * Called once the writer has ended: reads the rest, and when the file is exactly what was read makes it
      * durable and hands its size and digest to the staging area. Returns whether it did.
      */
@@ -96,7 +108,9 @@ public final class FileFollower {
         if (failure != null || !Files.exists(file) || Files.size(file) != read) {
             return false;
         }
-        Fsync.file(file);
+        if (!synced) {
+            Fsync.file(file);
+        }
         onDone.accept(new StoredFile(relativePath, read, Sha256.hex(digest)));
         return true;
     }

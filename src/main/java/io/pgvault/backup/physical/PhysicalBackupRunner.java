@@ -74,12 +74,12 @@ class PhysicalBackupRunner implements BackupRunner {
         AtomicReference<Integer> timeline = new AtomicReference<>();
         try (ToolSession session = clusters.toolSession(backup.cluster())) {
             Path directory = area.directory();
-            ProcessSpec spec = ProcessSpec.of(BaseBackupCommand.argv(session.tool("pg_basebackup"), backup.spec(), directory))
-                    .environment(session.environment(null))
-                    .stderrLines(line -> onStderr(line, context, start, end, timeline));
             context.phase("waiting for checkpoint");
             // the main archive is hashed as pg_basebackup writes it; the other files are small or rewritten
             FileFollower follower = area.follow(backup.mainFile());
+            ProcessSpec spec = ProcessSpec.of(BaseBackupCommand.argv(session.tool("pg_basebackup"), backup.spec(), directory))
+                    .environment(session.environment(null))
+                    .stderrLines(line -> onStderr(line, context, start, end, timeline, follower));
             ProcessResult result;
             try {
                 result = executor.run(spec, context.cancellation());
@@ -128,7 +128,7 @@ class PhysicalBackupRunner implements BackupRunner {
     }
 
     private static void onStderr(String line, JobContext context, AtomicReference<String> start,
-            AtomicReference<String> end, AtomicReference<Integer> timeline) {
+            AtomicReference<String> end, AtomicReference<Integer> timeline, FileFollower follower) {
         Matcher progress = PROGRESS.matcher(line);
         if (progress.find()) {
             context.bytes(Long.parseLong(progress.group(1)) * 1024, Long.parseLong(progress.group(2)) * 1024);
@@ -145,6 +145,8 @@ class PhysicalBackupRunner implements BackupRunner {
         m = END.matcher(line);
         if (m.find()) {
             end.set(m.group(1));
+            // printed after the archives are closed, while WAL streaming winds down
+            follower.writerClosed();
             context.phase("waiting for WAL");
         }
     }
