@@ -57,6 +57,7 @@ class Backup {
     private String label;
     private boolean pinned;
     private UUID jobId;
+    private UUID scheduleId;
     @ElementCollection(fetch = FetchType.EAGER)
     @CollectionTable(name = "backup_file", joinColumns = @JoinColumn(name = "backup_id"))
     @OrderBy("path")
@@ -65,8 +66,9 @@ class Backup {
     protected Backup() {
     }
 
-    Backup(UUID id, String cluster, BackupSpec spec, String options, Instant now) {
+    Backup(UUID id, String cluster, BackupSpec spec, String options, UUID scheduleId, Instant now) {
         this.id = id;
+        this.scheduleId = scheduleId;
         this.cluster = cluster;
         this.kind = spec.kind();
         this.format = spec.format();
@@ -174,5 +176,7 @@ class Backup {
     String getLabel() { return label; }
     boolean isPinned() { return pinned; }
     UUID getJobId() { return jobId; }
+
+    UUID getScheduleId() { return scheduleId; }
     List<BackupFile> getFiles() { return files; }
 }

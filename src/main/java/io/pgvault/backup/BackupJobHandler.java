@@ -75,7 +75,7 @@ class BackupJobHandler implements JobHandler {
             ledger.end(backup.id(), e instanceof JobCancelledException, reason(e, context));
             throw e;
         }
-        events.publishEvent(new BackupSucceeded(backup.id(), backup.cluster(), backup.kind()));
+        events.publishEvent(new BackupSucceeded(backup.id(), backup.cluster(), backup.kind(), backup.scheduleId()));
     }
 
     @Override

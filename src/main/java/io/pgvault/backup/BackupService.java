@@ -69,6 +69,27 @@ public class BackupService {
     /** Validates the request, checks the database exists, then records the backup and queues its job. */
     @Transactional
     public JobView start(String cluster, BackupSpec request) {
+        return start(cluster, request, null);
+    }
+
+    /** {@link #start(String, BackupSpec)} for a schedule's run, which the backup remembers. */
+    @Transactional
+    public JobView start(String cluster, BackupSpec request, UUID scheduleId) {
+        BackupSpec spec = check(cluster, request);
+        Backup backup = new Backup(UUID.randomUUID(), cluster, spec, json.writeValueAsString(spec), scheduleId,
+                clock.instant());
+        JobView job = jobs.submit(JobType.BACKUP, cluster, backup.getId(), null);
+        backup.assignJob(job.id());
+        backups.save(backup);
+        return job;
+    }
+
+    /**
+     * Everything {@link #start} checks before it records anything: the request, what this server and
+     * these tools can do, and that the database exists. Returns the spec with its defaults filled in.
+     */
+    @Transactional(readOnly = true)
+    public BackupSpec check(String cluster, BackupSpec request) {
         BackupSpec spec = BackupSpecValidator.validate(request);
         ClusterTarget target = clusters.target(cluster);
         if (spec.kind() == BackupKind.BASE) {
@@ -78,11 +99,7 @@ public class BackupService {
             throw new InvalidRequestException("database",
                     "database '" + spec.database() + "' does not exist on cluster '" + cluster + "'");
         }
-        Backup backup = new Backup(UUID.randomUUID(), cluster, spec, json.writeValueAsString(spec), clock.instant());
-        JobView job = jobs.submit(JobType.BACKUP, cluster, backup.getId(), null);
-        backup.assignJob(job.id());
-        backups.save(backup);
-        return job;
+        return spec;
     }
 
     @Transactional(readOnly = true)
@@ -187,7 +204,8 @@ public class BackupService {
                 b.getFinishedAt(), b.getLocation(), b.getSizeBytes(), b.getSha256(), List.copyOf(b.getFiles()),
                 b.getServerVersion(), b.getToolVersion(), b.getStartLsn(), b.getStopLsn(), b.getTimeline(),
                 b.getFirstWal(), b.getLastWal(), b.getVerificationStatus(), b.getVerificationLevel(),
-                b.getVerifiedAt(), b.getVerificationDetail(), b.getError(), b.getLabel(), b.isPinned(), b.getJobId());
+                b.getVerifiedAt(), b.getVerificationDetail(), b.getError(), b.getLabel(), b.isPinned(), b.getJobId(),
+                b.getScheduleId());
     }
 
     static NotFoundException notFound(UUID id) {

@@ -65,6 +65,10 @@ public class ClusterService {
             throw new ConflictException("cluster '" + name + "' still has " + backups
                     + " backup(s) in the catalog; delete them first (pgvault never deletes backups implicitly)");
         }
+        Long schedules = catalog.queryForObject("select count(*) from schedule where cluster = ?", Long.class, name);
+        if (schedules != null && schedules > 0) {
+            throw new ConflictException("cluster '" + name + "' has " + schedules + " schedule(s); delete them first");
+        }
         Long jobs = catalog.queryForObject(
                 "select count(*) from job where cluster = ? and status in ('QUEUED', 'RUNNING')", Long.class, name);
         if (jobs != null && jobs > 0) {

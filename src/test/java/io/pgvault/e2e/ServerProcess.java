@@ -37,7 +37,12 @@ final class ServerProcess implements AutoCloseable {
                 "--pgvault.storage.local.min-free-bytes=0",
                 "--pgvault.jobs.instance-name=restart-test",
                 "--pgvault.jobs.poll-interval=200ms"));
-        argv.addAll(List.of(extraArgs));
+        for (String extra : extraArgs) {
+            // an extra --key=value replaces the default of the same key (Spring would join both)
+            String key = extra.substring(0, extra.indexOf('=') + 1);
+            argv.removeIf(a -> a.startsWith(key));
+            argv.add(extra);
+        }
         Process process = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         ServerProcess server = new ServerProcess(process, port, log);
         server.awaitHealthy();

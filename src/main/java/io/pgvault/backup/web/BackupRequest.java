@@ -13,7 +13,7 @@ import java.util.List;
 /** Starts a backup. Only {@code kind} is always required; DUMP also needs {@code database}. */
 @Schema(example = """
         {"kind": "DUMP", "database": "shop", "format": "CUSTOM", "compression": 6, "label": "before-migration"}""")
-record BackupRequest(
+public record BackupRequest(
         @Schema(requiredMode = Schema.RequiredMode.REQUIRED) BackupKind kind,
         @Schema(description = "DUMP only: the database to dump") String database,
         @Schema(description = "DUMP: CUSTOM (default), DIRECTORY, TAR or PLAIN; DUMP_ALL: PLAIN") DumpFormat format,
@@ -31,7 +31,7 @@ record BackupRequest(
         @Schema(description = "BASE only: FAST (default) or SPREAD") CheckpointMode checkpoint,
         @Schema(description = "BASE only: transfer limit in kB/s, 32 to 1048576") Integer maxRate) {
 
-    BackupSpec toSpec() {
+    public BackupSpec toSpec() {
         return new BackupSpec(kind, database, format, compression, jobs, tables, excludeTables, schemas,
                 excludeSchemas, isTrue(schemaOnly), isTrue(dataOnly), isTrue(globalsOnly), isTrue(noOwner),
                 isTrue(noPrivileges), label, compressionMethod, compressAt, walMethod, checkpoint, maxRate);

@@ -1,0 +1,238 @@
+package io.pgvault.schedule;
+
+import io.pgvault.api.InvalidRequestException;
+import io.pgvault.api.NotFoundException;
+import io.pgvault.backup.BackupService;
+import io.pgvault.backup.BackupSpec;
+import io.pgvault.backup.VerificationLevel;
+import io.pgvault.cluster.ClusterService;
+import io.pgvault.job.JobService;
+import io.pgvault.job.JobStatus;
+import io.pgvault.job.JobView;
+import io.pgvault.retention.RetentionPolicy;
+import io.pgvault.verification.VerificationAfterBackup;
+import java.time.Clock;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.scheduling.support.CronExpression;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Schedules: validated in full before anything is stored, each with one persisted timer in the job engine
+ * (set in the same transaction as the row), which fires on exactly one pgvault instance.
+ */
+@Service
+public class ScheduleService implements VerificationAfterBackup {
+
+    static final String TIMER = "schedule";
+    private static final Logger log = LoggerFactory.getLogger(ScheduleService.class);
+
+    private final ScheduleRepository schedules;
+    private final ClusterService clusters;
+    private final BackupService backups;
+    private final JobService jobs;
+    private final JsonMapper json;
+    private final Clock clock;
+    private final TransactionTemplate tx;
+
+    ScheduleService(ScheduleRepository schedules, ClusterService clusters, BackupService backups, JobService jobs,
+            JsonMapper json, Clock clock, PlatformTransactionManager transactions) {
+        this.schedules = schedules;
+        this.clusters = clusters;
+        this.backups = backups;
+        this.jobs = jobs;
+        this.json = json;
+        this.clock = clock;
+        this.tx = new TransactionTemplate(transactions);
+    }
+
+    @Transactional(readOnly = true)
+    public List<ScheduleView> list(String cluster) {
+        return (cluster == null ? schedules.findAllByOrderByCreatedAt()
+                : schedules.findByClusterOrderByCreatedAt(cluster)).stream().map(this::view).toList();
+    }
+
+    @Transactional(readOnly = true)
+    public ScheduleView get(UUID id) {
+        return view(find(id));
+    }
+
+    @Transactional
+    public ScheduleView create(ScheduleSpec spec) {
+        if (spec.cluster() == null || spec.cluster().isBlank()) {
+            throw new InvalidRequestException("cluster", "cluster is required: the registered cluster to back up");
+        }
+        Schedule schedule = new Schedule(UUID.randomUUID(), spec.cluster(), clock.instant());
+        define(schedule, spec);
+        schedules.save(schedule);
+        return view(schedule);
+    }
+
+    @Transactional
+    public ScheduleView update(UUID id, ScheduleSpec spec) {
+        Schedule schedule = find(id);
+        if (spec.cluster() != null && !spec.cluster().equals(schedule.getCluster())) {
+            throw new InvalidRequestException("cluster", "a schedule cannot move to another cluster; create a new one");
+        }
+        define(schedule, new ScheduleSpec(schedule.getCluster(), spec.cron(), spec.timeZone(), spec.enabled(),
+                spec.backup(), spec.retention(), spec.verification()));
+        return view(schedule);
+    }
+
+    @Transactional
+    public void delete(UUID id) {
+        Schedule schedule = find(id);
+        schedules.delete(schedule);
+        jobs.cancelTimer(TIMER, id.toString());
+    }
+
+    /** Runs the schedule's backup now; the next scheduled time does not move. */
+    @Transactional
+    public JobView runNow(UUID id) {
+        Schedule schedule = find(id);
+        JobView job = backups.start(schedule.getCluster(), backupSpec(schedule), schedule.getId());
+        schedule.ran(clock.instant(), job.id(), null, schedule.getNextRunAt());
+        return job;
+    }
+
+    /**
+     * The timer's work: starts the backup, records the run, returns the next time. A time that already had
+     * its run (the instance died before the engine moved the timer on) is not run twice.
+     */
+    Instant fire(UUID id, Instant due) {
+        Schedule schedule = schedules.findById(id).orElse(null);
+        if (schedule == null || !schedule.isEnabled()) {
+            return null;
+        }
+        Instant now = clock.instant();
+        Instant next = next(schedule.getCron(), schedule.getTimeZone(), now);
+        if (schedule.getLastRunAt() != null && !schedule.getLastRunAt().isBefore(due)) {
+            return next;
+        }
+        UUID jobId = null;
+        String error = null;
+        try {
+            jobId = backups.start(schedule.getCluster(), backupSpec(schedule), id).id();
+        } catch (RuntimeException e) {
+            error = e.getMessage();
+            log.warn("Schedule {} of cluster '{}' could not start its backup: {}", id, schedule.getCluster(), error);
+        }
+        UUID started = jobId;
+        String failure = error;
+        tx.executeWithoutResult(status -> schedules.findById(id).ifPresent(s -> s.ran(now, started, failure, next)));
+        return next;
+    }
+
+    @Override
+    @Transactional(readOnly = true)
+    public Optional<VerificationLevel> levelAfter(UUID scheduleId) {
+        return schedules.findById(scheduleId).map(this::verification).map(VerificationPolicy::after);
+    }
+
+    /** The retention policy of a schedule, if it has one. */
+    @Transactional(readOnly = true)
+    public Optional<RetentionPolicy> retention(UUID scheduleId) {
+        return schedules.findById(scheduleId).map(s -> s.getRetention() == null ? null
+                : json.readValue(s.getRetention(), RetentionPolicy.class));
+    }
+
+    private void define(Schedule schedule, ScheduleSpec spec) {
+        try {
+            clusters.get(schedule.getCluster());
+        } catch (NotFoundException e) {
+            throw new InvalidRequestException("cluster", "no cluster named '" + schedule.getCluster() + "'");
+        }
+        String cron = cron(spec.cron());
+        String zone = zone(spec.timeZone());
+        if (spec.backup() == null) {
+            throw new InvalidRequestException("backup", "backup is required: the same body as POST "
+                    + "/api/v1/clusters/{name}/backups, e.g. {\"kind\": \"BASE\"}");
+        }
+        BackupSpec backup = backups.check(schedule.getCluster(), spec.backup());
+        RetentionPolicy retention = spec.retention() == null ? null : spec.retention().validated();
+        VerificationPolicy verification = spec.verification() == null ? null : spec.verification().validated();
+        boolean enabled = spec.enabled() == null || spec.enabled();
+        Instant next = enabled ? next(cron, zone, clock.instant()) : null;
+        schedule.define(cron, zone, enabled, json.writeValueAsString(backup),
+                retention == null ? null : json.writeValueAsString(retention),
+                verification == null ? null : json.writeValueAsString(verification), next, clock.instant());
+        if (enabled) {
+            jobs.setTimer(TIMER, schedule.getId().toString(), next);
+        } else {
+            jobs.cancelTimer(TIMER, schedule.getId().toString());
+        }
+    }
+
+    private static String cron(String cron) {
+        if (cron == null || cron.isBlank()) {
+            throw new InvalidRequestException("cron", "cron is required, in Spring's six-field syntax (second minute "
+                    + "hour day-of-month month day-of-week), e.g. \"0 30 2 * * *\" for 02:30 every day");
+        }
+        CronExpression expression;
+        try {
+            expression = CronExpression.parse(cron);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("cron", "cron '" + printable(cron) + "' is not a valid expression in "
+                    + "Spring's six-field syntax (second minute hour day-of-month month day-of-week, e.g. "
+                    + "\"0 30 2 * * *\"): " + printable(e.getMessage()));
+        }
+        if (expression.next(ZonedDateTime.now(ZoneId.of("UTC"))) == null) {
+            throw new InvalidRequestException("cron", "cron '" + cron + "' never fires");
+        }
+        return cron;
+    }
+
+    private static String zone(String timeZone) {
+        if (timeZone == null) {
+            return "UTC";
+        }
+        try {
+            return ZoneId.of(timeZone).getId();
+        } catch (DateTimeException e) {
+            throw new InvalidRequestException("timeZone", "timeZone '" + printable(timeZone) + "' is not a time zone; "
+                    + "use a region id such as Europe/Berlin, or UTC");
+        }
+    }
+
+    private Instant next(String cron, String zone, Instant after) {
+        ZonedDateTime next = CronExpression.parse(cron).next(after.atZone(ZoneId.of(zone)));
+        return next == null ? null : next.toInstant();
+    }
+
+    private static String printable(String s) {
+        return s == null ? "" : s.replaceAll("[\\p{Cntrl}]", "?");
+    }
+
+    private BackupSpec backupSpec(Schedule schedule) {
+        return json.readValue(schedule.getBackupSpec(), BackupSpec.class);
+    }
+
+    private VerificationPolicy verification(Schedule schedule) {
+        return schedule.getVerification() == null ? null
+                : json.readValue(schedule.getVerification(), VerificationPolicy.class);
+    }
+
+    private Schedule find(UUID id) {
+        return schedules.findById(id).orElseThrow(() -> new NotFoundException("no schedule with id " + id));
+    }
+
+    private ScheduleView view(Schedule s) {
+        JobStatus outcome = s.getLastError() != null ? JobStatus.FAILED
+                : s.getLastJobId() == null ? null : jobs.get(s.getLastJobId()).status();
+        return new ScheduleView(s.getId(), s.getCluster(), s.getCron(), s.getTimeZone(), s.isEnabled(), backupSpec(s),
+                s.getRetention() == null ? null : json.readValue(s.getRetention(), RetentionPolicy.class),
+                verification(s), s.getCreatedAt(), s.getNextRunAt(), s.getLastRunAt(), s.getLastJobId(), outcome,
+                s.getLastError());
+    }
+}

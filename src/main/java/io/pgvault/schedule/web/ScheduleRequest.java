@@ -1,0 +1,29 @@
+package io.pgvault.schedule.web;
+
+import io.pgvault.backup.web.BackupRequest;
+import io.pgvault.retention.RetentionPolicy;
+import io.pgvault.schedule.ScheduleSpec;
+import io.pgvault.schedule.VerificationPolicy;
+import io.swagger.v3.oas.annotations.media.Schema;
+
+/** Creates or replaces a schedule. */
+@Schema(example = """
+        {"cluster": "shop", "cron": "0 30 2 * * *", "timeZone": "Europe/Berlin",
+         "backup": {"kind": "BASE"}, "retention": {"keepLast": 7, "weekly": 4},
+         "verification": {"after": "LIST"}}""")
+record ScheduleRequest(
+        @Schema(description = "the registered cluster; cannot change once set") String cluster,
+        @Schema(description = "Spring's six-field cron: second minute hour day-of-month month day-of-week",
+                requiredMode = Schema.RequiredMode.REQUIRED) String cron,
+        @Schema(description = "the zone the cron is read in (default UTC)") String timeZone,
+        @Schema(description = "default true") Boolean enabled,
+        @Schema(description = "the same body as a backup request", requiredMode = Schema.RequiredMode.REQUIRED)
+        BackupRequest backup,
+        RetentionPolicy retention,
+        VerificationPolicy verification) {
+
+    ScheduleSpec toSpec() {
+        return new ScheduleSpec(cluster, cron, timeZone, enabled, backup == null ? null : backup.toSpec(), retention,
+                verification);
+    }
+}

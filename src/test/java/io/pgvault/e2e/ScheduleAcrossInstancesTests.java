@@ -1,0 +1,121 @@
+package io.pgvault.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgvault.testing.PgCluster;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Schedules fire once per due time: with two pgvault instances on one PostgreSQL catalog, and after a
+ * server was down when a run was due (it fires once when it comes back).
+ */
+class ScheduleAcrossInstancesTests {
+
+    static final String DB = "schedule instances db";
+    static PgCluster pg;
+
+    @BeforeAll
+    static void seed() {
+        pg = PgCluster.shared();
+        if (!pg.databaseExists(DB)) {
+            pg.createDatabase(DB);
+            pg.execute(DB, "CREATE TABLE t (id int)", "INSERT INTO t VALUES (1)");
+        }
+    }
+
+    @Test
+    void twoInstancesOnOneCatalogRunEachDueTimeOnce() throws Exception {
+        String catalog = "pgvault_two_instances";
+        if (pg.databaseExists(catalog)) {
+            pg.dropDatabase(catalog);
+        }
+        pg.createDatabase(catalog);
+        Path dir = Files.createTempDirectory("pgvault-two-instances");
+        String[] shared = {"--spring.datasource.url=" + pg.jdbcUrl(catalog),
+                "--spring.datasource.username=" + pg.superuser(),
+                "--pgvault.storage.local.root=" + dir.resolve("store")};
+        try (ServerProcess a = ServerProcess.start(Files.createDirectories(dir.resolve("a")), ServerProcess.freePort(),
+                concat(shared, "--pgvault.jobs.instance-name=a"));
+                ServerProcess b = ServerProcess.start(Files.createDirectories(dir.resolve("b")),
+                        ServerProcess.freePort(), concat(shared, "--pgvault.jobs.instance-name=b"))) {
+            Api onA = new Api(a.port);
+            Api onB = new Api(b.port);
+            onA.register("two", pg);
+            Api.Response created = onA.post("/api/v1/schedules", Map.of("cluster", "two", "cron", "* * * * * *",
+                    "backup", Map.of("kind", "DUMP", "database", DB)));
+            assertThat(created.status()).as(created.body()).isEqualTo(201);
+            String id = created.field("id");
+            Api.sleep(6000);
+            Api.Response disabled = onB.put("/api/v1/schedules/" + id, Map.of("cron", "* * * * * *", "enabled", false,
+                    "backup", Map.of("kind", "DUMP", "database", DB)));
+            assertThat(disabled.status()).as(disabled.body()).isEqualTo(200);
+
+            List<Instant> queued = queuedTimes(onB, "two", id);
+            assertThat(queued).as("a per-second schedule over 6 s").hasSizeGreaterThanOrEqualTo(4);
+            // two instances firing one due time would queue two backups within the same second
+            List<Long> seconds = queued.stream().map(Instant::getEpochSecond).toList();
+            assertThat(seconds).as("queued at %s", queued).doesNotHaveDuplicates();
+        }
+    }
+
+    @Test
+    void aRunDueWhileTheServerWasDownFiresOnceWhenItComesBack() throws Exception {
+        Path dir = Files.createTempDirectory("pgvault-missed-run");
+        int port = ServerProcess.freePort();
+        String id;
+        Instant due;
+        try (ServerProcess server = ServerProcess.start(dir, port)) {
+            Api api = new Api(server.port);
+            api.register("missed", pg);
+            // once a minute, at a second that comes while the server is down
+            due = Instant.now().plusSeconds(4);
+            int second = due.atOffset(ZoneOffset.UTC).getSecond();
+            Api.Response created = api.post("/api/v1/schedules", Map.of("cluster", "missed",
+                    "cron", second + " * * * * *", "backup", Map.of("kind", "DUMP", "database", DB)));
+            assertThat(created.status()).as(created.body()).isEqualTo(201);
+            id = created.field("id");
+        }
+        while (Instant.now().isBefore(due.plusSeconds(2))) {
+            Api.sleep(200);
+        }
+        try (ServerProcess server = ServerProcess.start(dir, port)) {
+            Api api = new Api(server.port);
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (queuedTimes(api, "missed", id).isEmpty() && System.nanoTime() < deadline) {
+                Api.sleep(200);
+            }
+            Api.sleep(1000);
+            assertThat(queuedTimes(api, "missed", id)).as("the missed run, once").hasSize(1);
+            JsonNode schedule = api.get("/api/v1/schedules/" + id).json();
+            assertThat(Instant.parse(schedule.path("nextRunAt").asString())).isAfter(Instant.now().plusSeconds(30));
+            assertThat(api.delete("/api/v1/schedules/" + id).status()).isEqualTo(204);
+        }
+    }
+
+    private static List<Instant> queuedTimes(Api api, String cluster, String scheduleId) {
+        List<Instant> times = new ArrayList<>();
+        api.get("/api/v1/backups?cluster=" + cluster + "&size=500").json().path("content").forEach(b -> {
+            if (scheduleId.equals(b.path("scheduleId").asString())) {
+                times.add(Instant.parse(b.path("queuedAt").asString()));
+            }
+        });
+        times.sort(null);
+        return times;
+    }
+
+    private static String[] concat(String[] shared, String extra) {
+        String[] all = java.util.Arrays.copyOf(shared, shared.length + 1);
+        all[shared.length] = extra;
+        return all;
+    }
+}
