@@ -130,6 +130,15 @@ class Backup {
         this.finishedAt = finishedAt == null ? now : finishedAt;
     }
 
+    void expire(String reason) {
+        if (pinned) {
+            throw new ConflictException("backup " + id + " is pinned; retention never expires it");
+        }
+        moveTo(BackupStatus.EXPIRED);
+        this.location = null;
+        this.error = reason;
+    }
+
     void verified(VerificationStatus result, VerificationLevel level, String detail, Instant now) {
         this.verificationStatus = result;
         this.verificationLevel = level;

@@ -14,17 +14,23 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.List;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.data.domain.Page;
 import org.springframework.data.domain.Pageable;
 import org.springframework.data.domain.Sort;
 import org.springframework.data.jpa.domain.Specification;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Starts backups and answers questions about the catalog. */
 @Service
 public class BackupService {
+
+    private static final Logger log = LoggerFactory.getLogger(BackupService.class);
 
     private final BackupRepository backups;
     private final ClusterAccess clusters;
@@ -137,13 +143,7 @@ public class BackupService {
         }
         String location = backup.getLocation();
         backup.markDeleted(clock.instant());
-        if (location != null) {
-            try {
-                storage.delete(location);
-            } catch (IOException e) {
-                throw new UncheckedIOException("could not delete the files of backup " + id, e);
-            }
-        }
+        deleteAfterCommit(id, location);
         return view(backup);
     }
 
@@ -183,6 +183,44 @@ public class BackupService {
             throw new ConflictException("backup " + id + " is " + backup.getStatus() + "; it has no content");
         }
         return new BackupContent(view(backup), storage);
+    }
+
+    /** A cluster's SUCCEEDED backups, newest first: what retention decides about. */
+    @Transactional(readOnly = true)
+    public List<BackupView> succeeded(String cluster) {
+        Specification<Backup> spec = (root, query, cb) -> cb.and(cb.equal(root.get("cluster"), cluster),
+                cb.equal(root.get("status"), BackupStatus.SUCCEEDED));
+        return backups.findAll(spec, Sort.by(Sort.Direction.DESC, "finishedAt", "id")).stream().map(this::view).toList();
+    }
+
+    /**
+     * Retention's removal: the files go, the entry stays as EXPIRED with the reason. The catalog stops
+     * pointing at the files before they are deleted, so a crash between leaves an orphan, never a lie.
+     */
+    @Transactional
+    public void expire(UUID id, String reason) {
+        Backup backup = backups.lockById(id).orElseThrow(() -> notFound(id));
+        String location = backup.getLocation();
+        backup.expire(reason);
+        deleteAfterCommit(id, location);
+    }
+
+    /** Files go only once the catalog no longer points at them; a failure then leaves an orphan, logged. */
+    private void deleteAfterCommit(UUID id, String location) {
+        if (location == null) {
+            return;
+        }
+        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+                try {
+                    storage.delete(location);
+                } catch (IOException e) {
+                    log.warn("Backup {} is out of the catalog but its files at {} could not be deleted: {}", id,
+                            location, e.toString());
+                }
+            }
+        });
     }
 
     /** The cluster's SUCCEEDED BASE backups, oldest first: what recoveries start from. */

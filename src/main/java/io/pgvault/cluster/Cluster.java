@@ -23,6 +23,11 @@ class Cluster {
     @Enumerated(EnumType.STRING)
     private WalArchiveMode walArchive;
     private String rpo;
+    private Integer retentionKeepLast;
+    private Integer retentionKeepDays;
+    private Integer retentionDaily;
+    private Integer retentionWeekly;
+    private Integer retentionMonthly;
     private String serverVersion;
     private Integer serverVersionNum;
     private String toolDirectory;
@@ -51,6 +56,12 @@ class Cluster {
         this.sslMode = s.sslMode();
         this.walArchive = s.walArchive();
         this.rpo = s.rpo();
+        RetentionPolicy r = s.retention() == null ? new RetentionPolicy(null, null, null, null, null) : s.retention();
+        this.retentionKeepLast = r.keepLast();
+        this.retentionKeepDays = r.keepDays();
+        this.retentionDaily = r.daily();
+        this.retentionWeekly = r.weekly();
+        this.retentionMonthly = r.monthly();
         this.updatedAt = now;
     }
 
@@ -63,7 +74,15 @@ class Cluster {
     }
 
     ClusterSettings settings() {
-        return new ClusterSettings(host, port, username, password, maintenanceDatabase, sslMode, walArchive, rpo);
+        return new ClusterSettings(host, port, username, password, maintenanceDatabase, sslMode, walArchive, rpo,
+                getRetention());
+    }
+
+    /** The retention policy, or null when it keeps everything. */
+    RetentionPolicy getRetention() {
+        RetentionPolicy r = new RetentionPolicy(retentionKeepLast, retentionKeepDays, retentionDaily, retentionWeekly,
+                retentionMonthly);
+        return r.keepsEverything() ? null : r;
     }
 
     String getName() { return name; }

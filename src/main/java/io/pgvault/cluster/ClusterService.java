@@ -50,7 +50,8 @@ public class ClusterService {
         ClusterSettings merged = settings.password() == null
                 ? new ClusterSettings(settings.host(), settings.port(), settings.username(),
                         cluster.settings().password() == null ? "" : cluster.settings().password(),
-                        settings.maintenanceDatabase(), settings.sslMode(), settings.walArchive(), settings.rpo())
+                        settings.maintenanceDatabase(), settings.sslMode(), settings.walArchive(), settings.rpo(),
+                        settings.retention())
                 : settings;
         configure(cluster, merged);
         return ClusterView.of(cluster);
@@ -60,7 +61,8 @@ public class ClusterService {
     public void delete(String name) {
         Cluster cluster = access.find(name);
         Long backups = catalog.queryForObject(
-                "select count(*) from backup where cluster = ? and status <> 'DELETED'", Long.class, name);
+                "select count(*) from backup where cluster = ? and status not in ('DELETED', 'EXPIRED')", Long.class,
+                name);
         if (backups != null && backups > 0) {
             throw new ConflictException("cluster '" + name + "' still has " + backups
                     + " backup(s) in the catalog; delete them first (pgvault never deletes backups implicitly)");
@@ -183,6 +185,9 @@ public class ClusterService {
             throw new InvalidRequestException("walArchive", "walArchive STREAM (pg_receivewal run by pgvault) is not "
                     + "available in this version; use PUSH with the archive_command from GET "
                     + "/api/v1/clusters/{name}/archive-config");
+        }
+        if (s.retention() != null) {
+            s.retention().validated();
         }
         if (s.rpo() != null) {
             try {

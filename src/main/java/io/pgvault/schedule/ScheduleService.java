@@ -9,14 +9,16 @@ import io.pgvault.cluster.ClusterService;
 import io.pgvault.job.JobService;
 import io.pgvault.job.JobStatus;
 import io.pgvault.job.JobView;
-import io.pgvault.retention.RetentionPolicy;
+import io.pgvault.cluster.RetentionPolicy;
 import io.pgvault.verification.VerificationAfterBackup;
 import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -145,6 +147,18 @@ public class ScheduleService implements VerificationAfterBackup {
     public Optional<RetentionPolicy> retention(UUID scheduleId) {
         return schedules.findById(scheduleId).map(s -> s.getRetention() == null ? null
                 : json.readValue(s.getRetention(), RetentionPolicy.class));
+    }
+
+    /** The cluster's schedules that have a retention policy of their own, with it. */
+    @Transactional(readOnly = true)
+    public Map<UUID, RetentionPolicy> retentionPolicies(String cluster) {
+        Map<UUID, RetentionPolicy> policies = new LinkedHashMap<>();
+        for (Schedule s : schedules.findByClusterOrderByCreatedAt(cluster)) {
+            if (s.getRetention() != null) {
+                policies.put(s.getId(), json.readValue(s.getRetention(), RetentionPolicy.class));
+            }
+        }
+        return policies;
     }
 
     private void define(Schedule schedule, ScheduleSpec spec) {

@@ -1,7 +1,7 @@
 package io.pgvault.schedule;
 
 import io.pgvault.backup.BackupSpec;
-import io.pgvault.retention.RetentionPolicy;
+import io.pgvault.cluster.RetentionPolicy;
 
 /** What a schedule request asks for, before validation; {@code enabled} defaults to true, the zone to UTC. */
 public record ScheduleSpec(String cluster, String cron, String timeZone, Boolean enabled, BackupSpec backup,

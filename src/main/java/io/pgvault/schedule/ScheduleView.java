@@ -2,7 +2,7 @@ package io.pgvault.schedule;
 
 import io.pgvault.backup.BackupSpec;
 import io.pgvault.job.JobStatus;
-import io.pgvault.retention.RetentionPolicy;
+import io.pgvault.cluster.RetentionPolicy;
 import java.time.Instant;
 import java.util.UUID;
 

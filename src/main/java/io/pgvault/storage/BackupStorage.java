@@ -50,6 +50,9 @@ public interface BackupStorage {
     /** Opens an archived WAL file; {@link java.nio.file.NoSuchFileException} when there is none. */
     InputStream openWal(String cluster, String timeline, String name) throws IOException;
 
+    /** Removes an archived WAL file (retention); a missing one is not an error. */
+    void deleteWal(String cluster, String timeline, String name) throws IOException;
+
     /** The outcome of a WAL push: the file, and whether this push stored it (false: it was there already). */
     record WalStored(StoredFile file, boolean created) {
     }

@@ -177,6 +177,44 @@ public class WalArchiveService {
                 endSegments.name(endPosition), endSegments.timeline());
     }
 
+    /**
+     * Retention: removes the archived segments (and .partial and .backup files) of timelines up to
+     * {@code timeline} that lie before {@code firstKept}, the first segment the oldest retained base backup
+     * needs. History files always stay. The catalog row goes first, so a crash leaves at most an orphan
+     * file, never an entry without its file. Returns how many files went.
+     */
+    public int removeBefore(String cluster, long timeline, String firstKept) throws IOException {
+        ClusterView view = clusters.get(cluster);
+        long segmentSize = view.walSegmentSize() == null ? DEFAULT_SEGMENT_SIZE : view.walSegmentSize();
+        long keep = WalFileName.parse(firstKept).position(segmentSize);
+        int removed = 0;
+        for (WalFile f : files.findByClusterOrderByName(cluster)) {
+            if (f.getKind() == WalFileKind.HISTORY || f.getTimeline() > timeline) {
+                continue;
+            }
+            WalFileName name = WalFileName.parse(f.getName());
+            if (name.position(segmentSize) >= keep) {
+                continue;
+            }
+            files.delete(f);
+            storage.deleteWal(cluster, timelineDir(name), f.getName());
+            removed++;
+        }
+        return removed;
+    }
+
+    /** The segments {@link #removeBefore} would remove. */
+    @Transactional(readOnly = true)
+    public long countBefore(String cluster, long timeline, String firstKept) {
+        ClusterView view = clusters.get(cluster);
+        long segmentSize = view.walSegmentSize() == null ? DEFAULT_SEGMENT_SIZE : view.walSegmentSize();
+        long keep = WalFileName.parse(firstKept).position(segmentSize);
+        return files.findByClusterOrderByName(cluster).stream()
+                .filter(f -> f.getKind() != WalFileKind.HISTORY && f.getTimeline() <= timeline)
+                .filter(f -> WalFileName.parse(f.getName()).position(segmentSize) < keep)
+                .count();
+    }
+
     private static String timelineDir(WalFileName file) {
         return String.format("%08X", file.timeline());
     }

@@ -84,7 +84,7 @@ class ClusterController {
         return new ClusterSettings(r.host(), r.port(), r.username(), r.password(),
                 r.maintenanceDatabase() == null ? "postgres" : r.maintenanceDatabase(),
                 r.sslMode() == null ? "prefer" : r.sslMode(),
-                r.walArchive() == null ? WalArchiveMode.NONE : r.walArchive(), r.rpo());
+                r.walArchive() == null ? WalArchiveMode.NONE : r.walArchive(), r.rpo(), r.retention());
     }
 
     private ClusterResponse response(ClusterView v) {
@@ -94,6 +94,6 @@ class ClusterController {
                 clusters.reachable(v.name()),
                 last == null ? null : new ClusterResponse.LastBackup(last.id(), last.kind(), last.finishedAt(),
                         last.sizeBytes()),
-                v.createdAt(), v.updatedAt());
+                v.createdAt(), v.updatedAt(), v.retention());
     }
 }

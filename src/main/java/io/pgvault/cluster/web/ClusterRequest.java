@@ -1,5 +1,6 @@
 package io.pgvault.cluster.web;
 
+import io.pgvault.cluster.RetentionPolicy;
 import io.pgvault.cluster.WalArchiveMode;
 import io.swagger.v3.oas.annotations.media.Schema;
 import jakarta.validation.constraints.Max;
@@ -26,5 +27,7 @@ record ClusterRequest(
         @Pattern(regexp = "^(disable|allow|prefer|require|verify-ca|verify-full)$",
                 message = "must be one of disable, allow, prefer, require, verify-ca, verify-full") String sslMode,
         @Schema(example = "NONE") WalArchiveMode walArchive,
-        @Schema(example = "PT24H", description = "recovery point objective, an ISO-8601 duration") String rpo) {
+        @Schema(example = "PT24H", description = "recovery point objective, an ISO-8601 duration") String rpo,
+        @Schema(description = "what retention keeps of the backups no schedule with its own policy made; "
+                + "leave out to keep everything") RetentionPolicy retention) {
 }

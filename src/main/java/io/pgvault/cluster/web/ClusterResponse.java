@@ -1,5 +1,6 @@
 package io.pgvault.cluster.web;
 
+import io.pgvault.cluster.RetentionPolicy;
 import io.pgvault.cluster.WalArchiveMode;
 import java.time.Instant;
 import java.util.UUID;
@@ -8,7 +9,7 @@ import java.util.UUID;
 record ClusterResponse(String name, String host, int port, String username, String maintenanceDatabase,
         String sslMode, WalArchiveMode walArchive, String rpo, boolean passwordSet, String serverVersion,
         String toolVersion, String toolDirectory, Boolean reachable, LastBackup lastBackup, Instant createdAt,
-        Instant updatedAt) {
+        Instant updatedAt, RetentionPolicy retention) {
 
     /** The newest successful backup. */
     record LastBackup(UUID id, String kind, Instant finishedAt, long sizeBytes) {

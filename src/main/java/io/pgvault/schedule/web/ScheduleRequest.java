@@ -1,7 +1,7 @@
 package io.pgvault.schedule.web;
 
 import io.pgvault.backup.web.BackupRequest;
-import io.pgvault.retention.RetentionPolicy;
+import io.pgvault.cluster.RetentionPolicy;
 import io.pgvault.schedule.ScheduleSpec;
 import io.pgvault.schedule.VerificationPolicy;
 import io.swagger.v3.oas.annotations.media.Schema;

@@ -159,6 +159,14 @@ class LocalBackupStorage implements BackupStorage {
         return Files.newInputStream(walDirectory(cluster, timeline).resolve(name));
     }
 
+    @Override
+    public void deleteWal(String cluster, String timeline, String name) throws IOException {
+        Path dir = walDirectory(cluster, timeline);
+        if (Files.deleteIfExists(dir.resolve(name))) {
+            Fsync.directory(dir);
+        }
+    }
+
     private Path walDirectory(String cluster, String timeline) {
         if (!cluster.matches("^[a-z][a-z0-9-]{0,62}$") || !timeline.matches("^[0-9A-F]{8}$")) {
             throw new IllegalArgumentException("not a WAL location: " + cluster + "/" + timeline);

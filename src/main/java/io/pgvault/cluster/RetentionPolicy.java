@@ -1,4 +1,4 @@
-package io.pgvault.retention;
+package io.pgvault.cluster;
 
 import io.pgvault.api.InvalidRequestException;
 

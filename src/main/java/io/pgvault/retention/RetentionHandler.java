@@ -1,0 +1,41 @@
+package io.pgvault.retention;
+
+import io.pgvault.job.JobContext;
+import io.pgvault.job.JobHandler;
+import io.pgvault.job.JobType;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
+
+/** A retention run: the plan made again now (the catalog may have moved since it was asked for), then carried out. */
+@Component
+class RetentionHandler implements JobHandler {
+
+    private final RetentionService retention;
+    private final JsonMapper json;
+
+    RetentionHandler(RetentionService retention, JsonMapper json) {
+        this.retention = retention;
+        this.json = json;
+    }
+
+    @Override
+    public JobType type() {
+        return JobType.RETENTION;
+    }
+
+    @Override
+    public void run(JobContext context) throws Exception {
+        context.phase("planning");
+        RetentionPlan plan = retention.plan(context.cluster());
+        context.log("pgvault: retention of cluster '" + context.cluster() + "': keeps " + plan.keep() + ", expires "
+                + plan.expire() + (plan.wal() == null ? "; no BASE backup retained, so no WAL is removed"
+                        : "; WAL before " + plan.wal().firstKept() + " goes (" + plan.wal().files() + " file(s))"));
+        context.phase("expiring");
+        retention.apply(plan, context::log);
+        context.result(json.writeValueAsString(new Summary(plan.keep(), plan.expire(),
+                plan.wal() == null ? 0 : plan.wal().files())));
+    }
+
+    private record Summary(int kept, int expired, long walFilesRemoved) {
+    }
+}
