@@ -22,7 +22,16 @@ public record PgvaultProperties(
         @Valid @DefaultValue Jobs jobs,
         @Valid @DefaultValue Storage storage,
         @Valid @DefaultValue Tools tools,
-        @Valid @DefaultValue Postgres postgres) {
+        @Valid @DefaultValue Postgres postgres,
+        @Valid @DefaultValue Clusters clusters) {
+
+    /**
+     * What monitoring holds every cluster to: {@code rpo}, the newest successful backup's greatest age for
+     * clusters that set none themselves (unset: not checked), and {@code walLag}, the longest time without
+     * an archived segment for clusters that push WAL.
+     */
+    public record Clusters(Duration rpo, @NotNull @DefaultValue("1h") Duration walLag) {
+    }
 
     /** The job engine. */
     public record Jobs(

@@ -67,6 +67,11 @@ public class ClusterService {
             throw new ConflictException("cluster '" + name + "' still has " + backups
                     + " backup(s) in the catalog; delete them first (pgvault never deletes backups implicitly)");
         }
+        Long wal = catalog.queryForObject("select count(*) from wal_file where cluster = ?", Long.class, name);
+        if (wal != null && wal > 0) {
+            throw new ConflictException("cluster '" + name + "' has " + wal + " archived WAL file(s); pgvault never "
+                    + "deletes them implicitly (retention removes WAL older than the oldest retained BASE backup)");
+        }
         Long schedules = catalog.queryForObject("select count(*) from schedule where cluster = ?", Long.class, name);
         if (schedules != null && schedules > 0) {
             throw new ConflictException("cluster '" + name + "' has " + schedules + " schedule(s); delete them first");
@@ -110,6 +115,34 @@ public class ClusterService {
                         rs.getObject(3, java.time.OffsetDateTime.class).toInstant(), rs.getLong(4)),
                 name);
         return rows.isEmpty() ? null : rows.get(0);
+    }
+
+    /**
+     * The server's own view of archiving (pg_stat_archiver), or null when it cannot be reached. A failure
+     * newer than the last success means archive_command is failing now.
+     */
+    public ArchiverStatus archiverStatus(String name) {
+        Cluster cluster = access.find(name);
+        try (Connection conn = access.connect(cluster.settings(), cluster.getMaintenanceDatabase());
+                ResultSet rs = conn.createStatement().executeQuery("select archived_count, last_archived_time, "
+                        + "failed_count, last_failed_time, last_failed_wal from pg_stat_archiver")) {
+            rs.next();
+            java.time.OffsetDateTime archived = rs.getObject(2, java.time.OffsetDateTime.class);
+            java.time.OffsetDateTime failed = rs.getObject(4, java.time.OffsetDateTime.class);
+            return new ArchiverStatus(rs.getLong(1), archived == null ? null : archived.toInstant(), rs.getLong(3),
+                    failed == null ? null : failed.toInstant(), rs.getString(5));
+        } catch (SQLException e) {
+            return null;
+        }
+    }
+
+    /** pg_stat_archiver's counters. */
+    public record ArchiverStatus(long archivedCount, java.time.Instant lastArchivedTime, long failedCount,
+            java.time.Instant lastFailedTime, String lastFailedWal) {
+
+        public boolean failingNow() {
+            return lastFailedTime != null && (lastArchivedTime == null || lastFailedTime.isAfter(lastArchivedTime));
+        }
     }
 
     /** The newest successful backup's id, kind, end time and size. */

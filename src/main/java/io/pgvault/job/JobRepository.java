@@ -2,6 +2,7 @@ package io.pgvault.job;
 
 import jakarta.persistence.LockModeType;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -28,6 +29,9 @@ interface JobRepository extends JpaRepository<Job, UUID>, JpaSpecificationExecut
     boolean isCancelRequested(UUID id);
 
     List<Job> findByStatusAndOwner(JobStatus status, String owner);
+
+    Optional<Job> findFirstByClusterAndTypeAndStatusInOrderByCreatedAtDesc(String cluster, JobType type,
+            Collection<JobStatus> statuses);
 
     List<Job> findByStatusAndHeartbeatAtBefore(JobStatus status, Instant before);
 

@@ -6,6 +6,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.springframework.data.domain.Page;
 import org.springframework.data.domain.Pageable;
@@ -75,6 +77,13 @@ public class JobService {
 
     public void cancelTimer(String kind, String id) {
         engine.cancelTimer(kind, id);
+    }
+
+    /** The newest job of a type on a cluster that ended SUCCEEDED or FAILED (cancelled ones say nothing). */
+    @Transactional(readOnly = true)
+    public Optional<JobView> lastFinished(String cluster, JobType type) {
+        return jobs.findFirstByClusterAndTypeAndStatusInOrderByCreatedAtDesc(cluster, type,
+                List.of(JobStatus.SUCCEEDED, JobStatus.FAILED)).map(JobView::of);
     }
 
     @Transactional(readOnly = true)

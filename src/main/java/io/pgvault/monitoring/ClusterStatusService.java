@@ -1,0 +1,145 @@
+package io.pgvault.monitoring;
+
+import io.pgvault.PgvaultProperties;
+import io.pgvault.backup.BackupService;
+import io.pgvault.backup.BackupView;
+import io.pgvault.backup.VerificationStatus;
+import io.pgvault.cluster.ClusterService;
+import io.pgvault.cluster.ClusterView;
+import io.pgvault.cluster.WalArchiveMode;
+import io.pgvault.job.JobService;
+import io.pgvault.job.JobStatus;
+import io.pgvault.job.JobType;
+import io.pgvault.job.JobView;
+import io.pgvault.wal.ArchiveSummary;
+import io.pgvault.wal.WalArchiveService;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.stereotype.Service;
+
+/**
+ * Everything that says a cluster's data is at risk: no successful backup within its RPO, a failed last
+ * backup job, a newest backup that failed verification, and for clusters that push WAL: no segment
+ * archived for longer than the lag threshold, archive_command failing on the server (pg_stat_archiver,
+ * read at most every 30 s), and a gap that cuts the recovery window short.
+ */
+@Service
+public class ClusterStatusService {
+
+    private static final Duration ARCHIVER_CACHE = Duration.ofSeconds(30);
+
+    private final ClusterService clusters;
+    private final BackupService backups;
+    private final JobService jobs;
+    private final WalArchiveService wal;
+    private final PgvaultProperties.Clusters settings;
+    private final Clock clock;
+    private final Map<String, Cached> archivers = new ConcurrentHashMap<>();
+
+    private record Cached(Instant at, ClusterService.ArchiverStatus status) {
+    }
+
+    ClusterStatusService(ClusterService clusters, BackupService backups, JobService jobs, WalArchiveService wal,
+            PgvaultProperties properties, Clock clock) {
+        this.clusters = clusters;
+        this.backups = backups;
+        this.jobs = jobs;
+        this.wal = wal;
+        this.settings = properties.clusters();
+        this.clock = clock;
+    }
+
+    public List<String> clusterNames() {
+        return clusters.list().stream().map(ClusterView::name).toList();
+    }
+
+    public ClusterStatus status(String name) {
+        ClusterView cluster = clusters.get(name);
+        Instant now = clock.instant();
+        List<String> problems = new ArrayList<>();
+        Map<String, Object> details = new LinkedHashMap<>();
+
+        Duration rpo = cluster.rpo() != null ? Duration.parse(cluster.rpo()) : settings.rpo();
+        ClusterService.LastBackup last = clusters.lastBackup(name);
+        if (last != null) {
+            details.put("lastBackupId", last.id());
+            details.put("lastBackupAt", last.finishedAt());
+            details.put("lastBackupAgeSeconds", Duration.between(last.finishedAt(), now).toSeconds());
+        }
+        if (rpo != null) {
+            details.put("rpo", rpo.toString());
+            if (last == null) {
+                problems.add("no successful backup yet; the RPO is " + rpo);
+            } else if (Duration.between(last.finishedAt(), now).compareTo(rpo) > 0) {
+                problems.add("RPO breached: the newest successful backup (" + last.id() + ") finished "
+                        + Duration.between(last.finishedAt(), now).toSeconds() + " s ago, beyond the RPO of " + rpo);
+            }
+        }
+        Optional<JobView> lastJob = jobs.lastFinished(name, JobType.BACKUP);
+        lastJob.ifPresent(j -> details.put("lastBackupJob", j.status()));
+        if (lastJob.isPresent() && lastJob.get().status() == JobStatus.FAILED) {
+            problems.add("the last backup job (" + lastJob.get().id() + ") failed: " + lastJob.get().error());
+        }
+        if (last != null) {
+            BackupView newest = backups.get(last.id());
+            if (newest.verificationStatus() == VerificationStatus.FAILED) {
+                problems.add("the newest backup (" + newest.id() + ") failed verification: "
+                        + newest.verificationDetail());
+            }
+        }
+        if (cluster.walArchive() == WalArchiveMode.PUSH) {
+            archive(name, now, problems, details);
+        }
+        return new ClusterStatus(name, List.copyOf(problems), details);
+    }
+
+    private void archive(String name, Instant now, List<String> problems, Map<String, Object> details) {
+        ArchiveSummary summary = wal.summary(name);
+        details.put("walLagSeconds", summary.secondsSinceLastArchived());
+        if (summary.lastArchivedAt() == null) {
+            problems.add("no WAL archived yet: point archive_command at pgvault (GET /api/v1/clusters/" + name
+                    + "/archive-config)");
+        } else if (summary.secondsSinceLastArchived() > settings.walLag().toSeconds()) {
+            problems.add("no WAL segment archived for " + summary.secondsSinceLastArchived() + " s (threshold "
+                    + settings.walLag() + ")");
+        }
+        ClusterService.ArchiverStatus archiver = archiver(name, now);
+        if (archiver != null) {
+            details.put("archiverFailedCount", archiver.failedCount());
+            if (archiver.failingNow()) {
+                problems.add("archive_command is failing on the server: " + archiver.failedCount() + " failure(s), "
+                        + "the last for " + archiver.lastFailedWal() + " at " + archiver.lastFailedTime());
+            }
+        }
+        ArchiveSummary.RecoveryWindow window = summary.recoveryWindow();
+        if (window != null) {
+            for (ArchiveSummary.Timeline t : summary.timelines()) {
+                if (t.timeline() != window.timeline()) {
+                    continue;
+                }
+                for (ArchiveSummary.Gap gap : t.gaps()) {
+                    if (gap.firstMissing().compareTo(window.lastSegment()) > 0) {
+                        problems.add("gap in the WAL archive: " + gap.missingSegments() + " segment(s) from "
+                                + gap.firstMissing() + " missing; the recovery window ends at " + window.lastSegment());
+                    }
+                }
+            }
+        }
+    }
+
+    private ClusterService.ArchiverStatus archiver(String name, Instant now) {
+        Cached cached = archivers.get(name);
+        if (cached == null || cached.at().plus(ARCHIVER_CACHE).isBefore(now)) {
+            cached = new Cached(now, clusters.archiverStatus(name));
+            archivers.put(name, cached);
+        }
+        return cached.status();
+    }
+}
