@@ -1,6 +1,7 @@
 package io.pgvault;
 
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
@@ -23,14 +24,28 @@ public record PgvaultProperties(
         @Valid @DefaultValue Storage storage,
         @Valid @DefaultValue Tools tools,
         @Valid @DefaultValue Postgres postgres,
-        @Valid @DefaultValue Clusters clusters) {
+        @Valid @DefaultValue Clusters clusters,
+        @Valid @DefaultValue Notifications notifications) {
 
     /**
      * What monitoring holds every cluster to: {@code rpo}, the newest successful backup's greatest age for
      * clusters that set none themselves (unset: not checked), and {@code walLag}, the longest time without
-     * an archived segment for clusters that push WAL.
+     * an archived segment for clusters that push WAL; {@code sizeAnomalyRatio}, how far (0.5: ±50%) a
+     * backup's size may stray from the median of its spec's last 7 successful ones before it is flagged.
      */
-    public record Clusters(Duration rpo, @NotNull @DefaultValue("1h") Duration walLag) {
+    public record Clusters(Duration rpo, @NotNull @DefaultValue("1h") Duration walLag,
+            @DecimalMin("0.01") @DefaultValue("0.5") double sizeAnomalyRatio) {
+    }
+
+    /**
+     * Webhooks: delivery attempts (the first included), the wait before the first retry (doubling, at most
+     * 10 minutes), each request's timeout, and how often cluster health is checked for RPO and WAL alerts.
+     */
+    public record Notifications(
+            @Min(1) @Max(20) @DefaultValue("6") int maxAttempts,
+            @NotNull @DefaultValue("5s") Duration initialBackoff,
+            @NotNull @DefaultValue("10s") Duration timeout,
+            @NotNull @DefaultValue("60s") Duration checkInterval) {
     }
 
     /** The job engine. */

@@ -58,6 +58,7 @@ class Backup {
     private boolean pinned;
     private UUID jobId;
     private UUID scheduleId;
+    private String sizeAnomaly;
     @ElementCollection(fetch = FetchType.EAGER)
     @CollectionTable(name = "backup_file", joinColumns = @JoinColumn(name = "backup_id"))
     @OrderBy("path")
@@ -187,5 +188,11 @@ class Backup {
     UUID getJobId() { return jobId; }
 
     UUID getScheduleId() { return scheduleId; }
+
+    String getSizeAnomaly() { return sizeAnomaly; }
+
+    void flagSize(String anomaly) {
+        this.sizeAnomaly = anomaly;
+    }
     List<BackupFile> getFiles() { return files; }
 }

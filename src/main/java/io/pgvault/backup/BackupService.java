@@ -16,7 +16,9 @@ import java.util.List;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.data.domain.Page;
+import org.springframework.data.domain.PageRequest;
 import org.springframework.data.domain.Pageable;
 import org.springframework.data.domain.Sort;
 import org.springframework.data.jpa.domain.Specification;
@@ -38,9 +40,11 @@ public class BackupService {
     private final BackupStorage storage;
     private final JsonMapper json;
     private final Clock clock;
+    private final ApplicationEventPublisher events;
 
     BackupService(BackupRepository backups, ClusterAccess clusters, JobService jobs, BackupStorage storage,
-            JsonMapper json, Clock clock) {
+            JsonMapper json, Clock clock, ApplicationEventPublisher events) {
+        this.events = events;
         this.backups = backups;
         this.clusters = clusters;
         this.jobs = jobs;
@@ -154,10 +158,33 @@ public class BackupService {
         return view(backup);
     }
 
+    /** Up to {@code limit} earlier SUCCEEDED backups of the same cluster, kind, database and format, newest first. */
+    @Transactional(readOnly = true)
+    public List<BackupView> earlierOfSameSpec(UUID id, int limit) {
+        Backup b = find(id);
+        Specification<Backup> spec = (root, query, cb) -> cb.and(cb.equal(root.get("cluster"), b.getCluster()),
+                cb.equal(root.get("kind"), b.getKind()), cb.equal(root.get("status"), BackupStatus.SUCCEEDED),
+                cb.notEqual(root.get("id"), id),
+                cb.lessThanOrEqualTo(root.get("finishedAt"), b.getFinishedAt()),
+                b.getDatabase() == null ? cb.isNull(root.get("database")) : cb.equal(root.get("database"), b.getDatabase()),
+                b.getFormat() == null ? cb.isNull(root.get("format")) : cb.equal(root.get("format"), b.getFormat()));
+        return backups.findAll(spec, PageRequest.of(0, limit, Sort.by(Sort.Direction.DESC, "finishedAt")))
+                .map(this::view).getContent();
+    }
+
+    @Transactional
+    public void flagSizeAnomaly(UUID id, String anomaly) {
+        backups.lockById(id).orElseThrow(() -> notFound(id)).flagSize(anomaly);
+    }
+
     /** Records the outcome of a verification on the backup. */
     @Transactional
     public void recordVerification(UUID id, VerificationStatus result, VerificationLevel level, String detail) {
-        backups.lockById(id).orElseThrow(() -> notFound(id)).verified(result, level, detail, clock.instant());
+        Backup backup = backups.lockById(id).orElseThrow(() -> notFound(id));
+        backup.verified(result, level, detail, clock.instant());
+        if (result == VerificationStatus.FAILED) {
+            events.publishEvent(new VerificationFailed(id, backup.getCluster(), level, detail));
+        }
     }
 
     /** Queues a verification job for a finished backup. */
@@ -243,7 +270,7 @@ public class BackupService {
                 b.getServerVersion(), b.getToolVersion(), b.getStartLsn(), b.getStopLsn(), b.getTimeline(),
                 b.getFirstWal(), b.getLastWal(), b.getVerificationStatus(), b.getVerificationLevel(),
                 b.getVerifiedAt(), b.getVerificationDetail(), b.getError(), b.getLabel(), b.isPinned(), b.getJobId(),
-                b.getScheduleId());
+                b.getScheduleId(), b.getSizeAnomaly());
     }
 
     static NotFoundException notFound(UUID id) {

@@ -30,6 +30,8 @@ interface JobRepository extends JpaRepository<Job, UUID>, JpaSpecificationExecut
 
     List<Job> findByStatusAndOwner(JobStatus status, String owner);
 
+    long countByStatus(JobStatus status);
+
     Optional<Job> findFirstByClusterAndTypeAndStatusInOrderByCreatedAtDesc(String cluster, JobType type,
             Collection<JobStatus> statuses);
 

@@ -79,6 +79,12 @@ public class JobService {
         engine.cancelTimer(kind, id);
     }
 
+    /** Jobs waiting for a worker (the queue depth). */
+    @Transactional(readOnly = true)
+    public long queued() {
+        return jobs.countByStatus(JobStatus.QUEUED);
+    }
+
     /** The newest job of a type on a cluster that ended SUCCEEDED or FAILED (cancelled ones say nothing). */
     @Transactional(readOnly = true)
     public Optional<JobView> lastFinished(String cluster, JobType type) {

@@ -11,6 +11,7 @@ import io.pgvault.job.JobService;
 import io.pgvault.job.JobStatus;
 import io.pgvault.job.JobType;
 import io.pgvault.job.JobView;
+import io.pgvault.monitoring.ClusterStatus.Kind;
 import io.pgvault.wal.ArchiveSummary;
 import io.pgvault.wal.WalArchiveService;
 import java.time.Clock;
@@ -63,7 +64,7 @@ public class ClusterStatusService {
     public ClusterStatus status(String name) {
         ClusterView cluster = clusters.get(name);
         Instant now = clock.instant();
-        List<String> problems = new ArrayList<>();
+        List<ClusterStatus.Problem> problems = new ArrayList<>();
         Map<String, Object> details = new LinkedHashMap<>();
 
         Duration rpo = cluster.rpo() != null ? Duration.parse(cluster.rpo()) : settings.rpo();
@@ -76,22 +77,24 @@ public class ClusterStatusService {
         if (rpo != null) {
             details.put("rpo", rpo.toString());
             if (last == null) {
-                problems.add("no successful backup yet; the RPO is " + rpo);
+                problems.add(problem(Kind.RPO_BREACHED, "no successful backup yet; the RPO is " + rpo));
             } else if (Duration.between(last.finishedAt(), now).compareTo(rpo) > 0) {
-                problems.add("RPO breached: the newest successful backup (" + last.id() + ") finished "
-                        + Duration.between(last.finishedAt(), now).toSeconds() + " s ago, beyond the RPO of " + rpo);
+                problems.add(problem(Kind.RPO_BREACHED, "RPO breached: the newest successful backup (" + last.id()
+                        + ") finished " + Duration.between(last.finishedAt(), now).toSeconds()
+                        + " s ago, beyond the RPO of " + rpo));
             }
         }
         Optional<JobView> lastJob = jobs.lastFinished(name, JobType.BACKUP);
         lastJob.ifPresent(j -> details.put("lastBackupJob", j.status()));
         if (lastJob.isPresent() && lastJob.get().status() == JobStatus.FAILED) {
-            problems.add("the last backup job (" + lastJob.get().id() + ") failed: " + lastJob.get().error());
+            problems.add(problem(Kind.BACKUP_FAILED, "the last backup job (" + lastJob.get().id() + ") failed: "
+                    + lastJob.get().error()));
         }
         if (last != null) {
             BackupView newest = backups.get(last.id());
             if (newest.verificationStatus() == VerificationStatus.FAILED) {
-                problems.add("the newest backup (" + newest.id() + ") failed verification: "
-                        + newest.verificationDetail());
+                problems.add(problem(Kind.VERIFICATION_FAILED, "the newest backup (" + newest.id()
+                        + ") failed verification: " + newest.verificationDetail()));
             }
         }
         if (cluster.walArchive() == WalArchiveMode.PUSH) {
@@ -100,22 +103,23 @@ public class ClusterStatusService {
         return new ClusterStatus(name, List.copyOf(problems), details);
     }
 
-    private void archive(String name, Instant now, List<String> problems, Map<String, Object> details) {
+    private void archive(String name, Instant now, List<ClusterStatus.Problem> problems, Map<String, Object> details) {
         ArchiveSummary summary = wal.summary(name);
         details.put("walLagSeconds", summary.secondsSinceLastArchived());
         if (summary.lastArchivedAt() == null) {
-            problems.add("no WAL archived yet: point archive_command at pgvault (GET /api/v1/clusters/" + name
-                    + "/archive-config)");
+            problems.add(problem(Kind.WAL_ARCHIVE_LAG, "no WAL archived yet: point archive_command at pgvault "
+                    + "(GET /api/v1/clusters/" + name + "/archive-config)"));
         } else if (summary.secondsSinceLastArchived() > settings.walLag().toSeconds()) {
-            problems.add("no WAL segment archived for " + summary.secondsSinceLastArchived() + " s (threshold "
-                    + settings.walLag() + ")");
+            problems.add(problem(Kind.WAL_ARCHIVE_LAG, "no WAL segment archived for "
+                    + summary.secondsSinceLastArchived() + " s (threshold " + settings.walLag() + ")"));
         }
         ClusterService.ArchiverStatus archiver = archiver(name, now);
         if (archiver != null) {
             details.put("archiverFailedCount", archiver.failedCount());
             if (archiver.failingNow()) {
-                problems.add("archive_command is failing on the server: " + archiver.failedCount() + " failure(s), "
-                        + "the last for " + archiver.lastFailedWal() + " at " + archiver.lastFailedTime());
+                problems.add(problem(Kind.WAL_ARCHIVE_FAILING, "archive_command is failing on the server: "
+                        + archiver.failedCount() + " failure(s), the last for " + archiver.lastFailedWal() + " at "
+                        + archiver.lastFailedTime()));
             }
         }
         ArchiveSummary.RecoveryWindow window = summary.recoveryWindow();
@@ -126,12 +130,17 @@ public class ClusterStatusService {
                 }
                 for (ArchiveSummary.Gap gap : t.gaps()) {
                     if (gap.firstMissing().compareTo(window.lastSegment()) > 0) {
-                        problems.add("gap in the WAL archive: " + gap.missingSegments() + " segment(s) from "
-                                + gap.firstMissing() + " missing; the recovery window ends at " + window.lastSegment());
+                        problems.add(problem(Kind.WAL_ARCHIVE_GAP, "gap in the WAL archive: "
+                                + gap.missingSegments() + " segment(s) from " + gap.firstMissing()
+                                + " missing; the recovery window ends at " + window.lastSegment()));
                     }
                 }
             }
         }
+    }
+
+    private static ClusterStatus.Problem problem(Kind kind, String detail) {
+        return new ClusterStatus.Problem(kind, detail);
     }
 
     private ClusterService.ArchiverStatus archiver(String name, Instant now) {

@@ -38,7 +38,7 @@ class ClustersHealthContributor implements CompositeHealthContributor {
             ClusterStatus status = statuses.status(name);
             Health.Builder builder = status.healthy() ? Health.up() : Health.down();
             if (!status.healthy()) {
-                builder.withDetail("problems", status.problems());
+                builder.withDetail("problems", status.messages());
             }
             return builder.withDetails(status.details()).build();
         };

@@ -33,6 +33,9 @@ abstract class EndToEndTest {
         registry.add("pgvault.storage.local.min-free-bytes", () -> "0");
         registry.add("pgvault.jobs.instance-name", () -> "e2e");
         registry.add("pgvault.jobs.poll-interval", () -> "200ms");
+        registry.add("pgvault.notifications.initial-backoff", () -> "300ms");
+        registry.add("pgvault.notifications.max-attempts", () -> "3");
+        registry.add("pgvault.notifications.check-interval", () -> "1s");
     }
 
     @LocalServerPort

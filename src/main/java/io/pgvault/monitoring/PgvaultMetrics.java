@@ -1,0 +1,153 @@
+package io.pgvault.monitoring;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.pgvault.backup.BackupService;
+import io.pgvault.backup.BackupSucceeded;
+import io.pgvault.backup.BackupView;
+import io.pgvault.backup.SizeAnomaly;
+import io.pgvault.job.JobFinished;
+import io.pgvault.job.JobService;
+import io.pgvault.wal.ArchiveSummary;
+import io.pgvault.wal.WalArchiveService;
+import jakarta.annotation.PreDestroy;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Component;
+
+/**
+ * pgvault's Micrometer meters (on /actuator/prometheus): backup duration, size and throughput per cluster
+ * and kind, finished jobs by type and outcome, size anomalies, the queue depth, and per cluster (refreshed
+ * every 10 s and after each job): the newest successful backup's age, WAL archive lag, the recovery window's
+ * start and end, and whether the cluster is healthy.
+ */
+@Component
+class PgvaultMetrics {
+
+    private static final Logger log = LoggerFactory.getLogger(PgvaultMetrics.class);
+    private static final Duration REFRESH = Duration.ofSeconds(10);
+
+    private final MeterRegistry registry;
+    private final BackupService backups;
+    private final ClusterStatusService statuses;
+    private final WalArchiveService wal;
+    private final MultiGauge lastSuccessAge;
+    private final MultiGauge walLag;
+    private final MultiGauge windowStart;
+    private final MultiGauge windowEnd;
+    private final MultiGauge healthy;
+    private final ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "pgvault-metrics");
+        t.setDaemon(true);
+        return t;
+    });
+
+    PgvaultMetrics(MeterRegistry registry, BackupService backups, JobService jobs, ClusterStatusService statuses,
+            WalArchiveService wal) {
+        this.registry = registry;
+        this.backups = backups;
+        this.statuses = statuses;
+        this.wal = wal;
+        Gauge.builder("pgvault.jobs.queued", jobs, JobService::queued).description("jobs waiting for a worker")
+                .register(registry);
+        this.lastSuccessAge = MultiGauge.builder("pgvault.backup.last.success.age").baseUnit("seconds")
+                .description("age of the newest successful backup").register(registry);
+        this.walLag = MultiGauge.builder("pgvault.wal.archive.lag").baseUnit("seconds")
+                .description("time since the last archived WAL file").register(registry);
+        this.windowStart = MultiGauge.builder("pgvault.recovery.window.start").baseUnit("seconds")
+                .description("start of the recovery window, epoch seconds").register(registry);
+        this.windowEnd = MultiGauge.builder("pgvault.recovery.window.end").baseUnit("seconds")
+                .description("end of the recovery window, epoch seconds").register(registry);
+        this.healthy = MultiGauge.builder("pgvault.cluster.healthy")
+                .description("1 when nothing puts the cluster's data at risk, else 0").register(registry);
+    }
+
+    @EventListener(ApplicationReadyEvent.class)
+    void start() {
+        long period = REFRESH.toMillis();
+        refresher.scheduleWithFixedDelay(this::refresh, 0, period, TimeUnit.MILLISECONDS);
+    }
+
+    @PreDestroy
+    void stop() {
+        refresher.shutdownNow();
+    }
+
+    @EventListener
+    void on(BackupSucceeded event) {
+        BackupView b = backups.get(event.backupId());
+        Tags tags = Tags.of("cluster", b.cluster(), "kind", b.kind().name());
+        if (b.startedAt() != null && b.finishedAt() != null) {
+            Duration took = Duration.between(b.startedAt(), b.finishedAt());
+            Timer.builder("pgvault.backup.duration").tags(tags).register(registry).record(took);
+            if (b.sizeBytes() != null && !took.isZero()) {
+                DistributionSummary.builder("pgvault.backup.throughput").baseUnit("bytes per second").tags(tags)
+                        .register(registry).record(b.sizeBytes() / (took.toNanos() / 1e9));
+            }
+        }
+        if (b.sizeBytes() != null) {
+            DistributionSummary.builder("pgvault.backup.size").baseUnit("bytes").tags(tags).register(registry)
+                    .record(b.sizeBytes());
+        }
+    }
+
+    @EventListener
+    void on(JobFinished event) {
+        Counter.builder("pgvault.jobs.finished").tags("type", event.type().name(), "outcome", event.status().name())
+                .register(registry).increment();
+        refresher.execute(this::refresh);
+    }
+
+    @EventListener
+    void on(SizeAnomaly event) {
+        Counter.builder("pgvault.backup.size.anomalies").tags("cluster", event.cluster()).register(registry)
+                .increment();
+    }
+
+    void refresh() {
+        try {
+            List<MultiGauge.Row<?>> age = new ArrayList<>();
+            List<MultiGauge.Row<?>> lag = new ArrayList<>();
+            List<MultiGauge.Row<?>> start = new ArrayList<>();
+            List<MultiGauge.Row<?>> end = new ArrayList<>();
+            List<MultiGauge.Row<?>> ok = new ArrayList<>();
+            for (String cluster : statuses.clusterNames()) {
+                Tags tags = Tags.of("cluster", cluster);
+                ClusterStatus status = statuses.status(cluster);
+                ok.add(MultiGauge.Row.of(tags, status.healthy() ? 1 : 0));
+                if (status.details().get("lastBackupAt") instanceof Instant at) {
+                    age.add(MultiGauge.Row.of(tags, Duration.between(at, Instant.now()).toSeconds()));
+                }
+                ArchiveSummary summary = wal.summary(cluster);
+                if (summary.secondsSinceLastArchived() != null) {
+                    lag.add(MultiGauge.Row.of(tags, summary.secondsSinceLastArchived()));
+                }
+                if (summary.recoveryWindow() != null) {
+                    start.add(MultiGauge.Row.of(tags, summary.recoveryWindow().startTime().getEpochSecond()));
+                    end.add(MultiGauge.Row.of(tags, summary.recoveryWindow().endTime().getEpochSecond()));
+                }
+            }
+            lastSuccessAge.register(age, true);
+            walLag.register(lag, true);
+            windowStart.register(start, true);
+            windowEnd.register(end, true);
+            healthy.register(ok, true);
+        } catch (RuntimeException e) {
+            log.warn("Could not refresh the cluster metrics: {}", e.toString());
+        }
+    }
+}

@@ -1,0 +1,10 @@
+package io.pgvault.notification;
+
+import java.time.Instant;
+import java.util.Set;
+import java.util.UUID;
+
+/** A webhook as the API shows it: never its secret, except {@code secret} once, when pgvault generated it. */
+public record WebhookView(UUID id, String url, Set<NotificationEvent> events, boolean enabled, boolean secretSet,
+        Instant createdAt, String secret) {
+}

@@ -1,0 +1,72 @@
+package io.pgvault.notification.web;
+
+import io.pgvault.notification.DeliveryView;
+import io.pgvault.notification.WebhookService;
+import io.pgvault.notification.WebhookView;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.net.URI;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+@Tag(name = "Notifications", description = "Signed webhooks for failures and risks, with retries and history")
+@RestController
+@RequestMapping("/api/v1/notifications")
+class WebhookController {
+
+    private final WebhookService webhooks;
+
+    WebhookController(WebhookService webhooks) {
+        this.webhooks = webhooks;
+    }
+
+    @Operation(summary = "List webhooks")
+    @GetMapping
+    List<WebhookView> list() {
+        return webhooks.list();
+    }
+
+    @Operation(summary = "Create a webhook", description = "Each notification is a JSON POST with headers "
+            + "X-Pgvault-Event, X-Pgvault-Delivery, X-Pgvault-Timestamp and X-Pgvault-Signature: sha256=<hex of "
+            + "HMAC-SHA256(secret, timestamp + \".\" + body)>. A generated secret is shown in this answer only.")
+    @PostMapping
+    ResponseEntity<WebhookView> create(@RequestBody WebhookRequest r) {
+        WebhookView view = webhooks.create(r.url(), r.secret(), r.events(), r.enabled());
+        return ResponseEntity.created(URI.create("/api/v1/notifications/" + view.id())).body(view);
+    }
+
+    @Operation(summary = "Show a webhook")
+    @GetMapping("/{id}")
+    WebhookView get(@PathVariable UUID id) {
+        return webhooks.get(id);
+    }
+
+    @Operation(summary = "Replace a webhook", description = "A missing secret keeps the stored one.")
+    @PutMapping("/{id}")
+    WebhookView update(@PathVariable UUID id, @RequestBody WebhookRequest r) {
+        return webhooks.update(id, r.url(), r.secret(), r.events(), r.enabled());
+    }
+
+    @Operation(summary = "Delete a webhook and its delivery history")
+    @DeleteMapping("/{id}")
+    ResponseEntity<Void> delete(@PathVariable UUID id) {
+        webhooks.delete(id);
+        return ResponseEntity.noContent().build();
+    }
+
+    @Operation(summary = "A webhook's newest 100 deliveries", description = "Status, attempts, the last HTTP "
+            + "status or error, and when the next attempt is due.")
+    @GetMapping("/{id}/deliveries")
+    List<DeliveryView> deliveries(@PathVariable UUID id) {
+        return webhooks.deliveries(id);
+    }
+}

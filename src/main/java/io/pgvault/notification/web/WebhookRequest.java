@@ -1,0 +1,21 @@
+package io.pgvault.notification.web;
+
+import io.pgvault.notification.NotificationEvent;
+import io.swagger.v3.oas.annotations.media.Schema;
+import java.util.Set;
+
+/** Creates or replaces a webhook. */
+@Schema(example = """
+        {"url": "https://alerts.example.com/pgvault", "events": ["JOB_FAILED", "RPO_BREACHED"]}""")
+record WebhookRequest(
+        @Schema(requiredMode = Schema.RequiredMode.REQUIRED, description = "http or https URL to POST to") String url,
+        @Schema(requiredMode = Schema.RequiredMode.REQUIRED) Set<NotificationEvent> events,
+        @Schema(description = "16-500 characters for the HMAC-SHA256 signature; generated (and shown once) when "
+                + "left out on create, kept when left out on update") String secret,
+        @Schema(description = "default true") Boolean enabled) {
+
+    @Override
+    public String toString() {
+        return "WebhookRequest[" + url + ", " + events + "]";
+    }
+}
