@@ -32,3 +32,15 @@ create table alert_state (
     since                timestamp with time zone not null,
     primary key (cluster, kind)
 );
+
+-- Restore drills: the row count of every table at dump time (in pg_dump's own snapshot), the measured
+-- restore time of the last drill, and a cluster's sanity queries.
+create table backup_table_rows (
+    backup_id            uuid          not null references backup (id),
+    schema_name          varchar(128)  not null,
+    table_name           varchar(128)  not null,
+    row_count            bigint        not null,
+    primary key (backup_id, schema_name, table_name)
+);
+alter table backup add column drill_seconds double precision;
+alter table cluster add column sanity_queries varchar(8000);

@@ -59,6 +59,10 @@ class Backup {
     private UUID jobId;
     private UUID scheduleId;
     private String sizeAnomaly;
+    private Double drillSeconds;
+    @ElementCollection(fetch = FetchType.LAZY)
+    @CollectionTable(name = "backup_table_rows", joinColumns = @JoinColumn(name = "backup_id"))
+    private List<TableRows> tableRows = new ArrayList<>();
     @ElementCollection(fetch = FetchType.EAGER)
     @CollectionTable(name = "backup_file", joinColumns = @JoinColumn(name = "backup_id"))
     @OrderBy("path")
@@ -190,6 +194,19 @@ class Backup {
     UUID getScheduleId() { return scheduleId; }
 
     String getSizeAnomaly() { return sizeAnomaly; }
+
+    Double getDrillSeconds() { return drillSeconds; }
+
+    List<TableRows> getTableRows() { return tableRows; }
+
+    void recordTableRows(List<TableRows> rows) {
+        this.tableRows.clear();
+        this.tableRows.addAll(rows);
+    }
+
+    void drilled(double seconds) {
+        this.drillSeconds = seconds;
+    }
 
     void flagSize(String anomaly) {
         this.sizeAnomaly = anomaly;

@@ -34,6 +34,7 @@ class BackupLedger {
     void succeed(UUID id, String location, List<BackupFile> files, String sha256, BackupRunner.Result result) {
         Backup backup = lock(id);
         backup.recordWal(result.startLsn(), result.stopLsn(), result.timeline(), result.firstWal(), result.lastWal());
+        backup.recordTableRows(result.tableRows());
         backup.succeed(location, files, sha256, clock.instant());
     }
 

@@ -19,9 +19,21 @@ public interface BackupRunner {
     record Versions(String server, String tool) {
     }
 
-    /** What a physical backup learned while it ran: its WAL range and timeline (all null for logical ones). */
-    record Result(String startLsn, String stopLsn, Integer timeline, String firstWal, String lastWal) {
+    /**
+     * What a backup learned while it ran: a physical one its WAL range and timeline (null for logical ones),
+     * a logical one the row count of each table in its snapshot (empty when not counted).
+     */
+    record Result(String startLsn, String stopLsn, Integer timeline, String firstWal, String lastWal,
+            java.util.List<TableRows> tableRows) {
 
-        public static final Result NONE = new Result(null, null, null, null, null);
+        public static final Result NONE = new Result(null, null, null, null, null, java.util.List.of());
+
+        public Result(String startLsn, String stopLsn, Integer timeline, String firstWal, String lastWal) {
+            this(startLsn, stopLsn, timeline, firstWal, lastWal, java.util.List.of());
+        }
+
+        public static Result counted(java.util.List<TableRows> rows) {
+            return new Result(null, null, null, null, null, rows);
+        }
     }
 }

@@ -177,6 +177,18 @@ public class BackupService {
         backups.lockById(id).orElseThrow(() -> notFound(id)).flagSize(anomaly);
     }
 
+    /** The row counts recorded from the source when the backup was taken (empty when none were). */
+    @Transactional(readOnly = true)
+    public List<TableRows> tableRows(UUID id) {
+        return List.copyOf(find(id).getTableRows());
+    }
+
+    /** Records a drill's measured restore time on the backup. */
+    @Transactional
+    public void recordDrill(UUID id, double seconds) {
+        backups.lockById(id).orElseThrow(() -> notFound(id)).drilled(seconds);
+    }
+
     /** Records the outcome of a verification on the backup. */
     @Transactional
     public void recordVerification(UUID id, VerificationStatus result, VerificationLevel level, String detail) {
@@ -190,16 +202,42 @@ public class BackupService {
     /** Queues a verification job for a finished backup. */
     @Transactional
     public JobView verify(UUID id, VerificationLevel level) {
+        return verify(id, level, null);
+    }
+
+    /**
+     * Queues a verification job for a finished backup; a RESTORE drill restores on {@code drillCluster}
+     * (default: the backup's own cluster, into a scratch database).
+     */
+    @Transactional
+    public JobView verify(UUID id, VerificationLevel level, String drillCluster) {
         Backup backup = find(id);
         if (backup.getStatus() != BackupStatus.SUCCEEDED) {
             throw new ConflictException("only a SUCCEEDED backup can be verified; backup " + id + " is "
                     + backup.getStatus());
         }
         if (level == VerificationLevel.RESTORE) {
-            throw new InvalidRequestException("level", "RESTORE drills are not available in this version; "
-                    + "use CHECKSUM or LIST");
+            checkDrillable(view(backup));
+            if (drillCluster != null) {
+                clusters.target(drillCluster);
+            }
+        } else if (drillCluster != null) {
+            throw new InvalidRequestException("drillCluster", "drillCluster applies to RESTORE drills only");
         }
-        return jobs.submit(JobType.VERIFICATION, backup.getCluster(), id, json.writeValueAsString(level.name()));
+        return jobs.submit(JobType.VERIFICATION, backup.getCluster(), id,
+                json.writeValueAsString(new VerificationOrder(level, drillCluster)));
+    }
+
+    /** Refuses a RESTORE drill this version cannot run. */
+    public static void checkDrillable(BackupView backup) {
+        if (backup.kind() != BackupKind.DUMP) {
+            throw new InvalidRequestException("level", "RESTORE drills are available for DUMP backups; "
+                    + backup.kind() + " backups verify at CHECKSUM or LIST");
+        }
+        if (backup.spec().dataOnly()) {
+            throw new InvalidRequestException("level", "a data-only dump cannot be restored into an empty "
+                    + "database; verify it at CHECKSUM or LIST");
+        }
     }
 
     /** The stored files of a finished backup, to download. */
@@ -270,7 +308,7 @@ public class BackupService {
                 b.getServerVersion(), b.getToolVersion(), b.getStartLsn(), b.getStopLsn(), b.getTimeline(),
                 b.getFirstWal(), b.getLastWal(), b.getVerificationStatus(), b.getVerificationLevel(),
                 b.getVerifiedAt(), b.getVerificationDetail(), b.getError(), b.getLabel(), b.isPinned(), b.getJobId(),
-                b.getScheduleId(), b.getSizeAnomaly());
+                b.getScheduleId(), b.getSizeAnomaly(), b.getDrillSeconds());
     }
 
     static NotFoundException notFound(UUID id) {

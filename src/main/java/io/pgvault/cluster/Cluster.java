@@ -28,6 +28,8 @@ class Cluster {
     private Integer retentionDaily;
     private Integer retentionWeekly;
     private Integer retentionMonthly;
+    @jakarta.persistence.Convert(converter = SanityQueriesConverter.class)
+    private java.util.List<SanityQuery> sanityQueries;
     private String serverVersion;
     private Integer serverVersionNum;
     private String toolDirectory;
@@ -62,6 +64,7 @@ class Cluster {
         this.retentionDaily = r.daily();
         this.retentionWeekly = r.weekly();
         this.retentionMonthly = r.monthly();
+        this.sanityQueries = s.sanityQueries() == null ? java.util.List.of() : java.util.List.copyOf(s.sanityQueries());
         this.updatedAt = now;
     }
 
@@ -75,7 +78,7 @@ class Cluster {
 
     ClusterSettings settings() {
         return new ClusterSettings(host, port, username, password, maintenanceDatabase, sslMode, walArchive, rpo,
-                getRetention());
+                getRetention(), getSanityQueries());
     }
 
     /** The retention policy, or null when it keeps everything. */
@@ -83,6 +86,10 @@ class Cluster {
         RetentionPolicy r = new RetentionPolicy(retentionKeepLast, retentionKeepDays, retentionDaily, retentionWeekly,
                 retentionMonthly);
         return r.keepsEverything() ? null : r;
+    }
+
+    java.util.List<SanityQuery> getSanityQueries() {
+        return sanityQueries == null ? java.util.List.of() : sanityQueries;
     }
 
     String getName() { return name; }

@@ -51,7 +51,7 @@ public class ClusterService {
                 ? new ClusterSettings(settings.host(), settings.port(), settings.username(),
                         cluster.settings().password() == null ? "" : cluster.settings().password(),
                         settings.maintenanceDatabase(), settings.sslMode(), settings.walArchive(), settings.rpo(),
-                        settings.retention())
+                        settings.retention(), settings.sanityQueries())
                 : settings;
         configure(cluster, merged);
         return ClusterView.of(cluster);
@@ -145,6 +145,21 @@ public class ClusterService {
         }
     }
 
+    /** The newest restore drill's restore time on this cluster's backups, or null when none has run. */
+    public MeasuredRto measuredRto(String name) {
+        List<MeasuredRto> rows = catalog.query("""
+                select drill_seconds, id, verified_at from backup
+                where cluster = ? and drill_seconds is not null order by verified_at desc limit 1""",
+                (rs, i) -> new MeasuredRto(rs.getDouble(1), rs.getObject(2, java.util.UUID.class),
+                        rs.getObject(3, java.time.OffsetDateTime.class).toInstant()),
+                name);
+        return rows.isEmpty() ? null : rows.get(0);
+    }
+
+    /** How long the newest drill took to restore, of which backup, when. */
+    public record MeasuredRto(double seconds, java.util.UUID backupId, java.time.Instant drilledAt) {
+    }
+
     /** The newest successful backup's id, kind, end time and size. */
     public record LastBackup(java.util.UUID id, String kind, java.time.Instant finishedAt, long sizeBytes) {
     }
@@ -222,6 +237,7 @@ public class ClusterService {
         if (s.retention() != null) {
             s.retention().validated();
         }
+        SanityQuery.validate(s.sanityQueries());
         if (s.rpo() != null) {
             try {
                 Duration rpo = Duration.parse(s.rpo());

@@ -2,6 +2,7 @@ package io.pgvault.schedule;
 
 import io.pgvault.api.InvalidRequestException;
 import io.pgvault.api.NotFoundException;
+import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupService;
 import io.pgvault.backup.BackupSpec;
 import io.pgvault.backup.VerificationLevel;
@@ -176,6 +177,11 @@ public class ScheduleService implements VerificationAfterBackup {
         BackupSpec backup = backups.check(schedule.getCluster(), spec.backup());
         RetentionPolicy retention = spec.retention() == null ? null : spec.retention().validated();
         VerificationPolicy verification = spec.verification() == null ? null : spec.verification().validated();
+        if (verification != null && verification.after() == VerificationLevel.RESTORE
+                && (backup.kind() != BackupKind.DUMP || backup.dataOnly())) {
+            throw new InvalidRequestException("verification.after", "RESTORE drills are available for DUMP backups "
+                    + "that hold their schema; use CHECKSUM or LIST for this schedule");
+        }
         boolean enabled = spec.enabled() == null || spec.enabled();
         Instant next = enabled ? next(cron, zone, clock.instant()) : null;
         schedule.define(cron, zone, enabled, json.writeValueAsString(backup),

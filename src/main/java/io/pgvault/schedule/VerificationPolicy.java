@@ -7,10 +7,6 @@ import io.pgvault.backup.VerificationLevel;
 public record VerificationPolicy(VerificationLevel after, String drillCron) {
 
     VerificationPolicy validated() {
-        if (after == VerificationLevel.RESTORE) {
-            throw new InvalidRequestException("verification.after", "RESTORE drills are not available in this "
-                    + "version; use CHECKSUM or LIST");
-        }
         if (drillCron != null) {
             throw new InvalidRequestException("verification.drillCron", "periodic restore drills are not available "
                     + "in this version; leave drillCron out");

@@ -5,6 +5,7 @@ import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupService;
 import io.pgvault.backup.BackupView;
 import io.pgvault.backup.VerificationLevel;
+import io.pgvault.backup.VerificationOrder;
 import io.pgvault.backup.VerificationStatus;
 import io.pgvault.cluster.ClusterAccess;
 import io.pgvault.cluster.ToolSession;
@@ -29,7 +30,7 @@ import tools.jackson.databind.json.JsonMapper;
  * Proves a backup intact. CHECKSUM re-reads every stored file and compares size and SHA-256 with the
  * catalog; LIST does that and then reads the archive's table of contents with pg_restore --list (or,
  * for PLAIN SQL, checks that the dump is complete from its header to its closing line; for BASE, runs
- * pg_verifybackup on an extracted copy).
+ * pg_verifybackup on an extracted copy). RESTORE checks the checksums and then runs a restore drill.
  */
 @Component
 class VerificationHandler implements JobHandler {
@@ -40,10 +41,12 @@ class VerificationHandler implements JobHandler {
     private final ProcessExecutor executor;
     private final JsonMapper json;
     private final BaseBackupCheck baseCheck;
+    private final DumpDrill drill;
 
     VerificationHandler(BackupService backups, BackupStorage storage, ClusterAccess clusters,
-            ProcessExecutor executor, JsonMapper json, BaseBackupCheck baseCheck) {
+            ProcessExecutor executor, JsonMapper json, BaseBackupCheck baseCheck, DumpDrill drill) {
         this.baseCheck = baseCheck;
+        this.drill = drill;
         this.backups = backups;
         this.storage = storage;
         this.clusters = clusters;
@@ -59,11 +62,22 @@ class VerificationHandler implements JobHandler {
     @Override
     public void run(JobContext context) throws Exception {
         BackupView backup = backups.get(context.backupId());
-        VerificationLevel level = json.readValue(context.payload(), VerificationLevel.class);
+        // jobs queued by earlier versions carry the level alone
+        VerificationOrder order = context.payload().startsWith("\"")
+                ? new VerificationOrder(json.readValue(context.payload(), VerificationLevel.class), null)
+                : json.readValue(context.payload(), VerificationOrder.class);
+        VerificationLevel level = order.level();
         List<String> problems = new ArrayList<>();
         List<String> findings = new ArrayList<>();
         context.phase("verifying checksums");
         checksums(backup, context, problems, findings);
+        if (level == VerificationLevel.RESTORE && problems.isEmpty()) {
+            Double seconds = drill.run(backup, order.drillCluster() == null ? backup.cluster() : order.drillCluster(),
+                    context, problems, findings);
+            if (seconds != null) {
+                backups.recordDrill(backup.id(), seconds);
+            }
+        }
         if (level == VerificationLevel.LIST && problems.isEmpty()) {
             context.phase("listing the archive");
             if (backup.kind() == BackupKind.BASE) {

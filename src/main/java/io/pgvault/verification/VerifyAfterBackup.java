@@ -1,12 +1,16 @@
 package io.pgvault.verification;
 
+import io.pgvault.api.InvalidRequestException;
+import io.pgvault.backup.BackupService;
 import io.pgvault.backup.BackupSucceeded;
 import io.pgvault.backup.VerificationLevel;
+import io.pgvault.backup.VerificationOrder;
 import io.pgvault.job.JobService;
 import io.pgvault.job.JobType;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Every successful backup is verified right after it finishes: at LIST level (which includes CHECKSUM), or
@@ -16,10 +20,15 @@ import org.springframework.stereotype.Component;
 class VerifyAfterBackup {
 
     private final JobService jobs;
+    private final BackupService backups;
+    private final JsonMapper json;
     private final ObjectProvider<VerificationAfterBackup> policies;
 
-    VerifyAfterBackup(JobService jobs, ObjectProvider<VerificationAfterBackup> policies) {
+    VerifyAfterBackup(JobService jobs, BackupService backups, JsonMapper json,
+            ObjectProvider<VerificationAfterBackup> policies) {
         this.jobs = jobs;
+        this.backups = backups;
+        this.json = json;
         this.policies = policies;
     }
 
@@ -30,6 +39,14 @@ class VerifyAfterBackup {
         if (event.scheduleId() != null && policy != null) {
             level = policy.levelAfter(event.scheduleId()).orElse(VerificationLevel.LIST);
         }
-        jobs.submit(JobType.VERIFICATION, event.cluster(), event.backupId(), "\"" + level + "\"");
+        if (level == VerificationLevel.RESTORE) {
+            try {
+                BackupService.checkDrillable(backups.get(event.backupId()));
+            } catch (InvalidRequestException e) {
+                level = VerificationLevel.LIST;
+            }
+        }
+        jobs.submit(JobType.VERIFICATION, event.cluster(), event.backupId(),
+                json.writeValueAsString(new VerificationOrder(level, null)));
     }
 }

@@ -135,7 +135,9 @@ class BadInputTests extends EndToEndTest {
         problem(api.post(restores, Map.of("targetDatabase", "x", "createDatabase", true, "jobs", 0)), 400, "jobs");
         problem(api.post(restores, Map.of("targetDatabase", "x", "bogus", true)), 400, "bogus");
         problem(api.post("/api/v1/backups/" + backup.path("id").asString() + "/verifications",
-                Map.of("level", "RESTORE")), 400, "RESTORE");
+                Map.of("level", "CHECKSUM", "drillCluster", "bad-input")), 400, "drillCluster");
+        problem(api.post("/api/v1/backups/" + backup.path("id").asString() + "/verifications",
+                Map.of("level", "RESTORE", "drillCluster", "nobody")), 404, "nobody");
         problem(api.post("/api/v1/backups/" + backup.path("id").asString() + "/verifications", Map.of()), 400,
                 "level");
     }

@@ -95,7 +95,9 @@ class ScheduleTests extends EndToEndTest {
                 new Object[] {with(good, "backup", Map.of("kind", "DUMP", "database", "missing")), "does not exist"},
                 new Object[] {with(good, "backup", Map.of("kind", "DUMP")), "database"},
                 new Object[] {with(good, "retention", Map.of("keepLast", 0)), "retention.keepLast"},
-                new Object[] {with(good, "verification", Map.of("after", "RESTORE")), "RESTORE"});
+                new Object[] {with(with(good, "backup", Map.of("kind", "DUMP_ALL")), "verification",
+                        Map.of("after", "RESTORE")), "RESTORE drills are available for DUMP"},
+                new Object[] {with(good, "verification", Map.of("drillCron", "0 0 3 * * *")), "drillCron"});
         for (Object[] c : cases) {
             Api.Response r = api.post("/api/v1/schedules", (Map<String, ?>) c[0]);
             assertThat(r.status()).as("%s -> %s", c[0], r.body()).isEqualTo(400);

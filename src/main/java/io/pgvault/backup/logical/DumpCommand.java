@@ -15,7 +15,15 @@ final class DumpCommand {
 
     /** pg_dump into {@code target} (a file, or for DIRECTORY a directory). The database comes from PGDATABASE. */
     static List<String> pgDump(String pgDump, BackupSpec spec, Path target) {
+        return pgDump(pgDump, spec, target, null);
+    }
+
+    /** As above, reading the exported {@code snapshot} (pgvault counts rows in it) when one is given. */
+    static List<String> pgDump(String pgDump, BackupSpec spec, Path target, String snapshot) {
         List<String> argv = new ArrayList<>(List.of(pgDump, "--verbose", "--no-password"));
+        if (snapshot != null) {
+            argv.add("--snapshot=" + snapshot);
+        }
         argv.add("--format=" + spec.format().name().toLowerCase());
         if (spec.compression() != null) {
             argv.add("--compress=" + spec.compression());

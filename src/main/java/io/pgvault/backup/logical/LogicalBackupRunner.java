@@ -4,6 +4,7 @@ import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupRunner;
 import io.pgvault.backup.BackupView;
 import io.pgvault.backup.DumpFormat;
+import io.pgvault.backup.TableRows;
 import io.pgvault.cluster.ClusterAccess;
 import io.pgvault.cluster.ClusterTarget;
 import io.pgvault.cluster.ToolSession;
@@ -18,11 +19,17 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import org.springframework.stereotype.Component;
 
@@ -62,15 +69,15 @@ class LogicalBackupRunner implements BackupRunner {
             boolean all = backup.kind() == BackupKind.DUMP_ALL;
             Path target = area.directory().resolve(backup.mainFile());
             boolean gzipHere = all && backup.spec().compressed();
-            List<String> argv = all ? DumpCommand.pgDumpAll(session.tool("pg_dumpall"), backup.spec(), gzipHere ? null : target)
-                    : DumpCommand.pgDump(session.tool("pg_dump"), backup.spec(), target);
+            if (!all) {
+                return dumpCounted(backup, session, target, context);
+            }
+            List<String> argv = DumpCommand.pgDumpAll(session.tool("pg_dumpall"), backup.spec(), gzipHere ? null : target);
             ProcessSpec spec = ProcessSpec.of(argv)
-                    .environment(session.environment(all ? null : backup.database()))
+                    .environment(session.environment(null))
                     .stderrLines(line -> onStderr(line, context));
-            context.phase(all ? "dumping cluster" : "dumping database");
+            context.phase("dumping cluster");
             if (!gzipHere) {
-                // The tool writes the file itself: no pipe between it and the disk, and custom-format
-                // archives get their data offsets (which parallel pg_restore wants). Sealing hashes it.
                 context.progress(() -> sizeOf(target));
                 logDuration(context, executor.run(spec, context.cancellation()));
                 return Result.NONE;
@@ -81,6 +88,70 @@ class LogicalBackupRunner implements BackupRunner {
                 gzip.finish();
             }
             return Result.NONE;
+        }
+    }
+
+    /**
+     * pg_dump of one database, reading a snapshot pgvault exported and holds open; while the tool dumps,
+     * pgvault counts the rows of every table in that same snapshot, so a restore drill can later demand
+     * exactly those counts. A schema-only dump counts nothing.
+     */
+    private Result dumpCounted(BackupView backup, ToolSession session, Path target, JobContext context)
+            throws Exception {
+        boolean count = !backup.spec().schemaOnly() && !backup.spec().dataOnly();
+        try (Connection snapshot = clusters.connect(backup.cluster(), backup.database())) {
+            snapshot.setAutoCommit(false);
+            snapshot.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            String id;
+            try (Statement st = snapshot.createStatement(); ResultSet rs = st.executeQuery("select pg_export_snapshot()")) {
+                rs.next();
+                id = rs.getString(1);
+            }
+            ProcessSpec spec = ProcessSpec.of(DumpCommand.pgDump(session.tool("pg_dump"), backup.spec(), target, id))
+                    .environment(session.environment(backup.database()))
+                    .stderrLines(line -> onStderr(line, context));
+            context.phase("dumping database");
+            // The tool writes the file itself: no pipe between it and the disk, and custom-format archives get
+            // their data offsets (which parallel pg_restore wants). Sealing hashes it.
+            context.progress(() -> sizeOf(target));
+            CompletableFuture<List<TableRows>> counted = count ? CompletableFuture.supplyAsync(() -> countRows(snapshot))
+                    : CompletableFuture.completedFuture(List.of());
+            try {
+                logDuration(context, executor.run(spec, context.cancellation()));
+            } catch (Exception e) {
+                counted.cancel(true);
+                throw e;
+            }
+            List<TableRows> rows = counted.get();
+            snapshot.rollback();
+            if (count) {
+                context.log("pgvault: counted the rows of " + rows.size() + " table(s) in the dump's snapshot");
+            }
+            return Result.counted(rows);
+        }
+    }
+
+    private static List<TableRows> countRows(Connection snapshot) {
+        List<String[]> tables = new ArrayList<>();
+        try (Statement st = snapshot.createStatement(); ResultSet rs = st.executeQuery("""
+                select n.nspname, c.relname, format('%I.%I', n.nspname, c.relname)
+                from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                where c.relkind = 'r' and c.relpersistence <> 't'
+                  and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg\\_toast%'
+                order by 1, 2""")) {
+            while (rs.next()) {
+                tables.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3)});
+            }
+            List<TableRows> rows = new ArrayList<>();
+            for (String[] t : tables) {
+                try (ResultSet c = st.executeQuery("select count(*) from " + t[2])) {
+                    c.next();
+                    rows.add(new TableRows(t[0], t[1], c.getLong(1)));
+                }
+            }
+            return rows;
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not count the rows of the dump's tables: " + e.getMessage(), e);
         }
     }
 

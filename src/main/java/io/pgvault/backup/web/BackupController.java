@@ -100,6 +100,6 @@ class BackupController {
             + "SHA-256; LIST also lists the archive with pg_restore (or checks a PLAIN dump's structure).")
     @PostMapping("/backups/{id}/verifications")
     ResponseEntity<JobResponse> verify(@PathVariable UUID id, @Valid @RequestBody VerificationRequest request) {
-        return Accepted.job(backups.verify(id, request.level()));
+        return Accepted.job(backups.verify(id, request.level(), request.drillCluster()));
     }
 }

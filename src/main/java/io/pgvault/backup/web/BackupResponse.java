@@ -17,7 +17,7 @@ record BackupResponse(UUID id, String cluster, BackupKind kind, DumpFormat forma
         BackupStatus status, Long sizeBytes, String sha256, List<FileEntry> files, String serverVersion,
         String toolVersion, Instant queuedAt, Instant startedAt, Instant finishedAt, String startLsn, String stopLsn,
         Integer timeline, String firstWal, String lastWal, Verification verification, String label, boolean pinned,
-        String error, UUID jobId, UUID scheduleId, String sizeAnomaly, BackupSpec options) {
+        String error, UUID jobId, UUID scheduleId, String sizeAnomaly, Double drillSeconds, BackupSpec options) {
 
     /** One stored file. */
     record FileEntry(String path, long sizeBytes, String sha256) {
@@ -33,7 +33,7 @@ record BackupResponse(UUID id, String cluster, BackupKind kind, DumpFormat forma
                 b.queuedAt(), b.startedAt(), b.finishedAt(), b.startLsn(), b.stopLsn(), b.timeline(), b.firstWal(),
                 b.lastWal(), new Verification(b.verificationStatus(), b.verificationLevel(), b.verifiedAt(),
                         b.verificationDetail()),
-                b.label(), b.pinned(), b.error(), b.jobId(), b.scheduleId(), b.sizeAnomaly(), b.spec());
+                b.label(), b.pinned(), b.error(), b.jobId(), b.scheduleId(), b.sizeAnomaly(), b.drillSeconds(), b.spec());
     }
 
     private static FileEntry file(BackupFile f) {

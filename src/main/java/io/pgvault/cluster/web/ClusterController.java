@@ -84,16 +84,19 @@ class ClusterController {
         return new ClusterSettings(r.host(), r.port(), r.username(), r.password(),
                 r.maintenanceDatabase() == null ? "postgres" : r.maintenanceDatabase(),
                 r.sslMode() == null ? "prefer" : r.sslMode(),
-                r.walArchive() == null ? WalArchiveMode.NONE : r.walArchive(), r.rpo(), r.retention());
+                r.walArchive() == null ? WalArchiveMode.NONE : r.walArchive(), r.rpo(), r.retention(),
+                r.sanityQueries());
     }
 
     private ClusterResponse response(ClusterView v) {
         ClusterService.LastBackup last = clusters.lastBackup(v.name());
+        ClusterService.MeasuredRto rto = clusters.measuredRto(v.name());
         return new ClusterResponse(v.name(), v.host(), v.port(), v.username(), v.maintenanceDatabase(), v.sslMode(),
                 v.walArchive(), v.rpo(), v.passwordSet(), v.serverVersion(), v.toolVersion(), v.toolDirectory(),
                 clusters.reachable(v.name()),
                 last == null ? null : new ClusterResponse.LastBackup(last.id(), last.kind(), last.finishedAt(),
                         last.sizeBytes()),
-                v.createdAt(), v.updatedAt(), v.retention());
+                v.createdAt(), v.updatedAt(), v.retention(), v.sanityQueries(), rto == null ? null
+                        : new ClusterResponse.MeasuredRto(rto.seconds(), rto.backupId(), rto.drilledAt()));
     }
 }

@@ -1,6 +1,7 @@
 package io.pgvault.cluster.web;
 
 import io.pgvault.cluster.RetentionPolicy;
+import io.pgvault.cluster.SanityQuery;
 import io.pgvault.cluster.WalArchiveMode;
 import io.swagger.v3.oas.annotations.media.Schema;
 import jakarta.validation.constraints.Max;
@@ -9,6 +10,7 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
+import java.util.List;
 
 /** Registers or updates a cluster. On update a missing password keeps the stored one; "" removes it. */
 record ClusterRequest(
@@ -29,5 +31,7 @@ record ClusterRequest(
         @Schema(example = "NONE") WalArchiveMode walArchive,
         @Schema(example = "PT24H", description = "recovery point objective, an ISO-8601 duration") String rpo,
         @Schema(description = "what retention keeps of the backups no schedule with its own policy made; "
-                + "leave out to keep everything") RetentionPolicy retention) {
+                + "leave out to keep everything") RetentionPolicy retention,
+        @Schema(description = "queries a restore drill runs on the restored copy, each {name, sql, expect}")
+        List<SanityQuery> sanityQueries) {
 }

@@ -1,15 +1,21 @@
 package io.pgvault.cluster.web;
 
 import io.pgvault.cluster.RetentionPolicy;
+import io.pgvault.cluster.SanityQuery;
 import io.pgvault.cluster.WalArchiveMode;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 
 /** A cluster as the API shows it. Never holds a password. */
 record ClusterResponse(String name, String host, int port, String username, String maintenanceDatabase,
         String sslMode, WalArchiveMode walArchive, String rpo, boolean passwordSet, String serverVersion,
         String toolVersion, String toolDirectory, Boolean reachable, LastBackup lastBackup, Instant createdAt,
-        Instant updatedAt, RetentionPolicy retention) {
+        Instant updatedAt, RetentionPolicy retention, List<SanityQuery> sanityQueries, MeasuredRto measuredRto) {
+
+    /** The newest restore drill's restore time: how long getting this cluster's data back took. */
+    record MeasuredRto(double seconds, UUID backupId, Instant drilledAt) {
+    }
 
     /** The newest successful backup. */
     record LastBackup(UUID id, String kind, Instant finishedAt, long sizeBytes) {

@@ -1,0 +1,32 @@
+package io.pgvault.cluster;
+
+import io.pgvault.api.InvalidRequestException;
+import java.util.List;
+
+/**
+ * A query a restore drill runs, read-only, on the restored copy: its first column of the first row must
+ * equal {@code expect} (as text), or, without {@code expect}, it must simply run.
+ */
+public record SanityQuery(String name, String sql, String expect) {
+
+    static final int MAX = 20;
+
+    static void validate(List<SanityQuery> queries) {
+        if (queries == null) {
+            return;
+        }
+        if (queries.size() > MAX) {
+            throw new InvalidRequestException("sanityQueries", "at most " + MAX + " sanity queries");
+        }
+        for (SanityQuery q : queries) {
+            if (q == null || q.name() == null || q.name().isBlank() || q.name().length() > 100) {
+                throw new InvalidRequestException("sanityQueries", "each sanity query needs a name of 1 to 100 "
+                        + "characters");
+            }
+            if (q.sql() == null || q.sql().isBlank() || q.sql().length() > 4000) {
+                throw new InvalidRequestException("sanityQueries", "sanity query '" + q.name() + "' needs sql of 1 "
+                        + "to 4000 characters");
+            }
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package io.pgvault.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgvault.testing.PgCluster;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.JdbcTemplate;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * RESTORE drills of real dumps: a good dump restores with the source's row counts and passes the cluster's
+ * sanity queries, leaving no scratch database behind and a measured RTO; a dump that is broken inside (but
+ * whose checksums were recorded broken, so only a restore can tell), a count that does not match and a
+ * failing sanity query all fail it.
+ */
+class RestoreDrillTests extends EndToEndTest {
+
+    static final String CLUSTER = "drilled";
+    static final String DB = "drill db";
+    static PgCluster pg;
+
+    @Autowired
+    JdbcTemplate catalog;
+
+    @BeforeAll
+    static void seed() {
+        pg = PgCluster.shared();
+        if (pg.databaseExists(DB)) {
+            pg.dropDatabase(DB);
+        }
+        pg.createDatabase(DB);
+        pg.execute(DB, "CREATE TABLE t (id int PRIMARY KEY, v text)",
+                "INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 20000) g",
+                "CREATE SCHEMA \"other schema\"", "CREATE TABLE \"other schema\".\"Odd Name\" (x int)",
+                "INSERT INTO \"other schema\".\"Odd Name\" SELECT generate_series(1, 7)");
+    }
+
+    @Test
+    void aGoodDumpPassesItsDrillAndBrokenOnesFail() throws Exception {
+        Map<String, Object> cluster = new LinkedHashMap<>(Map.of("name", CLUSTER, "host", pg.host(), "port", pg.port(),
+                "username", pg.superuser(), "sanityQueries", List.of(
+                        Map.of("name", "all rows", "sql", "select count(*) from t", "expect", "20000"),
+                        Map.of("name", "it runs", "sql", "select max(v) from t"))));
+        Api.Response registered = api.post("/api/v1/clusters", cluster);
+        assertThat(registered.status()).as(registered.body()).isEqualTo(201);
+
+        for (String format : List.of("CUSTOM", "PLAIN", "DIRECTORY")) {
+            JsonNode backup = api.backup(CLUSTER, Map.of("kind", "DUMP", "database", DB, "format", format));
+            JsonNode drilled = drill(backup.path("id").asString());
+            JsonNode v = drilled.path("verification");
+            assertThat(v.path("status").asString()).as("%s: %s", format, v).isEqualTo("PASSED");
+            assertThat(v.path("level").asString()).isEqualTo("RESTORE");
+            assertThat(v.path("detail").asString()).contains("row counts of 2 table(s) match the source")
+                    .contains("2 sanity queries passed").contains("restored into a scratch database");
+            assertThat(drilled.path("drillSeconds").asDouble()).isPositive();
+        }
+        assertThat(pg.queryValue("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'pgvault_drill_%'"))
+                .as("scratch databases are dropped").isEqualTo(0L);
+        JsonNode rto = api.get("/api/v1/clusters/" + CLUSTER).json().path("measuredRto");
+        assertThat(rto.path("seconds").asDouble()).isPositive();
+
+        // broken inside, with the catalog's checksums taken of the broken file: only a restore can tell
+        JsonNode broken = api.backup(CLUSTER, Map.of("kind", "DUMP", "database", DB, "format", "CUSTOM"));
+        String id = broken.path("id").asString();
+        Path file = STORAGE.resolve(CLUSTER).resolve("DUMP").resolve(id).resolve("dump.custom");
+        assertThat(file).exists();
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.seek(raf.length() / 2);
+            raf.write(new byte[4096]);
+        }
+        catalog.update("update backup_file set sha256 = ?, size_bytes = ? where backup_id = ?", sha256(file),
+                Files.size(file), UUID.fromString(id));
+        JsonNode failed = drill(id).path("verification");
+        assertThat(failed.path("status").asString()).as(failed.toString()).isEqualTo("FAILED");
+        assertThat(failed.path("detail").asString()).contains("the restore into a scratch database failed");
+
+        JsonNode counted = api.backup(CLUSTER, Map.of("kind", "DUMP", "database", DB));
+        catalog.update("update backup_table_rows set row_count = 19999 where backup_id = ? and table_name = 't'",
+                UUID.fromString(counted.path("id").asString()));
+        JsonNode miscounted = drill(counted.path("id").asString()).path("verification");
+        assertThat(miscounted.path("status").asString()).isEqualTo("FAILED");
+        assertThat(miscounted.path("detail").asString())
+                .contains("public.t has 20000 row(s), the source had 19999");
+
+        cluster.remove("name");
+        cluster.put("sanityQueries", List.of(Map.of("name", "wrong", "sql", "select count(*) from t", "expect", "1")));
+        assertThat(api.put("/api/v1/clusters/" + CLUSTER, cluster).status()).isEqualTo(200);
+        JsonNode insane = drill(api.backup(CLUSTER, Map.of("kind", "DUMP", "database", DB)).path("id").asString())
+                .path("verification");
+        assertThat(insane.path("status").asString()).isEqualTo("FAILED");
+        assertThat(insane.path("detail").asString()).contains("sanity query 'wrong' returned 20000, expected 1");
+        assertThat(pg.queryValue("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'pgvault_drill_%'"))
+                .isEqualTo(0L);
+    }
+
+    @Test
+    void drillsItCannotRunAreRefused() {
+        api.register(CLUSTER + "-x", pg);
+        JsonNode all = api.backup(CLUSTER + "-x", Map.of("kind", "DUMP_ALL", "globalsOnly", true));
+        Api.Response r = api.post("/api/v1/backups/" + all.path("id").asString() + "/verifications",
+                Map.of("level", "RESTORE"));
+        assertThat(r.status()).as(r.body()).isEqualTo(400);
+        assertThat(r.body()).contains("RESTORE drills are available for DUMP backups");
+        JsonNode dump = api.backup(CLUSTER + "-x", Map.of("kind", "DUMP", "database", DB));
+        assertThat(api.post("/api/v1/backups/" + dump.path("id").asString() + "/verifications",
+                Map.of("level", "LIST", "drillCluster", CLUSTER)).status()).isEqualTo(400);
+        assertThat(api.post("/api/v1/backups/" + dump.path("id").asString() + "/verifications",
+                Map.of("level", "RESTORE", "drillCluster", "nowhere")).status()).isEqualTo(404);
+        assertThat(api.post("/api/v1/clusters", Map.of("name", "bad-sanity", "host", pg.host(), "port", pg.port(),
+                "username", pg.superuser(), "sanityQueries", List.of(Map.of("name", "no sql")))).status())
+                .isEqualTo(400);
+    }
+
+    private JsonNode drill(String backupId) {
+        api.awaitVerification(backupId, Duration.ofMinutes(1));
+        Api.Response r = api.post("/api/v1/backups/" + backupId + "/verifications", Map.of("level", "RESTORE"));
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        api.awaitJob(r.field("id"), Duration.ofMinutes(2));
+        return api.get("/api/v1/backups/" + backupId).json();
+    }
+
+    private static String sha256(Path file) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    }
+}
