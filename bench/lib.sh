@@ -120,8 +120,10 @@ start_pgvault() {
   local port
   port=$(free_port)
   API=http://127.0.0.1:$port
+  # PGVAULT_ARGS: extra --key=value settings, e.g. --pgvault.drills.count-rows=false
+  # shellcheck disable=SC2086
   java -jar "$JAR" --server.port="$port" --pgvault.storage.local.root="$WORK/store" \
-    --spring.datasource.url="jdbc:h2:file:$WORK/catalog" >"$WORK/pgvault.log" 2>&1 &
+    --spring.datasource.url="jdbc:h2:file:$WORK/catalog" ${PGVAULT_ARGS:-} >"$WORK/pgvault.log" 2>&1 &
   APP_PID=$!
   echo "waiting for pgvault on port $port..." >&2
   for _ in $(seq 1 240); do

@@ -25,7 +25,8 @@ public record PgvaultProperties(
         @Valid @DefaultValue Tools tools,
         @Valid @DefaultValue Postgres postgres,
         @Valid @DefaultValue Clusters clusters,
-        @Valid @DefaultValue Notifications notifications) {
+        @Valid @DefaultValue Notifications notifications,
+        @Valid @DefaultValue Drills drills) {
 
     /**
      * What monitoring holds every cluster to: {@code rpo}, the newest successful backup's greatest age for
@@ -46,6 +47,13 @@ public record PgvaultProperties(
             @NotNull @DefaultValue("5s") Duration initialBackoff,
             @NotNull @DefaultValue("10s") Duration timeout,
             @NotNull @DefaultValue("60s") Duration checkInterval) {
+    }
+
+    /**
+     * Restore drills. {@code countRows}: while a DUMP backup runs, count every table's rows in pg_dump's own
+     * snapshot, so that a drill can demand them (costs a scan of each table, in parallel with the dump).
+     */
+    public record Drills(@DefaultValue("true") boolean countRows) {
     }
 
     /** The job engine. */

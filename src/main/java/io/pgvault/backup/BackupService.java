@@ -218,6 +218,10 @@ public class BackupService {
         }
         if (level == VerificationLevel.RESTORE) {
             checkDrillable(view(backup));
+            if (drillCluster != null && backup.getKind() == BackupKind.BASE) {
+                throw new InvalidRequestException("drillCluster", "a BASE drill runs a throwaway server on this "
+                        + "host; drillCluster applies to DUMP drills");
+            }
             if (drillCluster != null) {
                 clusters.target(drillCluster);
             }
@@ -230,9 +234,9 @@ public class BackupService {
 
     /** Refuses a RESTORE drill this version cannot run. */
     public static void checkDrillable(BackupView backup) {
-        if (backup.kind() != BackupKind.DUMP) {
-            throw new InvalidRequestException("level", "RESTORE drills are available for DUMP backups; "
-                    + backup.kind() + " backups verify at CHECKSUM or LIST");
+        if (backup.kind() == BackupKind.DUMP_ALL) {
+            throw new InvalidRequestException("level", "RESTORE drills are available for DUMP and BASE backups; "
+                    + "DUMP_ALL backups verify at CHECKSUM or LIST");
         }
         if (backup.spec().dataOnly()) {
             throw new InvalidRequestException("level", "a data-only dump cannot be restored into an empty "

@@ -46,10 +46,15 @@ public class ClusterAccess {
      * (a recovered server on {@code port}), over loopback.
      */
     public Connection connectToLocalCopy(String cluster, int port) throws SQLException {
+        return connectToLocalCopy(cluster, port, find(cluster).getMaintenanceDatabase());
+    }
+
+    /** As above, to one database of the copy. */
+    public Connection connectToLocalCopy(String cluster, int port, String database) throws SQLException {
         Cluster c = find(cluster);
         ClusterSettings s = c.settings();
         return connect(new ClusterSettings("127.0.0.1", port, s.username(), s.password(), s.maintenanceDatabase(),
-                "prefer", s.walArchive(), s.rpo(), null, null), s.maintenanceDatabase());
+                "prefer", s.walArchive(), s.rpo(), null, null), database);
     }
 
     public boolean databaseExists(String cluster, String database) {

@@ -5,9 +5,10 @@ import java.util.List;
 
 /**
  * A query a restore drill runs, read-only, on the restored copy: its first column of the first row must
- * equal {@code expect} (as text), or, without {@code expect}, it must simply run.
+ * equal {@code expect} (as text), or, without {@code expect}, it must simply run. A DUMP drill runs it in the
+ * restored database; a BASE drill in {@code database} (default: the cluster's maintenance database).
  */
-public record SanityQuery(String name, String sql, String expect) {
+public record SanityQuery(String name, String sql, String expect, String database) {
 
     static final int MAX = 20;
 

@@ -154,6 +154,32 @@ class RecoveryHandler implements JobHandler {
         }
     }
 
+    /**
+     * For restore drills: extracts {@code backup} into {@code directory} (new or empty, pgvault's own), starts
+     * it as a throwaway server on a free port, recovering only to consistency, and waits until it is promoted.
+     * Returns the port; {@link #stopCopy} ends it.
+     */
+    int startCopy(BackupView backup, Path directory, JobContext context) throws Exception {
+        ClusterView cluster = clusters.get(backup.cluster());
+        RecoveryPlan plan = new RecoveryPlan(new RecoveryTarget(null, null, null, null, null, true), true,
+                RecoveryAction.PROMOTE, "latest", backup.id(), directory.toString(), null, true, false, null, null);
+        int port = freePort();
+        prepare(plan, backup, cluster, directory, port, null, context);
+        Path log = directory.resolve(LOG_NAME);
+        try {
+            context.phase("starting a throwaway server on port " + port);
+            postgres.start(directory, log, port, context.cancellation());
+            await(plan, cluster.name(), directory, port, log, context.cancellation());
+        } finally {
+            copyLog(log, context);
+        }
+        return port;
+    }
+
+    void stopCopy(Path directory) {
+        stopQuietly(directory);
+    }
+
     /** Stops the server running in the directory, if one does; says whether one did. */
     private boolean stopServer(Path directory, JobContext context) throws IOException, InterruptedException {
         if (!postgres.mayBeRunning(directory) || !postgres.isRunning(directory)) {

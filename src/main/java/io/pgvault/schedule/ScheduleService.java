@@ -178,9 +178,9 @@ public class ScheduleService implements VerificationAfterBackup {
         RetentionPolicy retention = spec.retention() == null ? null : spec.retention().validated();
         VerificationPolicy verification = spec.verification() == null ? null : spec.verification().validated();
         if (verification != null && verification.after() == VerificationLevel.RESTORE
-                && (backup.kind() != BackupKind.DUMP || backup.dataOnly())) {
+                && (backup.kind() == BackupKind.DUMP_ALL || backup.dataOnly())) {
             throw new InvalidRequestException("verification.after", "RESTORE drills are available for DUMP backups "
-                    + "that hold their schema; use CHECKSUM or LIST for this schedule");
+                    + "that hold their schema and for BASE backups; use CHECKSUM or LIST for this schedule");
         }
         boolean enabled = spec.enabled() == null || spec.enabled();
         Instant next = enabled ? next(cron, zone, clock.instant()) : null;

@@ -5,7 +5,6 @@ import io.pgvault.backup.BackupView;
 import io.pgvault.backup.TableRows;
 import io.pgvault.cluster.ClusterAccess;
 import io.pgvault.cluster.ClusterService;
-import io.pgvault.cluster.SanityQuery;
 import io.pgvault.cluster.ToolSession;
 import io.pgvault.job.JobContext;
 import io.pgvault.job.ProcessExecutor;
@@ -154,34 +153,8 @@ class DumpDrill {
 
     private void sanity(String sourceCluster, String drillCluster, String scratch, List<String> problems,
             List<String> findings) {
-        List<SanityQuery> queries = clusterService.get(sourceCluster).sanityQueries();
-        if (queries == null || queries.isEmpty()) {
-            return;
-        }
-        int passed = 0;
-        try (Connection c = clusters.connect(drillCluster, scratch)) {
-            c.setReadOnly(true);
-            for (SanityQuery q : queries) {
-                String got;
-                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(q.sql())) {
-                    got = rs.next() ? rs.getString(1) : null;
-                } catch (SQLException e) {
-                    problems.add("sanity query '" + q.name() + "' failed: " + e.getMessage());
-                    continue;
-                }
-                if (q.expect() != null && !q.expect().equals(got)) {
-                    problems.add("sanity query '" + q.name() + "' returned " + got + ", expected " + q.expect());
-                } else {
-                    passed++;
-                }
-            }
-        } catch (SQLException e) {
-            problems.add("could not run the sanity queries: " + e.getMessage());
-            return;
-        }
-        if (passed == queries.size()) {
-            findings.add(passed + " sanity quer" + (passed == 1 ? "y" : "ies") + " passed");
-        }
+        SanityChecks.run(clusterService.get(sourceCluster).sanityQueries(), q -> scratch,
+                db -> clusters.connect(drillCluster, db), problems, findings);
     }
 
     private void execute(String cluster, String database, String sql) throws SQLException {

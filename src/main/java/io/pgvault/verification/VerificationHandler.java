@@ -42,11 +42,14 @@ class VerificationHandler implements JobHandler {
     private final JsonMapper json;
     private final BaseBackupCheck baseCheck;
     private final DumpDrill drill;
+    private final BaseDrill baseDrill;
 
     VerificationHandler(BackupService backups, BackupStorage storage, ClusterAccess clusters,
-            ProcessExecutor executor, JsonMapper json, BaseBackupCheck baseCheck, DumpDrill drill) {
+            ProcessExecutor executor, JsonMapper json, BaseBackupCheck baseCheck, DumpDrill drill,
+            BaseDrill baseDrill) {
         this.baseCheck = baseCheck;
         this.drill = drill;
+        this.baseDrill = baseDrill;
         this.backups = backups;
         this.storage = storage;
         this.clusters = clusters;
@@ -72,8 +75,9 @@ class VerificationHandler implements JobHandler {
         context.phase("verifying checksums");
         checksums(backup, context, problems, findings);
         if (level == VerificationLevel.RESTORE && problems.isEmpty()) {
-            Double seconds = drill.run(backup, order.drillCluster() == null ? backup.cluster() : order.drillCluster(),
-                    context, problems, findings);
+            Double seconds = backup.kind() == BackupKind.BASE ? baseDrill.run(backup, context, problems, findings)
+                    : drill.run(backup, order.drillCluster() == null ? backup.cluster() : order.drillCluster(), context,
+                            problems, findings);
             if (seconds != null) {
                 backups.recordDrill(backup.id(), seconds);
             }

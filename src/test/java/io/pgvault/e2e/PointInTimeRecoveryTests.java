@@ -234,6 +234,27 @@ class PointInTimeRecoveryTests extends EndToEndTest {
     }
 
     @Test
+    @Order(8)
+    void aBaseBackupPassesARestoreDrillOnAThrowawayServer() throws Exception {
+        String id = base.path("id").asString();
+        Api.Response r = api.post("/api/v1/backups/" + id + "/verifications", Map.of("level", "RESTORE"));
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        JsonNode job = api.awaitJob(r.field("id"), Duration.ofMinutes(3));
+        JsonNode drilled = api.get("/api/v1/backups/" + id).json();
+        assertThat(job.path("status").asString()).as("%s%n%s", drilled, api.get("/api/v1/jobs/" + r.field("id")
+                + "/log").body()).isEqualTo("SUCCEEDED");
+        assertThat(drilled.path("verification").path("level").asString()).isEqualTo("RESTORE");
+        assertThat(drilled.path("verification").path("detail").asString()).contains("recovered to consistency")
+                .contains("checksums match");
+        assertThat(drilled.path("drillSeconds").asDouble()).isPositive();
+        try (var leftovers = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            assertThat(leftovers.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("pgvault-drill-"));
+        }
+        assertThat(api.get("/api/v1/clusters/" + CLUSTER).json().path("measuredRto").path("backupId").asString())
+                .isEqualTo(id);
+    }
+
+    @Test
     @Order(9)
     void aRecoveryThatNeedsAMissingSegmentIsRefusedBeforeAnythingIsWritten() throws Exception {
         String gappy = "pitr-gap";

@@ -112,7 +112,7 @@ class RestoreDrillTests extends EndToEndTest {
         Api.Response r = api.post("/api/v1/backups/" + all.path("id").asString() + "/verifications",
                 Map.of("level", "RESTORE"));
         assertThat(r.status()).as(r.body()).isEqualTo(400);
-        assertThat(r.body()).contains("RESTORE drills are available for DUMP backups");
+        assertThat(r.body()).contains("RESTORE drills are available for DUMP and BASE backups");
         JsonNode dump = api.backup(CLUSTER + "-x", Map.of("kind", "DUMP", "database", DB));
         assertThat(api.post("/api/v1/backups/" + dump.path("id").asString() + "/verifications",
                 Map.of("level", "LIST", "drillCluster", CLUSTER)).status()).isEqualTo(400);

@@ -1,5 +1,6 @@
 package io.pgvault.backup.logical;
 
+import io.pgvault.PgvaultProperties;
 import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupRunner;
 import io.pgvault.backup.BackupView;
@@ -46,10 +47,12 @@ class LogicalBackupRunner implements BackupRunner {
 
     private final ClusterAccess clusters;
     private final ProcessExecutor executor;
+    private final boolean countRows;
 
-    LogicalBackupRunner(ClusterAccess clusters, ProcessExecutor executor) {
+    LogicalBackupRunner(ClusterAccess clusters, ProcessExecutor executor, PgvaultProperties properties) {
         this.clusters = clusters;
         this.executor = executor;
+        this.countRows = properties.drills().countRows();
     }
 
     @Override
@@ -98,7 +101,7 @@ class LogicalBackupRunner implements BackupRunner {
      */
     private Result dumpCounted(BackupView backup, ToolSession session, Path target, JobContext context)
             throws Exception {
-        boolean count = !backup.spec().schemaOnly() && !backup.spec().dataOnly();
+        boolean count = countRows && !backup.spec().schemaOnly() && !backup.spec().dataOnly();
         try (Connection snapshot = clusters.connect(backup.cluster(), backup.database())) {
             snapshot.setAutoCommit(false);
             snapshot.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
