@@ -168,3 +168,18 @@ pgvault_backup() {
   while [[ $(api GET "/api/v1/backups/$backup" | jget .verification.status) == UNVERIFIED ]]; do sleep 0.2; done
   echo "$(seconds "$start" "$end") $backup"
 }
+
+# clean_up_on_exit: on any exit, stop pgvault and the cluster in PGDATA_DIR, and remove WORK
+clean_up_on_exit() {
+  APP_PID=""
+  trap '_clean_up $?' EXIT
+  trap 'exit 130' INT TERM
+}
+_clean_up() {
+  stop_pgvault
+  if [[ -n ${PGDATA_DIR:-} && -f $PGDATA_DIR/postmaster.pid ]]; then
+    as_pg "$BIN/pg_ctl" -D "$PGDATA_DIR" -m immediate -w stop >/dev/null 2>&1 || true
+  fi
+  rm -rf "$WORK"
+  exit "$1"
+}

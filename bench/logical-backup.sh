@@ -29,18 +29,7 @@ command -v curl >/dev/null || die "curl is needed (apt-get install curl)"
 
 # --- clean-up --------------------------------------------------------------------------------
 PGDATA_DIR=$WORK/pg/data
-APP_PID=""
-cleanup() {
-  local rc=$?
-  stop_pgvault
-  if [[ -f $PGDATA_DIR/postmaster.pid ]]; then
-    as_pg "$BIN/pg_ctl" -D "$PGDATA_DIR" -m immediate -w stop >/dev/null 2>&1 || true
-  fi
-  rm -rf "$WORK"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+clean_up_on_exit
 
 [[ ${RAW_ONLY:-0} == 1 ]] || pgvault_jar
 

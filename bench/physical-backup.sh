@@ -42,18 +42,7 @@ if ! command -v pgbackrest >/dev/null; then
 fi
 
 PGDATA_DIR=$WORK/pg/data
-APP_PID=""
-cleanup() {
-  local rc=$?
-  stop_pgvault
-  if [[ -f $PGDATA_DIR/postmaster.pid ]]; then
-    as_pg "$BIN/pg_ctl" -D "$PGDATA_DIR" -m immediate -w stop >/dev/null 2>&1 || true
-  fi
-  rm -rf "$WORK"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+clean_up_on_exit
 
 pgvault_jar
 
