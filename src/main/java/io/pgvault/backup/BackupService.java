@@ -139,6 +139,10 @@ public class BackupService {
             throw new ConflictException("backup " + id + " is still " + backup.getStatus()
                     + "; cancel its job " + backup.getJobId() + " first");
         }
+        if (jobs.hasActive(id)) {
+            throw new ConflictException("backup " + id + " is in use by a queued or running job (a restore, "
+                    + "recovery or verification); try again when it has ended");
+        }
         if (!force && backup.getKind() == BackupKind.BASE && backup.getStatus() == BackupStatus.SUCCEEDED
                 && baseBackups(backup.getCluster()).size() == 1) {
             throw new ConflictException("backup " + id + " is the only BASE backup of cluster '" + backup.getCluster()
@@ -267,11 +271,16 @@ public class BackupService {
      * pointing at the files before they are deleted, so a crash between leaves an orphan, never a lie.
      */
     @Transactional
-    public void expire(UUID id, String reason) {
+    public boolean expire(UUID id, String reason) {
         Backup backup = backups.lockById(id).orElseThrow(() -> notFound(id));
+        if (backup.getStatus() != BackupStatus.SUCCEEDED || backup.isPinned() || jobs.hasActive(id)) {
+            // changed since the plan was made: pinned, deleted, expired by another run, or in use by a job
+            return false;
+        }
         String location = backup.getLocation();
         backup.expire(reason);
         deleteAfterCommit(id, location);
+        return true;
     }
 
     /** Files go only once the catalog no longer points at them; a failure then leaves an orphan, logged. */

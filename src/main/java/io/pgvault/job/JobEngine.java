@@ -26,6 +26,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -46,8 +47,10 @@ class JobEngine {
     static final String TASK = "pgvault-job";
     static final String TIMER_TASK = "pgvault-timer";
     private static final Duration TIMER_RETRY = Duration.ofMinutes(1);
+    private static final int TIMER_THREADS = 2;
     private static final String TIMED_OUT = "timed out after ";
     private static final Duration BUSY_RETRY = Duration.ofSeconds(2);
+    private static final Duration SLOT_RETRY = Duration.ofMillis(500);
     private static final Logger log = LoggerFactory.getLogger(JobEngine.class);
 
     private final JobLifecycle lifecycle;
@@ -60,6 +63,7 @@ class JobEngine {
     private final ObjectProvider<TimerListener> timerListeners;
     private final Scheduler scheduler;
     private final Map<UUID, Running> running = new ConcurrentHashMap<>();
+    private final Semaphore jobSlots;
     private final ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "pgvault-job-heartbeat");
         t.setDaemon(true);
@@ -77,6 +81,7 @@ class JobEngine {
         this.settings = properties.jobs();
         this.clock = clock;
         this.instanceName = settings.instanceName() != null ? settings.instanceName() : hostName();
+        this.jobSlots = new Semaphore(settings.maxConcurrent());
         this.jobTask = Tasks.custom(TASK, String.class).execute((instance, ctx) -> execute(instance));
         this.timerTask = Tasks.custom(TIMER_TASK, String.class)
                 .execute((instance, ctx) -> fireTimer(instance.getData(), ctx.getExecution().getExecutionTime()));
@@ -84,7 +89,8 @@ class JobEngine {
                 .execute((instance, ctx) -> sweepStale());
         this.scheduler = Scheduler.create(new TransactionAwareDataSourceProxy(dataSource), jobTask, timerTask)
                 .startTasks(sweeper)
-                .threads(settings.maxConcurrent())
+                // timers (schedules, webhook retries, alerts) get threads of their own: jobs may run for hours
+                .threads(settings.maxConcurrent() + TIMER_THREADS)
                 .pollingInterval(settings.pollInterval())
                 .heartbeatInterval(settings.heartbeatInterval())
                 .missedHeartbeatsLimit(10)
@@ -126,7 +132,17 @@ class JobEngine {
     /** Sets, or moves, the timer of {@code kind} and {@code id} to {@code at}. */
     void setTimer(String kind, String id, Instant at) {
         String key = kind + ":" + id;
-        scheduler.schedule(timerTask.instance(key, key), at, SchedulerClient.ScheduleOptions.WHEN_EXISTS_RESCHEDULE);
+        try {
+            scheduler.schedule(timerTask.instance(key, key), at, SchedulerClient.ScheduleOptions.WHEN_EXISTS_RESCHEDULE);
+        } catch (TaskInstanceCurrentlyExecutingException e) {
+            // it is firing right now; its listener reads the new definition and sets the next time itself
+        }
+    }
+
+    /** Sets a timer unless it exists already (it keeps its time). */
+    void ensureTimer(String kind, String id, Instant at) {
+        String key = kind + ":" + id;
+        scheduler.scheduleIfNotExists(timerTask.instance(key, key), at);
     }
 
     /** Removes a timer; one that is firing right now decides itself whether it fires again. */
@@ -176,14 +192,21 @@ class JobEngine {
         }
         JobHandler handler = handlers.get(job.getType());
         int limit = handler.limitedPerCluster() ? settings.maxBackupsPerCluster() : 0;
-        switch (lifecycle.tryStart(id, instanceName, limit)) {
-            case BUSY:
-                return (complete, operations) -> operations.reschedule(complete, clock.instant().plus(BUSY_RETRY));
-            case STARTED:
-                run(lifecycle.find(id).orElseThrow(), handler);
-                return new CompletionHandler.OnCompleteRemove<>();
-            default:
-                return new CompletionHandler.OnCompleteRemove<>();
+        if (!jobSlots.tryAcquire()) {
+            return (complete, operations) -> operations.reschedule(complete, clock.instant().plus(SLOT_RETRY));
+        }
+        try {
+            switch (lifecycle.tryStart(id, instanceName, limit)) {
+                case BUSY:
+                    return (complete, operations) -> operations.reschedule(complete, clock.instant().plus(BUSY_RETRY));
+                case STARTED:
+                    run(lifecycle.find(id).orElseThrow(), handler);
+                    return new CompletionHandler.OnCompleteRemove<>();
+                default:
+                    return new CompletionHandler.OnCompleteRemove<>();
+            }
+        } finally {
+            jobSlots.release();
         }
     }
 

@@ -32,6 +32,8 @@ interface JobRepository extends JpaRepository<Job, UUID>, JpaSpecificationExecut
 
     long countByStatus(JobStatus status);
 
+    boolean existsByBackupIdAndStatusIn(UUID backupId, Collection<JobStatus> statuses);
+
     Optional<Job> findFirstByClusterAndTypeAndStatusInOrderByCreatedAtDesc(String cluster, JobType type,
             Collection<JobStatus> statuses);
 

@@ -75,8 +75,19 @@ public class JobService {
         engine.setTimer(kind, id, at);
     }
 
+    /** Sets a timer unless it exists already (it keeps its time). */
+    public void ensureTimer(String kind, String id, Instant at) {
+        engine.ensureTimer(kind, id, at);
+    }
+
     public void cancelTimer(String kind, String id) {
         engine.cancelTimer(kind, id);
+    }
+
+    /** Whether a queued or running job works on this backup. */
+    @Transactional(readOnly = true)
+    public boolean hasActive(UUID backupId) {
+        return jobs.existsByBackupIdAndStatusIn(backupId, List.of(JobStatus.QUEUED, JobStatus.RUNNING));
     }
 
     /** Jobs waiting for a worker (the queue depth). */

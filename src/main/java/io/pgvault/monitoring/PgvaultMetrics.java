@@ -127,12 +127,19 @@ class PgvaultMetrics {
             List<MultiGauge.Row<?>> ok = new ArrayList<>();
             for (String cluster : statuses.clusterNames()) {
                 Tags tags = Tags.of("cluster", cluster);
-                ClusterStatus status = statuses.status(cluster);
+                ClusterStatus status;
+                ArchiveSummary summary;
+                try {
+                    status = statuses.status(cluster);
+                    summary = wal.summary(cluster);
+                } catch (RuntimeException e) {
+                    // removed meanwhile, or its catalog rows unreadable: the others still get their figures
+                    continue;
+                }
                 ok.add(MultiGauge.Row.of(tags, status.healthy() ? 1 : 0));
                 if (status.details().get("lastBackupAt") instanceof Instant at) {
                     age.add(MultiGauge.Row.of(tags, Duration.between(at, Instant.now()).toSeconds()));
                 }
-                ArchiveSummary summary = wal.summary(cluster);
                 if (summary.secondsSinceLastArchived() != null) {
                     lag.add(MultiGauge.Row.of(tags, summary.secondsSinceLastArchived()));
                 }

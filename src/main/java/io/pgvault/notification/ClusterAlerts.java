@@ -56,7 +56,7 @@ class ClusterAlerts implements TimerListener {
 
     @EventListener(ApplicationReadyEvent.class)
     void start() {
-        jobs.setTimer(TIMER, "all", clock.instant().plus(interval));
+        jobs.ensureTimer(TIMER, "all", clock.instant().plus(interval));
     }
 
     @Override

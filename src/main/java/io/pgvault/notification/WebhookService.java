@@ -225,7 +225,7 @@ public class WebhookService {
     }
 
     private static Set<NotificationEvent> events(Set<NotificationEvent> events) {
-        if (events == null || events.isEmpty()) {
+        if (events == null || events.isEmpty() || events.contains(null)) {
             throw new InvalidRequestException("events", "events is required: one or more of "
                     + EnumSet.allOf(NotificationEvent.class));
         }

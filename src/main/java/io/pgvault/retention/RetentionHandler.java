@@ -23,6 +23,12 @@ class RetentionHandler implements JobHandler {
         return JobType.RETENTION;
     }
 
+    /** One retention run per cluster at a time (pgvault.jobs.max-backups-per-cluster). */
+    @Override
+    public boolean limitedPerCluster() {
+        return true;
+    }
+
     @Override
     public void run(JobContext context) throws Exception {
         context.phase("planning");

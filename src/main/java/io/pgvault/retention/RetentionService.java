@@ -200,11 +200,16 @@ public class RetentionService {
     /** Carries a plan out: expires what it says, then removes the WAL before the oldest retained BASE backup. */
     RetentionPlan.WalRemoval apply(RetentionPlan plan, java.util.function.Consumer<String> log) throws java.io.IOException {
         for (RetentionPlan.Decision d : plan.backups()) {
-            if (!d.keep()) {
-                backups.expire(d.backupId(), "expired by retention: " + String.join("; ", d.reasons()));
+            if (d.keep()) {
+                continue;
+            }
+            if (backups.expire(d.backupId(), "expired by retention: " + String.join("; ", d.reasons()))) {
                 log.accept("pgvault: expired backup " + d.backupId() + " (" + d.kind()
                         + (d.database() == null ? "" : " " + d.database()) + ", " + d.finishedAt() + "): "
                         + String.join("; ", d.reasons()));
+            } else {
+                log.accept("pgvault: left backup " + d.backupId() + " alone: it changed since the plan (pinned, "
+                        + "deleted, already expired) or a job is using it");
             }
         }
         RetentionPlan.WalRemoval w = plan.wal();

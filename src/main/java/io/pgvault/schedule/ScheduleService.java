@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.scheduling.support.CronExpression;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.annotation.Transactional;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.json.JsonMapper;
@@ -48,6 +49,7 @@ public class ScheduleService implements VerificationAfterBackup {
     private final JsonMapper json;
     private final Clock clock;
     private final TransactionTemplate tx;
+    private final TransactionTemplate readOnlyTx;
 
     ScheduleService(ScheduleRepository schedules, ClusterService clusters, BackupService backups, JobService jobs,
             JsonMapper json, Clock clock, PlatformTransactionManager transactions) {
@@ -58,6 +60,9 @@ public class ScheduleService implements VerificationAfterBackup {
         this.json = json;
         this.clock = clock;
         this.tx = new TransactionTemplate(transactions);
+        this.readOnlyTx = new TransactionTemplate(transactions);
+        this.readOnlyTx.setReadOnly(true);
+        this.readOnlyTx.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
     }
 
     @Transactional(readOnly = true)
@@ -110,31 +115,43 @@ public class ScheduleService implements VerificationAfterBackup {
     }
 
     /**
-     * The timer's work: starts the backup, records the run, returns the next time. A time that already had
-     * its run (the instance died before the engine moved the timer on) is not run twice.
+     * The timer's work, once per due time: under the schedule's row lock, a schedule whose next run time is
+     * already past {@code now} has had this run (an instance died after recording it, and the engine revived
+     * the timer); otherwise the backup is queued, the run recorded and the next time set in one transaction.
+     * A backup that cannot start (the cluster is gone, the database was dropped) is recorded as the run's
+     * failure, and the schedule moves on.
      */
     Instant fire(UUID id, Instant due) {
-        Schedule schedule = schedules.findById(id).orElse(null);
-        if (schedule == null || !schedule.isEnabled()) {
+        Schedule current = schedules.findById(id).orElse(null);
+        if (current == null || !current.isEnabled()) {
             return null;
         }
-        Instant now = clock.instant();
-        Instant next = next(schedule.getCron(), schedule.getTimeZone(), now);
-        if (schedule.getLastRunAt() != null && !schedule.getLastRunAt().isBefore(due)) {
-            return next;
-        }
-        UUID jobId = null;
-        String error = null;
+        String refused = null;
         try {
-            jobId = backups.start(schedule.getCluster(), backupSpec(schedule), id).id();
+            readOnlyTx.executeWithoutResult(t -> backups.check(current.getCluster(), backupSpec(current)));
         } catch (RuntimeException e) {
-            error = e.getMessage();
-            log.warn("Schedule {} of cluster '{}' could not start its backup: {}", id, schedule.getCluster(), error);
+            refused = e.getMessage();
         }
-        UUID started = jobId;
-        String failure = error;
-        tx.executeWithoutResult(status -> schedules.findById(id).ifPresent(s -> s.ran(now, started, failure, next)));
-        return next;
+        String error = refused;
+        return tx.execute(t -> {
+            Schedule schedule = schedules.lockById(id).orElse(null);
+            if (schedule == null || !schedule.isEnabled()) {
+                return null;
+            }
+            Instant now = clock.instant();
+            Instant next = next(schedule.getCron(), schedule.getTimeZone(), now);
+            if (schedule.getNextRunAt() != null && schedule.getNextRunAt().isAfter(now)) {
+                return schedule.getNextRunAt();
+            }
+            UUID jobId = null;
+            if (error == null) {
+                jobId = backups.start(schedule.getCluster(), backupSpec(schedule), id).id();
+            } else {
+                log.warn("Schedule {} of cluster '{}' could not start its backup: {}", id, schedule.getCluster(), error);
+            }
+            schedule.ran(now, jobId, error, next);
+            return next;
+        });
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.pgvault.backup.BackupView;
 import io.pgvault.cluster.ClusterAccess;
 import io.pgvault.cluster.ClusterService;
 import io.pgvault.cluster.ClusterView;
+import io.pgvault.job.JobCancelledException;
 import io.pgvault.job.JobContext;
 import io.pgvault.recovery.RecoveredCopies;
 import io.pgvault.storage.FileTrees;
@@ -42,7 +43,13 @@ class BaseDrill {
             int port;
             try {
                 port = copies.start(backup, directory, context);
+            } catch (JobCancelledException e) {
+                throw e;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new JobCancelledException("interrupted");
             } catch (Exception e) {
+                context.cancellation().throwIfCancelled();
                 problems.add("the throwaway server recovered from this backup did not come up: " + e.getMessage());
                 return null;
             }

@@ -5,6 +5,7 @@ import io.pgvault.backup.BackupView;
 import io.pgvault.backup.TableRows;
 import io.pgvault.cluster.ClusterAccess;
 import io.pgvault.cluster.ClusterService;
+import io.pgvault.cluster.SanityQuery;
 import io.pgvault.cluster.ToolSession;
 import io.pgvault.job.JobContext;
 import io.pgvault.job.ProcessExecutor;
@@ -75,12 +76,17 @@ class DumpDrill {
             context.phase("comparing row counts");
             compareRows(backup, drillCluster, scratch, problems, findings);
             context.phase("running sanity queries");
-            sanity(backup.cluster(), drillCluster, scratch, problems, findings);
+            sanity(backup.cluster(), backup.database(), drillCluster, scratch, problems, findings);
             return seconds;
         } finally {
             context.phase("dropping scratch database " + scratch);
-            execute(drillCluster, maintenance, "DROP DATABASE IF EXISTS " + scratch + " WITH (FORCE)");
-            context.log("pgvault: drill: dropped database " + scratch);
+            try {
+                drop(drillCluster, maintenance, scratch);
+                context.log("pgvault: drill: dropped database " + scratch);
+            } catch (SQLException e) {
+                context.log("pgvault: drill: COULD NOT DROP the scratch database " + scratch + " on cluster '"
+                        + drillCluster + "': " + e.getMessage() + "; drop it by hand");
+            }
         }
     }
 
@@ -151,10 +157,23 @@ class DumpDrill {
         }
     }
 
-    private void sanity(String sourceCluster, String drillCluster, String scratch, List<String> problems,
-            List<String> findings) {
-        SanityChecks.run(clusterService.get(sourceCluster).sanityQueries(), q -> scratch,
-                db -> clusters.connect(drillCluster, db), problems, findings);
+    private void sanity(String sourceCluster, String database, String drillCluster, String scratch,
+            List<String> problems, List<String> findings) {
+        List<SanityQuery> queries = clusterService.get(sourceCluster).sanityQueries().stream()
+                .filter(q -> q.database() == null || q.database().equals(database)).toList();
+        SanityChecks.run(queries, q -> scratch, db -> clusters.connect(drillCluster, db), problems, findings);
+    }
+
+    /** DROP ... WITH (FORCE) from PostgreSQL 13 on; before that, end the sessions first. */
+    private void drop(String cluster, String maintenance, String scratch) throws SQLException {
+        try (Connection c = clusters.connect(cluster, maintenance); Statement st = c.createStatement()) {
+            if (c.getMetaData().getDatabaseMajorVersion() >= 13) {
+                st.execute("DROP DATABASE IF EXISTS " + scratch + " WITH (FORCE)");
+            } else {
+                st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + scratch + "'");
+                st.execute("DROP DATABASE IF EXISTS " + scratch);
+            }
+        }
     }
 
     private void execute(String cluster, String database, String sql) throws SQLException {

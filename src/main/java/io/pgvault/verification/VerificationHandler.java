@@ -3,6 +3,7 @@ package io.pgvault.verification;
 import io.pgvault.backup.BackupFile;
 import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupService;
+import io.pgvault.backup.BackupStatus;
 import io.pgvault.backup.BackupView;
 import io.pgvault.backup.VerificationLevel;
 import io.pgvault.backup.VerificationOrder;
@@ -65,6 +66,10 @@ class VerificationHandler implements JobHandler {
     @Override
     public void run(JobContext context) throws Exception {
         BackupView backup = backups.get(context.backupId());
+        if (backup.status() != BackupStatus.SUCCEEDED) {
+            context.log("pgvault: backup " + backup.id() + " is " + backup.status() + " now; nothing to verify");
+            return;
+        }
         // jobs queued by earlier versions carry the level alone
         VerificationOrder order = context.payload().startsWith("\"")
                 ? new VerificationOrder(json.readValue(context.payload(), VerificationLevel.class), null)
