@@ -258,6 +258,15 @@ public class BackupService {
         return new BackupContent(view(backup), storage);
     }
 
+    /** The newest SUCCEEDED backup a schedule made. */
+    @Transactional(readOnly = true)
+    public java.util.Optional<UUID> newestOfSchedule(UUID scheduleId) {
+        Specification<Backup> spec = (root, query, cb) -> cb.and(cb.equal(root.get("scheduleId"), scheduleId),
+                cb.equal(root.get("status"), BackupStatus.SUCCEEDED));
+        return backups.findAll(spec, PageRequest.of(0, 1, Sort.by(Sort.Direction.DESC, "finishedAt"))).stream()
+                .map(Backup::getId).findFirst();
+    }
+
     /** A cluster's SUCCEEDED backups, newest first: what retention decides about. */
     @Transactional(readOnly = true)
     public List<BackupView> succeeded(String cluster) {

@@ -148,16 +148,16 @@ public class ClusterService {
     /** The newest restore drill's restore time on this cluster's backups, or null when none has run. */
     public MeasuredRto measuredRto(String name) {
         List<MeasuredRto> rows = catalog.query("""
-                select drill_seconds, id, verified_at from backup
+                select drill_seconds, id, verified_at, verification_status from backup
                 where cluster = ? and drill_seconds is not null order by verified_at desc limit 1""",
                 (rs, i) -> new MeasuredRto(rs.getDouble(1), rs.getObject(2, java.util.UUID.class),
-                        rs.getObject(3, java.time.OffsetDateTime.class).toInstant()),
+                        rs.getObject(3, java.time.OffsetDateTime.class).toInstant(), "PASSED".equals(rs.getString(4))),
                 name);
         return rows.isEmpty() ? null : rows.get(0);
     }
 
     /** How long the newest drill took to restore, of which backup, when. */
-    public record MeasuredRto(double seconds, java.util.UUID backupId, java.time.Instant drilledAt) {
+    public record MeasuredRto(double seconds, java.util.UUID backupId, java.time.Instant drilledAt, boolean passed) {
     }
 
     /** The newest successful backup's id, kind, end time and size. */

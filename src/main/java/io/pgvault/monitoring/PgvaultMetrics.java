@@ -11,6 +11,7 @@ import io.pgvault.backup.BackupService;
 import io.pgvault.backup.BackupSucceeded;
 import io.pgvault.backup.BackupView;
 import io.pgvault.backup.SizeAnomaly;
+import io.pgvault.cluster.ClusterService;
 import io.pgvault.job.JobFinished;
 import io.pgvault.job.JobService;
 import io.pgvault.wal.ArchiveSummary;
@@ -33,7 +34,7 @@ import org.springframework.stereotype.Component;
  * pgvault's Micrometer meters (on /actuator/prometheus): backup duration, size and throughput per cluster
  * and kind, finished jobs by type and outcome, size anomalies, the queue depth, and per cluster (refreshed
  * every 10 s and after each job): the newest successful backup's age, WAL archive lag, the recovery window's
- * start and end, and whether the cluster is healthy.
+ * start and end, whether the cluster is healthy, and the newest restore drill's result and restore time.
  */
 @Component
 class PgvaultMetrics {
@@ -50,6 +51,9 @@ class PgvaultMetrics {
     private final MultiGauge windowStart;
     private final MultiGauge windowEnd;
     private final MultiGauge healthy;
+    private final MultiGauge drillRto;
+    private final MultiGauge drillPassed;
+    private final ClusterService clusters;
     private final ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "pgvault-metrics");
         t.setDaemon(true);
@@ -57,8 +61,9 @@ class PgvaultMetrics {
     });
 
     PgvaultMetrics(MeterRegistry registry, BackupService backups, JobService jobs, ClusterStatusService statuses,
-            WalArchiveService wal) {
+            WalArchiveService wal, ClusterService clusters) {
         this.registry = registry;
+        this.clusters = clusters;
         this.backups = backups;
         this.statuses = statuses;
         this.wal = wal;
@@ -74,6 +79,10 @@ class PgvaultMetrics {
                 .description("end of the recovery window, epoch seconds").register(registry);
         this.healthy = MultiGauge.builder("pgvault.cluster.healthy")
                 .description("1 when nothing puts the cluster's data at risk, else 0").register(registry);
+        this.drillRto = MultiGauge.builder("pgvault.drill.last.rto").baseUnit("seconds")
+                .description("restore time of the newest restore drill: the measured RTO").register(registry);
+        this.drillPassed = MultiGauge.builder("pgvault.drill.last.passed")
+                .description("1 when the newest restore drill passed, else 0").register(registry);
     }
 
     @EventListener(ApplicationReadyEvent.class)
@@ -125,6 +134,8 @@ class PgvaultMetrics {
             List<MultiGauge.Row<?>> start = new ArrayList<>();
             List<MultiGauge.Row<?>> end = new ArrayList<>();
             List<MultiGauge.Row<?>> ok = new ArrayList<>();
+            List<MultiGauge.Row<?>> rto = new ArrayList<>();
+            List<MultiGauge.Row<?>> drilled = new ArrayList<>();
             for (String cluster : statuses.clusterNames()) {
                 Tags tags = Tags.of("cluster", cluster);
                 ClusterStatus status;
@@ -137,6 +148,11 @@ class PgvaultMetrics {
                     continue;
                 }
                 ok.add(MultiGauge.Row.of(tags, status.healthy() ? 1 : 0));
+                ClusterService.MeasuredRto measured = clusters.measuredRto(cluster);
+                if (measured != null) {
+                    rto.add(MultiGauge.Row.of(tags, measured.seconds()));
+                    drilled.add(MultiGauge.Row.of(tags, measured.passed() ? 1 : 0));
+                }
                 if (status.details().get("lastBackupAt") instanceof Instant at) {
                     age.add(MultiGauge.Row.of(tags, Duration.between(at, Instant.now()).toSeconds()));
                 }
@@ -153,6 +169,8 @@ class PgvaultMetrics {
             windowStart.register(start, true);
             windowEnd.register(end, true);
             healthy.register(ok, true);
+            drillRto.register(rto, true);
+            drillPassed.register(drilled, true);
         } catch (RuntimeException e) {
             log.warn("Could not refresh the cluster metrics: {}", e.toString());
         }

@@ -40,6 +40,7 @@ import tools.jackson.databind.json.JsonMapper;
 public class ScheduleService implements VerificationAfterBackup {
 
     static final String TIMER = "schedule";
+    static final String DRILL_TIMER = "drill";
     private static final Logger log = LoggerFactory.getLogger(ScheduleService.class);
 
     private final ScheduleRepository schedules;
@@ -103,6 +104,7 @@ public class ScheduleService implements VerificationAfterBackup {
         Schedule schedule = find(id);
         schedules.delete(schedule);
         jobs.cancelTimer(TIMER, id.toString());
+        jobs.cancelTimer(DRILL_TIMER, id.toString());
     }
 
     /** Runs the schedule's backup now; the next scheduled time does not move. */
@@ -154,6 +156,26 @@ public class ScheduleService implements VerificationAfterBackup {
         });
     }
 
+    /** A periodic drill: the newest successful backup of the schedule gets a RESTORE verification. */
+    Instant fireDrill(UUID id) {
+        Schedule schedule = schedules.findById(id).orElse(null);
+        VerificationPolicy policy = schedule == null ? null : verification(schedule);
+        if (schedule == null || !schedule.isEnabled() || policy == null || policy.drillCron() == null) {
+            return null;
+        }
+        Optional<UUID> newest = backups.newestOfSchedule(id);
+        if (newest.isEmpty()) {
+            log.info("Schedule {}: no successful backup to drill yet", id);
+        } else {
+            try {
+                backups.verify(newest.get(), VerificationLevel.RESTORE);
+            } catch (RuntimeException e) {
+                log.warn("Schedule {}: could not start the drill of backup {}: {}", id, newest.get(), e.getMessage());
+            }
+        }
+        return next(policy.drillCron(), schedule.getTimeZone(), clock.instant());
+    }
+
     @Override
     @Transactional(readOnly = true)
     public Optional<VerificationLevel> levelAfter(UUID scheduleId) {
@@ -194,7 +216,11 @@ public class ScheduleService implements VerificationAfterBackup {
         BackupSpec backup = backups.check(schedule.getCluster(), spec.backup());
         RetentionPolicy retention = spec.retention() == null ? null : spec.retention().validated();
         VerificationPolicy verification = spec.verification() == null ? null : spec.verification().validated();
-        if (verification != null && verification.after() == VerificationLevel.RESTORE
+        boolean drills = verification != null && verification.drillCron() != null;
+        if (drills) {
+            cron(verification.drillCron(), "verification.drillCron");
+        }
+        if ((drills || verification != null && verification.after() == VerificationLevel.RESTORE)
                 && (backup.kind() == BackupKind.DUMP_ALL || backup.dataOnly())) {
             throw new InvalidRequestException("verification.after", "RESTORE drills are available for DUMP backups "
                     + "that hold their schema and for BASE backups; use CHECKSUM or LIST for this schedule");
@@ -209,23 +235,33 @@ public class ScheduleService implements VerificationAfterBackup {
         } else {
             jobs.cancelTimer(TIMER, schedule.getId().toString());
         }
+        if (enabled && drills) {
+            jobs.setTimer(DRILL_TIMER, schedule.getId().toString(),
+                    next(verification.drillCron(), zone, clock.instant()));
+        } else {
+            jobs.cancelTimer(DRILL_TIMER, schedule.getId().toString());
+        }
     }
 
     private static String cron(String cron) {
+        return cron(cron, "cron");
+    }
+
+    private static String cron(String cron, String field) {
         if (cron == null || cron.isBlank()) {
-            throw new InvalidRequestException("cron", "cron is required, in Spring's six-field syntax (second minute "
+            throw new InvalidRequestException(field, field + " is required, in Spring's six-field syntax (second minute "
                     + "hour day-of-month month day-of-week), e.g. \"0 30 2 * * *\" for 02:30 every day");
         }
         CronExpression expression;
         try {
             expression = CronExpression.parse(cron);
         } catch (IllegalArgumentException e) {
-            throw new InvalidRequestException("cron", "cron '" + printable(cron) + "' is not a valid expression in "
+            throw new InvalidRequestException(field, field + " '" + printable(cron) + "' is not a valid expression in "
                     + "Spring's six-field syntax (second minute hour day-of-month month day-of-week, e.g. "
                     + "\"0 30 2 * * *\"): " + printable(e.getMessage()));
         }
         if (expression.next(ZonedDateTime.now(ZoneId.of("UTC"))) == null) {
-            throw new InvalidRequestException("cron", "cron '" + cron + "' never fires");
+            throw new InvalidRequestException(field, field + " '" + cron + "' never fires");
         }
         return cron;
     }

@@ -70,6 +70,16 @@ class RestoreDrillTests extends EndToEndTest {
                 .as("scratch databases are dropped").isEqualTo(0L);
         JsonNode rto = api.get("/api/v1/clusters/" + CLUSTER).json().path("measuredRto");
         assertThat(rto.path("seconds").asDouble()).isPositive();
+        assertThat(rto.path("passed").asBoolean()).isTrue();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        String metrics;
+        do {
+            Api.sleep(200);
+            metrics = api.get("/actuator/prometheus").body();
+        } while (!metrics.contains("pgvault_drill_last_passed{cluster=\"" + CLUSTER + "\"} 1.0")
+                && System.nanoTime() < deadline);
+        assertThat(metrics).contains("pgvault_drill_last_passed{cluster=\"" + CLUSTER + "\"} 1.0")
+                .contains("pgvault_drill_last_rto_seconds{cluster=\"" + CLUSTER + "\"}");
 
         // broken inside, with the catalog's checksums taken of the broken file: only a restore can tell
         JsonNode broken = api.backup(CLUSTER, Map.of("kind", "DUMP", "database", DB, "format", "CUSTOM"));

@@ -79,6 +79,27 @@ class ScheduleTests extends EndToEndTest {
     }
 
     @Test
+    void aDrillCronDrillsTheNewestBackupOfTheSchedule() {
+        api.register(CLUSTER, pg);
+        Api.Response created = api.post("/api/v1/schedules", Map.of("cluster", CLUSTER, "cron", "0 0 0 1 1 *",
+                "backup", Map.of("kind", "DUMP", "database", DB), "verification", Map.of("drillCron", "*/2 * * * * *")));
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        String id = created.field("id");
+        Api.Response run = api.post("/api/v1/schedules/" + id + "/runs", "");
+        assertThat(api.awaitJob(run.field("id"), Duration.ofMinutes(1)).path("status").asString()).isEqualTo("SUCCEEDED");
+        String backup = api.get("/api/v1/jobs/" + run.field("id")).json().path("backupId").asString();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        JsonNode drilled;
+        do {
+            Api.sleep(200);
+            drilled = api.get("/api/v1/backups/" + backup).json();
+        } while (!"RESTORE".equals(drilled.path("verification").path("level").asString()) && System.nanoTime() < deadline);
+        assertThat(drilled.path("verification").path("level").asString()).as(drilled.toString()).isEqualTo("RESTORE");
+        assertThat(drilled.path("verification").path("status").asString()).isEqualTo("PASSED");
+        assertThat(api.delete("/api/v1/schedules/" + id).status()).isEqualTo(204);
+    }
+
+    @Test
     void badSchedulesAreRefusedBeforeAnythingIsStored() {
         api.register(CLUSTER + "-bad", pg);
         int before = api.get("/api/v1/schedules").json().size();
@@ -97,7 +118,7 @@ class ScheduleTests extends EndToEndTest {
                 new Object[] {with(good, "retention", Map.of("keepLast", 0)), "retention.keepLast"},
                 new Object[] {with(with(good, "backup", Map.of("kind", "DUMP_ALL")), "verification",
                         Map.of("after", "RESTORE")), "RESTORE drills are available for DUMP"},
-                new Object[] {with(good, "verification", Map.of("drillCron", "0 0 3 * * *")), "drillCron"});
+                new Object[] {with(good, "verification", Map.of("drillCron", "at three")), "drillCron"});
         for (Object[] c : cases) {
             Api.Response r = api.post("/api/v1/schedules", (Map<String, ?>) c[0]);
             assertThat(r.status()).as("%s -> %s", c[0], r.body()).isEqualTo(400);

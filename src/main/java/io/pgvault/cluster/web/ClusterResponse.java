@@ -14,7 +14,7 @@ record ClusterResponse(String name, String host, int port, String username, Stri
         Instant updatedAt, RetentionPolicy retention, List<SanityQuery> sanityQueries, MeasuredRto measuredRto) {
 
     /** The newest restore drill's restore time: how long getting this cluster's data back took. */
-    record MeasuredRto(double seconds, UUID backupId, Instant drilledAt) {
+    record MeasuredRto(double seconds, UUID backupId, Instant drilledAt, boolean passed) {
     }
 
     /** The newest successful backup. */
