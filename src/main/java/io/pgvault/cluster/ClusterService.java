@@ -145,6 +145,22 @@ public class ClusterService {
         }
     }
 
+    /**
+     * The newest successful backup that holds data (not schema-only, not roles and tablespaces only): what
+     * the RPO is measured against.
+     */
+    public LastBackup lastDataBackup(String name) {
+        List<LastBackup> rows = catalog.query("""
+                select id, kind, finished_at, size_bytes from backup
+                where cluster = ? and status = 'SUCCEEDED'
+                  and options not like '%"schemaOnly":true%' and options not like '%"globalsOnly":true%'
+                order by finished_at desc limit 1""",
+                (rs, i) -> new LastBackup(rs.getObject(1, java.util.UUID.class), rs.getString(2),
+                        rs.getObject(3, java.time.OffsetDateTime.class).toInstant(), rs.getLong(4)),
+                name);
+        return rows.isEmpty() ? null : rows.get(0);
+    }
+
     /** The newest restore drill's restore time on this cluster's backups, or null when none has run. */
     public MeasuredRto measuredRto(String name) {
         List<MeasuredRto> rows = catalog.query("""

@@ -68,7 +68,7 @@ public class ClusterStatusService {
         Map<String, Object> details = new LinkedHashMap<>();
 
         Duration rpo = cluster.rpo() != null ? Duration.parse(cluster.rpo()) : settings.rpo();
-        ClusterService.LastBackup last = clusters.lastBackup(name);
+        ClusterService.LastBackup last = clusters.lastDataBackup(name);
         if (last != null) {
             details.put("lastBackupId", last.id());
             details.put("lastBackupAt", last.finishedAt());

@@ -50,6 +50,9 @@ class ClusterHealthTests extends EndToEndTest {
         JsonNode stale = component(cluster);
         assertThat(stale.path("status").asString()).isEqualTo("DOWN");
         assertThat(stale.path("details").path("problems").toString()).contains("RPO breached");
+        api.backup(cluster, Map.of("kind", "DUMP", "database", DB, "schemaOnly", true));
+        assertThat(component(cluster).path("details").path("problems").toString())
+                .as("a schema-only dump holds no data: the RPO is still breached").contains("RPO breached");
 
         JsonNode failing = api.startBackup(cluster, Map.of("kind", "DUMP", "database", DB, "tables", java.util.List.of("nope")));
         assertThat(api.awaitJob(failing.path("id").asString(), Duration.ofMinutes(1)).path("status").asString())
