@@ -26,7 +26,8 @@ public record PgvaultProperties(
         @Valid @DefaultValue Postgres postgres,
         @Valid @DefaultValue Clusters clusters,
         @Valid @DefaultValue Notifications notifications,
-        @Valid @DefaultValue Drills drills) {
+        @Valid @DefaultValue Drills drills,
+        @Valid @DefaultValue Security security) {
 
     /**
      * What monitoring holds every cluster to: {@code rpo}, the newest successful backup's greatest age for
@@ -54,6 +55,14 @@ public record PgvaultProperties(
      * snapshot, so that a drill can demand them (costs a scan of each table, in parallel with the dump).
      */
     public record Drills(@DefaultValue("true") boolean countRows) {
+    }
+
+    /**
+     * Secrets at rest: stored cluster passwords and webhook secrets are encrypted (AES-GCM) with the key from
+     * the environment variable {@code PGVAULT_SECRET_KEY}, or else from {@code keyFile}, created owner-only
+     * (0600) with a random key on first start.
+     */
+    public record Security(@NotNull @DefaultValue("./data/pgvault.key") Path keyFile) {
     }
 
     /** The job engine. */

@@ -5,7 +5,7 @@ alter table backup add column size_anomaly varchar(500);
 create table webhook (
     id                   uuid          not null primary key,
     url                  varchar(2000) not null,
-    secret               varchar(500)  not null,
+    secret               varchar(1000) not null,
     events               varchar(500)  not null,
     enabled              boolean       not null,
     created_at           timestamp with time zone not null

@@ -1,5 +1,7 @@
 package io.pgvault.cluster;
 
+import io.pgvault.security.SealedString;
+import jakarta.persistence.Convert;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
@@ -17,6 +19,7 @@ class Cluster {
     private String host;
     private int port;
     private String username;
+    @Convert(converter = SealedString.class)
     private String password;
     private String maintenanceDatabase;
     private String sslMode;
@@ -28,7 +31,7 @@ class Cluster {
     private Integer retentionDaily;
     private Integer retentionWeekly;
     private Integer retentionMonthly;
-    @jakarta.persistence.Convert(converter = SanityQueriesConverter.class)
+    @Convert(converter = SanityQueriesConverter.class)
     private java.util.List<SanityQuery> sanityQueries;
     private String serverVersion;
     private Integer serverVersionNum;

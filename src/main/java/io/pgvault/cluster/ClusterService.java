@@ -245,6 +245,9 @@ public class ClusterService {
         if (s.password() != null && (s.password().contains("\n") || s.password().contains("\0"))) {
             throw new InvalidRequestException("password", "a password may not contain a newline or NUL");
         }
+        if (s.password() != null && s.password().length() > 512) {
+            throw new InvalidRequestException("password", "a password may have at most 512 characters");
+        }
         if (s.walArchive() == WalArchiveMode.STREAM) {
             throw new InvalidRequestException("walArchive", "walArchive STREAM (pg_receivewal run by pgvault) is not "
                     + "available in this version; use PUSH with the archive_command from GET "

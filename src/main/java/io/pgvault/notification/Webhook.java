@@ -1,5 +1,6 @@
 package io.pgvault.notification;
 
+import io.pgvault.security.SealedString;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
@@ -18,6 +19,7 @@ class Webhook {
     @Id
     private UUID id;
     private String url;
+    @jakarta.persistence.Convert(converter = SealedString.class)
     private String secret;
     private String events;
     private boolean enabled;

@@ -30,6 +30,7 @@ abstract class EndToEndTest {
     static void pgvault(DynamicPropertyRegistry registry) {
         registry.add("spring.datasource.url", () -> "jdbc:h2:mem:pgvault-e2e;DB_CLOSE_DELAY=-1");
         registry.add("pgvault.storage.local.root", STORAGE::toString);
+        registry.add("pgvault.security.key-file", () -> STORAGE.resolveSibling(STORAGE.getFileName() + ".key").toString());
         registry.add("pgvault.storage.local.min-free-bytes", () -> "0");
         registry.add("pgvault.jobs.instance-name", () -> "e2e");
         registry.add("pgvault.jobs.poll-interval", () -> "200ms");

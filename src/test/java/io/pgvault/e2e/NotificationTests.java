@@ -20,6 +20,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.JdbcTemplate;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -33,6 +35,9 @@ class NotificationTests extends EndToEndTest {
 
     record Received(Map<String, String> headers, String body) {
     }
+
+    @Autowired
+    JdbcTemplate catalog;
 
     HttpServer receiver;
     final List<Received> received = new CopyOnWriteArrayList<>();
@@ -76,6 +81,8 @@ class NotificationTests extends EndToEndTest {
         String secret = created.field("secret");
         assertThat(secret).matches("[0-9a-f]{64}");
         assertThat(api.get("/api/v1/notifications/" + id).body()).doesNotContain(secret).contains("\"secretSet\":true");
+        assertThat(catalog.queryForObject("select secret from webhook where id = ?", String.class,
+                java.util.UUID.fromString(id))).as("sealed at rest").startsWith("v1:").doesNotContain(secret);
 
         Map<String, Object> cluster = new LinkedHashMap<>(Map.of("name", CLUSTER, "host", pg.host(), "port", pg.port(),
                 "username", pg.superuser()));

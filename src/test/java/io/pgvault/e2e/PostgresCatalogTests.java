@@ -37,6 +37,7 @@ class PostgresCatalogTests {
         registry.add("spring.datasource.url", () -> pg.jdbcUrl(CATALOG));
         registry.add("spring.datasource.username", pg::superuser);
         registry.add("pgvault.storage.local.root", storage::toString);
+        registry.add("pgvault.security.key-file", () -> storage.resolve("pgvault.key").toString());
         registry.add("pgvault.storage.local.min-free-bytes", () -> "0");
         registry.add("pgvault.jobs.instance-name", () -> "pg-catalog");
     }

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -17,8 +18,10 @@ import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.jdbc.core.JdbcTemplate;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -27,6 +30,9 @@ import tools.jackson.databind.JsonNode;
  */
 @ExtendWith(OutputCaptureExtension.class)
 class SecretsTests extends EndToEndTest {
+
+    @Autowired
+    JdbcTemplate catalog;
 
     static final String ROLE = "vault_user";
     static final String SECRET = "S3cr3t:with\\odd'chars-" + Long.toHexString(System.nanoTime());
@@ -51,6 +57,10 @@ class SecretsTests extends EndToEndTest {
         Api.Response registered = api.post("/api/v1/clusters", cluster);
         assertThat(registered.status()).as(registered.body()).isEqualTo(201);
         assertThat(registered.json().path("passwordSet").asBoolean()).isTrue();
+        String stored = catalog.queryForObject("select password from cluster where name = 'secret'", String.class);
+        assertThat(stored).as("sealed at rest").startsWith("v1:").doesNotContain(SECRET);
+        Path keyFile = STORAGE.resolveSibling(STORAGE.getFileName() + ".key");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile))).isEqualTo("rw-------");
         List<String> answers = new java.util.ArrayList<>(List.of(registered.body(),
                 api.get("/api/v1/clusters/secret").body(), api.get("/api/v1/clusters").body(),
                 api.post("/api/v1/clusters/secret/check", "").body()));

@@ -34,6 +34,7 @@ final class ServerProcess implements AutoCloseable {
                 "--server.port=" + port,
                 "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("catalog") + ";FILE_LOCK=FS;WRITE_DELAY=0",
                 "--pgvault.storage.local.root=" + dir.resolve("store"),
+                "--pgvault.security.key-file=" + dir.resolve("pgvault.key"),
                 "--pgvault.storage.local.min-free-bytes=0",
                 "--pgvault.jobs.instance-name=restart-test",
                 "--pgvault.jobs.poll-interval=200ms"));
