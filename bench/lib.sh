@@ -101,8 +101,9 @@ start_cluster() {
 }
 
 API=""
-AUTH=()
-[[ -n ${PGVAULT_TOKEN:-} ]] && AUTH=(-H "Authorization: Bearer $PGVAULT_TOKEN")
+# the server started here accepts PGVAULT_TOKEN as its admin token (PGVAULT_ADMIN_TOKEN); made up when unset
+PGVAULT_TOKEN=${PGVAULT_TOKEN:-bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')}
+AUTH=(-H "Authorization: Bearer $PGVAULT_TOKEN")
 
 # api METHOD PATH [JSON]: prints the body; fails on an HTTP error with the body
 api() {
@@ -122,12 +123,13 @@ start_pgvault() {
   API=http://127.0.0.1:$port
   # PGVAULT_ARGS: extra --key=value settings, e.g. --pgvault.drills.count-rows=false
   # shellcheck disable=SC2086
-  java -jar "$JAR" --server.port="$port" --pgvault.storage.local.root="$WORK/store" \
+  PGVAULT_ADMIN_TOKEN="$PGVAULT_TOKEN" java -jar "$JAR" --server.port="$port" \
+    --pgvault.storage.local.root="$WORK/store" --pgvault.security.key-file="$WORK/pgvault.key" \
     --spring.datasource.url="jdbc:h2:file:$WORK/catalog" ${PGVAULT_ARGS:-} >"$WORK/pgvault.log" 2>&1 &
   APP_PID=$!
   echo "waiting for pgvault on port $port..." >&2
   for _ in $(seq 1 240); do
-    curl -fsS "$API/actuator/health" 2>/dev/null | grep -q '"UP"' && return
+    curl -fsS "$API/actuator/health/readiness" 2>/dev/null | grep -q '"UP"' && return
     kill -0 "$APP_PID" 2>/dev/null || { tail -n 50 "$WORK/pgvault.log" >&2; die "pgvault exited"; }
     sleep 0.5
   done

@@ -45,13 +45,21 @@ as_pg "$BIN/pg_ctl" -D "$WORK/pg/data" -w -l "$WORK/pg/log" \
 
 APP_PORT=$(free_port)
 API=http://127.0.0.1:$APP_PORT
-java -jar "$JAR" --server.port="$APP_PORT" --pgvault.storage.local.root="$WORK/store" \
-  --spring.datasource.url="jdbc:h2:file:$WORK/catalog" >"$WORK/pgvault.log" 2>&1 &
+ADMIN=bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+PGVAULT_ADMIN_TOKEN=$ADMIN java -jar "$JAR" --server.port="$APP_PORT" --pgvault.storage.local.root="$WORK/store" \
+  --pgvault.security.key-file="$WORK/pgvault.key" --spring.datasource.url="jdbc:h2:file:$WORK/catalog" \
+  >"$WORK/pgvault.log" 2>&1 &
 APP_PID=$!
-for _ in $(seq 1 240); do curl -fsS "$API/actuator/health" 2>/dev/null | grep -q '"UP"' && break; sleep 0.5; done
-curl -fsS -X POST "$API/api/v1/clusters" -H 'Content-Type: application/json' \
+for _ in $(seq 1 240); do
+  curl -fsS "$API/actuator/health/readiness" 2>/dev/null | grep -q '"UP"' && break; sleep 0.5
+done
+curl -fsS -X POST "$API/api/v1/clusters" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
   -d "{\"name\":\"bench\",\"host\":\"127.0.0.1\",\"port\":$PGPORT,\"username\":\"postgres\"}" >/dev/null \
   || die "could not register the cluster: $(tail -n 20 "$WORK/pgvault.log")"
+# pushes authenticate as archive_command does: the cluster's archive token, read from a header file
+curl -fsS -H "Authorization: Bearer $ADMIN" "$API/api/v1/clusters/bench/archive-config" \
+  | python3 -c 'import json,sys; sys.stdout.write(json.load(sys.stdin)["headerFileContent"])' >"$WORK/wal.header"
+chmod 600 "$WORK/wal.header"
 
 mkdir -p "$WORK/src"
 echo "writing $SEGMENTS random 16 MiB segments..." >&2
@@ -62,7 +70,7 @@ sync
 
 # warm-up, untimed: the JVM compiles its hot paths
 for f in "$WORK"/src/*; do
-  curl -fsS -o /dev/null -T "$f" "$API/api/v1/clusters/bench/wal/$(printf '%08X%08X%08X' 9 0 $((16#${f: -8})))"
+  curl -fsS -o /dev/null -H @"$WORK/wal.header" -T "$f" "$API/api/v1/clusters/bench/wal/$(printf '%08X%08X%08X' 9 0 $((16#${f: -8})))"
 done
 
 : >"$WORK/cp.times"
@@ -76,7 +84,7 @@ for round in $(seq 1 "$ROUNDS"); do
   start=$(now)
   for f in "$WORK"/src/*; do
     name=$(printf '%08X%08X%08X' $((round + 1)) 0 $((16#${f: -8})))
-    curl -fsS -o /dev/null -H 'Content-Type: application/octet-stream' -T "$f" "$API/api/v1/clusters/bench/wal/$name"
+    curl -fsS -o /dev/null -H @"$WORK/wal.header" -H 'Content-Type: application/octet-stream' -T "$f" "$API/api/v1/clusters/bench/wal/$name"
   done
   echo "$(now) - $start" | bc >>"$WORK/put.times"
   echo "round $round/$ROUNDS done" >&2

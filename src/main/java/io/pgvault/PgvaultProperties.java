@@ -60,9 +60,12 @@ public record PgvaultProperties(
     /**
      * Secrets at rest: stored cluster passwords and webhook secrets are encrypted (AES-GCM) with the key from
      * the environment variable {@code PGVAULT_SECRET_KEY}, or else from {@code keyFile}, created owner-only
-     * (0600) with a random key on first start.
+     * (0600) with a random key on first start. {@code adminToken} ({@code PGVAULT_ADMIN_TOKEN}): a bearer token
+     * accepted with the ADMIN role, kept only in the configuration (at least 16 characters).
      */
-    public record Security(@NotNull @DefaultValue("./data/pgvault.key") Path keyFile) {
+    public record Security(@NotNull @DefaultValue("./data/pgvault.key") Path keyFile,
+            @jakarta.validation.constraints.Pattern(regexp = "|\\S{16,512}",
+                    message = "must be 16 to 512 characters without spaces") String adminToken) {
     }
 
     /** The job engine. */

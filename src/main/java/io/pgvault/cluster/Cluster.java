@@ -21,6 +21,8 @@ class Cluster {
     private String username;
     @Convert(converter = SealedString.class)
     private String password;
+    @Convert(converter = SealedString.class)
+    private String archiveToken;
     private String maintenanceDatabase;
     private String sslMode;
     @Enumerated(EnumType.STRING)
@@ -93,6 +95,12 @@ class Cluster {
 
     java.util.List<SanityQuery> getSanityQueries() {
         return sanityQueries == null ? java.util.List.of() : sanityQueries;
+    }
+
+    String getArchiveToken() { return archiveToken; }
+
+    void archiveToken(String token) {
+        this.archiveToken = token;
     }
 
     String getName() { return name; }

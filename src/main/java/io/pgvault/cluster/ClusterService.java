@@ -2,6 +2,11 @@ package io.pgvault.cluster;
 
 import io.pgvault.api.ConflictException;
 import io.pgvault.api.InvalidRequestException;
+import io.pgvault.security.ArchiveTokenCheck;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -17,13 +22,14 @@ import org.springframework.transaction.annotation.Transactional;
 
 /** Registers clusters after proving that pgvault can reach them and has tools that fit them. */
 @Service
-public class ClusterService {
+public class ClusterService implements ArchiveTokenCheck {
 
     private final ClusterRepository clusters;
     private final ClusterAccess access;
     private final PostgresTools tools;
     private final JdbcTemplate catalog;
     private final Clock clock;
+    private final SecureRandom random = new SecureRandom();
 
     ClusterService(ClusterRepository clusters, ClusterAccess access, PostgresTools tools, JdbcTemplate catalog,
             Clock clock) {
@@ -41,7 +47,43 @@ public class ClusterService {
         }
         Cluster cluster = new Cluster(name, clock.instant());
         configure(cluster, settings);
+        cluster.archiveToken(newArchiveToken());
         return ClusterView.of(clusters.save(cluster));
+    }
+
+    /**
+     * The token that lets this cluster's archive_command and restore_command push and fetch its WAL (and
+     * nothing else); made on first use for clusters registered before archive tokens existed.
+     */
+    @Transactional
+    public String archiveToken(String name) {
+        Cluster cluster = access.find(name);
+        if (cluster.getArchiveToken() == null) {
+            cluster.archiveToken(newArchiveToken());
+        }
+        return cluster.getArchiveToken();
+    }
+
+    /** Replaces the archive token; the old one stops working at once. */
+    @Transactional
+    public String rotateArchiveToken(String name) {
+        Cluster cluster = access.find(name);
+        cluster.archiveToken(newArchiveToken());
+        return cluster.getArchiveToken();
+    }
+
+    @Override
+    @Transactional(readOnly = true)
+    public boolean matches(String name, String token) {
+        String expected = clusters.findById(name).map(Cluster::getArchiveToken).orElse(null);
+        return expected != null && MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8),
+                token.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private String newArchiveToken() {
+        byte[] secret = new byte[32];
+        random.nextBytes(secret);
+        return ArchiveTokenCheck.PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
     }
 
     @Transactional

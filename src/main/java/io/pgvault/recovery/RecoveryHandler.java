@@ -15,6 +15,7 @@ import io.pgvault.storage.FileTrees;
 import io.pgvault.wal.ArchivedSegments;
 import io.pgvault.wal.Lsn;
 import io.pgvault.wal.WalArchiveService;
+import io.pgvault.wal.WalCommands;
 import io.pgvault.wal.WalFileName;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -254,6 +255,11 @@ class RecoveryHandler implements JobHandler {
                 .forEach(l -> context.log("pgvault: postgresql.auto.conf: removed the backup's " + l));
         Files.write(autoConf, merged, StandardCharsets.UTF_8);
         Files.createFile(directory.resolve("recovery.signal"));
+        Path header = directory.resolve(WalCommands.HEADER_FILE);
+        Files.deleteIfExists(header);
+        Files.writeString(Files.createFile(header, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))),
+                WalCommands.header(clusters.archiveToken(cluster.name())), StandardCharsets.UTF_8);
         lines.stream().filter(l -> !l.isEmpty()).forEach(l -> context.log("pgvault: postgresql.auto.conf: " + l));
         postgres.handOver(directory);
     }

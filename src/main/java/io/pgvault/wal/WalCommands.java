@@ -1,14 +1,28 @@
 package io.pgvault.wal;
 
-/** The archive_command and restore_command that move WAL between a PostgreSQL server and pgvault with curl. */
+/**
+ * The archive_command and restore_command that move WAL between a PostgreSQL server and pgvault with curl.
+ * Both send the cluster's archive token from {@link #HEADER_FILE}, a file in the data directory (PostgreSQL
+ * runs both commands there), so that the token is never in a command line that {@code ps} or
+ * {@code SHOW archive_command} would show.
+ */
 public final class WalCommands {
+
+    /** The owner-only file, relative to the data directory, that holds the Authorization header. */
+    public static final String HEADER_FILE = "pgvault-wal.header";
+
+    /** The content of {@link #HEADER_FILE} for an archive token. */
+    public static String header(String archiveToken) {
+        return "Authorization: Bearer " + archiveToken + "\n";
+    }
 
     private WalCommands() {
     }
 
     /** Pushes {@code %p} as {@code %f}; curl's non-zero exit on any failure makes PostgreSQL retry. */
     public static String archiveCommand(String walUrl) {
-        return "curl --silent --show-error --fail --retry 3 -H 'Content-Type: application/octet-stream' "
+        return "curl --silent --show-error --fail --retry 3 -H @" + HEADER_FILE
+                + " -H 'Content-Type: application/octet-stream' "
                 + "--upload-file %p '" + walUrl + "%f'";
     }
 
@@ -19,7 +33,8 @@ public final class WalCommands {
      * a server that silently misses WAL. {@code %%} is PostgreSQL's escape for a literal percent sign.
      */
     public static String restoreCommand(String walUrl) {
-        return "s=$(curl --silent --show-error --output \"%p\" --write-out '%%{http_code}' '" + walUrl + "%f'); "
+        return "s=$(curl --silent --show-error --output \"%p\" --write-out '%%{http_code}' -H @" + HEADER_FILE
+                + " '" + walUrl + "%f'); "
                 + "rc=$?; if [ $rc -eq 0 ] && [ \"$s\" = 200 ]; then exit 0; fi; rm -f \"%p\"; "
                 + "if [ \"$s\" = 404 ]; then exit 1; fi; "
                 + "echo \"restore_command: pgvault answered HTTP ${s:-none} (curl exit $rc) for %f\" >&2; exit 126";

@@ -18,13 +18,33 @@ import tools.jackson.databind.json.JsonMapper;
 final class Api {
 
     static final JsonMapper JSON = JsonMapper.builder().build();
+    /** The admin token every test server is configured with ({@code pgvault.security.admin-token}). */
+    static final String ADMIN_TOKEN = "test-admin-token-5f1c2a9e7b";
     private static final Set<String> TERMINAL = Set.of("SUCCEEDED", "FAILED", "CANCELLED");
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
+    private final String token;
 
+    /** A client with the admin token. */
     Api(int port) {
+        this(port, ADMIN_TOKEN);
+    }
+
+    /** A client with {@code token} as its bearer token, or none when it is null. */
+    Api(int port, String token) {
         this.base = "http://127.0.0.1:" + port;
+        this.token = token;
+    }
+
+    /** The same server with another token (null: none). */
+    Api as(String otherToken) {
+        return new Api(Integer.parseInt(base.substring(base.lastIndexOf(':') + 1)), otherToken);
+    }
+
+    /** {@code Authorization: Bearer <admin token>}, for tests that build requests themselves. */
+    static HttpRequest.Builder authorized(HttpRequest.Builder request) {
+        return request.header("Authorization", "Bearer " + ADMIN_TOKEN);
     }
 
     /** An HTTP answer. */
@@ -62,7 +82,7 @@ final class Api {
     }
 
     byte[] download(String path) throws IOException, InterruptedException {
-        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(),
+        HttpResponse<byte[]> r = http.send(withToken(HttpRequest.newBuilder(URI.create(base + path))).GET().build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         assertThat(r.statusCode()).isEqualTo(200);
         return r.body();
@@ -147,9 +167,13 @@ final class Api {
         }
     }
 
+    private HttpRequest.Builder withToken(HttpRequest.Builder request) {
+        return token == null ? request : request.header("Authorization", "Bearer " + token);
+    }
+
     private Response send(HttpRequest.Builder request) {
         try {
-            HttpResponse<String> r = http.send(request.timeout(Duration.ofSeconds(60)).build(),
+            HttpResponse<String> r = http.send(withToken(request).timeout(Duration.ofSeconds(60)).build(),
                     HttpResponse.BodyHandlers.ofString());
             return new Response(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""),
                     r.headers().firstValue("Location").orElse(null), r.body());

@@ -77,8 +77,8 @@ class ClusterHealthTests extends EndToEndTest {
         assertThat(down.path("status").asString()).isEqualTo("DOWN");
         assertThat(down.path("details").path("problems").toString()).contains("no WAL archived yet");
 
-        HttpResponse<String> pushed = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
-                "http://127.0.0.1:" + port + "/api/v1/clusters/" + cluster + "/wal/000000010000000000000001"))
+        HttpResponse<String> pushed = HttpClient.newHttpClient().send(Api.authorized(HttpRequest.newBuilder(URI.create(
+                "http://127.0.0.1:" + port + "/api/v1/clusters/" + cluster + "/wal/000000010000000000000001")))
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[1024])).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(pushed.statusCode()).isEqualTo(201);
         JsonNode up = component(cluster);

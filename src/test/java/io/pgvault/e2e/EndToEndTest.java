@@ -32,6 +32,7 @@ abstract class EndToEndTest {
         registry.add("pgvault.storage.local.root", STORAGE::toString);
         registry.add("pgvault.security.key-file", () -> STORAGE.resolveSibling(STORAGE.getFileName() + ".key").toString());
         registry.add("pgvault.storage.local.min-free-bytes", () -> "0");
+        registry.add("pgvault.security.admin-token", () -> Api.ADMIN_TOKEN);
         registry.add("pgvault.jobs.instance-name", () -> "e2e");
         registry.add("pgvault.jobs.poll-interval", () -> "200ms");
         registry.add("pgvault.notifications.initial-backoff", () -> "300ms");

@@ -60,8 +60,9 @@ class PointInTimeRecoveryTests extends EndToEndTest {
         recoveries = PgCluster.recoveryDirectory("pgvault-recoveries-");
         pg = PgCluster.start("pitr", Map.of("archive_mode", "on", "archive_command", "", "archive_timeout", "0"));
         api.register(CLUSTER, pg);
-        String command = api.get("/api/v1/clusters/" + CLUSTER + "/archive-config").json().path("archiveCommand")
-                .asString();
+        JsonNode config = api.get("/api/v1/clusters/" + CLUSTER + "/archive-config").json();
+        pg.writeDataFile(config.path("headerFile").asString(), config.path("headerFileContent").asString());
+        String command = config.path("archiveCommand").asString();
         pg.execute("postgres", "ALTER SYSTEM SET archive_command = '" + command.replace("'", "''") + "'",
                 "SELECT pg_reload_conf()");
         pg.execute("postgres", "CREATE TABLE t (id int PRIMARY KEY, batch int NOT NULL)",
@@ -263,8 +264,8 @@ class PointInTimeRecoveryTests extends EndToEndTest {
         long last = WalFileName.parse(backup.path("lastWal").asString()).position(SEGMENT);
         String missing = WalFileName.segmentName(1, last + 1, SEGMENT);
         String later = WalFileName.segmentName(1, last + 2, SEGMENT);
-        HttpResponse<String> pushed = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
-                "http://127.0.0.1:" + port + "/api/v1/clusters/" + gappy + "/wal/" + later))
+        HttpResponse<String> pushed = HttpClient.newHttpClient().send(Api.authorized(HttpRequest.newBuilder(URI.create(
+                "http://127.0.0.1:" + port + "/api/v1/clusters/" + gappy + "/wal/" + later)))
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[1024])).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(pushed.statusCode()).isEqualTo(201);
 
@@ -296,6 +297,13 @@ class PointInTimeRecoveryTests extends EndToEndTest {
     void restoreCommandTellsAMissingFileFromAnUnreachableArchive() throws Exception {
         String wal = "http://127.0.0.1:" + port + "/api/v1/clusters/" + CLUSTER + "/wal/";
         Path fetched = recoveries.resolve("fetched");
+        Path header = recoveries.resolve(WalCommands.HEADER_FILE);
+        Files.writeString(header, WalCommands.header("pgva_not-this-clusters-token"));
+        assertThat(runRestoreCommand(wal, lastSegment, fetched))
+                .as("a wrong archive token (401): fatal, never read as the end of the archive").isGreaterThan(125);
+        assertThat(fetched).doesNotExist();
+        Files.writeString(header, api.get("/api/v1/clusters/" + CLUSTER + "/archive-config").json()
+                .path("headerFileContent").asString());
         assertThat(runRestoreCommand(wal, lastSegment, fetched)).isZero();
         assertThat(Files.size(fetched)).isEqualTo(SEGMENT);
         Files.delete(fetched);
@@ -326,7 +334,9 @@ class PointInTimeRecoveryTests extends EndToEndTest {
                 command.append(c);
             }
         }
-        Process p = new ProcessBuilder("sh", "-c", command.toString()).redirectErrorStream(true).start();
+        // PostgreSQL runs restore_command in the data directory, where the header file is
+        Process p = new ProcessBuilder("sh", "-c", command.toString()).directory(target.getParent().toFile())
+                .redirectErrorStream(true).start();
         p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
         return p.waitFor();
     }

@@ -39,6 +39,7 @@ class PostgresCatalogTests {
         registry.add("pgvault.storage.local.root", storage::toString);
         registry.add("pgvault.security.key-file", () -> storage.resolve("pgvault.key").toString());
         registry.add("pgvault.storage.local.min-free-bytes", () -> "0");
+        registry.add("pgvault.security.admin-token", () -> Api.ADMIN_TOKEN);
         registry.add("pgvault.jobs.instance-name", () -> "pg-catalog");
     }
 

@@ -43,7 +43,9 @@ class ScheduleAcrossInstancesTests {
         Path dir = Files.createTempDirectory("pgvault-two-instances");
         String[] shared = {"--spring.datasource.url=" + pg.jdbcUrl(catalog),
                 "--spring.datasource.username=" + pg.superuser(),
-                "--pgvault.storage.local.root=" + dir.resolve("store")};
+                "--pgvault.storage.local.root=" + dir.resolve("store"),
+                // instances of one catalog share its key, or each cannot read what the other sealed
+                "--pgvault.security.key-file=" + dir.resolve("pgvault.key")};
         try (ServerProcess a = ServerProcess.start(Files.createDirectories(dir.resolve("a")), ServerProcess.freePort(),
                 concat(shared, "--pgvault.jobs.instance-name=a"));
                 ServerProcess b = ServerProcess.start(Files.createDirectories(dir.resolve("b")),

@@ -27,6 +27,15 @@ final class ServerProcess implements AutoCloseable {
     }
 
     static ServerProcess start(Path dir, int port, String... extraArgs) throws Exception {
+        return start(dir, port, java.util.Map.of(), extraArgs);
+    }
+
+    /**
+     * Starts pgvault with extra environment variables; an extra {@code --key=value} replaces the default of
+     * that key, a bare {@code --key} removes it.
+     */
+    static ServerProcess start(Path dir, int port, java.util.Map<String, String> env, String... extraArgs)
+            throws Exception {
         Path log = dir.resolve("server-" + System.nanoTime() + ".log");
         List<String> argv = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
@@ -36,15 +45,21 @@ final class ServerProcess implements AutoCloseable {
                 "--pgvault.storage.local.root=" + dir.resolve("store"),
                 "--pgvault.security.key-file=" + dir.resolve("pgvault.key"),
                 "--pgvault.storage.local.min-free-bytes=0",
+                "--pgvault.security.admin-token=" + Api.ADMIN_TOKEN,
                 "--pgvault.jobs.instance-name=restart-test",
                 "--pgvault.jobs.poll-interval=200ms"));
         for (String extra : extraArgs) {
             // an extra --key=value replaces the default of the same key (Spring would join both)
-            String key = extra.substring(0, extra.indexOf('=') + 1);
+            String key = extra.contains("=") ? extra.substring(0, extra.indexOf('=') + 1) : extra + "=";
             argv.removeIf(a -> a.startsWith(key));
-            argv.add(extra);
+            if (extra.contains("=")) {
+                argv.add(extra);
+            }
         }
-        Process process = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().remove("PGVAULT_ADMIN_TOKEN");
+        builder.environment().putAll(env);
+        Process process = builder.start();
         ServerProcess server = new ServerProcess(process, port, log);
         server.awaitHealthy();
         return server;

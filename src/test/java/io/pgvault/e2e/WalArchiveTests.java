@@ -31,14 +31,14 @@ class WalArchiveTests extends EndToEndTest {
     final HttpClient http = HttpClient.newHttpClient();
 
     private HttpResponse<byte[]> put(String cluster, String file, byte[] body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/clusters/" + cluster
-                + "/wal/" + file)).header("Content-Type", "application/octet-stream")
+        return http.send(Api.authorized(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/clusters/" + cluster
+                + "/wal/" + file))).header("Content-Type", "application/octet-stream")
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
     private HttpResponse<byte[]> fetch(String cluster, String file) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/clusters/" + cluster
-                + "/wal/" + file)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        return http.send(Api.authorized(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/clusters/" + cluster
+                + "/wal/" + file))).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
     private static byte[] bytes(int size, long seed) {
@@ -137,8 +137,9 @@ class WalArchiveTests extends EndToEndTest {
     void aRealClusterArchivesThroughArchiveCommand() throws Exception {
         try (PgCluster pg = PgCluster.start("archiving")) {
             api.register("archiving", pg);
-            String command = api.get("/api/v1/clusters/archiving/archive-config").json()
-                    .path("archiveCommand").asString();
+            JsonNode config = api.get("/api/v1/clusters/archiving/archive-config").json();
+            pg.writeDataFile(config.path("headerFile").asString(), config.path("headerFileContent").asString());
+            String command = config.path("archiveCommand").asString();
             assertThat(command).contains("/api/v1/clusters/archiving/wal/%f");
             pg.execute("postgres", "ALTER SYSTEM SET archive_mode = 'on'",
                     "ALTER SYSTEM SET archive_command = '" + command.replace("'", "''") + "'");

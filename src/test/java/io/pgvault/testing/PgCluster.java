@@ -109,6 +109,23 @@ public final class PgCluster extends PgSql implements AutoCloseable {
         PgBinaries.deleteTree(base);
     }
 
+    /** Writes an owner-only (0600) file into the data directory, owned by the server's OS user. */
+    public void writeDataFile(String name, String content) {
+        Path file = dataDirectory.resolve(name);
+        try {
+            Files.deleteIfExists(file);
+            Files.writeString(file, content);
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+        if (PgBinaries.runningAsRoot()) {
+            PgBinaries.exec(dataDirectory, Duration.ofSeconds(30),
+                    java.util.List.of("chown", PgBinaries.OS_USER + ":" + PgBinaries.OS_USER, file.toString()));
+        }
+    }
+
     /** The directory of {@code pg_ctl}, {@code pg_dump} and friends used by the harness. */
     public static Path binDirectory() {
         return PgBinaries.binDirectory();

@@ -4,6 +4,8 @@ import io.pgvault.job.web.Accepted;
 import io.pgvault.job.web.JobResponse;
 import io.pgvault.recovery.RecoveryService;
 import io.pgvault.recovery.RecoverySpec;
+import io.pgvault.security.Caller;
+import io.pgvault.security.Role;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import org.springframework.http.ResponseEntity;
@@ -31,6 +33,9 @@ class RecoveryController {
             until recovery ends. The job's result has the reached LSN, time and timeline. Answers 202 with the job.""")
     @PostMapping("/api/v1/clusters/{name}/recoveries")
     ResponseEntity<JobResponse> recover(@PathVariable String name, @RequestBody RecoverySpec request) {
+        if (request != null && Boolean.TRUE.equals(request.replaceExisting())) {
+            Caller.require(Role.ADMIN, "an in-place recovery (replaceExisting)");
+        }
         return Accepted.job(recoveries.start(name, request));
     }
 }

@@ -15,6 +15,7 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -64,23 +65,38 @@ class WalController {
         return wal.summary(name);
     }
 
-    @Operation(summary = "The postgresql.conf lines that archive this cluster's WAL into pgvault")
+    @Operation(summary = "The postgresql.conf lines that archive this cluster's WAL into pgvault", description = """
+            The archive_mode, archive_command and wal_level lines for this server, and the restore_command for \
+            recoveries. Both commands send the cluster's archive token (it may push and fetch this cluster's WAL, \
+            nothing else) from headerFile, a file to create owner-only (0600, owned by the server's OS user) in \
+            the server's data directory with exactly headerFileContent.""")
     @GetMapping("/archive-config")
     ArchiveConfig archiveConfig(@PathVariable String name) {
-        clusters.get(name);
+        return config(name, clusters.archiveToken(name));
+    }
+
+    @Operation(summary = "Replace the cluster's archive token", description = "The old token stops working at "
+            + "once: write the new headerFileContent into the data directory's header file right after.")
+    @PostMapping("/archive-token")
+    ArchiveConfig rotateArchiveToken(@PathVariable String name) {
+        return config(name, clusters.rotateArchiveToken(name));
+    }
+
+    private static ArchiveConfig config(String name, String token) {
         String base = ServletUriComponentsBuilder.fromCurrentContextPath().path("/api/v1/clusters/{name}/wal/")
                 .buildAndExpand(name).toUriString();
         String archive = WalCommands.archiveCommand(base);
         String restore = WalCommands.restoreCommand(base);
-        return new ArchiveConfig("replica", "on", archive, restore, List.of(
-                "wal_level = replica",
-                "archive_mode = on",
-                "archive_command = '" + archive.replace("'", "''") + "'",
-                "# for recoveries: restore_command = '" + restore.replace("'", "''") + "'"));
+        return new ArchiveConfig("replica", "on", archive, restore, token, WalCommands.HEADER_FILE,
+                WalCommands.header(token), List.of(
+                        "wal_level = replica",
+                        "archive_mode = on",
+                        "archive_command = '" + archive.replace("'", "''") + "'",
+                        "# for recoveries: restore_command = '" + restore.replace("'", "''") + "'"));
     }
 
-    /** Settings for postgresql.conf. */
+    /** Settings for postgresql.conf, and the header file (in the data directory) that both commands read. */
     record ArchiveConfig(String walLevel, String archiveMode, String archiveCommand, String restoreCommand,
-            List<String> lines) {
+            String archiveToken, String headerFile, String headerFileContent, List<String> lines) {
     }
 }

@@ -1,0 +1,18 @@
+package io.pgvault.audit;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * An entry of the audit trail: who ({@code actor}, the token's name, and its {@code role}) did what
+ * ({@code action}, the endpoint; {@code path}, the request) to which cluster or backup, when, with which
+ * answer ({@code status}; {@code outcome} SUCCEEDED, FAILED or DENIED) and, for work that runs as a job, the job.
+ */
+public record AuditEntry(UUID id, Instant at, String actor, String role, String action, String path, String cluster,
+        UUID backupId, UUID jobId, int status, String outcome, String remoteAddress) {
+
+    static AuditEntry of(AuditEvent e) {
+        return new AuditEntry(e.getId(), e.getAt(), e.getActor(), e.getRole(), e.getAction(), e.getPath(),
+                e.getCluster(), e.getBackupId(), e.getJobId(), e.getStatus(), e.getOutcome(), e.getRemoteAddress());
+    }
+}

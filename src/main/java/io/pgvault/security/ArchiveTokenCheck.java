@@ -1,0 +1,10 @@
+package io.pgvault.security;
+
+/** Whether a presented token is the archive token of a cluster (implemented where clusters live). */
+public interface ArchiveTokenCheck {
+
+    /** Archive tokens start with this, API tokens with {@code pgv_}. */
+    String PREFIX = "pgva_";
+
+    boolean matches(String cluster, String token);
+}

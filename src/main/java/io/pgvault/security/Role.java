@@ -1,0 +1,25 @@
+package io.pgvault.security;
+
+import java.util.List;
+import org.springframework.security.core.GrantedAuthority;
+import org.springframework.security.core.authority.SimpleGrantedAuthority;
+
+/** What an API token may do. Each role includes the ones below it. */
+public enum Role {
+    /** Reads: clusters, backups, jobs and their logs, schedules, the WAL summary, health and metrics. */
+    VIEWER,
+    /** Plus backups, verifications, restores to new targets, recoveries to new directories, cancels, pins. */
+    OPERATOR,
+    /** Plus clusters, schedules, retention, deletes, in-place restores and recoveries, tokens, audit. */
+    ADMIN;
+
+    /** Spring Security authorities: this role's and every role it includes. */
+    public List<GrantedAuthority> authorities() {
+        return java.util.Arrays.stream(values()).filter(r -> r.ordinal() <= ordinal())
+                .<GrantedAuthority>map(r -> new SimpleGrantedAuthority("ROLE_" + r.name())).toList();
+    }
+
+    public boolean includes(Role other) {
+        return ordinal() >= other.ordinal();
+    }
+}

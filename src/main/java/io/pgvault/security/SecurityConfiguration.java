@@ -1,0 +1,90 @@
+package io.pgvault.security;
+
+import static org.springframework.http.HttpMethod.DELETE;
+import static org.springframework.http.HttpMethod.GET;
+import static org.springframework.http.HttpMethod.POST;
+import static org.springframework.http.HttpMethod.PUT;
+
+import jakarta.servlet.DispatcherType;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.core.userdetails.UserDetailsService;
+import org.springframework.security.core.userdetails.UsernameNotFoundException;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.AnonymousAuthenticationFilter;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
+
+/**
+ * Who may call what. Bearer tokens only: no sessions, no cookies (so no CSRF), no CORS (browsers on other
+ * origins are refused), no login form. Open without a token: the liveness and readiness probes (without
+ * details) and the API documentation; everything else needs a token whose role allows the request.
+ */
+@Configuration
+class SecurityConfiguration {
+
+    private static final String VIEWER = "VIEWER";
+    private static final String OPERATOR = "OPERATOR";
+    private static final String ADMIN = "ADMIN";
+
+    @Bean
+    SecurityFilterChain api(HttpSecurity http, ApiTokenService apiTokens, ArchiveTokenCheck archiveTokens,
+            SecurityAudit audit) throws Exception {
+        ProblemResponses problems = new ProblemResponses(audit);
+        http.csrf(c -> c.disable())
+                .cors(c -> c.disable())
+                .httpBasic(b -> b.disable())
+                .formLogin(f -> f.disable())
+                .logout(l -> l.disable())
+                .requestCache(r -> r.disable())
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .addFilterBefore(new TokenAuthenticationFilter(apiTokens, archiveTokens),
+                        AnonymousAuthenticationFilter.class)
+                .exceptionHandling(e -> e.authenticationEntryPoint(problems).accessDeniedHandler(problems))
+                .authorizeHttpRequests(a -> a
+                        // the request itself was authorized; its async (streamed answers) and error dispatches pass
+                        .dispatcherTypeMatchers(DispatcherType.ASYNC, DispatcherType.ERROR).permitAll()
+                        .requestMatchers("/actuator/health/liveness", "/actuator/health/readiness", "/error",
+                                "/swagger-ui.html", "/swagger-ui/**", "/v3/api-docs", "/v3/api-docs/**").permitAll()
+                        // WAL for archive_command and restore_command: the cluster's archive token suffices
+                        .requestMatchers(PUT, TokenAuthenticationFilter.WAL_FILE)
+                                .hasAnyAuthority(TokenAuthenticationFilter.WAL_ARCHIVE, "ROLE_" + OPERATOR)
+                        .requestMatchers(GET, TokenAuthenticationFilter.WAL_FILE)
+                                .hasAnyAuthority(TokenAuthenticationFilter.WAL_ARCHIVE, "ROLE_" + OPERATOR)
+                        // reads that hand out data or credentials
+                        .requestMatchers(GET, "/api/v1/clusters/*/archive-config").hasRole(ADMIN)
+                        .requestMatchers(GET, "/api/v1/backups/*/content").hasRole(OPERATOR)
+                        .requestMatchers("/api/v1/tokens", "/api/v1/tokens/**", "/api/v1/audit").hasRole(ADMIN)
+                        .requestMatchers(GET, "/api/v1/**").hasRole(VIEWER)
+                        // operations: backups, verifications, restores and recoveries to new targets, cancels, pins
+                        .requestMatchers(POST, "/api/v1/clusters/*/backups", "/api/v1/clusters/*/check",
+                                "/api/v1/clusters/*/recoveries", "/api/v1/backups/*/verifications",
+                                "/api/v1/backups/*/restores", "/api/v1/jobs/*/cancel", "/api/v1/schedules/*/runs")
+                                .hasRole(OPERATOR)
+                        .requestMatchers(PUT, "/api/v1/backups/*/pin").hasRole(OPERATOR)
+                        .requestMatchers(DELETE, "/api/v1/backups/*/pin").hasRole(OPERATOR)
+                        // the rest of the API changes what is protected or kept: clusters, schedules, retention,
+                        // deletes, notifications
+                        .requestMatchers("/api/v1/**").hasRole(ADMIN)
+                        .requestMatchers("/actuator/**").hasRole(VIEWER)
+                        .anyRequest().authenticated());
+        return http.build();
+    }
+
+    /** A request the firewall refuses (an encoded slash or dot segment, a NUL...) is a 400 problem like others. */
+    @Bean
+    RequestRejectedHandler problemForRejectedRequests() {
+        return (request, response, e) -> ProblemResponses.write(request, response, 400, "Invalid request",
+                "the request path or headers are not acceptable (encoded slashes, dot segments, control "
+                        + "characters and the like are refused)");
+    }
+
+    /** No user names or passwords exist (and Spring Boot must not generate one). */
+    @Bean
+    UserDetailsService noUsers() {
+        return username -> {
+            throw new UsernameNotFoundException("pgvault has no users, only API tokens");
+        };
+    }
+}

@@ -1,0 +1,57 @@
+package io.pgvault.security.web;
+
+import io.pgvault.security.ApiTokenService;
+import io.pgvault.security.Role;
+import io.pgvault.security.TokenView;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.net.URI;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+@Tag(name = "Tokens", description = "API tokens (ADMIN only). Only their SHA-256 is stored; the value is shown once")
+@RestController
+@RequestMapping("/api/v1/tokens")
+class TokenController {
+
+    private final ApiTokenService tokens;
+
+    TokenController(ApiTokenService tokens) {
+        this.tokens = tokens;
+    }
+
+    /** A new token: a unique name, a role and, optionally, when it stops working. */
+    record TokenRequest(String name, Role role, Instant expiresAt) {
+    }
+
+    @Operation(summary = "Create a token", description = "role: VIEWER (reads), OPERATOR (backups, verifications, "
+            + "restores and recoveries to new targets, cancels, pins) or ADMIN (everything). The answer's token "
+            + "field is the only time the value is shown.")
+    @PostMapping
+    ResponseEntity<TokenView> create(@RequestBody TokenRequest request) {
+        TokenView token = tokens.create(request.name(), request.role(), request.expiresAt());
+        return ResponseEntity.created(URI.create("/api/v1/tokens/" + token.id())).body(token);
+    }
+
+    @Operation(summary = "List tokens (without their values)")
+    @GetMapping
+    List<TokenView> list() {
+        return tokens.list();
+    }
+
+    @Operation(summary = "Revoke a token", description = "It stops working at once.")
+    @DeleteMapping("/{id}")
+    ResponseEntity<Void> revoke(@PathVariable UUID id) {
+        tokens.revoke(id);
+        return ResponseEntity.noContent().build();
+    }
+}
