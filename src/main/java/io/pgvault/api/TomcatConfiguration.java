@@ -1,6 +1,8 @@
 package io.pgvault.api;
 
+import org.apache.catalina.core.StandardHost;
 import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
+import org.springframework.boot.tomcat.TomcatContextCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -15,5 +17,15 @@ class TomcatConfiguration {
     @Bean
     TomcatConnectorCustomizer encodedSlashesReachValidation() {
         return connector -> connector.setEncodedSolidusHandling("passthrough");
+    }
+
+    /** Tomcat's own error answers (before any servlet) as problem+json; see {@link ProblemErrorReportValve}. */
+    @Bean
+    TomcatContextCustomizer problemJsonFromTomcat() {
+        return context -> {
+            if (context.getParent() instanceof StandardHost host) {
+                host.setErrorReportValveClass(ProblemErrorReportValve.class.getName());
+            }
+        };
     }
 }

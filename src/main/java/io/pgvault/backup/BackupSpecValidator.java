@@ -15,6 +15,10 @@ final class BackupSpecValidator {
             throw new InvalidRequestException("kind", "kind is required: DUMP, DUMP_ALL or BASE");
         }
         checkText("label", s.label(), 200);
+        if (s.label() != null && (s.label().contains("/") || s.label().contains("\\") || s.label().contains(".."))) {
+            throw new InvalidRequestException("label",
+                    "label may not contain '/', '\\' or '..': it is a name, not a path");
+        }
         if (s.schemaOnly() && s.dataOnly()) {
             throw new InvalidRequestException("dataOnly", "schemaOnly and dataOnly cannot be combined");
         }
@@ -81,6 +85,9 @@ final class BackupSpecValidator {
             throw new InvalidRequestException("database", "database is required for a DUMP");
         }
         checkText("database", s.database(), 63);
+        if (s.database().startsWith("-")) {
+            throw new InvalidRequestException("database", "database may not start with '-'");
+        }
         if (s.globalsOnly()) {
             throw new InvalidRequestException("globalsOnly", "globalsOnly applies to DUMP_ALL only");
         }

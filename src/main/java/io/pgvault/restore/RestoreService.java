@@ -83,9 +83,9 @@ public class RestoreService {
         if (db == null || db.isBlank()) {
             throw new InvalidRequestException("targetDatabase", "targetDatabase is required");
         }
-        if (db.length() > 63 || db.chars().anyMatch(c -> c < 0x20)) {
+        if (db.length() > 63 || db.chars().anyMatch(c -> c < 0x20 || c == 0x7f) || db.startsWith("-")) {
             throw new InvalidRequestException("targetDatabase",
-                    "targetDatabase must be at most 63 characters without control characters");
+                    "targetDatabase must be at most 63 characters, without control characters or a leading '-'");
         }
         if (source.sameServerAs(target) && db.equals(backup.database()) && !spec.overwrite()) {
             throw new ConflictException("the target is the backup's own source database '" + db + "' on cluster '"
