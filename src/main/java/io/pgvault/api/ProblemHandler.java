@@ -38,6 +38,14 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         return problem(HttpStatus.FORBIDDEN, "Forbidden", e.getMessage());
     }
 
+    /** Two requests raced for one unique name (a token, a schedule...): the second one loses. */
+    @ExceptionHandler(org.springframework.dao.DataIntegrityViolationException.class)
+    ProblemDetail duplicate(org.springframework.dao.DataIntegrityViolationException e) {
+        log.info("refused a write that conflicts with the catalog: {}", e.getMostSpecificCause().getMessage());
+        return problem(HttpStatus.CONFLICT, "Conflict", "the request conflicts with an existing entry (made by a "
+                + "concurrent request?); read the current state and try again");
+    }
+
     @ExceptionHandler(ConflictException.class)
     ProblemDetail conflict(ConflictException e) {
         return problem(HttpStatus.CONFLICT, "Conflict", e.getMessage());
@@ -82,6 +90,17 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex,
             HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         return ResponseEntity.badRequest().body(problem(HttpStatus.BAD_REQUEST, "Malformed request body", describe(ex)));
+    }
+
+    /** The catalog database cannot be reached: nothing was started or changed, and trying later will work. */
+    @ExceptionHandler({org.springframework.dao.DataAccessResourceFailureException.class,
+            org.springframework.transaction.CannotCreateTransactionException.class,
+            org.springframework.dao.TransientDataAccessResourceException.class})
+    ResponseEntity<ProblemDetail> catalogUnavailable(Exception e) {
+        log.warn("The catalog database cannot be reached: {}", e.getMessage());
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "10")
+                .body(problem(HttpStatus.SERVICE_UNAVAILABLE, "Catalog unavailable", "the catalog database cannot "
+                        + "be reached; nothing was started or changed; try again when /actuator/health shows it UP"));
     }
 
     @ExceptionHandler(Exception.class)

@@ -1,5 +1,6 @@
 package io.pgvault.audit;
 
+import io.pgvault.security.Caller;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -46,7 +47,10 @@ class AuditInterceptor implements AsyncHandlerInterceptor, WebMvcConfigurer {
         String pattern = (String) request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
         String method = request.getMethod();
         boolean read = "GET".equals(method) || "HEAD".equals(method) || "OPTIONS".equals(method);
-        if (read ? AUDITED_READS.contains(pattern) : !WAL_FILE.equals(pattern)) {
+        // WAL pushes by an archive token are recorded by the archive itself; anyone else's are audited
+        boolean archivePush = WAL_FILE.equals(pattern)
+                && Caller.current().map(c -> c.archiveCluster() != null).orElse(false);
+        if (read ? AUDITED_READS.contains(pattern) : !archivePush) {
             trail.answered(request, response, ex);
         }
     }

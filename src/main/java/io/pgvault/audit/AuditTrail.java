@@ -13,7 +13,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.dao.DataAccessException;
 import org.springframework.data.domain.Page;
 import org.springframework.data.domain.Pageable;
 import org.springframework.stereotype.Service;
@@ -60,8 +59,11 @@ public class AuditTrail implements SecurityAudit {
 
     @Override
     public void denied(HttpServletRequest request, int status) {
-        if (status == 401 && "GET".equals(request.getMethod())) {
-            return; // anonymous reads are refused, but recording them would let anyone fill the catalog
+        if (status == 401) {
+            // anyone can send requests without a valid token: logged, not stored, so nobody can fill the catalog
+            log.info("audit: refused {} {} without a valid token from {}", request.getMethod(),
+                    cut(request.getRequestURI(), 200), request.getRemoteAddr());
+            return;
         }
         record(request, request.getRequestURI(), null, null, null, status);
     }
@@ -83,9 +85,10 @@ public class AuditTrail implements SecurityAudit {
             events.save(new AuditEvent(clock.instant(), actor, role, cut(request.getMethod() + " " + route, 200),
                     request.getMethod(), cut(request.getRequestURI(), 1000), cluster, backup, job, status,
                     cut(request.getRemoteAddr(), 64)));
-        } catch (DataAccessException e) {
+        } catch (RuntimeException e) {
+            // never fail the request it describes (the catalog may be unreachable)
             log.warn("audit: could not record {} {} by {} ({}): {}", request.getMethod(), route, actor, status,
-                    e.getMostSpecificCause().getMessage());
+                    e.getMessage());
         }
     }
 

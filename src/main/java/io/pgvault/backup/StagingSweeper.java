@@ -2,6 +2,8 @@ package io.pgvault.backup;
 
 import io.pgvault.storage.BackupStorage;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.time.Instant;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -11,7 +13,9 @@ import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
-/** At start-up, removes staging files that belong to no unfinished backup (left by a crash). */
+/**
+ * At start-up, removes what a crash left: staging files of no unfinished backup, and cut-off WAL pushes.
+ */
 @Component
 class StagingSweeper {
 
@@ -32,6 +36,11 @@ class StagingSweeper {
         int removed = storage.sweepStaging(unfinished);
         if (removed > 0) {
             log.warn("Removed {} staging area(s) left by an earlier run", removed);
+        }
+        Instant started = Instant.ofEpochMilli(ManagementFactory.getRuntimeMXBean().getStartTime());
+        int pushes = storage.sweepWalPushes(started);
+        if (pushes > 0) {
+            log.warn("Removed {} partial WAL push(es) cut off by an earlier run", pushes);
         }
     }
 }

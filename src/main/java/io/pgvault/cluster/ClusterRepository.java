@@ -3,4 +3,9 @@ package io.pgvault.cluster;
 import org.springframework.data.jpa.repository.JpaRepository;
 
 interface ClusterRepository extends JpaRepository<Cluster, String> {
+
+    /** The cluster's row, locked until the transaction ends. */
+    @org.springframework.data.jpa.repository.Lock(jakarta.persistence.LockModeType.PESSIMISTIC_WRITE)
+    @org.springframework.data.jpa.repository.Query("select c from Cluster c where c.name = :name")
+    java.util.Optional<Cluster> findForUpdate(@org.springframework.data.repository.query.Param("name") String name);
 }

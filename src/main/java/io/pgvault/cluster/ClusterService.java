@@ -6,7 +6,6 @@ import io.pgvault.security.ArchiveTokenCheck;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
-import java.util.Base64;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -14,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import org.springframework.data.domain.Sort;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -59,7 +59,11 @@ public class ClusterService implements ArchiveTokenCheck {
     public String archiveToken(String name) {
         Cluster cluster = access.find(name);
         if (cluster.getArchiveToken() == null) {
-            cluster.archiveToken(newArchiveToken());
+            // under the row lock, so that two first uses cannot hand out two different tokens
+            cluster = clusters.findForUpdate(name).orElse(cluster);
+            if (cluster.getArchiveToken() == null) {
+                cluster.archiveToken(newArchiveToken());
+            }
         }
         return cluster.getArchiveToken();
     }
@@ -67,7 +71,8 @@ public class ClusterService implements ArchiveTokenCheck {
     /** Replaces the archive token; the old one stops working at once. */
     @Transactional
     public String rotateArchiveToken(String name) {
-        Cluster cluster = access.find(name);
+        access.find(name);
+        Cluster cluster = clusters.findForUpdate(name).orElseThrow();
         cluster.archiveToken(newArchiveToken());
         return cluster.getArchiveToken();
     }

@@ -13,6 +13,8 @@ import io.pgvault.job.JobService;
 import io.pgvault.job.JobType;
 import io.pgvault.job.JobView;
 import io.pgvault.recovery.RecoveryService;
+import io.pgvault.security.Caller;
+import io.pgvault.security.Role;
 import java.util.UUID;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -72,8 +74,14 @@ public class RestoreService {
         }
         if (backup.kind() == BackupKind.DUMP_ALL) {
             checkDumpAll(spec, source, target);
+            Caller.require(Role.ADMIN, "replaying a cluster dump (DUMP_ALL) into a running cluster");
         } else {
             checkDump(backup, spec, source, target);
+            if (!spec.createDatabase() || spec.overwrite() || spec.clean()) {
+                // OPERATOR restores to new targets only: a database created by the restore itself
+                Caller.require(Role.ADMIN, "a restore into an existing database (without createDatabase, or with "
+                        + "overwrite or clean)");
+            }
         }
         return jobs.submit(JobType.RESTORE, target.name(), backupId, json.writeValueAsString(spec));
     }

@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
+import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -39,6 +40,7 @@ public class ApiTokenService {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{0,99}");
     static final String CONFIGURED_ADMIN = "admin-token (configuration)";
     private static final Duration LAST_USED_PRECISION = Duration.ofMinutes(1);
+    private static final java.util.Set<String> RESERVED = java.util.Set.of("system", "anonymous", "pgvault");
 
     private final ApiTokenRepository tokens;
     private final Clock clock;
@@ -54,13 +56,21 @@ public class ApiTokenService {
     ApiTokenService(ApiTokenRepository tokens, Clock clock, String configuredAdmin, PrintStream console) {
         this.tokens = tokens;
         this.clock = clock;
-        this.configuredAdminHash = configuredAdmin == null || configuredAdmin.isBlank() ? null
-                : sha256(configuredAdmin.strip());
+        String configured = configuredAdmin == null ? "" : configuredAdmin.strip();
+        if (!configured.isEmpty() && (configured.length() < 16 || configured.length() > 512
+                || configured.chars().anyMatch(c -> c <= ' ' || c == 0x7f))) {
+            // checked here, not by bean validation, whose failure report would print the value
+            throw new IllegalStateException("pgvault.security.admin-token (PGVAULT_ADMIN_TOKEN) must be 16 to 512 "
+                    + "characters without spaces or control characters");
+        }
+        this.configuredAdminHash = configured.isEmpty() ? null : sha256(configured);
         this.console = console;
     }
 
-    /** The caller a presented API token stands for, if it is valid. */
-    @Transactional
+    /**
+     * The caller a presented API token stands for, if it is valid. The configured admin token is checked
+     * first, without the catalog, so that it works while the catalog is unreachable.
+     */
     public Optional<Caller> authenticate(String token) {
         byte[] hash = sha256(token);
         if (configuredAdminHash != null && MessageDigest.isEqual(hash, configuredAdminHash)) {
@@ -70,6 +80,7 @@ public class ApiTokenService {
         return tokens.findByTokenHash(HexFormat.of().formatHex(hash)).filter(t -> !t.expired(now)).map(t -> {
             if (t.getLastUsedAt() == null || t.getLastUsedAt().isBefore(now.minus(LAST_USED_PRECISION))) {
                 t.used(now);
+                tokens.save(t);
             }
             return new Caller(t.getName(), t.getRole(), null);
         });
@@ -81,12 +92,15 @@ public class ApiTokenService {
             throw new InvalidRequestException("name",
                     "name must be 1 to 100 letters, digits, '.', '_', '@' or '-', starting with a letter or digit");
         }
+        if (RESERVED.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+            throw new InvalidRequestException("name", "'" + name + "' is reserved (the audit trail uses it)");
+        }
         if (role == null) {
             throw new InvalidRequestException("role", "role must be VIEWER, OPERATOR or ADMIN");
         }
         Instant now = clock.instant();
-        if (expiresAt != null && !expiresAt.isAfter(now)) {
-            throw new InvalidRequestException("expiresAt", "expiresAt must be in the future");
+        if (expiresAt != null && (!expiresAt.isAfter(now) || expiresAt.isAfter(now.plus(Duration.ofDays(3660))))) {
+            throw new InvalidRequestException("expiresAt", "expiresAt must be in the future, at most 10 years ahead");
         }
         if (tokens.existsByName(name)) {
             throw new ConflictException("a token named '" + name + "' exists");
@@ -108,7 +122,6 @@ public class ApiTokenService {
 
     /** First start: with no configured admin token and no admin token in the catalog, makes one and prints it. */
     @EventListener(ApplicationReadyEvent.class)
-    @Transactional
     public void ensureAdmin() {
         Instant now = clock.instant();
         if (configuredAdminHash != null || tokens.findByRole(Role.ADMIN).stream().anyMatch(t -> !t.expired(now))) {
@@ -118,7 +131,13 @@ public class ApiTokenService {
         for (int i = 2; tokens.existsByName(name); i++) {
             name = "initial-admin-" + i;
         }
-        TokenView admin = issue(name, Role.ADMIN, null, "pgvault (first start)", now);
+        TokenView admin;
+        try {
+            admin = issue(name, Role.ADMIN, null, "pgvault (first start)", now);
+        } catch (DataIntegrityViolationException e) {
+            log.info("Another instance generated the initial admin token at the same time; it printed it");
+            return;
+        }
         log.warn("No admin token existed: generated admin token '{}' and printed it once on standard output", name);
         console.println();
         console.println("  pgvault: no admin token existed, so one was generated. It is shown only this once:");
@@ -134,7 +153,7 @@ public class ApiTokenService {
         byte[] secret = new byte[32];
         random.nextBytes(secret);
         String value = "pgv_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-        ApiToken token = tokens.save(new ApiToken(UUID.randomUUID(), name, role,
+        ApiToken token = tokens.saveAndFlush(new ApiToken(UUID.randomUUID(), name, role,
                 HexFormat.of().formatHex(sha256(value)), now, createdBy, expiresAt));
         log.info("API token '{}' ({}) created by {}", name, role, createdBy);
         return TokenView.of(token, value);

@@ -2,6 +2,7 @@ package io.pgvault.security;
 
 import static org.springframework.http.HttpMethod.DELETE;
 import static org.springframework.http.HttpMethod.GET;
+import static org.springframework.http.HttpMethod.HEAD;
 import static org.springframework.http.HttpMethod.POST;
 import static org.springframework.http.HttpMethod.PUT;
 
@@ -48,18 +49,23 @@ class SecurityConfiguration {
                         .requestMatchers("/actuator/health/liveness", "/actuator/health/readiness", "/error",
                                 "/swagger-ui.html", "/swagger-ui/**", "/v3/api-docs", "/v3/api-docs/**").permitAll()
                         // WAL for archive_command and restore_command: the cluster's archive token suffices
+                        // (writing into an archive is for its archive_command, or an admin repairing it)
                         .requestMatchers(PUT, TokenAuthenticationFilter.WAL_FILE)
-                                .hasAnyAuthority(TokenAuthenticationFilter.WAL_ARCHIVE, "ROLE_" + OPERATOR)
+                                .hasAnyAuthority(TokenAuthenticationFilter.WAL_ARCHIVE, "ROLE_" + ADMIN)
                         .requestMatchers(GET, TokenAuthenticationFilter.WAL_FILE)
                                 .hasAnyAuthority(TokenAuthenticationFilter.WAL_ARCHIVE, "ROLE_" + OPERATOR)
+                        .requestMatchers(HEAD, TokenAuthenticationFilter.WAL_FILE)
+                                .hasAnyAuthority(TokenAuthenticationFilter.WAL_ARCHIVE, "ROLE_" + OPERATOR)
                         // reads that hand out data or credentials
-                        .requestMatchers(GET, "/api/v1/clusters/*/archive-config").hasRole(ADMIN)
-                        .requestMatchers(GET, "/api/v1/backups/*/content").hasRole(OPERATOR)
+                        .requestMatchers("/api/v1/clusters/*/archive-config").hasRole(ADMIN)
+                        .requestMatchers("/api/v1/backups/*/content").hasRole(OPERATOR)
                         .requestMatchers("/api/v1/tokens", "/api/v1/tokens/**", "/api/v1/audit").hasRole(ADMIN)
                         .requestMatchers(GET, "/api/v1/**").hasRole(VIEWER)
+                        .requestMatchers(HEAD, "/api/v1/**").hasRole(VIEWER)
                         // operations: backups, verifications, restores and recoveries to new targets, cancels, pins
                         .requestMatchers(POST, "/api/v1/clusters/*/backups", "/api/v1/clusters/*/check",
-                                "/api/v1/clusters/*/recoveries", "/api/v1/backups/*/verifications",
+                                "/api/v1/clusters/*/recoveries", "/api/v1/clusters/*/wal/verifications",
+                                "/api/v1/backups/*/verifications",
                                 "/api/v1/backups/*/restores", "/api/v1/jobs/*/cancel", "/api/v1/schedules/*/runs")
                                 .hasRole(OPERATOR)
                         .requestMatchers(PUT, "/api/v1/backups/*/pin").hasRole(OPERATOR)

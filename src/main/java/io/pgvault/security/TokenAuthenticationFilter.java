@@ -14,6 +14,7 @@ import org.springframework.security.core.context.SecurityContext;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
 import org.springframework.security.web.util.matcher.RequestMatcher;
+import org.springframework.transaction.TransactionException;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
@@ -45,7 +46,7 @@ final class TokenAuthenticationFilter extends OncePerRequestFilter {
             Optional<UsernamePasswordAuthenticationToken> auth;
             try {
                 auth = token.isEmpty() || token.length() > MAX_TOKEN ? Optional.empty() : authenticate(request, token);
-            } catch (DataAccessException e) {
+            } catch (DataAccessException | TransactionException e) {
                 ProblemResponses.write(request, response, 503, "Service unavailable",
                         "the catalog database cannot be reached to check the token; try again later");
                 return;

@@ -33,6 +33,12 @@ public interface BackupStorage {
     /** Removes staging areas of every backup not in {@code keep}, and every scratch directory; returns how many staging areas went. */
     int sweepStaging(Set<UUID> keep) throws IOException;
 
+    /**
+     * Removes the temporary files of WAL pushes that were cut off (by a crash) and not written to since
+     * {@code before}; returns how many went. A push in progress writes its file all the time, so it is left alone.
+     */
+    int sweepWalPushes(java.time.Instant before) throws IOException;
+
     InputStream open(String location, String relativePath) throws IOException;
 
     /** A local path to read a committed backup from (tools like pg_restore need one). */

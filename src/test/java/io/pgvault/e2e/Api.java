@@ -37,6 +37,11 @@ final class Api {
         this.token = token;
     }
 
+    /** {@code http://127.0.0.1:<port>}. */
+    String base() {
+        return base;
+    }
+
     /** The same server with another token (null: none). */
     Api as(String otherToken) {
         return new Api(Integer.parseInt(base.substring(base.lastIndexOf(':') + 1)), otherToken);
@@ -75,6 +80,12 @@ final class Api {
     Response put(String path, Map<String, ?> body) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))));
+    }
+
+    /** A request without a body; answers the status only. */
+    int send(String method, String path) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).method(method,
+                HttpRequest.BodyPublishers.noBody())).status();
     }
 
     Response delete(String path) {

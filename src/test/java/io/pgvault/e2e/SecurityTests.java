@@ -129,8 +129,18 @@ class SecurityTests extends EndToEndTest {
         assertThat(overwrite.field("detail")).contains("ADMIN");
         assertProblem(operator.post("/api/v1/clusters/roles/recoveries", Map.of("target", Map.of("latest", true),
                 "dataDirectory", "/tmp/x", "replaceExisting", true)), 403);
+        assertProblem(operator.post("/api/v1/backups/" + id + "/restores", Map.of("targetCluster", "roles",
+                "targetDatabase", "postgres")), 403);
         assertThat(api.jobCount()).isEqualTo(jobs);
         assertThat(api.get("/api/v1/backups/" + id).json().path("status").asString()).isEqualTo("SUCCEEDED");
+        // a restore into a database it creates is a new target: OPERATOR may
+        String copy = "copy " + System.nanoTime();
+        assertThat(operator.restore(id, Map.of("targetCluster", "roles", "targetDatabase", copy,
+                "createDatabase", true)).path("status").asString()).isEqualTo("SUCCEEDED");
+        pg.dropDatabase(copy);
+        // WAL goes into an archive only from its archive_command (or an admin)
+        assertProblem(operator.put("/api/v1/clusters/roles/wal/000000010000000000000001", Map.of()), 403);
+        assertThat(viewer.send("HEAD", "/api/v1/clusters")).isEqualTo(200);
 
         // revoked: refused at once
         String tokenId = api.get("/api/v1/tokens").json().valueStream()
@@ -190,6 +200,12 @@ class SecurityTests extends EndToEndTest {
         assertProblem(archiver.get("/api/v1/clusters/archive-a/wal"), 401);
         assertProblem(archiver.post("/api/v1/clusters/archive-a/backups", Map.of("kind", "BASE")), 401);
         assertThat(push(null, "archive-a", "000000010000000000000002", bytes)).isEqualTo(401);
+        assertThat(push(Api.ADMIN_TOKEN, "archive-a", "000000010000000000000003", bytes)).isEqualTo(201);
+        assertThat(api.get("/api/v1/audit?cluster=archive-a").json().path("content").valueStream()
+                .map(e -> e.path("path").asString()))
+                .as("an admin's WAL push is audited, the archive token's are not")
+                .contains("/api/v1/clusters/archive-a/wal/000000010000000000000003")
+                .doesNotContain("/api/v1/clusters/archive-a/wal/" + segment);
 
         JsonNode rotated = api.post("/api/v1/clusters/archive-a/archive-token", Map.of()).json();
         String newToken = rotated.path("archiveToken").asString();
@@ -203,6 +219,9 @@ class SecurityTests extends EndToEndTest {
     void tokensAreValidatedLikeEverythingElse() {
         assertProblem(api.post("/api/v1/tokens", Map.of("name", "bad name; rm -rf /", "role", "VIEWER")), 400);
         assertProblem(api.post("/api/v1/tokens", Map.of("name", "no-role")), 400);
+        assertProblem(api.post("/api/v1/tokens", Map.of("name", "system", "role", "ADMIN")), 400);
+        assertProblem(api.post("/api/v1/tokens", Map.of("name", "far", "role", "VIEWER",
+                "expiresAt", "9999-01-01T00:00:00Z")), 400);
         assertProblem(api.post("/api/v1/tokens", Map.of("name", "x", "role", "ROOT")), 400);
         assertProblem(api.post("/api/v1/tokens", Map.of("name", "past", "role", "VIEWER",
                 "expiresAt", Instant.now().minus(Duration.ofMinutes(1)).toString())), 400);

@@ -20,10 +20,13 @@ final class ServerProcess implements AutoCloseable {
     final int port;
     final Path log;
 
-    private ServerProcess(Process process, int port, Path log) {
+    private final Path store;
+
+    private ServerProcess(Process process, int port, Path log, Path store) {
         this.process = process;
         this.port = port;
         this.log = log;
+        this.store = store;
     }
 
     static ServerProcess start(Path dir, int port, String... extraArgs) throws Exception {
@@ -36,6 +39,34 @@ final class ServerProcess implements AutoCloseable {
      */
     static ServerProcess start(Path dir, int port, java.util.Map<String, String> env, String... extraArgs)
             throws Exception {
+        return start(dir, port, env, List.of(), extraArgs);
+    }
+
+    /**
+     * Starts pgvault with its storage ({@code dir/store}) on a tmpfs of {@code size} (like "16m") that only it
+     * sees: a mount namespace of its own ({@code unshare}; as another user than root, a user namespace too).
+     * The test reads that storage through {@code /proc/<pid>/root}, see {@link #storage()}.
+     */
+    static ServerProcess startOnSmallDisk(Path dir, int port, String size, String... extraArgs) throws Exception {
+        Path store = Files.createDirectories(dir.resolve("store"));
+        List<String> unshare = new ArrayList<>(List.of("unshare"));
+        if (!"root".equals(System.getProperty("user.name"))) {
+            unshare.addAll(List.of("--user", "--map-root-user"));
+        }
+        unshare.addAll(List.of("--mount", "--propagation", "private", "sh", "-c",
+                "mount -t tmpfs -o size=" + size + ",mode=0755 pgvault-small-disk \"$0\" && exec \"$@\"",
+                store.toString()));
+        return start(dir, port, java.util.Map.of(), unshare, extraArgs);
+    }
+
+    /** This server's storage root as the server sees it (through its own mount namespace). */
+    Path storage() {
+        return Path.of("/proc", Long.toString(process.pid()), "root").resolve(
+                store.toString().substring(1));
+    }
+
+    private static ServerProcess start(Path dir, int port, java.util.Map<String, String> env, List<String> wrapper,
+            String... extraArgs) throws Exception {
         Path log = dir.resolve("server-" + System.nanoTime() + ".log");
         List<String> argv = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
@@ -56,11 +87,13 @@ final class ServerProcess implements AutoCloseable {
                 argv.add(extra);
             }
         }
-        ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log.toFile());
+        List<String> command = new ArrayList<>(wrapper);
+        command.addAll(argv);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().remove("PGVAULT_ADMIN_TOKEN");
         builder.environment().putAll(env);
         Process process = builder.start();
-        ServerProcess server = new ServerProcess(process, port, log);
+        ServerProcess server = new ServerProcess(process, port, log, dir.resolve("store"));
         server.awaitHealthy();
         return server;
     }

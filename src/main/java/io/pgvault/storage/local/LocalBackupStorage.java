@@ -4,20 +4,20 @@ import io.pgvault.PgvaultProperties;
 import io.pgvault.storage.BackupStorage;
 import io.pgvault.storage.FileTrees;
 import io.pgvault.storage.Fsync;
+import io.pgvault.storage.HashingOutputStream;
+import io.pgvault.storage.Sha256;
 import io.pgvault.storage.StagingArea;
+import io.pgvault.storage.StoredFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import io.pgvault.storage.HashingOutputStream;
-import io.pgvault.storage.Sha256;
-import io.pgvault.storage.StoredFile;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
@@ -31,6 +31,8 @@ class LocalBackupStorage implements BackupStorage {
 
     private static final String STAGING = ".staging";
     private static final String SCRATCH = ".scratch";
+    /** The temporary file of a WAL push in progress, in the WAL directory it goes to. */
+    private static final String PUSH_PREFIX = ".push-";
     private final Path root;
     private final Path staging;
     private final Path scratch;
@@ -78,6 +80,7 @@ class LocalBackupStorage implements BackupStorage {
 
     @Override
     public int sweepStaging(Set<UUID> keep) throws IOException {
+        OrphanedTools.end(List.of(staging, scratch));
         int removed = 0;
         try (Stream<Path> children = Files.list(scratch)) {
             for (Path child : children.toList()) {
@@ -88,6 +91,21 @@ class LocalBackupStorage implements BackupStorage {
             for (Path child : children.toList()) {
                 if (!keep.contains(parseId(child.getFileName().toString()))) {
                     deleteTree(child);
+                    removed++;
+                }
+            }
+        }
+        return removed;
+    }
+
+    @Override
+    public int sweepWalPushes(java.time.Instant before) throws IOException {
+        int removed = 0;
+        try (Stream<Path> files = Files.find(root, 4, (path, attributes) -> attributes.isRegularFile()
+                && path.getFileName().toString().startsWith(PUSH_PREFIX)
+                && attributes.lastModifiedTime().toInstant().isBefore(before))) {
+            for (Path file : files.toList()) {
+                if (Files.deleteIfExists(file)) {
                     removed++;
                 }
             }
@@ -122,7 +140,7 @@ class LocalBackupStorage implements BackupStorage {
     public WalStored storeWal(String cluster, String timeline, String name, InputStream content) throws IOException {
         Path dir = walDirectory(cluster, timeline);
         Files.createDirectories(dir);
-        Path temp = dir.resolve(".push-" + UUID.randomUUID());
+        Path temp = dir.resolve(PUSH_PREFIX + UUID.randomUUID());
         try {
             StoredFile pushed;
             try (HashingOutputStream out = new HashingOutputStream(

@@ -1,9 +1,12 @@
 package io.pgvault.wal.web;
 
 import io.pgvault.cluster.ClusterService;
+import io.pgvault.job.web.Accepted;
+import io.pgvault.job.web.JobResponse;
 import io.pgvault.wal.ArchiveSummary;
 import io.pgvault.wal.WalArchiveService;
 import io.pgvault.wal.WalCommands;
+import io.pgvault.wal.WalVerifications;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
@@ -29,10 +32,12 @@ class WalController {
 
     private final WalArchiveService wal;
     private final ClusterService clusters;
+    private final WalVerifications verifications;
 
-    WalController(WalArchiveService wal, ClusterService clusters) {
+    WalController(WalArchiveService wal, ClusterService clusters, WalVerifications verifications) {
         this.wal = wal;
         this.clusters = clusters;
+        this.verifications = verifications;
     }
 
     @Operation(summary = "Archive a WAL file (archive_command)", description = "Accepts segments, .partial, "
@@ -57,6 +62,14 @@ class WalController {
                 in.transferTo(out);
             }
         });
+    }
+
+    @Operation(summary = "Verify the archive", description = "A WAL_VERIFICATION job re-reads every archived file "
+            + "and compares it with the size and SHA-256 recorded at push time; a changed, truncated or vanished "
+            + "file fails the job and is named in its error and log. Answers 202 with the job.")
+    @PostMapping("/wal/verifications")
+    ResponseEntity<JobResponse> verify(@PathVariable String name) {
+        return Accepted.job(verifications.start(name));
     }
 
     @Operation(summary = "The archive: per timeline first and last segment, gaps, time since the last file")
