@@ -226,13 +226,48 @@ class JobEngine {
             outcome = JobStatus.FAILED;
             error = describe(e, context);
             log.warn("Job {} ({}) failed: {}", job.getId(), job.getType(), error);
-        } finally {
-            running.remove(job.getId());
         }
         if (outcome != JobStatus.SUCCEEDED) {
             context.log("pgvault: job " + outcome.name().toLowerCase() + ": " + error);
         }
-        lifecycle.finish(context, outcome, error);
+        try {
+            finishDurably(context, outcome, error);
+        } finally {
+            running.remove(job.getId());
+        }
+    }
+
+    /**
+     * Records the job's end; while the catalog is unreachable, tries again (doubling waits up to 30 s, for
+     * about 15 minutes) instead of losing the outcome. The job stays in {@link #running} meanwhile, so that no
+     * stale-heartbeat sweep calls it interrupted; if the catalog never returns, a later sweep does.
+     */
+    private void finishDurably(JobContext context, JobStatus outcome, String error) {
+        Duration wait = Duration.ofSeconds(1);
+        long deadline = System.nanoTime() + Duration.ofMinutes(15).toNanos();
+        while (true) {
+            try {
+                lifecycle.finish(context, outcome, error);
+                return;
+            } catch (org.springframework.dao.DataAccessException
+                    | org.springframework.transaction.TransactionException e) {
+                if (System.nanoTime() > deadline) {
+                    log.error("Could not record the end of job {} ({}): the catalog stayed unreachable: {}",
+                            context.jobId(), outcome, e.getMessage());
+                    return;
+                }
+                log.warn("Cannot record the end of job {} ({}) yet, the catalog is unreachable; again in {} s: {}",
+                        context.jobId(), outcome, wait.toSeconds(), e.getMessage());
+                try {
+                    Thread.sleep(wait.toMillis());
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                wait = wait.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30)
+                        : wait.multipliedBy(2);
+            }
+        }
     }
 
     private static String describe(Exception e, JobContext context) {

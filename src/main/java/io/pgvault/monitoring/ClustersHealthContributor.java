@@ -30,7 +30,17 @@ class ClustersHealthContributor implements CompositeHealthContributor {
 
     @Override
     public Stream<Entry> stream() {
-        return statuses.clusterNames().stream().map(name -> new Entry(name, indicator(name)));
+        java.util.List<String> names;
+        try {
+            names = statuses.clusterNames();
+        } catch (RuntimeException e) {
+            // the catalog is unreachable (its own component says so): no cluster can be judged, so all are DOWN
+            HealthIndicator unknown = () -> Health.down()
+                    .withDetail("problems", java.util.List.of("cluster states cannot be read from the catalog"))
+                    .build();
+            return Stream.of(new Entry("unknown", unknown));
+        }
+        return names.stream().map(name -> new Entry(name, indicator(name)));
     }
 
     private HealthIndicator indicator(String name) {

@@ -16,6 +16,7 @@ import io.pgvault.job.JobType;
 import io.pgvault.job.ProcessExecutor;
 import io.pgvault.job.ProcessSpec;
 import io.pgvault.storage.BackupStorage;
+import io.pgvault.wal.WalVerification;
 import io.pgvault.storage.Sha256;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -45,9 +46,12 @@ class VerificationHandler implements JobHandler {
     private final DumpDrill drill;
     private final BaseDrill baseDrill;
 
+    private final WalVerification walVerification;
+
     VerificationHandler(BackupService backups, BackupStorage storage, ClusterAccess clusters,
             ProcessExecutor executor, JsonMapper json, BaseBackupCheck baseCheck, DumpDrill drill,
-            BaseDrill baseDrill) {
+            BaseDrill baseDrill, WalVerification walVerification) {
+        this.walVerification = walVerification;
         this.baseCheck = baseCheck;
         this.drill = drill;
         this.baseDrill = baseDrill;
@@ -65,6 +69,10 @@ class VerificationHandler implements JobHandler {
 
     @Override
     public void run(JobContext context) throws Exception {
+        if (context.backupId() == null) {
+            walVerification.run(context);
+            return;
+        }
         BackupView backup = backups.get(context.backupId());
         if (backup.status() != BackupStatus.SUCCEEDED) {
             context.log("pgvault: backup " + backup.id() + " is " + backup.status() + " now; nothing to verify");

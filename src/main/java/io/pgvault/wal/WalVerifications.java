@@ -20,6 +20,7 @@ public class WalVerifications {
 
     public JobView start(String cluster) {
         clusters.get(cluster);
-        return jobs.submit(JobType.WAL_VERIFICATION, cluster, null, null);
+        // a VERIFICATION job of the cluster without a backup: its WAL archive (see WalVerification)
+        return jobs.submit(JobType.VERIFICATION, cluster, null, "\"WAL\"");
     }
 }

@@ -12,7 +12,10 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
-/** The protected server fails under pgvault: it stops mid-dump, or its password changes. Clear failures, nothing kept. */
+/**
+ * The protected server fails under pgvault: it stops mid-dump, or its password changes. Clear failures, nothing
+ * kept.
+ */
 class ClusterFaultTests extends EndToEndTest {
 
     static final String DB = "fault db";

@@ -79,7 +79,8 @@ class ClusterHealthTests extends EndToEndTest {
 
         HttpResponse<String> pushed = HttpClient.newHttpClient().send(Api.authorized(HttpRequest.newBuilder(URI.create(
                 "http://127.0.0.1:" + port + "/api/v1/clusters/" + cluster + "/wal/000000010000000000000001")))
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[1024])).build(), HttpResponse.BodyHandlers.ofString());
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[1024])).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(pushed.statusCode()).isEqualTo(201);
         JsonNode up = component(cluster);
         assertThat(up.path("status").asString()).as(up.toString()).isEqualTo("UP");

@@ -69,7 +69,8 @@ class HostileInputTests extends EndToEndTest {
                 "000000010000000000000001%2F..%2F..%2Fx")) {
             refused(api.get("/api/v1/clusters/" + CLUSTER + "/wal/" + wal), "WAL " + wal);
         }
-        for (String id : List.of("..%2F..%2Fetc%2Fpasswd", "%2E%2E", "..;", "00000000-0000-0000-0000-000000000000%2F..")) {
+        for (String id : List.of("..%2F..%2Fetc%2Fpasswd", "%2E%2E", "..;",
+                "00000000-0000-0000-0000-000000000000%2F..")) {
             refused(api.get("/api/v1/backups/" + id), "backup id " + id);
             refused(api.delete("/api/v1/backups/" + id), "delete " + id);
             refused(api.post("/api/v1/backups/" + id + "/restores", Map.of("targetDatabase", "x")), "restore " + id);
@@ -134,7 +135,8 @@ class HostileInputTests extends EndToEndTest {
     @Test
     void negativeAndHugeNumbers() {
         for (Object jobs : List.of(-1, 0, 1_000_000, 9_999_999_999L)) {
-            refused(backup(Map.of("kind", "DUMP", "database", DB, "format", "DIRECTORY", "jobs", jobs)), "jobs " + jobs);
+            refused(backup(Map.of("kind", "DUMP", "database", DB, "format", "DIRECTORY", "jobs", jobs)),
+                    "jobs " + jobs);
         }
         for (Object level : List.of(-1, 10, 1L << 40)) {
             refused(backup(dump("compression", level)), "compression " + level);

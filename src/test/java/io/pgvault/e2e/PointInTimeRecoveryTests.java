@@ -266,7 +266,8 @@ class PointInTimeRecoveryTests extends EndToEndTest {
         String later = WalFileName.segmentName(1, last + 2, SEGMENT);
         HttpResponse<String> pushed = HttpClient.newHttpClient().send(Api.authorized(HttpRequest.newBuilder(URI.create(
                 "http://127.0.0.1:" + port + "/api/v1/clusters/" + gappy + "/wal/" + later)))
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[1024])).build(), HttpResponse.BodyHandlers.ofString());
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[1024])).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(pushed.statusCode()).isEqualTo(201);
 
         long jobs = api.jobCount();

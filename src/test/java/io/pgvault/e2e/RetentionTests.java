@@ -168,7 +168,8 @@ class RetentionTests extends EndToEndTest {
     private void push(String cluster, String name) throws Exception {
         HttpResponse<String> r = HttpClient.newHttpClient().send(Api.authorized(HttpRequest.newBuilder(URI.create(
                 "http://127.0.0.1:" + port + "/api/v1/clusters/" + cluster + "/wal/" + name)))
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[512])).build(), HttpResponse.BodyHandlers.ofString());
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[512])).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(name + ": " + r.body()).isIn(200, 201);
     }
 

@@ -75,7 +75,8 @@ class SecurityTests extends EndToEndTest {
                 URI.create("http://127.0.0.1:" + port + "/api/v1/clusters"))
                 .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).header("Origin", "http://evil.example")
                 .header("Access-Control-Request-Method", "POST")
-                .header("Access-Control-Request-Headers", "authorization").build(), HttpResponse.BodyHandlers.ofString());
+                .header("Access-Control-Request-Headers", "authorization").build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(preflight.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
         HttpResponse<String> get = http.send(Api.authorized(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + port + "/api/v1/clusters"))).header("Origin", "http://evil.example")

@@ -31,13 +31,15 @@ class WalArchiveTests extends EndToEndTest {
     final HttpClient http = HttpClient.newHttpClient();
 
     private HttpResponse<byte[]> put(String cluster, String file, byte[] body) throws Exception {
-        return http.send(Api.authorized(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/clusters/" + cluster
+        return http.send(Api.authorized(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                + "/api/v1/clusters/" + cluster
                 + "/wal/" + file))).header("Content-Type", "application/octet-stream")
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
     private HttpResponse<byte[]> fetch(String cluster, String file) throws Exception {
-        return http.send(Api.authorized(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/clusters/" + cluster
+        return http.send(Api.authorized(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                + "/api/v1/clusters/" + cluster
                 + "/wal/" + file))).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 

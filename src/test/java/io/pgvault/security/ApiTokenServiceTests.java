@@ -12,7 +12,8 @@ class ApiTokenServiceTests {
 
     private static ApiTokenService service(String configured) {
         // no repository: a configured admin token must work without the catalog
-        return new ApiTokenService(null, Clock.systemUTC(), configured, new PrintStream(PrintStream.nullOutputStream()));
+        return new ApiTokenService(null, Clock.systemUTC(), configured,
+                new PrintStream(PrintStream.nullOutputStream()));
     }
 
     @Test

@@ -11,7 +11,9 @@ import io.pgvault.job.web.Accepted;
 import io.pgvault.job.web.JobResponse;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.http.HttpServletResponse;
 import jakarta.validation.Valid;
+import java.io.IOException;
 import java.util.UUID;
 import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
@@ -26,7 +28,6 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
 
 @Tag(name = "Backups", description = "Start backups and read the catalog")
 @RestController
@@ -64,17 +65,17 @@ class BackupController {
 
     @Operation(summary = "Download a backup", description = "A single file as is; several files as a tar stream.")
     @GetMapping("/backups/{id}/content")
-    ResponseEntity<StreamingResponseBody> content(@PathVariable UUID id) {
+    void content(@PathVariable UUID id, HttpServletResponse response) throws IOException {
         BackupContent content = backups.content(id);
-        ResponseEntity.BodyBuilder builder = ResponseEntity.ok()
-                .header(HttpHeaders.CONTENT_DISPOSITION,
-                        ContentDisposition.attachment().filename(content.fileName()).build().toString())
-                .contentType(content.isSingleFile() ? MediaType.APPLICATION_OCTET_STREAM
-                        : MediaType.parseMediaType("application/x-tar"));
+        response.setHeader(HttpHeaders.CONTENT_DISPOSITION,
+                ContentDisposition.attachment().filename(content.fileName()).build().toString());
+        response.setContentType(content.isSingleFile() ? MediaType.APPLICATION_OCTET_STREAM_VALUE
+                : "application/x-tar");
         if (content.length() >= 0) {
-            builder.contentLength(content.length());
+            response.setContentLengthLong(content.length());
         }
-        return builder.body(content::writeTo);
+        // written on the request's own thread (see WalController#fetch)
+        content.writeTo(response.getOutputStream());
     }
 
     @Operation(summary = "Delete a backup", description = "Removes its files and marks the entry DELETED. "

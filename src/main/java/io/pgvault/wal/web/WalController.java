@@ -10,6 +10,7 @@ import io.pgvault.wal.WalVerifications;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
@@ -22,7 +23,6 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
 import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
 @Tag(name = "WAL archive", description = "archive_command and restore_command endpoints, and the archive's state")
@@ -54,18 +54,18 @@ class WalController {
 
     @Operation(summary = "Fetch a WAL file (restore_command)", description = "404 when it is not archived.")
     @GetMapping(value = "/wal/{file}", produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
-    ResponseEntity<StreamingResponseBody> fetch(@PathVariable String name, @PathVariable String file)
+    void fetch(@PathVariable String name, @PathVariable String file, HttpServletResponse response)
             throws IOException {
-        InputStream in = wal.fetch(name, file);
-        return ResponseEntity.ok().contentType(MediaType.APPLICATION_OCTET_STREAM).body(out -> {
-            try (in) {
-                in.transferTo(out);
-            }
-        });
+        // written on the request's own thread: an asynchronous answer raced the filters' header writing under
+        // load and could reach the client with its chunk framing in the body
+        try (InputStream in = wal.fetch(name, file)) {
+            response.setContentType(MediaType.APPLICATION_OCTET_STREAM_VALUE);
+            in.transferTo(response.getOutputStream());
+        }
     }
 
-    @Operation(summary = "Verify the archive", description = "A WAL_VERIFICATION job re-reads every archived file "
-            + "and compares it with the size and SHA-256 recorded at push time; a changed, truncated or vanished "
+    @Operation(summary = "Verify the archive", description = "A VERIFICATION job (without backupId) re-reads every "
+            + "archived file and compares it with the size and SHA-256 recorded at push time; a changed, truncated or vanished "
             + "file fails the job and is named in its error and log. Answers 202 with the job.")
     @PostMapping("/wal/verifications")
     ResponseEntity<JobResponse> verify(@PathVariable String name) {

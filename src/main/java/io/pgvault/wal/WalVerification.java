@@ -1,29 +1,24 @@
 package io.pgvault.wal;
 
 import io.pgvault.job.JobContext;
-import io.pgvault.job.JobHandler;
-import io.pgvault.job.JobType;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Re-reads a cluster's whole WAL archive against the recorded checksums; any mismatch fails the job by name. */
+/**
+ * A VERIFICATION job without a backup: re-reads a cluster's whole WAL archive against the checksums recorded
+ * at push time; any mismatch or missing file fails the job, by name.
+ */
 @Component
-class WalVerificationHandler implements JobHandler {
+public class WalVerification {
 
     private final WalArchiveService wal;
     private final JsonMapper json;
 
-    WalVerificationHandler(WalArchiveService wal, JsonMapper json) {
+    WalVerification(WalArchiveService wal, JsonMapper json) {
         this.wal = wal;
         this.json = json;
     }
 
-    @Override
-    public JobType type() {
-        return JobType.WAL_VERIFICATION;
-    }
-
-    @Override
     public void run(JobContext context) throws Exception {
         context.phase("re-reading the WAL archive");
         WalArchiveService.Verified verified = wal.verify(context.cluster(), context.cancellation(),
