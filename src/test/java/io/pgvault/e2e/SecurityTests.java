@@ -217,6 +217,31 @@ class SecurityTests extends EndToEndTest {
     }
 
     @Test
+    void storedBackupsAndWalAreOwnerOnly() throws Exception {
+        PgCluster pg = PgCluster.shared();
+        if (!pg.databaseExists(DB)) {
+            pg.createDatabase(DB);
+            pg.execute(DB, "CREATE TABLE t (id int)", "INSERT INTO t SELECT generate_series(1, 100)");
+        }
+        api.register("owner-only", pg);
+        String id = api.backup("owner-only", Map.of("kind", "DUMP", "database", DB, "format", "DIRECTORY"))
+                .path("id").asString();
+        assertThat(push(Api.ADMIN_TOKEN, "owner-only", "000000010000000000000001", new byte[1024])).isEqualTo(201);
+        assertThat(java.nio.file.Files.getPosixFilePermissions(STORAGE))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        List<java.nio.file.Path> stored;
+        try (var walk = java.nio.file.Files.walk(STORAGE.resolve("owner-only"))) {
+            stored = walk.filter(p -> p.toString().contains(id) || p.toString().contains("/wal/")).toList();
+        }
+        assertThat(stored).hasSizeGreaterThan(3);
+        for (java.nio.file.Path p : stored) {
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                    java.nio.file.Files.getPosixFilePermissions(p))).as(p.toString())
+                    .isEqualTo(java.nio.file.Files.isDirectory(p) ? "rwx------" : "rw-------");
+        }
+    }
+
+    @Test
     void tokensAreValidatedLikeEverythingElse() {
         assertProblem(api.post("/api/v1/tokens", Map.of("name", "bad name; rm -rf /", "role", "VIEWER")), 400);
         assertProblem(api.post("/api/v1/tokens", Map.of("name", "no-role")), 400);

@@ -18,6 +18,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
@@ -33,6 +35,8 @@ class LocalBackupStorage implements BackupStorage {
     private static final String SCRATCH = ".scratch";
     /** The temporary file of a WAL push in progress, in the WAL directory it goes to. */
     private static final String PUSH_PREFIX = ".push-";
+    private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
+    private static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
     private final Path root;
     private final Path staging;
     private final Path scratch;
@@ -44,6 +48,10 @@ class LocalBackupStorage implements BackupStorage {
         try {
             Files.createDirectories(staging);
             Files.createDirectories(scratch);
+            // backups hold every database's data: nobody but pgvault's own user may even list them
+            for (Path dir : List.of(root, staging, scratch)) {
+                Files.setPosixFilePermissions(dir, OWNER_ONLY_DIR);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the backup storage under " + root, e);
         }
@@ -60,7 +68,8 @@ class LocalBackupStorage implements BackupStorage {
     public String commit(StagingArea area, String cluster, String kind) throws IOException {
         String location = cluster + "/" + kind + "/" + area.backupId();
         Path target = resolve(location);
-        Files.createDirectories(target.getParent());
+        Files.createDirectories(target.getParent(), PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
+        ownerOnly(area.directory());
         Files.move(area.directory(), target, StandardCopyOption.ATOMIC_MOVE);
         Fsync.directory(target.getParent());
         Fsync.directory(staging);
@@ -96,6 +105,15 @@ class LocalBackupStorage implements BackupStorage {
             }
         }
         return removed;
+    }
+
+    /** Whatever a tool created (with its umask) becomes owner-only: files 0600, directories 0700. */
+    private static void ownerOnly(Path tree) throws IOException {
+        try (Stream<Path> paths = Files.walk(tree)) {
+            for (Path p : paths.toList()) {
+                Files.setPosixFilePermissions(p, Files.isDirectory(p) ? OWNER_ONLY_DIR : OWNER_ONLY_FILE);
+            }
+        }
     }
 
     @Override
@@ -139,12 +157,13 @@ class LocalBackupStorage implements BackupStorage {
     @Override
     public WalStored storeWal(String cluster, String timeline, String name, InputStream content) throws IOException {
         Path dir = walDirectory(cluster, timeline);
-        Files.createDirectories(dir);
+        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
         Path temp = dir.resolve(PUSH_PREFIX + UUID.randomUUID());
         try {
             StoredFile pushed;
             try (HashingOutputStream out = new HashingOutputStream(
-                    FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), name, n -> { },
+                    FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                            PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE)), name, n -> { },
                     f -> { })) {
                 byte[] buffer = new byte[256 * 1024];
                 int n;
