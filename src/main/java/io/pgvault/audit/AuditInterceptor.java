@@ -1,19 +1,18 @@
 package io.pgvault.audit;
 
 import io.pgvault.security.Caller;
-import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.Set;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.web.servlet.AsyncHandlerInterceptor;
+import org.springframework.web.servlet.HandlerInterceptor;
 import org.springframework.web.servlet.HandlerMapping;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 /** Hands every audited API request to the trail once it is answered. */
 @Configuration
-class AuditInterceptor implements AsyncHandlerInterceptor, WebMvcConfigurer {
+class AuditInterceptor implements HandlerInterceptor, WebMvcConfigurer {
 
     /** Reads worth recording: they hand out a whole backup or a cluster's archive token. */
     private static final Set<String> AUDITED_READS = Set.of("/api/v1/backups/{id}/content",
@@ -31,19 +30,9 @@ class AuditInterceptor implements AsyncHandlerInterceptor, WebMvcConfigurer {
         registry.addInterceptor(this).addPathPatterns("/api/v1/**");
     }
 
-    /** A streamed answer (a download) is recorded when it starts, on the request's own thread and caller. */
-    @Override
-    public void afterConcurrentHandlingStarted(HttpServletRequest request, HttpServletResponse response,
-            Object handler) {
-        afterCompletion(request, response, handler, null);
-    }
-
     @Override
     public void afterCompletion(HttpServletRequest request, HttpServletResponse response, Object handler,
             Exception ex) {
-        if (request.getDispatcherType() == DispatcherType.ASYNC) {
-            return; // recorded when it started
-        }
         String pattern = (String) request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
         String method = request.getMethod();
         boolean read = "GET".equals(method) || "HEAD".equals(method) || "OPTIONS".equals(method);

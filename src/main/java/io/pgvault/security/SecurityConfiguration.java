@@ -44,8 +44,8 @@ class SecurityConfiguration {
                         AnonymousAuthenticationFilter.class)
                 .exceptionHandling(e -> e.authenticationEntryPoint(problems).accessDeniedHandler(problems))
                 .authorizeHttpRequests(a -> a
-                        // the request itself was authorized; its async (streamed answers) and error dispatches pass
-                        .dispatcherTypeMatchers(DispatcherType.ASYNC, DispatcherType.ERROR).permitAll()
+                        // the request itself was authorized (or refused); its error page dispatch passes
+                        .dispatcherTypeMatchers(DispatcherType.ERROR).permitAll()
                         .requestMatchers("/actuator/health/liveness", "/actuator/health/readiness", "/error",
                                 "/swagger-ui.html", "/swagger-ui/**", "/v3/api-docs", "/v3/api-docs/**").permitAll()
                         // WAL for archive_command and restore_command: the cluster's archive token suffices

@@ -24,15 +24,6 @@ class CatalogOutageTests {
     @TempDir
     Path dir;
 
-    private static void awaitWaitingDump(PgCluster pg) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 20_000;
-        while (((Number) pg.queryValue("postgres", "SELECT count(*) FROM pg_stat_activity WHERE datname = ? "
-                + "AND wait_event_type = 'Lock'", DB)).longValue() == 0) {
-            assertThat(System.currentTimeMillis()).as("pg_dump never waited for the lock").isLessThan(deadline);
-            Thread.sleep(100);
-        }
-    }
-
     @Test
     void pgvaultRidesOutACatalogOutage() throws Exception {
         PgCluster data = PgCluster.shared();
@@ -57,7 +48,7 @@ class CatalogOutageTests {
                 st.execute("LOCK TABLE t IN ACCESS EXCLUSIVE MODE");
                 JsonNode running = api.startBackup("outage", Map.of("kind", "DUMP", "database", DB));
                 api.awaitJob(running.path("id").asString(), Duration.ofSeconds(30), Set.of("RUNNING"));
-                awaitWaitingDump(data);
+                data.awaitLockWaiter(DB);
                 catalog.stop();
 
                 Api.Response health = api.get("/actuator/health");

@@ -32,7 +32,7 @@ class ClusterFaultTests extends EndToEndTest {
                 st.execute("LOCK TABLE t IN ACCESS EXCLUSIVE MODE");
                 job = api.startBackup("vanishing", Map.of("kind", "DUMP", "database", DB));
                 api.awaitJob(job.path("id").asString(), Duration.ofSeconds(30), Set.of("RUNNING"));
-                awaitWaitingDump(pg);
+                pg.awaitLockWaiter(DB);
                 pg.stop(); // fast shutdown: every session, pg_dump's too, is terminated
             } catch (java.sql.SQLException expected) {
                 // the lock holder's connection went with the server
@@ -83,18 +83,5 @@ class ClusterFaultTests extends EndToEndTest {
             assertThat(api.put("/api/v1/clusters/rotated", cluster).status()).isEqualTo(200);
             api.backup("rotated", Map.of("kind", "DUMP", "database", DB));
         }
-    }
-
-    private static void awaitWaitingDump(PgCluster pg) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 20_000;
-        while (System.currentTimeMillis() < deadline) {
-            Object waiting = pg.queryValue("postgres", "SELECT count(*) FROM pg_stat_activity WHERE "
-                    + "datname = ? AND wait_event_type = 'Lock'", DB);
-            if (((Number) waiting).longValue() > 0) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("pg_dump never waited for the lock");
     }
 }

@@ -116,6 +116,24 @@ abstract sealed class PgSql permits PgCluster {
         return (Boolean) queryValue("postgres", "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = ?)", name);
     }
 
+    /** Waits until a session of database {@code db} waits for a lock (a tool blocked by a test's lock). */
+    public void awaitLockWaiter(String db) {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (((Number) queryValue("postgres", "SELECT count(*) FROM pg_stat_activity WHERE datname = ? "
+                + "AND wait_event_type = 'Lock'", db)).longValue() == 0) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("no session of " + db + " ever waited for a lock");
+            }
+            try {
+                Thread.sleep(100);
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(ex);
+            }
+        }
+    }
+
     /** Creates a LOGIN SUPERUSER role that must give its SCRAM password over TCP (replication too); waits until enforced. */
     public void createPasswordUser(String role, String password) {
         if (role.contains("\"")) {
