@@ -295,11 +295,6 @@ public class ClusterService implements ArchiveTokenCheck {
         if (s.password() != null && s.password().length() > 512) {
             throw new InvalidRequestException("password", "a password may have at most 512 characters");
         }
-        if (s.walArchive() == WalArchiveMode.STREAM) {
-            throw new InvalidRequestException("walArchive", "walArchive STREAM (pg_receivewal run by pgvault) is not "
-                    + "available in this version; use PUSH with the archive_command from GET "
-                    + "/api/v1/clusters/{name}/archive-config");
-        }
         if (s.retention() != null) {
             s.retention().validated();
         }

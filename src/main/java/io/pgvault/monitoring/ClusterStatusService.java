@@ -97,18 +97,21 @@ public class ClusterStatusService {
                         + ") failed verification: " + newest.verificationDetail()));
             }
         }
-        if (cluster.walArchive() == WalArchiveMode.PUSH) {
-            archive(name, now, problems, details);
+        if (cluster.walArchive() == WalArchiveMode.PUSH || cluster.walArchive() == WalArchiveMode.STREAM) {
+            archive(name, cluster.walArchive(), now, problems, details);
         }
         return new ClusterStatus(name, List.copyOf(problems), details);
     }
 
-    private void archive(String name, Instant now, List<ClusterStatus.Problem> problems, Map<String, Object> details) {
+    private void archive(String name, WalArchiveMode mode, Instant now, List<ClusterStatus.Problem> problems,
+            Map<String, Object> details) {
         ArchiveSummary summary = wal.summary(name);
         details.put("walLagSeconds", summary.secondsSinceLastArchived());
         if (summary.lastArchivedAt() == null) {
-            problems.add(problem(Kind.WAL_ARCHIVE_LAG, "no WAL archived yet: point archive_command at pgvault "
-                    + "(GET /api/v1/clusters/" + name + "/archive-config)"));
+            problems.add(problem(Kind.WAL_ARCHIVE_LAG, mode == WalArchiveMode.STREAM
+                    ? "no WAL archived yet: pgvault's pg_receivewal has not delivered a whole segment (see the log)"
+                    : "no WAL archived yet: point archive_command at pgvault (GET /api/v1/clusters/" + name
+                            + "/archive-config)"));
         } else if (summary.secondsSinceLastArchived() > settings.walLag().toSeconds()) {
             problems.add(problem(Kind.WAL_ARCHIVE_LAG, "no WAL segment archived for "
                     + summary.secondsSinceLastArchived() + " s (threshold " + settings.walLag() + ")"));

@@ -82,7 +82,7 @@ class BadInputTests extends EndToEndTest {
         problem(api.post("/api/v1/clusters", Map.of("name", "badrpo", "host", "127.0.0.1", "port", pg.port(),
                 "username", "postgres", "rpo", "daily")), 400, "rpo");
         problem(api.post("/api/v1/clusters", Map.of("name", "streamed", "host", "127.0.0.1", "port", pg.port(),
-                "username", "postgres", "walArchive", "STREAM")), 400, "PUSH");
+                "username", "postgres", "walArchive", "SOMETIMES")), 400, "walArchive");
         assertThat(api.get("/api/v1/clusters/nowhere").status()).isEqualTo(404);
     }
 

@@ -1,0 +1,319 @@
+package io.pgvault.wal;
+
+import io.pgvault.PgvaultProperties;
+import io.pgvault.cluster.ClusterAccess;
+import io.pgvault.cluster.ClusterService;
+import io.pgvault.cluster.ClusterView;
+import io.pgvault.cluster.ToolSession;
+import io.pgvault.cluster.WalArchiveMode;
+import io.pgvault.job.Cancellation;
+import io.pgvault.job.ProcessExecutor;
+import io.pgvault.job.ProcessResult;
+import io.pgvault.job.ProcessSpec;
+import io.pgvault.storage.BackupStorage;
+import io.pgvault.storage.FileTrees;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.context.event.EventListener;
+import org.springframework.dao.DataAccessException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * {@code walArchive: STREAM}: pgvault runs {@code pg_receivewal} itself, on a replication slot
+ * ({@code pgvault_<cluster>}) so that the server keeps every segment until pgvault has it, and feeds each
+ * completed segment into the same archive as archive_command's pushes. A supervisor checks every few seconds:
+ * it starts a receiver for every STREAM cluster whose lease this instance holds (one instance per cluster),
+ * restarts one that died (with doubling waits up to a minute), ships completed files, and stops receivers
+ * (dropping their slot) of clusters that no longer stream.
+ */
+@Component
+public class WalStreamer implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(WalStreamer.class);
+    private static final Pattern SHIPPABLE = Pattern.compile("[0-9A-F]{24}|[0-9A-F]{8}\\.history");
+    private static final Duration LEASE = Duration.ofSeconds(30);
+    private static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
+
+    private final ClusterService clusters;
+    private final ClusterAccess access;
+    private final WalArchiveService archive;
+    private final BackupStorage storage;
+    private final ProcessExecutor executor;
+    private final JdbcTemplate catalog;
+    private final Clock clock;
+    private final String owner;
+    private final Duration interval;
+    private final Map<String, Receiver> receivers = new ConcurrentHashMap<>();
+    private volatile Thread supervisor;
+    private volatile boolean running;
+
+    WalStreamer(ClusterService clusters, ClusterAccess access, WalArchiveService archive, BackupStorage storage,
+            ProcessExecutor executor, JdbcTemplate catalog, Clock clock, PgvaultProperties properties) {
+        this.clusters = clusters;
+        this.access = access;
+        this.archive = archive;
+        this.storage = storage;
+        this.executor = executor;
+        this.catalog = catalog;
+        this.clock = clock;
+        this.interval = properties.jobs().pollInterval().compareTo(Duration.ofSeconds(2)) < 0
+                ? Duration.ofSeconds(1) : Duration.ofSeconds(2);
+        String instance = properties.jobs().instanceName();
+        this.owner = (instance != null ? instance : host()) + "/" + UUID.randomUUID();
+    }
+
+    /** The slot a cluster's receiver uses (slot names allow lower-case letters, digits and underscores). */
+    public static String slotName(String cluster) {
+        return "pgvault_" + cluster.replace('-', '_');
+    }
+
+    /** One cluster's pg_receivewal: its spool directory, its process, and how often it had to be restarted. */
+    private static final class Receiver {
+        final String cluster;
+        final Path spool;
+        final Cancellation cancellation = new Cancellation();
+        volatile Thread thread;
+        volatile Instant notBefore = Instant.EPOCH;
+        volatile Duration backoff = Duration.ofSeconds(1);
+        volatile int restarts;
+
+        Receiver(String cluster, Path spool) {
+            this.cluster = cluster;
+            this.spool = spool;
+        }
+
+        boolean alive() {
+            return thread != null && thread.isAlive();
+        }
+    }
+
+    @EventListener(ApplicationReadyEvent.class)
+    void ready() {
+        Thread t = new Thread(this::supervise, "pgvault-wal-streamer");
+        t.setDaemon(true);
+        supervisor = t;
+        t.start();
+    }
+
+    private void supervise() {
+        while (running) {
+            try {
+                round();
+            } catch (RuntimeException e) {
+                log.warn("WAL streaming supervisor: {}", e.toString());
+            }
+            try {
+                Thread.sleep(interval.toMillis());
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** One look at every cluster: start, restart, ship, stop. */
+    void round() {
+        Set<String> streaming = clusters.list().stream().filter(c -> c.walArchive() == WalArchiveMode.STREAM)
+                .map(ClusterView::name).collect(Collectors.toSet());
+        for (String name : Set.copyOf(receivers.keySet())) {
+            if (!streaming.contains(name) || !holdLease(name)) {
+                stop(receivers.remove(name), streaming.contains(name) ? "its lease went to another instance"
+                        : "the cluster no longer streams (walArchive is not STREAM)", !streaming.contains(name));
+            }
+        }
+        for (String name : streaming) {
+            Receiver r = receivers.get(name);
+            if (r == null) {
+                if (!holdLease(name)) {
+                    continue;
+                }
+                try {
+                    r = new Receiver(name, storage.scratch("receive-" + name));
+                } catch (IOException e) {
+                    log.warn("WAL streaming of '{}': no spool directory: {}", name, e.getMessage());
+                    continue;
+                }
+                receivers.put(name, r);
+            }
+            ship(r);
+            if (!r.alive() && !clock.instant().isBefore(r.notBefore)) {
+                start(r);
+            }
+        }
+    }
+
+    private void start(Receiver r) {
+        Thread t = new Thread(() -> receive(r), "pgvault-receivewal-" + r.cluster);
+        t.setDaemon(true);
+        r.thread = t;
+        t.start();
+    }
+
+    /** Runs pg_receivewal until it exits; the supervisor starts it again after a wait that doubles. */
+    private void receive(Receiver r) {
+        Instant started = clock.instant();
+        String outcome;
+        try (ToolSession session = access.toolSession(r.cluster)) {
+            String tool = session.tool("pg_receivewal");
+            Map<String, String> env = session.environment(null);
+            String slot = slotName(r.cluster);
+            executor.run(ProcessSpec.of(List.of(tool, "--slot=" + slot, "--create-slot", "--if-not-exists",
+                    "--no-password")).environment(env).timeout(Duration.ofMinutes(1)), r.cancellation);
+            log.info("WAL streaming of '{}': pg_receivewal starts on slot {}", r.cluster, slot);
+            ProcessResult result = executor.run(ProcessSpec.of(List.of(tool, "--directory=" + r.spool,
+                    "--slot=" + slot, "--no-loop", "--no-password", "--verbose")).environment(env)
+                    .timeout(Duration.ofDays(3650)).okExitCodes(0, 1).stderrLines(line -> log.debug(
+                            "pg_receivewal[{}]: {}", r.cluster, line)), r.cancellation);
+            outcome = "exited with " + result.exitCode() + ": " + result.stderrTail().strip();
+        } catch (Exception e) {
+            outcome = e.getMessage();
+        }
+        if (r.cancellation.isCancelled()) {
+            return;
+        }
+        boolean ranLong = Duration.between(started, clock.instant()).compareTo(MAX_BACKOFF) > 0;
+        r.backoff = ranLong ? Duration.ofSeconds(1) : r.backoff;
+        r.notBefore = clock.instant().plus(r.backoff);
+        r.restarts++;
+        log.warn("WAL streaming of '{}': pg_receivewal {}; restarting in {} s (restart {})", r.cluster, outcome,
+                r.backoff.toSeconds(), r.restarts);
+        Duration doubled = r.backoff.multipliedBy(2);
+        r.backoff = doubled.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : doubled;
+    }
+
+    /** Moves every completed segment and history file from the spool into the archive, oldest first. */
+    private void ship(Receiver r) {
+        List<Path> done;
+        try (Stream<Path> files = Files.list(r.spool)) {
+            done = files.filter(p -> SHIPPABLE.matcher(p.getFileName().toString()).matches()).sorted().toList();
+        } catch (IOException e) {
+            log.warn("WAL streaming of '{}': cannot read its spool: {}", r.cluster, e.getMessage());
+            return;
+        }
+        for (Path file : done) {
+            try (InputStream in = Files.newInputStream(file)) {
+                archive.push(r.cluster, file.getFileName().toString(), in);
+                Files.delete(file);
+            } catch (Exception e) {
+                // kept in the spool: the next round tries again; a conflict stays visible in the log
+                log.warn("WAL streaming of '{}': could not archive {}: {}", r.cluster, file.getFileName(),
+                        e.getMessage());
+                return;
+            }
+        }
+    }
+
+    private void stop(Receiver r, String why, boolean dropSlot) {
+        if (r == null) {
+            return;
+        }
+        log.info("WAL streaming of '{}' stops: {}", r.cluster, why);
+        r.cancellation.cancel(why);
+        Thread t = r.thread;
+        if (t != null) {
+            try {
+                t.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        ship(r);
+        try {
+            FileTrees.delete(r.spool);
+        } catch (IOException e) {
+            // a scratch area: the next start sweeps it
+        }
+        releaseLease(r.cluster);
+        if (dropSlot) {
+            dropSlot(r.cluster);
+        }
+    }
+
+    /** A slot nobody reads makes the server keep its WAL forever: it goes with the streaming. */
+    private void dropSlot(String cluster) {
+        try (ToolSession session = access.toolSession(cluster)) {
+            executor.run(ProcessSpec.of(List.of(session.tool("pg_receivewal"), "--slot=" + slotName(cluster),
+                    "--drop-slot", "--no-password")).environment(session.environment(null))
+                    .timeout(Duration.ofMinutes(1)).okExitCodes(0, 1), Cancellation.none());
+            log.info("WAL streaming of '{}': slot {} dropped", cluster, slotName(cluster));
+        } catch (Exception e) {
+            log.warn("WAL streaming of '{}': could not drop slot {} (drop it by hand, or the server keeps its WAL): "
+                    + "{}", cluster, slotName(cluster), e.getMessage());
+        }
+    }
+
+    /** Takes or renews this instance's lease on the cluster's receiver; false when another instance holds it. */
+    private boolean holdLease(String cluster) {
+        Instant now = clock.instant();
+        Timestamp until = Timestamp.from(now.plus(LEASE));
+        try {
+            int updated = catalog.update("update wal_stream_lease set owner = ?, lease_until = ? where cluster = ? "
+                    + "and (owner = ? or lease_until < ?)", owner, until, cluster, owner, Timestamp.from(now));
+            if (updated == 1) {
+                return true;
+            }
+            return catalog.update("insert into wal_stream_lease (cluster, owner, lease_until) select ?, ?, ? "
+                    + "where not exists (select 1 from wal_stream_lease where cluster = ?)", cluster, owner, until,
+                    cluster) == 1;
+        } catch (DataAccessException e) {
+            // the catalog is unreachable (a receiver that runs goes on), or another instance inserted first
+            return receivers.containsKey(cluster);
+        }
+    }
+
+    private void releaseLease(String cluster) {
+        try {
+            catalog.update("delete from wal_stream_lease where cluster = ? and owner = ?", cluster, owner);
+        } catch (DataAccessException e) {
+            // it expires on its own
+        }
+    }
+
+    @Override
+    public void start() {
+        running = true;
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        Thread t = supervisor;
+        if (t != null) {
+            t.interrupt();
+        }
+        receivers.values().forEach(r -> stop(r, "pgvault shuts down", false));
+        receivers.clear();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    private static String host() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "pgvault";
+        }
+    }
+}
