@@ -82,6 +82,10 @@ class BackupJobHandler implements JobHandler {
     public void abandon(Job job, String reason) {
         ledger.end(job.getBackupId(), !Job.INTERRUPTED.equals(reason), reason);
         BackupView backup = ledger.view(job.getBackupId());
+        if (backup.status() == BackupStatus.SUCCEEDED) {
+            // the backup was committed, only the job's own end was never recorded: its files stay
+            return;
+        }
         try {
             storage.discard(backup.id(), backup.cluster(), backup.kind().name());
         } catch (IOException e) {

@@ -57,13 +57,11 @@ public class ClusterService implements ArchiveTokenCheck {
      */
     @Transactional
     public String archiveToken(String name) {
-        Cluster cluster = access.find(name);
+        // read under the row lock, so that two first uses cannot hand out two different tokens
+        Cluster cluster = clusters.findForUpdate(name)
+                .orElseThrow(() -> new io.pgvault.api.NotFoundException("no cluster named '" + name + "'"));
         if (cluster.getArchiveToken() == null) {
-            // under the row lock, so that two first uses cannot hand out two different tokens
-            cluster = clusters.findForUpdate(name).orElse(cluster);
-            if (cluster.getArchiveToken() == null) {
-                cluster.archiveToken(newArchiveToken());
-            }
+            cluster.archiveToken(newArchiveToken());
         }
         return cluster.getArchiveToken();
     }
@@ -71,8 +69,8 @@ public class ClusterService implements ArchiveTokenCheck {
     /** Replaces the archive token; the old one stops working at once. */
     @Transactional
     public String rotateArchiveToken(String name) {
-        access.find(name);
-        Cluster cluster = clusters.findForUpdate(name).orElseThrow();
+        Cluster cluster = clusters.findForUpdate(name)
+                .orElseThrow(() -> new io.pgvault.api.NotFoundException("no cluster named '" + name + "'"));
         cluster.archiveToken(newArchiveToken());
         return cluster.getArchiveToken();
     }

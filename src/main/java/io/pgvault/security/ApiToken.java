@@ -42,10 +42,6 @@ class ApiToken {
         return expiresAt != null && !now.isBefore(expiresAt);
     }
 
-    void used(Instant now) {
-        this.lastUsedAt = now;
-    }
-
     UUID getId() { return id; }
 
     String getName() { return name; }

@@ -79,8 +79,7 @@ public class ApiTokenService {
         Instant now = clock.instant();
         return tokens.findByTokenHash(HexFormat.of().formatHex(hash)).filter(t -> !t.expired(now)).map(t -> {
             if (t.getLastUsedAt() == null || t.getLastUsedAt().isBefore(now.minus(LAST_USED_PRECISION))) {
-                t.used(now);
-                tokens.save(t);
+                tokens.touch(t.getId(), now);
             }
             return new Caller(t.getName(), t.getRole(), null);
         });

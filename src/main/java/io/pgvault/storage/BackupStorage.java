@@ -39,6 +39,13 @@ public interface BackupStorage {
      */
     int sweepWalPushes(java.time.Instant before) throws IOException;
 
+    /**
+     * Where pgvault's own pg_receivewal writes a cluster's WAL (walArchive STREAM) until it is archived: one
+     * fixed directory per cluster that outlives restarts, so that a finished but not yet archived segment is
+     * never lost (the replication slot has already moved past it).
+     */
+    Path walSpool(String cluster) throws IOException;
+
     InputStream open(String location, String relativePath) throws IOException;
 
     /** A local path to read a committed backup from (tools like pg_restore need one). */

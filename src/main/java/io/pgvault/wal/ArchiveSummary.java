@@ -5,7 +5,19 @@ import java.util.List;
 
 /** What the WAL archive of a cluster holds. */
 public record ArchiveSummary(String cluster, long segmentSizeBytes, long files, long bytes, Instant lastArchivedAt,
-        Long secondsSinceLastArchived, RecoveryWindow recoveryWindow, List<Timeline> timelines) {
+        Long secondsSinceLastArchived, RecoveryWindow recoveryWindow, List<Timeline> timelines, Streaming streaming) {
+
+    /**
+     * {@code walArchive: STREAM} only: whether pgvault's pg_receivewal runs, on which instance, its slot, how
+     * often it had to be restarted and why it last stopped.
+     */
+    public record Streaming(boolean running, String instance, String slot, int restarts, String lastError) {
+    }
+
+    public ArchiveSummary withStreaming(Streaming s) {
+        return new ArchiveSummary(cluster, segmentSizeBytes, files, bytes, lastArchivedAt, secondsSinceLastArchived,
+                recoveryWindow, timelines, s);
+    }
 
     /**
      * The span a recovery can reach: from the end of the oldest usable base backup to the end of the last

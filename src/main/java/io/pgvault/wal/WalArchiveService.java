@@ -115,7 +115,7 @@ public class WalArchiveService {
         });
         Long lag = last == null ? null : Duration.between(last, clock.instant()).toSeconds();
         return new ArchiveSummary(cluster, segmentSize, count, bytes, last, lag, recoveryWindow(cluster, segmentSize),
-                timelines);
+                timelines, null);
     }
 
     /** The archived segments of one timeline of a cluster. */
@@ -247,6 +247,9 @@ public class WalArchiveService {
                     size += n;
                 }
             } catch (NoSuchFileException e) {
+                if (!files.existsById(new WalFile.Key(cluster, f.getName()))) {
+                    continue; // retention removed it meanwhile
+                }
                 missing.add(f.getName());
                 log.accept("pgvault: " + f.getName() + ": MISSING from storage");
                 continue;

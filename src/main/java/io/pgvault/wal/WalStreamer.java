@@ -11,7 +11,6 @@ import io.pgvault.job.ProcessExecutor;
 import io.pgvault.job.ProcessResult;
 import io.pgvault.job.ProcessSpec;
 import io.pgvault.storage.BackupStorage;
-import io.pgvault.storage.FileTrees;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -82,9 +81,13 @@ public class WalStreamer implements SmartLifecycle {
         this.owner = (instance != null ? instance : host()) + "/" + UUID.randomUUID();
     }
 
-    /** The slot a cluster's receiver uses (slot names allow lower-case letters, digits and underscores). */
+    /**
+     * The slot a cluster's receiver uses: slot names allow lower-case letters, digits and underscores, at most
+     * 63 of them, so a long cluster name is cut and told apart by a hash.
+     */
     public static String slotName(String cluster) {
-        return "pgvault_" + cluster.replace('-', '_');
+        String slot = "pgvault_" + cluster.replace('-', '_');
+        return slot.length() <= 63 ? slot : slot.substring(0, 54) + "_" + String.format("%08x", cluster.hashCode());
     }
 
     /** One cluster's pg_receivewal: its spool directory, its process, and how often it had to be restarted. */
@@ -96,6 +99,7 @@ public class WalStreamer implements SmartLifecycle {
         volatile Instant notBefore = Instant.EPOCH;
         volatile Duration backoff = Duration.ofSeconds(1);
         volatile int restarts;
+        volatile String lastError;
 
         Receiver(String cluster, Path spool) {
             this.cluster = cluster;
@@ -147,15 +151,18 @@ public class WalStreamer implements SmartLifecycle {
                     continue;
                 }
                 try {
-                    r = new Receiver(name, storage.scratch("receive-" + name));
+                    r = new Receiver(name, storage.walSpool(name));
                 } catch (IOException e) {
                     log.warn("WAL streaming of '{}': no spool directory: {}", name, e.getMessage());
                     continue;
                 }
+                if (!running) {
+                    return; // shutting down: start nothing that would outlive this JVM
+                }
                 receivers.put(name, r);
             }
             ship(r);
-            if (!r.alive() && !clock.instant().isBefore(r.notBefore)) {
+            if (running && !r.alive() && !clock.instant().isBefore(r.notBefore)) {
                 start(r);
             }
         }
@@ -194,10 +201,27 @@ public class WalStreamer implements SmartLifecycle {
         r.backoff = ranLong ? Duration.ofSeconds(1) : r.backoff;
         r.notBefore = clock.instant().plus(r.backoff);
         r.restarts++;
+        r.lastError = outcome;
         log.warn("WAL streaming of '{}': pg_receivewal {}; restarting in {} s (restart {})", r.cluster, outcome,
                 r.backoff.toSeconds(), r.restarts);
         Duration doubled = r.backoff.multipliedBy(2);
         r.backoff = doubled.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : doubled;
+    }
+
+    /** The receiver's state for the archive summary; null unless the cluster streams. */
+    public ArchiveSummary.Streaming status(ClusterView cluster) {
+        if (cluster.walArchive() != WalArchiveMode.STREAM) {
+            return null;
+        }
+        String slot = slotName(cluster.name());
+        Receiver r = receivers.get(cluster.name());
+        if (r != null) {
+            return new ArchiveSummary.Streaming(r.alive(), owner, slot, r.restarts, r.lastError);
+        }
+        List<String> holder = catalog.queryForList("select owner from wal_stream_lease where cluster = ? and "
+                + "lease_until > ?", String.class, cluster.name(), Timestamp.from(clock.instant()));
+        return new ArchiveSummary.Streaming(!holder.isEmpty(), holder.isEmpty() ? null : holder.get(0), slot, 0,
+                null);
     }
 
     /** Moves every completed segment and history file from the spool into the archive, oldest first. */
@@ -236,29 +260,39 @@ public class WalStreamer implements SmartLifecycle {
                 Thread.currentThread().interrupt();
             }
         }
+        // the spool stays: what is still in it (the catalog may be unreachable) is shipped by the next receiver
         ship(r);
-        try {
-            FileTrees.delete(r.spool);
-        } catch (IOException e) {
-            // a scratch area: the next start sweeps it
-        }
         releaseLease(r.cluster);
         if (dropSlot) {
             dropSlot(r.cluster);
         }
     }
 
-    /** A slot nobody reads makes the server keep its WAL forever: it goes with the streaming. */
+    /**
+     * A slot nobody reads makes the server keep its WAL forever: it goes with the streaming. Right after the
+     * receiver ended the server may still count the slot active, so a refusal is tried again a few times.
+     */
     private void dropSlot(String cluster) {
-        try (ToolSession session = access.toolSession(cluster)) {
-            executor.run(ProcessSpec.of(List.of(session.tool("pg_receivewal"), "--slot=" + slotName(cluster),
-                    "--drop-slot", "--no-password")).environment(session.environment(null))
-                    .timeout(Duration.ofMinutes(1)).okExitCodes(0, 1), Cancellation.none());
-            log.info("WAL streaming of '{}': slot {} dropped", cluster, slotName(cluster));
-        } catch (Exception e) {
-            log.warn("WAL streaming of '{}': could not drop slot {} (drop it by hand, or the server keeps its WAL): "
-                    + "{}", cluster, slotName(cluster), e.getMessage());
+        String failure = null;
+        for (int attempt = 1; attempt <= 5; attempt++) {
+            try (ToolSession session = access.toolSession(cluster)) {
+                executor.run(ProcessSpec.of(List.of(session.tool("pg_receivewal"), "--slot=" + slotName(cluster),
+                        "--drop-slot", "--no-password")).environment(session.environment(null))
+                        .timeout(Duration.ofMinutes(1)), Cancellation.none());
+                log.info("WAL streaming of '{}': slot {} dropped", cluster, slotName(cluster));
+                return;
+            } catch (Exception e) {
+                failure = e.getMessage();
+            }
+            try {
+                Thread.sleep(1000L * attempt);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
+        log.warn("WAL streaming of '{}': could not drop slot {} (drop it by hand with pg_drop_replication_slot, or "
+                + "the server keeps its WAL): {}", cluster, slotName(cluster), failure);
     }
 
     /** Takes or renews this instance's lease on the cluster's receiver; false when another instance holds it. */
@@ -299,6 +333,11 @@ public class WalStreamer implements SmartLifecycle {
         Thread t = supervisor;
         if (t != null) {
             t.interrupt();
+            try {
+                t.join(15_000); // a round in progress must not start a receiver after this
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         receivers.values().forEach(r -> stop(r, "pgvault shuts down", false));
         receivers.clear();

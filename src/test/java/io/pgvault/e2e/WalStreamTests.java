@@ -40,7 +40,11 @@ class WalStreamTests extends EndToEndTest {
             awaitArchived(second);
             awaitArchived(third);
             assertThat(receivers()).hasSize(1);
-            JsonNode timeline = api.get("/api/v1/clusters/streamed/wal").json().path("timelines").get(0);
+            JsonNode summary = api.get("/api/v1/clusters/streamed/wal").json();
+            assertThat(summary.path("streaming").path("running").asBoolean()).as(summary.toString()).isTrue();
+            assertThat(summary.path("streaming").path("restarts").asInt()).isGreaterThanOrEqualTo(1);
+            assertThat(summary.path("streaming").path("lastError").asString()).contains("137");
+            JsonNode timeline = summary.path("timelines").get(0);
             assertThat(timeline.path("gaps").size()).as(timeline.toString()).isZero();
 
             // no longer streamed: the receiver stops and the slot goes

@@ -13,6 +13,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -33,6 +35,7 @@ class LocalBackupStorage implements BackupStorage {
 
     private static final String STAGING = ".staging";
     private static final String SCRATCH = ".scratch";
+    private static final String RECEIVE = ".receive";
     /** The temporary file of a WAL push in progress, in the WAL directory it goes to. */
     private static final String PUSH_PREFIX = ".push-";
     private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
@@ -40,11 +43,13 @@ class LocalBackupStorage implements BackupStorage {
     private final Path root;
     private final Path staging;
     private final Path scratch;
+    private final Path receive;
 
     LocalBackupStorage(PgvaultProperties properties) {
         this.root = properties.storage().local().root().toAbsolutePath().normalize();
         this.staging = root.resolve(STAGING);
         this.scratch = root.resolve(SCRATCH);
+        this.receive = root.resolve(RECEIVE);
         try {
             Files.createDirectories(staging);
             Files.createDirectories(scratch);
@@ -89,7 +94,7 @@ class LocalBackupStorage implements BackupStorage {
 
     @Override
     public int sweepStaging(Set<UUID> keep) throws IOException {
-        OrphanedTools.end(List.of(staging, scratch));
+        OrphanedTools.end(List.of(staging, scratch, receive));
         int removed = 0;
         try (Stream<Path> children = Files.list(scratch)) {
             for (Path child : children.toList()) {
@@ -119,16 +124,33 @@ class LocalBackupStorage implements BackupStorage {
     @Override
     public int sweepWalPushes(java.time.Instant before) throws IOException {
         int removed = 0;
-        try (Stream<Path> files = Files.find(root, 4, (path, attributes) -> attributes.isRegularFile()
-                && path.getFileName().toString().startsWith(PUSH_PREFIX)
-                && attributes.lastModifiedTime().toInstant().isBefore(before))) {
-            for (Path file : files.toList()) {
-                if (Files.deleteIfExists(file)) {
-                    removed++;
+        // only {cluster}/wal/{timeline}/ holds pushes; a file that goes meanwhile is no error
+        try (DirectoryStream<Path> clusters = Files.newDirectoryStream(root, "[a-z]*")) {
+            for (Path cluster : clusters) {
+                try (DirectoryStream<Path> timelines = Files.newDirectoryStream(cluster.resolve("wal"))) {
+                    for (Path timeline : timelines) {
+                        try (DirectoryStream<Path> pushes = Files.newDirectoryStream(timeline, PUSH_PREFIX + "*")) {
+                            for (Path push : pushes) {
+                                if (Files.getLastModifiedTime(push).toInstant().isBefore(before)
+                                        && Files.deleteIfExists(push)) {
+                                    removed++;
+                                }
+                            }
+                        }
+                    }
+                } catch (NoSuchFileException | NotDirectoryException e) {
+                    // no WAL for this cluster, or gone meanwhile
                 }
             }
         }
         return removed;
+    }
+
+    @Override
+    public Path walSpool(String cluster) throws IOException {
+        walDirectory(cluster, "00000001"); // checks the name
+        return Files.createDirectories(receive.resolve(cluster),
+                PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
     }
 
     @Override

@@ -43,14 +43,22 @@ final class OrphanedTools {
         return orphans.size();
     }
 
-    /** Its parent is gone: it was re-parented to init (pid 1) or to a process that is not its starter. */
+    /**
+     * No live JVM (a pgvault) among its ancestors: it was re-parented to init or a sub-reaper. A tool's own
+     * children (pg_basebackup's WAL streamer, pg_dump's workers) have a running pgvault further up.
+     */
     private static boolean isOrphan(ProcessHandle p) {
-        Optional<ProcessHandle> parent = p.parent();
-        if (parent.isEmpty() || parent.get().pid() == 1) {
-            return true;
+        for (Optional<ProcessHandle> up = p.parent(); up.isPresent(); up = up.get().parent()) {
+            ProcessHandle ancestor = up.get();
+            if (ancestor.pid() == 1) {
+                return true;
+            }
+            boolean jvm = ancestor.info().command().map(c -> c.endsWith("/java") || c.endsWith("/java.exe"))
+                    .orElse(true); // unknown (another user's process): not ours to judge
+            if (jvm) {
+                return false;
+            }
         }
-        // a container's init, or a sub-reaper, adopts orphans too; a pgvault that started the tool is a JVM
-        return parent.get().info().command().map(c -> !c.endsWith("/java") && !c.endsWith("/java.exe"))
-                .orElse(false);
+        return true;
     }
 }

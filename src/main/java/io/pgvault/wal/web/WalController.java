@@ -6,6 +6,7 @@ import io.pgvault.job.web.JobResponse;
 import io.pgvault.wal.ArchiveSummary;
 import io.pgvault.wal.WalArchiveService;
 import io.pgvault.wal.WalCommands;
+import io.pgvault.wal.WalStreamer;
 import io.pgvault.wal.WalVerifications;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -33,11 +34,14 @@ class WalController {
     private final WalArchiveService wal;
     private final ClusterService clusters;
     private final WalVerifications verifications;
+    private final WalStreamer streamer;
 
-    WalController(WalArchiveService wal, ClusterService clusters, WalVerifications verifications) {
+    WalController(WalArchiveService wal, ClusterService clusters, WalVerifications verifications,
+            WalStreamer streamer) {
         this.wal = wal;
         this.clusters = clusters;
         this.verifications = verifications;
+        this.streamer = streamer;
     }
 
     @Operation(summary = "Archive a WAL file (archive_command)", description = "Accepts segments, .partial, "
@@ -75,7 +79,7 @@ class WalController {
     @Operation(summary = "The archive: per timeline first and last segment, gaps, time since the last file")
     @GetMapping("/wal")
     ArchiveSummary summary(@PathVariable String name) {
-        return wal.summary(name);
+        return wal.summary(name).withStreaming(streamer.status(clusters.get(name)));
     }
 
     @Operation(summary = "The postgresql.conf lines that archive this cluster's WAL into pgvault", description = """
