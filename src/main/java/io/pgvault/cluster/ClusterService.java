@@ -105,6 +105,10 @@ public class ClusterService implements ArchiveTokenCheck {
     @Transactional
     public void delete(String name) {
         Cluster cluster = access.find(name);
+        if (cluster.getWalArchive() == WalArchiveMode.STREAM) {
+            throw new ConflictException("cluster '" + name + "' streams its WAL into pgvault; set walArchive to NONE "
+                    + "first, so that pgvault stops pg_receivewal and drops its replication slot on the server");
+        }
         Long backups = catalog.queryForObject(
                 "select count(*) from backup where cluster = ? and status not in ('DELETED', 'EXPIRED')", Long.class,
                 name);

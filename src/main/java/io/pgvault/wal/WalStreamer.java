@@ -144,6 +144,7 @@ public class WalStreamer implements SmartLifecycle {
                         : "the cluster no longer streams (walArchive is not STREAM)", !streaming.contains(name));
             }
         }
+        dropLeftoverSlots(streaming);
         for (String name : streaming) {
             Receiver r = receivers.get(name);
             if (r == null) {
@@ -262,9 +263,31 @@ public class WalStreamer implements SmartLifecycle {
         }
         // the spool stays: what is still in it (the catalog may be unreachable) is shipped by the next receiver
         ship(r);
-        releaseLease(r.cluster);
-        if (dropSlot) {
-            dropSlot(r.cluster);
+        // the lease row stays until the slot is gone: it marks a slot that some instance must still drop
+        if (dropSlot && dropSlot(r.cluster)) {
+            releaseLease(r.cluster);
+        }
+    }
+
+    /**
+     * Clusters that stopped streaming while none of their receivers ran here (the instance that had one was
+     * down, or lost its lease): their lease row outlived the receiver, so their slot may still exist.
+     */
+    private void dropLeftoverSlots(Set<String> streaming) {
+        List<String> leftovers = catalog.queryForList("select cluster from wal_stream_lease where lease_until < ?",
+                String.class, Timestamp.from(clock.instant()));
+        Set<String> registered = clusters.list().stream().map(ClusterView::name).collect(Collectors.toSet());
+        for (String name : leftovers) {
+            if (streaming.contains(name) || receivers.containsKey(name) || !holdLease(name)) {
+                continue;
+            }
+            if (!registered.contains(name)) {
+                log.warn("WAL streaming of '{}': the cluster is gone; if its slot {} still exists on the server, drop "
+                        + "it by hand (pg_drop_replication_slot)", name, slotName(name));
+                releaseLease(name);
+            } else if (dropSlot(name)) {
+                releaseLease(name);
+            }
         }
     }
 
@@ -272,7 +295,7 @@ public class WalStreamer implements SmartLifecycle {
      * A slot nobody reads makes the server keep its WAL forever: it goes with the streaming. Right after the
      * receiver ended the server may still count the slot active, so a refusal is tried again a few times.
      */
-    private void dropSlot(String cluster) {
+    private boolean dropSlot(String cluster) {
         String failure = null;
         for (int attempt = 1; attempt <= 5; attempt++) {
             try (ToolSession session = access.toolSession(cluster)) {
@@ -280,7 +303,7 @@ public class WalStreamer implements SmartLifecycle {
                         "--drop-slot", "--no-password")).environment(session.environment(null))
                         .timeout(Duration.ofMinutes(1)), Cancellation.none());
                 log.info("WAL streaming of '{}': slot {} dropped", cluster, slotName(cluster));
-                return;
+                return true;
             } catch (Exception e) {
                 failure = e.getMessage();
             }
@@ -293,6 +316,7 @@ public class WalStreamer implements SmartLifecycle {
         }
         log.warn("WAL streaming of '{}': could not drop slot {} (drop it by hand with pg_drop_replication_slot, or "
                 + "the server keeps its WAL): {}", cluster, slotName(cluster), failure);
+        return false;
     }
 
     /** Takes or renews this instance's lease on the cluster's receiver; false when another instance holds it. */

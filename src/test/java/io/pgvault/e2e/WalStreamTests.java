@@ -47,6 +47,11 @@ class WalStreamTests extends EndToEndTest {
             JsonNode timeline = summary.path("timelines").get(0);
             assertThat(timeline.path("gaps").size()).as(timeline.toString()).isZero();
 
+            // deleting a streamed cluster would leave its slot behind on the server: refused
+            Api.Response delete = api.delete("/api/v1/clusters/streamed");
+            assertThat(delete.status()).as(delete.body()).isEqualTo(409);
+            assertThat(delete.field("detail")).contains("walArchive to NONE");
+
             // no longer streamed: the receiver stops and the slot goes
             Map<String, Object> update = new java.util.HashMap<>(Map.of("host", pg.host(), "port", pg.port(),
                     "username", pg.superuser(), "walArchive", "NONE"));
