@@ -116,11 +116,9 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     /** A JDBC connection broke or could not be made (SQLState class 08, or 57P: the server shut down). */
     private static boolean lostConnection(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null
-                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
-                return true;
-            }
-            if (t instanceof java.sql.SQLException sql && "Connection is closed".equals(sql.getMessage())) {
+            if (t instanceof java.sql.SQLException sql && (sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))
+                    || "Connection is closed".equals(sql.getMessage()))) {
                 return true;
             }
         }

@@ -58,8 +58,7 @@ public class ClusterService implements ArchiveTokenCheck {
     @Transactional
     public String archiveToken(String name) {
         // read under the row lock, so that two first uses cannot hand out two different tokens
-        Cluster cluster = clusters.findForUpdate(name)
-                .orElseThrow(() -> new io.pgvault.api.NotFoundException("no cluster named '" + name + "'"));
+        Cluster cluster = locked(name);
         if (cluster.getArchiveToken() == null) {
             cluster.archiveToken(newArchiveToken());
         }
@@ -69,8 +68,7 @@ public class ClusterService implements ArchiveTokenCheck {
     /** Replaces the archive token; the old one stops working at once. */
     @Transactional
     public String rotateArchiveToken(String name) {
-        Cluster cluster = clusters.findForUpdate(name)
-                .orElseThrow(() -> new io.pgvault.api.NotFoundException("no cluster named '" + name + "'"));
+        Cluster cluster = locked(name);
         cluster.archiveToken(newArchiveToken());
         return cluster.getArchiveToken();
     }
@@ -81,6 +79,11 @@ public class ClusterService implements ArchiveTokenCheck {
         String expected = clusters.findById(name).map(Cluster::getArchiveToken).orElse(null);
         return expected != null && MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8),
                 token.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private Cluster locked(String name) {
+        return clusters.findForUpdate(name)
+                .orElseThrow(() -> new io.pgvault.api.NotFoundException("no cluster named '" + name + "'"));
     }
 
     private String newArchiveToken() {

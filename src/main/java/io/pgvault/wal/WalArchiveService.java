@@ -237,15 +237,10 @@ public class WalArchiveService {
         for (WalFile f : files.findByClusterOrderByName(cluster)) {
             cancellation.throwIfCancelled();
             WalFileName name = WalFileName.parse(f.getName());
-            java.security.MessageDigest digest = io.pgvault.storage.Sha256.newDigest();
-            long size = 0;
+            long[] counted = new long[1];
+            String sha;
             try (InputStream in = storage.openWal(cluster, timelineDir(name), f.getName())) {
-                byte[] buffer = new byte[256 * 1024];
-                int n;
-                while ((n = in.read(buffer)) >= 0) {
-                    digest.update(buffer, 0, n);
-                    size += n;
-                }
+                sha = io.pgvault.storage.Sha256.of(in, counted);
             } catch (NoSuchFileException e) {
                 if (!files.existsById(new WalFile.Key(cluster, f.getName()))) {
                     continue; // retention removed it meanwhile
@@ -254,7 +249,7 @@ public class WalArchiveService {
                 log.accept("pgvault: " + f.getName() + ": MISSING from storage");
                 continue;
             }
-            String sha = io.pgvault.storage.Sha256.hex(digest);
+            long size = counted[0];
             if (size != f.getSizeBytes() || !sha.equals(f.getSha256())) {
                 corrupt.add(f.getName());
                 log.accept("pgvault: " + f.getName() + ": CORRUPT (" + size + " bytes, SHA-256 " + sha + "; recorded "

@@ -148,8 +148,7 @@ class LocalBackupStorage implements BackupStorage {
 
     @Override
     public Path walSpool(String cluster) throws IOException {
-        walDirectory(cluster, "00000001"); // checks the name
-        return Files.createDirectories(receive.resolve(cluster),
+        return Files.createDirectories(receive.resolve(checkedCluster(cluster)),
                 PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
     }
 
@@ -227,10 +226,18 @@ class LocalBackupStorage implements BackupStorage {
     }
 
     private Path walDirectory(String cluster, String timeline) {
-        if (!cluster.matches("^[a-z][a-z0-9-]{0,62}$") || !timeline.matches("^[0-9A-F]{8}$")) {
-            throw new IllegalArgumentException("not a WAL location: " + cluster + "/" + timeline);
+        if (!timeline.matches("^[0-9A-F]{8}$")) {
+            throw new IllegalArgumentException("not a WAL timeline: " + timeline);
         }
-        return root.resolve(cluster).resolve("wal").resolve(timeline);
+        return root.resolve(checkedCluster(cluster)).resolve("wal").resolve(timeline);
+    }
+
+    /** A cluster name as a path element: only what cluster names may hold, so nothing can traverse. */
+    private static String checkedCluster(String cluster) {
+        if (!cluster.matches("^[a-z][a-z0-9-]{0,62}$")) {
+            throw new IllegalArgumentException("not a cluster name: " + cluster);
+        }
+        return cluster;
     }
 
     @Override
