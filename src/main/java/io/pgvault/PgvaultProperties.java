@@ -27,7 +27,8 @@ public record PgvaultProperties(
         @Valid @DefaultValue Clusters clusters,
         @Valid @DefaultValue Notifications notifications,
         @Valid @DefaultValue Drills drills,
-        @Valid @DefaultValue Security security) {
+        @Valid @DefaultValue Security security,
+        @Valid @DefaultValue Recovery recovery) {
 
     /**
      * What monitoring holds every cluster to: {@code rpo}, the newest successful backup's greatest age for
@@ -90,6 +91,19 @@ public record PgvaultProperties(
 
     /** Where PostgreSQL's client tools are looked for. Empty: PATH and /usr/lib/postgresql/*&#47;bin. */
     public record Tools(@DefaultValue({}) List<Path> directories, @NotNull @DefaultValue("10s") Duration connectTimeout) {
+    }
+
+    /**
+     * Where recoveries, BASE restores and drills may write. {@code roots}: the directories under which a
+     * recovery's data directory may lie (checked component by component, links refused); a registered
+     * cluster's own data directory is the only other place (in place, {@code replaceExisting}, ADMIN).
+     * {@code drillDirectory}: where drills make their throwaway copies (under a root). {@code copyTokenTtl}:
+     * how long a recovered copy's fetch-only WAL credential lives at most.
+     */
+    public record Recovery(
+            @NotNull @DefaultValue({"/var/lib/postgresql", "./data/recoveries"}) List<Path> roots,
+            @NotNull @DefaultValue("./data/recoveries/drills") Path drillDirectory,
+            @NotNull @DefaultValue("7d") Duration copyTokenTtl) {
     }
 
     /** Servers that pgvault starts itself. */

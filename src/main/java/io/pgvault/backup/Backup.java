@@ -60,6 +60,8 @@ class Backup {
     private UUID scheduleId;
     private String sizeAnomaly;
     private Double drillSeconds;
+    private String serverConfig;
+    private String warnings;
     @ElementCollection(fetch = FetchType.LAZY)
     @CollectionTable(name = "backup_table_rows", joinColumns = @JoinColumn(name = "backup_id"))
     private List<TableRows> tableRows = new ArrayList<>();
@@ -198,6 +200,16 @@ class Backup {
     Double getDrillSeconds() { return drillSeconds; }
 
     List<TableRows> getTableRows() { return tableRows; }
+
+    /** What the backup captured of the server's configuration (JSON) and what it warns about (one per line). */
+    void recordServerConfig(String serverConfig, List<String> warnings) {
+        this.serverConfig = serverConfig;
+        this.warnings = warnings.isEmpty() ? null : String.join("\n", warnings);
+    }
+
+    String getServerConfig() { return serverConfig; }
+
+    List<String> getWarnings() { return warnings == null ? List.of() : List.of(warnings.split("\n")); }
 
     void recordTableRows(List<TableRows> rows) {
         this.tableRows.clear();

@@ -13,11 +13,13 @@ class BackupLedger {
     private final BackupRepository backups;
     private final BackupService service;
     private final Clock clock;
+    private final tools.jackson.databind.json.JsonMapper json;
 
-    BackupLedger(BackupRepository backups, BackupService service, Clock clock) {
+    BackupLedger(BackupRepository backups, BackupService service, Clock clock, tools.jackson.databind.json.JsonMapper json) {
         this.backups = backups;
         this.service = service;
         this.clock = clock;
+        this.json = json;
     }
 
     @Transactional(readOnly = true)
@@ -35,6 +37,8 @@ class BackupLedger {
         Backup backup = lock(id);
         backup.recordWal(result.startLsn(), result.stopLsn(), result.timeline(), result.firstWal(), result.lastWal());
         backup.recordTableRows(result.tableRows());
+        backup.recordServerConfig(result.serverConfig() == null ? null : json.writeValueAsString(result.serverConfig()),
+                result.warnings());
         backup.succeed(location, files, sha256, clock.instant());
     }
 

@@ -24,16 +24,18 @@ public interface BackupRunner {
      * a logical one the row count of each table in its snapshot (empty when not counted).
      */
     record Result(String startLsn, String stopLsn, Integer timeline, String firstWal, String lastWal,
-            java.util.List<TableRows> tableRows) {
+            java.util.List<TableRows> tableRows, ServerConfig serverConfig, java.util.List<String> warnings) {
 
-        public static final Result NONE = new Result(null, null, null, null, null, java.util.List.of());
+        public static final Result NONE = new Result(null, null, null, null, null, java.util.List.of(), null,
+                java.util.List.of());
 
-        public Result(String startLsn, String stopLsn, Integer timeline, String firstWal, String lastWal) {
-            this(startLsn, stopLsn, timeline, firstWal, lastWal, java.util.List.of());
+        public Result(String startLsn, String stopLsn, Integer timeline, String firstWal, String lastWal,
+                ServerConfig serverConfig, java.util.List<String> warnings) {
+            this(startLsn, stopLsn, timeline, firstWal, lastWal, java.util.List.of(), serverConfig, warnings);
         }
 
         public static Result counted(java.util.List<TableRows> rows) {
-            return new Result(null, null, null, null, null, rows);
+            return new Result(null, null, null, null, null, rows, null, java.util.List.of());
         }
     }
 }

@@ -104,6 +104,11 @@ public class BackupService {
         ClusterTarget target = clusters.target(cluster);
         if (spec.kind() == BackupKind.BASE) {
             spec = baseDefaults(spec, target);
+            String refusal = clusters.replicationRefusal(cluster);
+            if (refusal != null) {
+                throw new ConflictException("a BASE backup streams over a replication connection, which cluster '"
+                        + cluster + "' refuses: " + refusal);
+            }
         }
         if (spec.database() != null && !clusters.databaseExists(cluster, spec.database())) {
             throw new InvalidRequestException("database",
@@ -115,6 +120,12 @@ public class BackupService {
     @Transactional(readOnly = true)
     public BackupView get(UUID id) {
         return view(find(id));
+    }
+
+    /** The entry, if the catalog has it. */
+    @Transactional(readOnly = true)
+    public java.util.Optional<BackupView> lookup(UUID id) {
+        return backups.findById(id).map(this::view);
     }
 
     @Transactional(readOnly = true)
@@ -330,7 +341,9 @@ public class BackupService {
                 b.getServerVersion(), b.getToolVersion(), b.getStartLsn(), b.getStopLsn(), b.getTimeline(),
                 b.getFirstWal(), b.getLastWal(), b.getVerificationStatus(), b.getVerificationLevel(),
                 b.getVerifiedAt(), b.getVerificationDetail(), b.getError(), b.getLabel(), b.isPinned(), b.getJobId(),
-                b.getScheduleId(), b.getSizeAnomaly(), b.getDrillSeconds());
+                b.getScheduleId(), b.getSizeAnomaly(), b.getDrillSeconds(),
+                b.getServerConfig() == null ? null : json.readValue(b.getServerConfig(), ServerConfig.class),
+                b.getWarnings());
     }
 
     static NotFoundException notFound(UUID id) {

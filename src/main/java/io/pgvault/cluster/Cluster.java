@@ -40,6 +40,7 @@ class Cluster {
     private String toolDirectory;
     private String toolVersion;
     private Long walSegmentSize;
+    private String dataDirectory;
     private Instant createdAt;
     private Instant updatedAt;
 
@@ -77,6 +78,9 @@ class Cluster {
         this.serverVersion = server.version();
         this.serverVersionNum = server.versionNum();
         this.walSegmentSize = server.walSegmentSize();
+        if (server.dataDirectory() != null) {
+            this.dataDirectory = server.dataDirectory();
+        }
         this.toolDirectory = tools.directory().toString();
         this.toolVersion = tools.version();
     }
@@ -117,6 +121,9 @@ class Cluster {
     String getToolDirectory() { return toolDirectory; }
     String getToolVersion() { return toolVersion; }
     Long getWalSegmentSize() { return walSegmentSize; }
+
+    /** The data directory the server last reported, or null when the role could not see it. */
+    String getDataDirectory() { return dataDirectory; }
     Instant getCreatedAt() { return createdAt; }
     Instant getUpdatedAt() { return updatedAt; }
 }

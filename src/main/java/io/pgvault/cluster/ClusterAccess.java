@@ -57,6 +57,27 @@ public class ClusterAccess {
                 "prefer", s.walArchive(), s.rpo(), null, null), database);
     }
 
+    /**
+     * Opens a physical replication connection (as pg_basebackup and pg_receivewal do) and asks IDENTIFY_SYSTEM.
+     * Returns null when that works; otherwise the server's refusal with what to change: the pg_hba.conf line
+     * to add, or the REPLICATION attribute the role lacks.
+     */
+    public String replicationRefusal(String cluster) {
+        Cluster c = find(cluster);
+        ClusterSettings s = c.settings();
+        Properties props = properties(s);
+        props.setProperty("replication", "true");
+        props.setProperty("assumeMinServerVersion", "9.4");
+        props.setProperty("preferQueryMode", "simple");
+        try (Connection conn = DriverManager.getConnection(url(s, s.maintenanceDatabase()), props);
+                ResultSet rs = conn.createStatement().executeQuery("IDENTIFY_SYSTEM")) {
+            rs.next();
+            return null;
+        } catch (SQLException e) {
+            return ReplicationAdvice.of(e, s.username());
+        }
+    }
+
     public boolean databaseExists(String cluster, String database) {
         Cluster c = find(cluster);
         try (Connection conn = connect(c.settings(), c.getMaintenanceDatabase());
@@ -104,6 +125,10 @@ public class ClusterAccess {
     }
 
     Connection connect(ClusterSettings s, String database) throws SQLException {
+        return DriverManager.getConnection(url(s, database), properties(s));
+    }
+
+    private Properties properties(ClusterSettings s) {
         Properties props = new Properties();
         props.setProperty("user", s.username());
         if (s.password() != null && !s.password().isEmpty()) {
@@ -112,18 +137,23 @@ public class ClusterAccess {
         props.setProperty("sslmode", s.sslMode());
         props.setProperty("connectTimeout", Integer.toString(connectTimeoutSeconds));
         props.setProperty("ApplicationName", "pgvault");
-        String url = "jdbc:postgresql://" + hostForUrl(s.host()) + ":" + s.port() + "/"
+        return props;
+    }
+
+    private static String url(ClusterSettings s, String database) {
+        return "jdbc:postgresql://" + hostForUrl(s.host()) + ":" + s.port() + "/"
                 + URLEncoder.encode(database, StandardCharsets.UTF_8).replace("+", "%20");
-        return DriverManager.getConnection(url, props);
     }
 
     ServerInfo serverInfo(ClusterSettings s) throws SQLException {
         try (Connection conn = connect(s, s.maintenanceDatabase());
                 ResultSet rs = conn.createStatement().executeQuery(
                         "select current_setting('server_version'), current_setting('server_version_num')::int, "
-                                + "(select setting::bigint from pg_settings where name = 'wal_segment_size')")) {
+                                + "(select setting::bigint from pg_settings where name = 'wal_segment_size'), "
+                                // pg_settings hides it from roles that may not see it (null) rather than failing
+                                + "(select setting from pg_settings where name = 'data_directory')")) {
             rs.next();
-            return new ServerInfo(rs.getString(1).split(" ")[0], rs.getInt(2), rs.getLong(3));
+            return new ServerInfo(rs.getString(1).split(" ")[0], rs.getInt(2), rs.getLong(3), rs.getString(4));
         }
     }
 

@@ -81,6 +81,16 @@ public class ClusterService implements ArchiveTokenCheck {
                 token.getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * Locks the cluster's catalog row until the transaction ends: what plans on its WAL archive (a recovery
+     * being queued) and what removes from it (retention) take turns, so a recovery is never promised WAL
+     * that retention is removing.
+     */
+    @Transactional
+    public void lockArchive(String name) {
+        locked(name);
+    }
+
     private Cluster locked(String name) {
         return clusters.findForUpdate(name)
                 .orElseThrow(() -> new io.pgvault.api.NotFoundException("no cluster named '" + name + "'"));
@@ -146,6 +156,36 @@ public class ClusterService implements ArchiveTokenCheck {
     @Transactional(readOnly = true)
     public List<ClusterView> list() {
         return clusters.findAll(Sort.by("name")).stream().map(ClusterView::of).toList();
+    }
+
+    /**
+     * The cluster's data directory: as its running server reports it now (data_directory, which needs a
+     * superuser or pg_read_all_settings), else as the catalog last recorded it. Null when neither knows.
+     */
+    @Transactional
+    public String dataDirectory(String name) {
+        Cluster cluster = access.find(name);
+        try {
+            ServerInfo server = access.serverInfo(cluster.settings());
+            if (server.dataDirectory() != null) {
+                cluster.detected(server, tools.forServer(server.major()));
+            }
+        } catch (SQLException | InvalidRequestException e) {
+            // down (an in-place recovery often starts so): the recorded one stands
+        }
+        return cluster.getDataDirectory();
+    }
+
+    /** The configuration file the running server reads (config_file), or null when it cannot be asked. */
+    public String configFile(String name) {
+        Cluster cluster = access.find(name);
+        try (Connection conn = access.connect(cluster.settings(), cluster.getMaintenanceDatabase());
+                ResultSet rs = conn.createStatement().executeQuery(
+                        "select setting from pg_settings where name = 'config_file'")) {
+            return rs.next() ? rs.getString(1) : null;
+        } catch (SQLException e) {
+            return null;
+        }
     }
 
     /** Whether the cluster answers a connection right now. */
@@ -272,6 +312,10 @@ public class ClusterService implements ArchiveTokenCheck {
         } catch (SQLException e) {
             checks.add(new Check("archiving", false, e.getMessage()));
         }
+        String refusal = access.replicationRefusal(name);
+        checks.add(new Check("replication", refusal == null, refusal == null
+                ? "a replication connection works (BASE backups and walArchive STREAM need one)"
+                : "BASE backups and walArchive STREAM need a replication connection: " + refusal));
         return checks;
     }
 

@@ -1,19 +1,16 @@
 package io.pgvault.cluster;
 
-import io.pgvault.PgvaultProperties;
 import io.pgvault.api.ConflictException;
 import io.pgvault.job.Cancellation;
 import io.pgvault.job.ProcessExecutor;
+import io.pgvault.job.ProcessResult;
 import io.pgvault.job.ProcessSpec;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.GroupPrincipal;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.UserPrincipal;
-import java.nio.file.attribute.UserPrincipalLookupService;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -36,19 +33,26 @@ public class LocalPostgres {
 
     private final PostgresTools tools;
     private final ProcessExecutor executor;
-    private final String osUser;
-    private final boolean root;
+    private final ServerUser user;
 
-    LocalPostgres(PostgresTools tools, ProcessExecutor executor, PgvaultProperties properties) {
+    LocalPostgres(PostgresTools tools, ProcessExecutor executor, ServerUser user) {
         this.tools = tools;
         this.executor = executor;
-        this.osUser = properties.postgres().osUser();
-        this.root = "root".equals(System.getProperty("user.name"));
+        this.user = user;
     }
 
     /** The server binaries for a data directory, by its PG_VERSION; an error says what to install. */
     public PostgresTools.ToolSet binariesFor(Path dataDirectory) throws IOException {
-        return serverBinaries(Integer.parseInt(Files.readString(dataDirectory.resolve("PG_VERSION")).trim()));
+        // a small file of the server user's, read without following a link it may have planted
+        byte[] version;
+        try (var in = Files.newInputStream(dataDirectory.resolve("PG_VERSION"), LinkOption.NOFOLLOW_LINKS)) {
+            version = in.readNBytes(16);
+        }
+        String text = new String(version, StandardCharsets.US_ASCII).trim();
+        if (!text.matches("^[0-9]{1,3}(\\.[0-9]+)?$")) {
+            throw new IOException("PG_VERSION in " + dataDirectory + " does not hold a PostgreSQL version");
+        }
+        return serverBinaries(Integer.parseInt(text.split("\\.")[0]));
     }
 
     /** The server binaries of one major version; an error says what to install. */
@@ -76,7 +80,7 @@ public class LocalPostgres {
     public Map<String, String> controlData(Path dataDirectory) throws IOException, InterruptedException {
         PostgresTools.ToolSet bin = binariesFor(dataDirectory);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        executor.run(ProcessSpec.of(List.of(bin.path("pg_controldata"), "-D", dataDirectory.toString()))
+        executor.run(ProcessSpec.of(user.wrap(List.of(bin.path("pg_controldata"), "-D", dataDirectory.toString())))
                 .environment(environment(bin)).stdout(out).timeout(PG_CTL_TIMEOUT), Cancellation.none());
         Map<String, String> fields = new LinkedHashMap<>();
         for (String line : out.toString(StandardCharsets.UTF_8).lines().toList()) {
@@ -90,32 +94,45 @@ public class LocalPostgres {
 
     /** Whether a postmaster.pid says a server may be running in this directory. */
     public boolean mayBeRunning(Path dataDirectory) {
-        return Files.exists(dataDirectory.resolve("postmaster.pid"));
+        return Files.exists(dataDirectory.resolve("postmaster.pid"), LinkOption.NOFOLLOW_LINKS);
     }
 
-    /** Makes the server's OS user own the tree (when pgvault is root; otherwise pgvault owns it already). */
-    public void handOver(Path directory) throws IOException {
-        if (!root) {
-            return;
-        }
-        UserPrincipalLookupService lookup = directory.getFileSystem().getUserPrincipalLookupService();
-        UserPrincipal user = lookup.lookupPrincipalByName(osUser);
-        GroupPrincipal group = lookup.lookupPrincipalByGroupName(osUser);
-        try (Stream<Path> walk = Files.walk(directory)) {
-            for (Path p : (Iterable<Path>) walk::iterator) {
-                PosixFileAttributeView view = Files.getFileAttributeView(p, PosixFileAttributeView.class,
-                        java.nio.file.LinkOption.NOFOLLOW_LINKS);
-                view.setOwner(user);
-                view.setGroup(group);
-            }
-        }
+    /** How {@link #start} ended. */
+    public enum Started {
+        /** Accepting connections (or, in recovery, read-only connections). */
+        READY,
+        /** Still starting (a long replay) when pg_ctl stopped waiting; watch it. */
+        STARTING,
+        /** The server exited during start-up; its log says why. */
+        EXITED
     }
 
-    /** Starts the server without waiting (the caller watches recovery itself); output goes to {@code logFile}. */
-    public void start(Path dataDirectory, Path logFile, int port, Cancellation cancellation)
-            throws IOException, InterruptedException {
-        pgCtl(dataDirectory, cancellation, "start", "-W", "-D", dataDirectory.toString(), "-l", logFile.toString(),
-                "-o", "-p " + port);
+    /**
+     * Starts the server and waits up to {@code waitSeconds} for it to accept connections; a server that exits
+     * during start-up (a bad setting, a missing file) is reported at once, not after the wait. Output goes to
+     * {@code logFile}; {@code configFile}, when not null, is the configuration to read instead of the data
+     * directory's own postgresql.conf (a Debian cluster's, under /etc).
+     */
+    public Started start(Path dataDirectory, Path logFile, int port, Path configFile, int waitSeconds,
+            Cancellation cancellation) throws IOException, InterruptedException {
+        String options = "-p " + port + (configFile == null ? "" : " -c config_file=" + shellQuoted(configFile.toString()));
+        PostgresTools.ToolSet bin = binariesFor(dataDirectory);
+        List<String> argv = List.of(bin.path("pg_ctl"), "start", "-w", "-t", Integer.toString(waitSeconds), "-D",
+                dataDirectory.toString(), "-l", logFile.toString(), "-o", options);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ProcessResult result = executor.run(ProcessSpec.of(user.wrap(argv)).environment(environment(bin)).stdout(out)
+                .okExitCodes(0, 1).timeout(PG_CTL_TIMEOUT), cancellation);
+        if (result.exitCode() == 0) {
+            return Started.READY;
+        }
+        String said = out.toString(StandardCharsets.UTF_8) + "\n" + result.stderrTail();
+        if (said.contains("could not start server")) {
+            return Started.EXITED;
+        }
+        if (said.contains("did not start in time") || said.contains("stopped waiting")) {
+            return Started.STARTING;
+        }
+        throw new IllegalStateException("pg_ctl start failed: " + said.strip());
     }
 
     /** Stops the server in {@code mode} (fast, immediate) and waits until it is down. */
@@ -126,7 +143,7 @@ public class LocalPostgres {
     /** Whether a server is running in the directory, as pg_ctl status sees it. */
     public boolean isRunning(Path dataDirectory) throws IOException, InterruptedException {
         PostgresTools.ToolSet bin = binariesFor(dataDirectory);
-        List<String> argv = asServerUser(List.of(bin.path("pg_ctl"), "status", "-D", dataDirectory.toString()));
+        List<String> argv = user.wrap(List.of(bin.path("pg_ctl"), "status", "-D", dataDirectory.toString()));
         int exit = executor.run(ProcessSpec.of(argv).environment(environment(bin)).okExitCodes(0, 3, 4)
                 .timeout(PG_CTL_TIMEOUT), Cancellation.none()).exitCode();
         return exit == 0;
@@ -138,18 +155,13 @@ public class LocalPostgres {
         List<String> argv = new ArrayList<>();
         argv.add(bin.path("pg_ctl"));
         argv.addAll(List.of(args));
-        executor.run(ProcessSpec.of(asServerUser(argv)).environment(environment(bin)).timeout(PG_CTL_TIMEOUT),
+        executor.run(ProcessSpec.of(user.wrap(argv)).environment(environment(bin)).timeout(PG_CTL_TIMEOUT),
                 cancellation);
     }
 
-    private List<String> asServerUser(List<String> argv) {
-        if (!root) {
-            return argv;
-        }
-        String runuser = Files.isExecutable(Path.of("/usr/sbin/runuser")) ? "/usr/sbin/runuser" : "/sbin/runuser";
-        List<String> wrapped = new ArrayList<>(List.of(runuser, "-u", osUser, "--"));
-        wrapped.addAll(argv);
-        return wrapped;
+    /** pg_ctl hands -o to a shell: one single-quoted word, whatever the path holds. */
+    static String shellQuoted(String value) {
+        return "'" + value.replace("'", "'\\''") + "'";
     }
 
     private static Map<String, String> environment(PostgresTools.ToolSet bin) {

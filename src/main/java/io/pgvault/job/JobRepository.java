@@ -34,6 +34,11 @@ interface JobRepository extends JpaRepository<Job, UUID>, JpaSpecificationExecut
 
     boolean existsByBackupIdAndStatusIn(UUID backupId, Collection<JobStatus> statuses);
 
+    @Query("""
+            select distinct j.backupId from Job j
+            where j.cluster = :cluster and j.backupId is not null and j.status in :statuses""")
+    List<UUID> backupIdsOf(String cluster, Collection<JobStatus> statuses);
+
     Optional<Job> findFirstByClusterAndTypeAndStatusInOrderByCreatedAtDesc(String cluster, JobType type,
             Collection<JobStatus> statuses);
 

@@ -90,6 +90,12 @@ public class JobService {
         return jobs.existsByBackupIdAndStatusIn(backupId, List.of(JobStatus.QUEUED, JobStatus.RUNNING));
     }
 
+    /** The backups that queued or running jobs of the cluster work on (recoveries, restores, drills, backups). */
+    @Transactional(readOnly = true)
+    public List<UUID> activeBackupIds(String cluster) {
+        return jobs.backupIdsOf(cluster, List.of(JobStatus.QUEUED, JobStatus.RUNNING));
+    }
+
     /** Jobs waiting for a worker (the queue depth). */
     @Transactional(readOnly = true)
     public long queued() {

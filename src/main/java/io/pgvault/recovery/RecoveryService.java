@@ -19,7 +19,7 @@ import io.pgvault.wal.WalArchiveService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -50,9 +50,13 @@ public class RecoveryService {
     private final JsonMapper json;
     private final Clock clock;
     private final Path storageRoot;
+    private final RecoveryRoots roots;
+    private final CopyTokens tokens;
 
     RecoveryService(ClusterService clusters, BackupService backups, WalArchiveService wal, LocalPostgres postgres,
-            JobService jobs, JsonMapper json, Clock clock, PgvaultProperties properties) {
+            JobService jobs, JsonMapper json, Clock clock, PgvaultProperties properties, RecoveryRoots roots,
+            CopyTokens tokens) {
+        this.tokens = tokens;
         this.clusters = clusters;
         this.backups = backups;
         this.wal = wal;
@@ -61,13 +65,21 @@ public class RecoveryService {
         this.json = json;
         this.clock = clock;
         this.storageRoot = properties.storage().local().root().toAbsolutePath().normalize();
+        this.roots = roots;
     }
 
     @Transactional
     public JobView start(String cluster, RecoverySpec spec) {
         ClusterView view = clusters.get(cluster);
+        // retention waits until this recovery is queued (and then keeps its WAL), or has finished removing
+        clusters.lockArchive(cluster);
         RecoveryPlan plan = plan(view, spec);
         return jobs.submit(JobType.RECOVERY, cluster, plan.backupId(), json.writeValueAsString(plan));
+    }
+
+    /** The backups whose WAL live recovered copies may still fetch (their credentials are valid). */
+    public List<UUID> heldBackups(String cluster) {
+        return tokens.heldBackups(cluster);
     }
 
     /** A BASE backup restored as it was at its end: a recovery to {@code immediate} from that backup. */
@@ -94,9 +106,13 @@ public class RecoveryService {
         }
         String timeline = timeline(spec.timeline());
         boolean replace = Boolean.TRUE.equals(spec.replaceExisting());
-        Path directory = directory(spec.dataDirectory(), replace);
+        Path directory = replace ? ownDirectory(cluster, spec.dataDirectory()) : newDirectory(spec.dataDirectory());
         if (spec.port() != null && (spec.port() < 1 || spec.port() > 65535)) {
             throw new InvalidRequestException("port", "port must be from 1 to 65535");
+        }
+        if (spec.port() != null && !(replace && spec.port() == cluster.port()) && Ports.inUse(spec.port())) {
+            throw new ConflictException("port " + spec.port() + " is in use on this host; choose another port, or "
+                    + "leave port out to let pgvault pick a free one");
         }
         BackupView backup = chooseBackup(cluster.name(), spec.backupId(), target);
         postgres.requireRecoveryTools(major(backup.serverVersion()));
@@ -116,43 +132,46 @@ public class RecoveryService {
         throw new InvalidRequestException("timeline", "timeline is latest, current or a timeline number");
     }
 
-    /** An absolute path, not inside pgvault's storage, empty or new unless replacing a data directory. */
-    private Path directory(String value, boolean replace) {
-        if (value == null || value.isBlank()) {
-            throw new InvalidRequestException("dataDirectory", "dataDirectory is required: where to recover to");
+    /** A new or empty directory below a recovery root (checked without following links). */
+    private Path newDirectory(String value) {
+        Path path = roots.check(value);
+        if (Files.exists(path, LinkOption.NOFOLLOW_LINKS) && !isEmpty(path)) {
+            throw new ConflictException("dataDirectory " + path + " is not empty. pgvault recovers only into a new or "
+                    + "empty directory, or in place into the cluster's own data directory with \"replaceExisting\": "
+                    + "true (it stops the server and moves the directory aside; it never deletes it)");
         }
-        if (value.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-            throw new InvalidRequestException("dataDirectory", "dataDirectory may not contain control characters");
+        return path;
+    }
+
+    /**
+     * The cluster's own data directory, for an in-place recovery: confirmed by asking its running server for
+     * data_directory, or from the catalog when it is down. Another cluster's directory, or any other one that
+     * holds a PG_VERSION, is refused.
+     */
+    private Path ownDirectory(ClusterView cluster, String value) {
+        Path path = RecoveryRoots.parse(value);
+        String own = clusters.dataDirectory(cluster.name());
+        if (own == null) {
+            throw new ConflictException("pgvault cannot confirm the data directory of cluster '" + cluster.name()
+                    + "': its server does not show data_directory to the registered role and none was recorded; "
+                    + "GRANT pg_read_all_settings TO " + cluster.username() + " (or register a superuser) and try again");
         }
-        Path path;
-        try {
-            path = Path.of(value);
-        } catch (InvalidPathException e) {
-            throw new InvalidRequestException("dataDirectory", "dataDirectory is not a valid path");
-        }
-        if (!path.isAbsolute() || !path.normalize().equals(path) || value.contains("/./") || value.contains("/../")) {
-            throw new InvalidRequestException("dataDirectory", "dataDirectory must be an absolute, normalized path");
-        }
-        if (path.getParent() == null) {
-            throw new InvalidRequestException("dataDirectory", "dataDirectory may not be /");
+        if (!Path.of(own).normalize().equals(path)) {
+            throw new InvalidRequestException("dataDirectory", "\"replaceExisting\": true recovers cluster '"
+                    + cluster.name() + "' in place, into its own data directory " + own + " (as its server reports "
+                    + "it); " + path + " is not that. To recover elsewhere, leave replaceExisting out and name a new "
+                    + "directory below the recovery roots " + roots.roots());
         }
         if (path.startsWith(storageRoot) || storageRoot.startsWith(path)) {
             throw new InvalidRequestException("dataDirectory", "dataDirectory may not be inside pgvault's own "
                     + "storage (" + storageRoot + ") or contain it");
         }
-        if (Files.exists(path) && !Files.isDirectory(path)) {
-            throw new InvalidRequestException("dataDirectory", "dataDirectory exists and is not a directory");
+        if (Files.isSymbolicLink(path)) {
+            throw new InvalidRequestException("dataDirectory", path + " is a symbolic link; an in-place recovery "
+                    + "moves the directory itself aside, so name the directory the link points to");
         }
-        if (!isEmpty(path)) {
-            if (!replace) {
-                throw new ConflictException("dataDirectory " + path + " is not empty. To recover a cluster in place "
-                        + "say \"replaceExisting\": true: pgvault stops its server and moves the directory aside "
-                        + "(it never deletes it)");
-            }
-            if (!Files.exists(path.resolve("PG_VERSION"))) {
-                throw new ConflictException("dataDirectory " + path + " is not empty and is not a PostgreSQL data "
-                        + "directory (no PG_VERSION); pgvault only replaces data directories");
-            }
+        if (Files.exists(path, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+            throw new InvalidRequestException("dataDirectory", "dataDirectory exists and is not a directory");
         }
         return path;
     }

@@ -44,9 +44,11 @@ public class RetentionService {
     private final WalArchiveService wal;
     private final JobService jobs;
     private final Clock clock;
+    private final WalRetention walRetention;
 
     RetentionService(BackupService backups, ClusterService clusters, ScheduleService schedules, WalArchiveService wal,
-            JobService jobs, Clock clock) {
+            JobService jobs, Clock clock, WalRetention walRetention) {
+        this.walRetention = walRetention;
         this.backups = backups;
         this.clusters = clusters;
         this.schedules = schedules;
@@ -174,24 +176,22 @@ public class RetentionService {
         return "its group's policy (" + String.join(", ", rules) + ")";
     }
 
-    /** WAL before the oldest retained BASE backup's first segment; none when no BASE backup is retained. */
+    /**
+     * WAL before the first segment of the oldest BASE backup that is retained or in use (a queued or running
+     * recovery, restore or drill, a live recovered copy); none when there is no such backup.
+     */
     private RetentionPlan.WalRemoval walRemoval(String cluster, List<RetentionPlan.Decision> decisions) {
         Set<UUID> kept = new LinkedHashSet<>();
         decisions.stream().filter(RetentionPlan.Decision::keep).forEach(d -> kept.add(d.backupId()));
-        BackupView anchor = null;
-        long timeline = Long.MAX_VALUE;
-        for (BackupView b : backups.baseBackups(cluster)) {
-            if (!kept.contains(b.id()) || b.firstWal() == null) {
-                continue;
-            }
-            timeline = Math.min(timeline, b.timeline());
-            // log and segment number, fixed-width hex: compared as text they order as positions do
-            if (anchor == null || b.firstWal().substring(8).compareTo(anchor.firstWal().substring(8)) < 0) {
-                anchor = b;
-            }
-        }
+        BackupView anchor = walRetention.anchor(cluster, kept);
         if (anchor == null) {
             return null;
+        }
+        long timeline = anchor.timeline();
+        for (BackupView b : backups.baseBackups(cluster)) {
+            if (kept.contains(b.id())) {
+                timeline = Math.min(timeline, b.timeline());
+            }
         }
         return new RetentionPlan.WalRemoval(anchor.firstWal(), timeline, anchor.id(),
                 wal.countBefore(cluster, timeline, anchor.firstWal()));
@@ -212,12 +212,14 @@ public class RetentionService {
                         + "deleted, already expired) or a job is using it");
             }
         }
-        RetentionPlan.WalRemoval w = plan.wal();
-        if (w != null) {
-            int removed = wal.removeBefore(plan.cluster(), w.timeline(), w.firstKept());
-            log.accept("pgvault: removed " + removed + " archived WAL file(s) before " + w.firstKept()
-                    + ", the first segment of the oldest retained BASE backup " + w.anchorBackupId());
+        // decided again now, under the lock that queuing a recovery takes: what is still in the catalog stays
+        WalRetention.Removal removal = walRetention.removeRows(plan.cluster());
+        if (removal != null) {
+            wal.deleteFiles(removal.files());
+            log.accept("pgvault: removed " + removal.files().size() + " archived WAL file(s) before "
+                    + removal.anchor().firstWal() + ", the first segment of the oldest BASE backup still needed ("
+                    + removal.anchor().id() + ")");
         }
-        return w;
+        return plan.wal();
     }
 }

@@ -31,7 +31,7 @@ class SecurityConfiguration {
 
     @Bean
     SecurityFilterChain api(HttpSecurity http, ApiTokenService apiTokens, ArchiveTokenCheck archiveTokens,
-            SecurityAudit audit) throws Exception {
+            CopyTokenCheck copyTokens, SecurityAudit audit) throws Exception {
         ProblemResponses problems = new ProblemResponses(audit);
         http.csrf(c -> c.disable())
                 .cors(c -> c.disable())
@@ -40,7 +40,7 @@ class SecurityConfiguration {
                 .logout(l -> l.disable())
                 .requestCache(r -> r.disable())
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
-                .addFilterBefore(new TokenAuthenticationFilter(apiTokens, archiveTokens),
+                .addFilterBefore(new TokenAuthenticationFilter(apiTokens, archiveTokens, copyTokens),
                         AnonymousAuthenticationFilter.class)
                 .exceptionHandling(e -> e.authenticationEntryPoint(problems).accessDeniedHandler(problems))
                 .authorizeHttpRequests(a -> a
@@ -52,10 +52,13 @@ class SecurityConfiguration {
                         // (writing into an archive is for its archive_command, or an admin repairing it)
                         .requestMatchers(PUT, TokenAuthenticationFilter.WAL_FILE)
                                 .hasAnyAuthority(TokenAuthenticationFilter.WAL_ARCHIVE, "ROLE_" + ADMIN)
+                        // reading it also for a recovered copy's fetch-only token (restore_command)
                         .requestMatchers(GET, TokenAuthenticationFilter.WAL_FILE)
-                                .hasAnyAuthority(TokenAuthenticationFilter.WAL_ARCHIVE, "ROLE_" + OPERATOR)
+                                .hasAnyAuthority(TokenAuthenticationFilter.WAL_ARCHIVE, TokenAuthenticationFilter.WAL_FETCH,
+                                        "ROLE_" + OPERATOR)
                         .requestMatchers(HEAD, TokenAuthenticationFilter.WAL_FILE)
-                                .hasAnyAuthority(TokenAuthenticationFilter.WAL_ARCHIVE, "ROLE_" + OPERATOR)
+                                .hasAnyAuthority(TokenAuthenticationFilter.WAL_ARCHIVE, TokenAuthenticationFilter.WAL_FETCH,
+                                        "ROLE_" + OPERATOR)
                         // reads that hand out data or credentials
                         .requestMatchers("/api/v1/clusters/*/archive-config").hasRole(ADMIN)
                         .requestMatchers("/api/v1/backups/*/content").hasRole(OPERATOR)

@@ -25,16 +25,20 @@ import org.springframework.web.filter.OncePerRequestFilter;
 final class TokenAuthenticationFilter extends OncePerRequestFilter {
 
     static final String WAL_ARCHIVE = "WAL_ARCHIVE";
+    /** A recovered copy's credential: fetch its cluster's WAL, nothing else. */
+    static final String WAL_FETCH = "WAL_FETCH";
     static final String WAL_FILE = "/api/v1/clusters/{name}/wal/{file}";
     private static final int MAX_TOKEN = 512;
 
     private final ApiTokenService apiTokens;
     private final ArchiveTokenCheck archiveTokens;
+    private final CopyTokenCheck copyTokens;
     private final RequestMatcher walFile = PathPatternRequestMatcher.withDefaults().matcher(WAL_FILE);
 
-    TokenAuthenticationFilter(ApiTokenService apiTokens, ArchiveTokenCheck archiveTokens) {
+    TokenAuthenticationFilter(ApiTokenService apiTokens, ArchiveTokenCheck archiveTokens, CopyTokenCheck copyTokens) {
         this.apiTokens = apiTokens;
         this.archiveTokens = archiveTokens;
+        this.copyTokens = copyTokens;
     }
 
     @Override
@@ -75,6 +79,19 @@ final class TokenAuthenticationFilter extends OncePerRequestFilter {
             return Optional.of(UsernamePasswordAuthenticationToken.authenticated(
                     new Caller("archive:" + cluster, null, cluster), null,
                     List.of(new SimpleGrantedAuthority(WAL_ARCHIVE))));
+        }
+        if (token.startsWith(CopyTokenCheck.PREFIX)) {
+            RequestMatcher.MatchResult match = walFile.matcher(request);
+            if (!match.isMatch() || !("GET".equals(request.getMethod()) || "HEAD".equals(request.getMethod()))) {
+                return Optional.empty();
+            }
+            String cluster = match.getVariables().get("name");
+            return copyTokens.check(cluster, token).map(copy -> {
+                request.setAttribute(CopyTokenCheck.ATTRIBUTE, copy);
+                return UsernamePasswordAuthenticationToken.authenticated(
+                        new Caller("copy:" + cluster + ":" + copy.jobId(), null, cluster), null,
+                        List.of(new SimpleGrantedAuthority(WAL_FETCH)));
+            });
         }
         return apiTokens.authenticate(token).map(caller -> UsernamePasswordAuthenticationToken.authenticated(
                 caller, null, caller.role().authorities()));

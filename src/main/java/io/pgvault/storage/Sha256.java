@@ -26,6 +26,13 @@ public final class Sha256 {
         return HexFormat.of().formatHex(digest.digest());
     }
 
+    /** The hex digest of a few bytes (a token, a name). */
+    public static String of(byte[] bytes) {
+        MessageDigest digest = newDigest();
+        digest.update(bytes);
+        return hex(digest);
+    }
+
     /** Hashes a stream to its end; returns the hex digest and counts bytes into {@code size[0]}. */
     public static String of(InputStream in, long[] size) throws IOException {
         MessageDigest digest = newDigest();

@@ -7,10 +7,6 @@ import io.pgvault.cluster.ClusterView;
 import io.pgvault.job.JobCancelledException;
 import io.pgvault.job.JobContext;
 import io.pgvault.recovery.RecoveredCopies;
-import io.pgvault.storage.FileTrees;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -18,7 +14,7 @@ import java.util.List;
 import org.springframework.stereotype.Component;
 
 /**
- * A restore drill of a BASE backup: extract it into a scratch directory, start a throwaway server on a free
+ * A restore drill of a BASE backup: extract it below pgvault's drill directory, start a throwaway server on a free
  * port (as the PostgreSQL OS user), recover to consistency, run the cluster's sanity queries on it, then stop
  * it and remove the directory. Extraction plus recovery is the measured RTO.
  */
@@ -35,24 +31,23 @@ class BaseDrill {
         this.clusterService = clusterService;
     }
 
-    Double run(BackupView backup, JobContext context, List<String> problems, List<String> findings)
-            throws IOException {
-        Path directory = Files.createTempDirectory("pgvault-drill-");
+    Double run(BackupView backup, JobContext context, List<String> problems, List<String> findings) {
+        long started = System.nanoTime();
+        RecoveredCopies.Copy copy;
         try {
-            long started = System.nanoTime();
-            int port;
-            try {
-                port = copies.start(backup, directory, context);
-            } catch (JobCancelledException e) {
-                throw e;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new JobCancelledException("interrupted");
-            } catch (Exception e) {
-                context.cancellation().throwIfCancelled();
-                problems.add("the throwaway server recovered from this backup did not come up: " + e.getMessage());
-                return null;
-            }
+            copy = copies.start(backup, context);
+        } catch (JobCancelledException e) {
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new JobCancelledException("interrupted");
+        } catch (Exception e) {
+            context.cancellation().throwIfCancelled();
+            problems.add("the throwaway server recovered from this backup did not come up: " + e.getMessage());
+            return null;
+        }
+        int port = copy.port();
+        try {
             double seconds = (System.nanoTime() - started) / 1e9;
             ClusterView cluster = clusterService.get(backup.cluster());
             try (Connection c = clusters.connectToLocalCopy(backup.cluster(), port); Statement st = c.createStatement();
@@ -71,9 +66,8 @@ class BaseDrill {
             return seconds;
         } finally {
             context.phase("removing the throwaway server");
-            copies.stop(directory);
-            FileTrees.delete(directory);
-            context.log("pgvault: drill: removed the throwaway server's directory " + directory);
+            copies.stop(copy, context);
+            context.log("pgvault: drill: removed the throwaway server's directory " + copy.directory());
         }
     }
 }

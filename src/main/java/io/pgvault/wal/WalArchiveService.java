@@ -177,33 +177,43 @@ public class WalArchiveService {
                 endSegments.name(endPosition), endSegments.timeline());
     }
 
+    /** An archived file that retention took out of the catalog; its bytes go once that has committed. */
+    public record Removed(String cluster, String name) {
+    }
+
     /**
-     * Retention: removes the archived segments (and .partial and .backup files) of timelines up to
-     * {@code timeline} that lie before {@code firstKept}, the first segment the oldest retained base backup
-     * needs. History files always stay. The catalog row goes first, so a crash leaves at most an orphan
-     * file, never an entry without its file. Returns how many files went.
+     * Retention: takes out of the catalog the archived segments (and .partial and .backup files) of timelines
+     * up to {@code timeline} that lie before {@code firstKept}, the first segment the oldest BASE backup still
+     * needed needs. History files always stay. Run it in the transaction that decided what is needed; delete
+     * the files with {@link #deleteFiles} after it committed, so a crash leaves at most an orphan file, never
+     * an entry without its file.
      */
-    public int removeBefore(String cluster, long timeline, String firstKept) throws IOException {
+    public List<Removed> removeRowsBefore(String cluster, long timeline, String firstKept) {
         ClusterView view = clusters.get(cluster);
         long segmentSize = view.walSegmentSize() == null ? DEFAULT_SEGMENT_SIZE : view.walSegmentSize();
         long keep = WalFileName.parse(firstKept).position(segmentSize);
-        int removed = 0;
+        List<Removed> removed = new ArrayList<>();
         for (WalFile f : files.findByClusterOrderByName(cluster)) {
             if (f.getKind() == WalFileKind.HISTORY || f.getTimeline() > timeline) {
                 continue;
             }
-            WalFileName name = WalFileName.parse(f.getName());
-            if (name.position(segmentSize) >= keep) {
+            if (WalFileName.parse(f.getName()).position(segmentSize) >= keep) {
                 continue;
             }
             files.delete(f);
-            storage.deleteWal(cluster, timelineDir(name), f.getName());
-            removed++;
+            removed.add(new Removed(cluster, f.getName()));
         }
         return removed;
     }
 
-    /** The segments {@link #removeBefore} would remove. */
+    /** Deletes the stored files of entries {@link #removeRowsBefore} took out. */
+    public void deleteFiles(List<Removed> removed) throws IOException {
+        for (Removed r : removed) {
+            storage.deleteWal(r.cluster(), timelineDir(WalFileName.parse(r.name())), r.name());
+        }
+    }
+
+    /** The segments {@link #removeRowsBefore} would remove. */
     @Transactional(readOnly = true)
     public long countBefore(String cluster, long timeline, String firstKept) {
         ClusterView view = clusters.get(cluster);

@@ -18,7 +18,7 @@ class PostgresToolsTests {
 
     private static PostgresTools tools(List<Path> dirs) {
         return new PostgresTools(new PgvaultProperties(null, null, new PgvaultProperties.Tools(dirs,
-                Duration.ofSeconds(5)), null, null, null, null, null), new ProcessExecutor());
+                Duration.ofSeconds(5)), null, null, null, null, null, null), new ProcessExecutor());
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.pgvault.e2e;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import io.pgvault.testing.PgCluster;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -38,6 +39,8 @@ abstract class EndToEndTest {
         registry.add("pgvault.notifications.initial-backoff", () -> "300ms");
         registry.add("pgvault.notifications.max-attempts", () -> "3");
         registry.add("pgvault.notifications.check-interval", () -> "1s");
+        registry.add("pgvault.recovery.roots", () -> PgCluster.recoveryRoot().toString());
+        registry.add("pgvault.recovery.drill-directory", () -> PgCluster.recoveryRoot().resolve("drills").toString());
     }
 
     @LocalServerPort

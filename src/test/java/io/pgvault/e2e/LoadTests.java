@@ -58,6 +58,9 @@ class LoadTests {
         registry.add("pgvault.storage.local.min-free-bytes", () -> "0");
         registry.add("pgvault.security.admin-token", () -> Api.ADMIN_TOKEN);
         registry.add("pgvault.jobs.instance-name", () -> "load");
+        registry.add("pgvault.recovery.roots", () -> io.pgvault.testing.PgCluster.recoveryRoot().toString());
+        registry.add("pgvault.recovery.drill-directory",
+                () -> io.pgvault.testing.PgCluster.recoveryRoot().resolve("drills").toString());
     }
 
     @LocalServerPort

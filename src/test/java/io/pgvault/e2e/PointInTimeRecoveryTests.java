@@ -248,8 +248,8 @@ class PointInTimeRecoveryTests extends EndToEndTest {
         assertThat(drilled.path("verification").path("detail").asString()).contains("recovered to consistency")
                 .contains("checksums match");
         assertThat(drilled.path("drillSeconds").asDouble()).isPositive();
-        try (var leftovers = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            assertThat(leftovers.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("pgvault-drill-"));
+        try (var leftovers = Files.list(PgCluster.recoveryRoot().resolve("drills"))) {
+            assertThat(leftovers).as("the drill's copy is removed").isEmpty();
         }
         assertThat(api.get("/api/v1/clusters/" + CLUSTER).json().path("measuredRto").path("backupId").asString())
                 .isEqualTo(id);
@@ -348,6 +348,7 @@ class PointInTimeRecoveryTests extends EndToEndTest {
         long jobs = api.jobCount();
         Path notEmpty = Files.createDirectories(recoveries.resolve("not-empty"));
         Files.writeString(notEmpty.resolve("file"), "x");
+        String fresh = recoveries.resolve("fresh").toString();
         String future = OffsetDateTime.now().plusDays(1).toString();
         List<Object[]> cases = List.of(
                 new Object[] {Map.of("dataDirectory", "/tmp/x"), 400, "target is required"},
@@ -355,7 +356,7 @@ class PointInTimeRecoveryTests extends EndToEndTest {
                         "exactly one"},
                 new Object[] {Map.of("target", Map.of("lsn", "nope"), "dataDirectory", "/tmp/x"), 400, "LSN"},
                 new Object[] {Map.of("target", Map.of("time", future), "dataDirectory", "/tmp/x"), 400, "future"},
-                new Object[] {Map.of("target", Map.of("time", "2001-01-01T00:00:00Z"), "dataDirectory", "/tmp/x"),
+                new Object[] {Map.of("target", Map.of("time", "2001-01-01T00:00:00Z"), "dataDirectory", fresh),
                         400, "before the end of the oldest BASE backup"},
                 new Object[] {Map.of("target", Map.of("latest", true), "dataDirectory", "relative/dir"), 400,
                         "absolute"},
@@ -363,18 +364,24 @@ class PointInTimeRecoveryTests extends EndToEndTest {
                 new Object[] {Map.of("target", Map.of("latest", true), "dataDirectory", "/tmp/../etc"), 400,
                         "normalized"},
                 new Object[] {Map.of("target", Map.of("latest", true), "dataDirectory", STORAGE.resolve("x").toString()),
-                        400, "storage"},
+                        400, "not below one of the recovery roots"},
+                new Object[] {Map.of("target", Map.of("latest", true), "dataDirectory", "/proc/self/cwd"
+                        + STORAGE.resolve(".scratch")), 400, "not below one of the recovery roots"},
+                new Object[] {Map.of("target", Map.of("latest", true), "dataDirectory", "/etc/systemd/system/x.d"),
+                        400, "not below one of the recovery roots"},
                 new Object[] {Map.of("target", Map.of("latest", true), "dataDirectory", notEmpty.toString()), 409,
                         "replaceExisting"},
                 new Object[] {Map.of("target", Map.of("latest", true), "dataDirectory", notEmpty.toString(),
-                        "replaceExisting", true), 409, "not a PostgreSQL data directory"},
+                        "replaceExisting", true), 400, "is not that"},
                 new Object[] {Map.of("target", Map.of("latest", true), "dataDirectory", pg.dataDirectory().toString()),
-                        409, "replaceExisting"},
+                        400, "replaceExisting"},
                 new Object[] {Map.of("target", Map.of("latest", true), "action", "pause", "dataDirectory", "/tmp/x"),
                         400, "action"},
-                new Object[] {Map.of("target", Map.of("immediate", true), "dataDirectory", "/tmp/x", "port", 70000),
+                new Object[] {Map.of("target", Map.of("immediate", true), "dataDirectory", fresh, "port", 70000),
                         400, "port"},
-                new Object[] {Map.of("target", Map.of("immediate", true), "dataDirectory", "/tmp/x", "timeline", "x;"),
+                new Object[] {Map.of("target", Map.of("immediate", true), "dataDirectory", fresh, "port", pg.port()),
+                        409, "in use"},
+                new Object[] {Map.of("target", Map.of("immediate", true), "dataDirectory", fresh, "timeline", "x;"),
                         400, "timeline"});
         for (Object[] c : cases) {
             Api.Response r = api.post("/api/v1/clusters/" + CLUSTER + "/recoveries", (Map<String, ?>) c[0]);
@@ -385,6 +392,7 @@ class PointInTimeRecoveryTests extends EndToEndTest {
         assertThat(api.post("/api/v1/clusters/nobody/recoveries", Map.of("target", Map.of("latest", true),
                 "dataDirectory", "/tmp/x")).status()).isEqualTo(404);
         assertThat(Path.of("/tmp/x")).doesNotExist();
+        assertThat(Path.of(fresh)).doesNotExist();
         assertThat(api.jobCount()).isEqualTo(jobs);
     }
 

@@ -41,6 +41,8 @@ class PostgresCatalogTests {
         registry.add("pgvault.storage.local.min-free-bytes", () -> "0");
         registry.add("pgvault.security.admin-token", () -> Api.ADMIN_TOKEN);
         registry.add("pgvault.jobs.instance-name", () -> "pg-catalog");
+        registry.add("pgvault.recovery.roots", () -> PgCluster.recoveryRoot().toString());
+        registry.add("pgvault.recovery.drill-directory", () -> PgCluster.recoveryRoot().resolve("drills").toString());
     }
 
     @LocalServerPort

@@ -78,7 +78,9 @@ final class ServerProcess implements AutoCloseable {
                 "--pgvault.storage.local.min-free-bytes=0",
                 "--pgvault.security.admin-token=" + Api.ADMIN_TOKEN,
                 "--pgvault.jobs.instance-name=restart-test",
-                "--pgvault.jobs.poll-interval=200ms"));
+                "--pgvault.jobs.poll-interval=200ms",
+                "--pgvault.recovery.roots=" + dir.resolve("recoveries"),
+                "--pgvault.recovery.drill-directory=" + dir.resolve("recoveries").resolve("drills")));
         for (String extra : extraArgs) {
             // an extra --key=value replaces the default of the same key (Spring would join both)
             String key = extra.contains("=") ? extra.substring(0, extra.indexOf('=') + 1) : extra + "=";

@@ -114,8 +114,20 @@ final class PgBinaries {
         exec(parent, Duration.ofSeconds(30), List.of("chown", "-R", owner, base.toString()));
     }
 
-    /** Deletes a directory tree; a second pass catches files a dying server wrote meanwhile. */
+    /**
+     * Deletes a directory tree; a second pass catches files a dying server wrote meanwhile. As root, the
+     * server's OS user removes what it may first: root never deletes inside a directory that user can write.
+     */
     static void deleteTree(Path root) {
+        if (runningAsRoot() && Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                exec(Path.of("/"), Duration.ofMinutes(2), List.of("runuser", "-u", OS_USER, "--", "rm", "-rf",
+                        "--one-file-system", "--", root.toString()));
+            }
+            catch (IllegalStateException ex) {
+                // what the user may not remove is root's own, removed below
+            }
+        }
         for (int pass = 0; pass < 2 && Files.exists(root); pass++) {
             try (Stream<Path> paths = Files.walk(root)) {
                 paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());

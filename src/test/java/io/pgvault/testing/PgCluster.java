@@ -25,6 +25,7 @@ public final class PgCluster extends PgSql implements AutoCloseable {
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
     private static final Set<PgCluster> LIVE = ConcurrentHashMap.newKeySet();
     private static PgCluster shared;
+    private static Path recoveryRoot;
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(
@@ -81,18 +82,36 @@ public final class PgCluster extends PgSql implements AutoCloseable {
     }
 
     /**
-     * A new empty directory (mode 0755, so the server's OS user can reach what is made inside it) where
-     * pgvault may create data directories of recovered servers.
+     * The recovery root of this JVM's tests ({@code pgvault.recovery.roots}): a directory of the test's own
+     * user (mode 0755, so the server's OS user can reach what is made inside it), made once.
+     */
+    public static synchronized Path recoveryRoot() {
+        if (recoveryRoot == null) {
+            recoveryRoot = tempDirectory("pgvault-test-roots-");
+            try {
+                Files.setPosixFilePermissions(recoveryRoot,
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+            catch (IOException ex) {
+                throw new UncheckedIOException(ex);
+            }
+        }
+        return recoveryRoot;
+    }
+
+    /**
+     * A new empty directory below {@link #recoveryRoot()} (mode 0755, owned by the test's user) where pgvault
+     * may create data directories of recovered servers.
      */
     public static Path recoveryDirectory(String prefix) {
-        Path dir = tempDirectory(prefix);
         try {
+            Path dir = Files.createTempDirectory(recoveryRoot(), prefix);
             Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            return dir;
         }
         catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
-        return dir;
     }
 
     /** Stops, if it runs, a server that pgvault started in {@code dataDirectory}, then deletes {@code base}. */
@@ -124,6 +143,31 @@ public final class PgCluster extends PgSql implements AutoCloseable {
             PgBinaries.exec(dataDirectory, Duration.ofSeconds(30),
                     java.util.List.of("chown", PgBinaries.OS_USER + ":" + PgBinaries.OS_USER, file.toString()));
         }
+    }
+
+    /** Runs a command with the server OS user's rights (as root through runuser); returns its output. */
+    public static String runAsOsUser(String... argv) {
+        java.util.List<String> command = new java.util.ArrayList<>();
+        if (PgBinaries.runningAsRoot()) {
+            command.addAll(java.util.List.of("runuser", "-u", PgBinaries.OS_USER, "--"));
+        }
+        command.addAll(java.util.List.of(argv));
+        return PgBinaries.exec(Path.of("/"), Duration.ofMinutes(2), command);
+    }
+
+    /** Deletes a tree that holds server files (as the server's OS user first, when root). */
+    public static void deleteTree(Path root) {
+        PgBinaries.deleteTree(root);
+    }
+
+    /** The OS user servers run as ({@code postgres}). */
+    public static String osUser() {
+        return PgBinaries.OS_USER;
+    }
+
+    /** Whether the tests run as root (then servers and their files belong to {@link #osUser()}). */
+    public static boolean runningAsRoot() {
+        return PgBinaries.runningAsRoot();
     }
 
     /** The directory of {@code pg_ctl}, {@code pg_dump} and friends used by the harness. */

@@ -18,7 +18,9 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import java.util.function.LongConsumer;
 import java.util.regex.Matcher;
@@ -56,45 +58,60 @@ public class BaseBackupArchive {
                 .mapToLong(BackupFile::sizeBytes).sum();
     }
 
-    /**
-     * Extracts the backup into {@code target}, which must exist and be empty; {@code progress} hears the
-     * stored (compressed) bytes read so far.
-     */
-    public void extract(BackupView backup, Path target, Cancellation cancellation, LongConsumer progress)
-            throws IOException {
+    /** One of a backup's tar files, and where in a data directory it unpacks ("" for the directory itself). */
+    public record Part(String file, String into) {
+    }
+
+    /** base.tar into the directory, pg_wal.tar into pg_wal, each tablespace's tar into pg_tblspc/OID. */
+    public static List<Part> parts(BackupView backup) {
         if (backup.kind() != BackupKind.BASE) {
             throw new IllegalArgumentException("backup " + backup.id() + " is not a BASE backup");
         }
-        long[] done = {0};
-        extractFile(backup, backup.mainFile(), target, cancellation, done, progress);
+        List<Part> parts = new ArrayList<>(List.of(new Part(backup.mainFile(), "")));
         for (BackupFile file : backup.files()) {
-            String name = file.path();
-            Matcher tablespace = TABLESPACE.matcher(name);
-            if (name.startsWith("pg_wal.tar")) {
-                Path wal = Files.createDirectories(target.resolve("pg_wal"));
-                extractFile(backup, name, wal, cancellation, done, progress);
+            Matcher tablespace = TABLESPACE.matcher(file.path());
+            if (file.path().startsWith("pg_wal.tar")) {
+                parts.add(new Part(file.path(), "pg_wal"));
             } else if (tablespace.matches()) {
-                Path dir = target.resolve("pg_tblspc").resolve(tablespace.group(1));
-                Files.deleteIfExists(dir);
-                Files.createDirectories(dir, PRIVATE);
-                extractFile(backup, name, dir, cancellation, done, progress);
+                parts.add(new Part(file.path(), "pg_tblspc/" + tablespace.group(1)));
             }
         }
+        return parts;
     }
 
-    private void extractFile(BackupView backup, String name, Path target, Cancellation cancellation, long[] done,
-            LongConsumer progress) throws IOException {
-        try (InputStream stored = new Counting(storage.open(backup.location(), name), n -> {
-                    done[0] += n;
-                    progress.accept(done[0]);
-                });
-                InputStream plain = decompress(stored, CompressionMethod.ofFile(name));
-                TarArchiveInputStream tar = new TarArchiveInputStream(plain)) {
-            TarArchiveEntry entry;
-            byte[] buffer = new byte[BUFFER];
-            while ((entry = tar.getNextEntry()) != null) {
-                cancellation.throwIfCancelled();
-                write(tar, entry, target, buffer);
+    /** A stored tar file, decompressed; {@code storedRead} hears how many stored bytes were read. */
+    public InputStream openPlain(BackupView backup, String file, LongConsumer storedRead) throws IOException {
+        return decompress(new Counting(storage.open(backup.location(), file), storedRead),
+                CompressionMethod.ofFile(file));
+    }
+
+    /**
+     * Extracts the backup into {@code target}, a directory of pgvault's own that must exist and be empty (a
+     * verification's scratch); {@code progress} hears the stored (compressed) bytes read so far.
+     */
+    public void extract(BackupView backup, Path target, Cancellation cancellation, LongConsumer progress)
+            throws IOException {
+        long[] done = {0};
+        for (Part part : parts(backup)) {
+            Path into = target;
+            if (part.into().startsWith("pg_tblspc/")) {
+                into = target.resolve(part.into());
+                Files.deleteIfExists(into);
+                Files.createDirectories(into, PRIVATE);
+            } else if (!part.into().isEmpty()) {
+                into = Files.createDirectories(target.resolve(part.into()));
+            }
+            try (InputStream plain = openPlain(backup, part.file(), n -> {
+                        done[0] += n;
+                        progress.accept(done[0]);
+                    });
+                    TarArchiveInputStream tar = new TarArchiveInputStream(plain)) {
+                TarArchiveEntry entry;
+                byte[] buffer = new byte[BUFFER];
+                while ((entry = tar.getNextEntry()) != null) {
+                    cancellation.throwIfCancelled();
+                    write(tar, entry, into, buffer);
+                }
             }
         }
     }

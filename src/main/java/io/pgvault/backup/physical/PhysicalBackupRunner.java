@@ -47,11 +47,14 @@ class PhysicalBackupRunner implements BackupRunner {
     private final ClusterAccess clusters;
     private final ClusterService clusterService;
     private final ProcessExecutor executor;
+    private final ConfigCapture configCapture;
 
-    PhysicalBackupRunner(ClusterAccess clusters, ClusterService clusterService, ProcessExecutor executor) {
+    PhysicalBackupRunner(ClusterAccess clusters, ClusterService clusterService, ProcessExecutor executor,
+            ConfigCapture configCapture) {
         this.clusters = clusters;
         this.clusterService = clusterService;
         this.executor = executor;
+        this.configCapture = configCapture;
     }
 
     @Override
@@ -67,7 +70,8 @@ class PhysicalBackupRunner implements BackupRunner {
 
     @Override
     public Result run(BackupView backup, StagingArea area, JobContext context) throws Exception {
-        Long configured = clusterService.get(backup.cluster()).walSegmentSize();
+        var cluster = clusterService.get(backup.cluster());
+        Long configured = cluster.walSegmentSize();
         long segmentSize = configured == null ? DEFAULT_SEGMENT_SIZE : configured;
         AtomicReference<String> start = new AtomicReference<>();
         AtomicReference<String> end = new AtomicReference<>();
@@ -92,6 +96,10 @@ class PhysicalBackupRunner implements BackupRunner {
                     followed ? "; " + backup.mainFile() + " hashed while it was written" : ""));
             compressWal(area, backup.spec(), context);
         }
+        context.phase("capturing the configuration");
+        ConfigCapture.Captured config = configCapture.capture(backup.cluster(), cluster.maintenanceDatabase(), area,
+                context);
+        config.warnings().forEach(w -> context.log("pgvault: warning: " + w));
         if (start.get() == null || end.get() == null) {
             throw new IllegalStateException("pg_basebackup did not report its start and end WAL locations");
         }
@@ -100,7 +108,8 @@ class PhysicalBackupRunner implements BackupRunner {
         int tli = timeline.get();
         return new Result(startLsn.toString(), stopLsn.toString(), tli,
                 WalFileName.segmentName(tli, startLsn.segment(segmentSize), segmentSize),
-                WalFileName.segmentName(tli, stopLsn.segmentEndingHere(segmentSize), segmentSize));
+                WalFileName.segmentName(tli, stopLsn.segmentEndingHere(segmentSize), segmentSize), config.config(),
+                config.warnings());
     }
 
     /**

@@ -6,6 +6,7 @@ import io.pgvault.backup.BackupSpec;
 import io.pgvault.backup.BackupStatus;
 import io.pgvault.backup.BackupView;
 import io.pgvault.backup.DumpFormat;
+import io.pgvault.backup.ServerConfig;
 import io.pgvault.backup.VerificationLevel;
 import io.pgvault.backup.VerificationStatus;
 import java.time.Instant;
@@ -17,7 +18,8 @@ record BackupResponse(UUID id, String cluster, BackupKind kind, DumpFormat forma
         BackupStatus status, Long sizeBytes, String sha256, List<FileEntry> files, String serverVersion,
         String toolVersion, Instant queuedAt, Instant startedAt, Instant finishedAt, String startLsn, String stopLsn,
         Integer timeline, String firstWal, String lastWal, Verification verification, String label, boolean pinned,
-        String error, UUID jobId, UUID scheduleId, String sizeAnomaly, Double drillSeconds, BackupSpec options) {
+        String error, UUID jobId, UUID scheduleId, String sizeAnomaly, Double drillSeconds, BackupSpec options,
+        List<String> warnings, ServerConfig serverConfig) {
 
     /** One stored file. */
     record FileEntry(String path, long sizeBytes, String sha256) {
@@ -33,7 +35,8 @@ record BackupResponse(UUID id, String cluster, BackupKind kind, DumpFormat forma
                 b.queuedAt(), b.startedAt(), b.finishedAt(), b.startLsn(), b.stopLsn(), b.timeline(), b.firstWal(),
                 b.lastWal(), new Verification(b.verificationStatus(), b.verificationLevel(), b.verifiedAt(),
                         b.verificationDetail()),
-                b.label(), b.pinned(), b.error(), b.jobId(), b.scheduleId(), b.sizeAnomaly(), b.drillSeconds(), b.spec());
+                b.label(), b.pinned(), b.error(), b.jobId(), b.scheduleId(), b.sizeAnomaly(), b.drillSeconds(), b.spec(),
+                b.warnings().isEmpty() ? null : b.warnings(), b.serverConfig());
     }
 
     private static FileEntry file(BackupFile f) {

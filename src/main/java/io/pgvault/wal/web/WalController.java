@@ -1,6 +1,9 @@
 package io.pgvault.wal.web;
 
+import io.pgvault.api.ConflictException;
+import io.pgvault.api.NotFoundException;
 import io.pgvault.cluster.ClusterService;
+import io.pgvault.security.CopyTokenCheck;
 import io.pgvault.job.web.Accepted;
 import io.pgvault.job.web.JobResponse;
 import io.pgvault.wal.ArchiveSummary;
@@ -35,9 +38,11 @@ class WalController {
     private final ClusterService clusters;
     private final WalVerifications verifications;
     private final WalStreamer streamer;
+    private final CopyTokenCheck copyTokens;
 
     WalController(WalArchiveService wal, ClusterService clusters, WalVerifications verifications,
-            WalStreamer streamer) {
+            WalStreamer streamer, CopyTokenCheck copyTokens) {
+        this.copyTokens = copyTokens;
         this.wal = wal;
         this.clusters = clusters;
         this.verifications = verifications;
@@ -58,11 +63,23 @@ class WalController {
 
     @Operation(summary = "Fetch a WAL file (restore_command)", description = "404 when it is not archived.")
     @GetMapping(value = "/wal/{file}", produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
-    void fetch(@PathVariable String name, @PathVariable String file, HttpServletResponse response)
-            throws IOException {
+    void fetch(@PathVariable String name, @PathVariable String file, HttpServletRequest request,
+            HttpServletResponse response) throws IOException {
         // written on the request's own thread: an asynchronous answer raced the filters' header writing under
         // load and could reach the client with its chunk framing in the body
-        try (InputStream in = wal.fetch(name, file)) {
+        InputStream found;
+        try {
+            found = wal.fetch(name, file);
+        } catch (NotFoundException e) {
+            if (request.getAttribute(CopyTokenCheck.ATTRIBUTE) instanceof CopyTokenCheck.CopyCredential copy
+                    && copyTokens.promised(copy.id(), file)) {
+                // restore_command takes anything but 404 as fatal: the recovery stops instead of promoting early
+                throw new ConflictException("WAL file " + file + " was in the archive when recovery job "
+                        + copy.jobId() + " was planned and is gone now; the recovery cannot go on without it");
+            }
+            throw e;
+        }
+        try (InputStream in = found) {
             response.setContentType(MediaType.APPLICATION_OCTET_STREAM_VALUE);
             in.transferTo(response.getOutputStream());
         }

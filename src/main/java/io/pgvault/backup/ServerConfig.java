@@ -1,0 +1,26 @@
+package io.pgvault.backup;
+
+import java.util.List;
+
+/**
+ * Where a server kept its configuration when a BASE backup was taken, and the files of it that live outside
+ * the data directory (a Debian cluster's /etc/postgresql/...), as the backup captured them: each file's
+ * original path and its name among the backup's files. {@code directories} are include_dir targets.
+ */
+public record ServerConfig(String dataDirectory, String configFile, String hbaFile, String identFile, Integer port,
+        List<File> files, List<String> directories) {
+
+    /** One captured file: where it was on the server, and its stored name in the backup. */
+    public record File(String path, String stored) {
+    }
+
+    /** Whether the main configuration file lives outside the data directory (so base.tar does not hold it). */
+    public boolean configOutsideDataDirectory() {
+        return configFile != null && dataDirectory != null && !configFile.startsWith(dataDirectory + "/");
+    }
+
+    /** Whether the main configuration file was captured. */
+    public boolean captured() {
+        return files.stream().anyMatch(f -> f.path().equals(configFile));
+    }
+}

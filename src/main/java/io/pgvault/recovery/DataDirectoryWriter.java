@@ -1,0 +1,147 @@
+package io.pgvault.recovery;
+
+import io.pgvault.backup.BackupView;
+import io.pgvault.backup.physical.BaseBackupArchive;
+import io.pgvault.cluster.LocalPostgres;
+import io.pgvault.job.JobContext;
+import io.pgvault.wal.ArchivedSegments;
+import io.pgvault.wal.Lsn;
+import io.pgvault.wal.WalArchiveService;
+import io.pgvault.wal.WalCommands;
+import io.pgvault.wal.WalFileName;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.springframework.core.env.Environment;
+import org.springframework.stereotype.Component;
+
+/**
+ * Writes a claimed data directory, every byte with the PostgreSQL OS user's rights: the base backup's tar files
+ * unpacked by tar running as that user, the configuration for a copy, restore_command and the target merged
+ * into postgresql.auto.conf, recovery.signal, and the WAL credential's header file.
+ */
+@Component
+class DataDirectoryWriter {
+
+    private static final long AUTO_CONF_LIMIT = 1024 * 1024;
+
+    private final BaseBackupArchive archive;
+    private final ServerUserFiles files;
+    private final CopyConfiguration configuration;
+    private final LocalPostgres postgres;
+    private final WalArchiveService wal;
+    private final Environment environment;
+
+    DataDirectoryWriter(BaseBackupArchive archive, ServerUserFiles files, CopyConfiguration configuration,
+            LocalPostgres postgres, WalArchiveService wal, Environment environment) {
+        this.archive = archive;
+        this.files = files;
+        this.configuration = configuration;
+        this.postgres = postgres;
+        this.wal = wal;
+        this.environment = environment;
+    }
+
+    /**
+     * Everything before the server starts. {@code movedAside}: the replaced directory of an in-place recovery
+     * (its unarchived WAL is carried over, its configuration is the cluster's own), null for a copy.
+     */
+    void write(RecoveryPlan plan, BackupView backup, Path directory, int port, Path movedAside, String header,
+            JobContext context) throws IOException, InterruptedException {
+        context.phase("extracting the base backup");
+        extract(backup, directory, context);
+        context.phase("writing the recovery configuration");
+        if (movedAside == null) {
+            configuration.lay(backup, directory, port, context);
+        }
+        files.remove(directory.resolve("standby.signal"));
+        files.remove(directory.resolve("postmaster.pid"));
+        if (movedAside != null) {
+            carryOverWal(movedAside, directory, backup.cluster(), context);
+        }
+        List<String> lines = RecoveryConfig.lines(plan, walUrl(backup.cluster()), port, movedAside == null);
+        Path autoConf = directory.resolve("postgresql.auto.conf");
+        List<String> existing = files.exists(autoConf)
+                ? new String(files.read(autoConf, AUTO_CONF_LIMIT), StandardCharsets.UTF_8).lines().toList()
+                : List.of();
+        List<String> merged = RecoveryConfig.merge(existing, lines);
+        existing.stream().filter(l -> !merged.contains(l))
+                .forEach(l -> context.log("pgvault: postgresql.auto.conf: removed the backup's " + l));
+        files.write(autoConf, String.join("\n", merged) + "\n");
+        files.write(directory.resolve("recovery.signal"), new byte[0]);
+        files.write(directory.resolve(WalCommands.HEADER_FILE), header);
+        lines.stream().filter(l -> !l.isEmpty()).forEach(l -> context.log("pgvault: postgresql.auto.conf: " + l));
+    }
+
+    /** Replaces the header file (the archive token once an in-place recovery is done with its fetch-only one). */
+    void writeHeader(Path directory, String header) throws IOException, InterruptedException {
+        files.write(directory.resolve(WalCommands.HEADER_FILE), header);
+    }
+
+    private void extract(BackupView backup, Path directory, JobContext context) throws IOException, InterruptedException {
+        long total = BaseBackupArchive.storedBytes(backup);
+        long[] done = {0};
+        for (BaseBackupArchive.Part part : BaseBackupArchive.parts(backup)) {
+            Path into = part.into().isEmpty() ? directory : directory.resolve(part.into());
+            if (!part.into().isEmpty() && !files.exists(into)) {
+                files.mkdir(into);
+            }
+            try (InputStream plain = archive.openPlain(backup, part.file(), n -> {
+                done[0] += n;
+                context.bytes(done[0], total);
+            })) {
+                files.untar(plain, into, context.cancellation());
+            }
+        }
+    }
+
+    /**
+     * The WAL an in-place recovery must not lose: the replaced server's segments that never reached the
+     * archive (the last, unfinished one at least), up to its shutdown checkpoint, copied into the new pg_wal.
+     * restore_command finds them missing in the archive and PostgreSQL then reads them from there.
+     */
+    private void carryOverWal(Path aside, Path directory, String cluster, JobContext context)
+            throws IOException, InterruptedException {
+        Map<String, String> control;
+        try {
+            control = postgres.controlData(aside);
+        } catch (IOException e) {
+            context.log("pgvault: could not read the replaced server's pg_control (" + e.getMessage()
+                    + "); no WAL carried over");
+            return;
+        }
+        String checkpoint = control.get("Latest checkpoint location");
+        String tli = control.get("Latest checkpoint's TimeLineID");
+        Path oldWal = aside.resolve("pg_wal");
+        if (checkpoint == null || tli == null || !files.exists(oldWal)) {
+            context.log("pgvault: could not read the replaced server's last checkpoint; no WAL carried over");
+            return;
+        }
+        ArchivedSegments archived = wal.segments(cluster, Long.parseLong(tli));
+        long last = Lsn.parse(checkpoint).segment(archived.segmentSize());
+        Path target = directory.resolve("pg_wal");
+        if (!files.exists(target)) {
+            files.mkdir(target);
+        }
+        for (String name : files.list(oldWal)) {
+            if (!WalFileName.isSegment(name)) {
+                continue;
+            }
+            WalFileName parsed = WalFileName.parse(name);
+            long position = parsed.position(archived.segmentSize());
+            if (parsed.timeline() == archived.timeline() && position <= last
+                    && !archived.archivedAt().containsKey(position)) {
+                files.copy(oldWal.resolve(name), target.resolve(name));
+                context.log("pgvault: carried over " + name + " from the replaced server (not archived)");
+            }
+        }
+    }
+
+    private String walUrl(String cluster) {
+        String port = environment.getProperty("local.server.port", environment.getProperty("server.port", "8080"));
+        return "http://127.0.0.1:" + port + "/api/v1/clusters/" + cluster + "/wal/";
+    }
+}
