@@ -39,7 +39,8 @@ abstract class EndToEndTest {
         registry.add("pgvault.notifications.initial-backoff", () -> "300ms");
         registry.add("pgvault.notifications.max-attempts", () -> "3");
         registry.add("pgvault.notifications.check-interval", () -> "1s");
-        registry.add("pgvault.recovery.roots", () -> PgCluster.recoveryRoot().toString());
+        // the tests' own root, and Debian's, where the README's examples recover to
+        registry.add("pgvault.recovery.roots", () -> PgCluster.recoveryRoot() + ",/var/lib/postgresql");
         registry.add("pgvault.recovery.drill-directory", () -> PgCluster.recoveryRoot().resolve("drills").toString());
     }
 

@@ -15,7 +15,7 @@ import java.util.Properties;
 import java.util.TreeMap;
 
 /** SQL helpers over JDBC for a {@link PgCluster}: statements, queries, databases, roles and content fingerprints. */
-abstract sealed class PgSql permits PgCluster {
+abstract sealed class PgSql permits PgCluster, DebianCluster {
 
     private static final String[] FINGERPRINT_SESSION = {
         "SET TimeZone = 'UTC'", "SET DateStyle = 'ISO, MDY'", "SET IntervalStyle = 'postgres'",
@@ -50,10 +50,18 @@ abstract sealed class PgSql permits PgCluster {
 
     abstract void prependHbaLine(String lines);
 
+    /** The superuser's password, or null where trust lets it in. */
+    public String password() {
+        return null;
+    }
+
     /** Opens a connection to {@code db} as the superuser; the caller closes it. */
     public Connection connect(String db) throws SQLException {
         Properties props = new Properties();
         props.setProperty("user", superuser());
+        if (password() != null) {
+            props.setProperty("password", password());
+        }
         props.setProperty("ApplicationName", "pgvault-test");
         props.setProperty("connectTimeout", "10");
         return DriverManager.getConnection(jdbcUrl(db), props);
