@@ -36,8 +36,8 @@ interface JobRepository extends JpaRepository<Job, UUID>, JpaSpecificationExecut
 
     @Query("""
             select distinct j.backupId from Job j
-            where j.cluster = :cluster and j.backupId is not null and j.status in :statuses""")
-    List<UUID> backupIdsOf(String cluster, Collection<JobStatus> statuses);
+            where j.cluster = :cluster and j.type = :type and j.backupId is not null and j.status in :statuses""")
+    List<UUID> backupIdsOf(String cluster, JobType type, Collection<JobStatus> statuses);
 
     Optional<Job> findFirstByClusterAndTypeAndStatusInOrderByCreatedAtDesc(String cluster, JobType type,
             Collection<JobStatus> statuses);

@@ -90,10 +90,10 @@ public class JobService {
         return jobs.existsByBackupIdAndStatusIn(backupId, List.of(JobStatus.QUEUED, JobStatus.RUNNING));
     }
 
-    /** The backups that queued or running jobs of the cluster work on (recoveries, restores, drills, backups). */
+    /** The backups that the cluster's queued or running jobs of one type work on. */
     @Transactional(readOnly = true)
-    public List<UUID> activeBackupIds(String cluster) {
-        return jobs.backupIdsOf(cluster, List.of(JobStatus.QUEUED, JobStatus.RUNNING));
+    public List<UUID> activeBackupIds(String cluster, JobType type) {
+        return jobs.backupIdsOf(cluster, type, List.of(JobStatus.QUEUED, JobStatus.RUNNING));
     }
 
     /** Jobs waiting for a worker (the queue depth). */

@@ -45,8 +45,10 @@ public class RecoveredCopies {
         Copy copy = new Copy(directory, Ports.free(), claim, context.jobId());
         try {
             RecoveryPlan plan = new RecoveryPlan(new RecoveryTarget(null, null, null, null, null, true), true,
-                    RecoveryAction.PROMOTE, "latest", backup.id(), directory.toString(), null, true, false, null, null);
-            String token = tokens.issue(backup.cluster(), context.jobId(), backup.id(), directory, List.of());
+                    RecoveryAction.PROMOTE, "latest", backup.id(), directory.toString(), null, true, false, null, null,
+                    List.of());
+            // a drill needs no archived WAL (it recovers to consistency from the backup's own): it holds none
+            String token = tokens.issue(backup.cluster(), context.jobId(), null, directory, List.of());
             writer.write(plan, backup, directory, copy.port(), null, WalCommands.header(token), context);
             directories.release(claim);
             context.phase("starting a throwaway server on port " + copy.port());

@@ -15,7 +15,6 @@ import io.pgvault.wal.WalCommands;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -96,7 +95,7 @@ class RecoveryHandler implements JobHandler {
             putBack(original, directory, port, configFile, false, context);
             throw e;
         }
-        String token = tokens.issue(cluster.name(), context.jobId(), backup.id(), directory, promised(plan));
+        String token = tokens.issue(cluster.name(), context.jobId(), backup.id(), directory, plan.promised());
         try {
             writer.write(plan, backup, directory, port, original == null ? null : original.aside(),
                     WalCommands.header(token), context);
@@ -207,23 +206,18 @@ class RecoveryHandler implements JobHandler {
         return Path.of(configFile);
     }
 
-    /** The segments this recovery was promised when it was planned, as ranges "first-last". */
-    private static List<String> promised(RecoveryPlan plan) {
-        List<String> ranges = new ArrayList<>();
-        if (plan.walFrom() != null && plan.walTo() != null) {
-            ranges.add(plan.walFrom() + "-" + plan.walTo());
-        }
-        return ranges;
-    }
-
     /** The first promised segment the archive no longer holds, or null. */
     private String missingPromised(RecoveryPlan plan, String cluster) {
-        if (plan.walFrom() == null || plan.walTo() == null) {
-            return null;
-        }
         try {
-            ArchivedSegments segments = wal.segments(cluster, Long.parseLong(plan.walFrom().substring(0, 8), 16));
-            return segments.firstMissing(segments.position(plan.walFrom()), segments.position(plan.walTo()));
+            for (String range : plan.promised()) {
+                String[] ends = range.split("-");
+                ArchivedSegments segments = wal.segments(cluster, Long.parseLong(ends[0].substring(0, 8), 16));
+                String missing = segments.firstMissing(segments.position(ends[0]), segments.position(ends[1]));
+                if (missing != null) {
+                    return missing;
+                }
+            }
+            return null;
         } catch (RuntimeException e) {
             return null;
         }

@@ -44,7 +44,6 @@ public class RecoveryService {
 
     private final ClusterService clusters;
     private final BackupService backups;
-    private final WalArchiveService wal;
     private final LocalPostgres postgres;
     private final JobService jobs;
     private final JsonMapper json;
@@ -52,14 +51,15 @@ public class RecoveryService {
     private final Path storageRoot;
     private final RecoveryRoots roots;
     private final CopyTokens tokens;
+    private final WalPlanner planner;
 
-    RecoveryService(ClusterService clusters, BackupService backups, WalArchiveService wal, LocalPostgres postgres,
+    RecoveryService(ClusterService clusters, BackupService backups, LocalPostgres postgres,
             JobService jobs, JsonMapper json, Clock clock, PgvaultProperties properties, RecoveryRoots roots,
-            CopyTokens tokens) {
+            CopyTokens tokens, WalPlanner planner) {
         this.tokens = tokens;
+        this.planner = planner;
         this.clusters = clusters;
         this.backups = backups;
-        this.wal = wal;
         this.postgres = postgres;
         this.jobs = jobs;
         this.json = json;
@@ -114,12 +114,13 @@ public class RecoveryService {
             throw new ConflictException("port " + spec.port() + " is in use on this host; choose another port, or "
                     + "leave port out to let pgvault pick a free one");
         }
-        BackupView backup = chooseBackup(cluster.name(), spec.backupId(), target);
+        BackupView backup = chooseBackup(cluster.name(), spec.backupId(), target, timeline);
         postgres.requireRecoveryTools(major(backup.serverVersion()));
-        String[] range = checkWal(cluster.name(), backup, target);
+        WalPlanner.WalPlan walPlan = planner.plan(cluster.name(), backup, target, timeline);
         return new RecoveryPlan(target, spec.inclusive() == null || spec.inclusive(),
                 spec.action() == null ? RecoveryAction.PROMOTE : spec.action(), timeline, backup.id(),
-                directory.toString(), spec.port(), spec.start() == null || spec.start(), replace, range[0], range[1]);
+                directory.toString(), spec.port(), spec.start() == null || spec.start(), replace, walPlan.from(),
+                walPlan.to(), walPlan.promised());
     }
 
     private static String timeline(String timeline) {
@@ -188,7 +189,7 @@ public class RecoveryService {
     }
 
     /** The backup asked for, or the newest one that ends before the target. */
-    private BackupView chooseBackup(String cluster, UUID backupId, RecoveryTarget target) {
+    private BackupView chooseBackup(String cluster, UUID backupId, RecoveryTarget target, String timeline) {
         List<BackupView> candidates = backups.baseBackups(cluster);
         if (backupId != null) {
             BackupView backup = backups.get(backupId);
@@ -215,26 +216,42 @@ public class RecoveryService {
             // where a transaction or a restore point lies is only known by replaying up to it: start from the
             // oldest backup whose WAL chain is whole, so the target cannot lie before the backup chosen
             for (BackupView b : candidates) {
-                if (walComplete(cluster, b, target)) {
+                if (walComplete(cluster, b, target, timeline)) {
                     return b;
                 }
             }
             return candidates.get(candidates.size() - 1);
         }
-        return candidates.stream().filter(b -> endsBefore(b, target))
-                .max(Comparator.comparing(BackupView::finishedAt))
+        List<BackupView> before = candidates.stream().filter(b -> endsBefore(b, target)).toList();
+        // the newest that can follow the target timeline's path (one from an abandoned branch cannot)
+        for (int i = before.size() - 1; i >= 0; i--) {
+            if (onPath(cluster, before.get(i), target, timeline)) {
+                return before.get(i);
+            }
+        }
+        return before.stream().max(Comparator.comparing(BackupView::finishedAt))
                 .orElseThrow(() -> new InvalidRequestException("target", "the target (" + target + ") is before the "
                         + "end of the oldest BASE backup (" + candidates.get(0).id() + ", ended at "
                         + candidates.get(0).stopLsn() + ", " + candidates.get(0).finishedAt()
                         + "); nothing can recover to it"));
     }
 
-    private boolean walComplete(String cluster, BackupView backup, RecoveryTarget target) {
+    private boolean walComplete(String cluster, BackupView backup, RecoveryTarget target, String timeline) {
         try {
-            checkWal(cluster, backup, target);
+            planner.plan(cluster, backup, target, timeline);
             return true;
         } catch (ConflictException e) {
             return false;
+        }
+    }
+
+    /** Whether the backup lies on the target timeline's path (only a missing segment may still stand in the way). */
+    private boolean onPath(String cluster, BackupView backup, RecoveryTarget target, String timeline) {
+        try {
+            planner.plan(cluster, backup, target, timeline);
+            return true;
+        } catch (ConflictException e) {
+            return !e.getMessage().contains("branched off");
         }
     }
 
@@ -256,41 +273,4 @@ public class RecoveryService {
         return true;
     }
 
-    /**
-     * The archive must hold every segment after the backup's own WAL up to the one the target needs: for
-     * an LSN its segment, for a time the first segment archived after it, otherwise every segment there is.
-     * This is necessary, not sufficient: a time target is reached only at the first commit after it, which
-     * PostgreSQL finds by replaying, and archive times only approximate WAL times.
-     * Returns the range checked; refuses naming the first missing segment.
-     */
-    private String[] checkWal(String cluster, BackupView backup, RecoveryTarget target) {
-        ArchivedSegments segments = wal.segments(cluster, backup.timeline());
-        long from = segments.position(backup.lastWal()) + 1;
-        if (target.isImmediate()) {
-            return new String[] {null, null};
-        }
-        long to;
-        if (target.lsn() != null) {
-            to = Lsn.parse(target.lsn()).segment(segments.segmentSize());
-        } else if (target.time() != null) {
-            Instant time = target.time().toInstant();
-            Long covering = segments.firstArchivedAtOrAfter(time, from);
-            if (covering == null) {
-                throw new ConflictException("the archive of cluster '" + cluster + "' holds no WAL written after "
-                        + target.time() + " yet" + (segments.last() < 0 ? "" : " (the newest archived segment is "
-                        + segments.name(segments.last()) + ")") + "; the target cannot be proven reachable. Switch "
-                        + "WAL on the server (SELECT pg_switch_wal()) or wait for the next segment");
-            }
-            to = covering;
-        } else {
-            to = Math.max(segments.last(), from - 1);
-        }
-        String missing = segments.firstMissing(from, to);
-        if (missing != null) {
-            throw new ConflictException("the WAL archive of cluster '" + cluster + "' is missing segment " + missing
-                    + ", which a recovery from backup " + backup.id() + " to " + target + " needs (segments "
-                    + segments.name(from) + " to " + segments.name(to) + "); nothing was written");
-        }
-        return to < from ? new String[] {null, null} : new String[] {segments.name(from), segments.name(to)};
-    }
 }

@@ -5,6 +5,7 @@ import io.pgvault.backup.BackupService;
 import io.pgvault.backup.BackupView;
 import io.pgvault.cluster.ClusterService;
 import io.pgvault.job.JobService;
+import io.pgvault.job.JobType;
 import io.pgvault.recovery.RecoveryService;
 import io.pgvault.wal.WalArchiveService;
 import java.util.ArrayList;
@@ -58,9 +59,13 @@ class WalRetention {
         return anchor;
     }
 
-    /** Backups that work in progress or a live recovered copy needs, whatever retention decided about them. */
+    /**
+     * Backups whose archived WAL a queued or running recovery (BASE restores are recoveries too) or a live
+     * recovered copy needs, whatever retention decided about them. Drills and verifications need none: a
+     * drill recovers only to consistency, from the WAL inside the backup.
+     */
     List<UUID> held(String cluster) {
-        List<UUID> held = new ArrayList<>(jobs.activeBackupIds(cluster));
+        List<UUID> held = new ArrayList<>(jobs.activeBackupIds(cluster, JobType.RECOVERY));
         held.addAll(recoveries.heldBackups(cluster));
         return held;
     }

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -30,10 +31,12 @@ public class WalArchiveService {
     private final WalFileRepository files;
     private final Clock clock;
     private final BaseBackupCatalog baseBackups;
+    private final ApplicationEventPublisher events;
 
     WalArchiveService(ClusterService clusters, BackupStorage storage, WalFileRepository files, Clock clock,
-            BaseBackupCatalog baseBackups) {
+            BaseBackupCatalog baseBackups, ApplicationEventPublisher events) {
         this.baseBackups = baseBackups;
+        this.events = events;
         this.clusters = clusters;
         this.storage = storage;
         this.files = files;
@@ -50,6 +53,9 @@ public class WalArchiveService {
         WalFileName file = WalFileName.parse(name);
         BackupStorage.WalStored stored = storage.storeWal(cluster, timelineDir(file), name, content);
         record(cluster, file, stored);
+        if (stored.created()) {
+            events.publishEvent(new WalArchived(cluster, name, file.kind()));
+        }
         return new Pushed(name, file.kind(), file.timeline(), stored.file().sizeBytes(), stored.file().sha256(),
                 stored.created());
     }
@@ -135,46 +141,99 @@ public class WalArchiveService {
     }
 
     /**
-     * From the end of the oldest base backup whose WAL chain is unbroken to the newest point reachable
-     * without a gap: each backup reaches as far as contiguous archived segments go past its own WAL, and an
-     * older backup counts only if its reach meets the next one. Follows each backup's own timeline.
+     * The whole archive as recoveries see it: every timeline's segments with their arrival and WAL times, and
+     * the archived timeline histories.
+     */
+    @Transactional(readOnly = true)
+    public ArchivedWal archived(String cluster) {
+        ClusterView view = clusters.get(cluster);
+        long segmentSize = view.walSegmentSize() == null ? DEFAULT_SEGMENT_SIZE : view.walSegmentSize();
+        Map<Long, NavigableMap<Long, ArchivedWal.Segment>> segments = new TreeMap<>();
+        Map<Long, TimelineHistory> histories = new TreeMap<>();
+        for (WalFile f : files.findByClusterOrderByName(cluster)) {
+            if (f.getKind() == WalFileKind.SEGMENT) {
+                segments.computeIfAbsent(f.getTimeline(), t -> new TreeMap<>()).put(
+                        WalFileName.parse(f.getName()).position(segmentSize), new ArchivedWal.Segment(f.getName(),
+                                f.getArchivedAt(), f.getFirstCommitAt(), f.getLastCommitAt(), f.getScannedAt() != null
+                                        && f.getScanNote() == null));
+            } else if (f.getKind() == WalFileKind.HISTORY) {
+                history(cluster, f).ifPresent(h -> histories.put(h.timeline(), h));
+            }
+        }
+        return new ArchivedWal(segmentSize, segments, histories);
+    }
+
+    private java.util.Optional<TimelineHistory> history(String cluster, WalFile f) {
+        WalFileName name = WalFileName.parse(f.getName());
+        try (InputStream in = storage.openWal(cluster, timelineDir(name), f.getName())) {
+            return java.util.Optional.of(TimelineHistory.parse(name.timeline(),
+                    new String(in.readNBytes(1024 * 1024), java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (IOException | RuntimeException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /**
+     * From the end of the oldest base backup whose WAL chain is unbroken to the newest point reachable without a
+     * gap, along the newest timeline (following its history across switches, as recovery_target_timeline =
+     * 'latest' does): each backup reaches as far as contiguous archived segments go past its own WAL, and an
+     * older backup counts only if its reach meets the next one. Backups on a branch the newest timeline left
+     * behind do not count. The end time is the WAL's own: the last commit pg_waldump read there.
      */
     private ArchiveSummary.RecoveryWindow recoveryWindow(String cluster, long segmentSize) {
         List<BaseBackupCatalog.BaseBackupEnd> backups = baseBackups.baseBackups(cluster);
         if (backups.isEmpty()) {
             return null;
         }
-        Map<Long, ArchivedSegments> byTimeline = new TreeMap<>();
+        ArchivedWal archived = archived(cluster);
+        long latest = archived.latestTimeline(backups.stream().mapToLong(BaseBackupCatalog.BaseBackupEnd::timeline)
+                .min().getAsLong());
+        TimelineHistory path = archived.history(latest);
         BaseBackupCatalog.BaseBackupEnd start = null;
+        BaseBackupCatalog.BaseBackupEnd newest = null;
         long endPosition = -1;
-        ArchivedSegments endSegments = null;
         for (int i = backups.size() - 1; i >= 0; i--) {
             BaseBackupCatalog.BaseBackupEnd b = backups.get(i);
-            ArchivedSegments segments = byTimeline.computeIfAbsent(b.timeline(), t -> segments(cluster, t, segmentSize));
-            long own = segments.position(b.lastWal());
-            long reach = Math.max(own, segments.reach(own + 1));
-            if (start == null) {
-                start = b;
-                endPosition = reach;
-                endSegments = segments;
+            if (!path.reaches(b.timeline(), Lsn.parse(b.stopLsn()))) {
                 continue;
             }
-            long nextOwn = segments.position(start.lastWal());
-            if (b.timeline() != start.timeline() || reach < nextOwn) {
+            long own = archived.position(b.lastWal());
+            long reach = Math.max(own, archived.reach(path, own + 1));
+            if (start == null) {
+                start = b;
+                newest = b;
+                endPosition = reach;
+                continue;
+            }
+            if (reach < archived.position(start.lastWal())) {
                 break;
             }
-            if (reach > endPosition && b.timeline() == endSegments.timeline()) {
-                endPosition = reach;
-            }
+            endPosition = Math.max(endPosition, reach);
             start = b;
         }
-        BaseBackupCatalog.BaseBackupEnd newest = backups.get(backups.size() - 1);
-        Instant endTime = endSegments.archivedAt().get(endPosition);
-        boolean beyondBackups = endTime != null && endPosition > endSegments.position(newest.lastWal());
+        if (start == null) {
+            return null;
+        }
+        boolean beyondBackups = endPosition > archived.position(newest.lastWal());
         return new ArchiveSummary.RecoveryWindow(start.id(), start.finishedAt(), start.stopLsn(),
-                beyondBackups ? endTime : newest.finishedAt(),
-                beyondBackups ? endSegments.endOf(endPosition).toString() : newest.stopLsn(),
-                endSegments.name(endPosition), endSegments.timeline());
+                beyondBackups ? walTime(archived, path, endPosition) : newest.finishedAt(),
+                beyondBackups ? archived.endOf(endPosition).toString() : newest.stopLsn(),
+                archived.name(path, endPosition), path.timelineOf(endPosition, segmentSize));
+    }
+
+    /** The newest transaction end in the WAL up to a position, or the segment's arrival when none was read. */
+    private static Instant walTime(ArchivedWal archived, TimelineHistory path, long position) {
+        for (long p = position; p >= 0 && p > position - 256; p--) {
+            ArchivedWal.Segment s = archived.at(path, p);
+            if (s == null || !s.scanned()) {
+                break;
+            }
+            if (s.lastCommitAt() != null) {
+                return s.lastCommitAt();
+            }
+        }
+        ArchivedWal.Segment end = archived.at(path, position);
+        return end == null ? null : end.archivedAt();
     }
 
     /** An archived file that retention took out of the catalog; its bytes go once that has committed. */

@@ -32,6 +32,10 @@ class WalFile {
     private long sizeBytes;
     private String sha256;
     private Instant archivedAt;
+    private Instant firstCommitAt;
+    private Instant lastCommitAt;
+    private Instant scannedAt;
+    private String scanNote;
 
     protected WalFile() {
     }
@@ -46,10 +50,23 @@ class WalFile {
         this.archivedAt = archivedAt;
     }
 
+    String getCluster() { return cluster; }
     String getName() { return name; }
     long getTimeline() { return timeline; }
     WalFileKind getKind() { return kind; }
     long getSizeBytes() { return sizeBytes; }
     String getSha256() { return sha256; }
     Instant getArchivedAt() { return archivedAt; }
+    Instant getFirstCommitAt() { return firstCommitAt; }
+    Instant getLastCommitAt() { return lastCommitAt; }
+    Instant getScannedAt() { return scannedAt; }
+    String getScanNote() { return scanNote; }
+
+    /** What pg_waldump found: the segment's first and last transaction end times (null: none), or why not. */
+    void scanned(Instant firstCommit, Instant lastCommit, String note, Instant now) {
+        this.firstCommitAt = firstCommit;
+        this.lastCommitAt = lastCommit;
+        this.scanNote = note == null ? null : note.substring(0, Math.min(note.length(), 400));
+        this.scannedAt = now;
+    }
 }

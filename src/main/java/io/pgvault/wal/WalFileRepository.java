@@ -10,4 +10,6 @@ interface WalFileRepository extends JpaRepository<WalFile, WalFile.Key> {
     List<WalFile> findByClusterOrderByName(String cluster);
 
     List<WalFile> findByClusterAndTimelineAndKind(String cluster, long timeline, WalFileKind kind);
+
+    List<WalFile> findTop200ByKindAndScannedAtIsNullOrderByArchivedAt(WalFileKind kind);
 }

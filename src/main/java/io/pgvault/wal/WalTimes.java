@@ -1,0 +1,184 @@
+package io.pgvault.wal;
+
+import io.pgvault.cluster.ClusterService;
+import io.pgvault.cluster.ClusterView;
+import io.pgvault.cluster.PostgresTools;
+import io.pgvault.job.Cancellation;
+import io.pgvault.job.ProcessExecutor;
+import io.pgvault.job.ProcessSpec;
+import io.pgvault.storage.BackupStorage;
+import io.pgvault.storage.FileTrees;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.temporal.ChronoField;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.event.TransactionalEventListener;
+
+/**
+ * The WAL's own times. When a segment has been archived, a background worker (never the push itself) reads it
+ * with pg_waldump of the cluster's major version and records the first and last transaction end (commit or
+ * abort) time in it. Recovery windows and the up-front check of a time target use these times, not when a
+ * file happened to reach pgvault (archiving can stall for hours and deliver old WAL late). A segment that no
+ * matching pg_waldump can read keeps only its arrival time, and says why.
+ */
+@Component
+public class WalTimes {
+
+    private static final Logger log = LoggerFactory.getLogger(WalTimes.class);
+    private static final Pattern END = Pattern.compile(
+            "desc: (?:COMMIT|ABORT)(?:_PREPARED)? (?:[0-9]+: )?(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)?) UTC");
+    private static final DateTimeFormatter TIME = new DateTimeFormatterBuilder().appendPattern("uuuu-MM-dd HH:mm:ss")
+            .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 1, 9, true).optionalEnd().toFormatter();
+
+    private final WalFileRepository files;
+    private final ClusterService clusters;
+    private final PostgresTools tools;
+    private final BackupStorage storage;
+    private final ProcessExecutor executor;
+    private final Clock clock;
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "pgvault-wal-times");
+        t.setDaemon(true);
+        return t;
+    });
+    private final AtomicBoolean queued = new AtomicBoolean();
+
+    WalTimes(WalFileRepository files, ClusterService clusters, PostgresTools tools, BackupStorage storage,
+            ProcessExecutor executor, Clock clock) {
+        this.files = files;
+        this.clusters = clusters;
+        this.tools = tools;
+        this.storage = storage;
+        this.executor = executor;
+        this.clock = clock;
+    }
+
+    /** A segment was archived: its times are read soon, off the push's path. */
+    @TransactionalEventListener(fallbackExecution = true)
+    void archived(WalArchived event) {
+        if (event.kind() == WalFileKind.SEGMENT) {
+            sweepSoon();
+        }
+    }
+
+    @EventListener(ApplicationReadyEvent.class)
+    void sweepSoon() {
+        if (queued.compareAndSet(false, true)) {
+            worker.submit(this::sweep);
+        }
+    }
+
+    private void sweep() {
+        queued.set(false);
+        try {
+            List<WalFile> batch;
+            do {
+                batch = files.findTop200ByKindAndScannedAtIsNullOrderByArchivedAt(WalFileKind.SEGMENT);
+                for (WalFile f : batch) {
+                    scan(f);
+                }
+            } while (!batch.isEmpty() && !queued.get());
+        } catch (RuntimeException e) {
+            log.warn("Reading WAL times failed: {}", e.toString());
+        }
+    }
+
+    /** Reads one segment's times now, if they were not read yet (a recovery's check that cannot wait). */
+    public void scanNow(String cluster, String name) {
+        files.findById(new WalFile.Key(cluster, name)).filter(f -> f.getScannedAt() == null).ifPresent(this::scan);
+    }
+
+    private void scan(WalFile f) {
+        String cluster = clusterOf(f);
+        Instant[] times = {null, null};
+        String note = null;
+        try {
+            ClusterView view = clusters.get(cluster);
+            Optional<PostgresTools.ToolSet> waldump = waldump(view);
+            if (waldump.isEmpty()) {
+                note = "no pg_waldump of PostgreSQL " + major(view) + " installed: only the arrival time is known";
+            } else {
+                times = read(cluster, f, waldump.get());
+            }
+        } catch (IOException | RuntimeException e) {
+            note = "pg_waldump could not read it: " + e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        try {
+            f.scanned(times[0], times[1], note, clock.instant());
+            files.save(f);
+        } catch (RuntimeException e) {
+            // retention may have removed it meanwhile
+            log.debug("WAL times of {} not recorded: {}", f.getName(), e.toString());
+        }
+    }
+
+    private Instant[] read(String cluster, WalFile f, PostgresTools.ToolSet waldump)
+            throws IOException, InterruptedException {
+        WalFileName name = WalFileName.parse(f.getName());
+        Path scratch = storage.scratch("waldump");
+        try {
+            Path copy = scratch.resolve(f.getName());
+            try (InputStream in = storage.openWal(cluster, String.format("%08X", name.timeline()), f.getName())) {
+                Files.copy(in, copy);
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            // one segment only: a record running into the next one ends the output with an error, which is fine
+            executor.run(ProcessSpec.of(List.of(waldump.path("pg_waldump"), "--rmgr=Transaction", copy.toString(),
+                            copy.toString()))
+                    .environment(Map.of("PATH", "/usr/bin:/bin", "LC_ALL", "C.UTF-8", "TZ", "UTC", "PGTZ", "UTC"))
+                    .stdout(out).okExitCodes(0, 1).timeout(Duration.ofMinutes(2)), Cancellation.none());
+            Instant first = null;
+            Instant last = null;
+            Matcher m = END.matcher(out.toString(StandardCharsets.UTF_8));
+            while (m.find()) {
+                Instant t = LocalDateTime.parse(m.group(1), TIME).toInstant(ZoneOffset.UTC);
+                first = first == null || t.isBefore(first) ? t : first;
+                last = last == null || t.isAfter(last) ? t : last;
+            }
+            return new Instant[] {first, last};
+        } finally {
+            FileTrees.delete(scratch);
+        }
+    }
+
+    /** pg_waldump of exactly the cluster's major: WAL formats differ between majors. */
+    private Optional<PostgresTools.ToolSet> waldump(ClusterView view) {
+        int major = major(view);
+        return tools.available().stream().filter(t -> t.major() == major)
+                .filter(t -> Files.isExecutable(t.directory().resolve("pg_waldump"))).findFirst();
+    }
+
+    private static int major(ClusterView view) {
+        return view.serverVersion() == null ? 0 : Integer.parseInt(view.serverVersion().split("\\.")[0]);
+    }
+
+    private static String clusterOf(WalFile f) {
+        return f.getCluster();
+    }
+}
