@@ -243,6 +243,33 @@ class RecoverySafetyTests extends EndToEndTest {
         }
     }
 
+    @Test
+    @Order(7)
+    void aCopyThatCannotStartFailsWithinSecondsWithTheServersOwnWords() throws Exception {
+        Path include = Files.createDirectory(base.resolve("include"));
+        Files.setPosixFilePermissions(include, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path extra = include.resolve("extra.conf");
+        Files.writeString(extra, "work_mem = '8MB'\n");
+        Files.setPosixFilePermissions(extra, PosixFilePermissions.fromString("rw-r--r--"));
+        try (PgCluster broken = PgCluster.start("broken-start", Map.of("include", extra.toString()))) {
+            api.register("broken-start", broken);
+            JsonNode backup = api.backup("broken-start", Map.of("kind", "BASE"));
+            Files.delete(extra);
+            Path dir = pgOwned.resolve("cannot-start");
+            started.add(dir);
+            long began = System.nanoTime();
+            Api.Response r = api.post("/api/v1/backups/" + backup.path("id").asString() + "/restores",
+                    Map.of("dataDirectory", dir.toString()));
+            assertThat(r.status()).as(r.body()).isEqualTo(202);
+            JsonNode done = api.awaitJob(r.field("id"), Duration.ofMinutes(2));
+            double seconds = (System.nanoTime() - began) / 1e9;
+            assertThat(done.path("status").asString()).isEqualTo("FAILED");
+            assertThat(done.path("error").asString()).contains("exited during start-up")
+                    .contains("could not open configuration file");
+            assertThat(seconds).as("failed within seconds, not after a minute").isLessThan(20);
+        }
+    }
+
     /** Both job slots held by dumps that wait on a lock, so that what is queued now stays queued. */
     private Blocked blockJobSlots() throws Exception {
         List<Connection> locks = new ArrayList<>();
