@@ -4,7 +4,7 @@ import io.pgvault.backup.BackupView;
 import io.pgvault.backup.physical.BaseBackupArchive;
 import io.pgvault.cluster.LocalPostgres;
 import io.pgvault.job.JobContext;
-import io.pgvault.wal.ArchivedSegments;
+import io.pgvault.wal.ArchivedWal;
 import io.pgvault.wal.Lsn;
 import io.pgvault.wal.WalArchiveService;
 import io.pgvault.wal.WalCommands;
@@ -120,7 +120,8 @@ class DataDirectoryWriter {
             context.log("pgvault: could not read the replaced server's last checkpoint; no WAL carried over");
             return;
         }
-        ArchivedSegments archived = wal.segments(cluster, Long.parseLong(tli));
+        ArchivedWal archived = wal.archived(cluster);
+        long timeline = Long.parseLong(tli);
         long last = Lsn.parse(checkpoint).segment(archived.segmentSize());
         Path target = directory.resolve("pg_wal");
         if (!files.exists(target)) {
@@ -132,8 +133,7 @@ class DataDirectoryWriter {
             }
             WalFileName parsed = WalFileName.parse(name);
             long position = parsed.position(archived.segmentSize());
-            if (parsed.timeline() == archived.timeline() && position <= last
-                    && !archived.archivedAt().containsKey(position)) {
+            if (parsed.timeline() == timeline && position <= last && !archived.has(timeline, position)) {
                 files.copy(oldWal.resolve(name), target.resolve(name));
                 context.log("pgvault: carried over " + name + " from the replaced server (not archived)");
             }

@@ -9,7 +9,8 @@ import io.pgvault.job.Cancellation;
 import io.pgvault.job.JobContext;
 import io.pgvault.job.JobHandler;
 import io.pgvault.job.JobType;
-import io.pgvault.wal.ArchivedSegments;
+import io.pgvault.wal.ArchivedWal;
+import io.pgvault.wal.WalFileName;
 import io.pgvault.wal.WalArchiveService;
 import io.pgvault.wal.WalCommands;
 import java.nio.file.Files;
@@ -209,12 +210,14 @@ class RecoveryHandler implements JobHandler {
     /** The first promised segment the archive no longer holds, or null. */
     private String missingPromised(RecoveryPlan plan, String cluster) {
         try {
+            ArchivedWal archived = wal.archived(cluster);
             for (String range : plan.promised()) {
-                String[] ends = range.split("-");
-                ArchivedSegments segments = wal.segments(cluster, Long.parseLong(ends[0].substring(0, 8), 16));
-                String missing = segments.firstMissing(segments.position(ends[0]), segments.position(ends[1]));
-                if (missing != null) {
-                    return missing;
+                WalFileName first = WalFileName.parse(range.split("-")[0]);
+                long last = archived.position(range.split("-")[1]);
+                for (long p = archived.position(first.name()); p <= last; p++) {
+                    if (!archived.has(first.timeline(), p)) {
+                        return WalFileName.segmentName(first.timeline(), p, archived.segmentSize());
+                    }
                 }
             }
             return null;

@@ -34,6 +34,12 @@ public record ArchivedWal(long segmentSize, Map<Long, NavigableMap<Long, Segment
         return tli;
     }
 
+    /** Whether the segment of that timeline at that position is archived. */
+    public boolean has(long timeline, long position) {
+        NavigableMap<Long, Segment> on = segments.get(timeline);
+        return on != null && on.containsKey(position);
+    }
+
     /** The segment a recovery along {@code path} reads at {@code position}, or null when it is not archived. */
     public Segment at(TimelineHistory path, long position) {
         NavigableMap<Long, Segment> on = segments.get(path.timelineOf(position, segmentSize));

@@ -124,22 +124,6 @@ public class WalArchiveService {
                 timelines, null);
     }
 
-    /** The archived segments of one timeline of a cluster. */
-    @Transactional(readOnly = true)
-    public ArchivedSegments segments(String cluster, long timeline) {
-        ClusterView view = clusters.get(cluster);
-        long segmentSize = view.walSegmentSize() == null ? DEFAULT_SEGMENT_SIZE : view.walSegmentSize();
-        return segments(cluster, timeline, segmentSize);
-    }
-
-    private ArchivedSegments segments(String cluster, long timeline, long segmentSize) {
-        NavigableMap<Long, Instant> positions = new TreeMap<>();
-        for (WalFile f : files.findByClusterAndTimelineAndKind(cluster, timeline, WalFileKind.SEGMENT)) {
-            positions.put(WalFileName.parse(f.getName()).position(segmentSize), f.getArchivedAt());
-        }
-        return new ArchivedSegments(timeline, segmentSize, positions);
-    }
-
     /**
      * The whole archive as recoveries see it: every timeline's segments with their arrival and WAL times, and
      * the archived timeline histories.
