@@ -96,7 +96,9 @@ class RecoveryHandler implements JobHandler {
             putBack(original, directory, port, configFile, false, context);
             throw e;
         }
-        String token = tokens.issue(cluster.name(), context.jobId(), backup.id(), directory, plan.promised());
+        // an in-place recovery left to start by hand promotes unseen and must then archive: the cluster's own token
+        String token = inPlace && !plan.start() ? clusters.archiveToken(cluster.name())
+                : tokens.issue(cluster.name(), context.jobId(), backup.id(), directory, plan.promised());
         try {
             writer.write(plan, backup, directory, port, original == null ? null : original.aside(),
                     WalCommands.header(token), context);

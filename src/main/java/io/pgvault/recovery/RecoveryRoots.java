@@ -81,7 +81,8 @@ class RecoveryRoots {
 
     /**
      * The first reason the path cannot be used, checked again when a job starts: a component below the root
-     * that is a link or not a directory (the last one may also not exist yet). Null when there is none.
+     * that is a link or not a directory (the last one may also not exist yet), or that is a data directory
+     * already (a copy inside another server's directory). Null when there is none.
      */
     static String linkBelow(Path root, Path path) {
         Path current = root;
@@ -98,6 +99,9 @@ class RecoveryRoots {
             }
             if (!a.isDirectory()) {
                 return current + " exists and is not a directory";
+            }
+            if (!current.equals(path) && Files.exists(current.resolve("PG_VERSION"), LinkOption.NOFOLLOW_LINKS)) {
+                return current + " is a PostgreSQL data directory; a recovery never goes inside another server's";
             }
         }
         return null;

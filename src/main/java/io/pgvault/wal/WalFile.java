@@ -62,11 +62,4 @@ class WalFile {
     Instant getScannedAt() { return scannedAt; }
     String getScanNote() { return scanNote; }
 
-    /** What pg_waldump found: the segment's first and last transaction end times (null: none), or why not. */
-    void scanned(Instant firstCommit, Instant lastCommit, String note, Instant now) {
-        this.firstCommitAt = firstCommit;
-        this.lastCommitAt = lastCommit;
-        this.scanNote = note == null ? null : note.substring(0, Math.min(note.length(), 400));
-        this.scannedAt = now;
-    }
 }

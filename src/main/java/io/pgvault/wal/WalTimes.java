@@ -129,13 +129,8 @@ public class WalTimes {
             Thread.currentThread().interrupt();
             return;
         }
-        try {
-            f.scanned(times[0], times[1], note, clock.instant());
-            files.save(f);
-        } catch (RuntimeException e) {
-            // retention may have removed it meanwhile
-            log.debug("WAL times of {} not recorded: {}", f.getName(), e.toString());
-        }
+        files.recordTimes(cluster, f.getName(), times[0], times[1],
+                note == null ? null : note.substring(0, Math.min(note.length(), 400)), clock.instant());
     }
 
     private Instant[] read(String cluster, WalFile f, PostgresTools.ToolSet waldump)

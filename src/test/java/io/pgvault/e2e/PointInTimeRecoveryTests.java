@@ -369,6 +369,8 @@ class PointInTimeRecoveryTests extends EndToEndTest {
                         + STORAGE.resolve(".scratch")), 400, "not below one of the recovery roots"},
                 new Object[] {Map.of("target", Map.of("latest", true), "dataDirectory", "/etc/systemd/system/x.d"),
                         400, "not below one of the recovery roots"},
+                new Object[] {Map.of("target", Map.of("latest", true), "dataDirectory",
+                        recoveries.resolve("to-time").resolve("nested").toString()), 400, "another server's"},
                 new Object[] {Map.of("target", Map.of("latest", true), "dataDirectory", notEmpty.toString()), 409,
                         "replaceExisting"},
                 new Object[] {Map.of("target", Map.of("latest", true), "dataDirectory", notEmpty.toString(),
