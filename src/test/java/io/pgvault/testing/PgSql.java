@@ -50,6 +50,12 @@ abstract sealed class PgSql permits PgCluster, DebianCluster {
 
     abstract void prependHbaLine(String lines);
 
+    /** Puts a line before the others in pg_hba.conf and reloads the server's configuration. */
+    public void prependHbaLineAndReload(String line) {
+        prependHbaLine(line);
+        execute("postgres", "SELECT pg_reload_conf()");
+    }
+
     /** The superuser's password, or null where trust lets it in. */
     public String password() {
         return null;
