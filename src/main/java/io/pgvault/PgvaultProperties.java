@@ -101,7 +101,7 @@ public record PgvaultProperties(
      * how long a recovered copy's fetch-only WAL credential lives at most.
      */
     public record Recovery(
-            @NotNull @DefaultValue({"/var/lib/postgresql", "./data/recoveries"}) List<Path> roots,
+            @NotNull @DefaultValue("/var/lib/postgresql,./data/recoveries") List<Path> roots,
             @NotNull @DefaultValue("./data/recoveries/drills") Path drillDirectory,
             @NotNull @DefaultValue("7d") Duration copyTokenTtl) {
     }

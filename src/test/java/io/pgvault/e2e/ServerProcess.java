@@ -126,7 +126,8 @@ final class ServerProcess implements AutoCloseable {
 
     private void awaitHealthy() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        // generous: a loaded 2-core machine has taken over 90 s to start a second JVM
+        long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("pgvault exited during start-up:\n" + output());
