@@ -30,7 +30,7 @@ class ConfigurationTests {
             assertThat(p.storage().local().root().normalize().toString()).isEqualTo("data/backups");
             assertThat(p.postgres().osUser()).isEqualTo("postgres");
             assertThat(p.recovery().roots()).containsExactly(java.nio.file.Path.of("/var/lib/postgresql"),
-                    java.nio.file.Path.of("./data/recoveries"));
+                    java.nio.file.Path.of("data/recoveries"));
             assertThat(p.recovery().copyTokenTtl()).isEqualTo(java.time.Duration.ofDays(7));
         });
     }
