@@ -40,6 +40,7 @@ class Cluster {
     private String toolDirectory;
     private String toolVersion;
     private Long walSegmentSize;
+    private Long systemIdentifier;
     private Instant createdAt;
     private Instant updatedAt;
 
@@ -77,6 +78,7 @@ class Cluster {
         this.serverVersion = server.version();
         this.serverVersionNum = server.versionNum();
         this.walSegmentSize = server.walSegmentSize();
+        this.systemIdentifier = server.systemIdentifier();
         this.toolDirectory = tools.directory().toString();
         this.toolVersion = tools.version();
     }
@@ -117,6 +119,7 @@ class Cluster {
     String getToolDirectory() { return toolDirectory; }
     String getToolVersion() { return toolVersion; }
     Long getWalSegmentSize() { return walSegmentSize; }
+    Long getSystemIdentifier() { return systemIdentifier; }
     Instant getCreatedAt() { return createdAt; }
     Instant getUpdatedAt() { return updatedAt; }
 }

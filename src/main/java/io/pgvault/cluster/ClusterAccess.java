@@ -118,12 +118,31 @@ public class ClusterAccess {
     }
 
     ServerInfo serverInfo(ClusterSettings s) throws SQLException {
-        try (Connection conn = connect(s, s.maintenanceDatabase());
-                ResultSet rs = conn.createStatement().executeQuery(
-                        "select current_setting('server_version'), current_setting('server_version_num')::int, "
-                                + "(select setting::bigint from pg_settings where name = 'wal_segment_size')")) {
-            rs.next();
-            return new ServerInfo(rs.getString(1).split(" ")[0], rs.getInt(2), rs.getLong(3));
+        try (Connection conn = connect(s, s.maintenanceDatabase())) {
+            String version;
+            int versionNum;
+            long segmentSize;
+            try (ResultSet rs = conn.createStatement().executeQuery(
+                    "select current_setting('server_version'), current_setting('server_version_num')::int, "
+                            + "(select setting::bigint from pg_settings where name = 'wal_segment_size')")) {
+                rs.next();
+                version = rs.getString(1).split(" ")[0];
+                versionNum = rs.getInt(2);
+                segmentSize = rs.getLong(3);
+            }
+            return new ServerInfo(version, versionNum, segmentSize, systemIdentifier(conn));
+        }
+    }
+
+    /**
+     * The id that every WAL page header of this server carries; null where pg_control_system() is missing
+     * (before 9.6) or revoked: WAL pushes then go without the id check rather than the cluster being refused.
+     */
+    private static Long systemIdentifier(Connection conn) {
+        try (ResultSet rs = conn.createStatement().executeQuery("select system_identifier from pg_control_system()")) {
+            return rs.next() ? rs.getLong(1) : null;
+        } catch (SQLException e) {
+            return null;
         }
     }
 
