@@ -12,8 +12,10 @@ import java.nio.ByteOrder;
 record WalPageHeader(int magic, int info, long timeline, long pageAddress, long systemIdentifier, long segmentSize,
         long blockSize) {
 
-    /** SizeOfXLogLongPHD: uint16 magic, uint16 info, uint32 tli, uint64 pageaddr, uint32 rem_len, padding to 24,
-     *  uint64 sysid, uint32 seg_size, uint32 xlog_blcksz. */
+    /**
+     * SizeOfXLogLongPHD: uint16 magic, uint16 info, uint32 tli, uint64 pageaddr, uint32 rem_len, padding to 24,
+     * uint64 sysid, uint32 seg_size, uint32 xlog_blcksz.
+     */
     static final int SIZE = 40;
     private static final int XLP_LONG_HEADER = 0x0002;
     /** Every flag any release defines (0x0008, XLP_FIRST_IS_OVERWRITE_CONTRECORD, in the 10-13 back branches). */
