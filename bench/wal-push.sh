@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # WAL push benchmark: N segments of 16 MiB archived one after the other (as archive_command does),
 # through pgvault's PUT endpoint with curl, against `cp` + `sync` of each file into a directory.
+# The segments are random bytes behind a valid long page header for the benchmark's cluster (pgvault
+# checks size and header on every push).
 # Both are durable per file before the next starts. Rounds alternate; medians are reported.
 #
 #   bench/wal-push.sh [segments=20] [rounds=3]
@@ -14,6 +16,7 @@ cd "$(dirname "$0")/.."
 die() { echo "wal-push: $*" >&2; exit 1; }
 [[ $SEGMENTS =~ ^[0-9]+$ && $SEGMENTS -ge 1 ]] || die "segments must be a positive integer"
 [[ $ROUNDS =~ ^[0-9]+$ && $ROUNDS -ge 1 ]] || die "rounds must be a positive integer"
+[[ $SEGMENTS -le 255 ]] || die "at most 255 segments (the segment names of one 4 GiB log)"
 
 BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [[ -x $BIN/initdb ]] || die "no PostgreSQL binaries (apt-get install postgresql)"
@@ -63,9 +66,19 @@ chmod 600 "$WORK/wal.header"
 
 mkdir -p "$WORK/src"
 echo "writing $SEGMENTS random 16 MiB segments..." >&2
-for i in $(seq 1 "$SEGMENTS"); do
-  head -c 16777216 /dev/urandom >"$WORK/src/$(printf '%08X%08X%08X' 1 0 "$i")"
-done
+SYSID=$("$BIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -Atc \
+  "select system_identifier from pg_control_system()") || die "cannot read the cluster's system identifier"
+# XLogLongPageHeaderData (little-endian): magic, info (XLP_LONG_HEADER), tli 1 (it may be below the name's),
+# pageaddr (the segment's start), rem_len, padding, sysid, seg_size, xlog_blcksz
+python3 - "$WORK/src" "$SEGMENTS" "$SYSID" <<'PY'
+import os, struct, sys
+directory, count, sysid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]) & 0xFFFFFFFFFFFFFFFF
+size = 16 * 1024 * 1024
+for i in range(1, count + 1):
+    header = struct.pack('<HHIQI4xQII', 0xD110, 0x0002, 1, i * size, 0, sysid, size, 8192)
+    with open(os.path.join(directory, '%08X%08X%08X' % (1, 0, i)), 'wb') as f:
+        f.write(header + os.urandom(size - len(header)))
+PY
 sync
 
 # warm-up, untimed: the JVM compiles its hot paths

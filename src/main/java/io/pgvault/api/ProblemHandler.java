@@ -60,6 +60,20 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         return p;
     }
 
+    @ExceptionHandler(UnprocessableContentException.class)
+    ProblemDetail unprocessable(UnprocessableContentException e) {
+        ProblemDetail p = problem(HttpStatus.UNPROCESSABLE_CONTENT, "Unprocessable content", e.getMessage());
+        if (e.field() != null) {
+            p.setProperty("errors", List.of(Map.of("field", e.field(), "message", e.getMessage())));
+        }
+        return p;
+    }
+
+    @ExceptionHandler(ContentTooLargeException.class)
+    ProblemDetail tooLarge(ContentTooLargeException e) {
+        return problem(HttpStatus.CONTENT_TOO_LARGE, "Content too large", e.getMessage());
+    }
+
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     ProblemDetail typeMismatch(MethodArgumentTypeMismatchException e) {
         return problem(HttpStatus.BAD_REQUEST, "Invalid request",

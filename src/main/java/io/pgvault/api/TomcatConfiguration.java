@@ -19,6 +19,16 @@ class TomcatConfiguration {
         return connector -> connector.setEncodedSolidusHandling("passthrough");
     }
 
+    /**
+     * Sends "100 Continue" only once a handler reads the body (Tomcat's default sends it at once): a request
+     * refused before that, such as a WAL push announced larger than the file may be or one without a valid
+     * token, is answered before a client that asked (curl does, for large uploads) sends its body.
+     */
+    @Bean
+    TomcatConnectorCustomizer continueOnlyWhenTheBodyIsRead() {
+        return connector -> connector.setProperty("continueResponseTiming", "onRead");
+    }
+
     /** Tomcat's own error answers (before any servlet) as problem+json; see {@link ProblemErrorReportValve}. */
     @Bean
     TomcatContextCustomizer problemJsonFromTomcat() {

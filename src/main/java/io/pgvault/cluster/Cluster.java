@@ -41,6 +41,7 @@ class Cluster {
     private String toolVersion;
     private Long walSegmentSize;
     private String dataDirectory;
+    private Long systemIdentifier;
     private Instant createdAt;
     private Instant updatedAt;
 
@@ -81,6 +82,7 @@ class Cluster {
         if (server.dataDirectory() != null) {
             this.dataDirectory = server.dataDirectory();
         }
+        this.systemIdentifier = server.systemIdentifier();
         this.toolDirectory = tools.directory().toString();
         this.toolVersion = tools.version();
     }
@@ -124,6 +126,7 @@ class Cluster {
 
     /** The data directory the server last reported, or null when the role could not see it. */
     String getDataDirectory() { return dataDirectory; }
+    Long getSystemIdentifier() { return systemIdentifier; }
     Instant getCreatedAt() { return createdAt; }
     Instant getUpdatedAt() { return updatedAt; }
 }

@@ -146,14 +146,35 @@ public class ClusterAccess {
     }
 
     ServerInfo serverInfo(ClusterSettings s) throws SQLException {
-        try (Connection conn = connect(s, s.maintenanceDatabase());
-                ResultSet rs = conn.createStatement().executeQuery(
-                        "select current_setting('server_version'), current_setting('server_version_num')::int, "
-                                + "(select setting::bigint from pg_settings where name = 'wal_segment_size'), "
-                                // pg_settings hides it from roles that may not see it (null) rather than failing
-                                + "(select setting from pg_settings where name = 'data_directory')")) {
-            rs.next();
-            return new ServerInfo(rs.getString(1).split(" ")[0], rs.getInt(2), rs.getLong(3), rs.getString(4));
+        try (Connection conn = connect(s, s.maintenanceDatabase())) {
+            String version;
+            int versionNum;
+            long segmentSize;
+            String dataDirectory;
+            try (ResultSet rs = conn.createStatement().executeQuery(
+                    "select current_setting('server_version'), current_setting('server_version_num')::int, "
+                            + "(select setting::bigint from pg_settings where name = 'wal_segment_size'), "
+                            // pg_settings hides it from roles that may not see it (null) rather than failing
+                            + "(select setting from pg_settings where name = 'data_directory')")) {
+                rs.next();
+                version = rs.getString(1).split(" ")[0];
+                versionNum = rs.getInt(2);
+                segmentSize = rs.getLong(3);
+                dataDirectory = rs.getString(4);
+            }
+            return new ServerInfo(version, versionNum, segmentSize, dataDirectory, systemIdentifier(conn));
+        }
+    }
+
+    /**
+     * The id that every WAL page header of this server carries; null where pg_control_system() is missing
+     * (before 9.6) or revoked: WAL pushes then go without the id check rather than the cluster being refused.
+     */
+    private static Long systemIdentifier(Connection conn) {
+        try (ResultSet rs = conn.createStatement().executeQuery("select system_identifier from pg_control_system()")) {
+            return rs.next() ? rs.getLong(1) : null;
+        } catch (SQLException e) {
+            return null;
         }
     }
 

@@ -57,6 +57,8 @@ public interface BackupStorage {
      * Stores a WAL file at {@code {cluster}/wal/{timeline}/{name}} durably (fsync before returning).
      * A file of that name with the same content is kept and reported as such; with different content
      * nothing changes and {@link WalConflict} is thrown. Safe under concurrent pushes of one name.
+     * The file is put in place only once {@code content} has been read to its end: content that refuses
+     * itself by throwing from a read (a WAL file that fails its check) leaves nothing, not even a temporary file.
      */
     WalStored storeWal(String cluster, String timeline, String name, InputStream content) throws IOException;
 

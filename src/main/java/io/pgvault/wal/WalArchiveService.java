@@ -1,6 +1,8 @@
 package io.pgvault.wal;
 
+import io.pgvault.api.ContentTooLargeException;
 import io.pgvault.api.NotFoundException;
+import io.pgvault.api.UnprocessableContentException;
 import io.pgvault.cluster.ClusterService;
 import io.pgvault.cluster.ClusterView;
 import io.pgvault.storage.BackupStorage;
@@ -15,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.stereotype.Service;
@@ -25,6 +29,7 @@ import org.springframework.transaction.annotation.Transactional;
 public class WalArchiveService {
 
     static final long DEFAULT_SEGMENT_SIZE = 16L * 1024 * 1024;
+    private static final Logger log = LoggerFactory.getLogger(WalArchiveService.class);
 
     private final ClusterService clusters;
     private final BackupStorage storage;
@@ -47,11 +52,31 @@ public class WalArchiveService {
     public record Pushed(String name, WalFileKind kind, long timeline, long sizeBytes, String sha256, boolean created) {
     }
 
-    /** Stores a pushed file durably, then records it. Identical re-pushes succeed; different content is a conflict. */
+    /** As {@link #push(String, String, long, InputStream)}, for a body of unknown length. */
     public Pushed push(String cluster, String name, InputStream content) throws IOException {
-        clusters.get(cluster);
+        return push(cluster, name, -1, content);
+    }
+
+    /**
+     * Stores a pushed file durably, then records it. Identical re-pushes succeed; different content is a
+     * conflict. The content is checked while it streams in ({@link WalPushRules}); a file that is not what its
+     * name says is refused and leaves nothing behind. {@code declaredLength}: the Content-Length, or -1.
+     */
+    public Pushed push(String cluster, String name, long declaredLength, InputStream content) throws IOException {
+        ClusterView view = clusters.get(cluster);
         WalFileName file = WalFileName.parse(name);
-        BackupStorage.WalStored stored = storage.storeWal(cluster, timelineDir(file), name, content);
+        BackupStorage.WalStored stored;
+        try {
+            WalPushRules.Target target = new WalPushRules.Target(cluster,
+                    view.walSegmentSize() == null ? DEFAULT_SEGMENT_SIZE : view.walSegmentSize(),
+                    view.systemIdentifier());
+            stored = storage.storeWal(cluster, timelineDir(file), name,
+                    WalPushRules.checked(target, file, declaredLength, content));
+        } catch (UnprocessableContentException | ContentTooLargeException | WalPageHeader.SystemIdentifierMismatch e) {
+            // archive_command's curl shows only the status: the reason goes to the log as well
+            log.warn("WAL push of {} to cluster '{}' refused: {}", name, cluster, e.getMessage());
+            throw e;
+        }
         record(cluster, file, stored);
         if (stored.created()) {
             events.publishEvent(new WalArchived(cluster, name, file.kind()));

@@ -3,6 +3,7 @@ package io.pgvault.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgvault.testing.PgCluster;
+import io.pgvault.testing.WalSegments;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -79,7 +80,8 @@ class ClusterHealthTests extends EndToEndTest {
 
         HttpResponse<String> pushed = HttpClient.newHttpClient().send(Api.authorized(HttpRequest.newBuilder(URI.create(
                 "http://127.0.0.1:" + port + "/api/v1/clusters/" + cluster + "/wal/000000010000000000000001")))
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[1024])).build(),
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(WalSegments.of(pg).segment("000000010000000000000001")))
+                .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(pushed.statusCode()).isEqualTo(201);
         JsonNode up = component(cluster);

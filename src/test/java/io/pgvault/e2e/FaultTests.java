@@ -3,6 +3,7 @@ package io.pgvault.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgvault.testing.PgCluster;
+import io.pgvault.testing.WalSegments;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.RandomAccessFile;
@@ -14,6 +15,7 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -53,10 +55,10 @@ class FaultTests {
                 api.register("crash", pg);
                 dumpId = api.backup("crash", Map.of("kind", "DUMP", "database", DB)).path("id").asString();
                 baseId = api.backup("crash", Map.of("kind", "BASE")).path("id").asString();
+                WalSegments wal = WalSegments.of(pg);
                 for (int i = 1; i <= 3; i++) {
-                    byte[] bytes = new byte[256 * 1024];
-                    random.nextBytes(bytes);
                     String name = String.format("%08X%08X%08X", 9, 0, i);
+                    byte[] bytes = wal.segment(name, random.nextLong());
                     assertThat(pushWal(api, name, bytes)).isEqualTo(201);
                     pushed.put(name, bytes);
                 }
@@ -72,7 +74,8 @@ class FaultTests {
                 out.write(("PUT /api/v1/clusters/crash/wal/00000009000000000000000A HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                         + "Authorization: Bearer " + Api.ADMIN_TOKEN + "\r\nContent-Type: application/octet-stream\r\n"
                         + "Content-Length: 16777216\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-                out.write(new byte[4 * 1024 * 1024]);
+                // the start of a valid segment: its header passes, so the body streams into a temporary file
+                out.write(Arrays.copyOf(wal.segment("00000009000000000000000A"), 4 * 1024 * 1024));
                 out.flush();
                 awaitFile(dir.resolve("store/crash/wal/00000009"), ".push-", "the WAL push's temporary file");
 

@@ -3,6 +3,7 @@ package io.pgvault.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgvault.testing.PgCluster;
+import io.pgvault.testing.WalSegments;
 import io.pgvault.wal.WalCommands;
 import io.pgvault.wal.WalFileName;
 import java.net.URI;
@@ -266,7 +267,7 @@ class PointInTimeRecoveryTests extends EndToEndTest {
         String later = WalFileName.segmentName(1, last + 2, SEGMENT);
         HttpResponse<String> pushed = HttpClient.newHttpClient().send(Api.authorized(HttpRequest.newBuilder(URI.create(
                 "http://127.0.0.1:" + port + "/api/v1/clusters/" + gappy + "/wal/" + later)))
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[1024])).build(),
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(WalSegments.of(pg).segment(later))).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(pushed.statusCode()).isEqualTo(201);
 

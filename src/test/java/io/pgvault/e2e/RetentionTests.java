@@ -3,6 +3,7 @@ package io.pgvault.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgvault.testing.PgCluster;
+import io.pgvault.testing.WalSegments;
 import io.pgvault.wal.WalFileName;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -165,10 +166,13 @@ class RetentionTests extends EndToEndTest {
         assertThat(summary.path("recoveryWindow").path("fromBackup").asString()).isEqualTo(second.path("id").asString());
     }
 
+    /** Pushes a valid file of that name for the {@code physical} cluster: a history file or a segment. */
     private void push(String cluster, String name) throws Exception {
+        byte[] body = name.endsWith(".history") ? WalSegments.history(WalFileName.parse(name).timeline())
+                : WalSegments.of(physical).segment(name);
         HttpResponse<String> r = HttpClient.newHttpClient().send(Api.authorized(HttpRequest.newBuilder(URI.create(
                 "http://127.0.0.1:" + port + "/api/v1/clusters/" + cluster + "/wal/" + name)))
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[512])).build(),
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(name + ": " + r.body()).isIn(200, 201);
     }

@@ -3,6 +3,7 @@ package io.pgvault.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgvault.testing.PgCluster;
+import io.pgvault.testing.WalSegments;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -192,7 +193,8 @@ class SecurityTests extends EndToEndTest {
         Api archiver = api.as(token);
 
         String segment = "000000010000000000000001";
-        byte[] bytes = new byte[4096];
+        WalSegments wal = WalSegments.of(pg);
+        byte[] bytes = wal.segment(segment);
         assertThat(push(token, "archive-a", segment, bytes)).isEqualTo(201);
         assertThat(archiver.get("/api/v1/clusters/archive-a/wal/" + segment).status()).isEqualTo(200);
         assertThat(push(token, "archive-b", segment, bytes)).as("another cluster's archive").isEqualTo(401);
@@ -200,8 +202,10 @@ class SecurityTests extends EndToEndTest {
         assertProblem(archiver.get("/api/v1/clusters"), 401);
         assertProblem(archiver.get("/api/v1/clusters/archive-a/wal"), 401);
         assertProblem(archiver.post("/api/v1/clusters/archive-a/backups", Map.of("kind", "BASE")), 401);
-        assertThat(push(null, "archive-a", "000000010000000000000002", bytes)).isEqualTo(401);
-        assertThat(push(Api.ADMIN_TOKEN, "archive-a", "000000010000000000000003", bytes)).isEqualTo(201);
+        byte[] second = wal.segment("000000010000000000000002");
+        assertThat(push(null, "archive-a", "000000010000000000000002", second)).isEqualTo(401);
+        assertThat(push(Api.ADMIN_TOKEN, "archive-a", "000000010000000000000003",
+                wal.segment("000000010000000000000003"))).isEqualTo(201);
         assertThat(api.get("/api/v1/audit?cluster=archive-a").json().path("content").valueStream()
                 .map(e -> e.path("path").asString()))
                 .as("an admin's WAL push is audited, the archive token's are not")
@@ -211,8 +215,8 @@ class SecurityTests extends EndToEndTest {
         JsonNode rotated = api.post("/api/v1/clusters/archive-a/archive-token", Map.of()).json();
         String newToken = rotated.path("archiveToken").asString();
         assertThat(newToken).isNotEqualTo(token).startsWith("pgva_");
-        assertThat(push(token, "archive-a", "000000010000000000000002", bytes)).as("old token").isEqualTo(401);
-        assertThat(push(newToken, "archive-a", "000000010000000000000002", bytes)).isEqualTo(201);
+        assertThat(push(token, "archive-a", "000000010000000000000002", second)).as("old token").isEqualTo(401);
+        assertThat(push(newToken, "archive-a", "000000010000000000000002", second)).isEqualTo(201);
         assertThat(output.getAll()).doesNotContain(token).doesNotContain(newToken);
     }
 
@@ -226,7 +230,8 @@ class SecurityTests extends EndToEndTest {
         api.register("owner-only", pg);
         String id = api.backup("owner-only", Map.of("kind", "DUMP", "database", DB, "format", "DIRECTORY"))
                 .path("id").asString();
-        assertThat(push(Api.ADMIN_TOKEN, "owner-only", "000000010000000000000001", new byte[1024])).isEqualTo(201);
+        assertThat(push(Api.ADMIN_TOKEN, "owner-only", "000000010000000000000001",
+                WalSegments.of(pg).segment("000000010000000000000001"))).isEqualTo(201);
         assertThat(java.nio.file.Files.getPosixFilePermissions(STORAGE))
                 .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         List<java.nio.file.Path> stored;

@@ -3,6 +3,7 @@ package io.pgvault.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgvault.testing.PgCluster;
+import io.pgvault.testing.WalSegments;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,7 +23,7 @@ import tools.jackson.databind.JsonNode;
 /**
  * The WAL archive: exact names only, durable and idempotent pushes, 409 for different content under an
  * existing name with the original kept, safe concurrent pushes, gaps in the summary, and a real
- * cluster whose archive_command pushes to pgvault with curl.
+ * cluster whose archive_command pushes its segments and backup history files to pgvault with curl.
  */
 class WalArchiveTests extends EndToEndTest {
 
@@ -43,20 +43,15 @@ class WalArchiveTests extends EndToEndTest {
                 + "/wal/" + file))).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
-    private static byte[] bytes(int size, long seed) {
-        byte[] b = new byte[size];
-        new Random(seed).nextBytes(b);
-        return b;
-    }
-
     @Test
     void pushIsDurableIdempotentAndRefusesDifferentContent() throws Exception {
         api.register(CLUSTER, PgCluster.shared());
+        WalSegments wal = WalSegments.of(PgCluster.shared());
         String name = "000000010000000000000010";
-        byte[] segment = bytes(16 * 1024 * 1024, 1);
+        byte[] segment = wal.segment(name, 1);
         assertThat(put(CLUSTER, name, segment).statusCode()).isEqualTo(201);
         assertThat(put(CLUSTER, name, segment).statusCode()).isEqualTo(200);
-        HttpResponse<byte[]> conflict = put(CLUSTER, name, bytes(16 * 1024 * 1024, 2));
+        HttpResponse<byte[]> conflict = put(CLUSTER, name, wal.segment(name, 2));
         assertThat(conflict.statusCode()).isEqualTo(409);
         assertThat(new String(conflict.body())).contains("different content").contains("kept");
         assertThat(fetch(CLUSTER, name).body()).isEqualTo(segment);
@@ -64,9 +59,10 @@ class WalArchiveTests extends EndToEndTest {
 
         assertThat(put(CLUSTER, "00000002.history", "1\t0/3000000\tno recovery target specified\n".getBytes())
                 .statusCode()).isEqualTo(201);
-        assertThat(put(CLUSTER, "000000010000000000000011.00000028.backup", "START WAL LOCATION".getBytes())
-                .statusCode()).isEqualTo(201);
-        assertThat(put(CLUSTER, "000000010000000000000012.partial", bytes(1024, 3)).statusCode()).isEqualTo(201);
+        assertThat(put(CLUSTER, "000000010000000000000011.00000028.backup",
+                wal.backupLabel("000000010000000000000011", 0x28)).statusCode()).isEqualTo(201);
+        assertThat(put(CLUSTER, "000000010000000000000012.partial",
+                wal.segment("000000010000000000000012.partial", 3)).statusCode()).isEqualTo(201);
         assertThat(fetch(CLUSTER, "000000010000000000000099").statusCode()).isEqualTo(404);
         assertThat(fetch("nobody", name).statusCode()).isEqualTo(404);
     }
@@ -89,9 +85,10 @@ class WalArchiveTests extends EndToEndTest {
     @Test
     void concurrentPushesAreSafe() throws Exception {
         api.register(CLUSTER, PgCluster.shared());
+        WalSegments wal = WalSegments.of(PgCluster.shared());
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
-            byte[] same = bytes(4 * 1024 * 1024, 7);
+            byte[] same = wal.segment("000000010000000000000020", 7);
             List<Callable<Integer>> identical = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
                 identical.add(() -> put(CLUSTER, "000000010000000000000020", same).statusCode());
@@ -102,7 +99,7 @@ class WalArchiveTests extends EndToEndTest {
             List<byte[]> contents = new ArrayList<>();
             List<Callable<Integer>> different = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
-                byte[] content = bytes(4 * 1024 * 1024, 100 + i);
+                byte[] content = wal.segment("000000010000000000000021", 100 + i);
                 contents.add(content);
                 different.add(() -> put(CLUSTER, "000000010000000000000021", content).statusCode());
             }
@@ -119,9 +116,10 @@ class WalArchiveTests extends EndToEndTest {
     @Test
     void theSummaryShowsGaps() throws Exception {
         api.register("gappy", PgCluster.shared());
+        WalSegments wal = WalSegments.of(PgCluster.shared());
         for (String name : List.of("000000030000000000000001", "000000030000000000000002", "000000030000000000000005",
                 "000000030000000100000000")) {
-            assertThat(put("gappy", name, bytes(1024, name.hashCode())).statusCode()).isEqualTo(201);
+            assertThat(put("gappy", name, wal.segment(name)).statusCode()).isEqualTo(201);
         }
         JsonNode summary = api.get("/api/v1/clusters/gappy/wal").json();
         JsonNode timeline = summary.path("timelines").get(0);
@@ -161,6 +159,23 @@ class WalArchiveTests extends EndToEndTest {
             JsonNode summary = api.get("/api/v1/clusters/archiving/wal").json();
             assertThat(summary.path("timelines").get(0).path("lastSegment").asString()).isEqualTo(segment);
             assertThat(summary.path("timelines").get(0).path("gaps").size()).isZero();
+
+            // a backup history file, as PostgreSQL writes and archives it at the end of a backup
+            String label;
+            try (java.sql.Connection c = pg.connect("postgres"); java.sql.Statement st = c.createStatement()) {
+                java.sql.ResultSet rs = st.executeQuery("SELECT file_name, file_offset FROM "
+                        + "pg_walfile_name_offset(pg_backup_start('pgvault test', true))");
+                rs.next();
+                label = rs.getString(1) + String.format(".%08X.backup", rs.getInt(2));
+                st.execute("SELECT pg_backup_stop()");
+            }
+            while (fetch("archiving", label).statusCode() != 200) {
+                assertThat(System.currentTimeMillis()).as("%s never archived; %s", label,
+                        pg.query("postgres", "SELECT * FROM pg_stat_archiver")).isLessThan(deadline + 30_000);
+                Thread.sleep(200);
+            }
+            assertThat(new String(fetch("archiving", label).body())).startsWith("START WAL LOCATION: ");
+            assertThat(pg.queryValue("postgres", "SELECT failed_count FROM pg_stat_archiver")).isEqualTo(0L);
         }
     }
 

@@ -97,6 +97,7 @@ class ClusterController {
                 last == null ? null : new ClusterResponse.LastBackup(last.id(), last.kind(), last.finishedAt(),
                         last.sizeBytes()),
                 v.createdAt(), v.updatedAt(), v.retention(), v.sanityQueries(), rto == null ? null
-                        : new ClusterResponse.MeasuredRto(rto.seconds(), rto.backupId(), rto.drilledAt(), rto.passed()));
+                        : new ClusterResponse.MeasuredRto(rto.seconds(), rto.backupId(), rto.drilledAt(), rto.passed()),
+                v.walSegmentSize(), v.systemIdentifier() == null ? null : Long.toUnsignedString(v.systemIdentifier()));
     }
 }

@@ -7,11 +7,15 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
-/** A cluster as the API shows it. Never holds a password. */
+/**
+ * A cluster as the API shows it. Never holds a password. {@code systemIdentifier} is a string because it
+ * does not fit the integers that JavaScript clients read exactly.
+ */
 record ClusterResponse(String name, String host, int port, String username, String maintenanceDatabase,
         String sslMode, WalArchiveMode walArchive, String rpo, boolean passwordSet, String serverVersion,
         String toolVersion, String toolDirectory, Boolean reachable, LastBackup lastBackup, Instant createdAt,
-        Instant updatedAt, RetentionPolicy retention, List<SanityQuery> sanityQueries, MeasuredRto measuredRto) {
+        Instant updatedAt, RetentionPolicy retention, List<SanityQuery> sanityQueries, MeasuredRto measuredRto,
+        Long walSegmentSize, String systemIdentifier) {
 
     /** The newest restore drill's restore time: how long getting this cluster's data back took. */
     record MeasuredRto(double seconds, UUID backupId, Instant drilledAt, boolean passed) {

@@ -51,12 +51,18 @@ class WalController {
 
     @Operation(summary = "Archive a WAL file (archive_command)", description = "Accepts segments, .partial, "
             + ".history and .backup files by their PostgreSQL names. Answers only once the file is durable: 201 "
-            + "when stored, 200 when the same content was already archived, 409 when different content was.")
+            + "when stored, 200 when the same content was already archived, 409 when different content was. "
+            + "The content is checked and nothing of a refused file is kept: a segment (or .partial) is exactly "
+            + "the cluster's wal_segment_size and starts with a long page header that fits its name (xlp_tli, "
+            + "xlp_pageaddr) and its cluster (xlp_seg_size; xlp_sysid, else 409); a .history file lists earlier "
+            + "timelines and switch points; a .backup file starts with START WAL LOCATION in its own segment. "
+            + "422 names what is wrong; 413 for a body larger than the file may be (the segment size, 1 MiB for "
+            + "history files, 64 KiB for backup files), refused on its Content-Length before it is read.")
     @PutMapping(value = "/wal/{file}", consumes = MediaType.ALL_VALUE)
     ResponseEntity<WalArchiveService.Pushed> push(@PathVariable String name, @PathVariable String file,
             HttpServletRequest request) throws IOException {
         try (InputStream body = request.getInputStream()) {
-            WalArchiveService.Pushed pushed = wal.push(name, file, body);
+            WalArchiveService.Pushed pushed = wal.push(name, file, request.getContentLengthLong(), body);
             return ResponseEntity.status(pushed.created() ? HttpStatus.CREATED : HttpStatus.OK).body(pushed);
         }
     }

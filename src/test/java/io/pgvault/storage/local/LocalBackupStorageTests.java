@@ -66,6 +66,26 @@ class LocalBackupStorageTests {
     }
 
     @Test
+    void aWalBodyThatRefusesItselfWhileReadLeavesNothing() throws Exception {
+        // what a WAL push that fails its check does: the read that finds out throws, after bytes were written
+        InputStream refusing = new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(new byte[300_000]),
+                new InputStream() {
+                    @Override
+                    public int read() {
+                        throw new IllegalStateException("refused");
+                    }
+                });
+        assertThatThrownBy(() -> storage.storeWal("shop", "00000001", "000000010000000000000001", refusing))
+                .hasMessage("refused");
+        Path wal = root.resolve("shop/wal/00000001");
+        try (var files = Files.list(wal)) {
+            assertThat(files).as("no file, no temporary file").isEmpty();
+        }
+        assertThatThrownBy(() -> storage.openWal("shop", "00000001", "000000010000000000000001"))
+                .isInstanceOf(java.nio.file.NoSuchFileException.class);
+    }
+
+    @Test
     void discardRemovesStagingAndAnUnrecordedCommit() throws Exception {
         UUID staged = UUID.randomUUID();
         storage.stage(staged).create("f", n -> { }).close();
