@@ -66,7 +66,11 @@ public record PgvaultProperties(
     public record Security(@NotNull @DefaultValue("./data/pgvault.key") Path keyFile, String adminToken) {
     }
 
-    /** The job engine. */
+    /**
+     * The job engine. {@code maxWaiters}: requests waiting for a job's end ({@code waitSeconds}) at once; more
+     * are answered 503 with Retry-After. {@code waitRecheck}: how often the catalog is re-read for the jobs
+     * that requests wait for (ends on other instances reach them this way).
+     */
     public record Jobs(
             @Min(1) @Max(64) @DefaultValue("2") int maxConcurrent,
             @Min(1) @Max(64) @DefaultValue("1") int maxBackupsPerCluster,
@@ -75,7 +79,9 @@ public record PgvaultProperties(
             @NotNull @DefaultValue("1s") Duration pollInterval,
             @NotNull @DefaultValue("2s") Duration heartbeatInterval,
             @NotNull @DefaultValue("60s") Duration staleAfter,
-            @Min(1024) @Max(16 * 1024 * 1024) @DefaultValue("65536") int logLimitBytes) {
+            @Min(1024) @Max(16 * 1024 * 1024) @DefaultValue("65536") int logLimitBytes,
+            @Min(1) @Max(100_000) @DefaultValue("1000") int maxWaiters,
+            @NotNull @DefaultValue("1s") Duration waitRecheck) {
     }
 
     /** Where backups are kept. */

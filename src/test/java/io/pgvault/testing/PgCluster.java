@@ -61,13 +61,18 @@ public final class PgCluster extends PgSql implements AutoCloseable {
 
     /** Creates and starts a cluster; {@code settings} (raw values, quoted here) override the defaults. */
     public static PgCluster start(String name, Map<String, String> settings) {
-        return create(name, settings, false);
+        return create(name, settings, false, java.util.List.of());
+    }
+
+    /** As {@link #start(String, Map)}, with more initdb options (such as {@code --wal-segsize=1}). */
+    public static PgCluster start(String name, Map<String, String> settings, java.util.List<String> initdbOptions) {
+        return create(name, settings, false, initdbOptions);
     }
 
     /** The one cluster per JVM for tests that need no special settings; do not close it, a shutdown hook does. */
     public static synchronized PgCluster shared() {
         if (shared == null) {
-            shared = create("shared", Map.of(), true);
+            shared = create("shared", Map.of(), true, java.util.List.of());
         }
         else if (!shared.running) {
             shared.start();
@@ -131,7 +136,8 @@ public final class PgCluster extends PgSql implements AutoCloseable {
         return PgBinaries.binDirectory();
     }
 
-    private static PgCluster create(String name, Map<String, String> settings, boolean isShared) {
+    private static PgCluster create(String name, Map<String, String> settings, boolean isShared,
+            java.util.List<String> initdbOptions) {
         String slug = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
         slug = slug.substring(0, Math.min(slug.length(), 24));
         Path base = tempDirectory("pgvault-test-" + slug + "-");
@@ -140,8 +146,11 @@ public final class PgCluster extends PgSql implements AutoCloseable {
             if (PgBinaries.runningAsRoot()) {
                 PgBinaries.handToOsUser(base);
             }
-            PgBinaries.run(base, TIMEOUT, "initdb", "-D", base.resolve("data").toString(), "-A", "trust",
-                    "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C");
+            java.util.List<String> initdb = new java.util.ArrayList<>(java.util.List.of("-D",
+                    base.resolve("data").toString(), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8",
+                    "--locale=C"));
+            initdb.addAll(initdbOptions);
+            PgBinaries.run(base, TIMEOUT, "initdb", initdb.toArray(String[]::new));
             cluster = new PgCluster(name, base, Map.copyOf(settings), isShared);
             LIVE.add(cluster);
             cluster.start();
