@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
 
@@ -94,8 +95,22 @@ public record PgvaultProperties(
         }
     }
 
-    /** Where PostgreSQL's client tools are looked for. Empty: PATH and /usr/lib/postgresql/*&#47;bin. */
-    public record Tools(@DefaultValue({}) List<Path> directories, @NotNull @DefaultValue("10s") Duration connectTimeout) {
+    /**
+     * Where PostgreSQL's client tools are looked for (empty: PATH and /usr/lib/postgresql/*&#47;bin), and
+     * {@code passFileDirectory}: pgvault's own private directory (0700) for the tools' temporary password
+     * files, swept of a killed run's leftovers at start-up.
+     */
+    public record Tools(@DefaultValue({}) List<Path> directories, @NotNull @DefaultValue("10s") Duration connectTimeout,
+            @NotNull @DefaultValue("./data/pgpass") Path passFileDirectory) {
+
+        @ConstructorBinding
+        public Tools {
+        }
+
+        /** Tools at the default password file directory. */
+        public Tools(List<Path> directories, Duration connectTimeout) {
+            this(directories, connectTimeout, Path.of("./data/pgpass"));
+        }
     }
 
     /** Servers that pgvault starts itself. */

@@ -196,7 +196,9 @@ class JobWaiters implements SmartLifecycle {
                 JobView job = read(id);
                 waiters.forEach(w -> w.complete(job));
             } catch (RuntimeException e) {
-                waiters.forEach(w -> w.completeExceptionally(e));
+                BusyException stopping = new BusyException("pgvault is stopping; ask again in a moment (another "
+                        + "instance, or this one once it is back, answers)", RETRY_AFTER_SECONDS);
+                waiters.forEach(w -> w.completeExceptionally(stopping));
             }
         }
     }
