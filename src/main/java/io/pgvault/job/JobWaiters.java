@@ -92,10 +92,7 @@ class JobWaiters implements SmartLifecycle {
             waiters.add(waiter);
             return waiters;
         });
-        ScheduledFuture<?> deadline = timer.schedule(() -> answer(id, waiter), timeout.toMillis(),
-                TimeUnit.MILLISECONDS);
         waiter.whenComplete((job, failure) -> {
-            deadline.cancel(false);
             waiting.computeIfPresent(id, (key, set) -> {
                 set.remove(waiter);
                 return set.isEmpty() ? null : set;
@@ -103,6 +100,9 @@ class JobWaiters implements SmartLifecycle {
             count.decrementAndGet();
         });
         try {
+            ScheduledFuture<?> deadline = timer.schedule(() -> answer(id, waiter), timeout.toMillis(),
+                    TimeUnit.MILLISECONDS);
+            waiter.whenComplete((job, failure) -> deadline.cancel(false));
             // read only now that it is registered: an end committed from here on reaches it through on(JobFinished)
             JobView now = read(id);
             if (now.status().isTerminal()) {

@@ -23,6 +23,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,7 +34,6 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-import tools.jackson.databind.JsonNode;
 
 /**
  * Requests that wait for a job's end ({@code waitSeconds}) hold no server thread: while 300 of them wait
@@ -118,36 +118,29 @@ class JobWaitTests {
                     .connectTimeout(Duration.ofSeconds(10)).build();
             List<CompletableFuture<Answer>> waiters = new ArrayList<>();
             for (int i = 0; i < WAITERS; i++) {
-                waiters.add(waiting.sendAsync(HttpRequest.newBuilder(URI.create(api.base() + "/api/v1/jobs/" + jobId
-                        + "?waitSeconds=300")).header("Authorization", "Bearer " + viewer)
-                        .timeout(Duration.ofMinutes(3)).build(), HttpResponse.BodyHandlers.ofString())
+                waiters.add(waiting.sendAsync(waitFor(jobId, viewer), HttpResponse.BodyHandlers.ofString())
                         .thenApply(r -> new Answer(r, Instant.now())));
             }
-            awaitWaiting(WAITERS);
+            api.awaitWaiters(WAITERS);
 
             List<double[]> during = measure(http, archiveToken, segments.subList(10, 20));
             for (double[] op : during) {
-                assertThat(Arrays.stream(op).max().orElseThrow()).as("ms while %d requests wait", WAITERS)
-                        .isLessThan(1000);
+                assertThat(max(op)).as("ms while %d requests wait", WAITERS).isLessThan(1000);
             }
             long t = System.nanoTime();
-            HttpResponse<String> oneTooMany = http.send(HttpRequest.newBuilder(URI.create(api.base()
-                    + "/api/v1/jobs/" + jobId + "?waitSeconds=300")).header("Authorization", "Bearer " + viewer)
-                    .build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> oneTooMany = http.send(waitFor(jobId, viewer), HttpResponse.BodyHandlers.ofString());
             assertThat(oneTooMany.statusCode()).as(oneTooMany.body()).isEqualTo(503);
             assertThat((System.nanoTime() - t) / 1e6).as("refused at once").isLessThan(1000);
             assertThat(oneTooMany.headers().firstValue("Retry-After")).isPresent();
             assertThat(oneTooMany.headers().firstValue("Content-Type").orElse(""))
                     .startsWith("application/problem+json");
-            assertThat(Api.JSON.readTree(oneTooMany.body()).path("detail").asString())
-                    .contains("pgvault.jobs.max-waiters");
+            assertThat(oneTooMany.body()).contains("pgvault.jobs.max-waiters");
             assertThat(waiters).noneMatch(CompletableFuture::isDone);
 
             lock.rollback();
-            CompletableFuture.allOf(waiters.toArray(CompletableFuture[]::new)).get(2, java.util.concurrent.TimeUnit.MINUTES);
+            CompletableFuture.allOf(waiters.toArray(CompletableFuture[]::new)).get(2, TimeUnit.MINUTES);
             Api.Response job = api.get("/api/v1/jobs/" + jobId);
             assertThat(job.field("status")).isEqualTo("SUCCEEDED");
-            Instant finished = Instant.parse(job.field("finishedAt"));
             List<Answer> answers = waiters.stream().map(CompletableFuture::join).toList();
             for (Answer a : answers) {
                 assertThat(a.response.statusCode()).as(a.response.body()).isEqualTo(200);
@@ -155,25 +148,21 @@ class JobWaitTests {
                 // whole bodies: every waiter gets byte for byte the job as it is read afterwards
                 assertThat(a.response.body()).isEqualTo(job.body());
             }
-            Instant first = answers.stream().map(Answer::at).min(Instant::compareTo).orElseThrow();
-            Instant last = answers.stream().map(Answer::at).max(Instant::compareTo).orElseThrow();
-            double firstAfterEnd = Duration.between(finished, first).toNanos() / 1e6;
-            double lastAfterEnd = Duration.between(finished, last).toNanos() / 1e6;
-            // the end is heard at once, not at a re-check or deadline; a generous bound for a loaded machine
-            assertThat(lastAfterEnd).as("the last of %d waiters answered %.0f ms after the job ended", WAITERS,
-                    lastAfterEnd).isLessThan(5000);
-            awaitWaiting(0);
-
-            System.out.printf("%n| %d requests wait for a job | median ms without | max ms without | median ms "
-                    + "with | max ms with |%n| --- | ---: | ---: | ---: | ---: |%n", WAITERS);
-            String[] names = {"WAL push (a real 1 MiB segment, archive token)", "WAL fetch (restore_command)",
-                    "/actuator/health/liveness"};
-            for (int i = 0; i < names.length; i++) {
-                System.out.printf("| %s | %.1f | %.1f | %.1f | %.1f |%n", names[i], median(before.get(i)),
-                        max(before.get(i)), median(during.get(i)), max(during.get(i)));
-            }
-            System.out.printf("| the first and the last of %d waiters answered, after the job's end | | | %.0f | %.0f "
-                    + "|%n", WAITERS, firstAfterEnd, lastAfterEnd);
+            Instant finished = Instant.parse(job.field("finishedAt"));
+            double first = Duration.between(finished, answers.stream().map(Answer::at).min(Instant::compareTo)
+                    .orElseThrow()).toNanos() / 1e6;
+            double last = Duration.between(finished, answers.stream().map(Answer::at).max(Instant::compareTo)
+                    .orElseThrow()).toNanos() / 1e6;
+            // The end is heard at once, far from the 300 s deadline. Then 300 answers are written by the container's
+            // threads; how long that takes depends on how busy this (shared, 2-core) machine is: the bound is loose.
+            assertThat(first).as("the first waiter answered %.0f ms after the job ended", first).isLessThan(2000);
+            assertThat(last).as("the last of %d waiters answered %.0f ms after the job ended", WAITERS, last)
+                    .isLessThan(30_000);
+            api.awaitWaiters(0);
+            // answered through the ASYNC re-dispatch as the VIEWER that asked: no refusal, and a read is no entry
+            assertThat(api.get("/api/v1/audit?actor=waiting-scripts").json().path("totalElements").asLong())
+                    .isZero();
+            print(before, during, first, last);
         }
     }
 
@@ -197,11 +186,11 @@ class JobWaitTests {
 
         CompletableFuture<Api.Response> waiter = CompletableFuture.supplyAsync(
                 () -> asViewer.get("/api/v1/jobs/" + id + "?waitSeconds=120"));
-        awaitWaiting(1);
+        api.awaitWaiters(1);
         catalog.update("update job set status = 'SUCCEEDED', finished_at = ? where id = ?",
                 Timestamp.from(Instant.now()), id);
         t = System.nanoTime();
-        Api.Response ended = waiter.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        Api.Response ended = waiter.get(30, TimeUnit.SECONDS);
         double after = (System.nanoTime() - t) / 1e9;
         assertThat(ended.status()).isEqualTo(200);
         assertThat(ended.field("status")).isEqualTo("SUCCEEDED");
@@ -213,13 +202,31 @@ class JobWaitTests {
         assertThat(api.as("pgv_not-a-token").get("/api/v1/jobs/" + id + "?waitSeconds=60").status()).isEqualTo(401);
         assertThat((System.nanoTime() - t) / 1e9).isLessThan(5.0);
         assertThat(api.get("/api/v1/jobs/" + UUID.randomUUID() + "?waitSeconds=60").status()).isEqualTo(404);
-        awaitWaiting(0);
+        api.awaitWaiters(0);
     }
 
     private String viewerToken(String name) {
         Api.Response created = api.post("/api/v1/tokens", Map.of("name", name, "role", "VIEWER"));
         assertThat(created.status()).as(created.body()).isEqualTo(201);
         return created.field("token");
+    }
+
+    private HttpRequest waitFor(String jobId, String token) {
+        return HttpRequest.newBuilder(URI.create(api.base() + "/api/v1/jobs/" + jobId + "?waitSeconds=300"))
+                .header("Authorization", "Bearer " + token).timeout(Duration.ofMinutes(3)).build();
+    }
+
+    private static void print(List<double[]> before, List<double[]> during, double first, double last) {
+        System.out.printf("%n| %d requests wait for a job | median ms without | max ms without | median ms "
+                + "with | max ms with |%n| --- | ---: | ---: | ---: | ---: |%n", WAITERS);
+        String[] names = {"WAL push (a real 1 MiB segment, archive token)", "WAL fetch (restore_command)",
+                "/actuator/health/liveness"};
+        for (int i = 0; i < names.length; i++) {
+            System.out.printf("| %s | %.1f | %.1f | %.1f | %.1f |%n", names[i], median(before.get(i)),
+                    max(before.get(i)), median(during.get(i)), max(during.get(i)));
+        }
+        System.out.printf("| the first and the last of %d waiters answered, after the job's end | | | %.0f | %.0f "
+                + "|%n", WAITERS, first, last);
     }
 
     /** One waiter's answer and when it arrived. */
@@ -273,20 +280,6 @@ class JobWaitTests {
             copies.add(Files.copy(pg.dataDirectory().resolve("pg_wal").resolve(name), dir.resolve(name)));
         }
         return copies;
-    }
-
-    private void awaitWaiting(int expected) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        double now = -1;
-        while (System.nanoTime() < deadline) {
-            JsonNode metric = api.get("/actuator/metrics/pgvault.jobs.waiting").json();
-            now = metric.path("measurements").get(0).path("value").asDouble();
-            if (now == expected) {
-                return;
-            }
-            Api.sleep(100);
-        }
-        assertThat(now).as("requests waiting for a job").isEqualTo(expected);
     }
 
     private static double median(double[] values) {

@@ -93,7 +93,7 @@ class ServerStartAndStopTests {
                 waiter = HttpClient.newHttpClient().sendAsync(Api.authorized(HttpRequest.newBuilder(
                         URI.create(api.base() + "/api/v1/jobs/" + jobId + "?waitSeconds=600"))).build(),
                         HttpResponse.BodyHandlers.ofString());
-                awaitWaiting(api, 1);
+                api.awaitWaiters(1);
                 long t = System.nanoTime();
                 second.close();
                 HttpResponse<String> answer = waiter.get(10, TimeUnit.SECONDS);
@@ -113,15 +113,6 @@ class ServerStartAndStopTests {
                 "username", ROLE, "password", SECRET));
         Api.Response r = api.post("/api/v1/clusters", cluster);
         assertThat(r.status()).as(r.body()).isEqualTo(201);
-    }
-
-    private static void awaitWaiting(Api api, int expected) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (api.get("/actuator/metrics/pgvault.jobs.waiting").json().path("measurements").get(0).path("value")
-                .asDouble() != expected) {
-            assertThat(System.nanoTime()).as("%d request(s) waiting", expected).isLessThan(deadline);
-            Api.sleep(100);
-        }
     }
 
     private List<Path> catalogFiles() throws IOException {
