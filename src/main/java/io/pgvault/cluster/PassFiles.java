@@ -60,10 +60,6 @@ class PassFiles {
         return file;
     }
 
-    Path directory() {
-        return directory;
-    }
-
     /** The directory exists, is a real directory of this process's user, and is 0700. */
     private void prepare() throws IOException {
         if (Files.isSymbolicLink(directory)) {
@@ -85,7 +81,7 @@ class PassFiles {
     }
 
     /** Removes the password files of processes that are gone; returns how many. */
-    int sweep() throws IOException {
+    private int sweep() throws IOException {
         Instant started = Instant.ofEpochMilli(ManagementFactory.getRuntimeMXBean().getStartTime());
         long self = ProcessHandle.current().pid();
         int removed = 0;
