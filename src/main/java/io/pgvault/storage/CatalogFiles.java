@@ -20,10 +20,10 @@ import org.springframework.stereotype.Component;
  * The H2 catalog's files ({@code ./data/catalog.mv.db} and its trace file) hold every cluster, backup and
  * token hash: they are owner-only (0600). H2 creates its files with the process umask (0644), and keeps the
  * mode of a file that exists, so before the datasource opens anything the files are created empty with
- * 0600 (H2 starts a new database in an empty file) and existing ones are set to 0600. The directory keeps
- * its own mode: other things under {@code ./data} may need to be reached by other OS users (the PostgreSQL
- * user reaches recovery directories below it); a directory this creates is 0711 (traversable, not listable).
- * H2's short-lived temporary files still follow the umask: run pgvault with umask 077 to close those too.
+ * 0600 (H2 starts a new database in an empty file) and existing ones are set to 0600. The directory is left
+ * as it is: other things under {@code ./data} may need to be reached by other OS users (the PostgreSQL user
+ * reaches recovery directories below it), so the files, not the directory, are what keeps the catalog
+ * private. H2's short-lived temporary files still follow the umask: run pgvault with umask 077 to close those.
  */
 @Component
 class CatalogFiles implements BeanPostProcessor, EnvironmentAware {
@@ -71,10 +71,7 @@ class CatalogFiles implements BeanPostProcessor, EnvironmentAware {
         Path dir = base.getParent();
         String prefix = base.getFileName() + ".";
         try {
-            if (!Files.exists(dir)) {
-                Files.createDirectories(dir);
-                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
-            }
+            Files.createDirectories(dir);
             for (String suffix : FILES) {
                 try {
                     Files.createFile(dir.resolve(base.getFileName() + suffix),
