@@ -269,9 +269,9 @@ class JobWaitTests {
         return List.of(pushes, fetches, probes);
     }
 
-    /** Completed WAL segments of the test cluster, copied out of its pg_wal. */
+    /** Completed WAL segments of the test cluster, copied out of its pg_wal (into the cluster's own directory). */
     private static List<Path> realSegments(int count) throws IOException {
-        Path dir = Files.createTempDirectory("pgvault-waits-wal");
+        Path dir = Files.createDirectories(pg.baseDirectory().resolve("copied-wal"));
         List<Path> copies = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             pg.execute(DB, "INSERT INTO held SELECT g FROM generate_series(1, 100) g");
