@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
 
@@ -67,7 +68,11 @@ public record PgvaultProperties(
     public record Security(@NotNull @DefaultValue("./data/pgvault.key") Path keyFile, String adminToken) {
     }
 
-    /** The job engine. */
+    /**
+     * The job engine. {@code maxWaiters}: requests waiting for a job's end ({@code waitSeconds}) at once; more
+     * are answered 503 with Retry-After. {@code waitRecheck}: how often the catalog is re-read for the jobs
+     * that requests wait for (ends on other instances reach them this way).
+     */
     public record Jobs(
             @Min(1) @Max(64) @DefaultValue("2") int maxConcurrent,
             @Min(1) @Max(64) @DefaultValue("1") int maxBackupsPerCluster,
@@ -76,7 +81,9 @@ public record PgvaultProperties(
             @NotNull @DefaultValue("1s") Duration pollInterval,
             @NotNull @DefaultValue("2s") Duration heartbeatInterval,
             @NotNull @DefaultValue("60s") Duration staleAfter,
-            @Min(1024) @Max(16 * 1024 * 1024) @DefaultValue("65536") int logLimitBytes) {
+            @Min(1024) @Max(16 * 1024 * 1024) @DefaultValue("65536") int logLimitBytes,
+            @Min(1) @Max(100_000) @DefaultValue("1000") int maxWaiters,
+            @NotNull @DefaultValue("1s") Duration waitRecheck) {
     }
 
     /** Where backups are kept. */
@@ -89,8 +96,22 @@ public record PgvaultProperties(
         }
     }
 
-    /** Where PostgreSQL's client tools are looked for. Empty: PATH and /usr/lib/postgresql/*&#47;bin. */
-    public record Tools(@DefaultValue({}) List<Path> directories, @NotNull @DefaultValue("10s") Duration connectTimeout) {
+    /**
+     * Where PostgreSQL's client tools are looked for (empty: PATH and /usr/lib/postgresql/*&#47;bin), and
+     * {@code passFileDirectory}: pgvault's own private directory (0700) for the tools' temporary password
+     * files, swept of a killed run's leftovers at start-up.
+     */
+    public record Tools(@DefaultValue({}) List<Path> directories, @NotNull @DefaultValue("10s") Duration connectTimeout,
+            @NotNull @DefaultValue("./data/pgpass") Path passFileDirectory) {
+
+        @ConstructorBinding
+        public Tools {
+        }
+
+        /** Tools at the default password file directory. */
+        public Tools(List<Path> directories, Duration connectTimeout) {
+            this(directories, connectTimeout, Path.of("./data/pgpass"));
+        }
     }
 
     /**

@@ -20,6 +20,8 @@ import org.springframework.web.method.annotation.HandlerMethodValidationExceptio
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 import tools.jackson.core.JacksonException;
+import tools.jackson.databind.exc.InvalidFormatException;
+import tools.jackson.databind.exc.MismatchedInputException;
 import tools.jackson.databind.exc.UnrecognizedPropertyException;
 
 /** Renders every error as RFC 9457 problem+json with a detail a person can act on. */
@@ -51,6 +53,13 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         return problem(HttpStatus.CONFLICT, "Conflict", e.getMessage());
     }
 
+    @ExceptionHandler(BusyException.class)
+    ResponseEntity<ProblemDetail> busy(BusyException e) {
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                .header(HttpHeaders.RETRY_AFTER, Integer.toString(e.retryAfterSeconds()))
+                .body(problem(HttpStatus.SERVICE_UNAVAILABLE, "Busy", e.getMessage()));
+    }
+
     @ExceptionHandler(InvalidRequestException.class)
     ProblemDetail invalid(InvalidRequestException e) {
         ProblemDetail p = problem(HttpStatus.BAD_REQUEST, "Invalid request", e.getMessage());
@@ -76,8 +85,10 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     ProblemDetail typeMismatch(MethodArgumentTypeMismatchException e) {
-        return problem(HttpStatus.BAD_REQUEST, "Invalid request",
-                "parameter '" + e.getName() + "' has an invalid value");
+        String form = e.getRequiredType() == null ? null : ExpectedForm.of(e.getRequiredType());
+        String given = e.getValue() == null ? null : ExpectedForm.quote(e.getValue());
+        return problem(HttpStatus.BAD_REQUEST, "Invalid request", "parameter '" + e.getName() + "' "
+                + (form == null ? "has an invalid value" : "must be " + form) + (given == null ? "" : ", not " + given));
     }
 
     @Override
@@ -140,20 +151,31 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     }
 
     private static String describe(HttpMessageNotReadableException ex) {
-        Throwable cause = ex.getMostSpecificCause();
-        if (cause instanceof UnrecognizedPropertyException u) {
+        // the outermost Jackson error knows the field; what it wraps (a DateTimeParseException...) does not
+        JacksonException j = null;
+        for (Throwable t = ex.getCause(); t != null && j == null; t = t.getCause() == t ? null : t.getCause()) {
+            j = t instanceof JacksonException found ? found : null;
+        }
+        if (j instanceof UnrecognizedPropertyException u) {
             return "unknown field '" + u.getPropertyName() + "'";
         }
-        if (cause instanceof JacksonException j) {
-            String path = j.getPath().stream()
-                    .map(r -> r.getPropertyName() != null ? r.getPropertyName() : "[" + r.getIndex() + "]")
-                    .collect(Collectors.joining("."));
-            String message = j.getOriginalMessage();
-            int cut = message.indexOf(" (class ");
-            message = cut > 0 ? message.substring(0, cut) : message;
-            return path.isEmpty() ? "the body is not valid JSON: " + message : "field '" + path + "': " + message;
+        if (j == null) {
+            return "the request body is missing or is not valid JSON";
         }
-        return "the request body is missing or is not valid JSON";
+        String path = j.getPath().stream()
+                .map(r -> r.getPropertyName() != null ? r.getPropertyName() : "[" + r.getIndex() + "]")
+                .collect(Collectors.joining("."));
+        String where = path.isEmpty() ? "the body" : "field '" + path + "'";
+        String form = j instanceof MismatchedInputException m && m.getTargetType() != null
+                ? ExpectedForm.of(m.getTargetType()) : null;
+        if (form != null) {
+            String given = j instanceof InvalidFormatException f ? ExpectedForm.quote(f.getValue()) : null;
+            return where + ": expected " + form + (given == null ? "" : ", not " + given);
+        }
+        String message = j.getOriginalMessage();
+        int cut = message.indexOf(" (class ");
+        message = cut > 0 ? message.substring(0, cut) : message;
+        return path.isEmpty() ? "the body is not valid JSON: " + message : where + ": " + message;
     }
 
     static ProblemDetail problem(HttpStatus status, String title, String detail) {

@@ -10,7 +10,10 @@ import org.springframework.web.servlet.HandlerMapping;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
-/** Hands every audited API request to the trail once it is answered. */
+/**
+ * Hands every audited API request to the trail once it is answered. An asynchronous answer (a job wait) is
+ * handed over once, from its ASYNC re-dispatch, which runs with the request's own caller.
+ */
 @Configuration
 class AuditInterceptor implements HandlerInterceptor, WebMvcConfigurer {
 
@@ -36,10 +39,14 @@ class AuditInterceptor implements HandlerInterceptor, WebMvcConfigurer {
         String pattern = (String) request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
         String method = request.getMethod();
         boolean read = "GET".equals(method) || "HEAD".equals(method) || "OPTIONS".equals(method);
-        // WAL pushes by an archive token are recorded by the archive itself; anyone else's are audited
-        boolean archivePush = WAL_FILE.equals(pattern)
-                && Caller.current().map(c -> c.archiveCluster() != null).orElse(false);
-        if (read ? AUDITED_READS.contains(pattern) : !archivePush) {
+        boolean wal = WAL_FILE.equals(pattern);
+        // A cluster's archive token moves its WAL all day (archive_command, restore_command in every
+        // recovery): the archive records each pushed file, and the trail stays readable. WAL that a person's
+        // token pushes or downloads is audited like a backup download.
+        if (wal && Caller.current().map(c -> c.archiveCluster() != null).orElse(false)) {
+            return;
+        }
+        if (!read || AUDITED_READS.contains(pattern) || wal && "GET".equals(method)) {
             trail.answered(request, response, ex);
         }
     }

@@ -20,9 +20,11 @@ import org.springframework.transaction.annotation.Transactional;
 import org.springframework.web.servlet.HandlerMapping;
 
 /**
- * The audit trail: every request that changes something, downloads a backup or reads an archive token, and
- * every refused one. WAL pushes are not recorded here (the archive records each file). Losing an entry
- * never fails the request it describes: a catalog fault is logged instead.
+ * The audit trail: every request that changes something, downloads a backup or a WAL file, or reads an
+ * archive token, and every request that the token's role does not allow (403). WAL that a cluster's archive
+ * token pushes or fetches is not recorded here (the archive records each pushed file), nor are requests
+ * without a valid token (401: logged only). Losing an entry never fails the request it describes: a catalog
+ * fault is logged instead.
  */
 @Service
 public class AuditTrail implements SecurityAudit {

@@ -6,9 +6,7 @@ import io.pgvault.api.NotFoundException;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -25,11 +23,13 @@ public class ClusterAccess {
 
     private final ClusterRepository clusters;
     private final PostgresTools tools;
+    private final PassFiles passFiles;
     private final int connectTimeoutSeconds;
 
-    ClusterAccess(ClusterRepository clusters, PostgresTools tools, PgvaultProperties properties) {
+    ClusterAccess(ClusterRepository clusters, PostgresTools tools, PassFiles passFiles, PgvaultProperties properties) {
         this.clusters = clusters;
         this.tools = tools;
+        this.passFiles = passFiles;
         this.connectTimeoutSeconds = (int) Math.max(1, properties.tools().connectTimeout().toSeconds());
     }
 
@@ -106,7 +106,7 @@ public class ClusterAccess {
         env.put("PGCONNECT_TIMEOUT", Integer.toString(connectTimeoutSeconds));
         Path passFile = null;
         if (c.hasPassword()) {
-            passFile = writePassFile(c.settings().password());
+            passFile = passFiles.write(c.settings().password());
             env.put("PGPASSFILE", passFile.toString());
         } else {
             passThrough(env, "HOME", "PGPASSFILE", "PGPASSWORD", "PGSERVICEFILE");
@@ -180,14 +180,6 @@ public class ClusterAccess {
 
     private static String hostForUrl(String host) {
         return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
-    }
-
-    private static Path writePassFile(String password) throws IOException {
-        Path file = Files.createTempFile("pgvault-", ".pgpass",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        String escaped = password.replace("\\", "\\\\").replace(":", "\\:");
-        Files.writeString(file, "*:*:*:*:" + escaped + "\n", StandardCharsets.UTF_8);
-        return file;
     }
 
     private static void passThrough(Map<String, String> env, String... names) {

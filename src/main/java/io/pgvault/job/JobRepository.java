@@ -44,6 +44,10 @@ interface JobRepository extends JpaRepository<Job, UUID>, JpaSpecificationExecut
 
     List<Job> findByStatusAndHeartbeatAtBefore(JobStatus status, Instant before);
 
+    /** Which of these jobs have ended: ids only, so that re-reading for many waiters stays cheap. */
+    @Query("select j.id from Job j where j.id in :ids and j.status in :ended")
+    List<UUID> findEnded(Collection<UUID> ids, Collection<JobStatus> ended);
+
     @Query("""
             select count(j) from Job j
             where j.cluster = :cluster and j.type = :type and j.status = io.pgvault.job.JobStatus.RUNNING""")

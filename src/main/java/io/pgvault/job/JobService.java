@@ -5,10 +5,10 @@ import io.pgvault.api.NotFoundException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.TimeUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import org.springframework.data.domain.Page;
 import org.springframework.data.domain.Pageable;
 import org.springframework.data.jpa.domain.Specification;
@@ -53,21 +53,17 @@ public class JobService {
     }
 
     /**
-     * The job once it has ended, or as it is after {@code timeout}. Ends on this instance wake the
-     * caller at once; the catalog is re-read every second for jobs that run elsewhere.
+     * The job once it has ended, or as it is after {@code timeout}, without holding the caller's thread
+     * meanwhile (see {@link JobWaiters}); cancelling the future gives up the wait. Refused with
+     * {@link io.pgvault.api.BusyException} when too many requests wait already.
      */
-    public JobView await(UUID id, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        JobView job = get(id);
-        while (!job.status().isTerminal()) {
-            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-            if (left <= 0) {
-                break;
-            }
-            waiters.await(id, Math.min(left, 1000));
-            job = get(id);
-        }
-        return job;
+    public CompletableFuture<JobView> await(UUID id, Duration timeout) {
+        return waiters.await(id, timeout);
+    }
+
+    /** How many requests wait for a job's end right now. */
+    public int waiting() {
+        return waiters.waiting();
     }
 
     /** Sets, or moves, a persisted timer that fires once across all instances; see {@link TimerListener}. */

@@ -32,9 +32,10 @@ import org.springframework.stereotype.Component;
 
 /**
  * pgvault's Micrometer meters (on /actuator/prometheus): backup duration, size and throughput per cluster
- * and kind, finished jobs by type and outcome, size anomalies, the queue depth, and per cluster (refreshed
- * every 10 s and after each job): the newest successful backup's age, WAL archive lag, the recovery window's
- * start and end, whether the cluster is healthy, and the newest restore drill's result and restore time.
+ * and kind, finished jobs by type and outcome, size anomalies, the queue depth, requests waiting for jobs,
+ * and per cluster (refreshed every 10 s and after each job): the newest successful backup's age, WAL archive
+ * lag, the recovery window's start and end, whether the cluster is healthy, and the newest restore drill's
+ * result and restore time.
  */
 @Component
 class PgvaultMetrics {
@@ -69,6 +70,8 @@ class PgvaultMetrics {
         this.wal = wal;
         Gauge.builder("pgvault.jobs.queued", jobs, JobService::queued).description("jobs waiting for a worker")
                 .register(registry);
+        Gauge.builder("pgvault.jobs.waiting", jobs, JobService::waiting)
+                .description("requests waiting for a job's end (waitSeconds)").register(registry);
         this.lastSuccessAge = MultiGauge.builder("pgvault.backup.last.success.age").baseUnit("seconds")
                 .description("age of the newest successful backup").register(registry);
         this.walLag = MultiGauge.builder("pgvault.wal.archive.lag").baseUnit("seconds")

@@ -82,6 +82,11 @@ public class RestoreService {
                 Caller.require(Role.ADMIN, "a restore into an existing database (without createDatabase, or with "
                         + "overwrite or clean)");
             }
+            if (!spec.createDatabase()) {
+                // only once the caller may restore there at all: the answer tells what the database holds
+                ExistingDatabase.checkRestorable(clusters, target.name(), spec.targetDatabase(), spec,
+                        !backup.format().isArchive());
+            }
         }
         return jobs.submit(JobType.RESTORE, target.name(), backupId, json.writeValueAsString(spec));
     }

@@ -15,6 +15,8 @@ import org.springframework.security.core.userdetails.UserDetailsService;
 import org.springframework.security.core.userdetails.UsernameNotFoundException;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.AnonymousAuthenticationFilter;
+import org.springframework.security.web.context.RequestAttributeSecurityContextRepository;
+import org.springframework.security.web.context.SecurityContextRepository;
 import org.springframework.security.web.firewall.RequestRejectedHandler;
 
 /**
@@ -33,6 +35,9 @@ class SecurityConfiguration {
     SecurityFilterChain api(HttpSecurity http, ApiTokenService apiTokens, ArchiveTokenCheck archiveTokens,
             CopyTokenCheck copyTokens, SecurityAudit audit) throws Exception {
         ProblemResponses problems = new ProblemResponses(audit);
+        // The token's caller is kept on the request: an asynchronous answer (a job wait) is re-dispatched and
+        // authorized again with the caller of the request itself, no token check and no bypass.
+        SecurityContextRepository callers = new RequestAttributeSecurityContextRepository();
         http.csrf(c -> c.disable())
                 .cors(c -> c.disable())
                 .httpBasic(b -> b.disable())
@@ -40,11 +45,13 @@ class SecurityConfiguration {
                 .logout(l -> l.disable())
                 .requestCache(r -> r.disable())
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
-                .addFilterBefore(new TokenAuthenticationFilter(apiTokens, archiveTokens, copyTokens),
+                .securityContext(c -> c.securityContextRepository(callers))
+                .addFilterBefore(new TokenAuthenticationFilter(apiTokens, archiveTokens, copyTokens, callers),
                         AnonymousAuthenticationFilter.class)
                 .exceptionHandling(e -> e.authenticationEntryPoint(problems).accessDeniedHandler(problems))
                 .authorizeHttpRequests(a -> a
-                        // the request itself was authorized (or refused); its error page dispatch passes
+                        // the request itself was authorized (or refused); its error page dispatch passes, while
+                        // an ASYNC dispatch (a job wait's answer) goes through the rules below with its caller
                         .dispatcherTypeMatchers(DispatcherType.ERROR).permitAll()
                         .requestMatchers("/actuator/health/liveness", "/actuator/health/readiness", "/error",
                                 "/swagger-ui.html", "/swagger-ui/**", "/v3/api-docs", "/v3/api-docs/**").permitAll()

@@ -12,6 +12,7 @@ import org.springframework.security.authentication.UsernamePasswordAuthenticatio
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.security.core.context.SecurityContext;
 import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.security.web.context.SecurityContextRepository;
 import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
 import org.springframework.security.web.util.matcher.RequestMatcher;
 import org.springframework.transaction.TransactionException;
@@ -20,7 +21,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
 /**
  * Reads {@code Authorization: Bearer <token>}: an API token (any endpoint its role allows) or, on
  * {@code /api/v1/clusters/{name}/wal/{file}} only, that cluster's archive token. A request without a valid
- * token goes on unauthenticated, and the rules then answer 401 wherever a token is needed.
+ * token goes on unauthenticated, and the rules then answer 401 wherever a token is needed. It runs once per
+ * request: an asynchronous answer's re-dispatch is not checked again, it keeps the caller saved here.
  */
 final class TokenAuthenticationFilter extends OncePerRequestFilter {
 
@@ -33,12 +35,15 @@ final class TokenAuthenticationFilter extends OncePerRequestFilter {
     private final ApiTokenService apiTokens;
     private final ArchiveTokenCheck archiveTokens;
     private final CopyTokenCheck copyTokens;
+    private final SecurityContextRepository callers;
     private final RequestMatcher walFile = PathPatternRequestMatcher.withDefaults().matcher(WAL_FILE);
 
-    TokenAuthenticationFilter(ApiTokenService apiTokens, ArchiveTokenCheck archiveTokens, CopyTokenCheck copyTokens) {
+    TokenAuthenticationFilter(ApiTokenService apiTokens, ArchiveTokenCheck archiveTokens, CopyTokenCheck copyTokens,
+            SecurityContextRepository callers) {
         this.apiTokens = apiTokens;
         this.archiveTokens = archiveTokens;
         this.copyTokens = copyTokens;
+        this.callers = callers;
     }
 
     @Override
@@ -59,6 +64,8 @@ final class TokenAuthenticationFilter extends OncePerRequestFilter {
                 SecurityContext context = SecurityContextHolder.getContextHolderStrategy().createEmptyContext();
                 context.setAuthentication(auth.get());
                 SecurityContextHolder.getContextHolderStrategy().setContext(context);
+                // an ASYNC re-dispatch of this request skips this filter and finds its caller here
+                callers.saveContext(context, request, response);
             } else {
                 request.setAttribute(ProblemResponses.INVALID_TOKEN, Boolean.TRUE);
             }

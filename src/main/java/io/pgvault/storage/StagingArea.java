@@ -5,17 +5,19 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongConsumer;
 import java.util.stream.Stream;
 
 /**
- * A backup being written: a private directory that no catalog entry points at until
+ * A backup being written: a private (0700) directory that no catalog entry points at until
  * {@link BackupStorage#commit} moves it into place.
  */
 public final class StagingArea {
@@ -38,12 +40,23 @@ public final class StagingArea {
         return directory;
     }
 
-    /** A new file that is hashed and counted as it is written; {@code progress} hears the byte count. */
+    /** A new owner-only file that is hashed and counted as it is written; {@code progress} hears the byte count. */
     public HashingOutputStream create(String relativePath, LongConsumer progress) throws IOException {
         Path file = resolve(relativePath);
-        Files.createDirectories(file.getParent());
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        Files.createDirectories(file.getParent(), PosixFilePermissions.asFileAttribute(FileTrees.OWNER_ONLY_DIR));
+        FileChannel channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                PosixFilePermissions.asFileAttribute(FileTrees.OWNER_ONLY_FILE));
         return new HashingOutputStream(channel, relativePath, progress, f -> streamed.put(f.path(), f));
+    }
+
+    /**
+     * Creates the empty, owner-only file that a tool is about to write itself ({@code pg_dump --file}): a
+     * tool that opens an existing file keeps its mode, where it would create one with its umask (0644).
+     */
+    public Path reserve(String relativePath) throws IOException {
+        Path file = resolve(relativePath);
+        Files.createDirectories(file.getParent(), PosixFilePermissions.asFileAttribute(FileTrees.OWNER_ONLY_DIR));
+        return Files.createFile(file, PosixFilePermissions.asFileAttribute(FileTrees.OWNER_ONLY_FILE));
     }
 
     /**
@@ -55,10 +68,12 @@ public final class StagingArea {
     }
 
     /**
-     * Makes every file durable and returns them all with size and SHA-256: those written through
+     * Makes every file owner-only and durable and returns them all with size and SHA-256: those written through
      * {@link #create} as hashed on the way in, any others by reading them once.
      */
     public List<StoredFile> seal() throws IOException {
+        // what a tool made with its umask (pg_dump's directory format writes 0644 files) is closed first
+        FileTrees.ownerOnly(directory);
         List<StoredFile> files = new ArrayList<>();
         List<Path> directories = new ArrayList<>();
         try (Stream<Path> walk = Files.walk(directory)) {

@@ -133,6 +133,17 @@ final class Api {
         }
     }
 
+    /** Waits until exactly {@code expected} requests wait for jobs' ends (the pgvault.jobs.waiting gauge). */
+    void awaitWaiters(int expected) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        double now;
+        while ((now = get("/actuator/metrics/pgvault.jobs.waiting").json().path("measurements").get(0)
+                .path("value").asDouble()) != expected) {
+            assertThat(System.nanoTime()).as("%s requests wait for jobs, not %d", now, expected).isLessThan(deadline);
+            sleep(100);
+        }
+    }
+
     /** Runs a backup to its end and asserts it succeeded; returns the backup entry. */
     JsonNode backup(String cluster, Map<String, ?> request) {
         JsonNode job = startBackup(cluster, request);

@@ -97,6 +97,29 @@ class BadInputTests extends EndToEndTest {
     }
 
     @Test
+    void valuesOfTheWrongFormNameTheFieldAndTheExpectedForm() {
+        String recoveries = "/api/v1/clusters/" + CLUSTER + "/recoveries";
+        JsonNode time = problem(api.post(recoveries, Map.of("target", Map.of("time", "2026-11-25T10:42:00"),
+                "dataDirectory", "/var/lib/postgresql/recovered")), 400, "field 'target.time'");
+        assertThat(time.path("detail").asString()).contains("with a UTC offset").contains("2026-11-25T10:42:00+01:00")
+                .contains("2026-11-25T10:42:00Z").contains("not \"2026-11-25T10:42:00\"");
+        problem(api.post(recoveries, Map.of("target", Map.of("latest", true), "action", "explode",
+                "dataDirectory", "/var/lib/postgresql/recovered")), 400, "field 'action': expected one of promote, "
+                + "pause, shutdown");
+        problem(api.post(recoveries, Map.of("target", Map.of("xid", "many"), "dataDirectory", "/x")), 400,
+                "field 'target.xid': expected a whole number");
+        problem(backup("{\"kind\": \"SNAPSHOT\"}"), 400, "field 'kind': expected one of DUMP");
+        problem(backup("{\"kind\": \"DUMP\", \"database\": \"x\", \"tables\": \"t\"}"), 400,
+                "field 'tables': expected a JSON array");
+        problem(api.post("/api/v1/tokens", Map.of("name", "late", "role", "VIEWER", "expiresAt", "tomorrow")), 400,
+                "field 'expiresAt': expected an ISO-8601 date and time with a UTC offset");
+        problem(api.get("/api/v1/backups?kind=NOPE"), 400, "parameter 'kind' must be one of DUMP");
+        problem(api.get("/api/v1/jobs/" + UUID.randomUUID() + "?waitSeconds=soon"), 400,
+                "parameter 'waitSeconds' must be a whole number, not \"soon\"");
+        problem(api.get("/api/v1/jobs/not-a-job"), 400, "parameter 'id' must be a UUID");
+    }
+
+    @Test
     void unsupportedOptionCombinations() {
         problem(backup(Map.of("kind", "DUMP", "database", DB, "format", "CUSTOM", "jobs", 4)), 400, "DIRECTORY");
         problem(backup(Map.of("kind", "DUMP", "database", DB, "format", "TAR", "compression", 5)), 400, "TAR");

@@ -18,10 +18,13 @@ import org.springframework.test.context.DynamicPropertySource;
 abstract class EndToEndTest {
 
     static final Path STORAGE;
+    /** Where the server keeps the tools' temporary password files. */
+    static final Path PASS_FILES;
 
     static {
         try {
             STORAGE = Files.createTempDirectory("pgvault-e2e-storage");
+            PASS_FILES = STORAGE.resolveSibling(STORAGE.getFileName() + "-pgpass");
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -32,6 +35,7 @@ abstract class EndToEndTest {
         registry.add("spring.datasource.url", () -> "jdbc:h2:mem:pgvault-e2e;DB_CLOSE_DELAY=-1");
         registry.add("pgvault.storage.local.root", STORAGE::toString);
         registry.add("pgvault.security.key-file", () -> STORAGE.resolveSibling(STORAGE.getFileName() + ".key").toString());
+        registry.add("pgvault.tools.pass-file-directory", () -> PASS_FILES.toString());
         registry.add("pgvault.storage.local.min-free-bytes", () -> "0");
         registry.add("pgvault.security.admin-token", () -> Api.ADMIN_TOKEN);
         registry.add("pgvault.jobs.instance-name", () -> "e2e");

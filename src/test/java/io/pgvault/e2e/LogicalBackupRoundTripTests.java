@@ -107,13 +107,15 @@ class LogicalBackupRoundTripTests extends EndToEndTest {
         String target = "restored twice";
         try {
             api.restore(id, Map.of("targetDatabase", target, "createDatabase", true));
-            Api.Response again = api.post("/api/v1/backups/" + id + "/restores", Map.of("targetDatabase", target));
+            // the rows are there already: loading them again breaks the primary keys
+            Api.Response again = api.post("/api/v1/backups/" + id + "/restores", Map.of("targetDatabase", target,
+                    "dataOnly", true));
             assertThat(again.status()).isEqualTo(202);
             JsonNode failed = api.awaitJob(again.field("id"), Duration.ofMinutes(2));
             assertThat(failed.path("status").asString()).isEqualTo("FAILED");
             assertThat(failed.path("error").asString()).contains("pg_restore failed with exit code 1");
             assertThat(api.get("/api/v1/jobs/" + again.field("id") + "/log").body())
-                    .contains("already exists").contains("errors ignored on restore");
+                    .contains("duplicate key value").contains("errors ignored on restore");
 
             api.restore(id, Map.of("targetDatabase", target, "clean", true));
             assertThat(source.fingerprints(target)).isEqualTo(expected);

@@ -75,7 +75,8 @@ class SecretsTests extends EndToEndTest {
             ProcessHandle dump = ProcessHandle.current().descendants()
                     .filter(p -> p.info().command().orElse("").endsWith("/pg_dump")).findFirst().orElseThrow();
             String environ = read(Path.of("/proc", Long.toString(dump.pid()), "environ"));
-            assertThat(environ).contains("PGPASSFILE=").doesNotContain(SECRET).doesNotContain("PGPASSWORD");
+            assertThat(environ).contains("PGPASSFILE=" + PASS_FILES + "/").doesNotContain(SECRET)
+                    .doesNotContain("PGPASSWORD");
             assertThat(allCommandLines()).noneMatch(c -> c.contains(SECRET));
             lock.rollback();
         }

@@ -72,7 +72,7 @@ final class ServerProcess implements AutoCloseable {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
                 "-cp", System.getProperty("java.class.path"), "io.pgvault.PgvaultApplication",
                 "--server.port=" + port,
-                "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("catalog") + ";FILE_LOCK=FS;WRITE_DELAY=0",
+                "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("catalog") + ";FILE_LOCK=FS;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE",
                 "--pgvault.storage.local.root=" + dir.resolve("store"),
                 "--pgvault.security.key-file=" + dir.resolve("pgvault.key"),
                 "--pgvault.storage.local.min-free-bytes=0",

@@ -65,7 +65,7 @@ public final class PgCluster extends PgSql implements AutoCloseable {
         return create(name, settings, false, java.util.List.of());
     }
 
-    /** Creates and starts a cluster with extra initdb options, such as {@code --wal-segsize=1}. */
+    /** As {@link #start(String, Map)}, with more initdb options (such as {@code --wal-segsize=1}). */
     public static PgCluster start(String name, Map<String, String> settings, java.util.List<String> initdbOptions) {
         return create(name, settings, false, initdbOptions);
     }

@@ -75,6 +75,9 @@ class LogicalBackupRunner implements BackupRunner {
             Path target = area.directory().resolve(backup.mainFile());
             boolean gzipHere = all && backup.spec().compressed();
             if (!all) {
+                if (backup.format() != DumpFormat.DIRECTORY) {
+                    area.reserve(backup.mainFile());
+                }
                 return dumpCounted(backup, session, target, context);
             }
             List<String> argv = DumpCommand.pgDumpAll(session.tool("pg_dumpall"), backup.spec(), gzipHere ? null : target);
@@ -83,6 +86,7 @@ class LogicalBackupRunner implements BackupRunner {
                     .stderrLines(line -> onStderr(line, context));
             context.phase("dumping cluster");
             if (!gzipHere) {
+                area.reserve(backup.mainFile());
                 context.progress(() -> sizeOf(target));
                 logDuration(context, executor.run(spec, context.cancellation()));
                 return Result.NONE;

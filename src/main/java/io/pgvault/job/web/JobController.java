@@ -1,15 +1,18 @@
 package io.pgvault.job.web;
 
+import io.pgvault.api.InvalidRequestException;
 import io.pgvault.api.PageResponse;
 import io.pgvault.api.Paging;
 import io.pgvault.job.JobService;
 import io.pgvault.job.JobStatus;
 import io.pgvault.job.JobType;
+import io.pgvault.job.JobView;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
-import io.pgvault.api.InvalidRequestException;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -17,11 +20,14 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.context.request.async.DeferredResult;
 
 @Tag(name = "Jobs", description = "Asynchronous work: backups, restores, verifications")
 @RestController
 @RequestMapping("/api/v1/jobs")
 class JobController {
+
+    private static final int SAFETY_SECONDS = 30;
 
     private final JobService jobs;
 
@@ -40,14 +46,32 @@ class JobController {
 
     @Operation(summary = "Show a job: state, phase, bytes written, times, error",
             description = "With waitSeconds (1-600) the answer comes when the job has ended, or after that "
-                    + "many seconds with the job as it is then: a script can wait without polling.")
+                    + "many seconds with the job as it is then: a script can wait without polling. A waiting "
+                    + "request holds no server thread; when pgvault.jobs.max-waiters requests wait already, "
+                    + "the answer is 503 with Retry-After.")
     @GetMapping("/{id}")
-    JobResponse get(@PathVariable UUID id, @RequestParam(defaultValue = "0") int waitSeconds)
-            throws InterruptedException {
+    DeferredResult<JobResponse> get(@PathVariable UUID id, @RequestParam(defaultValue = "0") int waitSeconds) {
         if (waitSeconds < 0 || waitSeconds > 600) {
             throw new InvalidRequestException("waitSeconds", "waitSeconds must be from 0 to 600");
         }
-        return JobResponse.of(waitSeconds == 0 ? jobs.get(id) : jobs.await(id, Duration.ofSeconds(waitSeconds)));
+        // the container's own timeout is only a safety net: the wait answers at its deadline itself
+        DeferredResult<JobResponse> answer = new DeferredResult<>(
+                TimeUnit.SECONDS.toMillis(waitSeconds + SAFETY_SECONDS));
+        if (waitSeconds == 0) {
+            answer.setResult(JobResponse.of(jobs.get(id)));
+            return answer;
+        }
+        CompletableFuture<JobView> job = jobs.await(id, Duration.ofSeconds(waitSeconds));
+        job.whenComplete((view, failure) -> {
+            if (failure == null) {
+                answer.setResult(JobResponse.of(view));
+            } else {
+                answer.setErrorResult(failure);
+            }
+        });
+        // answered, timed out or broken off: the wait gives up its place either way
+        answer.onCompletion(() -> job.cancel(false));
+        return answer;
     }
 
     @Operation(summary = "The job's log: the tools' stderr, newest 64 KiB")

@@ -38,8 +38,8 @@ class LocalBackupStorage implements BackupStorage {
     private static final String RECEIVE = ".receive";
     /** The temporary file of a WAL push in progress, in the WAL directory it goes to. */
     private static final String PUSH_PREFIX = ".push-";
-    private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
-    private static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
+    private static final Set<PosixFilePermission> OWNER_ONLY_DIR = FileTrees.OWNER_ONLY_DIR;
+    private static final Set<PosixFilePermission> OWNER_ONLY_FILE = FileTrees.OWNER_ONLY_FILE;
     private final Path root;
     private final Path staging;
     private final Path scratch;
@@ -65,7 +65,9 @@ class LocalBackupStorage implements BackupStorage {
     @Override
     public StagingArea stage(UUID backupId) throws IOException {
         deleteTree(staging.resolve(backupId.toString()));
-        Path dir = Files.createDirectories(staging.resolve(backupId.toString()));
+        // a backup in the making holds a database's data: owner-only from the start, like the stored ones
+        Path dir = Files.createDirectory(staging.resolve(backupId.toString()),
+                PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
         return new StagingArea(backupId, dir);
     }
 
@@ -74,7 +76,7 @@ class LocalBackupStorage implements BackupStorage {
         String location = cluster + "/" + kind + "/" + area.backupId();
         Path target = resolve(location);
         Files.createDirectories(target.getParent(), PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
-        ownerOnly(area.directory());
+        FileTrees.ownerOnly(area.directory());
         Files.move(area.directory(), target, StandardCopyOption.ATOMIC_MOVE);
         Fsync.directory(target.getParent());
         Fsync.directory(staging);
@@ -89,7 +91,8 @@ class LocalBackupStorage implements BackupStorage {
 
     @Override
     public Path scratch(String purpose) throws IOException {
-        return Files.createDirectories(scratch.resolve(purpose + "-" + UUID.randomUUID()));
+        return Files.createDirectory(scratch.resolve(purpose + "-" + UUID.randomUUID()),
+                PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
     }
 
     @Override
@@ -110,15 +113,6 @@ class LocalBackupStorage implements BackupStorage {
             }
         }
         return removed;
-    }
-
-    /** Whatever a tool created (with its umask) becomes owner-only: files 0600, directories 0700. */
-    private static void ownerOnly(Path tree) throws IOException {
-        try (Stream<Path> paths = Files.walk(tree)) {
-            for (Path p : paths.toList()) {
-                Files.setPosixFilePermissions(p, Files.isDirectory(p) ? OWNER_ONLY_DIR : OWNER_ONLY_FILE);
-            }
-        }
     }
 
     @Override

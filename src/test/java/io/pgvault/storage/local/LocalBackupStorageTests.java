@@ -86,6 +86,33 @@ class LocalBackupStorageTests {
     }
 
     @Test
+    void stagingAndScratchAreOwnerOnlyFromTheStart() throws Exception {
+        StagingArea area = storage.stage(UUID.randomUUID());
+        assertThat(mode(area.directory())).isEqualTo("rwx------");
+        area.create("sub/written.sql", n -> { }).close();
+        Path reserved = area.reserve("dumpall.sql");
+        assertThat(mode(area.directory().resolve("sub"))).isEqualTo("rwx------");
+        assertThat(mode(area.directory().resolve("sub/written.sql"))).isEqualTo("rw-------");
+        assertThat(mode(reserved)).isEqualTo("rw-------");
+        // a tool that writes a reserved file keeps its mode; what it makes itself (umask) is closed at sealing
+        Files.writeString(reserved, "select 1;", java.nio.file.StandardOpenOption.TRUNCATE_EXISTING);
+        Path toolMade = Files.createDirectories(area.directory().resolve("dump"));
+        Files.writeString(toolMade.resolve("toc.dat"), "x");
+        Files.setPosixFilePermissions(toolMade, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(toolMade.resolve("toc.dat"),
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        assertThat(mode(reserved)).isEqualTo("rw-------");
+        area.seal();
+        assertThat(mode(toolMade)).isEqualTo("rwx------");
+        assertThat(mode(toolMade.resolve("toc.dat"))).isEqualTo("rw-------");
+        assertThat(mode(storage.scratch("verify"))).isEqualTo("rwx------");
+    }
+
+    private static String mode(Path p) throws java.io.IOException {
+        return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+    }
+
+    @Test
     void discardRemovesStagingAndAnUnrecordedCommit() throws Exception {
         UUID staged = UUID.randomUUID();
         storage.stage(staged).create("f", n -> { }).close();
