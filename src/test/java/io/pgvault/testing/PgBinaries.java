@@ -14,9 +14,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-/** Finds the local PostgreSQL binaries and runs them, as the {@code postgres} OS user when the JVM runs as root. */
+/**
+ * Finds the local PostgreSQL binaries (and, for other majors, the build's: {@link PgServerBinaries}) and runs
+ * them, as the {@code postgres} OS user when the JVM runs as root.
+ */
 final class PgBinaries {
 
     static final String OS_USER = "postgres";
@@ -36,6 +41,37 @@ final class PgBinaries {
         return found;
     }
 
+    /**
+     * The server binaries (initdb, pg_ctl, postgres) of one major: the build's where it provides that major (13
+     * and 16, whatever this machine has installed, so that tests of other majors see the same set-up
+     * everywhere), otherwise this machine's {@code /usr/lib/postgresql/<major>/bin}.
+     */
+    static Path serverBinDirectory(int major) {
+        if (PgServerBinaries.provides(major)) {
+            return PgServerBinaries.bin(major);
+        }
+        Path local = Path.of("/usr/lib/postgresql", Integer.toString(major), "bin");
+        if (Files.isExecutable(local.resolve("pg_ctl")) && Files.isExecutable(local.resolve("postgres"))) {
+            return local;
+        }
+        if (major == majorOf(binDirectory())) {
+            return binDirectory();
+        }
+        throw new IllegalStateException("no PostgreSQL " + major + " server binaries: neither the build (pom.xml, "
+                + "postgres-binaries) nor /usr/lib/postgresql/" + major + "/bin has them");
+    }
+
+    /** The major version of the binaries in {@code bin}, from {@code pg_ctl --version}. */
+    static int majorOf(Path bin) {
+        String version = exec(Path.of("/"), Duration.ofSeconds(20),
+                List.of(bin.resolve("pg_ctl").toString(), "--version"));
+        Matcher m = Pattern.compile("\\(PostgreSQL\\) (\\d+)").matcher(version);
+        if (!m.find()) {
+            throw new IllegalStateException("cannot read a version from " + version);
+        }
+        return Integer.parseInt(m.group(1));
+    }
+
     static boolean runningAsRoot() {
         try {
             // the owner of /proc/self is our effective uid
@@ -48,12 +84,17 @@ final class PgBinaries {
 
     /** Runs a PostgreSQL program from {@link #binDirectory()}; fails with its output when it exits non-zero. */
     static String run(Path workDir, Duration timeout, String program, String... args) {
+        return run(binDirectory(), workDir, timeout, program, args);
+    }
+
+    /** Runs a PostgreSQL program from {@code bin}; fails with its output when it exits non-zero. */
+    static String run(Path bin, Path workDir, Duration timeout, String program, String... args) {
         List<String> argv = new ArrayList<>();
         if (runningAsRoot()) {
             // PostgreSQL refuses to run as root.
             argv.addAll(List.of("runuser", "-u", OS_USER, "--"));
         }
-        argv.add(binDirectory().resolve(program).toString());
+        argv.add(bin.resolve(program).toString());
         argv.addAll(Arrays.asList(args));
         return exec(workDir, timeout, argv);
     }
