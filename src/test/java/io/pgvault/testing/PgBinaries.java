@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
@@ -101,6 +102,11 @@ final class PgBinaries {
 
     /** Runs an argv list with a clean PG* environment, output merged; fails when it exits non-zero. */
     static String exec(Path workDir, Duration timeout, List<String> argv) {
+        return exec(workDir, timeout, argv, Path.of("/dev/null"));
+    }
+
+    /** As {@link #exec(Path, Duration, List)}, with standard input read from {@code input}. */
+    static String exec(Path workDir, Duration timeout, List<String> argv, Path input) {
         Path output = null;
         try {
             output = Files.createTempFile("pgvault-test-cmd", ".out");
@@ -108,7 +114,7 @@ final class PgBinaries {
                     .directory(workDir.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(output.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                    .redirectInput(ProcessBuilder.Redirect.from(input.toFile()));
             Map<String, String> env = builder.environment();
             env.keySet().removeIf(name -> name.startsWith("PG"));
             env.put("LC_ALL", "C");
@@ -155,16 +161,78 @@ final class PgBinaries {
         exec(parent, Duration.ofSeconds(30), List.of("chown", "-R", owner, base.toString()));
     }
 
-    /** Deletes a directory tree; a second pass catches files a dying server wrote meanwhile. */
+    /**
+     * Writes {@code content} into {@code file} (replaced) with mode {@code mode}, as the server's OS user when
+     * the JVM is root: the file lies in a directory that user owns, where root never writes.
+     */
+    static void writeAsOsUser(Path file, String content, String mode) {
+        try {
+            if (!runningAsRoot()) {
+                Files.writeString(file, content, StandardCharsets.UTF_8);
+                Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString(mode));
+                return;
+            }
+            // root-private (0600) in the temp directory; the child reads it through the descriptor it is given
+            Path source = Files.createTempFile("pgvault-test-content", ".txt");
+            try {
+                Files.writeString(source, content, StandardCharsets.UTF_8);
+                exec(Path.of("/"), Duration.ofSeconds(30), List.of("runuser", "-u", OS_USER, "--", "dd",
+                        "of=" + file, "status=none"), source);
+                exec(Path.of("/"), Duration.ofSeconds(30), List.of("runuser", "-u", OS_USER, "--", "chmod",
+                        chmodMode(mode), file.toString()));
+            }
+            finally {
+                Files.deleteIfExists(source);
+            }
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    /**
+     * Deletes a directory tree; a second pass catches files a dying server wrote meanwhile. As root, what lies
+     * in the server's OS user's directories is deleted with that user's rights first, and root then removes
+     * only entries of directories that user cannot write.
+     */
     static void deleteTree(Path root) {
-        for (int pass = 0; pass < 2 && Files.exists(root); pass++) {
+        for (int pass = 0; pass < 2 && Files.exists(root, LinkOption.NOFOLLOW_LINKS); pass++) {
+            if (runningAsRoot()) {
+                try {
+                    exec(Path.of("/"), Duration.ofMinutes(2), List.of("runuser", "-u", OS_USER, "--", "find",
+                            root.toString(), "-depth", "-delete"));
+                }
+                catch (IllegalStateException ex) {
+                    // entries in root's own directories: the walk below
+                }
+            }
             try (Stream<Path> paths = Files.walk(root)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+                paths.sorted(Comparator.reverseOrder()).filter(path -> !inOsUsersDirectory(path))
+                        .forEach(path -> path.toFile().delete());
             }
             catch (IOException | UncheckedIOException ex) {
                 // a file vanished under the walk: the next pass sees the rest
             }
         }
+    }
+
+    private static boolean inOsUsersDirectory(Path path) {
+        try {
+            return runningAsRoot() && path.getParent() != null
+                    && Files.getOwner(path.getParent(), LinkOption.NOFOLLOW_LINKS).getName().equals(OS_USER);
+        }
+        catch (IOException ex) {
+            return false;
+        }
+    }
+
+    /** {@code rw-------} as chmod's octal digits. */
+    private static String chmodMode(String mode) {
+        int bits = 0;
+        for (char c : mode.toCharArray()) {
+            bits = bits << 1 | (c == '-' ? 0 : 1);
+        }
+        return Integer.toOctalString(bits);
     }
 
     private static Path locate() {

@@ -127,21 +127,9 @@ public final class PgCluster extends PgSql implements AutoCloseable {
         PgBinaries.deleteTree(base);
     }
 
-    /** Writes an owner-only (0600) file into the data directory, owned by the server's OS user. */
+    /** Writes an owner-only (0600) file into the data directory, as the server's OS user. */
     public void writeDataFile(String name, String content) {
-        Path file = dataDirectory.resolve(name);
-        try {
-            Files.deleteIfExists(file);
-            Files.writeString(file, content);
-            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        }
-        catch (IOException ex) {
-            throw new UncheckedIOException(ex);
-        }
-        if (PgBinaries.runningAsRoot()) {
-            PgBinaries.exec(dataDirectory, Duration.ofSeconds(30),
-                    java.util.List.of("chown", PgBinaries.OS_USER + ":" + PgBinaries.OS_USER, file.toString()));
-        }
+        PgBinaries.writeAsOsUser(dataDirectory.resolve(name), content, "rw-------");
     }
 
     /** The directory of {@code pg_ctl}, {@code pg_dump} and friends used by the harness. */
@@ -197,13 +185,14 @@ public final class PgCluster extends PgSql implements AutoCloseable {
             }
             int logBefore = serverLog().length();
             try {
-                Files.writeString(dataDirectory.resolve("postgresql.conf"), initdbConfig + harnessConfig());
+                PgBinaries.writeAsOsUser(dataDirectory.resolve("postgresql.conf"), initdbConfig + harnessConfig(),
+                        "rw-------");
                 PgBinaries.run(bin, baseDirectory, TIMEOUT, "pg_ctl", "-D", dataDirectory.toString(), "-w", "-t", "60",
                         "-l", logFile().toString(), "start");
                 running = true;
                 return;
             }
-            catch (IOException | IllegalStateException ex) {
+            catch (UncheckedIOException | IllegalStateException ex) {
                 quietly("pg_ctl", "-D", dataDirectory.toString(), "-m", "immediate", "-w", "stop");
                 String log = serverLog();
                 String attemptLog = log.substring(Math.min(logBefore, log.length()));
@@ -301,7 +290,7 @@ public final class PgCluster extends PgSql implements AutoCloseable {
     void prependHbaLine(String lines) {
         Path hba = dataDirectory.resolve("pg_hba.conf");
         try {
-            Files.writeString(hba, lines + "\n" + Files.readString(hba));
+            PgBinaries.writeAsOsUser(hba, lines + "\n" + Files.readString(hba), "rw-------");
         }
         catch (IOException ex) {
             throw new UncheckedIOException(ex);
