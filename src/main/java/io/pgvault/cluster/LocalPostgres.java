@@ -14,6 +14,8 @@ import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.UserPrincipal;
 import java.nio.file.attribute.UserPrincipalLookupService;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -92,6 +94,16 @@ public class LocalPostgres {
             }
         }
         return fields;
+    }
+
+    /**
+     * An SQL expression for a recovering server's replay pause state, {@code 'paused'} once replay has paused:
+     * pg_get_wal_replay_pause_state() exists from PostgreSQL 14 on; 13 only has pg_is_wal_replay_paused(),
+     * which says whether a pause was asked for (a recovery target with action pause asks, then pauses).
+     */
+    public static String replayPauseState(Connection connection) throws SQLException {
+        return connection.getMetaData().getDatabaseMajorVersion() >= 14 ? "pg_get_wal_replay_pause_state()"
+                : "case when pg_is_wal_replay_paused() then 'paused' else 'not paused' end";
     }
 
     /** Whether a postmaster.pid says a server may be running in this directory. */

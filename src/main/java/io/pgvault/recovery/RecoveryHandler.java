@@ -359,7 +359,7 @@ class RecoveryHandler implements JobHandler {
             try (Connection conn = access.connectToLocalCopy(cluster, port);
                     Statement st = conn.createStatement();
                     ResultSet rs = st.executeQuery("select pg_is_in_recovery(), case when pg_is_in_recovery() "
-                            + "then pg_get_wal_replay_pause_state() end")) {
+                            + "then " + LocalPostgres.replayPauseState(conn) + " end")) {
                 rs.next();
                 if (!rs.getBoolean(1)) {
                     return "promoted";
