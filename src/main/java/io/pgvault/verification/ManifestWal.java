@@ -1,5 +1,6 @@
 package io.pgvault.verification;
 
+import io.pgvault.api.InvalidRequestException;
 import io.pgvault.backup.BackupView;
 import io.pgvault.wal.BrokenWalException;
 import io.pgvault.wal.Lsn;
@@ -10,9 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -38,15 +39,14 @@ final class ManifestWal {
             while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
                 String name = parser.currentName();
                 parser.nextToken();
-                if (!"WAL-Ranges".equals(name)) {
+                if ("WAL-Ranges".equals(name)) {
+                    readRanges(parser, ranges);
+                } else {
                     parser.skipChildren();
-                    continue;
-                }
-                for (JsonNode range : json.readTree(parser)) {
-                    ranges.add(new WalContinuity.Range(range.path("Timeline").asLong(),
-                            Lsn.parse(range.path("Start-LSN").asString()), Lsn.parse(range.path("End-LSN").asString())));
                 }
             }
+        } catch (JacksonException | InvalidRequestException e) {
+            throw new BrokenWalException("backup_manifest's WAL-Ranges cannot be read: " + e.getMessage());
         }
         if (ranges.isEmpty()) {
             throw new BrokenWalException("backup_manifest lists no WAL-Ranges");
@@ -60,5 +60,28 @@ final class ManifestWal {
                     + backup.stopLsn() + " on timeline " + backup.timeline());
         }
         return ranges;
+    }
+
+    /** [{"Timeline": 1, "Start-LSN": "0/2000028", "End-LSN": "0/2000100"}, ...] */
+    private static void readRanges(JsonParser parser, List<WalContinuity.Range> ranges) throws BrokenWalException {
+        if (parser.currentToken() != JsonToken.START_ARRAY) {
+            throw new BrokenWalException("backup_manifest's WAL-Ranges is not a list");
+        }
+        while (parser.nextToken() == JsonToken.START_OBJECT) {
+            long timeline = 0;
+            String start = null;
+            String end = null;
+            while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+                String field = parser.currentName();
+                parser.nextToken();
+                switch (field) {
+                    case "Timeline" -> timeline = parser.getLongValue();
+                    case "Start-LSN" -> start = parser.getString();
+                    case "End-LSN" -> end = parser.getString();
+                    default -> parser.skipChildren();
+                }
+            }
+            ranges.add(new WalContinuity.Range(timeline, Lsn.parse(start), Lsn.parse(end)));
+        }
     }
 }
