@@ -40,7 +40,8 @@ final class ToolAdvice {
                         + servers.stream().map(s -> s.version() + " (" + s.directory() + ")")
                                 .collect(Collectors.joining(", ")))
                 + ". Install them (Debian and Ubuntu: " + install("postgresql-" + major, major) + ")"
-                + add(tools, major) + "; any directory holding postgres and pg_ctl of version " + major + " counts";
+                + add(tools, major) + "; any directory holding postgres and pg_ctl of version " + major
+                + " counts once pgvault.tools.directories lists it";
     }
 
     private static String where(PostgresTools tools) {
@@ -55,6 +56,6 @@ final class ToolAdvice {
 
     private static String add(PostgresTools tools, int major) {
         return tools.configured() ? " and add their directory (there: /usr/lib/postgresql/" + major
-                + "/bin) to pgvault.tools.directories" : "";
+                + "/bin) to pgvault.tools.directories" : "; pgvault finds /usr/lib/postgresql/" + major + "/bin itself";
     }
 }

@@ -57,7 +57,8 @@ class MixedVersionTests {
     static void pgvault(DynamicPropertyRegistry registry) {
         registry.add("spring.datasource.url", () -> "jdbc:h2:mem:pgvault-mixed;DB_CLOSE_DELAY=-1");
         registry.add("pgvault.storage.local.root", STORAGE::toString);
-        registry.add("pgvault.security.key-file", () -> STORAGE.resolveSibling(STORAGE.getFileName() + ".key").toString());
+        registry.add("pgvault.security.key-file",
+                () -> STORAGE.resolveSibling(STORAGE.getFileName() + ".key").toString());
         registry.add("pgvault.storage.local.min-free-bytes", () -> "0");
         registry.add("pgvault.security.admin-token", () -> Api.ADMIN_TOKEN);
         registry.add("pgvault.jobs.instance-name", () -> "mixed");

@@ -38,7 +38,8 @@ class PgServerBinariesTests {
             assertThat(cluster.queryValue("postgres", "SHOW archive_mode")).isEqualTo("on");
             String osUser = PgBinaries.runningAsRoot() ? PgBinaries.OS_USER : System.getProperty("user.name");
             assertThat(Files.getOwner(cluster.dataDirectory()).getName()).isEqualTo(osUser);
-            long pid = Long.parseLong(Files.readAllLines(cluster.dataDirectory().resolve("postmaster.pid")).get(0).trim());
+            Path pidFile = cluster.dataDirectory().resolve("postmaster.pid");
+            long pid = Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
             assertThat(Files.getOwner(Path.of("/proc", Long.toString(pid))).getName())
                     .as("the postmaster's OS user").isEqualTo(osUser);
             assertThat(ProcessHandle.of(pid).flatMap(p -> p.info().command()).orElseThrow())
