@@ -26,6 +26,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.util.FileSystemUtils;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -97,7 +98,7 @@ class MixedVersionTests {
     }
 
     @AfterAll
-    void cleanUp() {
+    void cleanUp() throws IOException {
         for (Path dir : started) {
             PgCluster.removeForeignServer(dir, recoveries);
         }
@@ -105,6 +106,9 @@ class MixedVersionTests {
         if (pg13 != null) {
             pg13.close();
         }
+        // pgvault's own files (root's, owner-only): nothing else uses this storage
+        FileSystemUtils.deleteRecursively(STORAGE);
+        FileSystemUtils.deleteRecursively(STORAGE.resolveSibling(STORAGE.getFileName() + ".key"));
     }
 
     @Test
