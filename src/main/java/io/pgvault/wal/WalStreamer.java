@@ -113,6 +113,10 @@ public class WalStreamer implements SmartLifecycle {
 
     @EventListener(ApplicationReadyEvent.class)
     void ready() {
+        startSupervisor();
+    }
+
+    private synchronized void startSupervisor() {
         Thread t = new Thread(this::supervise, "pgvault-wal-streamer");
         t.setDaemon(true);
         supervisor = t;
@@ -349,6 +353,12 @@ public class WalStreamer implements SmartLifecycle {
     @Override
     public void start() {
         running = true;
+        // started again after stop() (a context's lifecycle restarted, as Spring's test framework does with the
+        // cached contexts it pauses): stop() ended the supervisor, so a new one takes over
+        Thread t = supervisor;
+        if (t != null && !t.isAlive()) {
+            startSupervisor();
+        }
     }
 
     @Override

@@ -8,16 +8,24 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
 
 /**
  * walArchive STREAM: pgvault's own pg_receivewal, on a replication slot, feeds the archive; killed, it is
  * started again and nothing is missed; switched off, its slot is dropped so the server keeps no WAL for it.
+ * The streamer survives its lifecycle being stopped and started again (Spring's test framework does that to
+ * the cached contexts it pauses while another test's context runs).
  */
 class WalStreamTests extends EndToEndTest {
 
+    @Autowired
+    WalStreamer streamer;
+
     @Test
     void pgReceivewalFeedsTheArchiveAndIsRestartedWhenItDies() throws Exception {
+        streamer.stop();
+        streamer.start();
         try (PgCluster pg = PgCluster.start("streamed")) {
             Api.Response registered = api.post("/api/v1/clusters", Map.of("name", "streamed", "host", pg.host(),
                     "port", pg.port(), "username", pg.superuser(), "walArchive", "STREAM"));

@@ -16,8 +16,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A throwaway PostgreSQL cluster made with the local binaries: initdb and pg_ctl in a temp directory,
- * listening on a free loopback port; run as the {@code postgres} OS user when the JVM runs as root.
+ * A throwaway PostgreSQL cluster made with the local binaries (or, for another major, the build's: see
+ * {@link #serverBinDirectory(int)}): initdb and pg_ctl in a temp directory, listening on a free loopback
+ * port; run as the {@code postgres} OS user when the JVM runs as root.
  */
 public final class PgCluster extends PgSql implements AutoCloseable {
 
@@ -33,6 +34,7 @@ public final class PgCluster extends PgSql implements AutoCloseable {
     }
 
     private final String name;
+    private final Path bin;
     private final Path baseDirectory;
     private final Path dataDirectory;
     private final Map<String, String> settings;
@@ -41,8 +43,9 @@ public final class PgCluster extends PgSql implements AutoCloseable {
     private volatile int port;
     private volatile boolean running;
 
-    private PgCluster(String name, Path baseDirectory, Map<String, String> settings, boolean isShared) {
+    private PgCluster(String name, Path bin, Path baseDirectory, Map<String, String> settings, boolean isShared) {
         this.name = name;
+        this.bin = bin;
         this.baseDirectory = baseDirectory;
         this.dataDirectory = baseDirectory.resolve("data");
         this.settings = settings;
@@ -62,18 +65,31 @@ public final class PgCluster extends PgSql implements AutoCloseable {
 
     /** Creates and starts a cluster; {@code settings} (raw values, quoted here) override the defaults. */
     public static PgCluster start(String name, Map<String, String> settings) {
-        return create(name, settings, false, java.util.List.of());
+        return create(name, PgBinaries.binDirectory(), settings, false, java.util.List.of());
     }
 
     /** As {@link #start(String, Map)}, with more initdb options (such as {@code --wal-segsize=1}). */
     public static PgCluster start(String name, Map<String, String> settings, java.util.List<String> initdbOptions) {
-        return create(name, settings, false, initdbOptions);
+        return create(name, PgBinaries.binDirectory(), settings, false, initdbOptions);
+    }
+
+    /**
+     * Creates and starts a cluster of one PostgreSQL major version: 13 and 16 come from the build (Maven
+     * Central's server binaries), the machine's own major from its installation.
+     */
+    public static PgCluster start(String name, int major, Map<String, String> settings) {
+        return create(name, PgBinaries.serverBinDirectory(major), settings, false, java.util.List.of());
+    }
+
+    /** The directory of initdb, pg_ctl and postgres of one major version (see {@link #start(String, int, Map)}). */
+    public static Path serverBinDirectory(int major) {
+        return PgBinaries.serverBinDirectory(major);
     }
 
     /** The one cluster per JVM for tests that need no special settings; do not close it, a shutdown hook does. */
     public static synchronized PgCluster shared() {
         if (shared == null) {
-            shared = create("shared", Map.of(), true, java.util.List.of());
+            shared = create("shared", PgBinaries.binDirectory(), Map.of(), true, java.util.List.of());
         }
         else if (!shared.running) {
             shared.start();
@@ -123,31 +139,21 @@ public final class PgCluster extends PgSql implements AutoCloseable {
     public static void removeForeignServer(Path dataDirectory, Path base) {
         if (Files.exists(dataDirectory.resolve("postmaster.pid"))) {
             try {
-                PgBinaries.run(base, TIMEOUT, "pg_ctl", "-D", dataDirectory.toString(), "-m", "immediate", "-w", "-t",
-                        "30", "stop");
+                // pg_ctl of the directory's own major: what pgvault started it with
+                int major = Integer.parseInt(Files.readString(dataDirectory.resolve("PG_VERSION")).trim());
+                PgBinaries.run(PgBinaries.serverBinDirectory(major), base, TIMEOUT, "pg_ctl", "-D",
+                        dataDirectory.toString(), "-m", "immediate", "-w", "-t", "30", "stop");
             }
-            catch (IllegalStateException ex) {
+            catch (IOException | RuntimeException ex) {
                 // already stopped
             }
         }
         PgBinaries.deleteTree(base);
     }
 
-    /** Writes an owner-only (0600) file into the data directory, owned by the server's OS user. */
+    /** Writes an owner-only (0600) file into the data directory, as the server's OS user. */
     public void writeDataFile(String name, String content) {
-        Path file = dataDirectory.resolve(name);
-        try {
-            Files.deleteIfExists(file);
-            Files.writeString(file, content);
-            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        }
-        catch (IOException ex) {
-            throw new UncheckedIOException(ex);
-        }
-        if (PgBinaries.runningAsRoot()) {
-            PgBinaries.exec(dataDirectory, Duration.ofSeconds(30),
-                    java.util.List.of("chown", PgBinaries.OS_USER + ":" + PgBinaries.OS_USER, file.toString()));
-        }
+        PgBinaries.writeAsOsUser(dataDirectory.resolve(name), content, "rw-------");
     }
 
     /** Runs a command with the server OS user's rights (as root through runuser); returns its output. */
@@ -180,7 +186,7 @@ public final class PgCluster extends PgSql implements AutoCloseable {
         return PgBinaries.binDirectory();
     }
 
-    private static PgCluster create(String name, Map<String, String> settings, boolean isShared,
+    private static PgCluster create(String name, Path bin, Map<String, String> settings, boolean isShared,
             java.util.List<String> initdbOptions) {
         String slug = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
         slug = slug.substring(0, Math.min(slug.length(), 24));
@@ -194,8 +200,8 @@ public final class PgCluster extends PgSql implements AutoCloseable {
                     base.resolve("data").toString(), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8",
                     "--locale=C"));
             initdb.addAll(initdbOptions);
-            PgBinaries.run(base, TIMEOUT, "initdb", initdb.toArray(String[]::new));
-            cluster = new PgCluster(name, base, Map.copyOf(settings), isShared);
+            PgBinaries.run(bin, base, TIMEOUT, "initdb", initdb.toArray(String[]::new));
+            cluster = new PgCluster(name, bin, base, Map.copyOf(settings), isShared);
             LIVE.add(cluster);
             cluster.start();
             return cluster;
@@ -232,13 +238,14 @@ public final class PgCluster extends PgSql implements AutoCloseable {
             }
             int logBefore = serverLog().length();
             try {
-                Files.writeString(dataDirectory.resolve("postgresql.conf"), initdbConfig + harnessConfig());
-                PgBinaries.run(baseDirectory, TIMEOUT, "pg_ctl", "-D", dataDirectory.toString(), "-w", "-t", "60",
+                PgBinaries.writeAsOsUser(dataDirectory.resolve("postgresql.conf"), initdbConfig + harnessConfig(),
+                        "rw-------");
+                PgBinaries.run(bin, baseDirectory, TIMEOUT, "pg_ctl", "-D", dataDirectory.toString(), "-w", "-t", "60",
                         "-l", logFile().toString(), "start");
                 running = true;
                 return;
             }
-            catch (IOException | IllegalStateException ex) {
+            catch (UncheckedIOException | IllegalStateException ex) {
                 quietly("pg_ctl", "-D", dataDirectory.toString(), "-m", "immediate", "-w", "stop");
                 String log = serverLog();
                 String attemptLog = log.substring(Math.min(logBefore, log.length()));
@@ -254,8 +261,8 @@ public final class PgCluster extends PgSql implements AutoCloseable {
 
     /** Stops the server with {@code pg_ctl stop -m fast}; the data stays for {@link #start()}. */
     public synchronized void stop() {
-        PgBinaries.run(baseDirectory, TIMEOUT, "pg_ctl", "-D", dataDirectory.toString(), "-m", "fast", "-w", "-t", "60",
-                "stop");
+        PgBinaries.run(bin, baseDirectory, TIMEOUT, "pg_ctl", "-D", dataDirectory.toString(), "-m", "fast", "-w", "-t",
+                "60", "stop");
         running = false;
     }
 
@@ -276,6 +283,11 @@ public final class PgCluster extends PgSql implements AutoCloseable {
         }
         PgBinaries.deleteTree(baseDirectory);
         LIVE.remove(this);
+    }
+
+    /** The directory of the initdb, pg_ctl and postgres this cluster runs with. */
+    public Path serverBinDirectory() {
+        return bin;
     }
 
     /** The TCP port the server listens on (loopback only). */
@@ -331,7 +343,7 @@ public final class PgCluster extends PgSql implements AutoCloseable {
     void prependHbaLine(String lines) {
         Path hba = dataDirectory.resolve("pg_hba.conf");
         try {
-            Files.writeString(hba, lines + "\n" + Files.readString(hba));
+            PgBinaries.writeAsOsUser(hba, lines + "\n" + Files.readString(hba), "rw-------");
         }
         catch (IOException ex) {
             throw new UncheckedIOException(ex);
@@ -365,7 +377,7 @@ public final class PgCluster extends PgSql implements AutoCloseable {
 
     private boolean quietly(String program, String... args) {
         try {
-            PgBinaries.run(baseDirectory, TIMEOUT, program, args);
+            PgBinaries.run(bin, baseDirectory, TIMEOUT, program, args);
             return true;
         }
         catch (IllegalStateException ex) {

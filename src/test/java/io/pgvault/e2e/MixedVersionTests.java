@@ -1,0 +1,247 @@
+package io.pgvault.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgvault.testing.PgCluster;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.util.FileSystemUtils;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A mixed fleet: pgvault with this machine's client tools (Debian's PostgreSQL 15) and, in
+ * pgvault.tools.directories next to them, the server binaries of PostgreSQL 13 and 16 from Maven Central
+ * (directories holding initdb, pg_ctl and postgres only). A PostgreSQL 13 cluster, archiving its WAL to
+ * pgvault, gets a BASE backup that verifies (15's pg_verifybackup cannot parse 13's WAL: --no-parse-wal
+ * and pgvault's own WAL walk), a point-in-time recovery to an LSN on 13's own server binaries that holds
+ * the right rows, and a RESTORE drill; a PostgreSQL 16 cluster is refused at registration with what to
+ * install, since no client tools of 16 or newer exist here.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class MixedVersionTests {
+
+    static final String CLUSTER = "fleet-13";
+    static final Path STORAGE;
+
+    static {
+        try {
+            STORAGE = Files.createTempDirectory("pgvault-mixed-storage");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @DynamicPropertySource
+    static void pgvault(DynamicPropertyRegistry registry) {
+        registry.add("spring.datasource.url", () -> "jdbc:h2:mem:pgvault-mixed;DB_CLOSE_DELAY=-1");
+        registry.add("pgvault.storage.local.root", STORAGE::toString);
+        registry.add("pgvault.security.key-file",
+                () -> STORAGE.resolveSibling(STORAGE.getFileName() + ".key").toString());
+        registry.add("pgvault.storage.local.min-free-bytes", () -> "0");
+        registry.add("pgvault.security.admin-token", () -> Api.ADMIN_TOKEN);
+        registry.add("pgvault.jobs.instance-name", () -> "mixed");
+        registry.add("pgvault.jobs.poll-interval", () -> "200ms");
+        registry.add("pgvault.tools.directories", () -> String.join(",", PgCluster.binDirectory().toString(),
+                PgCluster.serverBinDirectory(13).toString(), PgCluster.serverBinDirectory(16).toString()));
+    }
+
+    @LocalServerPort
+    int port;
+    Api api;
+    PgCluster pg13;
+    Path recoveries;
+    final List<Path> started = new ArrayList<>();
+    JsonNode base;
+    String afterBatch1Lsn;
+
+    @BeforeAll
+    void archivingPostgres13ClusterWithABaseBackup() {
+        api = new Api(port);
+        recoveries = PgCluster.recoveryDirectory("pgvault-mixed-recoveries-");
+        pg13 = PgCluster.start("fleet13", 13, Map.of("archive_mode", "on", "archive_command", "",
+                "archive_timeout", "0"));
+        api.register(CLUSTER, pg13);
+        JsonNode config = api.get("/api/v1/clusters/" + CLUSTER + "/archive-config").json();
+        pg13.writeDataFile(config.path("headerFile").asString(), config.path("headerFileContent").asString());
+        pg13.execute("postgres", "ALTER SYSTEM SET archive_command = '"
+                + config.path("archiveCommand").asString().replace("'", "''") + "'", "SELECT pg_reload_conf()");
+        pg13.execute("postgres", "CREATE TABLE t (id int PRIMARY KEY, batch int NOT NULL)");
+        base = api.backup(CLUSTER, Map.of("kind", "BASE"));
+    }
+
+    @BeforeEach
+    void client() {
+        api = new Api(port);
+    }
+
+    @AfterAll
+    void cleanUp() throws IOException {
+        for (Path dir : started) {
+            PgCluster.removeForeignServer(dir, recoveries);
+        }
+        PgCluster.removeForeignServer(recoveries.resolve("none"), recoveries);
+        if (pg13 != null) {
+            pg13.close();
+        }
+        // pgvault's own files (root's, owner-only): nothing else uses this storage
+        FileSystemUtils.deleteRecursively(STORAGE);
+        FileSystemUtils.deleteRecursively(STORAGE.resolveSibling(STORAGE.getFileName() + ".key"));
+    }
+
+    @Test
+    @Order(1)
+    void aPostgres13BaseBackupPassesItsVerificationWithPgvaultsOwnWalCheck() {
+        JsonNode cluster = api.get("/api/v1/clusters/" + CLUSTER).json();
+        assertThat(cluster.path("serverVersion").asString()).startsWith("13.");
+        assertThat(base.path("serverVersion").asString()).startsWith("13.");
+        String tools = base.path("toolVersion").asString();
+        assertThat(Integer.parseInt(tools.split("\\.")[0])).as("the machine's own client tools").isGreaterThan(13);
+
+        JsonNode verified = api.awaitVerification(base.path("id").asString(), Duration.ofMinutes(2));
+        JsonNode verification = verified.path("verification");
+        assertThat(verification.path("status").asString()).as(verification.toString()).isEqualTo("PASSED");
+        assertThat(verification.path("level").asString()).isEqualTo("LIST");
+        assertThat(verification.path("detail").asString())
+                .contains("checksums match")
+                .contains("pg_verifybackup " + tools + " --no-parse-wal (no PostgreSQL 13 tools here parse this WAL)")
+                .containsPattern("pgvault's own WAL check: \\d+ segment\\(s\\) " + base.path("firstWal").asString())
+                .contains("from " + base.path("startLsn").asString() + " to " + base.path("stopLsn").asString()
+                        + " linked and passing their CRC");
+    }
+
+    @Test
+    @Order(1)
+    void checkWorksOnPostgres13WhichHasNoPgReadAllData() {
+        pg13.execute("postgres", "CREATE ROLE reader LOGIN");
+        Api.Response registered = api.post("/api/v1/clusters", Map.of("name", "fleet-13-reader-role", "host",
+                pg13.host(), "port", pg13.port(), "username", "reader", "maintenanceDatabase", "postgres"));
+        assertThat(registered.status()).as(registered.body()).isEqualTo(201);
+        JsonNode checks = api.post("/api/v1/clusters/fleet-13-reader-role/check", Map.of()).json();
+        assertThat(checks.path("checks").findValuesAsString("name")).contains("tools", "archiving", "privileges");
+        List<String> failed = new ArrayList<>();
+        checks.path("checks").forEach(c -> {
+            if (!c.path("ok").asBoolean()) {
+                failed.add(c.path("name").asString() + ": " + c.path("detail").asString());
+            }
+        });
+        assertThat(failed).as(checks.toString()).singleElement().asString()
+                .startsWith("privileges: the role is neither superuser nor member of pg_read_all_data");
+    }
+
+    @Test
+    @Order(2)
+    void recoversPostgres13ToAnLsnOnItsOwnServerBinaries() throws Exception {
+        insertBatch(1);
+        afterBatch1Lsn = (String) pg13.queryValue("postgres", "SELECT pg_current_wal_lsn()::text");
+        insertBatch(2);
+        awaitArchived(switchWal());
+
+        Path dir = recoveries.resolve("to-lsn");
+        started.add(dir);
+        Api.Response r = api.post("/api/v1/clusters/" + CLUSTER + "/recoveries", Map.of(
+                "target", Map.of("lsn", afterBatch1Lsn), "action", "pause", "dataDirectory", dir.toString()));
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        JsonNode job = api.awaitJob(r.field("id"), Duration.ofMinutes(3));
+        String log = api.get("/api/v1/jobs/" + r.field("id") + "/log").body();
+        assertThat(job.path("status").asString()).as("%s%n%s", job, log).isEqualTo("SUCCEEDED");
+        assertThat(job.path("result").path("state").asString()).as("PostgreSQL 13's pause, seen").isEqualTo("paused");
+        assertThat(log).contains("postgres: ").contains("starting PostgreSQL 13.");
+        try (Connection c = connect(job.path("result").path("port").asInt()); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT current_setting('server_version_num')::int / 10000, "
+                        + "pg_is_in_recovery(), (SELECT count(*) FROM t WHERE batch = 1), "
+                        + "(SELECT count(*) FROM t WHERE batch <> 1)")) {
+            rs.next();
+            assertThat(rs.getInt(1)).isEqualTo(13);
+            assertThat(rs.getBoolean(2)).as("paused at the target").isTrue();
+            assertThat(rs.getLong(3)).as("batch 1, before the target").isEqualTo(100);
+            assertThat(rs.getLong(4)).as("batch 2, after the target").isZero();
+        }
+    }
+
+    @Test
+    @Order(3)
+    void thePostgres13BaseBackupPassesARestoreDrill() {
+        String id = base.path("id").asString();
+        Api.Response r = api.post("/api/v1/backups/" + id + "/verifications", Map.of("level", "RESTORE"));
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        JsonNode job = api.awaitJob(r.field("id"), Duration.ofMinutes(3));
+        String log = api.get("/api/v1/jobs/" + r.field("id") + "/log").body();
+        JsonNode drilled = api.get("/api/v1/backups/" + id).json();
+        assertThat(job.path("status").asString()).as("%s%n%s", drilled, log).isEqualTo("SUCCEEDED");
+        assertThat(drilled.path("verification").path("status").asString()).isEqualTo("PASSED");
+        assertThat(drilled.path("verification").path("level").asString()).isEqualTo("RESTORE");
+        assertThat(drilled.path("verification").path("detail").asString()).contains("recovered to consistency");
+        assertThat(drilled.path("drillSeconds").asDouble()).isPositive();
+        assertThat(log).contains("starting PostgreSQL 13.");
+    }
+
+    @Test
+    @Order(4)
+    void aPostgres16ClusterIsRefusedAtRegistrationWithWhatToInstall() {
+        String tools = PgCluster.binDirectory().toString();
+        try (PgCluster pg16 = PgCluster.start("fleet16", 16, Map.of())) {
+            long jobs = api.jobCount();
+            Api.Response r = api.post("/api/v1/clusters", Map.of("name", "fleet-16", "host", pg16.host(),
+                    "port", pg16.port(), "username", pg16.superuser()));
+            assertThat(r.status()).as(r.body()).isEqualTo(400);
+            assertThat(r.contentType()).startsWith("application/problem+json");
+            assertThat(r.json().path("detail").asString())
+                    .contains("PostgreSQL 16 needs client tools of version 16 or newer")
+                    .contains("the newest in pgvault.tools.directories [" + tools)
+                    .contains(PgCluster.serverBinDirectory(16) + " holds PostgreSQL 16.")
+                    .contains("server binaries but no client tools")
+                    .contains("apt-get install postgresql-client-16, from the PostgreSQL apt repository")
+                    .contains("to pgvault.tools.directories");
+            assertThat(api.get("/api/v1/clusters/fleet-16").status()).isEqualTo(404);
+            assertThat(api.jobCount()).isEqualTo(jobs);
+        }
+    }
+
+    private static Connection connect(int port) throws Exception {
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "");
+    }
+
+    private void insertBatch(int batch) {
+        pg13.execute("postgres", "INSERT INTO t SELECT " + batch + " * 1000 + g, " + batch
+                + " FROM generate_series(1, 100) g");
+    }
+
+    private String switchWal() {
+        String segment = (String) pg13.queryValue("postgres", "SELECT pg_walfile_name(pg_current_wal_lsn())");
+        pg13.execute("postgres", "SELECT pg_switch_wal()");
+        return segment;
+    }
+
+    private void awaitArchived(String segment) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!segment.equals(api.get("/api/v1/clusters/" + CLUSTER + "/wal").json().path("timelines").get(0)
+                .path("lastSegment").asString())) {
+            assertThat(System.nanoTime()).as("segment %s never archived: %s", segment,
+                    pg13.query("postgres", "SELECT * FROM pg_stat_archiver")).isLessThan(deadline);
+            Api.sleep(200);
+        }
+    }
+}
