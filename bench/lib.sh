@@ -145,6 +145,49 @@ stop_pgvault() {
   fi
 }
 
+# await_job ID: one request that answers when the job ends (no polling load next to what is measured);
+# prints the job, dies unless it SUCCEEDED
+await_job() {
+  local job status
+  while :; do
+    job=$(api GET "/api/v1/jobs/$1?waitSeconds=600")
+    [[ $job =~ \"status\":\"([A-Z]+)\" ]] || die "no status in: $job"
+    status=${BASH_REMATCH[1]}
+    case $status in
+      SUCCEEDED) echo "$job"; return ;;
+      FAILED | CANCELLED) die "job $1 $status: $job $(api GET "/api/v1/jobs/$1/log" || true)" ;;
+    esac
+  done
+}
+
+# setup_pgbackrest: a pgBackRest configuration and stanza "bench" for the cluster in PGDATA_DIR on PGPORT
+# (repository, logs and lock under WORK/pgbackrest); defines pgbackrest() to run it as the server's OS user.
+# The cluster must archive with: archive_command = 'pgbackrest --config=$PBCONF --stanza=bench archive-push %p'
+PBCONF=${WORK:-/tmp}/pgbackrest/pgbackrest.conf
+setup_pgbackrest() {
+  mkdir -p "$WORK/pgbackrest/repo" "$WORK/pgbackrest/log" "$WORK/pgbackrest/lock"
+  cat >"$PBCONF" <<EOF
+[global]
+repo1-path=$WORK/pgbackrest/repo
+repo1-retention-full=${PGBACKREST_RETENTION:-10}
+process-max=2
+start-fast=y
+log-level-console=warn
+log-level-file=off
+lock-path=$WORK/pgbackrest/lock
+
+[bench]
+pg1-path=$PGDATA_DIR
+pg1-port=$PGPORT
+pg1-socket-path=$(dirname "$PGDATA_DIR")
+EOF
+  chmod 644 "$PBCONF"
+  [[ $(id -u) -eq 0 ]] && chown -R postgres:postgres "$WORK/pgbackrest"
+  pgbackrest stanza-create >"$WORK/pgbackrest/stanza.log" 2>&1 \
+    || { cat "$WORK/pgbackrest/stanza.log" >&2; die "stanza-create failed"; }
+}
+pgbackrest() { as_pg pgbackrest --config="$PBCONF" --stanza=bench "$@"; }
+
 # pgvault_backup BODY: starts a backup of cluster "bench", waits for SUCCEEDED and for the automatic
 # verification that follows (not timed, but it must not overlap the next measurement);
 # prints "seconds backupId"
@@ -155,17 +198,8 @@ pgvault_backup() {
   # ids read with bash, not jq: only pgvault's own time is on the clock
   [[ $job =~ \"id\":\"([^\"]+)\" ]] || die "no job id in: $job"
   id=${BASH_REMATCH[1]}
-  # one request that answers when the job ends: no polling load next to the tool being measured
-  while :; do
-    job=$(api GET "/api/v1/jobs/$id?waitSeconds=600")
-    end=$(now)
-    [[ $job =~ \"status\":\"([A-Z]+)\" ]] || die "no status in: $job"
-    status=${BASH_REMATCH[1]}
-    case $status in
-      SUCCEEDED) break ;;
-      FAILED | CANCELLED) die "backup job $id $status: $job $(api GET "/api/v1/jobs/$id/log" || true)" ;;
-    esac
-  done
+  job=$(await_job "$id")
+  end=$(now)
   backup=$(jget .backupId <<<"$job")
   while [[ $(api GET "/api/v1/backups/$backup" | jget .verification.status) == UNVERIFIED ]]; do sleep 0.2; done
   echo "$(seconds "$start" "$end") $backup"

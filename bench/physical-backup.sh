@@ -34,7 +34,7 @@ for tool in initdb pg_ctl pg_basebackup pgbench psql; do
   [[ -x $BIN/$tool ]] || die "$BIN/$tool is missing (apt-get install postgresql postgresql-contrib)"
 done
 command -v curl >/dev/null || die "curl is needed (apt-get install curl)"
-if ! command -v pgbackrest >/dev/null; then
+if ! type -P pgbackrest >/dev/null; then
   [[ $(id -u) -eq 0 ]] || die "pgbackrest is missing (apt-get install pgbackrest)"
   echo "installing pgbackrest..." >&2
   { apt-get install -y -q pgbackrest || { apt-get update -q && apt-get install -y -q pgbackrest; }; } >"$WORK/apt.log" 2>&1 \
@@ -47,33 +47,15 @@ clean_up_on_exit
 pgvault_jar
 
 # --- the cluster, archiving into pgBackRest's repository (its backups check the archive) --------
-mkdir -p "$WORK/store" "$WORK/pgbackrest/repo" "$WORK/pgbackrest/log" "$WORK/pgbackrest/lock" "$WORK/raw"
-[[ $(id -u) -eq 0 ]] && chown -R postgres:postgres "$WORK/pgbackrest"
+mkdir -p "$WORK/store" "$WORK/raw"
 init_cluster "$PGDATA_DIR"
-PBCONF=$WORK/pgbackrest/pgbackrest.conf
 start_cluster "$PGDATA_DIR" <<EOF
 archive_mode = on
 archive_command = 'pgbackrest --config=$PBCONF --stanza=bench archive-push %p'
 max_wal_senders = 10
 EOF
-cat >"$PBCONF" <<EOF
-[global]
-repo1-path=$WORK/pgbackrest/repo
-repo1-retention-full=$((RUNS + 2))
-process-max=2
-start-fast=y
-log-level-console=warn
-log-level-file=off
-lock-path=$WORK/pgbackrest/lock
-
-[bench]
-pg1-path=$PGDATA_DIR
-pg1-port=$PGPORT
-pg1-socket-path=$WORK/pg
-EOF
-chmod 644 "$PBCONF"
-pgbackrest() { as_pg pgbackrest --config="$PBCONF" --stanza=bench "$@"; }
-pgbackrest stanza-create >"$WORK/pgbackrest/stanza.log" 2>&1 || { cat "$WORK/pgbackrest/stanza.log" >&2; die "stanza-create failed"; }
+PGBACKREST_RETENTION=$((RUNS + 2))
+setup_pgbackrest
 
 PGCONN=(-h 127.0.0.1 -p "$PGPORT" -U postgres)
 PG_VERSION=$("$BIN/psql" "${PGCONN[@]}" -qAt -d postgres -c "SHOW server_version")

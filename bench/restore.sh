@@ -33,7 +33,7 @@ for tool in initdb pg_ctl pgbench psql; do
   [[ -x $BIN/$tool ]] || die "$BIN/$tool is missing (apt-get install postgresql postgresql-contrib)"
 done
 for pkg in pgbackrest zstd; do
-  if ! command -v "$pkg" >/dev/null; then
+  if ! type -P "$pkg" >/dev/null; then
     [[ $(id -u) -eq 0 ]] || die "$pkg is missing (apt-get install $pkg)"
     { apt-get install -y -q "$pkg" || { apt-get update -q && apt-get install -y -q "$pkg"; }; } >"$WORK/apt.log" 2>&1 \
       || { tail -n 20 "$WORK/apt.log" >&2; die "could not install $pkg"; }
@@ -52,33 +52,16 @@ trap 'stop_copies; _clean_up $?' EXIT
 
 pgvault_jar
 
-mkdir -p "$WORK/store" "$WORK/copies" "$WORK/pgbackrest/repo" "$WORK/pgbackrest/log" "$WORK/pgbackrest/lock"
+mkdir -p "$WORK/store" "$WORK/copies"
 chmod 755 "$WORK/copies"
-[[ $(id -u) -eq 0 ]] && chown -R postgres:postgres "$WORK/pgbackrest" "$WORK/copies"
+[[ $(id -u) -eq 0 ]] && chown postgres:postgres "$WORK/copies"
 init_cluster "$PGDATA_DIR"
-PBCONF=$WORK/pgbackrest/pgbackrest.conf
 start_cluster "$PGDATA_DIR" <<EOF
 archive_mode = on
 archive_command = 'pgbackrest --config=$PBCONF --stanza=bench archive-push %p'
 max_wal_senders = 10
 EOF
-cat >"$PBCONF" <<EOF
-[global]
-repo1-path=$WORK/pgbackrest/repo
-process-max=2
-start-fast=y
-log-level-console=warn
-log-level-file=off
-lock-path=$WORK/pgbackrest/lock
-
-[bench]
-pg1-path=$PGDATA_DIR
-pg1-port=$PGPORT
-pg1-socket-path=$WORK/pg
-EOF
-chmod 644 "$PBCONF"
-pgbackrest() { as_pg pgbackrest --config="$PBCONF" --stanza=bench "$@"; }
-pgbackrest stanza-create >"$WORK/pgbackrest/stanza.log" 2>&1 || { cat "$WORK/pgbackrest/stanza.log" >&2; die "stanza-create failed"; }
+setup_pgbackrest
 
 PGCONN=(-h 127.0.0.1 -p "$PGPORT" -U postgres)
 PG_VERSION=$("$BIN/psql" "${PGCONN[@]}" -qAt -d postgres -c "SHOW server_version")
@@ -119,19 +102,10 @@ raw_restore() {
   echo "$port"
 }
 pgvault_restore() {
-  local job id status port
+  local job
   job=$(api POST "/api/v1/backups/$BACKUP_ID/restores" "{\"dataDirectory\":\"$WORK/copies/pgvault-$1\"}")
   [[ $job =~ \"id\":\"([^\"]+)\" ]] || die "no job id in: $job"
-  id=${BASH_REMATCH[1]}
-  while :; do
-    job=$(api GET "/api/v1/jobs/$id?waitSeconds=600")
-    [[ $job =~ \"status\":\"([A-Z]+)\" ]] || die "no status in: $job"
-    status=${BASH_REMATCH[1]}
-    case $status in
-      SUCCEEDED) break ;;
-      FAILED | CANCELLED) die "restore job $id $status: $job $(api GET "/api/v1/jobs/$id/log" || true)" ;;
-    esac
-  done
+  job=$(await_job "${BASH_REMATCH[1]}")
   [[ $job =~ \"port\":([0-9]+) ]] || die "no port in: $job"
   echo "${BASH_REMATCH[1]}"
 }

@@ -144,6 +144,23 @@ final class Api {
         }
     }
 
+    /** Waits up to 3 minutes for a job's end and asserts it SUCCEEDED (showing its log if not); returns the job. */
+    JsonNode awaitSucceeded(String jobId) {
+        JsonNode done = awaitJob(jobId, Duration.ofMinutes(3));
+        assertThat(done.path("status").asString()).as("job %s, log:%n%s", done,
+                get("/api/v1/jobs/" + jobId + "/log").body()).isEqualTo("SUCCEEDED");
+        return done;
+    }
+
+    /** Waits until a WAL file of the cluster can be fetched from the archive. */
+    void awaitArchived(String cluster, String file) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (get("/api/v1/clusters/" + cluster + "/wal/" + file).status() != 200) {
+            assertThat(System.nanoTime()).as("%s archived by cluster %s", file, cluster).isLessThan(deadline);
+            sleep(200);
+        }
+    }
+
     /** Runs a backup to its end and asserts it succeeded; returns the backup entry. */
     JsonNode backup(String cluster, Map<String, ?> request) {
         JsonNode job = startBackup(cluster, request);

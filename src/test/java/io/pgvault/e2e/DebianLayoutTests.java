@@ -69,12 +69,7 @@ class DebianLayoutTests extends EndToEndTest {
                 "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
         pg.execute("postgres", "SELECT pg_switch_wal()");
         insertBatch(3);
-        String last = (String) pg.queryValue("postgres", "SELECT pg_walfile_name(pg_switch_wal())");
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (api.get("/api/v1/clusters/" + CLUSTER + "/wal/" + last).status() != 200) {
-            assertThat(System.nanoTime()).as("segment %s archived", last).isLessThan(deadline);
-            Api.sleep(200);
-        }
+        api.awaitArchived(CLUSTER, (String) pg.queryValue("postgres", "SELECT pg_walfile_name(pg_switch_wal())"));
     }
 
     @AfterAll
@@ -182,7 +177,7 @@ class DebianLayoutTests extends EndToEndTest {
         Api.Response r = api.post("/api/v1/clusters/" + CLUSTER + "/recoveries", Map.of("target", Map.of("latest", true),
                 "dataDirectory", pg.dataDirectory().toString(), "replaceExisting", true));
         assertThat(r.status()).as(r.body()).isEqualTo(202);
-        JsonNode job = awaitSuccess(r.field("id"));
+        JsonNode job = api.awaitSucceeded(r.field("id"));
         assertThat(job.path("result").path("port").asInt()).isEqualTo(pg.port());
         assertThat(batches(job)).containsExactly(1, 2, 3);
         assertThat(hashes(pg.configDirectory())).as("/etc is left as it was").isEqualTo(etc);
@@ -196,15 +191,9 @@ class DebianLayoutTests extends EndToEndTest {
         started.add(Path.of((String) body.get("dataDirectory")));
         Api.Response r = api.post("/api/v1/clusters/" + CLUSTER + "/recoveries", body);
         assertThat(r.status()).as(r.body()).isEqualTo(202);
-        return awaitSuccess(r.field("id"));
+        return api.awaitSucceeded(r.field("id"));
     }
 
-    private JsonNode awaitSuccess(String jobId) {
-        JsonNode done = api.awaitJob(jobId, Duration.ofMinutes(3));
-        assertThat(done.path("status").asString()).as("job %s, log:%n%s", done,
-                api.get("/api/v1/jobs/" + jobId + "/log").body()).isEqualTo("SUCCEEDED");
-        return done;
-    }
 
     private void insertBatch(int batch) {
         pg.execute("postgres", "INSERT INTO t SELECT g, " + batch + " FROM generate_series(" + (batch * 100)

@@ -408,7 +408,7 @@ class PointInTimeRecoveryTests extends EndToEndTest {
         Api.Response r = api.post("/api/v1/clusters/" + CLUSTER + "/recoveries", Map.of(
                 "target", Map.of("latest", true), "dataDirectory", data.toString(), "replaceExisting", true));
         assertThat(r.status()).as(r.body()).isEqualTo(202);
-        JsonNode job = awaitSuccess(r.field("id"));
+        JsonNode job = api.awaitSucceeded(r.field("id"));
         JsonNode result = job.path("result");
         Path aside = Path.of(result.path("movedAsideTo").asString());
         assertThat(aside.getParent()).isEqualTo(data.getParent());
@@ -432,15 +432,9 @@ class PointInTimeRecoveryTests extends EndToEndTest {
         Api.Response r = api.post("/api/v1/clusters/" + CLUSTER + "/recoveries", body);
         assertThat(r.status()).as(r.body()).isEqualTo(202);
         assertThat(r.json().path("type").asString()).isEqualTo("RECOVERY");
-        return awaitSuccess(r.field("id"));
+        return api.awaitSucceeded(r.field("id"));
     }
 
-    private JsonNode awaitSuccess(String jobId) {
-        JsonNode done = api.awaitJob(jobId, Duration.ofMinutes(3));
-        assertThat(done.path("status").asString()).as("recovery job %s, log:%n%s", done,
-                api.get("/api/v1/jobs/" + jobId + "/log").body()).isEqualTo("SUCCEEDED");
-        return done;
-    }
 
     private static Connection connect(JsonNode job) throws SQLException {
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + job.path("result").path("port").asInt()

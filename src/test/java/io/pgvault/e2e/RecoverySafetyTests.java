@@ -85,7 +85,7 @@ class RecoverySafetyTests extends EndToEndTest {
         pg.execute("postgres", "INSERT INTO t VALUES (1)", "SELECT pg_switch_wal()", "INSERT INTO t VALUES (2)");
         second = api.backup(CLUSTER, Map.of("kind", "BASE", "label", "second"));
         pg.execute("postgres", "INSERT INTO t VALUES (3)", "SELECT pg_switch_wal()", "INSERT INTO t VALUES (4)");
-        awaitArchived((String) pg.queryValue("postgres", "SELECT pg_walfile_name(pg_switch_wal())"));
+        api.awaitArchived(CLUSTER, (String) pg.queryValue("postgres", "SELECT pg_walfile_name(pg_switch_wal())"));
         api.awaitVerification(first.path("id").asString(), Duration.ofMinutes(2));
         api.awaitVerification(second.path("id").asString(), Duration.ofMinutes(2));
     }
@@ -342,13 +342,6 @@ class RecoverySafetyTests extends EndToEndTest {
         return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
-    private void awaitArchived(String segment) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (api.get("/api/v1/clusters/" + CLUSTER + "/wal/" + segment).status() != 200) {
-            assertThat(System.nanoTime()).as("segment %s archived", segment).isLessThan(deadline);
-            Api.sleep(200);
-        }
-    }
 
     private static void awaitPromoted(int port) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();

@@ -67,12 +67,12 @@ class TimelineAndTimeTests extends EndToEndTest {
         switching.execute("postgres", "CREATE TABLE t (batch int)");
         JsonNode before = api.backup("switching", Map.of("kind", "BASE", "label", "timeline 1"));
         switching.execute("postgres", "INSERT INTO t VALUES (1)");
-        awaitArchived("switching", switchWal(switching));
+        api.awaitArchived("switching", switchWal(switching));
 
         Api.Response r = api.post("/api/v1/clusters/switching/recoveries", Map.of("target", Map.of("latest", true),
                 "dataDirectory", switching.dataDirectory().toString(), "replaceExisting", true));
         assertThat(r.status()).as(r.body()).isEqualTo(202);
-        JsonNode inPlace = awaitSuccess(r.field("id"));
+        JsonNode inPlace = api.awaitSucceeded(r.field("id"));
         assertThat(inPlace.path("result").path("timeline").asInt()).isEqualTo(2);
 
         switching.execute("postgres", "INSERT INTO t VALUES (2)");
@@ -80,8 +80,8 @@ class TimelineAndTimeTests extends EndToEndTest {
         switching.execute("postgres", "INSERT INTO t VALUES (3)");
         String last = switchWal(switching);
         assertThat(last).startsWith("00000002");
-        awaitArchived("switching", last);
-        awaitArchived("switching", "00000002.history");
+        api.awaitArchived("switching", last);
+        api.awaitArchived("switching", "00000002.history");
 
         JsonNode window = api.get("/api/v1/clusters/switching/wal").json().path("recoveryWindow");
         assertThat(window.path("fromBackup").asString()).as(window.toString()).isEqualTo(before.path("id").asString());
@@ -93,7 +93,7 @@ class TimelineAndTimeTests extends EndToEndTest {
         Api.Response copy = api.post("/api/v1/clusters/switching/recoveries", Map.of("target",
                 Map.of("lsn", onTimeline2), "backupId", before.path("id").asString(), "dataDirectory", dir.toString()));
         assertThat(copy.status()).as(copy.body()).isEqualTo(202);
-        JsonNode done = awaitSuccess(copy.field("id"));
+        JsonNode done = api.awaitSucceeded(copy.field("id"));
         assertThat(values(done, "SELECT batch FROM t ORDER BY 1")).containsExactly(1, 2);
         assertThat(done.path("result").path("timeline").asInt()).isEqualTo(3);
     }
@@ -104,7 +104,7 @@ class TimelineAndTimeTests extends EndToEndTest {
         late.execute("postgres", "CREATE TABLE t (x int)");
         api.backup("late", Map.of("kind", "BASE"));
         late.execute("postgres", "INSERT INTO t VALUES (1)");
-        awaitArchived("late", switchWal(late));
+        api.awaitArchived("late", switchWal(late));
 
         // archiving stalls (pgvault unreachable, say): the next segment reaches the archive only later
         String command = (String) late.queryValue("postgres", "SHOW archive_command");
@@ -120,14 +120,14 @@ class TimelineAndTimeTests extends EndToEndTest {
         Api.sleep(1500);
         late.execute("postgres", "ALTER SYSTEM SET archive_command = '" + command.replace("'", "''") + "'",
                 "SELECT pg_reload_conf()");
-        awaitArchived("late", segment);
+        api.awaitArchived("late", segment);
 
         Path dir = copies.resolve("late");
         started.add(dir);
         Api.Response r = api.post("/api/v1/clusters/late/recoveries", Map.of("target",
                 Map.of("time", target.toString()), "dataDirectory", dir.toString()));
         assertThat(r.status()).as(r.body()).isEqualTo(202);
-        JsonNode done = awaitSuccess(r.field("id"));
+        JsonNode done = api.awaitSucceeded(r.field("id"));
         assertThat(values(done, "SELECT x FROM t ORDER BY 1")).as("stops before the first commit after the target")
                 .containsExactly(1, 2);
         assertThat(OffsetDateTime.parse(done.path("result").path("reachedTime").asString()).toInstant())
@@ -158,20 +158,7 @@ class TimelineAndTimeTests extends EndToEndTest {
         return (String) pg.queryValue("postgres", "SELECT pg_walfile_name(pg_switch_wal())");
     }
 
-    private void awaitArchived(String cluster, String file) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (api.get("/api/v1/clusters/" + cluster + "/wal/" + file).status() != 200) {
-            assertThat(System.nanoTime()).as("%s archived", file).isLessThan(deadline);
-            Api.sleep(200);
-        }
-    }
 
-    private JsonNode awaitSuccess(String jobId) {
-        JsonNode done = api.awaitJob(jobId, Duration.ofMinutes(3));
-        assertThat(done.path("status").asString()).as("job %s, log:%n%s", done,
-                api.get("/api/v1/jobs/" + jobId + "/log").body()).isEqualTo("SUCCEEDED");
-        return done;
-    }
 
     private static List<Integer> values(JsonNode job, String sql) throws Exception {
         List<Integer> values = new ArrayList<>();
