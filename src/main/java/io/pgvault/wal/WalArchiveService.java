@@ -145,7 +145,7 @@ public class WalArchiveService {
                     segments.get(segments.size() - 1).name(), segments.size(), gaps, lastByTimeline.get(timeline)));
         });
         Long lag = last == null ? null : Duration.between(last, clock.instant()).toSeconds();
-        return new ArchiveSummary(cluster, segmentSize, count, bytes, last, lag, recoveryWindow(cluster, segmentSize),
+        return new ArchiveSummary(cluster, segmentSize, count, bytes, last, lag, recoveryWindow(cluster),
                 timelines, null);
     }
 
@@ -182,67 +182,10 @@ public class WalArchiveService {
         }
     }
 
-    /**
-     * From the end of the oldest base backup whose WAL chain is unbroken to the newest point reachable without a
-     * gap, along the newest timeline (following its history across switches, as recovery_target_timeline =
-     * 'latest' does): each backup reaches as far as contiguous archived segments go past its own WAL, and an
-     * older backup counts only if its reach meets the next one. Backups on a branch the newest timeline left
-     * behind do not count. The end time is the WAL's own: the last commit pg_waldump read there.
-     */
-    private ArchiveSummary.RecoveryWindow recoveryWindow(String cluster, long segmentSize) {
+    /** The span a recovery can reach (see {@link RecoveryWindows}); null without a BASE backup. */
+    private ArchiveSummary.RecoveryWindow recoveryWindow(String cluster) {
         List<BaseBackupCatalog.BaseBackupEnd> backups = baseBackups.baseBackups(cluster);
-        if (backups.isEmpty()) {
-            return null;
-        }
-        ArchivedWal archived = archived(cluster);
-        long latest = archived.latestTimeline(backups.stream().mapToLong(BaseBackupCatalog.BaseBackupEnd::timeline)
-                .min().getAsLong());
-        TimelineHistory path = archived.history(latest);
-        BaseBackupCatalog.BaseBackupEnd start = null;
-        BaseBackupCatalog.BaseBackupEnd newest = null;
-        long endPosition = -1;
-        for (int i = backups.size() - 1; i >= 0; i--) {
-            BaseBackupCatalog.BaseBackupEnd b = backups.get(i);
-            if (!path.reaches(b.timeline(), Lsn.parse(b.stopLsn()))) {
-                continue;
-            }
-            long own = archived.position(b.lastWal());
-            long reach = Math.max(own, archived.reach(path, own + 1));
-            if (start == null) {
-                start = b;
-                newest = b;
-                endPosition = reach;
-                continue;
-            }
-            if (reach < archived.position(start.lastWal())) {
-                break;
-            }
-            endPosition = Math.max(endPosition, reach);
-            start = b;
-        }
-        if (start == null) {
-            return null;
-        }
-        boolean beyondBackups = endPosition > archived.position(newest.lastWal());
-        return new ArchiveSummary.RecoveryWindow(start.id(), start.finishedAt(), start.stopLsn(),
-                beyondBackups ? walTime(archived, path, endPosition) : newest.finishedAt(),
-                beyondBackups ? archived.endOf(endPosition).toString() : newest.stopLsn(),
-                archived.name(path, endPosition), path.timelineOf(endPosition, segmentSize));
-    }
-
-    /** The newest transaction end in the WAL up to a position, or the segment's arrival when none was read. */
-    private static Instant walTime(ArchivedWal archived, TimelineHistory path, long position) {
-        for (long p = position; p >= 0 && p > position - 256; p--) {
-            ArchivedWal.Segment s = archived.at(path, p);
-            if (s == null || !s.scanned()) {
-                break;
-            }
-            if (s.lastCommitAt() != null) {
-                return s.lastCommitAt();
-            }
-        }
-        ArchivedWal.Segment end = archived.at(path, position);
-        return end == null ? null : end.archivedAt();
+        return backups.isEmpty() ? null : RecoveryWindows.of(backups, archived(cluster));
     }
 
     /** An archived file that retention took out of the catalog; its bytes go once that has committed. */
