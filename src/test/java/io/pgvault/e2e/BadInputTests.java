@@ -109,6 +109,8 @@ class BadInputTests extends EndToEndTest {
         problem(api.post(recoveries, Map.of("target", Map.of("xid", "many"), "dataDirectory", "/x")), 400,
                 "field 'target.xid': expected a whole number");
         problem(backup("{\"kind\": \"SNAPSHOT\"}"), 400, "field 'kind': expected one of DUMP");
+        // an enum is its name: {"kind": 0} is not DUMP
+        problem(backup("{\"kind\": 0, \"database\": \"x\"}"), 400, "field 'kind'");
         problem(backup("{\"kind\": \"DUMP\", \"database\": \"x\", \"tables\": \"t\"}"), 400,
                 "field 'tables': expected a JSON array");
         problem(api.post("/api/v1/tokens", Map.of("name", "late", "role", "VIEWER", "expiresAt", "tomorrow")), 400,

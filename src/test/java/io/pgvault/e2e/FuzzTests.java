@@ -51,6 +51,9 @@ class FuzzTests extends EndToEndTest {
                 String body = JSON.writeValueAsString(body(fields, random));
                 Api.Response r = api.post(url, body);
                 tried.add(url);
+                if (r.status() == 202) {
+                    System.out.println("seed " + seed + ": accepted POST " + url + " " + abbreviate(body));
+                }
                 assertThat(r.status()).as("seed %d: POST %s %s -> %s", seed, url, abbreviate(body), abbreviate(r.body()))
                         .isLessThan(500);
             }
