@@ -48,7 +48,7 @@ stop_copies() {
   done
   as_pg rm -rf "$WORK"/copies/* 2>/dev/null || true
 }
-trap 'stop_copies; _clean_up $?' EXIT
+trap 'rc=$?; stop_copies; _clean_up $rc' EXIT
 
 pgvault_jar
 
@@ -74,16 +74,19 @@ PGVAULT_ARGS="--pgvault.recovery.roots=$WORK/copies --pgvault.recovery.drill-dir
 start_pgvault
 api POST /api/v1/clusters "{\"name\":\"bench\",\"host\":\"127.0.0.1\",\"port\":$PGPORT,\"username\":\"postgres\"}" >/dev/null
 read -r _ BACKUP_ID < <(pgvault_backup '{"kind":"BASE"}')
-STORED=$(api GET "/api/v1/backups/$BACKUP_ID" | jget .location)
-STORED=$WORK/store/$STORED
+# the files pgvault keeps, where its local store puts them: {cluster}/{kind}/{backupId}
+STORED=$WORK/store/bench/BASE/$BACKUP_ID
+[[ -f $STORED/base.tar.zst && -f $STORED/pg_wal.tar.zst ]] || die "no base.tar.zst and pg_wal.tar.zst in $STORED"
 pgbackrest --type=full backup >"$WORK/pgbackrest/backup.log" 2>&1 || { cat "$WORK/pgbackrest/backup.log" >&2; die "pgbackrest backup failed"; }
 
+# await_promoted PORT DIR
 await_promoted() {
   for _ in $(seq 1 1200); do
     [[ $("$BIN/psql" -h 127.0.0.1 -p "$1" -U postgres -qAt -d postgres -c "SELECT pg_is_in_recovery()" 2>/dev/null) == f ]] && return
     sleep 0.05
   done
-  die "the copy on port $1 was not promoted"
+  tail -n 20 "$2/log" >&2 || true
+  die "the copy in $2 on port $1 was not promoted"
 }
 answers() { "$BIN/psql" -h 127.0.0.1 -p "$1" -U postgres -qAt -d postgres -c "SELECT count(*) FROM pgbench_branches"; }
 
@@ -94,11 +97,12 @@ raw_restore() {
   zstd -dc "$STORED/base.tar.zst" | as_pg tar -x -C "$dir"
   as_pg mkdir -p "$dir/pg_wal"
   zstd -dc "$STORED/pg_wal.tar.zst" | as_pg tar -x -C "$dir/pg_wal"
-  printf "recovery_target = 'immediate'\nrecovery_target_action = 'promote'\nport = %s\nunix_socket_directories = '%s'\narchive_mode = off\n" \
+  # the backup's own WAL is in pg_wal: restore_command finds nothing and says so
+  printf "restore_command = 'false'\nrecovery_target = 'immediate'\nrecovery_target_action = 'promote'\nport = %s\nunix_socket_directories = '%s'\narchive_mode = off\n" \
     "$port" "$WORK/copies" | as_pg tee -a "$dir/postgresql.auto.conf" >/dev/null
   as_pg touch "$dir/recovery.signal"
   as_pg "$BIN/pg_ctl" -D "$dir" -l "$dir/log" -W start >/dev/null
-  await_promoted "$port"
+  await_promoted "$port" "$dir"
   echo "$port"
 }
 pgvault_restore() {
@@ -118,13 +122,15 @@ pgbackrest_restore() {
   printf "port = %s\nunix_socket_directories = '%s'\narchive_mode = off\n" "$port" "$WORK/copies" \
     | as_pg tee -a "$dir/postgresql.auto.conf" >/dev/null
   as_pg "$BIN/pg_ctl" -D "$dir" -l "$dir/log" -W start >/dev/null
-  await_promoted "$port"
+  await_promoted "$port" "$dir"
   echo "$port"
 }
 
 # warm-up, untimed
-answers "$(raw_restore warm)" >/dev/null
-answers "$(pgvault_restore warm)" >/dev/null
+port=$(raw_restore warm)
+answers "$port" >/dev/null
+port=$(pgvault_restore warm)
+answers "$port" >/dev/null
 stop_copies
 
 : >"$WORK/raw.times"

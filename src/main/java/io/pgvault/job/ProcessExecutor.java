@@ -108,8 +108,13 @@ public class ProcessExecutor {
     }
 
     private static void pumpStdin(InputStream in, OutputStream out, Process process, AtomicReference<IOException> failure) {
+        // large writes: a base backup's tar goes through here to tar, gigabytes of it
+        byte[] buffer = new byte[256 * 1024];
         try (in; out) {
-            in.transferTo(out);
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+                out.write(buffer, 0, n);
+            }
         } catch (IOException e) {
             if (process.isAlive()) {
                 failure.compareAndSet(null, e);

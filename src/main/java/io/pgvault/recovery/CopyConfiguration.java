@@ -37,47 +37,45 @@ class CopyConfiguration {
     private static final Set<String> DROPPED = Set.of("data_directory", "external_pid_file", "stats_temp_directory");
     private static final String AWAY = "pgvault-config";
 
-    private final ServerUserFiles files;
     private final BackupStorage storage;
     private final LocalPostgres postgres;
 
-    CopyConfiguration(ServerUserFiles files, BackupStorage storage, LocalPostgres postgres) {
-        this.files = files;
+    CopyConfiguration(BackupStorage storage, LocalPostgres postgres) {
         this.storage = storage;
         this.postgres = postgres;
     }
 
     /**
      * For a copy in a new directory: the captured configuration, or a minimal one, unless base.tar holds the
-     * server's own (its configuration lived in the data directory).
+     * server's own (its configuration lived in the data directory). {@code names}: what the data directory
+     * holds now; the files go into {@code batch}.
      */
-    void lay(BackupView backup, Path directory, int port, JobContext context)
+    void lay(BackupView backup, Path directory, int port, Set<String> names, FileBatch batch, JobContext context)
             throws IOException, InterruptedException {
         ServerConfig config = backup.serverConfig();
-        boolean hasOwn = files.exists(directory.resolve("postgresql.conf"));
+        boolean hasOwn = names.contains("postgresql.conf");
         if (hasOwn && (config == null || !config.configOutsideDataDirectory())) {
             context.log("pgvault: configuration: the backup's own postgresql.conf, pg_hba.conf and pg_ident.conf "
                     + "(they live in the data directory)");
             return;
         }
         if (config != null && config.configOutsideDataDirectory() && config.captured()) {
-            layCaptured(backup, config, directory, port, context);
+            layCaptured(backup, config, directory, port, batch, context);
             return;
         }
-        writeMinimal(backup, directory, context);
+        writeMinimal(backup, directory, names, batch, context);
     }
 
-    private void layCaptured(BackupView backup, ServerConfig config, Path directory, int port, JobContext context)
-            throws IOException, InterruptedException {
+    private void layCaptured(BackupView backup, ServerConfig config, Path directory, int port, FileBatch batch,
+            JobContext context) throws IOException {
         Map<Path, Path> places = places(config, directory);
         for (String dir : config.directories()) {
-            mkdirs(directory, places.get(Path.of(dir)));
+            batch.directory(places.get(Path.of(dir)));
         }
         List<String> rewritten = new ArrayList<>();
         for (ServerConfig.File f : config.files()) {
             Path original = Path.of(f.path());
             Path target = places.get(original);
-            mkdirs(directory, target.getParent());
             byte[] content = read(backup, f.stored());
             // pg_hba.conf and pg_ident.conf have a syntax of their own and name no paths of the source's
             boolean conf = !original.toString().equals(config.hbaFile()) && !original.toString().equals(config.identFile());
@@ -85,7 +83,7 @@ class CopyConfiguration {
                 content = rewrite(new String(content, StandardCharsets.UTF_8), original, config, directory, places,
                         port, rewritten).getBytes(StandardCharsets.UTF_8);
             }
-            files.write(target, content);
+            batch.file(target, content);
         }
         context.log("pgvault: configuration: laid the " + config.files().size() + " configuration file(s) the backup "
                 + "captured from " + Path.of(config.configFile()).getParent() + " into " + directory
@@ -169,8 +167,8 @@ class CopyConfiguration {
     }
 
     /** Settings a server replaying this WAL needs at least (pg_control records the source's), and safe access. */
-    private void writeMinimal(BackupView backup, Path directory, JobContext context)
-            throws IOException, InterruptedException {
+    private void writeMinimal(BackupView backup, Path directory, Set<String> names, FileBatch batch,
+            JobContext context) throws IOException, InterruptedException {
         Map<String, String> control = postgres.controlData(directory);
         List<String> conf = new ArrayList<>(List.of(
                 "# written by pgvault for a copy of backup " + backup.id() + ": the backup holds no configuration "
@@ -186,9 +184,9 @@ class CopyConfiguration {
                 conf.add(setting + " = " + value);
             }
         });
-        files.write(directory.resolve("postgresql.conf"), String.join("\n", conf) + "\n");
-        if (!files.exists(directory.resolve("pg_hba.conf"))) {
-            files.write(directory.resolve("pg_hba.conf"), String.join("\n",
+        batch.file(directory.resolve("postgresql.conf"), String.join("\n", conf) + "\n");
+        if (!names.contains("pg_hba.conf")) {
+            batch.file(directory.resolve("pg_hba.conf"), String.join("\n",
                     "# written by pgvault: local connections with the roles' passwords (the copy's roles are the "
                             + "source's); peer for the server's OS user",
                     "local   all          all                   peer",
@@ -198,8 +196,8 @@ class CopyConfiguration {
                     "host    replication  all   127.0.0.1/32    md5",
                     "host    replication  all   ::1/128         md5", ""));
         }
-        if (!files.exists(directory.resolve("pg_ident.conf"))) {
-            files.write(directory.resolve("pg_ident.conf"), "# written by pgvault: no user name maps\n");
+        if (!names.contains("pg_ident.conf")) {
+            batch.file(directory.resolve("pg_ident.conf"), "# written by pgvault: no user name maps\n");
         }
         context.log("pgvault: configuration: the backup holds none"
                 + (backup.serverConfig() == null || backup.serverConfig().configFile() == null ? ""
@@ -207,18 +205,6 @@ class CopyConfiguration {
                 + "; wrote a minimal working configuration into " + directory + ": listen on localhost, pg_hba.conf "
                 + "with password (md5/SCRAM) access on loopback and peer on the socket, and the source's "
                 + "max_connections and other settings that recovery requires at least");
-    }
-
-    private void mkdirs(Path directory, Path target) throws IOException, InterruptedException {
-        List<Path> missing = new ArrayList<>();
-        for (Path p = target; p != null && !p.equals(directory) && p.startsWith(directory); p = p.getParent()) {
-            missing.add(0, p);
-        }
-        for (Path p : missing) {
-            if (!files.exists(p)) {
-                files.mkdir(p);
-            }
-        }
     }
 
     private byte[] read(BackupView backup, String stored) throws IOException {

@@ -13,8 +13,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
 import org.springframework.core.env.Environment;
 import org.springframework.stereotype.Component;
 
@@ -52,27 +55,31 @@ class DataDirectoryWriter {
     void write(RecoveryPlan plan, BackupView backup, Path directory, int port, Path movedAside, String header,
             JobContext context) throws IOException, InterruptedException {
         context.phase("extracting the base backup");
-        extract(backup, directory, context);
+        Set<String> names = extract(backup, directory, context);
         context.phase("writing the recovery configuration");
+        FileBatch batch = new FileBatch(directory);
         if (movedAside == null) {
-            configuration.lay(backup, directory, port, context);
+            configuration.lay(backup, directory, port, names, batch, context);
         }
-        files.remove(directory.resolve("standby.signal"));
-        files.remove(directory.resolve("postmaster.pid"));
+        List<Path> stale = Stream.of("standby.signal", "postmaster.pid").filter(names::contains)
+                .map(directory::resolve).toList();
+        if (!stale.isEmpty()) {
+            files.remove(stale.toArray(Path[]::new));
+        }
         if (movedAside != null) {
             carryOverWal(movedAside, directory, backup.cluster(), context);
         }
         List<String> lines = RecoveryConfig.lines(plan, walUrl(backup.cluster()), port, movedAside == null);
-        Path autoConf = directory.resolve("postgresql.auto.conf");
-        List<String> existing = files.exists(autoConf)
-                ? new String(files.read(autoConf, AUTO_CONF_LIMIT), StandardCharsets.UTF_8).lines().toList()
-                : List.of();
+        byte[] own = names.contains("postgresql.auto.conf")
+                ? files.readIfExists(directory.resolve("postgresql.auto.conf"), AUTO_CONF_LIMIT) : null;
+        List<String> existing = own == null ? List.of() : new String(own, StandardCharsets.UTF_8).lines().toList();
         List<String> merged = RecoveryConfig.merge(existing, lines);
         existing.stream().filter(l -> !merged.contains(l))
                 .forEach(l -> context.log("pgvault: postgresql.auto.conf: removed the backup's " + l));
-        files.write(autoConf, String.join("\n", merged) + "\n");
-        files.write(directory.resolve("recovery.signal"), new byte[0]);
-        files.write(directory.resolve(WalCommands.HEADER_FILE), header);
+        batch.file(directory.resolve("postgresql.auto.conf"), String.join("\n", merged) + "\n");
+        batch.file(directory.resolve("recovery.signal"), new byte[0]);
+        batch.file(directory.resolve(WalCommands.HEADER_FILE), header);
+        files.writeAll(directory, batch);
         lines.stream().filter(l -> !l.isEmpty()).forEach(l -> context.log("pgvault: postgresql.auto.conf: " + l));
     }
 
@@ -81,12 +88,19 @@ class DataDirectoryWriter {
         files.write(directory.resolve(WalCommands.HEADER_FILE), header);
     }
 
-    private void extract(BackupView backup, Path directory, JobContext context) throws IOException, InterruptedException {
+    /** Unpacks the backup's tar files; returns the names in the data directory once base.tar is in. */
+    private Set<String> extract(BackupView backup, Path directory, JobContext context)
+            throws IOException, InterruptedException {
         long total = BaseBackupArchive.storedBytes(backup);
         long[] done = {0};
+        Set<String> names = null;
         for (BaseBackupArchive.Part part : BaseBackupArchive.parts(backup)) {
             Path into = part.into().isEmpty() ? directory : directory.resolve(part.into());
-            if (!part.into().isEmpty() && !files.exists(into)) {
+            if (names == null && !part.into().isEmpty()) {
+                names = new HashSet<>(files.list(directory));
+            }
+            boolean there = part.into().equals("pg_wal") && names.contains("pg_wal");
+            if (!part.into().isEmpty() && !there) {
                 files.mkdir(into);
             }
             try (InputStream plain = archive.openPlain(backup, part.file(), n -> {
@@ -96,6 +110,7 @@ class DataDirectoryWriter {
                 files.untar(plain, into, context.cancellation());
             }
         }
+        return names != null ? names : new HashSet<>(files.list(directory));
     }
 
     /**

@@ -15,6 +15,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.springframework.stereotype.Component;
 
 /**
@@ -73,6 +75,41 @@ class ServerUserFiles {
         write(file, content.getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * Lays a batch of small files and directories into {@code directory} with one process: a tar built here,
+     * unpacked by tar as the user. Files are 0600, directories 0700; existing files are replaced.
+     */
+    void writeAll(Path directory, FileBatch batch) throws IOException, InterruptedException {
+        ByteArrayOutputStream tar = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream out = new TarArchiveOutputStream(tar)) {
+            out.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            for (String dir : batch.directories().stream().sorted().toList()) {
+                TarArchiveEntry entry = new TarArchiveEntry(dir + "/");
+                entry.setMode(040700);
+                out.putArchiveEntry(entry);
+                out.closeArchiveEntry();
+            }
+            for (Map.Entry<String, byte[]> f : batch.files().entrySet()) {
+                TarArchiveEntry entry = new TarArchiveEntry(f.getKey());
+                entry.setMode(0100600);
+                entry.setSize(f.getValue().length);
+                out.putArchiveEntry(entry);
+                out.write(f.getValue());
+                out.closeArchiveEntry();
+            }
+        }
+        run(spec(List.of("tar", "-x", "-f", "-", "-C", directory.toString(), "--no-same-owner"))
+                .stdin(new ByteArrayInputStream(tar.toByteArray())));
+    }
+
+    /** The first {@code limit} bytes of a file, or null when there is no such file. */
+    byte[] readIfExists(Path file, long limit) throws IOException, InterruptedException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int exit = runFor(spec(List.of("head", "-c", Long.toString(limit), "--", file.toString())).stdout(out)
+                .okExitCodes(0, 1)).exitCode();
+        return exit == 0 ? out.toByteArray() : null;
+    }
+
     /** At most the first {@code limit} bytes of a file. */
     byte[] read(Path file, long limit) throws IOException, InterruptedException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -95,9 +132,13 @@ class ServerUserFiles {
         }
     }
 
-    /** Removes a file or a whole tree; links are removed, never followed; a missing path is fine. */
-    void remove(Path path) throws IOException, InterruptedException {
-        run(List.of("rm", "-rf", "--one-file-system", "--", path.toString()));
+    /** Removes files or whole trees; links are removed, never followed; missing paths are fine. */
+    void remove(Path... paths) throws IOException, InterruptedException {
+        List<String> argv = new ArrayList<>(List.of("rm", "-rf", "--one-file-system", "--"));
+        for (Path p : paths) {
+            argv.add(p.toString());
+        }
+        run(argv);
     }
 
     /** Removes everything inside a directory, keeping the directory itself (whose parent the user may not write). */
@@ -120,9 +161,10 @@ class ServerUserFiles {
      * ({@code pg_tblspc/*}) are left out: each tablespace is unpacked into a directory of its own.
      */
     void untar(InputStream tar, Path directory, Cancellation cancellation) throws IOException, InterruptedException {
-        executor.run(spec(List.of("tar", "-x", "-f", "-", "-C", directory.toString(), "--no-same-owner",
-                "--exclude=./pg_tblspc/*", "--exclude=pg_tblspc/*")).stdin(tar).timeout(Duration.ofHours(24)),
-                cancellation);
+        // 1 MiB records read whole from the pipe: tar's default of 10 KiB takes twice as long for a large backup
+        executor.run(spec(List.of("tar", "-x", "-f", "-", "-b", "2048", "-B", "-C", directory.toString(),
+                "--no-same-owner", "--exclude=./pg_tblspc/*", "--exclude=pg_tblspc/*")).stdin(tar)
+                .timeout(Duration.ofHours(24)), cancellation);
     }
 
     private void run(List<String> argv) throws IOException, InterruptedException {
