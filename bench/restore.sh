@@ -5,7 +5,7 @@
 #      with zstd and tar as the postgres user, recovery.signal and recovery_target = 'immediate'
 #      written, pg_ctl start, wait until it is promoted;
 #   2. pgvault: POST /backups/{id}/restores into a new directory below a recovery root, to
-#      SUCCEEDED (its tar runs as the postgres user through runuser, its configuration and
+#      SUCCEEDED (its tar runs as the postgres user through setpriv, its configuration and
 #      restore_command are written, its server watched until promoted);
 #   3. pgBackRest restore of a full backup of the same cluster into a new directory, --type=immediate
 #      --target-action=promote, then pg_ctl start, wait until it is promoted.
@@ -162,4 +162,4 @@ echo "| pgvault \`POST /backups/{id}/restores\`, request to SUCCEEDED (promoted)
 echo "| pgBackRest $(pgbackrest version | awk '{print $2}') restore --type=immediate, then pg_ctl start | $pb_med | $pb_min | $pb_max | $(ratio "$pb_med" "$raw_med") |"
 echo
 echo "pgvault's own time over the raw steps (medians): $(awk -v a="$pv_med" -v b="$raw_med" 'BEGIN { printf "%+.0f ms", 1000 * (a - b) }')" \
-  "(HTTP request, queueing, the path checks, runuser for each file step, configuration, watching the server)."
+  "(HTTP request, queueing, the path checks, setpriv for each file step, configuration, watching the server)."

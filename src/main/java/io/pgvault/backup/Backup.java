@@ -62,6 +62,8 @@ class Backup {
     private Double drillSeconds;
     private String serverConfig;
     private String warnings;
+    private String retentionPolicy;
+    private String retentionTimeZone;
     @ElementCollection(fetch = FetchType.LAZY)
     @CollectionTable(name = "backup_table_rows", joinColumns = @JoinColumn(name = "backup_id"))
     private List<TableRows> tableRows = new ArrayList<>();
@@ -194,6 +196,16 @@ class Backup {
     UUID getJobId() { return jobId; }
 
     UUID getScheduleId() { return scheduleId; }
+
+    /** The schedule's policy when the backup was taken (JSON), null when the cluster's policy governs it. */
+    String getRetentionPolicy() { return retentionPolicy; }
+
+    String getRetentionTimeZone() { return retentionTimeZone; }
+
+    void retainUnder(String policy, String timeZone) {
+        this.retentionPolicy = policy;
+        this.retentionTimeZone = policy == null ? null : timeZone;
+    }
 
     String getSizeAnomaly() { return sizeAnomaly; }
 

@@ -5,6 +5,7 @@ import io.pgvault.api.InvalidRequestException;
 import io.pgvault.api.NotFoundException;
 import io.pgvault.cluster.ClusterAccess;
 import io.pgvault.cluster.ClusterTarget;
+import io.pgvault.cluster.RetentionPolicy;
 import io.pgvault.job.JobService;
 import io.pgvault.job.JobType;
 import io.pgvault.job.JobView;
@@ -79,15 +80,21 @@ public class BackupService {
     /** Validates the request, checks the database exists, then records the backup and queues its job. */
     @Transactional
     public JobView start(String cluster, BackupSpec request) {
-        return start(cluster, request, null);
+        return start(cluster, request, null, null);
     }
 
-    /** {@link #start(String, BackupSpec)} for a schedule's run, which the backup remembers. */
+    /**
+     * {@link #start(String, BackupSpec)} for a schedule's run, which the backup remembers with the schedule's
+     * retention policy as it is now ({@code retention} null when the schedule has none).
+     */
     @Transactional
-    public JobView start(String cluster, BackupSpec request, UUID scheduleId) {
+    public JobView start(String cluster, BackupSpec request, UUID scheduleId, RecordedRetention retention) {
         BackupSpec spec = check(cluster, request);
         Backup backup = new Backup(UUID.randomUUID(), cluster, spec, json.writeValueAsString(spec), scheduleId,
                 clock.instant());
+        if (retention != null) {
+            backup.retainUnder(json.writeValueAsString(retention.policy()), retention.timeZone());
+        }
         JobView job = jobs.submit(JobType.BACKUP, cluster, backup.getId(), null);
         backup.assignJob(job.id());
         backups.save(backup);
@@ -269,6 +276,29 @@ public class BackupService {
         return new BackupContent(view(backup), storage);
     }
 
+    /** The SUCCEEDED backups a schedule made, newest first. */
+    @Transactional(readOnly = true)
+    public List<BackupView> succeededOfSchedule(UUID scheduleId) {
+        Specification<Backup> spec = (root, query, cb) -> cb.and(cb.equal(root.get("scheduleId"), scheduleId),
+                cb.equal(root.get("status"), BackupStatus.SUCCEEDED));
+        return backups.findAll(spec, Sort.by(Sort.Direction.DESC, "finishedAt", "id")).stream().map(this::view)
+                .toList();
+    }
+
+    /**
+     * Hands a backup to the cluster's policy: the schedule policy recorded when it was taken is dropped.
+     * False when it is no longer a SUCCEEDED backup.
+     */
+    @Transactional
+    public boolean releaseRetention(UUID id) {
+        Backup backup = backups.lockById(id).orElseThrow(() -> notFound(id));
+        if (backup.getStatus() != BackupStatus.SUCCEEDED) {
+            return false;
+        }
+        backup.retainUnder(null, null);
+        return true;
+    }
+
     /** The newest SUCCEEDED backup a schedule made. */
     @Transactional(readOnly = true)
     public java.util.Optional<UUID> newestOfSchedule(UUID scheduleId) {
@@ -343,7 +373,8 @@ public class BackupService {
                 b.getVerifiedAt(), b.getVerificationDetail(), b.getError(), b.getLabel(), b.isPinned(), b.getJobId(),
                 b.getScheduleId(), b.getSizeAnomaly(), b.getDrillSeconds(),
                 b.getServerConfig() == null ? null : json.readValue(b.getServerConfig(), ServerConfig.class),
-                b.getWarnings());
+                b.getWarnings(), b.getRetentionPolicy() == null ? null : new RecordedRetention(
+                        json.readValue(b.getRetentionPolicy(), RetentionPolicy.class), b.getRetentionTimeZone()));
     }
 
     static NotFoundException notFound(UUID id) {

@@ -11,7 +11,8 @@ public record BackupView(UUID id, String cluster, BackupKind kind, DumpFormat fo
         String toolVersion, String startLsn, String stopLsn, Integer timeline, String firstWal, String lastWal,
         VerificationStatus verificationStatus, VerificationLevel verificationLevel, Instant verifiedAt,
         String verificationDetail, String error, String label, boolean pinned, UUID jobId, UUID scheduleId,
-        String sizeAnomaly, Double drillSeconds, ServerConfig serverConfig, List<String> warnings) {
+        String sizeAnomaly, Double drillSeconds, ServerConfig serverConfig, List<String> warnings,
+        RecordedRetention retention) {
 
     /** The stored name of a single-file backup's file, of the directory of a DIRECTORY dump, or a BASE backup's base tar. */
     public String mainFile() {

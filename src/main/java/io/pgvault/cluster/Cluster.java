@@ -35,6 +35,7 @@ class Cluster {
     private Integer retentionMonthly;
     @Convert(converter = SanityQueriesConverter.class)
     private java.util.List<SanityQuery> sanityQueries;
+    private String timeZone;
     private String serverVersion;
     private Integer serverVersionNum;
     private String toolDirectory;
@@ -72,6 +73,7 @@ class Cluster {
         this.retentionWeekly = r.weekly();
         this.retentionMonthly = r.monthly();
         this.sanityQueries = s.sanityQueries() == null ? java.util.List.of() : java.util.List.copyOf(s.sanityQueries());
+        this.timeZone = s.timeZone() == null ? "UTC" : s.timeZone();
         this.updatedAt = now;
     }
 
@@ -89,7 +91,7 @@ class Cluster {
 
     ClusterSettings settings() {
         return new ClusterSettings(host, port, username, password, maintenanceDatabase, sslMode, walArchive, rpo,
-                getRetention(), getSanityQueries());
+                getRetention(), getSanityQueries(), getTimeZone());
     }
 
     /** The retention policy, or null when it keeps everything. */
@@ -97,6 +99,11 @@ class Cluster {
         RetentionPolicy r = new RetentionPolicy(retentionKeepLast, retentionKeepDays, retentionDaily, retentionWeekly,
                 retentionMonthly);
         return r.keepsEverything() ? null : r;
+    }
+
+    /** Where the cluster policy's calendar buckets begin. */
+    String getTimeZone() {
+        return timeZone == null ? "UTC" : timeZone;
     }
 
     java.util.List<SanityQuery> getSanityQueries() {

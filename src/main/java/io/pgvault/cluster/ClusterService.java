@@ -109,7 +109,7 @@ public class ClusterService implements ArchiveTokenCheck {
                 ? new ClusterSettings(settings.host(), settings.port(), settings.username(),
                         cluster.settings().password() == null ? "" : cluster.settings().password(),
                         settings.maintenanceDatabase(), settings.sslMode(), settings.walArchive(), settings.rpo(),
-                        settings.retention(), settings.sanityQueries())
+                        settings.retention(), settings.sanityQueries(), settings.timeZone())
                 : settings;
         configure(cluster, merged);
         return ClusterView.of(cluster);
@@ -353,6 +353,9 @@ public class ClusterService implements ArchiveTokenCheck {
             s.retention().validated();
         }
         SanityQuery.validate(s.sanityQueries());
+        if (s.timeZone() != null) {
+            TimeZones.check("timeZone", s.timeZone());
+        }
         if (s.rpo() != null) {
             try {
                 Duration rpo = Duration.parse(s.rpo());

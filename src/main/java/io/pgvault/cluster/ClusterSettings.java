@@ -1,9 +1,13 @@
 package io.pgvault.cluster;
 
-/** How to reach a cluster. A null password means "unchanged" on update; empty means "none". */
+/**
+ * How to reach a cluster, and what it keeps. A null password means "unchanged" on update; empty means
+ * "none". {@code timeZone} (a region id, UTC when null) is where the cluster policy's days, weeks and
+ * months begin.
+ */
 public record ClusterSettings(String host, int port, String username, String password, String maintenanceDatabase,
         String sslMode, WalArchiveMode walArchive, String rpo, RetentionPolicy retention,
-        java.util.List<SanityQuery> sanityQueries) {
+        java.util.List<SanityQuery> sanityQueries, String timeZone) {
 
     @Override
     public String toString() {

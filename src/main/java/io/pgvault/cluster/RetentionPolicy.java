@@ -22,6 +22,30 @@ public record RetentionPolicy(Integer keepLast, Integer keepDays, Integer daily,
         return this;
     }
 
+    /** The rules in words, e.g. "keepLast 5, daily 7"; "no rule: keeps everything" for none (or null). */
+    public static String describe(RetentionPolicy p) {
+        if (p == null || p.keepsEverything()) {
+            return "no rule: keeps everything";
+        }
+        java.util.List<String> rules = new java.util.ArrayList<>();
+        if (p.keepLast() != null) {
+            rules.add("keepLast " + p.keepLast());
+        }
+        if (p.keepDays() != null) {
+            rules.add("keepDays " + p.keepDays());
+        }
+        if (p.daily() != null) {
+            rules.add("daily " + p.daily());
+        }
+        if (p.weekly() != null) {
+            rules.add("weekly " + p.weekly());
+        }
+        if (p.monthly() != null) {
+            rules.add("monthly " + p.monthly());
+        }
+        return String.join(", ", rules);
+    }
+
     public boolean keepsEverything() {
         return keepLast == null && keepDays == null && daily == null && weekly == null && monthly == null;
     }

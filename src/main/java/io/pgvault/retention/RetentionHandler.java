@@ -32,12 +32,13 @@ class RetentionHandler implements JobHandler {
     @Override
     public void run(JobContext context) throws Exception {
         context.phase("planning");
+        context.cancellation().throwIfCancelled();
         RetentionPlan plan = retention.plan(context.cluster());
         context.log("pgvault: retention of cluster '" + context.cluster() + "': keeps " + plan.keep() + ", expires "
                 + plan.expire() + (plan.wal() == null ? "; no BASE backup retained, so no WAL is removed"
                         : "; WAL before " + plan.wal().firstKept() + " goes (" + plan.wal().files() + " file(s))"));
         context.phase("expiring");
-        retention.apply(plan, context::log);
+        retention.apply(plan, context::log, context.cancellation());
         context.result(json.writeValueAsString(new Summary(plan.keep(), plan.expire(),
                 plan.wal() == null ? 0 : plan.wal().files())));
     }

@@ -1,6 +1,8 @@
 package io.pgvault.retention;
 
 import io.pgvault.backup.BackupKind;
+import io.pgvault.backup.VerificationStatus;
+import io.pgvault.cluster.RetentionPolicy;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -9,9 +11,14 @@ import java.util.UUID;
 public record RetentionPlan(String cluster, Instant evaluatedAt, List<Decision> backups, WalRemoval wal,
         int keep, int expire) {
 
-    /** One backup: {@code keep} or not, and why (every rule that keeps it, or the one sentence why it goes). */
+    /**
+     * One backup: {@code keep} or not, and why (every rule that keeps it, or why no rule does), under whose
+     * policy ({@code policyName}: the cluster's, a schedule's, or the one recorded when a since deleted or
+     * changed schedule took it), which rules, and the time zone its days begin in.
+     */
     public record Decision(UUID backupId, BackupKind kind, String database, Instant finishedAt, UUID scheduleId,
-            String group, boolean keep, List<String> reasons) {
+            String group, boolean keep, List<String> reasons, String policyName, RetentionPolicy policy,
+            String timeZone, VerificationStatus verification) {
     }
 
     /**

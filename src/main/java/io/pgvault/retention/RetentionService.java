@@ -1,39 +1,39 @@
 package io.pgvault.retention;
 
-import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupService;
 import io.pgvault.backup.BackupView;
-import io.pgvault.backup.VerificationStatus;
 import io.pgvault.cluster.ClusterService;
+import io.pgvault.cluster.ClusterView;
 import io.pgvault.cluster.RetentionPolicy;
+import io.pgvault.job.Cancellation;
 import io.pgvault.job.JobService;
 import io.pgvault.job.JobType;
 import io.pgvault.job.JobView;
+import io.pgvault.schedule.ScheduleRetention;
 import io.pgvault.schedule.ScheduleService;
 import io.pgvault.wal.WalArchiveService;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.YearMonth;
-import java.time.ZoneOffset;
-import java.time.temporal.IsoFields;
+import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.Function;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
- * Decides what a cluster keeps. Backups fall into groups: those of a schedule with its own policy, and the
- * others by kind and database under the cluster's policy. In a group every rule of the policy names what
- * it keeps; pinned backups and the group's newest verified one are always kept; the rest expire. A group
- * whose policy has no rule keeps everything. Calendar buckets (daily, weekly, monthly) are UTC days, ISO
- * weeks and months, and count only buckets that hold a backup, newest first.
+ * Decides what a cluster keeps. Backups fall into groups: those a schedule took under a policy of its own,
+ * by schedule, kind and database, under the policy they were taken under (the schedule's current one while
+ * it still backs them up); the others by kind and database under the cluster's policy. In a group every
+ * rule of the policy names what it keeps ({@link RetentionRules}: verified backups first, calendar buckets
+ * in the schedule's or the cluster's time zone); pinned backups, the group's newest verified one and those
+ * awaiting their verification are always kept; the rest expire. A group whose policy has no rule keeps
+ * everything.
  */
 @Service
 public class RetentionService {
@@ -66,114 +66,76 @@ public class RetentionService {
 
     @Transactional(readOnly = true)
     public RetentionPlan plan(String cluster) {
-        RetentionPolicy clusterPolicy = clusters.get(cluster).retention();
-        Map<UUID, RetentionPolicy> schedulePolicies = schedules.retentionPolicies(cluster);
+        ClusterView target = clusters.get(cluster);
+        Map<UUID, ScheduleRetention> live = schedules.retentionOfSchedules(cluster);
+        Set<UUID> awaiting = new HashSet<>(jobs.activeBackupIds(cluster, JobType.VERIFICATION));
         Instant now = clock.instant();
 
-        Map<String, List<BackupView>> groups = new LinkedHashMap<>();
-        Map<String, RetentionPolicy> policies = new LinkedHashMap<>();
+        Map<String, Group> groups = new LinkedHashMap<>();
         for (BackupView b : backups.succeeded(cluster)) {
-            String group;
-            RetentionPolicy policy;
-            if (b.scheduleId() != null && schedulePolicies.get(b.scheduleId()) != null) {
-                group = "schedule " + b.scheduleId();
-                policy = schedulePolicies.get(b.scheduleId());
+            String what = b.kind() + (b.database() == null ? "" : " of database " + b.database());
+            Group group;
+            if (b.retention() == null) {
+                group = groups.computeIfAbsent(what, name -> new Group(name, "the policy of cluster '" + cluster + "'",
+                        target.retention(), target.timeZone()));
             } else {
-                group = b.kind() + (b.database() == null ? "" : " of database " + b.database());
-                policy = clusterPolicy;
+                // the first member seen is the group's newest: its recorded policy speaks for the group
+                group = groups.computeIfAbsent("schedule " + b.scheduleId() + ": " + what,
+                        name -> scheduleGroup(name, b, live.get(b.scheduleId())));
             }
-            groups.computeIfAbsent(group, g -> new ArrayList<>()).add(b);
-            policies.put(group, policy);
+            group.members().add(b);
         }
         List<RetentionPlan.Decision> decisions = new ArrayList<>();
-        groups.forEach((group, members) -> decisions.addAll(decide(group, members, policies.get(group), now)));
+        groups.values().forEach(g -> decisions.addAll(decide(g, awaiting, now)));
 
         RetentionPlan.WalRemoval walRemoval = walRemoval(cluster, decisions);
         int keep = (int) decisions.stream().filter(RetentionPlan.Decision::keep).count();
         return new RetentionPlan(cluster, now, decisions, walRemoval, keep, decisions.size() - keep);
     }
 
-    /** One group, newest first. */
-    static List<RetentionPlan.Decision> decide(String group, List<BackupView> newestFirst, RetentionPolicy policy,
-            Instant now) {
-        Map<UUID, Set<String>> reasons = new LinkedHashMap<>();
-        newestFirst.forEach(b -> reasons.put(b.id(), new LinkedHashSet<>()));
-        if (policy == null || policy.keepsEverything()) {
-            newestFirst.forEach(b -> reasons.get(b.id()).add("no retention policy: everything is kept"));
-        } else {
-            if (policy.keepLast() != null) {
-                newestFirst.stream().limit(policy.keepLast())
-                        .forEach(b -> reasons.get(b.id()).add("one of the last " + policy.keepLast()));
-            }
-            if (policy.keepDays() != null) {
-                Instant cutoff = now.minusSeconds(policy.keepDays() * 86_400L);
-                newestFirst.stream().filter(b -> b.finishedAt().isAfter(cutoff))
-                        .forEach(b -> reasons.get(b.id()).add("younger than " + policy.keepDays() + " day(s)"));
-            }
-            bucket(newestFirst, policy.daily(), b -> day(b).toString(), "daily", reasons);
-            bucket(newestFirst, policy.weekly(), b -> {
-                LocalDate d = day(b);
-                return String.format("%d-W%02d", d.get(IsoFields.WEEK_BASED_YEAR), d.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR));
-            }, "weekly", reasons);
-            bucket(newestFirst, policy.monthly(), b -> YearMonth.from(day(b)).toString(), "monthly", reasons);
+    /**
+     * A schedule's backups of one kind and database: under the schedule's policy now when the schedule
+     * still exists, still backs them up and has a policy; otherwise under the policy recorded when they
+     * were taken, which nothing but the user's DELETE ...?backups=release|expire takes away.
+     */
+    private static Group scheduleGroup(String name, BackupView newest, ScheduleRetention schedule) {
+        if (schedule != null && schedule.policy() != null && schedule.kind() == newest.kind()
+                && java.util.Objects.equals(schedule.database(), newest.database())) {
+            return new Group(name, "the policy of schedule " + schedule.id(), schedule.policy(), schedule.timeZone());
         }
-        newestFirst.stream().filter(BackupView::pinned).forEach(b -> reasons.get(b.id()).add("pinned"));
-        newestFirst.stream().filter(b -> b.verificationStatus() == VerificationStatus.PASSED).findFirst()
-                .ifPresent(b -> reasons.get(b.id()).add("the newest verified backup of its group"));
+        String why = schedule == null ? "the schedule is deleted"
+                : schedule.policy() == null ? "the schedule has no policy of its own now"
+                : "the schedule backs up " + schedule.kind()
+                        + (schedule.database() == null ? "" : " of database " + schedule.database()) + " now";
+        return new Group(name, "the policy recorded when schedule " + newest.scheduleId() + " took it (" + why + ")",
+                newest.retention().policy(), newest.retention().timeZone());
+    }
 
+    /** Backups under one policy, newest first, and whose policy it is. */
+    private record Group(String name, String policyName, RetentionPolicy policy, String timeZone,
+            List<BackupView> members) {
+
+        Group(String name, String policyName, RetentionPolicy policy, String timeZone) {
+            this(name, policyName, policy, timeZone == null ? "UTC" : timeZone, new ArrayList<>());
+        }
+    }
+
+    private static List<RetentionPlan.Decision> decide(Group group, Set<UUID> awaiting, Instant now) {
+        List<RetentionRules.Candidate> candidates = group.members().stream()
+                .map(b -> new RetentionRules.Candidate(b.id(), b.finishedAt(), b.verificationStatus(), b.pinned(),
+                        awaiting.contains(b.id())))
+                .toList();
+        List<RetentionRules.Verdict> verdicts = RetentionRules.decide(candidates, group.policy(), group.policyName(),
+                ZoneId.of(group.timeZone()), now);
         List<RetentionPlan.Decision> decisions = new ArrayList<>();
-        for (BackupView b : newestFirst) {
-            Set<String> why = reasons.get(b.id());
-            boolean keep = !why.isEmpty();
-            List<String> said = keep ? List.copyOf(why) : List.of("kept by no rule of " + describe(policy));
+        for (int i = 0; i < verdicts.size(); i++) {
+            BackupView b = group.members().get(i);
+            RetentionRules.Verdict v = verdicts.get(i);
             decisions.add(new RetentionPlan.Decision(b.id(), b.kind(), b.database(), b.finishedAt(), b.scheduleId(),
-                    group, keep, said));
+                    group.name(), v.keep(), v.reasons(), group.policyName(), group.policy(), group.timeZone(),
+                    b.verificationStatus()));
         }
         return decisions;
-    }
-
-    /** Keeps the newest backup of each of the newest {@code count} buckets that hold one. */
-    private static void bucket(List<BackupView> newestFirst, Integer count, Function<BackupView, String> key,
-            String rule, Map<UUID, Set<String>> reasons) {
-        if (count == null) {
-            return;
-        }
-        Set<String> seen = new LinkedHashSet<>();
-        for (BackupView b : newestFirst) {
-            String bucket = key.apply(b);
-            if (seen.contains(bucket)) {
-                continue;
-            }
-            if (seen.size() == count) {
-                return;
-            }
-            seen.add(bucket);
-            reasons.get(b.id()).add("newest of " + bucket + " (" + rule + " " + count + ")");
-        }
-    }
-
-    private static LocalDate day(BackupView b) {
-        return b.finishedAt().atZone(ZoneOffset.UTC).toLocalDate();
-    }
-
-    private static String describe(RetentionPolicy p) {
-        List<String> rules = new ArrayList<>();
-        if (p.keepLast() != null) {
-            rules.add("keepLast " + p.keepLast());
-        }
-        if (p.keepDays() != null) {
-            rules.add("keepDays " + p.keepDays());
-        }
-        if (p.daily() != null) {
-            rules.add("daily " + p.daily());
-        }
-        if (p.weekly() != null) {
-            rules.add("weekly " + p.weekly());
-        }
-        if (p.monthly() != null) {
-            rules.add("monthly " + p.monthly());
-        }
-        return "its group's policy (" + String.join(", ", rules) + ")";
     }
 
     /**
@@ -197,12 +159,18 @@ public class RetentionService {
                 wal.countBefore(cluster, timeline, anchor.firstWal()));
     }
 
-    /** Carries a plan out: expires what it says, then removes the WAL before the oldest retained BASE backup. */
-    RetentionPlan.WalRemoval apply(RetentionPlan plan, java.util.function.Consumer<String> log) throws java.io.IOException {
+    /**
+     * Carries a plan out: expires what it says, then removes the WAL before the oldest retained BASE backup.
+     * A cancellation (on request, or the job timeout) stops it before the next backup or the WAL: each
+     * expiry is its own transaction, so what has expired stays expired and nothing else is touched.
+     */
+    RetentionPlan.WalRemoval apply(RetentionPlan plan, java.util.function.Consumer<String> log,
+            Cancellation cancellation) throws java.io.IOException {
         for (RetentionPlan.Decision d : plan.backups()) {
             if (d.keep()) {
                 continue;
             }
+            cancellation.throwIfCancelled();
             if (backups.expire(d.backupId(), "expired by retention: " + String.join("; ", d.reasons()))) {
                 log.accept("pgvault: expired backup " + d.backupId() + " (" + d.kind()
                         + (d.database() == null ? "" : " " + d.database()) + ", " + d.finishedAt() + "): "
@@ -212,6 +180,7 @@ public class RetentionService {
                         + "deleted, already expired) or a job is using it");
             }
         }
+        cancellation.throwIfCancelled();
         // decided again now, under the lock that queuing a recovery takes: what is still in the catalog stays
         WalRetention.Removal removal = walRetention.removeRows(plan.cluster());
         if (removal != null) {

@@ -5,6 +5,8 @@ import io.pgvault.api.NotFoundException;
 import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupService;
 import io.pgvault.backup.BackupSpec;
+import io.pgvault.backup.BackupView;
+import io.pgvault.backup.RecordedRetention;
 import io.pgvault.backup.VerificationLevel;
 import io.pgvault.cluster.ClusterService;
 import io.pgvault.job.JobService;
@@ -17,6 +19,7 @@ import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -99,19 +102,61 @@ public class ScheduleService implements VerificationAfterBackup {
         return view(schedule);
     }
 
+    /**
+     * Deletes a schedule and says what happens to its backups: {@code KEEP} leaves them under the policy
+     * each was taken under, {@code RELEASE} hands them to the cluster's policy, {@code EXPIRE} expires them
+     * now (pinned ones and those a job is using stay). A schedule that is already gone but whose backups
+     * still remember it can be deleted again to release or expire them.
+     */
     @Transactional
-    public void delete(UUID id) {
-        Schedule schedule = find(id);
-        schedules.delete(schedule);
-        jobs.cancelTimer(TIMER, id.toString());
-        jobs.cancelTimer(DRILL_TIMER, id.toString());
+    public ScheduleDeletion delete(UUID id, BackupsOfDeletedSchedule action) {
+        Schedule schedule = schedules.lockById(id).orElse(null);
+        List<BackupView> taken = backups.succeededOfSchedule(id);
+        if (schedule == null && (action == BackupsOfDeletedSchedule.KEEP || taken.isEmpty())) {
+            throw new NotFoundException("no schedule with id " + id);
+        }
+        String cluster = schedule != null ? schedule.getCluster() : taken.get(0).cluster();
+        if (schedule != null) {
+            schedules.delete(schedule);
+            jobs.cancelTimer(TIMER, id.toString());
+            jobs.cancelTimer(DRILL_TIMER, id.toString());
+        }
+        List<UUID> affected = new ArrayList<>();
+        List<UUID> leftAlone = new ArrayList<>();
+        String detail;
+        switch (action) {
+            case RELEASE -> {
+                taken.stream().filter(b -> b.retention() != null).forEach(b ->
+                        (backups.releaseRetention(b.id()) ? affected : leftAlone).add(b.id()));
+                detail = affected.size() + " backup(s) now fall under the policy of cluster '" + cluster + "' ("
+                        + RetentionPolicy.describe(clusters.get(cluster).retention()) + "); the next retention run "
+                        + "decides about them (POST /api/v1/clusters/" + cluster + "/retention?dryRun=true shows how)";
+            }
+            case EXPIRE -> {
+                taken.forEach(b -> (backups.expire(b.id(), "expired with its schedule " + id + " (backups=expire)")
+                        ? affected : leftAlone).add(b.id()));
+                detail = affected.size() + " backup(s) expired (their files go, their entries stay as EXPIRED)"
+                        + (leftAlone.isEmpty() ? "" : "; " + leftAlone.size() + " stay: pinned or in use by a job");
+            }
+            default -> {
+                taken.forEach(b -> affected.add(b.id()));
+                long recorded = taken.stream().filter(b -> b.retention() != null).count();
+                detail = recorded + " backup(s) keep the retention policy they were taken under"
+                        + (recorded == taken.size() ? "" : ", " + (taken.size() - recorded)
+                                + " stay under the cluster's policy as they were taken")
+                        + "; DELETE this schedule again with backups=release to hand them to the cluster's policy, or "
+                        + "backups=expire to expire them now";
+            }
+        }
+        return new ScheduleDeletion(id, schedule != null, action.name().toLowerCase(java.util.Locale.ROOT), affected,
+                leftAlone, detail);
     }
 
     /** Runs the schedule's backup now; the next scheduled time does not move. */
     @Transactional
     public JobView runNow(UUID id) {
         Schedule schedule = find(id);
-        JobView job = backups.start(schedule.getCluster(), backupSpec(schedule), schedule.getId());
+        JobView job = backups.start(schedule.getCluster(), backupSpec(schedule), schedule.getId(), retainedUnder(schedule));
         schedule.ran(clock.instant(), job.id(), null, schedule.getNextRunAt());
         return job;
     }
@@ -147,7 +192,7 @@ public class ScheduleService implements VerificationAfterBackup {
             }
             UUID jobId = null;
             if (error == null) {
-                jobId = backups.start(schedule.getCluster(), backupSpec(schedule), id).id();
+                jobId = backups.start(schedule.getCluster(), backupSpec(schedule), id, retainedUnder(schedule)).id();
             } else {
                 log.warn("Schedule {} of cluster '{}' could not start its backup: {}", id, schedule.getCluster(), error);
             }
@@ -189,16 +234,17 @@ public class ScheduleService implements VerificationAfterBackup {
                 : json.readValue(s.getRetention(), RetentionPolicy.class));
     }
 
-    /** The cluster's schedules that have a retention policy of their own, with it. */
+    /** The cluster's schedules as retention sees them now: policy (or none), time zone and what they back up. */
     @Transactional(readOnly = true)
-    public Map<UUID, RetentionPolicy> retentionPolicies(String cluster) {
-        Map<UUID, RetentionPolicy> policies = new LinkedHashMap<>();
+    public Map<UUID, ScheduleRetention> retentionOfSchedules(String cluster) {
+        Map<UUID, ScheduleRetention> current = new LinkedHashMap<>();
         for (Schedule s : schedules.findByClusterOrderByCreatedAt(cluster)) {
-            if (s.getRetention() != null) {
-                policies.put(s.getId(), json.readValue(s.getRetention(), RetentionPolicy.class));
-            }
+            BackupSpec backup = backupSpec(s);
+            current.put(s.getId(), new ScheduleRetention(s.getId(), s.getRetention() == null ? null
+                    : json.readValue(s.getRetention(), RetentionPolicy.class), s.getTimeZone(), backup.kind(),
+                    backup.database()));
         }
-        return policies;
+        return current;
     }
 
     private void define(Schedule schedule, ScheduleSpec spec) {
@@ -285,6 +331,12 @@ public class ScheduleService implements VerificationAfterBackup {
 
     private static String printable(String s) {
         return s == null ? "" : s.replaceAll("[\\p{Cntrl}]", "?");
+    }
+
+    /** What a backup taken now remembers of the schedule's retention; null when the cluster's policy governs it. */
+    private RecordedRetention retainedUnder(Schedule schedule) {
+        return schedule.getRetention() == null ? null : new RecordedRetention(
+                json.readValue(schedule.getRetention(), RetentionPolicy.class), schedule.getTimeZone());
     }
 
     private BackupSpec backupSpec(Schedule schedule) {

@@ -76,7 +76,7 @@ class RetentionTests extends EndToEndTest {
 
         JsonNode lastTwo = plan(cluster, Map.of("keepLast", 2));
         assertThat(kept(lastTwo)).containsExactly(ids.get(0), ids.get(1));
-        assertThat(reasons(lastTwo, ids.get(0))).contains("one of the last 2", "the newest verified backup of its group");
+        assertThat(reasons(lastTwo, ids.get(0))).contains("one of the last 2 verified", "the newest verified backup of its group");
         assertThat(reasons(lastTwo, ids.get(3)).get(0)).contains("kept by no rule").contains("keepLast 2");
 
         assertThat(api.put("/api/v1/backups/" + ids.get(4) + "/pin", Map.of()).status()).isEqualTo(200);

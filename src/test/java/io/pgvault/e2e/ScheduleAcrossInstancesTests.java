@@ -100,7 +100,7 @@ class ScheduleAcrossInstancesTests {
             assertThat(queuedTimes(api, "missed", id)).as("the missed run, once").hasSize(1);
             JsonNode schedule = api.get("/api/v1/schedules/" + id).json();
             assertThat(Instant.parse(schedule.path("nextRunAt").asString())).isAfter(Instant.now().plusSeconds(30));
-            assertThat(api.delete("/api/v1/schedules/" + id).status()).isEqualTo(204);
+            assertThat(api.delete("/api/v1/schedules/" + id).status()).isEqualTo(200);
         }
     }
 

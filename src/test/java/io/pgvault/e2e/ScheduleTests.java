@@ -73,7 +73,9 @@ class ScheduleTests extends EndToEndTest {
         assertThat(scheduledBackups(id)).hasSize(count + 1);
 
         assertThat(api.delete("/api/v1/clusters/" + CLUSTER).body()).contains("schedule");
-        assertThat(api.delete("/api/v1/schedules/" + id).status()).isEqualTo(204);
+        Api.Response deleted = api.delete("/api/v1/schedules/" + id);
+        assertThat(deleted.status()).as(deleted.body()).isEqualTo(200);
+        assertThat(deleted.json().path("backups").asString()).isEqualTo("keep");
         assertThat(api.get("/api/v1/schedules/" + id).status()).isEqualTo(404);
         assertThat(api.get("/api/v1/backups?size=100").body()).contains(id);
     }
@@ -96,7 +98,9 @@ class ScheduleTests extends EndToEndTest {
         } while (!"RESTORE".equals(drilled.path("verification").path("level").asString()) && System.nanoTime() < deadline);
         assertThat(drilled.path("verification").path("level").asString()).as(drilled.toString()).isEqualTo("RESTORE");
         assertThat(drilled.path("verification").path("status").asString()).isEqualTo("PASSED");
-        assertThat(api.delete("/api/v1/schedules/" + id).status()).isEqualTo(204);
+        Api.Response deleted = api.delete("/api/v1/schedules/" + id);
+        assertThat(deleted.status()).as(deleted.body()).isEqualTo(200);
+        assertThat(deleted.json().path("backups").asString()).isEqualTo("keep");
     }
 
     @Test

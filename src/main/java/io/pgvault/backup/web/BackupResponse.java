@@ -6,9 +6,11 @@ import io.pgvault.backup.BackupSpec;
 import io.pgvault.backup.BackupStatus;
 import io.pgvault.backup.BackupView;
 import io.pgvault.backup.DumpFormat;
+import io.pgvault.backup.RecordedRetention;
 import io.pgvault.backup.ServerConfig;
 import io.pgvault.backup.VerificationLevel;
 import io.pgvault.backup.VerificationStatus;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -19,7 +21,10 @@ record BackupResponse(UUID id, String cluster, BackupKind kind, DumpFormat forma
         String toolVersion, Instant queuedAt, Instant startedAt, Instant finishedAt, String startLsn, String stopLsn,
         Integer timeline, String firstWal, String lastWal, Verification verification, String label, boolean pinned,
         String error, UUID jobId, UUID scheduleId, String sizeAnomaly, Double drillSeconds, BackupSpec options,
-        List<String> warnings, ServerConfig serverConfig) {
+        List<String> warnings, ServerConfig serverConfig,
+        @Schema(description = "the retention policy and time zone of the schedule that took this backup, as they "
+                + "were then; retention applies them until the backup is released to the cluster's policy "
+                + "(absent: the cluster's policy governs it)") RecordedRetention retention) {
 
     /** One stored file. */
     record FileEntry(String path, long sizeBytes, String sha256) {
@@ -36,7 +41,7 @@ record BackupResponse(UUID id, String cluster, BackupKind kind, DumpFormat forma
                 b.lastWal(), new Verification(b.verificationStatus(), b.verificationLevel(), b.verifiedAt(),
                         b.verificationDetail()),
                 b.label(), b.pinned(), b.error(), b.jobId(), b.scheduleId(), b.sizeAnomaly(), b.drillSeconds(), b.spec(),
-                b.warnings().isEmpty() ? null : b.warnings(), b.serverConfig());
+                b.warnings().isEmpty() ? null : b.warnings(), b.serverConfig(), b.retention());
     }
 
     private static FileEntry file(BackupFile f) {

@@ -33,5 +33,7 @@ record ClusterRequest(
         @Schema(description = "what retention keeps of the backups no schedule with its own policy made; "
                 + "leave out to keep everything") RetentionPolicy retention,
         @Schema(description = "queries a restore drill runs on the restored copy, each {name, sql, expect}")
-        List<SanityQuery> sanityQueries) {
+        List<SanityQuery> sanityQueries,
+        @Schema(example = "Europe/Berlin", description = "where the days, weeks and months of the cluster's "
+                + "retention policy begin, a region id; UTC when left out") @Size(max = 100) String timeZone) {
 }

@@ -15,7 +15,7 @@ record ClusterResponse(String name, String host, int port, String username, Stri
         String sslMode, WalArchiveMode walArchive, String rpo, boolean passwordSet, String serverVersion,
         String toolVersion, String toolDirectory, Boolean reachable, LastBackup lastBackup, Instant createdAt,
         Instant updatedAt, RetentionPolicy retention, List<SanityQuery> sanityQueries, MeasuredRto measuredRto,
-        Long walSegmentSize, String systemIdentifier) {
+        Long walSegmentSize, String systemIdentifier, String timeZone) {
 
     /** The newest restore drill's restore time: how long getting this cluster's data back took. */
     record MeasuredRto(double seconds, UUID backupId, Instant drilledAt, boolean passed) {

@@ -2,9 +2,13 @@ package io.pgvault.schedule.web;
 
 import io.pgvault.job.web.Accepted;
 import io.pgvault.job.web.JobResponse;
+import io.pgvault.schedule.BackupsOfDeletedSchedule;
+import io.pgvault.schedule.ScheduleDeletion;
 import io.pgvault.schedule.ScheduleService;
 import io.pgvault.schedule.ScheduleView;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
 import java.util.List;
@@ -57,11 +61,16 @@ class ScheduleController {
         return schedules.update(id, request.toSpec());
     }
 
-    @Operation(summary = "Delete a schedule", description = "Its backups stay in the catalog.")
+    @Operation(summary = "Delete a schedule", description = "Its backups stay in the catalog. backups=keep (the "
+            + "default): they keep the retention policy they were taken under; backups=release: the cluster's policy "
+            + "decides about them from the next retention run on; backups=expire: they expire now (pinned ones and "
+            + "those a job is using stay). The answer says which backups that touched. A schedule already deleted "
+            + "can be deleted again with release or expire while its backups remember it.")
     @DeleteMapping("/{id}")
-    ResponseEntity<Void> delete(@PathVariable UUID id) {
-        schedules.delete(id);
-        return ResponseEntity.noContent().build();
+    ScheduleDeletion delete(@PathVariable UUID id,
+            @Parameter(description = "keep, release or expire", schema = @Schema(allowableValues = {"keep", "release",
+                    "expire"}, defaultValue = "keep")) @RequestParam(required = false) String backups) {
+        return schedules.delete(id, BackupsOfDeletedSchedule.of(backups));
     }
 
     @Operation(summary = "Run a schedule's backup now", description = "The next scheduled time does not move.")

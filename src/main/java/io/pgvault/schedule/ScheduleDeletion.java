@@ -1,0 +1,13 @@
+package io.pgvault.schedule;
+
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The answer to deleting a schedule: whether the schedule itself went now ({@code false} when it was gone
+ * already and only its backups were released or expired), what happened to its backups ({@code backups}:
+ * keep, release or expire), which backups that touched, which stayed as they were and why, in words.
+ */
+public record ScheduleDeletion(UUID scheduleId, boolean scheduleDeleted, String backups, List<UUID> affected,
+        List<UUID> leftAlone, String detail) {
+}
