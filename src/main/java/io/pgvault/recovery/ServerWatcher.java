@@ -58,6 +58,7 @@ class ServerWatcher {
     private String await(Path directory, int port, RecoveryAction action, String cluster, Cancellation cancellation)
             throws IOException, InterruptedException {
         long checked = System.nanoTime();
+        long since = checked;
         while (true) {
             cancellation.throwIfCancelled();
             boolean down = !postgres.mayBeRunning(directory);
@@ -93,7 +94,8 @@ class ServerWatcher {
                 }
                 // otherwise not accepting connections yet (starting up, or not consistent)
             }
-            Thread.sleep(250);
+            // a restore's recovery is often done within seconds: look often then, and calmly afterwards
+            Thread.sleep(System.nanoTime() - since < 10_000_000_000L ? 50 : 250);
         }
     }
 
