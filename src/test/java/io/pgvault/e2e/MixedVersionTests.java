@@ -161,7 +161,7 @@ class MixedVersionTests {
         insertBatch(1);
         afterBatch1Lsn = (String) pg13.queryValue("postgres", "SELECT pg_current_wal_lsn()::text");
         insertBatch(2);
-        awaitArchived(switchWal());
+        api.awaitLastSegment(CLUSTER, pg13.switchWal(), pg13);
 
         Path dir = recoveries.resolve("to-lsn");
         started.add(dir);
@@ -233,19 +233,4 @@ class MixedVersionTests {
                 + " FROM generate_series(1, 100) g");
     }
 
-    private String switchWal() {
-        String segment = (String) pg13.queryValue("postgres", "SELECT pg_walfile_name(pg_current_wal_lsn())");
-        pg13.execute("postgres", "SELECT pg_switch_wal()");
-        return segment;
-    }
-
-    private void awaitArchived(String segment) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!segment.equals(api.get("/api/v1/clusters/" + CLUSTER + "/wal").json().path("timelines").get(0)
-                .path("lastSegment").asString())) {
-            assertThat(System.nanoTime()).as("segment %s never archived: %s", segment,
-                    pg13.query("postgres", "SELECT * FROM pg_stat_archiver")).isLessThan(deadline);
-            Api.sleep(200);
-        }
-    }
 }

@@ -72,15 +72,15 @@ class PointInTimeRecoveryTests extends EndToEndTest {
         base = api.backup(CLUSTER, Map.of("kind", "BASE", "label", "before t1"));
 
         insertBatch(1);
-        switchWal();
+        pg.switchWal();
         insertBatch(2);
         afterBatch2Time = (String) pg.queryValue("postgres",
                 "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
         afterBatch2Lsn = pg.queryValue("postgres", "SELECT pg_current_wal_lsn()::text").toString();
         pg.execute("postgres", "SELECT pg_create_restore_point('after-batch-2')");
-        switchWal();
+        pg.switchWal();
         insertBatch(3);
-        switchWal();
+        pg.switchWal();
         try (Connection c = pg.connect("postgres"); Statement st = c.createStatement()) {
             c.setAutoCommit(false);
             st.execute("DROP TABLE t");
@@ -91,8 +91,8 @@ class PointInTimeRecoveryTests extends EndToEndTest {
             c.commit();
         }
         pg.execute("postgres", "INSERT INTO marker VALUES (1)");
-        lastSegment = switchWal();
-        awaitArchived(lastSegment);
+        lastSegment = pg.switchWal();
+        api.awaitLastSegment(CLUSTER, lastSegment, pg);
     }
 
     @AfterAll
@@ -458,20 +458,4 @@ class PointInTimeRecoveryTests extends EndToEndTest {
         pg.execute("postgres", "INSERT INTO t SELECT " + batch + " * 1000 + g, " + batch + " FROM generate_series(1, 100) g");
     }
 
-    /** Switches WAL and returns the name of the segment it closed. */
-    private String switchWal() {
-        String segment = (String) pg.queryValue("postgres", "SELECT pg_walfile_name(pg_current_wal_lsn())");
-        pg.execute("postgres", "SELECT pg_switch_wal()");
-        return segment;
-    }
-
-    private void awaitArchived(String segment) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!segment.equals(api.get("/api/v1/clusters/" + CLUSTER + "/wal").json().path("timelines").get(0)
-                .path("lastSegment").asString())) {
-            assertThat(System.nanoTime()).as("segment %s never archived: %s", segment,
-                    pg.query("postgres", "SELECT * FROM pg_stat_archiver")).isLessThan(deadline);
-            Api.sleep(200);
-        }
-    }
 }

@@ -115,6 +115,13 @@ abstract sealed class PgSql permits PgCluster, DebianCluster {
         return rows.isEmpty() ? null : rows.get(0).values().iterator().next();
     }
 
+    /** Switches WAL; returns the name of the segment it closed (the one being written before the switch). */
+    public String switchWal() {
+        String segment = (String) queryValue("postgres", "SELECT pg_walfile_name(pg_current_wal_lsn())");
+        execute("postgres", "SELECT pg_switch_wal()");
+        return segment;
+    }
+
     /** Creates a database; any name works, it is quoted. */
     public void createDatabase(String name) {
         execute("postgres", "CREATE DATABASE " + quoteIdent(name));
