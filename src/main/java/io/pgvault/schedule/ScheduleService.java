@@ -16,7 +16,6 @@ import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.time.ZonedDateTime;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +23,6 @@ import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.scheduling.support.CronExpression;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
@@ -121,7 +119,8 @@ public class ScheduleService implements VerificationAfterBackup {
      * already past {@code now} has had this run (an instance died after recording it, and the engine revived
      * the timer); otherwise the backup is queued, the run recorded and the next time set in one transaction.
      * A backup that cannot start (the cluster is gone, the database was dropped) is recorded as the run's
-     * failure, and the schedule moves on.
+     * failure, and the schedule moves on. The next time follows {@code due} as well as {@code now}, so that a
+     * timer that fires early (another instance's clock) cannot run the same time twice.
      */
     Instant fire(UUID id, Instant due) {
         Schedule current = schedules.findById(id).orElse(null);
@@ -141,7 +140,7 @@ public class ScheduleService implements VerificationAfterBackup {
                 return null;
             }
             Instant now = clock.instant();
-            Instant next = next(schedule.getCron(), schedule.getTimeZone(), now);
+            Instant next = next(schedule.getCron(), schedule.getTimeZone(), latest(now, due));
             if (schedule.getNextRunAt() != null && schedule.getNextRunAt().isAfter(now)) {
                 return schedule.getNextRunAt();
             }
@@ -157,7 +156,7 @@ public class ScheduleService implements VerificationAfterBackup {
     }
 
     /** A periodic drill: the newest successful backup of the schedule gets a RESTORE verification. */
-    Instant fireDrill(UUID id) {
+    Instant fireDrill(UUID id, Instant due) {
         Schedule schedule = schedules.findById(id).orElse(null);
         VerificationPolicy policy = schedule == null ? null : verification(schedule);
         if (schedule == null || !schedule.isEnabled() || policy == null || policy.drillCron() == null) {
@@ -173,7 +172,7 @@ public class ScheduleService implements VerificationAfterBackup {
                 log.warn("Schedule {}: could not start the drill of backup {}: {}", id, newest.get(), e.getMessage());
             }
         }
-        return next(policy.drillCron(), schedule.getTimeZone(), clock.instant());
+        return next(policy.drillCron(), schedule.getTimeZone(), latest(clock.instant(), due));
     }
 
     @Override
@@ -207,8 +206,8 @@ public class ScheduleService implements VerificationAfterBackup {
         } catch (NotFoundException e) {
             throw new InvalidRequestException("cluster", "no cluster named '" + schedule.getCluster() + "'");
         }
-        String cron = cron(spec.cron());
         String zone = zone(spec.timeZone());
+        String cron = cron(spec.cron(), "cron", zone);
         if (spec.backup() == null) {
             throw new InvalidRequestException("backup", "backup is required: the same body as POST "
                     + "/api/v1/clusters/{name}/backups, e.g. {\"kind\": \"BASE\"}");
@@ -218,7 +217,7 @@ public class ScheduleService implements VerificationAfterBackup {
         VerificationPolicy verification = spec.verification() == null ? null : spec.verification().validated();
         boolean drills = verification != null && verification.drillCron() != null;
         if (drills) {
-            cron(verification.drillCron(), "verification.drillCron");
+            cron(verification.drillCron(), "verification.drillCron", zone);
         }
         if ((drills || verification != null && verification.after() == VerificationLevel.RESTORE)
                 && (backup.kind() == BackupKind.DUMP_ALL || backup.dataOnly())) {
@@ -243,24 +242,20 @@ public class ScheduleService implements VerificationAfterBackup {
         }
     }
 
-    private static String cron(String cron) {
-        return cron(cron, "cron");
-    }
-
-    private static String cron(String cron, String field) {
+    private String cron(String cron, String field, String zone) {
         if (cron == null || cron.isBlank()) {
             throw new InvalidRequestException(field, field + " is required, in Spring's six-field syntax (second minute "
                     + "hour day-of-month month day-of-week), e.g. \"0 30 2 * * *\" for 02:30 every day");
         }
-        CronExpression expression;
+        CronSchedule schedule;
         try {
-            expression = CronExpression.parse(cron);
+            schedule = CronSchedule.parse(cron, ZoneId.of(zone));
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException(field, field + " '" + printable(cron) + "' is not a valid expression in "
                     + "Spring's six-field syntax (second minute hour day-of-month month day-of-week, e.g. "
                     + "\"0 30 2 * * *\"): " + printable(e.getMessage()));
         }
-        if (expression.next(ZonedDateTime.now(ZoneId.of("UTC"))) == null) {
+        if (schedule.next(clock.instant()) == null) {
             throw new InvalidRequestException(field, field + " '" + cron + "' never fires");
         }
         return cron;
@@ -278,9 +273,13 @@ public class ScheduleService implements VerificationAfterBackup {
         }
     }
 
-    private Instant next(String cron, String zone, Instant after) {
-        ZonedDateTime next = CronExpression.parse(cron).next(after.atZone(ZoneId.of(zone)));
-        return next == null ? null : next.toInstant();
+    /** The cron's next run strictly after {@code after}, with cron's rule on the days the clocks change. */
+    private static Instant next(String cron, String zone, Instant after) {
+        return CronSchedule.parse(cron, ZoneId.of(zone)).next(after);
+    }
+
+    private static Instant latest(Instant now, Instant due) {
+        return due != null && due.isAfter(now) ? due : now;
     }
 
     private static String printable(String s) {
