@@ -32,7 +32,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Schedules: validated in full before anything is stored, each with one persisted timer in the job engine
- * (set in the same transaction as the row), which fires on exactly one pgvault instance.
+ * (set in the same transaction as the row), which fires on exactly one pgvault instance. Every change to a
+ * schedule's row happens under its row lock, as the timer's firing does, so that neither overwrites the other
+ * with what it read before the other committed (see {@link ScheduleTimers} for the timer itself).
  */
 @Service
 public class ScheduleService implements VerificationAfterBackup {
@@ -42,6 +44,7 @@ public class ScheduleService implements VerificationAfterBackup {
     private static final Logger log = LoggerFactory.getLogger(ScheduleService.class);
 
     private final ScheduleRepository schedules;
+    private final ScheduleTimers timers;
     private final ClusterService clusters;
     private final BackupService backups;
     private final JobService jobs;
@@ -50,9 +53,10 @@ public class ScheduleService implements VerificationAfterBackup {
     private final TransactionTemplate tx;
     private final TransactionTemplate readOnlyTx;
 
-    ScheduleService(ScheduleRepository schedules, ClusterService clusters, BackupService backups, JobService jobs,
-            JsonMapper json, Clock clock, PlatformTransactionManager transactions) {
+    ScheduleService(ScheduleRepository schedules, ScheduleTimers timers, ClusterService clusters, BackupService backups,
+            JobService jobs, JsonMapper json, Clock clock, PlatformTransactionManager transactions) {
         this.schedules = schedules;
+        this.timers = timers;
         this.clusters = clusters;
         this.backups = backups;
         this.jobs = jobs;
@@ -88,7 +92,7 @@ public class ScheduleService implements VerificationAfterBackup {
 
     @Transactional
     public ScheduleView update(UUID id, ScheduleSpec spec) {
-        Schedule schedule = find(id);
+        Schedule schedule = lock(id);
         if (spec.cluster() != null && !spec.cluster().equals(schedule.getCluster())) {
             throw new InvalidRequestException("cluster", "a schedule cannot move to another cluster; create a new one");
         }
@@ -99,16 +103,14 @@ public class ScheduleService implements VerificationAfterBackup {
 
     @Transactional
     public void delete(UUID id) {
-        Schedule schedule = find(id);
-        schedules.delete(schedule);
-        jobs.cancelTimer(TIMER, id.toString());
-        jobs.cancelTimer(DRILL_TIMER, id.toString());
+        schedules.delete(lock(id));
+        timers.forget(id);
     }
 
     /** Runs the schedule's backup now; the next scheduled time does not move. */
     @Transactional
     public JobView runNow(UUID id) {
-        Schedule schedule = find(id);
+        Schedule schedule = lock(id);
         JobView job = backups.start(schedule.getCluster(), backupSpec(schedule), schedule.getId());
         schedule.ran(clock.instant(), job.id(), null, schedule.getNextRunAt());
         return job;
@@ -172,7 +174,7 @@ public class ScheduleService implements VerificationAfterBackup {
                 log.warn("Schedule {}: could not start the drill of backup {}: {}", id, newest.get(), e.getMessage());
             }
         }
-        return next(policy.drillCron(), schedule.getTimeZone(), latest(clock.instant(), due));
+        return timers.nextDrill(schedule, latest(clock.instant(), due));
     }
 
     @Override
@@ -229,17 +231,7 @@ public class ScheduleService implements VerificationAfterBackup {
         schedule.define(cron, zone, enabled, json.writeValueAsString(backup),
                 retention == null ? null : json.writeValueAsString(retention),
                 verification == null ? null : json.writeValueAsString(verification), next, clock.instant());
-        if (enabled) {
-            jobs.setTimer(TIMER, schedule.getId().toString(), next);
-        } else {
-            jobs.cancelTimer(TIMER, schedule.getId().toString());
-        }
-        if (enabled && drills) {
-            jobs.setTimer(DRILL_TIMER, schedule.getId().toString(),
-                    next(verification.drillCron(), zone, clock.instant()));
-        } else {
-            jobs.cancelTimer(DRILL_TIMER, schedule.getId().toString());
-        }
+        timers.follow(schedule);
     }
 
     private String cron(String cron, String field, String zone) {
@@ -291,12 +283,15 @@ public class ScheduleService implements VerificationAfterBackup {
     }
 
     private VerificationPolicy verification(Schedule schedule) {
-        return schedule.getVerification() == null ? null
-                : json.readValue(schedule.getVerification(), VerificationPolicy.class);
+        return VerificationPolicy.read(json, schedule.getVerification());
     }
 
     private Schedule find(UUID id) {
         return schedules.findById(id).orElseThrow(() -> new NotFoundException("no schedule with id " + id));
+    }
+
+    private Schedule lock(UUID id) {
+        return schedules.lockById(id).orElseThrow(() -> new NotFoundException("no schedule with id " + id));
     }
 
     private ScheduleView view(Schedule s) {

@@ -7,29 +7,46 @@ import io.pgvault.backup.BackupSpec;
 import io.pgvault.cluster.ClusterService;
 import io.pgvault.cluster.ClusterSettings;
 import io.pgvault.cluster.WalArchiveMode;
+import io.pgvault.job.JobService;
+import io.pgvault.job.TimerListener;
 import io.pgvault.testing.PgCluster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Primary;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * The schedule service on the real job engine (db-scheduler on an in-memory catalog) and a real cluster, with a
- * clock that a test can set. No web server: the service is called directly.
+ * The schedule service on the real job engine (db-scheduler on an in-memory catalog) and a real cluster, with two
+ * test hooks: a clock that a test can set, and a gate that can hold a firing schedule timer after its listener
+ * returned and before the engine reschedules it. No web server: the service is called directly.
  */
 @SpringBootTest
 class ScheduleServiceTests {
@@ -65,7 +82,15 @@ class ScheduleServiceTests {
     @Autowired
     ClusterService clusters;
     @Autowired
+    JobService jobs;
+    @Autowired
     SettableClock clock;
+    @Autowired
+    Gate gate;
+    @Autowired
+    DataSource dataSource;
+    @Autowired
+    PlatformTransactionManager transactions;
 
     @AfterEach
     void systemTime() {
@@ -123,6 +148,78 @@ class ScheduleServiceTests {
         }
     }
 
+    @Test
+    void aChangeWhileTheTimerFiresIsWhatTheTimerKeeps() {
+        register();
+        UUID id = schedules.create(spec("0 0 0 1 1 *", "UTC", true, DB)).id();
+        ScheduleView changed = whileFiring(id, () -> schedules.update(id, spec("0 0 3 * * *", "UTC", true, DB)));
+        assertThat(changed.nextRunAt()).isBefore(Instant.now().plus(Duration.ofDays(1)));
+        assertThat(timerAfterFiring(ScheduleService.TIMER, id)).as("the new cron's next run, not New Year's")
+                .isEqualTo(changed.nextRunAt());
+        schedules.delete(id);
+    }
+
+    @Test
+    void aDeleteWhileTheTimerFiresLeavesNoTimer() {
+        register();
+        UUID id = schedules.create(spec("0 0 0 1 1 *", "UTC", true, DB)).id();
+        whileFiring(id, () -> {
+            schedules.delete(id);
+            return null;
+        });
+        assertThat(timerAfterFiring(ScheduleService.TIMER, id)).isNull();
+    }
+
+    @Test
+    void reEnablingWhileTheTimerFindsTheScheduleDisabledKeepsItsTimer() {
+        register();
+        UUID id = schedules.create(spec("0 0 0 1 1 *", "UTC", true, DB)).id();
+        schedules.update(id, spec("0 0 0 1 1 *", "UTC", false, DB));
+        // a disabled schedule's timer is gone; one that fires now finds the schedule disabled and removes itself
+        ScheduleView enabled = whileFiring(id, () -> schedules.update(id, spec("0 0 3 * * *", "UTC", true, DB)));
+        assertThat(timerAfterFiring(ScheduleService.TIMER, id)).isEqualTo(enabled.nextRunAt());
+        schedules.delete(id);
+    }
+
+    /**
+     * Fires the schedule's timer now and holds the engine once the listener has returned (its transaction has
+     * committed) and before the engine reschedules the timer; runs {@code change} in a transaction and lets the
+     * engine go on right after that transaction commits: the change was made while the timer fired. Our
+     * synchronization is registered before any of the change's own, so it runs first.
+     */
+    private <T> T whileFiring(UUID id, Supplier<T> change) {
+        Gate.Held held = gate.hold(ScheduleService.TIMER + ":" + id);
+        jobs.setTimer(ScheduleService.TIMER, id.toString(), Instant.now());
+        held.awaitFired();
+        return new TransactionTemplate(transactions).execute(t -> {
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCommit() {
+                    held.release();
+                }
+            });
+            return change.get();
+        });
+    }
+
+    /** The timer's time once the engine has rescheduled (or removed) it, or null when there is none. */
+    private Instant timerAfterFiring(String kind, UUID id) {
+        JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            List<Map<String, Object>> rows = jdbc.queryForList("select picked, execution_time from scheduled_tasks "
+                    + "where task_name = 'pgvault-timer' and task_instance = ?", kind + ":" + id);
+            if (rows.isEmpty()) {
+                return null;
+            }
+            if (!Boolean.TRUE.equals(rows.get(0).get("picked"))) {
+                return ((OffsetDateTime) rows.get(0).get("execution_time")).toInstant();
+            }
+            assertThat(System.nanoTime()).as("timer %s:%s still firing", kind, id).isLessThan(deadline);
+            Thread.onSpinWait();
+        }
+    }
+
     @TestConfiguration(proxyBeanMethods = false)
     static class Hooks {
 
@@ -130,6 +227,83 @@ class ScheduleServiceTests {
         @Primary
         SettableClock settableClock() {
             return new SettableClock();
+        }
+
+        @Bean
+        Gate gate() {
+            return new Gate();
+        }
+
+        /** Puts the gate between the engine and the schedules' timer listener. */
+        @Bean
+        static BeanPostProcessor gatedScheduleTimer(org.springframework.beans.factory.ObjectProvider<Gate> gate) {
+            return new BeanPostProcessor() {
+                @Override
+                public Object postProcessAfterInitialization(Object bean, String name) {
+                    if (bean instanceof ScheduleTimer timer) {
+                        return new TimerListener() {
+                            @Override
+                            public String kind() {
+                                return timer.kind();
+                            }
+
+                            @Override
+                            public Instant fire(String id, Instant due) {
+                                Instant next = timer.fire(id, due);
+                                gate.getObject().pass(kind() + ":" + id);
+                                return next;
+                            }
+                        };
+                    }
+                    return bean;
+                }
+            };
+        }
+    }
+
+    /** Holds one timer's firing after its listener returned, until the test lets it go on. */
+    static final class Gate {
+
+        private volatile Held held;
+
+        Held hold(String key) {
+            held = new Held(key);
+            return held;
+        }
+
+        void pass(String key) {
+            Held h = held;
+            if (h != null && h.key.equals(key)) {
+                held = null;
+                h.fired.countDown();
+                try {
+                    h.released.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        static final class Held {
+            private final String key;
+            private final CountDownLatch fired = new CountDownLatch(1);
+            private final CountDownLatch released = new CountDownLatch(1);
+
+            Held(String key) {
+                this.key = key;
+            }
+
+            void awaitFired() {
+                try {
+                    assertThat(fired.await(30, TimeUnit.SECONDS)).as("timer %s fired", key).isTrue();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+
+            void release() {
+                released.countDown();
+            }
         }
     }
 
