@@ -3,6 +3,7 @@ package io.pgvault.job;
 import com.github.kagkarlsson.scheduler.Scheduler;
 import com.github.kagkarlsson.scheduler.SchedulerClient;
 import com.github.kagkarlsson.scheduler.SchedulerName;
+import com.github.kagkarlsson.scheduler.exceptions.ExecutionException;
 import com.github.kagkarlsson.scheduler.exceptions.TaskInstanceCurrentlyExecutingException;
 import com.github.kagkarlsson.scheduler.exceptions.TaskInstanceNotFoundException;
 import com.github.kagkarlsson.scheduler.serializer.Serializer;
@@ -129,13 +130,20 @@ class JobEngine {
         scheduler.triggerCheckForDueExecutions();
     }
 
-    /** Sets, or moves, the timer of {@code kind} and {@code id} to {@code at}. */
-    void setTimer(String kind, String id, Instant at) {
+    /**
+     * Sets, or moves, the timer of {@code kind} and {@code id} to {@code at}; false when it could not, because it
+     * is firing right now (or began to, or ended and was removed, between our read and our write). A firing timer
+     * is set, when the firing ends, to the time its listener returned; a caller whose change the listener may
+     * not have read sets the timer again after that (see {@link TimerListener}).
+     */
+    boolean setTimer(String kind, String id, Instant at) {
         String key = kind + ":" + id;
         try {
-            scheduler.schedule(timerTask.instance(key, key), at, SchedulerClient.ScheduleOptions.WHEN_EXISTS_RESCHEDULE);
-        } catch (TaskInstanceCurrentlyExecutingException e) {
-            // it is firing right now; its listener reads the new definition and sets the next time itself
+            return scheduler.schedule(timerTask.instance(key, key), at,
+                    SchedulerClient.ScheduleOptions.WHEN_EXISTS_RESCHEDULE);
+        } catch (TaskInstanceCurrentlyExecutingException | TaskInstanceNotFoundException | ExecutionException e) {
+            // ExecutionException: picked between db-scheduler's read and its versioned update (no SQL error)
+            return false;
         }
     }
 
@@ -145,12 +153,18 @@ class JobEngine {
         scheduler.scheduleIfNotExists(timerTask.instance(key, key), at);
     }
 
-    /** Removes a timer; one that is firing right now decides itself whether it fires again. */
-    void cancelTimer(String kind, String id) {
+    /**
+     * Removes a timer, if there is one; false when it is firing right now, and so fires again if its listener
+     * returns a time.
+     */
+    boolean cancelTimer(String kind, String id) {
         try {
             scheduler.cancel(TaskInstanceId.of(TIMER_TASK, kind + ":" + id));
-        } catch (TaskInstanceNotFoundException | TaskInstanceCurrentlyExecutingException e) {
-            // nothing to cancel, or its listener sees the change when it runs
+            return true;
+        } catch (TaskInstanceNotFoundException e) {
+            return true;
+        } catch (TaskInstanceCurrentlyExecutingException e) {
+            return false;
         }
     }
 

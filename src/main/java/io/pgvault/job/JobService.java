@@ -66,9 +66,12 @@ public class JobService {
         return waiters.waiting();
     }
 
-    /** Sets, or moves, a persisted timer that fires once across all instances; see {@link TimerListener}. */
-    public void setTimer(String kind, String id, Instant at) {
-        engine.setTimer(kind, id, at);
+    /**
+     * Sets, or moves, a persisted timer that fires once across all instances; false when it could not because
+     * the timer is firing right now (see {@link TimerListener}).
+     */
+    public boolean setTimer(String kind, String id, Instant at) {
+        return engine.setTimer(kind, id, at);
     }
 
     /** Sets a timer unless it exists already (it keeps its time). */
@@ -76,8 +79,9 @@ public class JobService {
         engine.ensureTimer(kind, id, at);
     }
 
-    public void cancelTimer(String kind, String id) {
-        engine.cancelTimer(kind, id);
+    /** Removes a timer; false when it could not because the timer is firing right now. */
+    public boolean cancelTimer(String kind, String id) {
+        return engine.cancelTimer(kind, id);
     }
 
     /** Whether a queued or running job works on this backup. */

@@ -22,6 +22,6 @@ class DrillTimer implements TimerListener {
 
     @Override
     public Instant fire(String id, Instant due) {
-        return schedules.fireDrill(UUID.fromString(id));
+        return schedules.fireDrill(UUID.fromString(id), due);
     }
 }

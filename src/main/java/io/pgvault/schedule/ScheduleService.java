@@ -18,8 +18,6 @@ import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.time.ZonedDateTime;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +25,6 @@ import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.scheduling.support.CronExpression;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
@@ -37,7 +34,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Schedules: validated in full before anything is stored, each with one persisted timer in the job engine
- * (set in the same transaction as the row), which fires on exactly one pgvault instance.
+ * (set in the same transaction as the row), which fires on exactly one pgvault instance. Every change to a
+ * schedule's row happens under its row lock, as the timer's firing does, so that neither overwrites the other
+ * with what it read before the other committed (see {@link ScheduleTimers} for the timer itself).
  */
 @Service
 public class ScheduleService implements VerificationAfterBackup {
@@ -47,6 +46,8 @@ public class ScheduleService implements VerificationAfterBackup {
     private static final Logger log = LoggerFactory.getLogger(ScheduleService.class);
 
     private final ScheduleRepository schedules;
+    private final ScheduleTimers timers;
+    private final BackupsAfterDeletion afterDeletion;
     private final ClusterService clusters;
     private final BackupService backups;
     private final JobService jobs;
@@ -55,9 +56,12 @@ public class ScheduleService implements VerificationAfterBackup {
     private final TransactionTemplate tx;
     private final TransactionTemplate readOnlyTx;
 
-    ScheduleService(ScheduleRepository schedules, ClusterService clusters, BackupService backups, JobService jobs,
-            JsonMapper json, Clock clock, PlatformTransactionManager transactions) {
+    ScheduleService(ScheduleRepository schedules, ScheduleTimers timers, BackupsAfterDeletion afterDeletion,
+            ClusterService clusters, BackupService backups, JobService jobs, JsonMapper json, Clock clock,
+            PlatformTransactionManager transactions) {
         this.schedules = schedules;
+        this.timers = timers;
+        this.afterDeletion = afterDeletion;
         this.clusters = clusters;
         this.backups = backups;
         this.jobs = jobs;
@@ -93,7 +97,7 @@ public class ScheduleService implements VerificationAfterBackup {
 
     @Transactional
     public ScheduleView update(UUID id, ScheduleSpec spec) {
-        Schedule schedule = find(id);
+        Schedule schedule = lock(id);
         if (spec.cluster() != null && !spec.cluster().equals(schedule.getCluster())) {
             throw new InvalidRequestException("cluster", "a schedule cannot move to another cluster; create a new one");
         }
@@ -118,44 +122,15 @@ public class ScheduleService implements VerificationAfterBackup {
         String cluster = schedule != null ? schedule.getCluster() : taken.get(0).cluster();
         if (schedule != null) {
             schedules.delete(schedule);
-            jobs.cancelTimer(TIMER, id.toString());
-            jobs.cancelTimer(DRILL_TIMER, id.toString());
+            timers.forget(id);
         }
-        List<UUID> affected = new ArrayList<>();
-        List<UUID> leftAlone = new ArrayList<>();
-        String detail;
-        switch (action) {
-            case RELEASE -> {
-                taken.stream().filter(b -> b.retention() != null).forEach(b ->
-                        (backups.releaseRetention(b.id()) ? affected : leftAlone).add(b.id()));
-                detail = affected.size() + " backup(s) now fall under the policy of cluster '" + cluster + "' ("
-                        + RetentionPolicy.describe(clusters.get(cluster).retention()) + "); the next retention run "
-                        + "decides about them (POST /api/v1/clusters/" + cluster + "/retention?dryRun=true shows how)";
-            }
-            case EXPIRE -> {
-                taken.forEach(b -> (backups.expire(b.id(), "expired with its schedule " + id + " (backups=expire)")
-                        ? affected : leftAlone).add(b.id()));
-                detail = affected.size() + " backup(s) expired (their files go, their entries stay as EXPIRED)"
-                        + (leftAlone.isEmpty() ? "" : "; " + leftAlone.size() + " stay: pinned or in use by a job");
-            }
-            default -> {
-                taken.forEach(b -> affected.add(b.id()));
-                long recorded = taken.stream().filter(b -> b.retention() != null).count();
-                detail = recorded + " backup(s) keep the retention policy they were taken under"
-                        + (recorded == taken.size() ? "" : ", " + (taken.size() - recorded)
-                                + " stay under the cluster's policy as they were taken")
-                        + "; DELETE this schedule again with backups=release to hand them to the cluster's policy, or "
-                        + "backups=expire to expire them now";
-            }
-        }
-        return new ScheduleDeletion(id, schedule != null, action.name().toLowerCase(java.util.Locale.ROOT), affected,
-                leftAlone, detail);
+        return afterDeletion.settle(id, cluster, schedule != null, action, taken);
     }
 
     /** Runs the schedule's backup now; the next scheduled time does not move. */
     @Transactional
     public JobView runNow(UUID id) {
-        Schedule schedule = find(id);
+        Schedule schedule = lock(id);
         JobView job = backups.start(schedule.getCluster(), backupSpec(schedule), schedule.getId(), retainedUnder(schedule));
         schedule.ran(clock.instant(), job.id(), null, schedule.getNextRunAt());
         return job;
@@ -166,7 +141,8 @@ public class ScheduleService implements VerificationAfterBackup {
      * already past {@code now} has had this run (an instance died after recording it, and the engine revived
      * the timer); otherwise the backup is queued, the run recorded and the next time set in one transaction.
      * A backup that cannot start (the cluster is gone, the database was dropped) is recorded as the run's
-     * failure, and the schedule moves on.
+     * failure, and the schedule moves on. The next time follows {@code due} as well as {@code now}, so that a
+     * timer that fires early (another instance's clock) cannot run the same time twice.
      */
     Instant fire(UUID id, Instant due) {
         Schedule current = schedules.findById(id).orElse(null);
@@ -186,7 +162,7 @@ public class ScheduleService implements VerificationAfterBackup {
                 return null;
             }
             Instant now = clock.instant();
-            Instant next = next(schedule.getCron(), schedule.getTimeZone(), now);
+            Instant next = next(schedule.getCron(), schedule.getTimeZone(), latest(now, due));
             if (schedule.getNextRunAt() != null && schedule.getNextRunAt().isAfter(now)) {
                 return schedule.getNextRunAt();
             }
@@ -202,7 +178,7 @@ public class ScheduleService implements VerificationAfterBackup {
     }
 
     /** A periodic drill: the newest successful backup of the schedule gets a RESTORE verification. */
-    Instant fireDrill(UUID id) {
+    Instant fireDrill(UUID id, Instant due) {
         Schedule schedule = schedules.findById(id).orElse(null);
         VerificationPolicy policy = schedule == null ? null : verification(schedule);
         if (schedule == null || !schedule.isEnabled() || policy == null || policy.drillCron() == null) {
@@ -218,7 +194,7 @@ public class ScheduleService implements VerificationAfterBackup {
                 log.warn("Schedule {}: could not start the drill of backup {}: {}", id, newest.get(), e.getMessage());
             }
         }
-        return next(policy.drillCron(), schedule.getTimeZone(), clock.instant());
+        return timers.nextDrill(schedule, latest(clock.instant(), due));
     }
 
     @Override
@@ -253,8 +229,8 @@ public class ScheduleService implements VerificationAfterBackup {
         } catch (NotFoundException e) {
             throw new InvalidRequestException("cluster", "no cluster named '" + schedule.getCluster() + "'");
         }
-        String cron = cron(spec.cron());
         String zone = zone(spec.timeZone());
+        String cron = cron(spec.cron(), "cron", zone);
         if (spec.backup() == null) {
             throw new InvalidRequestException("backup", "backup is required: the same body as POST "
                     + "/api/v1/clusters/{name}/backups, e.g. {\"kind\": \"BASE\"}");
@@ -264,7 +240,7 @@ public class ScheduleService implements VerificationAfterBackup {
         VerificationPolicy verification = spec.verification() == null ? null : spec.verification().validated();
         boolean drills = verification != null && verification.drillCron() != null;
         if (drills) {
-            cron(verification.drillCron(), "verification.drillCron");
+            cron(verification.drillCron(), "verification.drillCron", zone);
         }
         if ((drills || verification != null && verification.after() == VerificationLevel.RESTORE)
                 && (backup.kind() == BackupKind.DUMP_ALL || backup.dataOnly())) {
@@ -276,37 +252,23 @@ public class ScheduleService implements VerificationAfterBackup {
         schedule.define(cron, zone, enabled, json.writeValueAsString(backup),
                 retention == null ? null : json.writeValueAsString(retention),
                 verification == null ? null : json.writeValueAsString(verification), next, clock.instant());
-        if (enabled) {
-            jobs.setTimer(TIMER, schedule.getId().toString(), next);
-        } else {
-            jobs.cancelTimer(TIMER, schedule.getId().toString());
-        }
-        if (enabled && drills) {
-            jobs.setTimer(DRILL_TIMER, schedule.getId().toString(),
-                    next(verification.drillCron(), zone, clock.instant()));
-        } else {
-            jobs.cancelTimer(DRILL_TIMER, schedule.getId().toString());
-        }
+        timers.follow(schedule);
     }
 
-    private static String cron(String cron) {
-        return cron(cron, "cron");
-    }
-
-    private static String cron(String cron, String field) {
+    private String cron(String cron, String field, String zone) {
         if (cron == null || cron.isBlank()) {
             throw new InvalidRequestException(field, field + " is required, in Spring's six-field syntax (second minute "
                     + "hour day-of-month month day-of-week), e.g. \"0 30 2 * * *\" for 02:30 every day");
         }
-        CronExpression expression;
+        CronSchedule schedule;
         try {
-            expression = CronExpression.parse(cron);
+            schedule = CronSchedule.parse(cron, ZoneId.of(zone));
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException(field, field + " '" + printable(cron) + "' is not a valid expression in "
                     + "Spring's six-field syntax (second minute hour day-of-month month day-of-week, e.g. "
                     + "\"0 30 2 * * *\"): " + printable(e.getMessage()));
         }
-        if (expression.next(ZonedDateTime.now(ZoneId.of("UTC"))) == null) {
+        if (schedule.next(clock.instant()) == null) {
             throw new InvalidRequestException(field, field + " '" + cron + "' never fires");
         }
         return cron;
@@ -324,9 +286,13 @@ public class ScheduleService implements VerificationAfterBackup {
         }
     }
 
-    private Instant next(String cron, String zone, Instant after) {
-        ZonedDateTime next = CronExpression.parse(cron).next(after.atZone(ZoneId.of(zone)));
-        return next == null ? null : next.toInstant();
+    /** The cron's next run strictly after {@code after}, with cron's rule on the days the clocks change. */
+    private static Instant next(String cron, String zone, Instant after) {
+        return CronSchedule.parse(cron, ZoneId.of(zone)).next(after);
+    }
+
+    private static Instant latest(Instant now, Instant due) {
+        return due != null && due.isAfter(now) ? due : now;
     }
 
     private static String printable(String s) {
@@ -344,12 +310,15 @@ public class ScheduleService implements VerificationAfterBackup {
     }
 
     private VerificationPolicy verification(Schedule schedule) {
-        return schedule.getVerification() == null ? null
-                : json.readValue(schedule.getVerification(), VerificationPolicy.class);
+        return VerificationPolicy.read(json, schedule.getVerification());
     }
 
     private Schedule find(UUID id) {
         return schedules.findById(id).orElseThrow(() -> new NotFoundException("no schedule with id " + id));
+    }
+
+    private Schedule lock(UUID id) {
+        return schedules.lockById(id).orElseThrow(() -> new NotFoundException("no schedule with id " + id));
     }
 
     private ScheduleView view(Schedule s) {

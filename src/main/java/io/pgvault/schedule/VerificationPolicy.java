@@ -1,11 +1,17 @@
 package io.pgvault.schedule;
 
 import io.pgvault.backup.VerificationLevel;
+import tools.jackson.databind.json.JsonMapper;
 
 /** Which verification follows each of a schedule's backups ({@code after}), and periodic drills ({@code drillCron}). */
 public record VerificationPolicy(VerificationLevel after, String drillCron) {
 
     VerificationPolicy validated() {
         return this;
+    }
+
+    /** The policy as a schedule's row stores it (JSON), or null when it has none. */
+    static VerificationPolicy read(JsonMapper json, String stored) {
+        return stored == null ? null : json.readValue(stored, VerificationPolicy.class);
     }
 }
