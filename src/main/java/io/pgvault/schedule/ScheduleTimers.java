@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
@@ -59,6 +61,28 @@ class ScheduleTimers {
         if (!set(schedule)) {
             againAfterCommit(schedule.getId());
         }
+    }
+
+    /**
+     * At start-up, every enabled schedule gets back a timer it lost (an instance died between a change's
+     * commit and its retry, or the retries ran out): a timer that exists keeps its time; a missing one is
+     * set to the schedule's next run, which fires at once when it is past.
+     */
+    @EventListener(ApplicationReadyEvent.class)
+    void repair() {
+        newTx.executeWithoutResult(t -> {
+            for (Schedule s : schedules.findAllByOrderByCreatedAt()) {
+                if (s.isEnabled()) {
+                    String id = s.getId().toString();
+                    jobs.ensureTimer(ScheduleService.TIMER, id, s.getNextRunAt() == null ? clock.instant()
+                            : s.getNextRunAt());
+                    Instant drill = nextDrill(s, clock.instant());
+                    if (drill != null) {
+                        jobs.ensureTimer(ScheduleService.DRILL_TIMER, id, drill);
+                    }
+                }
+            }
+        });
     }
 
     /** Removes both timers of a schedule whose row the caller's transaction deletes. */

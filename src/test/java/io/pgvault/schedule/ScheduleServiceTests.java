@@ -88,6 +88,8 @@ class ScheduleServiceTests {
     @Autowired
     Gate gate;
     @Autowired
+    ScheduleTimers timers;
+    @Autowired
     DataSource dataSource;
     @Autowired
     PlatformTransactionManager transactions;
@@ -157,6 +159,20 @@ class ScheduleServiceTests {
         assertThat(timerAfterFiring(ScheduleService.TIMER, id)).as("the new cron's next run, not New Year's")
                 .isEqualTo(changed.nextRunAt());
         schedules.delete(id, BackupsOfDeletedSchedule.KEEP);
+    }
+
+    @Test
+    void anEnabledScheduleThatLostItsTimerGetsItBackAtStartUp() {
+        register();
+        UUID id = schedules.create(spec("0 0 0 1 1 *", "UTC", true, DB)).id();
+        Instant next = schedules.get(id).nextRunAt();
+        jobs.cancelTimer(ScheduleService.TIMER, id.toString());
+        assertThat(timerAfterFiring(ScheduleService.TIMER, id)).isNull();
+        timers.repair();
+        assertThat(timerAfterFiring(ScheduleService.TIMER, id)).isEqualTo(next);
+        schedules.delete(id, BackupsOfDeletedSchedule.KEEP);
+        timers.repair();
+        assertThat(timerAfterFiring(ScheduleService.TIMER, id)).as("a deleted schedule gets none").isNull();
     }
 
     @Test
