@@ -37,9 +37,11 @@ public class WalArchiveService {
     private final Clock clock;
     private final BaseBackupCatalog baseBackups;
     private final ApplicationEventPublisher events;
+    private final WalFileRecords records;
 
     WalArchiveService(ClusterService clusters, BackupStorage storage, WalFileRepository files, Clock clock,
-            BaseBackupCatalog baseBackups, ApplicationEventPublisher events) {
+            BaseBackupCatalog baseBackups, ApplicationEventPublisher events, WalFileRecords records) {
+        this.records = records;
         this.baseBackups = baseBackups;
         this.events = events;
         this.clusters = clusters;
@@ -200,40 +202,28 @@ public class WalArchiveService {
      * an entry without its file.
      */
     public List<Removed> removeRowsBefore(String cluster, long timeline, String firstKept) {
-        ClusterView view = clusters.get(cluster);
-        long segmentSize = view.walSegmentSize() == null ? DEFAULT_SEGMENT_SIZE : view.walSegmentSize();
-        long keep = WalFileName.parse(firstKept).position(segmentSize);
-        List<Removed> removed = new ArrayList<>();
-        for (WalFile f : files.findByClusterOrderByName(cluster)) {
-            if (f.getKind() == WalFileKind.HISTORY || f.getTimeline() > timeline) {
-                continue;
-            }
-            if (WalFileName.parse(f.getName()).position(segmentSize) >= keep) {
-                continue;
-            }
-            files.delete(f);
-            removed.add(new Removed(cluster, f.getName()));
-        }
-        return removed;
+        return records.removeBefore(cluster, timeline, firstKept);
     }
 
-    /** Deletes the stored files of entries {@link #removeRowsBefore} took out. */
-    public void deleteFiles(List<Removed> removed) throws IOException {
+    /**
+     * Deletes the stored files of entries {@link #removeRowsBefore} took out, each unless a push has recorded it
+     * again since (archive_command may send a segment twice): that file stays with its row, for the next
+     * retention run. Returns the files that stayed.
+     */
+    public List<Removed> deleteFiles(List<Removed> removed) throws IOException {
+        List<Removed> kept = new ArrayList<>();
         for (Removed r : removed) {
-            storage.deleteWal(r.cluster(), timelineDir(WalFileName.parse(r.name())), r.name());
+            if (!records.deleteUnlisted(r)) {
+                kept.add(r);
+            }
         }
+        return kept;
     }
 
     /** The segments {@link #removeRowsBefore} would remove. */
     @Transactional(readOnly = true)
     public long countBefore(String cluster, long timeline, String firstKept) {
-        ClusterView view = clusters.get(cluster);
-        long segmentSize = view.walSegmentSize() == null ? DEFAULT_SEGMENT_SIZE : view.walSegmentSize();
-        long keep = WalFileName.parse(firstKept).position(segmentSize);
-        return files.findByClusterOrderByName(cluster).stream()
-                .filter(f -> f.getKind() != WalFileKind.HISTORY && f.getTimeline() <= timeline)
-                .filter(f -> WalFileName.parse(f.getName()).position(segmentSize) < keep)
-                .count();
+        return records.before(cluster, timeline, firstKept).size();
     }
 
     /** What a verification of the archive found: files re-read, and those that are gone or no longer match. */
@@ -283,7 +273,8 @@ public class WalArchiveService {
         return new Verified(count, bytes, corrupt, missing);
     }
 
-    private static String timelineDir(WalFileName file) {
+    /** The storage directory of the file's timeline: {@code {cluster}/wal/{timeline}/{file}}. */
+    static String timelineDir(WalFileName file) {
         return String.format("%08X", file.timeline());
     }
 }
