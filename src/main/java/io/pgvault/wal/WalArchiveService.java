@@ -1,5 +1,6 @@
 package io.pgvault.wal;
 
+import io.pgvault.api.BusyException;
 import io.pgvault.api.ContentTooLargeException;
 import io.pgvault.api.NotFoundException;
 import io.pgvault.api.UnprocessableContentException;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationEventPublisher;
@@ -38,6 +40,8 @@ public class WalArchiveService {
     private final BaseBackupCatalog baseBackups;
     private final ApplicationEventPublisher events;
     private final WalFileRecords records;
+    /** Tests only: runs between storing a push and recording it, the moment retention may come in between. */
+    private volatile BiConsumer<String, String> storedNotRecorded = (cluster, name) -> { };
 
     WalArchiveService(ClusterService clusters, BackupStorage storage, WalFileRepository files, Clock clock,
             BaseBackupCatalog baseBackups, ApplicationEventPublisher events, WalFileRecords records) {
@@ -79,12 +83,17 @@ public class WalArchiveService {
             log.warn("WAL push of {} to cluster '{}' refused: {}", name, cluster, e.getMessage());
             throw e;
         }
-        record(cluster, file, stored);
-        if (stored.created()) {
+        storedNotRecorded.accept(cluster, name);
+        if (record(cluster, file, stored)) {
             events.publishEvent(new WalArchived(cluster, name, file.kind()));
         }
         return new Pushed(name, file.kind(), file.timeline(), stored.file().sizeBytes(), stored.file().sha256(),
                 stored.created());
+    }
+
+    /** Tests only: see {@link #storedNotRecorded}; called with (cluster, name). */
+    void onStoredNotRecorded(BiConsumer<String, String> hook) {
+        this.storedNotRecorded = hook;
     }
 
     /** Opens an archived file for restore_command; a file never archived is not found. */
@@ -98,18 +107,29 @@ public class WalArchiveService {
         }
     }
 
-    /** Records a stored file once; a concurrent identical push may have recorded it first. */
-    private void record(String cluster, WalFileName file, BackupStorage.WalStored stored) {
-        if (files.existsById(new WalFile.Key(cluster, file.name()))) {
-            return;
-        }
+    /**
+     * Records a stored file once (a concurrent identical push may have recorded it first) if it is still in
+     * storage; if retention removed it since this push stored it, a 503 makes curl push it again. True when this
+     * push listed it.
+     */
+    private boolean record(String cluster, WalFileName file, BackupStorage.WalStored stored) throws IOException {
+        WalFileRecords.Recorded recorded;
         try {
-            files.save(new WalFile(cluster, file, stored.file().sizeBytes(), stored.file().sha256(), clock.instant()));
+            recorded = records.record(cluster, file, stored.file());
         } catch (DataIntegrityViolationException e) {
             if (!files.existsById(new WalFile.Key(cluster, file.name()))) {
                 throw e;
             }
+            return false;
         }
+        if (recorded == WalFileRecords.Recorded.GONE) {
+            log.warn("WAL push of {} to cluster '{}' crossed retention, which removed the file before the push "
+                    + "recorded it; answered 503 so that it is pushed again", file.name(), cluster);
+            throw new BusyException("WAL file " + file.name() + " of cluster '" + cluster + "' was removed by "
+                    + "retention (it lies before the first segment of the oldest BASE backup kept) after this push "
+                    + "stored it and before it was recorded; nothing is archived. Push it again: it is stored anew", 1);
+        }
+        return recorded == WalFileRecords.Recorded.INSERTED;
     }
 
     /** Per timeline: first and last segment, the gaps between them, and how long ago the last file came. */

@@ -3,7 +3,9 @@ package io.pgvault.wal;
 import io.pgvault.cluster.ClusterService;
 import io.pgvault.cluster.ClusterView;
 import io.pgvault.storage.BackupStorage;
+import io.pgvault.storage.StoredFile;
 import java.io.IOException;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.stereotype.Component;
@@ -12,9 +14,11 @@ import org.springframework.transaction.annotation.Transactional;
 /**
  * Keeps the archive's rows and its stored files in step, across instances that share catalog and storage: a
  * row is never without its file. Retention takes rows out under the cluster's archive lock and deletes their
- * files once that has committed (a crash leaves an orphan file, never a row without its file). In between,
- * archive_command may push a segment again and record it anew; so retention takes the cluster's lock once
- * more, for one file at a time, and deletes a file only while no row lists it.
+ * files once that has committed (a crash leaves an orphan file, never a row without its file), and a push
+ * stores its file before it records it. Where the two cross, archive_command pushing a segment again would
+ * record a file that retention is about to delete, or has just deleted. So both ends take the cluster's lock
+ * once more, for one file at a time: a push records its file only while it is still in storage (sharing the
+ * lock, so pushes do not wait for each other), and retention deletes a file only while no row lists it.
  */
 @Component
 class WalFileRecords {
@@ -22,11 +26,35 @@ class WalFileRecords {
     private final ClusterService clusters;
     private final WalFileRepository files;
     private final BackupStorage storage;
+    private final Clock clock;
 
-    WalFileRecords(ClusterService clusters, WalFileRepository files, BackupStorage storage) {
+    WalFileRecords(ClusterService clusters, WalFileRepository files, BackupStorage storage, Clock clock) {
         this.clusters = clusters;
         this.files = files;
         this.storage = storage;
+        this.clock = clock;
+    }
+
+    /** What {@link #record} found: it inserted the row, a row listed the file already, or the file was gone. */
+    enum Recorded { INSERTED, LISTED, GONE }
+
+    /**
+     * Records a stored file unless a row lists it already, and only while the file is still in storage: GONE when
+     * retention removed it after this push stored it, and then nothing is recorded. A concurrent identical push
+     * may insert the row first: the commit then fails with a
+     * {@link org.springframework.dao.DataIntegrityViolationException}.
+     */
+    @Transactional
+    public Recorded record(String cluster, WalFileName file, StoredFile stored) throws IOException {
+        clusters.shareArchive(cluster);
+        if (files.existsById(new WalFile.Key(cluster, file.name()))) {
+            return Recorded.LISTED;
+        }
+        if (!storage.hasWal(cluster, WalArchiveService.timelineDir(file), file.name())) {
+            return Recorded.GONE;
+        }
+        files.save(new WalFile(cluster, file, stored.sizeBytes(), stored.sha256(), clock.instant()));
+        return Recorded.INSERTED;
     }
 
     /** The rows of segments (and .partial and .backup files) of timelines up to {@code timeline} before a segment. */

@@ -4,12 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgvault.testing.PgCluster;
 import io.pgvault.testing.WalSegments;
+import io.pgvault.wal.WalArchiveAccess;
 import io.pgvault.wal.WalArchiveService;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -53,6 +57,52 @@ class WalRetentionRaceTests extends EndToEndTest {
         assertThat(fetch(cluster, old).statusCode()).as("answered 200: archived").isEqualTo(200);
         assertThat(fetch(cluster, older).statusCode()).isEqualTo(404);
         assertThat(fetch(cluster, kept).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aRePushStoredBeforeTheRemovalAndRecordedAfterIsRetriedNotListedWithoutItsFile() throws Exception {
+        String cluster = "race-file-gone";
+        api.register(cluster, PgCluster.shared());
+        WalSegments segments = WalSegments.of(PgCluster.shared());
+        String old = segments.name(1, 0x41);
+        String kept = segments.name(1, 0x42);
+        for (String name : List.of(old, kept)) {
+            assertThat(put(cluster, name, segments.segment(name)).statusCode()).isEqualTo(201);
+        }
+
+        AtomicReference<List<WalArchiveService.Removed>> removed = new AtomicReference<>();
+        HttpResponse<String> again;
+        // the push found its identical file in storage; before it records it, retention removes row and file
+        WalArchiveAccess.betweenStoreAndRecord(wal, (c, name) -> {
+            if (c.equals(cluster) && name.equals(old)) {
+                removed.set(wal.removeRowsBefore(cluster, 1, kept));
+                try {
+                    wal.deleteFiles(removed.get());
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        });
+        try {
+            again = put(cluster, old, segments.segment(old));
+        } finally {
+            WalArchiveAccess.betweenStoreAndRecord(wal, null);
+        }
+        assertThat(removed.get()).as("retention ran inside the push").extracting(WalArchiveService.Removed::name)
+                .containsExactly(old);
+
+        assertEveryListedFileCanBeFetched(cluster);
+        // curl --retry (archive_command) sends it again after Retry-After; PostgreSQL sees no failure
+        assertThat(again.statusCode()).as(again.body()).isEqualTo(503);
+        assertThat(again.headers().firstValue("Retry-After")).isPresent();
+        assertThat(again.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
+        assertThat(again.body()).contains(old).contains("retention");
+        assertThat(fetch(cluster, old).statusCode()).isEqualTo(404);
+
+        HttpResponse<String> retried = put(cluster, old, segments.segment(old));
+        assertThat(retried.statusCode()).as(retried.body()).isEqualTo(201);
+        assertThat(fetch(cluster, old).statusCode()).isEqualTo(200);
+        assertEveryListedFileCanBeFetched(cluster);
     }
 
     /** The archive's promise: a file in the catalog is a file in storage (fetch answers it, not 404). */
