@@ -12,6 +12,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -102,6 +104,32 @@ class WalRetentionRaceTests extends EndToEndTest {
         HttpResponse<String> retried = put(cluster, old, segments.segment(old));
         assertThat(retried.statusCode()).as(retried.body()).isEqualTo(201);
         assertThat(fetch(cluster, old).statusCode()).isEqualTo(200);
+        assertEveryListedFileCanBeFetched(cluster);
+    }
+
+    @Test
+    void aPushThatIsNotGrantedTheArchiveLockInTimeIsAskedToComeBack() throws Exception {
+        String cluster = "race-locked";
+        api.register(cluster, PgCluster.shared());
+        WalSegments segments = WalSegments.of(PgCluster.shared());
+        String name = segments.name(1, 0x41);
+        HttpResponse<String> answer;
+        // retention or a recovery being queued holds the archive lock for longer than H2 waits for it (2 s)
+        try (Connection other = catalog.getDataSource().getConnection(); Statement st = other.createStatement()) {
+            other.setAutoCommit(false);
+            st.executeQuery("select name from cluster where name = '" + cluster + "' for update").close();
+            answer = put(cluster, name, segments.segment(name));
+            other.rollback();
+        }
+        assertEveryListedFileCanBeFetched(cluster);
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(503);
+        assertThat(answer.headers().firstValue("Retry-After")).isPresent();
+        assertThat(answer.body()).contains("lock");
+        // curl --retry sends it again: the file stored by the first attempt is recorded now
+        HttpResponse<String> again = put(cluster, name, segments.segment(name));
+        assertThat(again.statusCode()).as(again.body()).isIn(200, 201);
+        assertThat(catalog.queryForList("select name from wal_file where cluster = ?", String.class, cluster))
+                .containsExactly(name);
         assertEveryListedFileCanBeFetched(cluster);
     }
 
