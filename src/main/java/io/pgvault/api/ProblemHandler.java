@@ -60,6 +60,17 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
                 .body(problem(HttpStatus.SERVICE_UNAVAILABLE, "Busy", e.getMessage()));
     }
 
+    /**
+     * A lock in the catalog was not granted in time (H2 waits 2 s; a deadlock on PostgreSQL): another request
+     * holds it, such as retention removing WAL while a push records a file. Its transaction was rolled back.
+     */
+    @ExceptionHandler(org.springframework.dao.PessimisticLockingFailureException.class)
+    ResponseEntity<ProblemDetail> lockNotGranted(org.springframework.dao.PessimisticLockingFailureException e) {
+        log.info("a catalog lock was not granted: {}", e.getMostSpecificCause().getMessage());
+        return busy(new BusyException("another request holds a lock in the catalog that this one needs (retention "
+                + "removing WAL, a recovery being queued); the same request will work in a moment", 1));
+    }
+
     @ExceptionHandler(InvalidRequestException.class)
     ProblemDetail invalid(InvalidRequestException e) {
         ProblemDetail p = problem(HttpStatus.BAD_REQUEST, "Invalid request", e.getMessage());

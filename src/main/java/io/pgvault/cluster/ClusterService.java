@@ -91,6 +91,16 @@ public class ClusterService implements ArchiveTokenCheck {
         locked(name);
     }
 
+    /**
+     * Shares the lock of {@link #lockArchive} until the transaction ends: what adds to the WAL archive (a push
+     * recording its file) never crosses a removal, and pushes do not wait for each other.
+     */
+    @Transactional
+    public void shareArchive(String name) {
+        clusters.findForShare(name)
+                .orElseThrow(() -> new io.pgvault.api.NotFoundException("no cluster named '" + name + "'"));
+    }
+
     private Cluster locked(String name) {
         return clusters.findForUpdate(name)
                 .orElseThrow(() -> new io.pgvault.api.NotFoundException("no cluster named '" + name + "'"));

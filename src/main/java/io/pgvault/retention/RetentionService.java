@@ -184,10 +184,15 @@ public class RetentionService {
         // decided again now, under the lock that queuing a recovery takes: what is still in the catalog stays
         WalRetention.Removal removal = walRetention.removeRows(plan.cluster());
         if (removal != null) {
-            wal.deleteFiles(removal.files());
-            log.accept("pgvault: removed " + removal.files().size() + " archived WAL file(s) before "
-                    + removal.anchor().firstWal() + ", the first segment of the oldest BASE backup still needed ("
-                    + removal.anchor().id() + ")");
+            List<WalArchiveService.Removed> pushedAgain = wal.deleteFiles(removal.files());
+            log.accept("pgvault: removed " + (removal.files().size() - pushedAgain.size()) + " archived WAL file(s) "
+                    + "before " + removal.anchor().firstWal() + ", the first segment of the oldest BASE backup still "
+                    + "needed (" + removal.anchor().id() + ")");
+            if (!pushedAgain.isEmpty()) {
+                log.accept("pgvault: kept " + pushedAgain.size() + " of them that archive_command pushed again "
+                        + "meanwhile (" + pushedAgain.get(0).name() + (pushedAgain.size() > 1 ? ", ..." : "")
+                        + "); the next retention run removes them");
+            }
         }
         return plan.wal();
     }

@@ -65,6 +65,9 @@ public interface BackupStorage {
     /** Opens an archived WAL file; {@link java.nio.file.NoSuchFileException} when there is none. */
     InputStream openWal(String cluster, String timeline, String name) throws IOException;
 
+    /** Whether an archived WAL file is in storage (a push checks this before it records the file). */
+    boolean hasWal(String cluster, String timeline, String name) throws IOException;
+
     /** Removes an archived WAL file (retention); a missing one is not an error. */
     void deleteWal(String cluster, String timeline, String name) throws IOException;
 

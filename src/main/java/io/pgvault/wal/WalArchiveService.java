@@ -1,5 +1,6 @@
 package io.pgvault.wal;
 
+import io.pgvault.api.BusyException;
 import io.pgvault.api.ContentTooLargeException;
 import io.pgvault.api.NotFoundException;
 import io.pgvault.api.UnprocessableContentException;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationEventPublisher;
@@ -37,9 +39,13 @@ public class WalArchiveService {
     private final Clock clock;
     private final BaseBackupCatalog baseBackups;
     private final ApplicationEventPublisher events;
+    private final WalFileRecords records;
+    /** Tests only: runs between storing a push and recording it, the moment retention may come in between. */
+    private volatile BiConsumer<String, String> storedNotRecorded = (cluster, name) -> { };
 
     WalArchiveService(ClusterService clusters, BackupStorage storage, WalFileRepository files, Clock clock,
-            BaseBackupCatalog baseBackups, ApplicationEventPublisher events) {
+            BaseBackupCatalog baseBackups, ApplicationEventPublisher events, WalFileRecords records) {
+        this.records = records;
         this.baseBackups = baseBackups;
         this.events = events;
         this.clusters = clusters;
@@ -77,12 +83,17 @@ public class WalArchiveService {
             log.warn("WAL push of {} to cluster '{}' refused: {}", name, cluster, e.getMessage());
             throw e;
         }
-        record(cluster, file, stored);
-        if (stored.created()) {
+        storedNotRecorded.accept(cluster, name);
+        if (record(cluster, file, stored)) {
             events.publishEvent(new WalArchived(cluster, name, file.kind()));
         }
         return new Pushed(name, file.kind(), file.timeline(), stored.file().sizeBytes(), stored.file().sha256(),
                 stored.created());
+    }
+
+    /** Tests only: see {@link #storedNotRecorded}; called with (cluster, name). */
+    void onStoredNotRecorded(BiConsumer<String, String> hook) {
+        this.storedNotRecorded = hook;
     }
 
     /** Opens an archived file for restore_command; a file never archived is not found. */
@@ -96,18 +107,29 @@ public class WalArchiveService {
         }
     }
 
-    /** Records a stored file once; a concurrent identical push may have recorded it first. */
-    private void record(String cluster, WalFileName file, BackupStorage.WalStored stored) {
-        if (files.existsById(new WalFile.Key(cluster, file.name()))) {
-            return;
-        }
+    /**
+     * Records a stored file once (a concurrent identical push may have recorded it first) if it is still in
+     * storage; if retention removed it since this push stored it, a 503 makes curl push it again. True when this
+     * push listed it.
+     */
+    private boolean record(String cluster, WalFileName file, BackupStorage.WalStored stored) throws IOException {
+        WalFileRecords.Recorded recorded;
         try {
-            files.save(new WalFile(cluster, file, stored.file().sizeBytes(), stored.file().sha256(), clock.instant()));
+            recorded = records.record(cluster, file, stored.file());
         } catch (DataIntegrityViolationException e) {
             if (!files.existsById(new WalFile.Key(cluster, file.name()))) {
                 throw e;
             }
+            return false;
         }
+        if (recorded == WalFileRecords.Recorded.GONE) {
+            log.warn("WAL push of {} to cluster '{}' crossed retention, which removed the file before the push "
+                    + "recorded it; answered 503 so that it is pushed again", file.name(), cluster);
+            throw new BusyException("WAL file " + file.name() + " of cluster '" + cluster + "' was removed by "
+                    + "retention (it lies before the first segment of the oldest BASE backup kept) after this push "
+                    + "stored it and before it was recorded; nothing is archived. Push it again: it is stored anew", 1);
+        }
+        return recorded == WalFileRecords.Recorded.INSERTED;
     }
 
     /** Per timeline: first and last segment, the gaps between them, and how long ago the last file came. */
@@ -200,40 +222,28 @@ public class WalArchiveService {
      * an entry without its file.
      */
     public List<Removed> removeRowsBefore(String cluster, long timeline, String firstKept) {
-        ClusterView view = clusters.get(cluster);
-        long segmentSize = view.walSegmentSize() == null ? DEFAULT_SEGMENT_SIZE : view.walSegmentSize();
-        long keep = WalFileName.parse(firstKept).position(segmentSize);
-        List<Removed> removed = new ArrayList<>();
-        for (WalFile f : files.findByClusterOrderByName(cluster)) {
-            if (f.getKind() == WalFileKind.HISTORY || f.getTimeline() > timeline) {
-                continue;
-            }
-            if (WalFileName.parse(f.getName()).position(segmentSize) >= keep) {
-                continue;
-            }
-            files.delete(f);
-            removed.add(new Removed(cluster, f.getName()));
-        }
-        return removed;
+        return records.removeBefore(cluster, timeline, firstKept);
     }
 
-    /** Deletes the stored files of entries {@link #removeRowsBefore} took out. */
-    public void deleteFiles(List<Removed> removed) throws IOException {
+    /**
+     * Deletes the stored files of entries {@link #removeRowsBefore} took out, each unless a push has recorded it
+     * again since (archive_command may send a segment twice): that file stays with its row, for the next
+     * retention run. Returns the files that stayed.
+     */
+    public List<Removed> deleteFiles(List<Removed> removed) throws IOException {
+        List<Removed> kept = new ArrayList<>();
         for (Removed r : removed) {
-            storage.deleteWal(r.cluster(), timelineDir(WalFileName.parse(r.name())), r.name());
+            if (!records.deleteUnlisted(r)) {
+                kept.add(r);
+            }
         }
+        return kept;
     }
 
     /** The segments {@link #removeRowsBefore} would remove. */
     @Transactional(readOnly = true)
     public long countBefore(String cluster, long timeline, String firstKept) {
-        ClusterView view = clusters.get(cluster);
-        long segmentSize = view.walSegmentSize() == null ? DEFAULT_SEGMENT_SIZE : view.walSegmentSize();
-        long keep = WalFileName.parse(firstKept).position(segmentSize);
-        return files.findByClusterOrderByName(cluster).stream()
-                .filter(f -> f.getKind() != WalFileKind.HISTORY && f.getTimeline() <= timeline)
-                .filter(f -> WalFileName.parse(f.getName()).position(segmentSize) < keep)
-                .count();
+        return records.before(cluster, timeline, firstKept).size();
     }
 
     /** What a verification of the archive found: files re-read, and those that are gone or no longer match. */
@@ -283,7 +293,8 @@ public class WalArchiveService {
         return new Verified(count, bytes, corrupt, missing);
     }
 
-    private static String timelineDir(WalFileName file) {
+    /** The storage directory of the file's timeline: {@code {cluster}/wal/{timeline}/{file}}. */
+    static String timelineDir(WalFileName file) {
         return String.format("%08X", file.timeline());
     }
 }

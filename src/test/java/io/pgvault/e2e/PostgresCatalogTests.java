@@ -3,11 +3,22 @@ package io.pgvault.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgvault.testing.PgCluster;
+import io.pgvault.testing.WalSegments;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -18,13 +29,15 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * The production catalog: the same Flyway migrations and entity mappings (validated by Hibernate) on a
- * real PostgreSQL, with the job engine running a backup and its verification on it.
+ * real PostgreSQL, with the job engine running a backup and its verification on it, and the archive lock that
+ * instances sharing the catalog take when they record and remove WAL.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class PostgresCatalogTests {
 
     static final String CATALOG = "pgvault_catalog";
     static final String DB = "catalog test db";
+    static Path storage;
 
     @DynamicPropertySource
     static void catalogOnPostgres(DynamicPropertyRegistry registry) throws IOException {
@@ -33,7 +46,7 @@ class PostgresCatalogTests {
             pg.dropDatabase(CATALOG);
         }
         pg.createDatabase(CATALOG);
-        Path storage = Files.createTempDirectory("pgvault-pg-catalog");
+        storage = Files.createTempDirectory("pgvault-pg-catalog");
         registry.add("spring.datasource.url", () -> pg.jdbcUrl(CATALOG));
         registry.add("spring.datasource.username", pg::superuser);
         registry.add("pgvault.storage.local.root", storage::toString);
@@ -80,5 +93,55 @@ class PostgresCatalogTests {
                 .isEqualTo(1);
         assertThat(api.get("/actuator/health").json().path("components").path("catalog").path("status").asString())
                 .isEqualTo("UP");
+    }
+
+    @Test
+    void aWalPushWaitsForTheArchiveLockOfAnotherInstanceDeletingTheFile() throws Exception {
+        PgCluster pg = PgCluster.shared();
+        String cluster = "pg-wal";
+        api.register(cluster, pg);
+        WalSegments segments = WalSegments.of(pg);
+        String name = segments.name(1, 0x41);
+        byte[] body = segments.segment(name);
+        assertThat(put(cluster, name, body).statusCode()).isEqualTo(201);
+
+        ExecutorService pusher = Executors.newSingleThreadExecutor();
+        HttpResponse<String> answer;
+        try (Connection other = pg.connect(CATALOG); Statement st = other.createStatement()) {
+            // another instance's retention: the row went in its first transaction; in the second, under the
+            // cluster's lock, the file goes because no row lists it
+            st.executeUpdate("delete from wal_file where cluster = '" + cluster + "'");
+            other.setAutoCommit(false);
+            st.executeQuery("select name from cluster where name = '" + cluster + "' for update").close();
+            // archive_command sends the segment again: this instance finds it stored, then waits to record it
+            Future<HttpResponse<String>> again = pusher.submit(() -> put(cluster, name, body));
+            // its record step waits behind the lock: the share lock it takes, or (on its own) the insert's
+            // foreign-key check on the cluster row
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (((Number) pg.queryValue("postgres", "SELECT count(*) FROM pg_stat_activity WHERE datname = ? "
+                    + "AND wait_event_type = 'Lock' AND (query ILIKE '%from cluster%for share%' OR query ILIKE "
+                    + "'insert into wal_file%')", CATALOG)).intValue() == 0) {
+                assertThat(again.isDone()).as("the push went on without waiting for the archive lock").isFalse();
+                assertThat(System.nanoTime()).as("the push never waited for the archive lock").isLessThan(deadline);
+                Thread.sleep(20);
+            }
+            Files.delete(storage.resolve(cluster).resolve("wal").resolve("00000001").resolve(name));
+            other.commit();
+            answer = again.get(30, TimeUnit.SECONDS);
+        } finally {
+            pusher.shutdownNow();
+        }
+        assertThat(pg.queryValue(CATALOG, "select count(*) from wal_file where cluster = ?", cluster))
+                .as("nothing listed without its file (the push answered %d)", answer.statusCode()).isEqualTo(0L);
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(503);
+        assertThat(answer.body()).contains("retention");
+        assertThat(put(cluster, name, body).statusCode()).as("archive_command's retry").isEqualTo(201);
+        assertThat(api.download("/api/v1/clusters/" + cluster + "/wal/" + name)).isEqualTo(body);
+    }
+
+    private HttpResponse<String> put(String cluster, String name, byte[] body) throws Exception {
+        return HttpClient.newHttpClient().send(Api.authorized(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + port + "/api/v1/clusters/" + cluster + "/wal/" + name)))
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -16,6 +16,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -209,6 +210,11 @@ class LocalBackupStorage implements BackupStorage {
     @Override
     public InputStream openWal(String cluster, String timeline, String name) throws IOException {
         return Files.newInputStream(walDirectory(cluster, timeline).resolve(name));
+    }
+
+    @Override
+    public boolean hasWal(String cluster, String timeline, String name) {
+        return Files.isRegularFile(walDirectory(cluster, timeline).resolve(name), LinkOption.NOFOLLOW_LINKS);
     }
 
     @Override

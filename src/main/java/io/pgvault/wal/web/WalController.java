@@ -57,7 +57,9 @@ class WalController {
             + "xlp_pageaddr) and its cluster (xlp_seg_size; xlp_sysid, else 409); a .history file lists earlier "
             + "timelines and switch points; a .backup file starts with START WAL LOCATION in its own segment. "
             + "422 names what is wrong; 413 for a body larger than the file may be (the segment size, 1 MiB for "
-            + "history files, 64 KiB for backup files), refused on its Content-Length before it is read.")
+            + "history files, 64 KiB for backup files), refused on its Content-Length before it is read. 503 with "
+            + "Retry-After when retention removed the file (WAL before the oldest BASE backup kept) between storing "
+            + "and recording this push: nothing is archived, and pushing it again stores it anew.")
     @PutMapping(value = "/wal/{file}", consumes = MediaType.ALL_VALUE)
     ResponseEntity<WalArchiveService.Pushed> push(@PathVariable String name, @PathVariable String file,
             HttpServletRequest request) throws IOException {

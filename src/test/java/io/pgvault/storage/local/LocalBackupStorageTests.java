@@ -83,6 +83,21 @@ class LocalBackupStorageTests {
         }
         assertThatThrownBy(() -> storage.openWal("shop", "00000001", "000000010000000000000001"))
                 .isInstanceOf(java.nio.file.NoSuchFileException.class);
+        assertThat(storage.hasWal("shop", "00000001", "000000010000000000000001")).isFalse();
+    }
+
+    @Test
+    void aStoredWalFileIsThereUntilDeleted() throws Exception {
+        byte[] body = "pgvault".repeat(1000).getBytes(StandardCharsets.UTF_8);
+        assertThat(storage.hasWal("shop", "00000001", "000000010000000000000002")).isFalse();
+        assertThat(storage.storeWal("shop", "00000001", "000000010000000000000002",
+                new java.io.ByteArrayInputStream(body)).created()).isTrue();
+        assertThat(storage.hasWal("shop", "00000001", "000000010000000000000002")).isTrue();
+        assertThat(storage.storeWal("shop", "00000001", "000000010000000000000002",
+                new java.io.ByteArrayInputStream(body)).created()).as("identical: kept").isFalse();
+        storage.deleteWal("shop", "00000001", "000000010000000000000002");
+        assertThat(storage.hasWal("shop", "00000001", "000000010000000000000002")).isFalse();
+        storage.deleteWal("shop", "00000001", "000000010000000000000002");
     }
 
     @Test
