@@ -1,0 +1,49 @@
+package io.pgvault.storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where a repository keeps its objects: a flat space of keys such as {@code cluster/BASE/<id>/base.tar.zst}.
+ * Implemented once per backend (local disk, S3); codecs (compression, encryption) wrap the streams around
+ * it, and a backend never knows about them. One contract test suite runs against every backend.
+ *
+ * <p>{@link #put} is all or nothing: the object is visible under its key only once every byte is durable
+ * (local: written, fsynced and renamed; S3: the multipart upload completed), and a failed or interrupted
+ * put leaves no object and, as far as the backend can be reached, no parts behind.
+ */
+public interface ObjectStore {
+
+    /** Stores everything {@code content} yields under {@code key}, replacing an object there. */
+    StoredObject put(String key, InputStream content) throws IOException;
+
+    /** The object's bytes; {@link java.nio.file.NoSuchFileException} naming the key when there is none. */
+    InputStream get(String key) throws IOException;
+
+    /** The object's size, or empty when there is none. */
+    Optional<ObjectInfo> stat(String key) throws IOException;
+
+    /** The keys that begin with {@code prefix}, sorted. */
+    List<String> list(String prefix) throws IOException;
+
+    /** Removes the object; a missing one is no error. */
+    void delete(String key) throws IOException;
+
+    /**
+     * Removes what interrupted puts left behind and is older than {@code olderThanSeconds} (S3: incomplete
+     * multipart uploads whose abort could not reach the server; local: temporary files). Returns how many.
+     */
+    int sweepIncomplete(long olderThanSeconds) throws IOException;
+
+    /** Where this is, for logs and answers: never a credential. */
+    String describe();
+
+    /** What {@link #put} stored: the byte count and the SHA-256 (hex) of exactly those bytes. */
+    record StoredObject(String key, long size, String sha256) {
+    }
+
+    record ObjectInfo(String key, long size) {
+    }
+}

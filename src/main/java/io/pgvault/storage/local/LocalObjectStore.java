@@ -1,0 +1,146 @@
+package io.pgvault.storage.local;
+
+import io.pgvault.storage.Fsync;
+import io.pgvault.storage.ObjectKeys;
+import io.pgvault.storage.ObjectStore;
+import io.pgvault.storage.Sha256;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * Objects as files below a root directory, one file per key. A put writes a temporary file next to its
+ * target ({@code .<name>.<random>.part}), fsyncs it, renames it into place and fsyncs the directory, so a
+ * key names either nothing or every byte. Keys cannot leave the root ({@link ObjectKeys}).
+ */
+public final class LocalObjectStore implements ObjectStore {
+
+    private static final String PART = ".part";
+
+    private final Path root;
+
+    public LocalObjectStore(Path root) {
+        this.root = root.toAbsolutePath().normalize();
+    }
+
+    @Override
+    public StoredObject put(String key, InputStream content) throws IOException {
+        Path target = path(key);
+        Files.createDirectories(target.getParent());
+        Path part = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + PART);
+        MessageDigest digest = Sha256.newDigest();
+        long size = 0;
+        try {
+            try (FileChannel channel = FileChannel.open(part, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                    OutputStream out = Channels.newOutputStream(channel)) {
+                byte[] buffer = new byte[256 * 1024];
+                for (int n; (n = content.read(buffer)) >= 0; ) {
+                    out.write(buffer, 0, n);
+                    digest.update(buffer, 0, n);
+                    size += n;
+                }
+                channel.force(true);
+            }
+            Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Fsync.directory(target.getParent());
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(part);
+            throw e;
+        }
+        return new StoredObject(key, size, Sha256.hex(digest));
+    }
+
+    @Override
+    public InputStream get(String key) throws IOException {
+        Path file = path(key);
+        try {
+            return Files.newInputStream(file);
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(key, null, "no object with this key in " + describe());
+        }
+    }
+
+    @Override
+    public Optional<ObjectInfo> stat(String key) throws IOException {
+        Path file = path(key);
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        return Optional.of(new ObjectInfo(key, Files.size(file)));
+    }
+
+    @Override
+    public List<String> list(String prefix) throws IOException {
+        ObjectKeys.checkPrefix(prefix);
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        List<String> keys = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(root)) {
+            files.filter(Files::isRegularFile).filter(f -> !isPart(f)).map(f -> root.relativize(f).toString())
+                    .filter(k -> k.startsWith(prefix)).sorted().forEach(keys::add);
+        }
+        return keys;
+    }
+
+    @Override
+    public void delete(String key) throws IOException {
+        Path file = path(key);
+        if (Files.deleteIfExists(file)) {
+            Fsync.directory(file.getParent());
+        }
+    }
+
+    @Override
+    public int sweepIncomplete(long olderThanSeconds) throws IOException {
+        if (!Files.isDirectory(root)) {
+            return 0;
+        }
+        Instant before = Instant.now().minusSeconds(olderThanSeconds);
+        List<Path> stale = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(root)) {
+            files.filter(Files::isRegularFile).filter(LocalObjectStore::isPart).forEach(stale::add);
+        }
+        int removed = 0;
+        for (Path part : stale) {
+            BasicFileAttributes attributes = Files.readAttributes(part, BasicFileAttributes.class);
+            if (attributes.lastModifiedTime().toInstant().isBefore(before) && Files.deleteIfExists(part)) {
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    @Override
+    public String describe() {
+        return "local directory " + root;
+    }
+
+    private Path path(String key) {
+        Path file = root.resolve(ObjectKeys.check(key)).normalize();
+        if (!file.startsWith(root) || isPart(file)) {
+            throw new IllegalArgumentException("object key '" + key + "' is not a place in " + describe());
+        }
+        return file;
+    }
+
+    private static boolean isPart(Path file) {
+        String name = file.getFileName().toString();
+        return name.startsWith(".") && name.endsWith(PART);
+    }
+}

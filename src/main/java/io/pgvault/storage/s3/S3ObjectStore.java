@@ -1,0 +1,232 @@
+package io.pgvault.storage.s3;
+
+import io.pgvault.storage.ObjectKeys;
+import io.pgvault.storage.ObjectStore;
+import io.pgvault.storage.Sha256;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.NoSuchFileException;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.model.UploadPartResponse;
+
+/**
+ * Objects in an S3-compatible bucket, through the AWS SDK v2. A put streams: it reads one part at a time
+ * (16 MiB by default, doubling every 1000 parts to stay below S3's 10,000) and sends a single PUT when the
+ * content fits one part, else a multipart upload that only a complete read completes; any failure aborts
+ * the upload, and {@link #sweepIncomplete} aborts those whose abort could not reach the bucket. Checksums
+ * beyond S3's own are sent only where the API requires them, as third-party servers (MinIO, Ceph, S3Proxy)
+ * do not all know the newer ones. Errors name the key and the bucket, never a credential.
+ */
+public final class S3ObjectStore implements ObjectStore, AutoCloseable {
+
+    private static final int MAX_PART_SIZE = 512 * 1024 * 1024;
+
+    private final S3Settings settings;
+    private final S3Client client;
+
+    public S3ObjectStore(S3Settings settings) {
+        this.settings = settings;
+        AwsCredentialsProvider credentials = settings.accessKey() == null ? DefaultCredentialsProvider.builder().build()
+                : StaticCredentialsProvider.create(AwsBasicCredentials.create(settings.accessKey(), settings.secretKey()));
+        S3ClientBuilder builder = S3Client.builder().region(Region.of(settings.region()))
+                .forcePathStyle(settings.pathStyle()).credentialsProvider(credentials)
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+        if (settings.endpoint() != null) {
+            builder.endpointOverride(URI.create(settings.endpoint()));
+        }
+        this.client = builder.build();
+    }
+
+    @Override
+    public StoredObject put(String key, InputStream content) throws IOException {
+        String name = name(key);
+        MessageDigest digest = Sha256.newDigest();
+        byte[] buffer = new byte[settings.partSize()];
+        int filled = readFully(content, buffer);
+        try {
+            if (filled < buffer.length) {
+                digest.update(buffer, 0, filled);
+                client.putObject(b -> b.bucket(settings.bucket()).key(name).contentLength((long) filled),
+                        body(buffer, filled));
+                return new StoredObject(key, filled, Sha256.hex(digest));
+            }
+        } catch (SdkException e) {
+            throw failure("could not store", key, e);
+        }
+        return multipart(key, name, content, buffer, filled, digest);
+    }
+
+    private StoredObject multipart(String key, String name, InputStream content, byte[] first, int firstFilled,
+            MessageDigest digest) throws IOException {
+        String uploadId;
+        try {
+            uploadId = client.createMultipartUpload(b -> b.bucket(settings.bucket()).key(name)).uploadId();
+        } catch (SdkException e) {
+            throw failure("could not start storing", key, e);
+        }
+        byte[] buffer = first;
+        int filled = firstFilled;
+        long size = 0;
+        List<CompletedPart> parts = new ArrayList<>();
+        try {
+            while (filled > 0) {
+                digest.update(buffer, 0, filled);
+                size += filled;
+                int number = parts.size() + 1;
+                int length = filled;
+                byte[] bytes = buffer;
+                UploadPartResponse part = client.uploadPart(b -> b.bucket(settings.bucket()).key(name)
+                        .uploadId(uploadId).partNumber(number).contentLength((long) length), body(bytes, length));
+                parts.add(CompletedPart.builder().partNumber(number).eTag(part.eTag()).build());
+                if (parts.size() % 1000 == 0 && buffer.length < MAX_PART_SIZE) {
+                    buffer = new byte[Math.min(buffer.length * 2, MAX_PART_SIZE)];
+                }
+                filled = readFully(content, buffer);
+            }
+            client.completeMultipartUpload(b -> b.bucket(settings.bucket()).key(name).uploadId(uploadId)
+                    .multipartUpload(CompletedMultipartUpload.builder().parts(parts).build()));
+            return new StoredObject(key, size, Sha256.hex(digest));
+        } catch (IOException | RuntimeException e) {
+            try {
+                client.abortMultipartUpload(b -> b.bucket(settings.bucket()).key(name).uploadId(uploadId));
+            } catch (SdkException abort) {
+                e.addSuppressed(abort);
+            }
+            if (e instanceof SdkException sdk) {
+                throw failure("could not store", key, sdk);
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public InputStream get(String key) throws IOException {
+        try {
+            return client.getObject(b -> b.bucket(settings.bucket()).key(name(key)));
+        } catch (NoSuchKeyException e) {
+            throw new NoSuchFileException(key, null, "no object with this key in " + describe());
+        } catch (SdkException e) {
+            throw failure("could not read", key, e);
+        }
+    }
+
+    @Override
+    public Optional<ObjectInfo> stat(String key) throws IOException {
+        try {
+            long size = client.headObject(b -> b.bucket(settings.bucket()).key(name(key))).contentLength();
+            return Optional.of(new ObjectInfo(key, size));
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return Optional.empty();
+            }
+            throw failure("could not look up", key, e);
+        } catch (SdkException e) {
+            throw failure("could not look up", key, e);
+        }
+    }
+
+    @Override
+    public List<String> list(String prefix) throws IOException {
+        String full = settings.prefix().isEmpty() ? ObjectKeys.checkPrefix(prefix)
+                : settings.prefix() + "/" + ObjectKeys.checkPrefix(prefix);
+        try {
+            List<String> keys = new ArrayList<>();
+            for (S3Object object : client.listObjectsV2Paginator(b -> b.bucket(settings.bucket()).prefix(full))
+                    .contents()) {
+                keys.add(settings.prefix().isEmpty() ? object.key() : object.key().substring(settings.prefix().length() + 1));
+            }
+            keys.sort(null);
+            return keys;
+        } catch (SdkException e) {
+            throw failure("could not list", prefix, e);
+        }
+    }
+
+    @Override
+    public void delete(String key) throws IOException {
+        try {
+            client.deleteObject(b -> b.bucket(settings.bucket()).key(name(key)));
+        } catch (SdkException e) {
+            throw failure("could not delete", key, e);
+        }
+    }
+
+    @Override
+    public int sweepIncomplete(long olderThanSeconds) throws IOException {
+        Instant before = Instant.now().minusSeconds(olderThanSeconds);
+        int aborted = 0;
+        try {
+            for (MultipartUpload upload : client.listMultipartUploadsPaginator(b -> b.bucket(settings.bucket())
+                    .prefix(settings.prefix().isEmpty() ? null : settings.prefix() + "/")).uploads()) {
+                if (upload.initiated() == null || upload.initiated().isBefore(before)) {
+                    client.abortMultipartUpload(b -> b.bucket(settings.bucket()).key(upload.key())
+                            .uploadId(upload.uploadId()));
+                    aborted++;
+                }
+            }
+        } catch (SdkException e) {
+            throw failure("could not sweep incomplete uploads", settings.prefix(), e);
+        }
+        return aborted;
+    }
+
+    @Override
+    public String describe() {
+        return "S3 bucket " + settings.bucket() + (settings.prefix().isEmpty() ? "" : " (prefix " + settings.prefix()
+                + ")") + (settings.endpoint() == null ? "" : " at " + settings.endpoint());
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+
+    /** The key in the bucket. */
+    private String name(String key) {
+        ObjectKeys.check(key);
+        return settings.prefix().isEmpty() ? key : settings.prefix() + "/" + key;
+    }
+
+    private static RequestBody body(byte[] bytes, int length) {
+        // a ByteArrayInputStream can be reset, so the SDK may retry the part without a copy
+        return RequestBody.fromInputStream(new ByteArrayInputStream(bytes, 0, length), length);
+    }
+
+    private static int readFully(InputStream in, byte[] buffer) throws IOException {
+        int filled = 0;
+        for (int n; filled < buffer.length && (n = in.read(buffer, filled, buffer.length - filled)) >= 0; ) {
+            filled += n;
+        }
+        return filled;
+    }
+
+    private IOException failure(String what, String key, SdkException e) {
+        return new IOException(what + " '" + key + "' in " + describe() + ": " + e.getMessage(), e);
+    }
+}

@@ -1,0 +1,114 @@
+package io.pgvault.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.NoSuchFileException;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every repository backend promises, run against each of them (local disk, S3 through a real S3
+ * server): puts are all or nothing, keys mean the same everywhere, reads give back exactly what was put.
+ */
+public abstract class ObjectStoreContract {
+
+    /** The store under test, empty at the start of each test. */
+    protected abstract ObjectStore store();
+
+    /** A size that takes several parts on this backend (local stores have no parts: any size). */
+    protected abstract int multipartSize();
+
+    /** What the backend holds that interrupted puts left behind (temporary files, incomplete uploads). */
+    protected abstract int leftovers() throws IOException;
+
+    @Test
+    void whatIsPutIsReadBackByteForByteWithItsSizeAndChecksum() throws IOException {
+        for (int size : new int[] {0, 1, 1000, multipartSize()}) {
+            byte[] bytes = random(size);
+            ObjectStore.StoredObject stored = store().put("c/BASE/b" + size + "/base.tar.zst", new ByteArrayInputStream(bytes));
+            assertThat(stored.size()).isEqualTo(size);
+            assertThat(stored.sha256()).isEqualTo(Sha256.of(bytes));
+            try (InputStream in = store().get("c/BASE/b" + size + "/base.tar.zst")) {
+                assertThat(in.readAllBytes()).as("%d bytes", size).isEqualTo(bytes);
+            }
+            assertThat(store().stat("c/BASE/b" + size + "/base.tar.zst")).hasValueSatisfying(
+                    info -> assertThat(info.size()).isEqualTo(size));
+        }
+    }
+
+    @Test
+    void aPutReplacesAndADeleteRemovesAndMissingObjectsSaySo() throws IOException {
+        store().put("c/wal/000000010000000000000001", new ByteArrayInputStream(random(100)));
+        byte[] second = random(50);
+        store().put("c/wal/000000010000000000000001", new ByteArrayInputStream(second));
+        try (InputStream in = store().get("c/wal/000000010000000000000001")) {
+            assertThat(in.readAllBytes()).isEqualTo(second);
+        }
+        store().delete("c/wal/000000010000000000000001");
+        store().delete("c/wal/000000010000000000000001");
+        assertThat(store().stat("c/wal/000000010000000000000001")).isEmpty();
+        assertThatThrownBy(() -> store().get("c/wal/000000010000000000000001")).isInstanceOf(NoSuchFileException.class)
+                .hasMessageContaining("c/wal/000000010000000000000001");
+    }
+
+    @Test
+    void listingGivesTheKeysBelowAPrefixSorted() throws IOException {
+        for (String key : new String[] {"a/wal/2", "a/wal/1", "a/BASE/x/base.tar", "b/wal/1"}) {
+            store().put(key, new ByteArrayInputStream(new byte[] {1}));
+        }
+        assertThat(store().list("a/wal/")).containsExactly("a/wal/1", "a/wal/2");
+        assertThat(store().list("a/")).containsExactly("a/BASE/x/base.tar", "a/wal/1", "a/wal/2");
+        assertThat(store().list("")).hasSize(4);
+        assertThat(store().list("c/")).isEmpty();
+    }
+
+    @Test
+    void keysThatCouldLeaveTheRepositoryAreRefused() {
+        for (String key : new String[] {"../etc/passwd", "a/../../b", "/abs", "a//b", "", "a/./b", "a/b c", "a\nb"}) {
+            assertThatThrownBy(() -> store().put(key, new ByteArrayInputStream(new byte[1])))
+                    .as("'%s'", key).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    void aPutWhoseContentFailsLeavesNothing() throws IOException {
+        for (int failAt : new int[] {10, multipartSize() - 10}) {
+            InputStream failing = new InputStream() {
+                int read;
+
+                @Override
+                public int read() throws IOException {
+                    if (read++ >= failAt) {
+                        throw new IOException("the tool died");
+                    }
+                    return 7;
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    if (read >= failAt) {
+                        throw new IOException("the tool died");
+                    }
+                    int n = Math.min(len, failAt - read);
+                    java.util.Arrays.fill(b, off, off + n, (byte) 7);
+                    read += n;
+                    return n;
+                }
+            };
+            assertThatThrownBy(() -> store().put("c/DUMP/x/dump", failing)).hasMessageContaining("the tool died");
+            assertThat(store().stat("c/DUMP/x/dump")).as("failed at %d", failAt).isEmpty();
+            assertThat(store().list("")).isEmpty();
+            assertThat(leftovers()).as("leftovers after failing at %d", failAt).isZero();
+        }
+    }
+
+    protected static byte[] random(int size) {
+        byte[] bytes = new byte[size];
+        new Random(size).nextBytes(bytes);
+        return bytes;
+    }
+}

@@ -1,0 +1,105 @@
+package io.pgvault.storage.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pgvault.storage.ObjectStore;
+import io.pgvault.storage.ObjectStoreContract;
+import io.pgvault.testing.Relay;
+import io.pgvault.testing.S3Server;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The store contract against a real S3 server (S3Proxy), and what only a network can do to an upload. */
+class S3ObjectStoreTests extends ObjectStoreContract {
+
+    static S3Server s3;
+    S3ObjectStore store;
+    String prefix;
+
+    @BeforeAll
+    static void start() {
+        s3 = S3Server.start("pgvault-contract");
+    }
+
+    @AfterAll
+    static void stop() {
+        s3.close();
+    }
+
+    @BeforeEach
+    void open() {
+        // a prefix per test: the bucket is shared, each test sees an empty store
+        prefix = "repo-" + UUID.randomUUID();
+        store = new S3ObjectStore(settings(s3.endpoint()));
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    @Override
+    protected ObjectStore store() {
+        return store;
+    }
+
+    @Override
+    protected int multipartSize() {
+        return 2 * S3Settings.MIN_PART_SIZE + 17;
+    }
+
+    @Override
+    protected int leftovers() {
+        return (int) s3.incompleteUploads().stream().filter(u -> u.startsWith(prefix + "/")).count();
+    }
+
+    @Test
+    void anUploadCutOffMidwayLeavesNoObjectAndTheSweepAbortsItsParts() throws IOException {
+        try (Relay relay = new Relay(s3.port()); S3ObjectStore flaky = new S3ObjectStore(
+                settings("http://127.0.0.1:" + relay.port()))) {
+            InputStream content = new InputStream() {
+                long sent;
+
+                @Override
+                public int read() {
+                    throw new UnsupportedOperationException();
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) {
+                    if (sent >= 3L * S3Settings.MIN_PART_SIZE) {
+                        relay.cut(); // the network goes while the third part is being read
+                    }
+                    int n = (int) Math.min(len, 64 * 1024);
+                    sent += n;
+                    return n;
+                }
+            };
+            assertThatThrownBy(() -> flaky.put("c/BASE/cut/base.tar.zst", content)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("c/BASE/cut/base.tar.zst").hasMessageNotContaining(S3Server.SECRET_KEY);
+            assertThat(store.stat("c/BASE/cut/base.tar.zst")).isEmpty();
+            assertThat(leftovers()).as("the abort could not reach the server either").isEqualTo(1);
+            relay.restore();
+            assertThat(flaky.sweepIncomplete(0)).isEqualTo(1);
+            assertThat(leftovers()).isZero();
+        }
+    }
+
+    @Test
+    void describingTheStoreNeverShowsTheSecret() {
+        assertThat(store.describe()).contains("pgvault-contract").doesNotContain(S3Server.SECRET_KEY);
+        assertThat(settings(s3.endpoint()).toString()).doesNotContain(S3Server.SECRET_KEY);
+    }
+
+    private S3Settings settings(String endpoint) {
+        return new S3Settings(endpoint, "us-east-1", s3.bucket(), prefix, true, S3Server.ACCESS_KEY,
+                S3Server.SECRET_KEY, S3Settings.MIN_PART_SIZE);
+    }
+}

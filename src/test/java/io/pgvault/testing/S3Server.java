@@ -1,0 +1,158 @@
+package io.pgvault.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * A real S3 server for the tests: S3Proxy (Maven Central, copied to target/s3proxy by the build) run as its
+ * own process with its filesystem backend in a temporary directory, on a free port, with a fresh bucket.
+ * One per test class; {@link #close} stops it and removes its files.
+ */
+public final class S3Server implements AutoCloseable {
+
+    public static final String ACCESS_KEY = "pgvault-test-access";
+    public static final String SECRET_KEY = "pgvault-test-secret-" + UUID.randomUUID();
+
+    private final Path directory;
+    private final Process process;
+    private final int port;
+    private final String bucket;
+
+    private S3Server(Path directory, Process process, int port, String bucket) {
+        this.directory = directory;
+        this.process = process;
+        this.port = port;
+        this.bucket = bucket;
+    }
+
+    /** Starts S3Proxy and creates {@code bucket}; fails the test when it does not answer within 60 s. */
+    public static S3Server start(String bucket) {
+        Path jar = Path.of("target", "s3proxy", "s3proxy-jar-with-dependencies.jar").toAbsolutePath();
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: the build copies it in generate-test-resources "
+                    + "(./mvnw test); it comes from Maven Central as org.gaul:s3proxy:jar-with-dependencies");
+        }
+        try {
+            Path directory = Files.createTempDirectory("pgvault-s3proxy");
+            Path data = Files.createDirectories(directory.resolve("data"));
+            int port = freePort();
+            Path properties = directory.resolve("s3proxy.conf");
+            Files.writeString(properties, String.join("\n",
+                    "s3proxy.endpoint=http://127.0.0.1:" + port,
+                    "s3proxy.authorization=aws-v2-or-v4",
+                    "s3proxy.identity=" + ACCESS_KEY,
+                    "s3proxy.credential=" + SECRET_KEY,
+                    "jclouds.provider=filesystem",
+                    "jclouds.filesystem.basedir=" + data, ""));
+            Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx256m", "-jar", jar.toString(), "--properties", properties.toString())
+                    .redirectErrorStream(true).redirectOutput(directory.resolve("s3proxy.log").toFile()).start();
+            S3Server server = new S3Server(directory, process, port, bucket);
+            server.awaitReady(directory.resolve("s3proxy.log"));
+            try (S3Client client = server.client()) {
+                client.createBucket(b -> b.bucket(bucket));
+            }
+            return server;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String endpoint() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String bucket() {
+        return bucket;
+    }
+
+    /** A client of the bucket's server, for what the tests check behind pgvault's back. */
+    public S3Client client() {
+        return client(endpoint());
+    }
+
+    /** A client that talks to {@code endpoint} (e.g. a relay in front of the server). */
+    public static S3Client client(String endpoint) {
+        return S3Client.builder().endpointOverride(URI.create(endpoint)).region(Region.US_EAST_1)
+                .forcePathStyle(true)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+                .build();
+    }
+
+    /** Multipart uploads begun and neither completed nor aborted. */
+    public List<String> incompleteUploads() {
+        try (S3Client client = client()) {
+            return client.listMultipartUploads(b -> b.bucket(bucket)).uploads().stream()
+                    .map(u -> u.key() + " " + u.uploadId()).toList();
+        }
+    }
+
+    private void awaitReady(Path log) throws IOException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("S3Proxy exited: " + Files.readString(log));
+            }
+            try {
+                HttpURLConnection c = (HttpURLConnection) URI.create(endpoint()).toURL().openConnection();
+                c.setConnectTimeout(500);
+                c.getResponseCode();
+                c.disconnect();
+                return;
+            } catch (IOException notYet) {
+                if (System.nanoTime() > deadline) {
+                    process.destroyForcibly();
+                    throw new IllegalStateException("S3Proxy did not answer on port " + port + " within 60 s: "
+                            + Files.readString(log));
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+            try (Stream<Path> files = Files.walk(directory)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
