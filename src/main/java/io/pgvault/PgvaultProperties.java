@@ -9,6 +9,7 @@ import jakarta.validation.constraints.NotNull;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -29,7 +30,48 @@ public record PgvaultProperties(
         @Valid @DefaultValue Notifications notifications,
         @Valid @DefaultValue Drills drills,
         @Valid @DefaultValue Security security,
-        @Valid @DefaultValue Recovery recovery) {
+        @Valid @DefaultValue Recovery recovery,
+        @Valid @DefaultValue Map<String, Repository> repositories,
+        String repository) {
+
+    /**
+     * The default repository's name: {@code pgvault.repository}, else the only one configured, else
+     * {@code local} (the implicit local repository at {@code pgvault.storage.local.root}).
+     */
+    public String defaultRepository() {
+        if (repository != null && !repository.isBlank()) {
+            return repository;
+        }
+        return repositories == null || repositories.size() != 1 ? "local" : repositories.keySet().iterator().next();
+    }
+
+    /**
+     * Where backups and WAL are kept on this host: the default repository's {@code path} when it is a
+     * configured local one, else {@code pgvault.storage.local.root}.
+     */
+    public Path storageRoot() {
+        Repository r = repositories == null ? null : repositories.get(defaultRepository());
+        Path root = r != null && "local".equals(r.type()) && r.path() != null ? r.path() : storage.local().root();
+        return root.toAbsolutePath().normalize();
+    }
+
+    /**
+     * One repository, {@code pgvault.repositories.<name>}: {@code type} {@code local} (with {@code path}) or
+     * {@code s3} (with {@code endpoint}, {@code region}, {@code bucket}, {@code prefix}, {@code pathStyle}
+     * and optionally {@code accessKey}/{@code secretKey}; without them the AWS SDK's default credentials);
+     * {@code compression} (zstd, lz4, none), {@code encryption} (none, aes-256-gcm) and
+     * {@code encryptionKeyFile}. Never printed with its keys.
+     */
+    public record Repository(String type, Path path, String endpoint, String region, String bucket, String prefix,
+            @DefaultValue("false") boolean pathStyle, String accessKey, String secretKey,
+            @DefaultValue("zstd") String compression, @DefaultValue("none") String encryption,
+            Path encryptionKeyFile) {
+
+        @Override
+        public String toString() {
+            return "Repository[" + type + ", " + (path != null ? path : endpoint + " " + bucket) + "]";
+        }
+    }
 
     /**
      * What monitoring holds every cluster to: {@code rpo}, the newest successful backup's greatest age for

@@ -171,9 +171,20 @@ public class ProcessExecutor {
             return String.join("\n", lines);
         }
 
+        /**
+         * The tool's own error lines ("pg_dump: error: ...", "FATAL: ..."), the last three of them, else the
+         * last five lines: the detail lines that follow an error (a multi-line query) say less than it.
+         */
         synchronized String describe() {
-            List<String> last = lines.stream().skip(Math.max(0, lines.size() - 5)).toList();
-            return last.isEmpty() ? "" : ": " + String.join(" | ", last);
+            List<String> errors = lines.stream().filter(StderrTail::isError).toList();
+            List<String> chosen = errors.isEmpty() ? lines.stream().skip(Math.max(0, lines.size() - 5)).toList()
+                    : errors.subList(Math.max(0, errors.size() - 3), errors.size());
+            return chosen.isEmpty() ? "" : ": " + String.join(" | ", chosen);
+        }
+
+        private static boolean isError(String line) {
+            return line.contains(": error: ") || line.startsWith("ERROR: ") || line.contains("FATAL: ")
+                    || line.startsWith("error: ");
         }
     }
 }

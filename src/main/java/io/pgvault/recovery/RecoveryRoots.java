@@ -35,7 +35,7 @@ class RecoveryRoots {
     RecoveryRoots(PgvaultProperties properties) {
         this.roots = properties.recovery().roots().stream().map(p -> p.toAbsolutePath().normalize()).toList();
         this.drills = properties.recovery().drillDirectory().toAbsolutePath().normalize();
-        this.storage = properties.storage().local().root().toAbsolutePath().normalize();
+        this.storage = properties.storageRoot();
         if (roots.stream().noneMatch(r -> drills.startsWith(r) && !drills.equals(r))) {
             throw new IllegalStateException("pgvault.recovery.drill-directory (" + drills + ") must lie below one of "
                     + "pgvault.recovery.roots " + roots);

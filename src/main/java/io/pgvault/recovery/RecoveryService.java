@@ -61,7 +61,7 @@ public class RecoveryService {
         this.jobs = jobs;
         this.json = json;
         this.clock = clock;
-        this.storageRoot = properties.storage().local().root().toAbsolutePath().normalize();
+        this.storageRoot = properties.storageRoot();
         this.roots = roots;
     }
 

@@ -82,7 +82,7 @@ class PassFilesTests {
 
     private static PassFiles passFiles(Path directory) {
         return new PassFiles(new PgvaultProperties(null, null, new PgvaultProperties.Tools(List.of(),
-                Duration.ofSeconds(5), directory), null, null, null, null, null, null));
+                Duration.ofSeconds(5), directory), null, null, null, null, null, null, null, null));
     }
 
     private static String mode(Path p) throws Exception {

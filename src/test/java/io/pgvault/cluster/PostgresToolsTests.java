@@ -23,7 +23,7 @@ class PostgresToolsTests {
 
     private static PgvaultProperties properties(List<Path> dirs) {
         return new PgvaultProperties(null, null, new PgvaultProperties.Tools(dirs, Duration.ofSeconds(5)),
-                new PgvaultProperties.Postgres("postgres"), null, null, null, null, null);
+                new PgvaultProperties.Postgres("postgres"), null, null, null, null, null, null, null);
     }
 
     private static PostgresTools tools(List<Path> dirs) {

@@ -34,6 +34,9 @@ class ApiDocsAndHealthTests extends EndToEndTest {
         assertThat(storage.path("status").asString()).isEqualTo("UP");
         assertThat(storage.path("details").path("writable").asBoolean()).isTrue();
         assertThat(storage.path("details").path("freeBytes").asLong()).isPositive();
+        assertThat(health.path("components").path("repositories").path("status").asString()).isEqualTo("UP");
+        assertThat(health.path("components").path("repositories").path("details").path("local").path("writable")
+                .asBoolean()).isTrue();
         assertThat(api.get("/actuator/health/liveness").status()).isEqualTo(200);
         assertThat(api.get("/actuator/prometheus").body()).contains("jvm_memory_used_bytes");
     }

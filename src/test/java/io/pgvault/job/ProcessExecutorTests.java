@@ -67,6 +67,15 @@ class ProcessExecutorTests {
     }
 
     @Test
+    void aFailuresMessageNamesTheToolsErrorNotTheQueryThatFollowsIt() {
+        // pg_dump losing its server mid-query: the error, then the query it ran, many lines long
+        String stderr = "echo 'pg_dump: error: query failed: server closed the connection unexpectedly' >&2; "
+                + "echo 'pg_dump: detail: Query was: SELECT c.oid' >&2; for i in 1 2 3 4 5 6; do echo \"  LEFT JOIN x$i\" >&2; done; exit 1";
+        assertThatThrownBy(() -> executor.run(sh(stderr), Cancellation.none()))
+                .hasMessageContaining("server closed the connection unexpectedly").hasMessageNotContaining("LEFT JOIN");
+    }
+
+    @Test
     void acceptsConfiguredExitCodes() throws Exception {
         assertThat(executor.run(sh("exit 1").okExitCodes(0, 1), Cancellation.none()).exitCode()).isEqualTo(1);
     }

@@ -140,7 +140,7 @@ class DataDirectoriesTests {
                 new io.pgvault.PgvaultProperties.Storage(new io.pgvault.PgvaultProperties.Storage.Local(
                         base.resolveSibling(base.getFileName() + "-storage"), 0)), null, null, null, null, null, null,
                 new io.pgvault.PgvaultProperties.Recovery(List.of(base), base.resolve("drills"),
-                        java.time.Duration.ofDays(1)));
+                        java.time.Duration.ofDays(1)), null, null);
         return new RecoveryRoots(properties);
     }
 

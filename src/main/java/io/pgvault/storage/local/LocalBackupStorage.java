@@ -47,7 +47,7 @@ class LocalBackupStorage implements BackupStorage {
     private final Path receive;
 
     LocalBackupStorage(PgvaultProperties properties) {
-        this.root = properties.storage().local().root().toAbsolutePath().normalize();
+        this.root = properties.storageRoot();
         this.staging = root.resolve(STAGING);
         this.scratch = root.resolve(SCRATCH);
         this.receive = root.resolve(RECEIVE);

@@ -32,7 +32,7 @@ class LocalBackupStorageTests {
     void setUp() {
         storage = new LocalBackupStorage(new PgvaultProperties(null,
                 new PgvaultProperties.Storage(new PgvaultProperties.Storage.Local(root, 0)),
-                new PgvaultProperties.Tools(List.of(), Duration.ofSeconds(5)), null, null, null, null, null, null));
+                new PgvaultProperties.Tools(List.of(), Duration.ofSeconds(5)), null, null, null, null, null, null, null, null));
     }
 
     @Test

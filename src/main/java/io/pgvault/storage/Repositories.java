@@ -1,0 +1,213 @@
+package io.pgvault.storage;
+
+import io.pgvault.PgvaultProperties;
+import io.pgvault.storage.local.LocalObjectStore;
+import io.pgvault.storage.s3.S3ObjectStore;
+import io.pgvault.storage.s3.S3Settings;
+import jakarta.annotation.PreDestroy;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * The repositories of {@code pgvault.repositories.<name>}, checked in full at start-up: a setting that
+ * pgvault cannot honour stops it with a message that names the setting, instead of being ignored. With no
+ * configuration there is one, {@code local}, at {@code pgvault.storage.local.root}.
+ *
+ * <p>Backups and WAL go to the default repository, which must be local in this version: S3 repositories are
+ * reachable through {@link ObjectStore} and health-checked here, and become targets with the store and
+ * workspace split (see the README). Health is probed at most every 15 s per repository: a local one by
+ * its directory's write access and free space, an S3 one by writing, reading and deleting a small object
+ * below {@code .pgvault/}.
+ */
+@Component
+public class Repositories {
+
+    private static final Duration PROBE_EVERY = Duration.ofSeconds(15);
+    private static final Set<String> COMPRESSIONS = Set.of("zstd", "lz4", "none");
+    private static final Logger log = LoggerFactory.getLogger(Repositories.class);
+
+    private final Map<String, Repository> repositories = new LinkedHashMap<>();
+    private final String defaultName;
+    private final long minFreeBytes;
+    private final Clock clock;
+    private final Map<String, Health> probed = new ConcurrentHashMap<>();
+
+    /** One repository as configured, with its store. */
+    public record Repository(String name, String type, boolean isDefault, String compression, String encryption,
+            ObjectStore store, Path path) {
+    }
+
+    /** What the last probe found; {@code freeBytes} only where the backend knows it. */
+    public record Health(boolean reachable, boolean writable, Long freeBytes, String detail, Instant checkedAt) {
+
+        public boolean up() {
+            return reachable && writable;
+        }
+    }
+
+    public Repositories(PgvaultProperties properties, Clock clock) {
+        this.clock = clock;
+        this.minFreeBytes = properties.storage().local().minFreeBytes();
+        this.defaultName = properties.defaultRepository();
+        Map<String, PgvaultProperties.Repository> configured = properties.repositories() == null ? Map.of()
+                : properties.repositories();
+        if (configured.isEmpty()) {
+            repositories.put("local", new Repository("local", "local", true, "zstd", "none",
+                    new LocalObjectStore(properties.storageRoot()), properties.storageRoot()));
+        }
+        configured.forEach((name, r) -> repositories.put(name, build(name, r, name.equals(defaultName))));
+        Repository chosen = repositories.get(defaultName);
+        if (chosen == null) {
+            throw new IllegalStateException("pgvault.repository names '" + defaultName + "', but pgvault.repositories "
+                    + "has only " + repositories.keySet() + (configured.size() > 1 && properties.repository() == null
+                    ? ": with several repositories, name the default with pgvault.repository" : ""));
+        }
+        if (!chosen.type().equals("local")) {
+            throw new IllegalStateException("pgvault.repository '" + defaultName + "' is of type " + chosen.type()
+                    + ": the default repository, which holds backups and WAL, must be local in this version; S3 "
+                    + "repositories are listed and health-checked but hold no backups yet");
+        }
+    }
+
+    private static Repository build(String name, PgvaultProperties.Repository r, boolean isDefault) {
+        String prefix = "pgvault.repositories." + name + ".";
+        if (!name.matches("[a-z][a-z0-9-]{0,62}")) {
+            throw new IllegalStateException("pgvault.repositories." + name + ": a repository's name is a slug "
+                    + "(lower-case letters, digits, '-', starting with a letter)");
+        }
+        String compression = r.compression().toLowerCase(Locale.ROOT);
+        if (!COMPRESSIONS.contains(compression)) {
+            throw new IllegalStateException(prefix + "compression is '" + r.compression() + "': use zstd (the default), "
+                    + "lz4 or none");
+        }
+        String encryption = r.encryption().toLowerCase(Locale.ROOT);
+        if (encryption.equals("aes-256-gcm")) {
+            throw new IllegalStateException(prefix + "encryption aes-256-gcm is not available in this version of "
+                    + "pgvault; leave it out (none) rather than store backups unencrypted by surprise");
+        }
+        if (!encryption.equals("none")) {
+            throw new IllegalStateException(prefix + "encryption is '" + r.encryption() + "': use none or aes-256-gcm");
+        }
+        String type = r.type() == null ? "" : r.type().toLowerCase(Locale.ROOT);
+        switch (type) {
+            case "local" -> {
+                if (r.path() == null) {
+                    throw new IllegalStateException(prefix + "path is required for a local repository");
+                }
+                Path path = r.path().toAbsolutePath().normalize();
+                return new Repository(name, type, isDefault, compression, encryption, new LocalObjectStore(path), path);
+            }
+            case "s3" -> {
+                try {
+                    S3Settings settings = new S3Settings(r.endpoint(), r.region(), r.bucket(), r.prefix(), r.pathStyle(),
+                            r.accessKey(), r.secretKey(), 0);
+                    return new Repository(name, type, isDefault, compression, encryption, new S3ObjectStore(settings),
+                            null);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalStateException(prefix + "*: " + e.getMessage());
+                }
+            }
+            default -> throw new IllegalStateException(prefix + "type is " + (type.isEmpty() ? "missing" : "'" + r.type()
+                    + "'") + ": use local (with path) or s3 (with bucket, and endpoint for other servers than AWS)");
+        }
+    }
+
+    public List<Repository> all() {
+        return List.copyOf(repositories.values());
+    }
+
+    public Repository defaultRepository() {
+        return repositories.get(defaultName);
+    }
+
+    /** The repository's health, probed now unless a probe in the last 15 s answered already. */
+    public Health health(Repository repository) {
+        Health last = probed.get(repository.name());
+        if (last != null && last.checkedAt().isAfter(clock.instant().minus(PROBE_EVERY))) {
+            return last;
+        }
+        Health now = repository.type().equals("local") ? probeLocal(repository.path()) : probeStore(repository);
+        probed.put(repository.name(), now);
+        if (!now.up()) {
+            log.warn("Repository '{}' ({}) is not usable: {}", repository.name(), repository.store().describe(),
+                    now.detail());
+        }
+        return now;
+    }
+
+    private Health probeLocal(Path path) {
+        Instant at = clock.instant();
+        try {
+            Path existing = path;
+            while (existing != null && !Files.exists(existing)) {
+                existing = existing.getParent();
+            }
+            if (existing == null) {
+                return new Health(false, false, null, path + " has no existing parent", at);
+            }
+            long free = Files.getFileStore(existing).getUsableSpace();
+            boolean writable = Files.isWritable(existing);
+            String detail = !writable ? existing + " is not writable"
+                    : free < minFreeBytes ? "free space " + free + " bytes is below pgvault.storage.local.min-free-bytes"
+                    : "writable, " + free + " bytes free";
+            return new Health(true, writable && free >= minFreeBytes, free, detail, at);
+        } catch (IOException e) {
+            return new Health(false, false, null, e.getMessage(), at);
+        }
+    }
+
+    private Health probeStore(Repository repository) {
+        Instant at = clock.instant();
+        String key = ".pgvault/probe-" + UUID.randomUUID();
+        try {
+            repository.store().list(".pgvault/");
+        } catch (IOException | RuntimeException e) {
+            return new Health(false, false, null, e.getMessage(), at);
+        }
+        try {
+            repository.store().put(key, new ByteArrayInputStream(new byte[] {1}));
+            repository.store().delete(key);
+            return new Health(true, true, null, "reachable and writable", at);
+        } catch (IOException | RuntimeException e) {
+            return new Health(true, false, null, e.getMessage(), at);
+        }
+    }
+
+    /** Every repository's health, by name. */
+    public Map<String, Health> healthOfAll() {
+        Map<String, Health> all = new LinkedHashMap<>();
+        repositories.values().forEach(r -> all.put(r.name(), health(r)));
+        return all;
+    }
+
+    @PreDestroy
+    void close() {
+        List<Exception> failures = new ArrayList<>();
+        for (Repository r : repositories.values()) {
+            if (r.store() instanceof AutoCloseable closeable) {
+                try {
+                    closeable.close();
+                } catch (Exception e) {
+                    failures.add(e);
+                }
+            }
+        }
+        failures.forEach(e -> log.debug("closing a repository's client: {}", e.toString()));
+    }
+}
