@@ -162,6 +162,7 @@ await_job() {
 
 # setup_pgbackrest: a pgBackRest configuration and stanza "bench" for the cluster in PGDATA_DIR on PGPORT
 # (repository, logs and lock under WORK/pgbackrest); defines pgbackrest() to run it as the server's OS user.
+# process-max (pgBackRest's parallel compression and copy) is one per core unless PGBACKREST_PROCESS_MAX says.
 # The cluster must archive with: archive_command = 'pgbackrest --config=$PBCONF --stanza=bench archive-push %p'
 PBCONF=${WORK:-/tmp}/pgbackrest/pgbackrest.conf
 setup_pgbackrest() {
@@ -170,7 +171,7 @@ setup_pgbackrest() {
 [global]
 repo1-path=$WORK/pgbackrest/repo
 repo1-retention-full=${PGBACKREST_RETENTION:-10}
-process-max=2
+process-max=${PGBACKREST_PROCESS_MAX:-$(nproc)}
 start-fast=y
 log-level-console=warn
 log-level-file=off

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Physical backup benchmark, one throwaway pgbench cluster, runs alternated:
-#   1. raw pg_basebackup -Ft with pgvault's default settings (client zstd, -X stream, fast
-#      checkpoint, progress), to local disk, fsynced as pg_basebackup does by default;
+#   1. raw pg_basebackup -Ft with pgvault's default settings (client zstd with one worker per core,
+#      -X stream, fast checkpoint, progress), to local disk, fsynced as pg_basebackup does by default;
 #   2. the same through pgvault (a BASE backup with default settings, request to SUCCEEDED:
 #      includes the SHA-256 of every file, the fsyncs and the catalog entry);
-#   3. pgBackRest full backup (Debian package pgbackrest, local repository, its default
-#      compression, process-max 2, start-fast so that it too does not wait for a checkpoint);
-# then WAL push: bench/wal-push.sh (PUT /wal/{file} against cp + sync).
+#   3. pgvault BASE at zstd level 1 (PGVAULT_ALT_BODY; empty skips it): an option, not the default;
+#   4. pgBackRest full backup (Debian package pgbackrest, local repository) with its default
+#      compression (gz), and
+#   5. with compress-type=zst, pgBackRest at its best: both with process-max one per core (its own
+#      way to parallelize) and start-fast, so that it too does not wait for a checkpoint;
+# ratios are to pgBackRest zst. Then WAL push: bench/wal-push.sh (PUT /wal/{file} against cp + sync).
 #
 #   bench/physical-backup.sh [scale=100] [runs=5]
 #
@@ -18,6 +21,9 @@ set -euo pipefail
 SCALE=${1:-100}
 RUNS=${2:-5}
 WAL_SEGMENTS=${WAL_SEGMENTS:-20}
+ALT_DEFAULT='{"kind":"BASE","compressionMethod":"ZSTD","compression":1}'
+PGVAULT_ALT_BODY=${PGVAULT_ALT_BODY-$ALT_DEFAULT}
+CORES=$(nproc)
 cd "$(dirname "$0")/.."
 
 BENCH=physical-backup
@@ -54,7 +60,8 @@ archive_mode = on
 archive_command = 'pgbackrest --config=$PBCONF --stanza=bench archive-push %p'
 max_wal_senders = 10
 EOF
-PGBACKREST_RETENTION=$((RUNS + 2))
+# a gz and a zst full backup per run, all kept: expiry does the same work for both
+PGBACKREST_RETENTION=$((2 * RUNS + 4))
 setup_pgbackrest
 
 PGCONN=(-h 127.0.0.1 -p "$PGPORT" -U postgres)
@@ -71,11 +78,12 @@ CLUSTER_SIZE=$(du -sb "$PGDATA_DIR" | cut -f1)
 raw_backup() {
   rm -rf "$WORK/raw/out"
   "$BIN/pg_basebackup" "${PGCONN[@]}" --no-password -D "$WORK/raw/out" --format=tar --wal-method=stream \
-    --checkpoint=fast --compress=client-zstd --progress --verbose 2>"$WORK/raw/log" \
+    --checkpoint=fast --compress="client-zstd:workers=$CORES" --progress --verbose 2>"$WORK/raw/log" \
     || { cat "$WORK/raw/log" >&2; die "pg_basebackup failed"; }
 }
+# pgbackrest_backup [options]: a full backup, e.g. pgbackrest_backup --compress-type=zst
 pgbackrest_backup() {
-  pgbackrest --type=full backup >"$WORK/pgbackrest/backup.log" 2>&1 \
+  pgbackrest --type=full "$@" backup >"$WORK/pgbackrest/backup.log" 2>&1 \
     || { cat "$WORK/pgbackrest/backup.log" >&2; die "pgbackrest backup failed"; }
 }
 pgbackrest_size() { pgbackrest --output=json info | jget '.[0].backup[-1].info.repository.size'; }
@@ -86,10 +94,13 @@ api POST /api/v1/clusters "{\"name\":\"bench\",\"host\":\"127.0.0.1\",\"port\":$
 pgvault_backup '{"kind":"BASE"}' >/dev/null
 raw_backup
 pgbackrest_backup
+pgbackrest_backup --compress-type=zst
 
 : >"$WORK/raw.times"
 : >"$WORK/pgvault.times"
+: >"$WORK/alt.times"
 : >"$WORK/pgbackrest.times"
+: >"$WORK/zst.times"
 for run in $(seq 1 "$RUNS"); do
   sync
   start=$(now)
@@ -103,30 +114,53 @@ for run in $(seq 1 "$RUNS"); do
   start=$(now)
   pgbackrest_backup
   seconds "$start" "$(now)" >>"$WORK/pgbackrest.times"
+  PB_SIZE=$(pgbackrest_size)
+  if [[ -n $PGVAULT_ALT_BODY ]]; then
+    sync
+    result=$(pgvault_backup "$PGVAULT_ALT_BODY")
+    read -r took ALT_ID <<<"$result"
+    echo "$took" >>"$WORK/alt.times"
+  fi
+  sync
+  start=$(now)
+  pgbackrest_backup --compress-type=zst
+  seconds "$start" "$(now)" >>"$WORK/zst.times"
+  ZST_SIZE=$(pgbackrest_size)
   echo "run $run/$RUNS done" >&2
 done
 
 RAW_SIZE=$(du -sb "$WORK/raw/out" | cut -f1)
 PV=$(api GET "/api/v1/backups/$BACKUP_ID")
 PV_SIZE=$(jget .sizeBytes <<<"$PV")
-PB_SIZE=$(pgbackrest_size)
 read -r raw_min raw_med raw_max < <(stats <"$WORK/raw.times")
 read -r pv_min pv_med pv_max < <(stats <"$WORK/pgvault.times")
 read -r pb_min pb_med pb_max < <(stats <"$WORK/pgbackrest.times")
+read -r zst_min zst_med zst_max < <(stats <"$WORK/zst.times")
+PB_VERSION=$(pgbackrest version | awk '{print $2}')
+# row NAME MEDIAN MIN MAX SIZE: one line of the table, ratios to pgBackRest zst
+row() { echo "| $1 | $2 | $3 | $4 | $(mib "$5") | $(ratio "$2" "$zst_med") | $(ratio "$5" "$ZST_SIZE") |"; }
 
 echo
-echo "## Physical backup: pgbench scale $SCALE ($(mib "$CLUSTER_SIZE") MiB data directory), PostgreSQL $PG_VERSION, $(nproc) cores, $RUNS runs each, alternated"
+echo "## Physical backup: pgbench scale $SCALE ($(mib "$CLUSTER_SIZE") MiB data directory), PostgreSQL $PG_VERSION, $CORES cores, $RUNS runs each, alternated"
 echo
-echo "| what | median s | min s | max s | stored MiB | time / raw | size / raw |"
+echo "| what | median s | min s | max s | stored MiB | time / pgBackRest zst | size / pgBackRest zst |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
-echo "| raw \`pg_basebackup -Ft -X stream --compress=client-zstd --checkpoint=fast\` | $raw_med | $raw_min | $raw_max | $(mib "$RAW_SIZE") | 1.00 | 1.00 |"
-echo "| pgvault BASE, defaults (same argv + SHA-256, fsync, catalog), request to SUCCEEDED | $pv_med | $pv_min | $pv_max | $(mib "$PV_SIZE") | $(ratio "$pv_med" "$raw_med") | $(ratio "$PV_SIZE" "$RAW_SIZE") |"
-echo "| pgBackRest $(pgbackrest version | awk '{print $2}') full, defaults (gz), process-max 2, start-fast | $pb_med | $pb_min | $pb_max | $(mib "$PB_SIZE") | $(ratio "$pb_med" "$raw_med") | $(ratio "$PB_SIZE" "$RAW_SIZE") |"
+row "raw \`pg_basebackup -Ft -X stream --compress=client-zstd:workers=$CORES --checkpoint=fast\`" \
+  "$raw_med" "$raw_min" "$raw_max" "$RAW_SIZE"
+row "pgvault BASE, defaults ($(jget .options.compressionMethod <<<"$PV"), $(jget .options.compressionWorkers <<<"$PV") workers; same argv + SHA-256, fsync, catalog), request to SUCCEEDED" \
+  "$pv_med" "$pv_min" "$pv_max" "$PV_SIZE"
+if [[ -n $PGVAULT_ALT_BODY ]]; then
+  read -r alt_min alt_med alt_max < <(stats <"$WORK/alt.times")
+  row "pgvault BASE \`$PGVAULT_ALT_BODY\`" "$alt_med" "$alt_min" "$alt_max" \
+    "$(api GET "/api/v1/backups/$ALT_ID" | jget .sizeBytes)"
+fi
+row "pgBackRest $PB_VERSION full, default compression (gz), process-max $CORES, start-fast" "$pb_med" "$pb_min" "$pb_max" "$PB_SIZE"
+row "pgBackRest $PB_VERSION full, compress-type=zst, process-max $CORES, start-fast" "$zst_med" "$zst_min" "$zst_max" "$ZST_SIZE"
 echo
 echo "pgvault's own time over raw pg_basebackup (medians): $(awk -v a="$pv_med" -v b="$raw_med" 'BEGIN { printf "%+.0f ms", 1000 * (a - b) }')" \
   "(HTTP request, queueing, catalog, WAL tar compression, the fsyncs of what it stores)."
-echo "pgvault / pgBackRest (medians): time $(ratio "$pv_med" "$pb_med")x, size $(ratio "$PV_SIZE" "$PB_SIZE")x." \
-  "pgvault compression: $(jget .options.compressionMethod <<<"$PV"); files: $(jget '.files | map(.path) | join(", ")' <<<"$PV" 2>/dev/null || true)"
+echo "pgvault / pgBackRest zst (medians): time $(ratio "$pv_med" "$zst_med")x, size $(ratio "$PV_SIZE" "$ZST_SIZE")x;" \
+  "pgvault files: $(jget '.files | map(.path) | join(", ")' <<<"$PV" 2>/dev/null || true); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 if [[ $WAL_SEGMENTS -gt 0 ]]; then
   stop_pgvault

@@ -70,11 +70,29 @@ public class BackupService {
             throw new InvalidRequestException("compressionMethod", method + " needs pg_basebackup 15 or later; the "
                     + "tools for this cluster are version " + target.tools().version());
         }
+        if (spec.compressionWorkers() != null && method != CompressionMethod.ZSTD) {
+            throw new InvalidRequestException("compressionWorkers", "compressionWorkers applies to ZSTD only; this "
+                    + "backup would be compressed with " + method + " (pg_basebackup " + target.tools().version() + ")");
+        }
         if (spec.compressAt() == CompressionSite.SERVER && server < 15) {
             throw new InvalidRequestException("compressAt", "server-side compression needs PostgreSQL 15 or later; "
                     + "this server is " + target.serverVersion());
         }
         return spec;
+    }
+
+    /**
+     * A zstd BASE backup compresses on one thread per core of this host unless the request says otherwise
+     * (libzstd's own threads, in pg_basebackup or the server). Filled in here, not in {@link #check}, so
+     * that a schedule keeps asking for the default and each run records the number it used.
+     */
+    private static BackupSpec withWorkers(BackupSpec spec) {
+        if (spec.kind() != BackupKind.BASE || spec.compressionMethod() != CompressionMethod.ZSTD
+                || spec.compressionWorkers() != null) {
+            return spec;
+        }
+        int cores = Runtime.getRuntime().availableProcessors();
+        return spec.withCompressionWorkers(Math.min(cores, BackupSpecValidator.MAX_COMPRESSION_WORKERS));
     }
 
     /** Validates the request, checks the database exists, then records the backup and queues its job. */
@@ -89,7 +107,7 @@ public class BackupService {
      */
     @Transactional
     public JobView start(String cluster, BackupSpec request, UUID scheduleId, RecordedRetention retention) {
-        BackupSpec spec = check(cluster, request);
+        BackupSpec spec = withWorkers(check(cluster, request));
         Backup backup = new Backup(UUID.randomUUID(), cluster, spec, json.writeValueAsString(spec), scheduleId,
                 clock.instant());
         if (retention != null) {

@@ -3,14 +3,15 @@ package io.pgvault.backup;
 import java.util.List;
 
 /**
- * What to back up and how: the options a backup was asked for, stored with it as JSON. The last five
- * apply to BASE backups only; {@code compression} is the level for every kind.
+ * What to back up and how: the options a backup was asked for, stored with it as JSON. The last six
+ * apply to BASE backups only; {@code compression} is the level for every kind. {@code compressionWorkers}
+ * is the number of zstd threads; a BASE backup records the number it ran with.
  */
 public record BackupSpec(BackupKind kind, String database, DumpFormat format, Integer compression, Integer jobs,
         List<String> tables, List<String> excludeTables, List<String> schemas, List<String> excludeSchemas,
         boolean schemaOnly, boolean dataOnly, boolean globalsOnly, boolean noOwner, boolean noPrivileges,
         String label, CompressionMethod compressionMethod, CompressionSite compressAt, WalMethod walMethod,
-        CheckpointMode checkpoint, Integer maxRate) {
+        CheckpointMode checkpoint, Integer maxRate, Integer compressionWorkers) {
 
     public BackupSpec {
         tables = tables == null ? List.of() : List.copyOf(tables);
@@ -25,7 +26,7 @@ public record BackupSpec(BackupKind kind, String database, DumpFormat format, In
             boolean schemaOnly, boolean dataOnly, boolean globalsOnly, boolean noOwner, boolean noPrivileges,
             String label) {
         this(kind, database, format, compression, jobs, tables, excludeTables, schemas, excludeSchemas, schemaOnly,
-                dataOnly, globalsOnly, noOwner, noPrivileges, label, null, null, null, null, null);
+                dataOnly, globalsOnly, noOwner, noPrivileges, label, null, null, null, null, null, null);
     }
 
     public boolean compressed() {
@@ -36,6 +37,12 @@ public record BackupSpec(BackupKind kind, String database, DumpFormat format, In
     BackupSpec withCompressionMethod(CompressionMethod method) {
         return new BackupSpec(kind, database, format, compression, jobs, tables, excludeTables, schemas,
                 excludeSchemas, schemaOnly, dataOnly, globalsOnly, noOwner, noPrivileges, label, method, compressAt,
-                walMethod, checkpoint, maxRate);
+                walMethod, checkpoint, maxRate, compressionWorkers);
+    }
+
+    BackupSpec withCompressionWorkers(Integer workers) {
+        return new BackupSpec(kind, database, format, compression, jobs, tables, excludeTables, schemas,
+                excludeSchemas, schemaOnly, dataOnly, globalsOnly, noOwner, noPrivileges, label, compressionMethod,
+                compressAt, walMethod, checkpoint, maxRate, workers);
     }
 }

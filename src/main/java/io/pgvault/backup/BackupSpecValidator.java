@@ -6,6 +6,9 @@ import java.util.List;
 /** Refuses option combinations pg_dump or pg_dumpall would reject or misread, before anything starts. */
 final class BackupSpecValidator {
 
+    /** More zstd threads than this only add memory (each holds a window): a sane ceiling, not a tuning. */
+    static final int MAX_COMPRESSION_WORKERS = 64;
+
     private BackupSpecValidator() {
     }
 
@@ -26,9 +29,10 @@ final class BackupSpecValidator {
             return base(s);
         }
         if (s.compressionMethod() != null || s.compressAt() != null || s.walMethod() != null || s.checkpoint() != null
-                || s.maxRate() != null) {
-            throw new InvalidRequestException("compressionMethod",
-                    "compressionMethod, compressAt, walMethod, checkpoint and maxRate apply to BASE backups only");
+                || s.maxRate() != null || s.compressionWorkers() != null) {
+            throw new InvalidRequestException(s.compressionWorkers() != null ? "compressionWorkers" : "compressionMethod",
+                    "compressionMethod, compressionWorkers, compressAt, walMethod, checkpoint and maxRate apply to "
+                    + "BASE backups only");
         }
         if (s.compression() != null && (s.compression() < 0 || s.compression() > 9)) {
             throw new InvalidRequestException("compression", "compression must be a gzip level from 0 to 9");
@@ -37,8 +41,9 @@ final class BackupSpecValidator {
     }
 
     /**
-     * A BASE backup: pg_basebackup of the whole cluster in tar format. Compression method defaults later
-     * (it depends on the tool version); here the level is checked against the method asked for.
+     * A BASE backup: pg_basebackup of the whole cluster in tar format. Compression method and workers default
+     * later (they depend on the tool version and the host); here the level and the workers are checked against
+     * the method asked for.
      */
     private static BackupSpec base(BackupSpec s) {
         if (s.database() != null) {
@@ -67,6 +72,16 @@ final class BackupSpecValidator {
                         + " to " + method.maxLevel());
             }
         }
+        if (s.compressionWorkers() != null) {
+            if (s.compressionWorkers() < 1 || s.compressionWorkers() > MAX_COMPRESSION_WORKERS) {
+                throw new InvalidRequestException("compressionWorkers",
+                        "compressionWorkers must be from 1 to " + MAX_COMPRESSION_WORKERS);
+            }
+            if (method != null && method != CompressionMethod.ZSTD) {
+                throw new InvalidRequestException("compressionWorkers",
+                        "compressionWorkers applies to compressionMethod ZSTD only, not " + method);
+            }
+        }
         if (s.compressAt() == CompressionSite.SERVER && method == CompressionMethod.NONE) {
             throw new InvalidRequestException("compressAt", "compressAt SERVER needs a compressionMethod");
         }
@@ -77,7 +92,7 @@ final class BackupSpecValidator {
                 List.of(), false, false, false, false, false, s.label(), method,
                 s.compressAt() == null ? CompressionSite.CLIENT : s.compressAt(),
                 s.walMethod() == null ? WalMethod.STREAM : s.walMethod(),
-                s.checkpoint() == null ? CheckpointMode.FAST : s.checkpoint(), s.maxRate());
+                s.checkpoint() == null ? CheckpointMode.FAST : s.checkpoint(), s.maxRate(), s.compressionWorkers());
     }
 
     private static BackupSpec dump(BackupSpec s) {

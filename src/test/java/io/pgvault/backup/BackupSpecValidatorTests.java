@@ -56,6 +56,23 @@ class BackupSpecValidatorTests {
                 false, false, false, "bad\u0000label"), "label");
     }
 
+    @Test
+    void compressionWorkersAreForZstdBaseBackupsOnly() {
+        assertThat(BackupSpecValidator.validate(base(null, 4)).compressionWorkers()).isEqualTo(4);
+        assertThat(BackupSpecValidator.validate(base(CompressionMethod.ZSTD, 64)).compressionWorkers()).isEqualTo(64);
+        assertRefused(base(CompressionMethod.ZSTD, 0), "compressionWorkers");
+        assertRefused(base(CompressionMethod.ZSTD, 65), "compressionWorkers");
+        assertRefused(base(CompressionMethod.GZIP, 2), "compressionWorkers");
+        assertRefused(base(CompressionMethod.NONE, 2), "compressionWorkers");
+        assertRefused(new BackupSpec(BackupKind.DUMP, "shop", null, null, null, null, null, null, null, false, false,
+                false, false, false, null, null, null, null, null, null, 2), "compressionWorkers");
+    }
+
+    private static BackupSpec base(CompressionMethod method, Integer workers) {
+        return new BackupSpec(BackupKind.BASE, null, null, null, null, null, null, null, null, false, false, false,
+                false, false, null, method, null, null, null, null, workers);
+    }
+
     private static void assertRefused(BackupSpec spec, String field) {
         assertThatThrownBy(() -> BackupSpecValidator.validate(spec))
                 .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo(field));

@@ -132,6 +132,12 @@ class BadInputTests extends EndToEndTest {
         problem(backup(Map.of("kind", "DUMP", "database", DB, "tables", List.of("--file=/etc/passwd"))), 400, "'-'");
         problem(backup(Map.of("kind", "DUMP", "database", DB, "label", "a\nb")), 400, "control");
         problem(backup(Map.of("kind", "BASE", "database", "shop")), 400, "BASE");
+        problem(backup(Map.of("kind", "BASE", "compressionWorkers", 0)), 400, "compressionWorkers must be from 1 to 64");
+        problem(backup(Map.of("kind", "BASE", "compressionWorkers", 65)), 400, "compressionWorkers must be from 1 to 64");
+        problem(backup(Map.of("kind", "BASE", "compressionMethod", "GZIP", "compressionWorkers", 2)), 400,
+                "ZSTD only");
+        problem(backup(Map.of("kind", "DUMP", "database", DB, "compressionWorkers", 2)), 400, "BASE backups only");
+        problem(backup("{\"kind\": \"BASE\", \"compressionWorkers\": \"many\"}"), 400, "compressionWorkers");
         problem(backup(Map.of("database", DB)), 400, "kind");
     }
 

@@ -116,6 +116,8 @@ class PointInTimeRecoveryTests extends EndToEndTest {
         assertThat(base.path("firstWal").asString()).matches("00000001[0-9A-F]{16}");
         assertThat(base.path("lastWal").asString()).matches("00000001[0-9A-F]{16}");
         assertThat(base.path("options").path("compressionMethod").asString()).isEqualTo("ZSTD");
+        assertThat(base.path("options").path("compressionWorkers").asInt()).as("one zstd worker per core by default")
+                .isEqualTo(Runtime.getRuntime().availableProcessors());
         List<String> files = new ArrayList<>();
         base.path("files").forEach(f -> {
             files.add(f.path("path").asString());

@@ -41,13 +41,24 @@ final class BaseBackupCommand {
         return argv;
     }
 
-    private static String compression(BackupSpec spec) {
+    /**
+     * {@code [client|server]-METHOD[:DETAIL]}, the detail in the keyword form of PostgreSQL 15+
+     * ({@code level=N,workers=M}); a bare level ({@code gzip:6}) is what 13 and 14 read as well.
+     */
+    static String compression(BackupSpec spec) {
         CompressionMethod method = spec.compressionMethod() == null ? CompressionMethod.NONE : spec.compressionMethod();
         if (method == CompressionMethod.NONE) {
             return "none";
         }
         String site = spec.compressAt() == CompressionSite.SERVER ? "server-" : "client-";
-        String level = spec.compression() == null ? "" : ":" + spec.compression();
-        return site + method.name().toLowerCase(Locale.ROOT) + level;
+        List<String> detail = new ArrayList<>();
+        if (spec.compression() != null) {
+            detail.add(spec.compressionWorkers() == null ? String.valueOf(spec.compression())
+                    : "level=" + spec.compression());
+        }
+        if (spec.compressionWorkers() != null) {
+            detail.add("workers=" + spec.compressionWorkers());
+        }
+        return site + method.name().toLowerCase(Locale.ROOT) + (detail.isEmpty() ? "" : ":" + String.join(",", detail));
     }
 }

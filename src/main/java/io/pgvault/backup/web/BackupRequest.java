@@ -29,12 +29,15 @@ public record BackupRequest(
         CompressionSite compressAt,
         @Schema(description = "BASE only: STREAM (default) or FETCH") WalMethod walMethod,
         @Schema(description = "BASE only: FAST (default) or SPREAD") CheckpointMode checkpoint,
-        @Schema(description = "BASE only: transfer limit in kB/s, 32 to 1048576") Integer maxRate) {
+        @Schema(description = "BASE only: transfer limit in kB/s, 32 to 1048576") Integer maxRate,
+        @Schema(description = "BASE with ZSTD only: zstd compression threads, 1 to 64 (default: one per core of "
+                + "the pgvault host; the backup's options show the number used)") Integer compressionWorkers) {
 
     public BackupSpec toSpec() {
         return new BackupSpec(kind, database, format, compression, jobs, tables, excludeTables, schemas,
                 excludeSchemas, isTrue(schemaOnly), isTrue(dataOnly), isTrue(globalsOnly), isTrue(noOwner),
-                isTrue(noPrivileges), label, compressionMethod, compressAt, walMethod, checkpoint, maxRate);
+                isTrue(noPrivileges), label, compressionMethod, compressAt, walMethod, checkpoint, maxRate,
+                compressionWorkers);
     }
 
     private static boolean isTrue(Boolean b) {

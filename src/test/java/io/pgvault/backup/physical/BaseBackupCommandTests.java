@@ -1,0 +1,38 @@
+package io.pgvault.backup.physical;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgvault.backup.BackupKind;
+import io.pgvault.backup.BackupSpec;
+import io.pgvault.backup.CompressionMethod;
+import io.pgvault.backup.CompressionSite;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** pg_basebackup's --compress: a bare level as 13 and 14 read it, the keyword detail once there are workers. */
+class BaseBackupCommandTests {
+
+    private static BackupSpec base(CompressionMethod method, CompressionSite site, Integer level, Integer workers) {
+        return new BackupSpec(BackupKind.BASE, null, null, level, null, null, null, null, null, false, false, false,
+                false, false, null, method, site, null, null, null, workers);
+    }
+
+    @Test
+    void zstdWorkersUseTheKeywordDetail() {
+        assertThat(BaseBackupCommand.compression(base(CompressionMethod.ZSTD, CompressionSite.CLIENT, null, 2)))
+                .isEqualTo("client-zstd:workers=2");
+        assertThat(BaseBackupCommand.compression(base(CompressionMethod.ZSTD, CompressionSite.SERVER, 1, 4)))
+                .isEqualTo("server-zstd:level=1,workers=4");
+        assertThat(BaseBackupCommand.argv("pg_basebackup", base(CompressionMethod.ZSTD, null, 3, 2), Path.of("/s")))
+                .contains("--compress=client-zstd:level=3,workers=2");
+    }
+
+    @Test
+    void withoutWorkersTheLevelStaysBare() {
+        assertThat(BaseBackupCommand.compression(base(CompressionMethod.GZIP, CompressionSite.CLIENT, 6, null)))
+                .isEqualTo("client-gzip:6");
+        assertThat(BaseBackupCommand.compression(base(CompressionMethod.ZSTD, CompressionSite.CLIENT, null, null)))
+                .isEqualTo("client-zstd");
+        assertThat(BaseBackupCommand.compression(base(CompressionMethod.NONE, null, null, null))).isEqualTo("none");
+    }
+}
