@@ -47,6 +47,8 @@ archive_mode = on
 archive_command = 'test ! -f $SRC/%f && cp %p $SRC/%f'
 max_wal_size = 2GB
 checkpoint_timeout = 30s
+# nothing of the cluster's own competes with the pushes for the CPU once the load stops
+autovacuum = off
 CONF
 PG=(-h 127.0.0.1 -p "$PGPORT" -U postgres)
 echo "generating WAL: pgbench -i, then bulk updates and inserts until $SEGMENTS segments are archived..." >&2
@@ -56,10 +58,10 @@ cat >"$WORK/bulk.sql" <<'SQL'
 \set a random(1, 100000 * :scale - 1000)
 UPDATE pgbench_accounts SET abalance = abalance + :a % 97 WHERE aid BETWEEN :a AND :a + 499;
 INSERT INTO pgbench_history (tid, bid, aid, delta, mtime, filler)
-  SELECT 1 + i % 100, 1 + i % 10, :a + i, i - 250, now(), md5(i::text) FROM generate_series(1, 500) i;
+  SELECT 1 + i % 100, 1 + i % 10, :a + i, i - 250, now(), left(md5(i::text), 22) FROM generate_series(1, 500) i;
 SQL
 chmod 644 "$WORK/bulk.sql"
-as_pg "$BIN/pgbench" "${PG[@]}" -n -c 4 -j 2 -T 900 -f "$WORK/bulk.sql" postgres >"$WORK/pgbench.log" 2>&1 &
+as_pg "$BIN/pgbench" "${PG[@]}" -n -c 4 -j 2 -T 900 -D scale=10 -f "$WORK/bulk.sql" postgres >"$WORK/pgbench.log" 2>&1 &
 LOAD_PID=$!
 segments() { find "$SRC" -maxdepth 1 -regextype posix-extended -regex '.*/[0-9A-F]{24}' -printf '%f\n' | sort; }
 sleep 2
@@ -70,6 +72,8 @@ while [[ $(segments | wc -l) -le $((BEFORE + SEGMENTS)) ]]; do
 done
 kill "$LOAD_PID" 2>/dev/null || true
 wait "$LOAD_PID" 2>/dev/null || true
+# the load's dirty buffers are written now, not during the rounds
+as_pg "$BIN/psql" "${PG[@]}" -d postgres -qAtc CHECKPOINT >/dev/null
 # the last SEGMENTS segments, all from the bulk load, all full (nothing switched them early)
 mapfile -t FILES < <(segments | tail -n "$SEGMENTS")
 echo "pushing ${#FILES[@]} segments: ${FILES[0]} .. ${FILES[-1]}" >&2
