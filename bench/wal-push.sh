@@ -1,117 +1,154 @@
 #!/usr/bin/env bash
-# WAL push benchmark: N segments of 16 MiB archived one after the other (as archive_command does),
-# through pgvault's PUT endpoint with curl, against `cp` + `sync` of each file into a directory.
-# The segments are random bytes behind a valid long page header for the benchmark's cluster (pgvault
-# checks size and header on every push).
-# Both are durable per file before the next starts. Rounds alternate; medians are reported.
+# WAL push benchmark with real WAL. A throwaway cluster runs pgbench's load and then bulk updates and inserts,
+# its archive_command copying each finished segment into a directory; those same segments are then pushed one
+# after the other (as archive_command does), each durable before the next starts, with:
+#   - `cp` + `sync` into a directory (the floor: no compression, no checks);
+#   - `pgbackrest archive-push` into a local repository, zstd (compress-type=zst, its default level 3);
+#   - pgvault's `PUT /api/v1/clusters/{name}/wal/{file}` with curl, as its archive_command does.
+# Rounds alternate between the three; each round pushes into fresh targets. Medians of the rounds are
+# reported, with the bytes stored per segment and the ratios to pgBackRest. The machine may be shared with
+# other work: compare the ratios, not the bare times.
 #
-#   bench/wal-push.sh [segments=20] [rounds=3]
+#   bench/wal-push.sh [segments=24] [rounds=3]
 #
-# Environment: SKIP_BUILD=1 reuses target/pgvault-*.jar.
+# Environment: SKIP_BUILD=1 reuses target/pgvault-*.jar; PGVAULT_ARGS adds settings to pgvault, e.g.
+# --pgvault.wal.compression-level=1 or --pgvault.wal.compression=none.
 set -euo pipefail
 
-SEGMENTS=${1:-20}
+SEGMENTS=${1:-24}
 ROUNDS=${2:-3}
+BENCH=wal-push
 cd "$(dirname "$0")/.."
-die() { echo "wal-push: $*" >&2; exit 1; }
-[[ $SEGMENTS =~ ^[0-9]+$ && $SEGMENTS -ge 1 ]] || die "segments must be a positive integer"
-[[ $ROUNDS =~ ^[0-9]+$ && $ROUNDS -ge 1 ]] || die "rounds must be a positive integer"
-[[ $SEGMENTS -le 255 ]] || die "at most 255 segments (the segment names of one 4 GiB log)"
-
-BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-[[ -x $BIN/initdb ]] || die "no PostgreSQL binaries (apt-get install postgresql)"
-command -v curl >/dev/null || die "curl is needed"
-[[ ${SKIP_BUILD:-0} == 1 ]] || ./mvnw -q -B -DskipTests package
-JAR=$(ls target/pgvault-*.jar | grep -v plain | head -n 1)
-
 WORK=$(mktemp -d /tmp/pgvault-walbench-XXXXXX)
 chmod 755 "$WORK"
-APP_PID=""
-as_pg() { if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-cleanup() {
-  [[ -n $APP_PID ]] && kill "$APP_PID" 2>/dev/null && wait "$APP_PID" 2>/dev/null
-  [[ -d $WORK/pg ]] && as_pg "$BIN/pg_ctl" -D "$WORK/pg/data" -m immediate stop >/dev/null 2>&1
-  rm -rf "$WORK"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+clean_up_on_exit
+[[ $SEGMENTS =~ ^[0-9]+$ && $SEGMENTS -ge 1 ]] || die "segments must be a positive integer"
+[[ $ROUNDS =~ ^[0-9]+$ && $ROUNDS -ge 1 ]] || die "rounds must be a positive integer"
+command -v curl >/dev/null || die "curl is needed"
+if ! command -v pgbackrest >/dev/null; then
+  [[ $(id -u) -eq 0 ]] || die "pgbackrest is needed (apt-get install pgbackrest)"
+  echo "installing pgbackrest..." >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbackrest >/dev/null || die "apt-get install pgbackrest failed"
+fi
+BIN=$(find_bindir)
+pgvault_jar
+
+# 1. real WAL: pgbench's initial load, then bulk updates and inserts, until enough segments are archived
+PGDATA_DIR=$WORK/pg/data
+SRC=$WORK/segments
+init_cluster "$PGDATA_DIR"
+mkdir -p "$SRC"
+[[ $(id -u) -eq 0 ]] && chown postgres:postgres "$SRC"
+start_cluster "$PGDATA_DIR" <<CONF
+wal_level = replica
+archive_mode = on
+archive_command = 'test ! -f $SRC/%f && cp %p $SRC/%f'
+max_wal_size = 2GB
+checkpoint_timeout = 30s
+# nothing of the cluster's own competes with the pushes for the CPU once the load stops
+autovacuum = off
+CONF
+PG=(-h 127.0.0.1 -p "$PGPORT" -U postgres)
+echo "generating WAL: pgbench -i, then bulk updates and inserts until $SEGMENTS segments are archived..." >&2
+as_pg "$BIN/pgbench" "${PG[@]}" -i -q -s 10 postgres >"$WORK/pgbench-init.log" 2>&1 \
+  || { cat "$WORK/pgbench-init.log" >&2; die "pgbench -i failed"; }
+cat >"$WORK/bulk.sql" <<'SQL'
+\set a random(1, 100000 * :scale - 1000)
+UPDATE pgbench_accounts SET abalance = abalance + :a % 97 WHERE aid BETWEEN :a AND :a + 499;
+INSERT INTO pgbench_history (tid, bid, aid, delta, mtime, filler)
+  SELECT 1 + i % 100, 1 + i % 10, :a + i, i - 250, now(), left(md5(i::text), 22) FROM generate_series(1, 500) i;
+SQL
+chmod 644 "$WORK/bulk.sql"
+as_pg "$BIN/pgbench" "${PG[@]}" -n -c 4 -j 2 -T 900 -D scale=10 -f "$WORK/bulk.sql" postgres >"$WORK/pgbench.log" 2>&1 &
+LOAD_PID=$!
+segments() { find "$SRC" -maxdepth 1 -regextype posix-extended -regex '.*/[0-9A-F]{24}' -printf '%f\n' | sort; }
+sleep 2
+BEFORE=$(segments | wc -l)
+while [[ $(segments | wc -l) -le $((BEFORE + SEGMENTS)) ]]; do
+  kill -0 "$LOAD_PID" 2>/dev/null || { cat "$WORK/pgbench.log" >&2; die "pgbench ended early"; }
+  sleep 1
+done
+kill "$LOAD_PID" 2>/dev/null || true
+wait "$LOAD_PID" 2>/dev/null || true
+# the load's dirty buffers are written now, not during the rounds
+as_pg "$BIN/psql" "${PG[@]}" -d postgres -qAtc CHECKPOINT >/dev/null
+# the last SEGMENTS segments, all from the bulk load, all full (nothing switched them early)
+mapfile -t FILES < <(segments | tail -n "$SEGMENTS")
+echo "pushing ${#FILES[@]} segments: ${FILES[0]} .. ${FILES[-1]}" >&2
+
+# 2. the same cluster is registered with pgvault and is pgBackRest's stanza: both check the system identifier
+start_pgvault
+setup_pgbackrest
+pgbackrest_round() {  # a fresh repository per round: archive-push keeps an existing segment as it is
+  mkdir -p "$WORK/pgbackrest/repo$1"
+  [[ $(id -u) -eq 0 ]] && chown postgres:postgres "$WORK/pgbackrest/repo$1"
+  sed -i "s|^repo1-path=.*|repo1-path=$WORK/pgbackrest/repo$1|" "$PBCONF"
+  pgbackrest stanza-create >"$WORK/pgbackrest/stanza.log" 2>&1 \
+    || { cat "$WORK/pgbackrest/stanza.log" >&2; die "stanza-create failed"; }
 }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-now() { date +%s.%N; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+register() {  # one registration per round (and the warm-up): a fresh archive each time
+  api POST /api/v1/clusters "{\"name\":\"$1\",\"host\":\"127.0.0.1\",\"port\":$PGPORT,\"username\":\"postgres\"}" >/dev/null
+  api GET "/api/v1/clusters/$1/archive-config" | jget .headerFileContent >"$WORK/$1.header"
+  chmod 600 "$WORK/$1.header"
+}
+pgvault_push() {  # pgvault_push CLUSTER: every segment, as archive_command does
+  local f
+  for f in "${FILES[@]}"; do
+    curl -fsS -o /dev/null -H @"$WORK/$1.header" -H 'Content-Type: application/octet-stream' \
+      -T "$SRC/$f" "$API/api/v1/clusters/$1/wal/$f" || die "pgvault push of $f failed"
+  done
+}
+bytes_under() { find "$1" -type f ! -name '*.info*' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }'; }
 
-# a cluster only so that pgvault has something registered to archive for
-mkdir -p "$WORK/pg"
-[[ $(id -u) -eq 0 ]] && chown postgres "$WORK/pg"
-PGPORT=$(free_port)
-as_pg "$BIN/initdb" -D "$WORK/pg/data" -A trust -U postgres --no-sync >/dev/null
-as_pg "$BIN/pg_ctl" -D "$WORK/pg/data" -w -l "$WORK/pg/log" \
-  -o "-p $PGPORT -k $WORK/pg -c listen_addresses=127.0.0.1" start >/dev/null
+# warm-up, untimed: the JVM compiles its hot paths, the segments are in the page cache
+register warm
+pgvault_push warm
+cat "${FILES[@]/#/$SRC/}" >/dev/null
 
-APP_PORT=$(free_port)
-API=http://127.0.0.1:$APP_PORT
-ADMIN=bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
-PGVAULT_ADMIN_TOKEN=$ADMIN java -jar "$JAR" --server.port="$APP_PORT" --pgvault.storage.local.root="$WORK/store" \
-  --pgvault.security.key-file="$WORK/pgvault.key" --spring.datasource.url="jdbc:h2:file:$WORK/catalog" \
-  >"$WORK/pgvault.log" 2>&1 &
-APP_PID=$!
-for _ in $(seq 1 240); do
-  curl -fsS "$API/actuator/health/readiness" 2>/dev/null | grep -q '"UP"' && break; sleep 0.5
-done
-curl -fsS -X POST "$API/api/v1/clusters" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
-  -d "{\"name\":\"bench\",\"host\":\"127.0.0.1\",\"port\":$PGPORT,\"username\":\"postgres\"}" >/dev/null \
-  || die "could not register the cluster: $(tail -n 20 "$WORK/pgvault.log")"
-# pushes authenticate as archive_command does: the cluster's archive token, read from a header file
-curl -fsS -H "Authorization: Bearer $ADMIN" "$API/api/v1/clusters/bench/archive-config" \
-  | python3 -c 'import json,sys; sys.stdout.write(json.load(sys.stdin)["headerFileContent"])' >"$WORK/wal.header"
-chmod 600 "$WORK/wal.header"
-
-mkdir -p "$WORK/src"
-echo "writing $SEGMENTS random 16 MiB segments..." >&2
-SYSID=$("$BIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -Atc \
-  "select system_identifier from pg_control_system()") || die "cannot read the cluster's system identifier"
-# XLogLongPageHeaderData (little-endian): magic, info (XLP_LONG_HEADER), tli 1 (it may be below the name's),
-# pageaddr (the segment's start), rem_len, padding, sysid, seg_size, xlog_blcksz
-python3 - "$WORK/src" "$SEGMENTS" "$SYSID" <<'PY'
-import os, struct, sys
-directory, count, sysid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]) & 0xFFFFFFFFFFFFFFFF
-size = 16 * 1024 * 1024
-for i in range(1, count + 1):
-    header = struct.pack('<HHIQI4xQII', 0xD110, 0x0002, 1, i * size, 0, sysid, size, 8192)
-    with open(os.path.join(directory, '%08X%08X%08X' % (1, 0, i)), 'wb') as f:
-        f.write(header + os.urandom(size - len(header)))
-PY
-sync
-
-# warm-up, untimed: the JVM compiles its hot paths
-for f in "$WORK"/src/*; do
-  curl -fsS -o /dev/null -H @"$WORK/wal.header" -T "$f" "$API/api/v1/clusters/bench/wal/$(printf '%08X%08X%08X' 9 0 $((16#${f: -8})))"
-done
-
-: >"$WORK/cp.times"
-: >"$WORK/put.times"
+: >"$WORK/cp.times"; : >"$WORK/pgbackrest.times"; : >"$WORK/pgvault.times"
 for round in $(seq 1 "$ROUNDS"); do
   mkdir -p "$WORK/dest$round"
   start=$(now)
-  for f in "$WORK"/src/*; do cp "$f" "$WORK/dest$round/" && sync "$WORK/dest$round/$(basename "$f")"; done
-  echo "$(now) - $start" | bc >>"$WORK/cp.times"
+  for f in "${FILES[@]}"; do cp "$SRC/$f" "$WORK/dest$round/" && sync "$WORK/dest$round/$f"; done
+  seconds "$start" "$(now)" >>"$WORK/cp.times"
+  CP_BYTES=$(bytes_under "$WORK/dest$round")
   rm -rf "$WORK/dest$round"
+
+  pgbackrest_round "$round"
   start=$(now)
-  for f in "$WORK"/src/*; do
-    name=$(printf '%08X%08X%08X' $((round + 1)) 0 $((16#${f: -8})))
-    curl -fsS -o /dev/null -H @"$WORK/wal.header" -H 'Content-Type: application/octet-stream' -T "$f" "$API/api/v1/clusters/bench/wal/$name"
+  for f in "${FILES[@]}"; do
+    pgbackrest --compress-type=zst archive-push "$SRC/$f" || die "pgbackrest archive-push of $f failed"
   done
-  echo "$(now) - $start" | bc >>"$WORK/put.times"
+  seconds "$start" "$(now)" >>"$WORK/pgbackrest.times"
+  PB_BYTES=$(bytes_under "$WORK/pgbackrest/repo$round/archive")
+
+  register "bench$round"
+  start=$(now)
+  pgvault_push "bench$round"
+  seconds "$start" "$(now)" >>"$WORK/pgvault.times"
+  PV_BYTES=$(bytes_under "$WORK/store/bench$round/wal")
   echo "round $round/$ROUNDS done" >&2
 done
 
-cp_med=$(median <"$WORK/cp.times")
-put_med=$(median <"$WORK/put.times")
-mib=$((SEGMENTS * 16))
+n=${#FILES[@]}
+cp_t=$(stats <"$WORK/cp.times" | awk '{ print $2 }')
+pb_t=$(stats <"$WORK/pgbackrest.times" | awk '{ print $2 }')
+pv_t=$(stats <"$WORK/pgvault.times" | awk '{ print $2 }')
+row() {  # what seconds bytes
+  awk -v w="$1" -v t="$2" -v b="$3" -v n="$n" -v pt="$pb_t" -v pb="$PB_BYTES" 'BEGIN {
+    printf "| %s | %.1f | %.2f | %.2f | %.2f |\n", w, 1000 * t / n, b / n / 1048576, t / pt, b / pb }'
+}
 echo
-echo "## WAL push: $SEGMENTS segments of 16 MiB, one after the other, $ROUNDS rounds alternated"
+echo "## WAL push: $n real segments of 16 MiB (pgbench bulk updates and inserts), one after the other, $ROUNDS rounds"
 echo
-echo "| what | median s | ms per segment | MiB/s |"
-echo "| --- | ---: | ---: | ---: |"
-awk -v t="$cp_med" -v n="$SEGMENTS" -v m="$mib" 'BEGIN { printf "| `cp` + `sync` per file | %.3f | %.1f | %.0f |\n", t, 1000*t/n, m/t }'
-awk -v t="$put_med" -v n="$SEGMENTS" -v m="$mib" 'BEGIN { printf "| pgvault `PUT /wal/{file}` (curl) | %.3f | %.1f | %.0f |\n", t, 1000*t/n, m/t }'
+echo "pgvault settings: ${PGVAULT_ARGS:-defaults (zstd, level 3)}. Times are medians of the rounds."
 echo
-awk -v a="$put_med" -v b="$cp_med" 'BEGIN { printf "pgvault / cp+sync (medians): %.2fx\n", a/b }'
+echo "| what | ms per segment | stored MiB per segment | time / pgBackRest | stored / pgBackRest |"
+echo "| --- | ---: | ---: | ---: | ---: |"
+row '`cp` + `sync` per file' "$cp_t" "$CP_BYTES"
+row '`pgbackrest archive-push` (zst, local repo)' "$pb_t" "$PB_BYTES"
+row 'pgvault `PUT /wal/{file}` (curl)' "$pv_t" "$PV_BYTES"
+echo
+echo "rounds (s): cp $(paste -sd' ' "$WORK/cp.times"); pgbackrest $(paste -sd' ' "$WORK/pgbackrest.times"); pgvault $(paste -sd' ' "$WORK/pgvault.times")"

@@ -1,5 +1,6 @@
 package io.pgvault;
 
+import io.pgvault.storage.codec.Codec;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
@@ -32,7 +33,20 @@ public record PgvaultProperties(
         @Valid @DefaultValue Security security,
         @Valid @DefaultValue Recovery recovery,
         @Valid @DefaultValue Map<String, Repository> repositories,
-        String repository) {
+        String repository,
+        @Valid @DefaultValue Wal wal) {
+
+    @ConstructorBinding
+    public PgvaultProperties {
+    }
+
+    /** Settings without the WAL archive's (its defaults). */
+    public PgvaultProperties(Jobs jobs, Storage storage, Tools tools, Postgres postgres, Clusters clusters,
+            Notifications notifications, Drills drills, Security security, Recovery recovery,
+            Map<String, Repository> repositories, String repository) {
+        this(jobs, storage, tools, postgres, clusters, notifications, drills, security, recovery, repositories,
+                repository, new Wal(Codec.ZSTD, 3));
+    }
 
     /**
      * The default repository's name: {@code pgvault.repository}, else the only one configured, else
@@ -71,6 +85,16 @@ public record PgvaultProperties(
         public String toString() {
             return "Repository[" + type + ", " + (path != null ? path : endpoint + " " + bucket) + "]";
         }
+    }
+
+    /**
+     * The WAL archive. {@code compression}: how pushed segments (and .partial segments) are stored, {@code zstd}
+     * or {@code none}; recorded per file, so a change applies to new pushes and every file stays readable.
+     * Fetches always return the original bytes. {@code compressionLevel}: zstd's level (1 fastest; 3, its own
+     * default, is what pgBackRest uses too).
+     */
+    public record Wal(@NotNull @DefaultValue("zstd") Codec compression,
+            @Min(1) @Max(19) @DefaultValue("3") int compressionLevel) {
     }
 
     /**

@@ -32,6 +32,13 @@ class ConfigurationTests {
             assertThat(p.recovery().roots()).containsExactly(java.nio.file.Path.of("/var/lib/postgresql"),
                     java.nio.file.Path.of("data/recoveries"));
             assertThat(p.recovery().copyTokenTtl()).isEqualTo(java.time.Duration.ofDays(7));
+            assertThat(p.wal().compression()).isEqualTo(io.pgvault.storage.codec.Codec.ZSTD);
+            assertThat(p.wal().compressionLevel()).isEqualTo(3);
+        });
+        runner.withPropertyValues("pgvault.wal.compression=none", "pgvault.wal.compression-level=1").run(context -> {
+            PgvaultProperties p = context.getBean(PgvaultProperties.class);
+            assertThat(p.wal().compression()).isEqualTo(io.pgvault.storage.codec.Codec.NONE);
+            assertThat(p.wal().compressionLevel()).isEqualTo(1);
         });
     }
 
@@ -47,5 +54,9 @@ class ConfigurationTests {
     void invalidValuesFailStartUp() {
         runner.withPropertyValues("pgvault.jobs.max-concurrent=0").run(context ->
                 assertThat(context).hasFailed().getFailure().hasStackTraceContaining("maxConcurrent"));
+        runner.withPropertyValues("pgvault.wal.compression=lz4").run(context ->
+                assertThat(context).hasFailed().getFailure().hasStackTraceContaining("lz4"));
+        runner.withPropertyValues("pgvault.wal.compression-level=20").run(context ->
+                assertThat(context).hasFailed().getFailure().hasStackTraceContaining("compressionLevel"));
     }
 }

@@ -54,13 +54,20 @@ public interface BackupStorage {
     void delete(String location) throws IOException;
 
     /**
-     * Stores a WAL file at {@code {cluster}/wal/{timeline}/{name}} durably (fsync before returning).
-     * A file of that name with the same content is kept and reported as such; with different content
-     * nothing changes and {@link WalConflict} is thrown. Safe under concurrent pushes of one name.
-     * The file is put in place only once {@code content} has been read to its end: content that refuses
-     * itself by throwing from a read (a WAL file that fails its check) leaves nothing, not even a temporary file.
+     * Stores a WAL file at {@code {cluster}/wal/{timeline}/{name}} durably (fsync before returning): the bytes
+     * {@code content} writes, as they are (codecs are the caller's). If a file of that name is there already, it
+     * is kept, this push's bytes go, and {@code created} is false: whether the two are the same WAL is for the
+     * caller to judge. Safe under concurrent pushes of one name. The file is put in place only once
+     * {@code content} returned: content that refuses itself by throwing (a WAL file that fails its check)
+     * leaves nothing, not even a temporary file.
      */
-    WalStored storeWal(String cluster, String timeline, String name, InputStream content) throws IOException;
+    WalStored storeWal(String cluster, String timeline, String name, WalContent content) throws IOException;
+
+    /** Writes a WAL file's stored bytes; closing {@code out} is allowed (storage closes it after anyway). */
+    @FunctionalInterface
+    interface WalContent {
+        void writeTo(java.io.OutputStream out) throws IOException;
+    }
 
     /** Opens an archived WAL file; {@link java.nio.file.NoSuchFileException} when there is none. */
     InputStream openWal(String cluster, String timeline, String name) throws IOException;
@@ -71,7 +78,10 @@ public interface BackupStorage {
     /** Removes an archived WAL file (retention); a missing one is not an error. */
     void deleteWal(String cluster, String timeline, String name) throws IOException;
 
-    /** The outcome of a WAL push: the file, and whether this push stored it (false: it was there already). */
+    /**
+     * The outcome of storing a WAL file: the bytes this push wrote (size, SHA-256), and whether they were put in
+     * place (false: a file of that name was there already and is kept).
+     */
     record WalStored(StoredFile file, boolean created) {
     }
 

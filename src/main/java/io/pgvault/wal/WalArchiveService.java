@@ -6,7 +6,6 @@ import io.pgvault.api.NotFoundException;
 import io.pgvault.api.UnprocessableContentException;
 import io.pgvault.cluster.ClusterService;
 import io.pgvault.cluster.ClusterView;
-import io.pgvault.storage.BackupStorage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.NoSuchFileException;
@@ -34,22 +33,22 @@ public class WalArchiveService {
     private static final Logger log = LoggerFactory.getLogger(WalArchiveService.class);
 
     private final ClusterService clusters;
-    private final BackupStorage storage;
     private final WalFileRepository files;
     private final Clock clock;
     private final BaseBackupCatalog baseBackups;
     private final ApplicationEventPublisher events;
     private final WalFileRecords records;
+    private final WalBytes walBytes;
     /** Tests only: runs between storing a push and recording it, the moment retention may come in between. */
     private volatile BiConsumer<String, String> storedNotRecorded = (cluster, name) -> { };
 
-    WalArchiveService(ClusterService clusters, BackupStorage storage, WalFileRepository files, Clock clock,
-            BaseBackupCatalog baseBackups, ApplicationEventPublisher events, WalFileRecords records) {
+    WalArchiveService(ClusterService clusters, WalFileRepository files, Clock clock,
+            BaseBackupCatalog baseBackups, ApplicationEventPublisher events, WalFileRecords records, WalBytes bytes) {
         this.records = records;
+        this.walBytes = bytes;
         this.baseBackups = baseBackups;
         this.events = events;
         this.clusters = clusters;
-        this.storage = storage;
         this.files = files;
         this.clock = clock;
     }
@@ -71,13 +70,12 @@ public class WalArchiveService {
     public Pushed push(String cluster, String name, long declaredLength, InputStream content) throws IOException {
         ClusterView view = clusters.get(cluster);
         WalFileName file = WalFileName.parse(name);
-        BackupStorage.WalStored stored;
+        WalBytes.Stored stored;
         try {
             WalPushRules.Target target = new WalPushRules.Target(cluster,
                     view.walSegmentSize() == null ? DEFAULT_SEGMENT_SIZE : view.walSegmentSize(),
                     view.systemIdentifier());
-            stored = storage.storeWal(cluster, timelineDir(file), name,
-                    WalPushRules.checked(target, file, declaredLength, content));
+            stored = walBytes.store(cluster, file, WalPushRules.checked(target, file, declaredLength, content));
         } catch (UnprocessableContentException | ContentTooLargeException | WalPageHeader.SystemIdentifierMismatch e) {
             // archive_command's curl shows only the status: the reason goes to the log as well
             log.warn("WAL push of {} to cluster '{}' refused: {}", name, cluster, e.getMessage());
@@ -87,8 +85,7 @@ public class WalArchiveService {
         if (record(cluster, file, stored)) {
             events.publishEvent(new WalArchived(cluster, name, file.kind()));
         }
-        return new Pushed(name, file.kind(), file.timeline(), stored.file().sizeBytes(), stored.file().sha256(),
-                stored.created());
+        return new Pushed(name, file.kind(), file.timeline(), stored.sizeBytes(), stored.sha256(), stored.created());
     }
 
     /** Tests only: see {@link #storedNotRecorded}; called with (cluster, name). */
@@ -96,12 +93,12 @@ public class WalArchiveService {
         this.storedNotRecorded = hook;
     }
 
-    /** Opens an archived file for restore_command; a file never archived is not found. */
+    /** Opens an archived file's original bytes for restore_command; a file never archived is not found. */
     public InputStream fetch(String cluster, String name) throws IOException {
         clusters.get(cluster);
         WalFileName file = WalFileName.parse(name);
         try {
-            return storage.openWal(cluster, timelineDir(file), name);
+            return walBytes.open(cluster, file);
         } catch (NoSuchFileException e) {
             throw new NotFoundException("WAL file " + name + " is not in the archive of cluster '" + cluster + "'");
         }
@@ -112,10 +109,10 @@ public class WalArchiveService {
      * storage; if retention removed it since this push stored it, a 503 makes curl push it again. True when this
      * push listed it.
      */
-    private boolean record(String cluster, WalFileName file, BackupStorage.WalStored stored) throws IOException {
+    private boolean record(String cluster, WalFileName file, WalBytes.Stored stored) throws IOException {
         WalFileRecords.Recorded recorded;
         try {
-            recorded = records.record(cluster, file, stored.file());
+            recorded = records.record(cluster, file, stored);
         } catch (DataIntegrityViolationException e) {
             if (!files.existsById(new WalFile.Key(cluster, file.name()))) {
                 throw e;
@@ -196,7 +193,7 @@ public class WalArchiveService {
 
     private java.util.Optional<TimelineHistory> history(String cluster, WalFile f) {
         WalFileName name = WalFileName.parse(f.getName());
-        try (InputStream in = storage.openWal(cluster, timelineDir(name), f.getName())) {
+        try (InputStream in = walBytes.open(cluster, f)) {
             return java.util.Optional.of(TimelineHistory.parse(name.timeline(),
                     new String(in.readNBytes(1024 * 1024), java.nio.charset.StandardCharsets.UTF_8)));
         } catch (IOException | RuntimeException e) {
@@ -255,8 +252,8 @@ public class WalArchiveService {
     }
 
     /**
-     * Re-reads every archived file of the cluster and compares its SHA-256 with the one recorded when it was
-     * pushed: a flipped byte, a truncated or a vanished file is reported by name.
+     * Re-reads every archived file of the cluster, decoded, and compares the original's size and SHA-256 with
+     * those recorded when it was pushed: a flipped byte, a truncated or a vanished file is reported by name.
      */
     public Verified verify(String cluster, io.pgvault.job.Cancellation cancellation,
             java.util.function.LongConsumer bytesDone, java.util.function.Consumer<String> log) throws IOException {
@@ -270,7 +267,7 @@ public class WalArchiveService {
             WalFileName name = WalFileName.parse(f.getName());
             long[] counted = new long[1];
             String sha;
-            try (InputStream in = storage.openWal(cluster, timelineDir(name), f.getName())) {
+            try (InputStream in = walBytes.open(cluster, f)) {
                 sha = io.pgvault.storage.Sha256.of(in, counted);
             } catch (NoSuchFileException e) {
                 if (!files.existsById(new WalFile.Key(cluster, f.getName()))) {
@@ -278,6 +275,13 @@ public class WalArchiveService {
                 }
                 missing.add(f.getName());
                 log.accept("pgvault: " + f.getName() + ": MISSING from storage");
+                continue;
+            } catch (IOException e) {
+                // a stored file that no longer decodes (zstd checks its frames as it reads them)
+                corrupt.add(f.getName());
+                log.accept("pgvault: " + f.getName() + ": CORRUPT (stored " + f.getCodec() + ", does not decode: "
+                        + e.getMessage() + ")");
+                count++;
                 continue;
             }
             long size = counted[0];

@@ -1,5 +1,6 @@
 package io.pgvault.wal;
 
+import io.pgvault.storage.codec.Codec;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
@@ -9,7 +10,10 @@ import jakarta.persistence.Table;
 import java.io.Serializable;
 import java.time.Instant;
 
-/** One archived WAL file, recorded once it is durable in storage. */
+/**
+ * One archived WAL file, recorded once it is durable in storage: size and SHA-256 of the original (what
+ * PostgreSQL pushed, what a fetch returns), and how it is stored.
+ */
 @Entity
 @Table(name = "wal_file")
 @IdClass(WalFile.Key.class)
@@ -36,11 +40,19 @@ class WalFile {
     private Instant lastCommitAt;
     private Instant scannedAt;
     private String scanNote;
+    private String codec;
+    private Long storedSizeBytes;
 
     protected WalFile() {
     }
 
-    WalFile(String cluster, WalFileName file, long sizeBytes, String sha256, Instant archivedAt) {
+    WalFile(String cluster, WalFileName file, WalBytes.Stored stored, Instant archivedAt) {
+        this(cluster, file, stored.sizeBytes(), stored.sha256(), archivedAt);
+        this.codec = stored.codec().name();
+        this.storedSizeBytes = stored.storedSizeBytes();
+    }
+
+    private WalFile(String cluster, WalFileName file, long sizeBytes, String sha256, Instant archivedAt) {
         this.cluster = cluster;
         this.name = file.name();
         this.timeline = file.timeline();
@@ -61,5 +73,9 @@ class WalFile {
     Instant getLastCommitAt() { return lastCommitAt; }
     Instant getScannedAt() { return scannedAt; }
     String getScanNote() { return scanNote; }
+    /** How the file is stored; files archived before codecs were recorded are stored as is. */
+    Codec getCodec() { return Codec.recorded(codec); }
+    /** The size in storage, null for files archived before it was recorded (their original size). */
+    Long getStoredSizeBytes() { return storedSizeBytes; }
 
 }

@@ -3,7 +3,6 @@ package io.pgvault.wal;
 import io.pgvault.cluster.ClusterService;
 import io.pgvault.cluster.ClusterView;
 import io.pgvault.storage.BackupStorage;
-import io.pgvault.storage.StoredFile;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -45,7 +44,7 @@ class WalFileRecords {
      * {@link org.springframework.dao.DataIntegrityViolationException}.
      */
     @Transactional
-    public Recorded record(String cluster, WalFileName file, StoredFile stored) throws IOException {
+    public Recorded record(String cluster, WalFileName file, WalBytes.Stored stored) throws IOException {
         clusters.shareArchive(cluster);
         if (files.existsById(new WalFile.Key(cluster, file.name()))) {
             return Recorded.LISTED;
@@ -53,7 +52,7 @@ class WalFileRecords {
         if (!storage.hasWal(cluster, WalArchiveService.timelineDir(file), file.name())) {
             return Recorded.GONE;
         }
-        files.save(new WalFile(cluster, file, stored.sizeBytes(), stored.sha256(), clock.instant()));
+        files.save(new WalFile(cluster, file, stored, clock.instant()));
         return Recorded.INSERTED;
     }
 

@@ -57,6 +57,7 @@ public class WalTimes {
     private final ClusterService clusters;
     private final PostgresTools tools;
     private final BackupStorage storage;
+    private final WalBytes bytes;
     private final ProcessExecutor executor;
     private final Clock clock;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
@@ -67,7 +68,8 @@ public class WalTimes {
     private final AtomicBoolean queued = new AtomicBoolean();
 
     WalTimes(WalFileRepository files, ClusterService clusters, PostgresTools tools, BackupStorage storage,
-            ProcessExecutor executor, Clock clock) {
+            WalBytes bytes, ProcessExecutor executor, Clock clock) {
+        this.bytes = bytes;
         this.files = files;
         this.clusters = clusters;
         this.tools = tools;
@@ -139,7 +141,7 @@ public class WalTimes {
         Path scratch = storage.scratch("waldump");
         try {
             Path copy = scratch.resolve(f.getName());
-            try (InputStream in = storage.openWal(cluster, String.format("%08X", name.timeline()), f.getName())) {
+            try (InputStream in = bytes.open(cluster, f)) {
                 Files.copy(in, copy);
             }
             ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -164,7 +164,7 @@ final class Api {
     /** Waits until {@code segment} is the newest archived segment of the cluster's first timeline. */
     void awaitLastSegment(String cluster, String segment, PgCluster pg) {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!segment.equals(get("/api/v1/clusters/" + cluster + "/wal").json().path("timelines").get(0)
+        while (!segment.equals(get("/api/v1/clusters/" + cluster + "/wal").json().path("timelines").path(0)
                 .path("lastSegment").asString())) {
             assertThat(System.nanoTime()).as("segment %s never archived: %s", segment,
                     pg.query("postgres", "SELECT * FROM pg_stat_archiver")).isLessThan(deadline);

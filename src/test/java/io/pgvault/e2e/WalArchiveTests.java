@@ -55,7 +55,10 @@ class WalArchiveTests extends EndToEndTest {
         assertThat(conflict.statusCode()).isEqualTo(409);
         assertThat(new String(conflict.body())).contains("different content").contains("kept");
         assertThat(fetch(CLUSTER, name).body()).isEqualTo(segment);
-        assertThat(STORAGE.resolve(CLUSTER + "/wal/00000001/" + name)).hasBinaryContent(segment);
+        try (var stored = io.pgvault.storage.codec.Codec.ZSTD.decode(
+                java.nio.file.Files.newInputStream(STORAGE.resolve(CLUSTER + "/wal/00000001/" + name)))) {
+            assertThat(stored.readAllBytes()).as("stored compressed").isEqualTo(segment);
+        }
 
         assertThat(put(CLUSTER, "00000002.history", "1\t0/3000000\tno recovery target specified\n".getBytes())
                 .statusCode()).isEqualTo(201);

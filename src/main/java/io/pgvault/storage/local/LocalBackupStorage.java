@@ -5,7 +5,6 @@ import io.pgvault.storage.BackupStorage;
 import io.pgvault.storage.FileTrees;
 import io.pgvault.storage.Fsync;
 import io.pgvault.storage.HashingOutputStream;
-import io.pgvault.storage.Sha256;
 import io.pgvault.storage.StagingArea;
 import io.pgvault.storage.StoredFile;
 import java.io.IOException;
@@ -171,7 +170,7 @@ class LocalBackupStorage implements BackupStorage {
     }
 
     @Override
-    public WalStored storeWal(String cluster, String timeline, String name, InputStream content) throws IOException {
+    public WalStored storeWal(String cluster, String timeline, String name, WalContent content) throws IOException {
         Path dir = walDirectory(cluster, timeline);
         Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
         Path temp = dir.resolve(PUSH_PREFIX + UUID.randomUUID());
@@ -181,25 +180,16 @@ class LocalBackupStorage implements BackupStorage {
                     FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                             PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE)), name, n -> { },
                     f -> { })) {
-                byte[] buffer = new byte[256 * 1024];
-                int n;
-                while ((n = content.read(buffer)) >= 0) {
-                    out.write(buffer, 0, n);
-                }
+                content.writeTo(out);
                 out.close();
                 pushed = new StoredFile(name, out.size(), out.sha256());
             }
-            Path target = dir.resolve(name);
             try {
                 // link() fails atomically if the name exists: the first complete push wins
-                Files.createLink(target, temp);
+                Files.createLink(dir.resolve(name), temp);
                 Fsync.directory(dir);
                 return new WalStored(pushed, true);
             } catch (FileAlreadyExistsException e) {
-                String stored = Sha256.of(target);
-                if (!stored.equals(pushed.sha256())) {
-                    throw new WalConflict(name, stored, pushed.sha256());
-                }
                 return new WalStored(pushed, false);
             }
         } finally {

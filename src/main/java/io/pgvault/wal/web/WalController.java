@@ -69,7 +69,8 @@ class WalController {
         }
     }
 
-    @Operation(summary = "Fetch a WAL file (restore_command)", description = "404 when it is not archived.")
+    @Operation(summary = "Fetch a WAL file (restore_command)", description = "The bytes as they were pushed, "
+            + "decompressed while they stream out whatever the file is stored with. 404 when it is not archived.")
     @GetMapping(value = "/wal/{file}", produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
     void fetch(@PathVariable String name, @PathVariable String file, HttpServletRequest request,
             HttpServletResponse response) throws IOException {
@@ -94,7 +95,7 @@ class WalController {
     }
 
     @Operation(summary = "Verify the archive", description = "A VERIFICATION job (without backupId) re-reads every "
-            + "archived file and compares it with the size and SHA-256 recorded at push time; a changed, truncated or vanished "
+            + "archived file, decompressed, and compares it with the original's size and SHA-256 recorded at push time; a changed, truncated or vanished "
             + "file fails the job and is named in its error and log. Answers 202 with the job.")
     @PostMapping("/wal/verifications")
     ResponseEntity<JobResponse> verify(@PathVariable String name) {

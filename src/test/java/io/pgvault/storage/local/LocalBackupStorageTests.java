@@ -75,7 +75,8 @@ class LocalBackupStorageTests {
                         throw new IllegalStateException("refused");
                     }
                 });
-        assertThatThrownBy(() -> storage.storeWal("shop", "00000001", "000000010000000000000001", refusing))
+        assertThatThrownBy(() -> storage.storeWal("shop", "00000001", "000000010000000000000001",
+                refusing::transferTo))
                 .hasMessage("refused");
         Path wal = root.resolve("shop/wal/00000001");
         try (var files = Files.list(wal)) {
@@ -91,10 +92,13 @@ class LocalBackupStorageTests {
         byte[] body = "pgvault".repeat(1000).getBytes(StandardCharsets.UTF_8);
         assertThat(storage.hasWal("shop", "00000001", "000000010000000000000002")).isFalse();
         assertThat(storage.storeWal("shop", "00000001", "000000010000000000000002",
-                new java.io.ByteArrayInputStream(body)).created()).isTrue();
+                out -> out.write(body)).created()).isTrue();
         assertThat(storage.hasWal("shop", "00000001", "000000010000000000000002")).isTrue();
         assertThat(storage.storeWal("shop", "00000001", "000000010000000000000002",
-                new java.io.ByteArrayInputStream(body)).created()).as("identical: kept").isFalse();
+                out -> out.write(new byte[] {1})).created()).as("a file of the name is there: it is kept").isFalse();
+        try (InputStream in = storage.openWal("shop", "00000001", "000000010000000000000002")) {
+            assertThat(in.readAllBytes()).isEqualTo(body);
+        }
         storage.deleteWal("shop", "00000001", "000000010000000000000002");
         assertThat(storage.hasWal("shop", "00000001", "000000010000000000000002")).isFalse();
         storage.deleteWal("shop", "00000001", "000000010000000000000002");
