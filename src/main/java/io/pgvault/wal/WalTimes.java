@@ -48,6 +48,9 @@ import org.springframework.transaction.event.TransactionalEventListener;
 public class WalTimes {
 
     private static final Logger log = LoggerFactory.getLogger(WalTimes.class);
+    /** How long no segment must arrive before a scan starts, and the longest a scan waits for that. */
+    private static final Duration QUIET = Duration.ofSeconds(2);
+    private static final Duration MOST_PATIENT = Duration.ofSeconds(30);
     private static final Pattern END = Pattern.compile(
             "desc: (?:COMMIT|ABORT)(?:_PREPARED)? (?:[0-9]+: )?(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)?) UTC");
     private static final DateTimeFormatter TIME = new DateTimeFormatterBuilder().appendPattern("uuuu-MM-dd HH:mm:ss")
@@ -66,6 +69,8 @@ public class WalTimes {
         return t;
     });
     private final AtomicBoolean queued = new AtomicBoolean();
+    /** When the last segment arrived: scans wait for a pause in a burst of pushes (see {@link #awaitQuiet}). */
+    private volatile long lastArrival = System.nanoTime() - QUIET.toNanos();
 
     WalTimes(WalFileRepository files, ClusterService clusters, PostgresTools tools, BackupStorage storage,
             WalBytes bytes, ProcessExecutor executor, Clock clock) {
@@ -82,6 +87,7 @@ public class WalTimes {
     @TransactionalEventListener(fallbackExecution = true)
     void archived(WalArchived event) {
         if (event.kind() == WalFileKind.SEGMENT) {
+            lastArrival = System.nanoTime();
             sweepSoon();
         }
     }
@@ -100,11 +106,29 @@ public class WalTimes {
             do {
                 batch = files.findTop200ByKindAndScannedAtIsNullOrderByArchivedAt(WalFileKind.SEGMENT);
                 for (WalFile f : batch) {
+                    awaitQuiet();
                     scan(f);
                 }
             } while (!batch.isEmpty() && !queued.get());
         } catch (RuntimeException e) {
             log.warn("Reading WAL times failed: {}", e.toString());
+        }
+    }
+
+    /**
+     * On two cores, a scan (decompress, copy, pg_waldump) next to a burst of pushes slows every push: a scan
+     * waits until no segment has arrived for {@link #QUIET}, but not longer than {@link #MOST_PATIENT}, so a
+     * steady stream of pushes still gets its times read.
+     */
+    private void awaitQuiet() {
+        long waitingSince = System.nanoTime();
+        try {
+            while (System.nanoTime() - lastArrival < QUIET.toNanos()
+                    && System.nanoTime() - waitingSince < MOST_PATIENT.toNanos()) {
+                Thread.sleep(200);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -146,8 +170,9 @@ public class WalTimes {
             }
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             // one segment only: a record running into the next one ends the output with an error, which is fine
-            executor.run(ProcessSpec.of(List.of(waldump.path("pg_waldump"), "--rmgr=Transaction", copy.toString(),
-                            copy.toString()))
+            // below the pushes and the jobs in CPU priority: the times are wanted soon, not at once
+            executor.run(ProcessSpec.of(List.of("/usr/bin/nice", "-n", "10", waldump.path("pg_waldump").toString(),
+                            "--rmgr=Transaction", copy.toString(), copy.toString()))
                     .environment(Map.of("PATH", "/usr/bin:/bin", "LC_ALL", "C.UTF-8", "TZ", "UTC", "PGTZ", "UTC"))
                     .stdout(out).okExitCodes(0, 1).timeout(Duration.ofMinutes(2)), Cancellation.none());
             Instant first = null;
