@@ -2,11 +2,11 @@ package io.pgvault.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pgvault.testing.Damage;
 import io.pgvault.testing.PgCluster;
 import io.pgvault.testing.WalSegments;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.RandomAccessFile;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -109,7 +109,7 @@ class FaultTests {
                 assertThat(verify(api, baseId, "LIST").path("status").asString()).isEqualTo("PASSED");
 
                 // a rotten byte, in a WAL file and in a backup file, is caught and named
-                flipAByte(dir.resolve("store/crash/wal/00000009/000000090000000000000002"));
+                Damage.flipAByte(dir.resolve("store/crash/wal/00000009/000000090000000000000002"));
                 JsonNode walCheck = awaitJob(api, api.post("/api/v1/clusters/crash/wal/verifications", Map.of()));
                 assertThat(walCheck.path("status").asString()).isEqualTo("FAILED");
                 assertThat(walCheck.path("error").asString()).contains("000000090000000000000002");
@@ -119,7 +119,7 @@ class FaultTests {
                     dumpFile = files.filter(p -> p.getParent().getFileName().toString().equals(dumpId))
                             .filter(Files::isRegularFile).findFirst().orElseThrow();
                 }
-                flipAByte(dumpFile);
+                Damage.flipAByte(dumpFile);
                 JsonNode verification = verify(api, dumpId, "CHECKSUM");
                 assertThat(verification.path("status").asString()).isEqualTo("FAILED");
                 assertThat(verification.path("detail").asString()).contains(dumpFile.getFileName().toString());
@@ -192,16 +192,6 @@ class FaultTests {
                 Map.of("level", level)));
         assertThat(job.path("status").asString()).isIn("SUCCEEDED", "FAILED");
         return api.get("/api/v1/backups/" + backupId).json().path("verification");
-    }
-
-    private static void flipAByte(Path file) throws IOException {
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-            long at = raf.length() / 2;
-            raf.seek(at);
-            int b = raf.read();
-            raf.seek(at);
-            raf.write(b ^ 0x5a);
-        }
     }
 
     private static List<Path> filesUnder(Path root) throws IOException {

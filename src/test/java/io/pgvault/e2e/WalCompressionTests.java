@@ -3,9 +3,9 @@ package io.pgvault.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgvault.storage.Sha256;
+import io.pgvault.testing.Damage;
 import io.pgvault.testing.PgCluster;
 import io.pgvault.testing.WalSegments;
-import java.io.RandomAccessFile;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -83,7 +83,7 @@ class WalCompressionTests extends EndToEndTest {
             assertThat(api.download("/api/v1/clusters/zwal/wal/" + segment)).isEqualTo(original);
 
             assertThat(verifyArchive("zwal").path("status").asString()).isEqualTo("SUCCEEDED");
-            flipAByte(stored);
+            Damage.flipAByte(stored);
             JsonNode damaged = verifyArchive("zwal");
             assertThat(damaged.path("status").asString()).isEqualTo("FAILED");
             assertThat(damaged.path("error").asString()).contains(segment);
@@ -117,7 +117,7 @@ class WalCompressionTests extends EndToEndTest {
         assertThat(put("zold", pushed, fresh).statusCode()).isEqualTo(201);
         assertThat(Arrays.copyOf(Files.readAllBytes(dir.resolve(pushed)), 4)).isEqualTo(ZSTD_MAGIC);
         assertThat(verifyArchive("zold").path("status").asString()).isEqualTo("SUCCEEDED");
-        flipAByte(dir.resolve(listed));
+        Damage.flipAByte(dir.resolve(listed));
         JsonNode damaged = verifyArchive("zold");
         assertThat(damaged.path("status").asString()).isEqualTo("FAILED");
         assertThat(damaged.path("error").asString()).contains(listed).doesNotContain(pushed);
@@ -134,15 +134,5 @@ class WalCompressionTests extends EndToEndTest {
         Api.Response accepted = api.post("/api/v1/clusters/" + cluster + "/wal/verifications", Map.of());
         assertThat(accepted.status()).as(accepted.body()).isEqualTo(202);
         return api.awaitJob(accepted.field("id"), Duration.ofMinutes(2));
-    }
-
-    private static void flipAByte(Path file) throws Exception {
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-            long at = raf.length() / 2;
-            raf.seek(at);
-            int b = raf.read();
-            raf.seek(at);
-            raf.write(b ^ 0x5a);
-        }
     }
 }
