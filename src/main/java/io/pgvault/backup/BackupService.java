@@ -74,6 +74,10 @@ public class BackupService {
             throw new InvalidRequestException("compressionWorkers", "compressionWorkers applies to ZSTD only; this "
                     + "backup would be compressed with " + method + " (pg_basebackup " + target.tools().version() + ")");
         }
+        if (spec.compressAt() == CompressionSite.SERVER && tool < 15) {
+            throw new InvalidRequestException("compressAt", "server-side compression needs pg_basebackup 15 or later; "
+                    + "the tools for this cluster are version " + target.tools().version());
+        }
         if (spec.compressAt() == CompressionSite.SERVER && server < 15) {
             throw new InvalidRequestException("compressAt", "server-side compression needs PostgreSQL 15 or later; "
                     + "this server is " + target.serverVersion());

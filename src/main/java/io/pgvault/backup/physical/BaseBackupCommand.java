@@ -19,14 +19,20 @@ final class BaseBackupCommand {
     private BaseBackupCommand() {
     }
 
+    /** For pg_basebackup 15 or later. */
     static List<String> argv(String tool, BackupSpec spec, Path directory) {
+        return argv(tool, 15, spec, directory);
+    }
+
+    /** {@code major}: pg_basebackup's own major version, which decides how compression is spelt. */
+    static List<String> argv(String tool, int major, BackupSpec spec, Path directory) {
         List<String> argv = new ArrayList<>();
         argv.add(tool);
         argv.add("--pgdata=" + directory);
         argv.add("--format=tar");
         argv.add("--wal-method=" + (spec.walMethod() == WalMethod.FETCH ? "fetch" : "stream"));
         argv.add("--checkpoint=" + (spec.checkpoint() == CheckpointMode.SPREAD ? "spread" : "fast"));
-        argv.add("--compress=" + compression(spec));
+        argv.add(major >= 15 ? "--compress=" + compression(spec) : olderCompression(spec));
         if (spec.maxRate() != null) {
             argv.add("--max-rate=" + spec.maxRate() + "k");
         }
@@ -39,6 +45,18 @@ final class BaseBackupCommand {
         argv.add("--no-sync");
         argv.add("--no-password");
         return argv;
+    }
+
+    /**
+     * pg_basebackup 13 and 14 know gzip only, on the client, as a bare level ({@code --compress=0..9}); without
+     * a level, {@code --gzip} is gzip's default level. The request was checked against that before it started.
+     */
+    static String olderCompression(BackupSpec spec) {
+        CompressionMethod method = spec.compressionMethod() == null ? CompressionMethod.NONE : spec.compressionMethod();
+        if (method == CompressionMethod.NONE) {
+            return "--compress=0";
+        }
+        return spec.compression() == null ? "--gzip" : "--compress=" + spec.compression();
     }
 
     /**

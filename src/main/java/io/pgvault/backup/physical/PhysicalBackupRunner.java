@@ -81,7 +81,8 @@ class PhysicalBackupRunner implements BackupRunner {
             context.phase("waiting for checkpoint");
             // the main archive is hashed as pg_basebackup writes it; the other files are small or rewritten
             FileFollower follower = area.follow(backup.mainFile());
-            ProcessSpec spec = ProcessSpec.of(BaseBackupCommand.argv(session.tool("pg_basebackup"), backup.spec(), directory))
+            ProcessSpec spec = ProcessSpec.of(BaseBackupCommand.argv(session.tool("pg_basebackup"),
+                    session.target().tools().major(), backup.spec(), directory))
                     .environment(session.environment(null))
                     .stderrLines(line -> onStderr(line, context, start, end, timeline, follower));
             ProcessResult result;

@@ -28,6 +28,17 @@ class BaseBackupCommandTests {
     }
 
     @Test
+    void pgBasebackup13And14GetABareGzipLevel() {
+        // their --compress takes 0..9 only: "client-gzip" would be refused as an invalid compression level
+        assertThat(BaseBackupCommand.argv("pg_basebackup", 14, base(CompressionMethod.GZIP, CompressionSite.CLIENT, 6,
+                null), Path.of("/s"))).contains("--compress=6").noneMatch(a -> a.contains("client-"));
+        assertThat(BaseBackupCommand.argv("pg_basebackup", 13, base(CompressionMethod.GZIP, null, null, null),
+                Path.of("/s"))).contains("--gzip").noneMatch(a -> a.startsWith("--compress"));
+        assertThat(BaseBackupCommand.argv("pg_basebackup", 13, base(CompressionMethod.NONE, null, null, null),
+                Path.of("/s"))).contains("--compress=0");
+    }
+
+    @Test
     void withoutWorkersTheLevelStaysBare() {
         assertThat(BaseBackupCommand.compression(base(CompressionMethod.GZIP, CompressionSite.CLIENT, 6, null)))
                 .isEqualTo("client-gzip:6");
