@@ -29,6 +29,16 @@ class TomcatConfiguration {
         return connector -> connector.setProperty("continueResponseTiming", "onRead");
     }
 
+    /**
+     * Reads request bodies from the socket in 64 KiB pieces instead of Tomcat's 8 KiB: a 16 MiB WAL push then
+     * takes 256 reads, not 2048, each of which also passes through the segment checks, the hash and the
+     * compressor.
+     */
+    @Bean
+    TomcatConnectorCustomizer largerSocketReads() {
+        return connector -> connector.setProperty("socket.appReadBufSize", "65536");
+    }
+
     /** Tomcat's own error answers (before any servlet) as problem+json; see {@link ProblemErrorReportValve}. */
     @Bean
     TomcatContextCustomizer problemJsonFromTomcat() {

@@ -6,9 +6,13 @@ import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
 import jakarta.persistence.IdClass;
+import jakarta.persistence.PostLoad;
+import jakarta.persistence.PostPersist;
 import jakarta.persistence.Table;
+import jakarta.persistence.Transient;
 import java.io.Serializable;
 import java.time.Instant;
+import org.springframework.data.domain.Persistable;
 
 /**
  * One archived WAL file, recorded once it is durable in storage: size and SHA-256 of the original (what
@@ -17,7 +21,7 @@ import java.time.Instant;
 @Entity
 @Table(name = "wal_file")
 @IdClass(WalFile.Key.class)
-class WalFile {
+class WalFile implements Persistable<WalFile.Key> {
 
     /** Cluster and file name identify a WAL file. */
     record Key(String cluster, String name) implements Serializable {
@@ -42,8 +46,31 @@ class WalFile {
     private String scanNote;
     private String codec;
     private Long storedSizeBytes;
+    /**
+     * A row made by a push is new: saving it inserts it at once. With an assigned id Spring Data would merge
+     * instead, which first selects the row that the push has just checked is not there (a push's record
+     * already asks existsById under the archive lock; a concurrent identical push still fails the commit).
+     */
+    @Transient
+    private boolean stored;
 
     protected WalFile() {
+    }
+
+    @PostLoad
+    @PostPersist
+    void markStored() {
+        this.stored = true;
+    }
+
+    @Override
+    public Key getId() {
+        return new Key(cluster, name);
+    }
+
+    @Override
+    public boolean isNew() {
+        return !stored;
     }
 
     WalFile(String cluster, WalFileName file, WalBytes.Stored stored, Instant archivedAt) {
