@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import org.springframework.stereotype.Service;
@@ -100,7 +101,7 @@ public class RetentionService {
      */
     private static Group scheduleGroup(String name, BackupView newest, ScheduleRetention schedule) {
         if (schedule != null && schedule.policy() != null && schedule.kind() == newest.kind()
-                && java.util.Objects.equals(schedule.database(), newest.database())) {
+                && Objects.equals(schedule.database(), newest.database())) {
             return new Group(name, "the policy of schedule " + schedule.id(), schedule.policy(), schedule.timeZone());
         }
         String why = schedule == null ? "the schedule is deleted"

@@ -13,9 +13,9 @@ import io.pgvault.job.JobService;
 import io.pgvault.job.JobStatus;
 import io.pgvault.job.JobView;
 import io.pgvault.cluster.RetentionPolicy;
+import io.pgvault.cluster.TimeZones;
 import io.pgvault.verification.VerificationAfterBackup;
 import java.time.Clock;
-import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.LinkedHashMap;
@@ -275,15 +275,7 @@ public class ScheduleService implements VerificationAfterBackup {
     }
 
     private static String zone(String timeZone) {
-        if (timeZone == null) {
-            return "UTC";
-        }
-        try {
-            return ZoneId.of(timeZone).getId();
-        } catch (DateTimeException e) {
-            throw new InvalidRequestException("timeZone", "timeZone '" + printable(timeZone) + "' is not a time zone; "
-                    + "use a region id such as Europe/Berlin, or UTC");
-        }
+        return timeZone == null ? "UTC" : TimeZones.check("timeZone", timeZone);
     }
 
     /** The cron's next run strictly after {@code after}, with cron's rule on the days the clocks change. */

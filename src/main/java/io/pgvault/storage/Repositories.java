@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -198,16 +197,14 @@ public class Repositories {
 
     @PreDestroy
     void close() {
-        List<Exception> failures = new ArrayList<>();
         for (Repository r : repositories.values()) {
             if (r.store() instanceof AutoCloseable closeable) {
                 try {
                     closeable.close();
                 } catch (Exception e) {
-                    failures.add(e);
+                    log.debug("closing repository '{}': {}", r.name(), e.toString());
                 }
             }
         }
-        failures.forEach(e -> log.debug("closing a repository's client: {}", e.toString()));
     }
 }

@@ -2,8 +2,6 @@ package io.pgvault.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -42,7 +40,7 @@ public final class DebianCluster extends PgSql implements AutoCloseable {
         }
         String version = PgBinaries.binDirectory().getParent().getFileName().toString();
         String name = prefix + HexFormat.of().formatHex(new SecureRandom().generateSeed(3));
-        int port = freePort();
+        int port = Ports.free();
         String password = "pw-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(8));
         PgBinaries.exec(Path.of("/"), TIMEOUT, List.of("pg_createcluster", version, name, "-p", Integer.toString(port),
                 "--start", "-o", "fsync=off", "-o", "max_wal_senders=4"));
@@ -143,13 +141,5 @@ public final class DebianCluster extends PgSql implements AutoCloseable {
     @Override
     public String toString() {
         return "DebianCluster[" + version + "/" + name + " on port " + port + "]";
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

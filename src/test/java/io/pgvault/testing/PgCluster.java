@@ -2,8 +2,6 @@ package io.pgvault.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -234,7 +232,7 @@ public final class PgCluster extends PgSql implements AutoCloseable {
         IllegalStateException failure = null;
         for (int attempt = 0; attempt < 5; attempt++) {
             if (port == 0 || attempt > 0) {
-                port = freePort();
+                port = Ports.free();
             }
             int logBefore = serverLog().length();
             try {
@@ -398,15 +396,6 @@ public final class PgCluster extends PgSql implements AutoCloseable {
         }
         catch (IOException | RuntimeException ex) {
             // nothing left to stop
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-            return socket.getLocalPort();
-        }
-        catch (IOException ex) {
-            throw new UncheckedIOException(ex);
         }
     }
 

@@ -3,7 +3,6 @@ package io.pgvault.testing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,7 +48,7 @@ public final class S3Server implements AutoCloseable {
         try {
             Path directory = Files.createTempDirectory("pgvault-s3proxy");
             Path data = Files.createDirectories(directory.resolve("data"));
-            int port = freePort();
+            int port = Ports.free();
             Path properties = directory.resolve("s3proxy.conf");
             Files.writeString(properties, String.join("\n",
                     "s3proxy.endpoint=http://127.0.0.1:" + port,
@@ -147,12 +146,6 @@ public final class S3Server implements AutoCloseable {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 }

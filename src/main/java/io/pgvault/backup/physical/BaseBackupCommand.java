@@ -19,11 +19,6 @@ final class BaseBackupCommand {
     private BaseBackupCommand() {
     }
 
-    /** For pg_basebackup 15 or later. */
-    static List<String> argv(String tool, BackupSpec spec, Path directory) {
-        return argv(tool, 15, spec, directory);
-    }
-
     /** {@code major}: pg_basebackup's own major version, which decides how compression is spelt. */
     static List<String> argv(String tool, int major, BackupSpec spec, Path directory) {
         List<String> argv = new ArrayList<>();

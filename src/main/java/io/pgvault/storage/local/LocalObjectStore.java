@@ -3,11 +3,9 @@ package io.pgvault.storage.local;
 import io.pgvault.storage.Fsync;
 import io.pgvault.storage.ObjectKeys;
 import io.pgvault.storage.ObjectStore;
-import io.pgvault.storage.Sha256;
+import io.pgvault.storage.HashingOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -15,7 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,18 +40,12 @@ public final class LocalObjectStore implements ObjectStore {
         Path target = path(key);
         Files.createDirectories(target.getParent());
         Path part = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + PART);
-        MessageDigest digest = Sha256.newDigest();
-        long size = 0;
+        HashingOutputStream out;
         try {
-            try (FileChannel channel = FileChannel.open(part, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                    OutputStream out = Channels.newOutputStream(channel)) {
-                byte[] buffer = new byte[256 * 1024];
-                for (int n; (n = content.read(buffer)) >= 0; ) {
-                    out.write(buffer, 0, n);
-                    digest.update(buffer, 0, n);
-                    size += n;
-                }
-                channel.force(true);
+            out = new HashingOutputStream(FileChannel.open(part, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE), key, n -> { }, f -> { });
+            try (HashingOutputStream written = out) {
+                content.transferTo(written);
             }
             Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             Fsync.directory(target.getParent());
@@ -62,7 +53,7 @@ public final class LocalObjectStore implements ObjectStore {
             Files.deleteIfExists(part);
             throw e;
         }
-        return new StoredObject(key, size, Sha256.hex(digest));
+        return new StoredObject(key, out.size(), out.sha256());
     }
 
     @Override

@@ -23,7 +23,8 @@ class BaseBackupCommandTests {
                 .isEqualTo("client-zstd:workers=2");
         assertThat(BaseBackupCommand.compression(base(CompressionMethod.ZSTD, CompressionSite.SERVER, 1, 4)))
                 .isEqualTo("server-zstd:level=1,workers=4");
-        assertThat(BaseBackupCommand.argv("pg_basebackup", base(CompressionMethod.ZSTD, null, 3, 2), Path.of("/s")))
+        assertThat(BaseBackupCommand.argv("pg_basebackup", 15, base(CompressionMethod.ZSTD, null, 3, 2),
+                Path.of("/s")))
                 .contains("--compress=client-zstd:level=3,workers=2");
     }
 
