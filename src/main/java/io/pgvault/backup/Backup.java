@@ -38,6 +38,8 @@ class Backup {
     private Instant startedAt;
     private Instant finishedAt;
     private String location;
+    /** The repository the backup is stored in (pgvault.repositories.<name>). */
+    private String repository;
     private Long sizeBytes;
     private String sha256;
     private String serverVersion;
@@ -75,8 +77,10 @@ class Backup {
     protected Backup() {
     }
 
-    Backup(UUID id, String cluster, BackupSpec spec, String options, UUID scheduleId, Instant now) {
+    Backup(UUID id, String cluster, BackupSpec spec, String options, UUID scheduleId, String repository,
+            Instant now) {
         this.id = id;
+        this.repository = repository;
         this.scheduleId = scheduleId;
         this.cluster = cluster;
         this.kind = spec.kind();
@@ -177,6 +181,7 @@ class Backup {
     Instant getStartedAt() { return startedAt; }
     Instant getFinishedAt() { return finishedAt; }
     String getLocation() { return location; }
+    String getRepository() { return repository == null ? "local" : repository; }
     Long getSizeBytes() { return sizeBytes; }
     String getSha256() { return sha256; }
     String getServerVersion() { return serverVersion; }

@@ -34,7 +34,7 @@ public final class BackupContent {
 
     public void writeTo(OutputStream out) throws IOException {
         if (isSingleFile()) {
-            try (InputStream in = storage.open(backup.location(), backup.files().get(0).path())) {
+            try (InputStream in = storage.open(backup.repository(), backup.location(), backup.files().get(0).path())) {
                 in.transferTo(out);
             }
             return;
@@ -46,7 +46,7 @@ public final class BackupContent {
             TarArchiveEntry entry = new TarArchiveEntry(file.path());
             entry.setSize(file.sizeBytes());
             tar.putArchiveEntry(entry);
-            try (InputStream in = storage.open(backup.location(), file.path())) {
+            try (InputStream in = storage.open(backup.repository(), backup.location(), file.path())) {
                 in.transferTo(tar);
             }
             tar.closeArchiveEntry();

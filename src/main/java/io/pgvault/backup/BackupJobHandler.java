@@ -56,6 +56,7 @@ class BackupJobHandler implements JobHandler {
         long began = System.nanoTime();
         StagingArea area = storage.stage(backup.id());
         try {
+            checkStagingSpace(backup);
             BackupRunner.Result result = runner.run(backup, area, context);
             context.cancellation().throwIfCancelled();
             long ran = System.nanoTime();
@@ -64,18 +65,42 @@ class BackupJobHandler implements JobHandler {
             long size = StoredFile.totalSize(files);
             context.bytes(size, size);
             context.phase("committing");
-            String location = storage.commit(area, backup.cluster(), backup.kind().name());
+            String location = storage.commit(area, backup.repository(), backup.cluster(), backup.kind().name());
             ledger.succeed(backup.id(), location,
                     files.stream().map(f -> new BackupFile(f.path(), f.sizeBytes(), f.sha256())).toList(),
                     StoredFile.combinedSha256(files), result);
             context.log(String.format("pgvault: stored %d file(s), %d bytes, at %s (run %.3f s, seal and commit %.3f s)",
                     files.size(), size, location, (ran - began) / 1e9, (System.nanoTime() - ran) / 1e9));
         } catch (Exception e) {
-            storage.discard(backup.id(), backup.cluster(), backup.kind().name());
+            try {
+                storage.discard(backup.id(), backup.repository(), backup.cluster(), backup.kind().name());
+            } catch (IOException | RuntimeException notNow) {
+                context.log("pgvault: could not remove what was stored of this backup yet (" + notNow.getMessage()
+                        + "); it is tried again in the background");
+            }
             ledger.end(backup.id(), e instanceof JobCancelledException, reason(e, context));
             throw e;
         }
         events.publishEvent(new BackupSucceeded(backup.id(), backup.cluster(), backup.kind(), backup.scheduleId()));
+    }
+
+    /**
+     * A backup to a repository that is not the local workspace is written to local staging first, then uploaded:
+     * when the newest backup of the same spec would not fit (with a tenth to spare), the job fails before the tool
+     * runs, instead of filling the disk.
+     */
+    private void checkStagingSpace(BackupView backup) throws IOException {
+        if (!storage.uploads(backup.repository())) {
+            return;
+        }
+        Long last = ledger.lastSizeOfSameSpec(backup.id());
+        long free = storage.workspaceSpace();
+        if (last != null && free < last + last / 10) {
+            throw new IllegalStateException("not enough local staging space: a backup to repository '"
+                    + backup.repository() + "' is staged in " + storage.describe() + " before it is uploaded, "
+                    + "the last one like it took " + last + " bytes, and only " + free + " bytes are free there; "
+                    + "free space or move pgvault.storage.local.root");
+        }
     }
 
     @Override
@@ -87,7 +112,7 @@ class BackupJobHandler implements JobHandler {
             return;
         }
         try {
-            storage.discard(backup.id(), backup.cluster(), backup.kind().name());
+            storage.discard(backup.id(), backup.repository(), backup.cluster(), backup.kind().name());
         } catch (IOException e) {
             log.warn("Could not remove the staging files of backup {}: {}", job.getBackupId(), e.toString());
         }

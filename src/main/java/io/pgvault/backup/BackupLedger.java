@@ -27,6 +27,11 @@ class BackupLedger {
         return service.get(id);
     }
 
+    /** See {@link BackupService#lastSizeOfSameSpec}. */
+    Long lastSizeOfSameSpec(UUID id) {
+        return service.lastSizeOfSameSpec(id);
+    }
+
     @Transactional
     void start(UUID id, BackupRunner.Versions versions) {
         lock(id).start(versions.server(), versions.tool(), clock.instant());

@@ -10,6 +10,7 @@ import io.pgvault.job.JobService;
 import io.pgvault.job.JobType;
 import io.pgvault.job.JobView;
 import io.pgvault.storage.BackupStorage;
+import io.pgvault.storage.Repositories;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
@@ -42,9 +43,11 @@ public class BackupService {
     private final JsonMapper json;
     private final Clock clock;
     private final ApplicationEventPublisher events;
+    private final Repositories repositories;
 
     BackupService(BackupRepository backups, ClusterAccess clusters, JobService jobs, BackupStorage storage,
-            JsonMapper json, Clock clock, ApplicationEventPublisher events) {
+            JsonMapper json, Clock clock, ApplicationEventPublisher events, Repositories repositories) {
+        this.repositories = repositories;
         this.events = events;
         this.backups = backups;
         this.clusters = clusters;
@@ -113,7 +116,7 @@ public class BackupService {
     public JobView start(String cluster, BackupSpec request, UUID scheduleId, RecordedRetention retention) {
         BackupSpec spec = withWorkers(check(cluster, request));
         Backup backup = new Backup(UUID.randomUUID(), cluster, spec, json.writeValueAsString(spec), scheduleId,
-                clock.instant());
+                repositories.target(clusters.repositoryOf(cluster)), clock.instant());
         if (retention != null) {
             backup.retainUnder(json.writeValueAsString(retention.policy()), retention.timeZone());
         }
@@ -191,7 +194,7 @@ public class BackupService {
         }
         String location = backup.getLocation();
         backup.markDeleted(clock.instant());
-        deleteAfterCommit(id, location);
+        deleteAfterCommit(id, backup.getRepository(), location);
         return view(backup);
     }
 
@@ -203,6 +206,18 @@ public class BackupService {
     }
 
     /** Up to {@code limit} earlier SUCCEEDED backups of the same cluster, kind, database and format, newest first. */
+    /** The size of the newest successful backup of the same cluster, kind, database and format; null: none. */
+    @Transactional(readOnly = true)
+    public Long lastSizeOfSameSpec(UUID id) {
+        Backup b = find(id);
+        Specification<Backup> spec = (root, query, cb) -> cb.and(cb.equal(root.get("cluster"), b.getCluster()),
+                cb.equal(root.get("kind"), b.getKind()), cb.equal(root.get("status"), BackupStatus.SUCCEEDED),
+                b.getDatabase() == null ? cb.isNull(root.get("database")) : cb.equal(root.get("database"), b.getDatabase()),
+                b.getFormat() == null ? cb.isNull(root.get("format")) : cb.equal(root.get("format"), b.getFormat()));
+        return backups.findAll(spec, PageRequest.of(0, 1, Sort.by(Sort.Direction.DESC, "finishedAt"))).stream()
+                .map(Backup::getSizeBytes).findFirst().orElse(null);
+    }
+
     @Transactional(readOnly = true)
     public List<BackupView> earlierOfSameSpec(UUID id, int limit) {
         Backup b = find(id);
@@ -351,12 +366,12 @@ public class BackupService {
         }
         String location = backup.getLocation();
         backup.expire(reason);
-        deleteAfterCommit(id, location);
+        deleteAfterCommit(id, backup.getRepository(), location);
         return true;
     }
 
     /** Files go only once the catalog no longer points at them; a failure then leaves an orphan, logged. */
-    private void deleteAfterCommit(UUID id, String location) {
+    private void deleteAfterCommit(UUID id, String repository, String location) {
         if (location == null) {
             return;
         }
@@ -364,7 +379,7 @@ public class BackupService {
             @Override
             public void afterCommit() {
                 try {
-                    storage.delete(location);
+                    storage.delete(repository, location);
                 } catch (IOException e) {
                     log.warn("Backup {} is out of the catalog but its files at {} could not be deleted: {}", id,
                             location, e.toString());
@@ -396,7 +411,8 @@ public class BackupService {
                 b.getScheduleId(), b.getSizeAnomaly(), b.getDrillSeconds(),
                 b.getServerConfig() == null ? null : json.readValue(b.getServerConfig(), ServerConfig.class),
                 b.getWarnings(), b.getRetentionPolicy() == null ? null : new RecordedRetention(
-                        json.readValue(b.getRetentionPolicy(), RetentionPolicy.class), b.getRetentionTimeZone()));
+                        json.readValue(b.getRetentionPolicy(), RetentionPolicy.class), b.getRetentionTimeZone()),
+                b.getRepository());
     }
 
     static NotFoundException notFound(UUID id) {

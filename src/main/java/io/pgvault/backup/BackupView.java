@@ -12,7 +12,7 @@ public record BackupView(UUID id, String cluster, BackupKind kind, DumpFormat fo
         VerificationStatus verificationStatus, VerificationLevel verificationLevel, Instant verifiedAt,
         String verificationDetail, String error, String label, boolean pinned, UUID jobId, UUID scheduleId,
         String sizeAnomaly, Double drillSeconds, ServerConfig serverConfig, List<String> warnings,
-        RecordedRetention retention) {
+        RecordedRetention retention, String repository) {
 
     /** The stored name of a single-file backup's file, of the directory of a DIRECTORY dump, or a BASE backup's base tar. */
     public String mainFile() {

@@ -36,6 +36,7 @@ class Cluster {
     @Convert(converter = SanityQueriesConverter.class)
     private java.util.List<SanityQuery> sanityQueries;
     private String timeZone;
+    private String repository;
     private String serverVersion;
     private Integer serverVersionNum;
     private String toolDirectory;
@@ -74,6 +75,7 @@ class Cluster {
         this.retentionMonthly = r.monthly();
         this.sanityQueries = s.sanityQueries() == null ? java.util.List.of() : java.util.List.copyOf(s.sanityQueries());
         this.timeZone = s.timeZone() == null ? "UTC" : s.timeZone();
+        this.repository = s.repository();
         this.updatedAt = now;
     }
 
@@ -91,7 +93,7 @@ class Cluster {
 
     ClusterSettings settings() {
         return new ClusterSettings(host, port, username, password, maintenanceDatabase, sslMode, walArchive, rpo,
-                getRetention(), getSanityQueries(), getTimeZone());
+                getRetention(), getSanityQueries(), getTimeZone(), repository);
     }
 
     /** The retention policy, or null when it keeps everything. */
@@ -99,6 +101,11 @@ class Cluster {
         RetentionPolicy r = new RetentionPolicy(retentionKeepLast, retentionKeepDays, retentionDaily, retentionWeekly,
                 retentionMonthly);
         return r.keepsEverything() ? null : r;
+    }
+
+    /** The repository its backups and WAL go to; null: the default one. */
+    String getRepository() {
+        return repository;
     }
 
     /** Where the cluster policy's calendar buckets begin. */

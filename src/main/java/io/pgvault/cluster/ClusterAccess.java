@@ -37,6 +37,11 @@ public class ClusterAccess {
         return target(find(name));
     }
 
+    /** The repository the cluster names for its backups and WAL; null: the default one. */
+    public String repositoryOf(String cluster) {
+        return find(cluster).getRepository();
+    }
+
     public Connection connect(String cluster, String database) throws SQLException {
         return connect(find(cluster).settings(), database);
     }
@@ -54,7 +59,7 @@ public class ClusterAccess {
         Cluster c = find(cluster);
         ClusterSettings s = c.settings();
         return connect(new ClusterSettings("127.0.0.1", port, s.username(), s.password(), s.maintenanceDatabase(),
-                "prefer", s.walArchive(), s.rpo(), null, null, null), database);
+                "prefer", s.walArchive(), s.rpo(), null, null, null, null), database);
     }
 
     /**

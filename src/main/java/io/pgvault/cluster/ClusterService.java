@@ -3,6 +3,7 @@ package io.pgvault.cluster;
 import io.pgvault.api.ConflictException;
 import io.pgvault.api.InvalidRequestException;
 import io.pgvault.security.ArchiveTokenCheck;
+import io.pgvault.storage.Repositories;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -29,10 +30,12 @@ public class ClusterService implements ArchiveTokenCheck {
     private final PostgresTools tools;
     private final JdbcTemplate catalog;
     private final Clock clock;
+    private final Repositories repositories;
     private final SecureRandom random = new SecureRandom();
 
     ClusterService(ClusterRepository clusters, ClusterAccess access, PostgresTools tools, JdbcTemplate catalog,
-            Clock clock) {
+            Clock clock, Repositories repositories) {
+        this.repositories = repositories;
         this.clusters = clusters;
         this.access = access;
         this.tools = tools;
@@ -119,7 +122,7 @@ public class ClusterService implements ArchiveTokenCheck {
                 ? new ClusterSettings(settings.host(), settings.port(), settings.username(),
                         cluster.settings().password() == null ? "" : cluster.settings().password(),
                         settings.maintenanceDatabase(), settings.sslMode(), settings.walArchive(), settings.rpo(),
-                        settings.retention(), settings.sanityQueries(), settings.timeZone())
+                        settings.retention(), settings.sanityQueries(), settings.timeZone(), settings.repository())
                 : settings;
         configure(cluster, merged);
         return ClusterView.of(cluster);
@@ -352,7 +355,12 @@ public class ClusterService implements ArchiveTokenCheck {
         cluster.detected(server, set);
     }
 
-    private static void validate(ClusterSettings s) {
+    private void validate(ClusterSettings s) {
+        if (s.repository() != null && repositories.configured(s.repository()).isEmpty()) {
+            throw new InvalidRequestException("repository", "no repository is named '" + s.repository()
+                    + "'; pgvault.repositories has " + repositories.all().stream().map(Repositories.Repository::name)
+                    .toList());
+        }
         if (s.password() != null && (s.password().contains("\n") || s.password().contains("\0"))) {
             throw new InvalidRequestException("password", "a password may not contain a newline or NUL");
         }

@@ -208,7 +208,7 @@ class CopyConfiguration {
     }
 
     private byte[] read(BackupView backup, String stored) throws IOException {
-        try (InputStream in = storage.open(backup.location(), stored)) {
+        try (InputStream in = storage.open(backup.repository(), backup.location(), stored)) {
             return in.readAllBytes();
         }
     }

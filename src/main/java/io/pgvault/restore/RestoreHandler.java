@@ -101,15 +101,20 @@ class RestoreHandler implements JobHandler {
         if (spec.dataOnly()) {
             argv.add("--data-only");
         }
-        argv.add(storage.localPath(backup.location()).resolve(backup.mainFile()).toString());
-        context.phase("restoring");
-        executor.run(ProcessSpec.of(argv).environment(session.environment(null)).stderrLines(line -> {
-            context.log(line);
-            Matcher m = PROCESSING.matcher(line);
-            if (m.find()) {
-                context.phase("restoring " + m.group(1));
-            }
-        }), context.cancellation());
+        if (storage.uploads(backup.repository())) {
+            context.phase("downloading from repository '" + backup.repository() + "'");
+        }
+        try (BackupStorage.LocalCopy file = storage.local(backup.repository(), backup.location(), backup.mainFile())) {
+            argv.add(file.path().toString());
+            context.phase("restoring");
+            executor.run(ProcessSpec.of(argv).environment(session.environment(null)).stderrLines(line -> {
+                context.log(line);
+                Matcher m = PROCESSING.matcher(line);
+                if (m.find()) {
+                    context.phase("restoring " + m.group(1));
+                }
+            }), context.cancellation());
+        }
     }
 
     private void replayClusterDump(BackupView backup, ToolSession session, JobContext context) throws Exception {
@@ -127,7 +132,7 @@ class RestoreHandler implements JobHandler {
         }
         context.phase("replaying SQL");
         long total = backup.sizeBytes() == null ? 0 : backup.sizeBytes();
-        try (InputStream raw = storage.open(backup.location(), backup.mainFile());
+        try (InputStream raw = storage.open(backup.repository(), backup.location(), backup.mainFile());
                 InputStream counted = new Counting(raw, n -> context.bytes(n, total));
                 InputStream in = backup.mainFile().endsWith(".gz") ? new GZIPInputStream(counted, 256 * 1024) : counted) {
             executor.run(ProcessSpec.of(argv).environment(session.environment(null)).stdin(in).stderrLines(line -> {

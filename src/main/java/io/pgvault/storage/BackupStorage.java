@@ -7,22 +7,28 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * Where backups live. Writing goes through a {@link StagingArea} that becomes visible, whole, only
- * through {@link #commit}; nothing half-written ever has a location.
+ * Where backups and WAL live: in named repositories ({@link Repositories}), with this host's workspace
+ * (staging areas, scratch directories, WAL spools) on local disk. Writing goes through a {@link StagingArea}
+ * that becomes visible, whole, only through {@link #commit}; nothing half-written ever has a location. A
+ * backup's files are found by its repository's name and its location, {@code {cluster}/{kind}/{backupId}}.
  */
 public interface BackupStorage {
 
     /** A fresh, empty staging area for a backup (an old one for the same id is removed first). */
     StagingArea stage(UUID backupId) throws IOException;
 
-    /** Moves a sealed staging area to {@code {cluster}/{kind}/{backupId}} durably; returns its location. */
-    String commit(StagingArea area, String cluster, String kind) throws IOException;
+    /**
+     * Stores a sealed staging area at {@code {cluster}/{kind}/{backupId}} in the repository, durably, and removes
+     * it; returns the location. The workspace's own repository takes the directory by an atomic move; any
+     * other gets every file uploaded (multipart, on S3) before this returns.
+     */
+    String commit(StagingArea area, String repository, String cluster, String kind) throws IOException;
 
     /**
      * Removes everything of a backup that never succeeded: its staging area and, if a crash came
      * between commit and the catalog update, its committed directory.
      */
-    void discard(UUID backupId, String cluster, String kind) throws IOException;
+    void discard(UUID backupId, String repository, String cluster, String kind) throws IOException;
 
     /**
      * A new, empty local directory for temporary work such as extracting a base backup to verify it; the
@@ -46,12 +52,32 @@ public interface BackupStorage {
      */
     Path walSpool(String cluster) throws IOException;
 
-    InputStream open(String location, String relativePath) throws IOException;
+    InputStream open(String repository, String location, String relativePath) throws IOException;
 
-    /** A local path to read a committed backup from (tools like pg_restore need one). */
-    Path localPath(String location) throws IOException;
+    /**
+     * A local path to a committed backup's file or directory, for tools like pg_restore that need one: in the
+     * workspace's own repository the stored file itself, else a copy downloaded into a scratch directory, which
+     * closing removes.
+     */
+    LocalCopy local(String repository, String location, String relativePath) throws IOException;
 
-    void delete(String location) throws IOException;
+    /** A local path to read; {@link #close} removes it if it was downloaded for the caller. */
+    record LocalCopy(Path path, Path temporary) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            if (temporary != null) {
+                FileTrees.delete(temporary);
+            }
+        }
+    }
+
+    void delete(String repository, String location) throws IOException;
+
+    /** Bytes free in the workspace, where backups are staged before they go to a repository that is not local. */
+    long workspaceSpace() throws IOException;
+
+    /** Whether committing to this repository copies the staged files (instead of moving them in place). */
+    boolean uploads(String repository);
 
     /**
      * Stores a WAL file at {@code {cluster}/wal/{timeline}/{name}} durably (fsync before returning): the bytes
@@ -61,7 +87,7 @@ public interface BackupStorage {
      * {@code content} returned: content that refuses itself by throwing (a WAL file that fails its check)
      * leaves nothing, not even a temporary file.
      */
-    WalStored storeWal(String cluster, String timeline, String name, WalContent content) throws IOException;
+    WalStored storeWal(String repository, String cluster, String timeline, String name, WalContent content) throws IOException;
 
     /** Writes a WAL file's stored bytes; closing {@code out} is allowed (storage closes it after anyway). */
     @FunctionalInterface
@@ -70,13 +96,13 @@ public interface BackupStorage {
     }
 
     /** Opens an archived WAL file; {@link java.nio.file.NoSuchFileException} when there is none. */
-    InputStream openWal(String cluster, String timeline, String name) throws IOException;
+    InputStream openWal(String repository, String cluster, String timeline, String name) throws IOException;
 
     /** Whether an archived WAL file is in storage (a push checks this before it records the file). */
-    boolean hasWal(String cluster, String timeline, String name) throws IOException;
+    boolean hasWal(String repository, String cluster, String timeline, String name) throws IOException;
 
     /** Removes an archived WAL file (retention); a missing one is not an error. */
-    void deleteWal(String cluster, String timeline, String name) throws IOException;
+    void deleteWal(String repository, String cluster, String timeline, String name) throws IOException;
 
     /**
      * The outcome of storing a WAL file: the bytes this push wrote (size, SHA-256), and whether they were put in
@@ -93,7 +119,7 @@ public interface BackupStorage {
         }
     }
 
-    /** Bytes free for new backups. */
+    /** Bytes free in the workspace's own repository (the storage root). */
     long usableSpace() throws IOException;
 
     /** Whether a file can be created and removed right now. */

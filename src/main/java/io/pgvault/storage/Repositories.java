@@ -28,9 +28,9 @@ import org.springframework.stereotype.Component;
  * pgvault cannot honour stops it with a message that names the setting, instead of being ignored. With no
  * configuration there is one, {@code local}, at {@code pgvault.storage.local.root}.
  *
- * <p>Backups and WAL go to the default repository, which must be local in this version: S3 repositories are
- * reachable through {@link ObjectStore} and health-checked here, and become targets with the store and
- * workspace split (see the README). Health is probed at most every 15 s per repository: a local one by
+ * <p>A cluster's backups and WAL go to the repository it names, else to the default one. What was stored
+ * before repositories existed is in {@code local}, the storage root, which stays readable under that name
+ * even when no repository of that name is configured any more. Health is probed at most every 15 s per repository: a local one by
  * its directory's write access and free space, an S3 one by writing, reading and deleting a small object
  * below {@code .pgvault/}.
  */
@@ -46,6 +46,8 @@ public class Repositories {
     private final long minFreeBytes;
     private final Clock clock;
     private final Map<String, Health> probed = new ConcurrentHashMap<>();
+    private final Path workspace;
+    private final LocalObjectStore workspaceStore;
 
     /** One repository as configured, with its store. */
     public record Repository(String name, String type, boolean isDefault, String compression, String encryption,
@@ -77,11 +79,8 @@ public class Repositories {
                     + "has only " + repositories.keySet() + (configured.size() > 1 && properties.repository() == null
                     ? ": with several repositories, name the default with pgvault.repository" : ""));
         }
-        if (!chosen.type().equals("local")) {
-            throw new IllegalStateException("pgvault.repository '" + defaultName + "' is of type " + chosen.type()
-                    + ": the default repository, which holds backups and WAL, must be local in this version; S3 "
-                    + "repositories are listed and health-checked but hold no backups yet");
-        }
+        this.workspace = properties.storageRoot();
+        this.workspaceStore = new LocalObjectStore(workspace);
     }
 
     private static Repository build(String name, PgvaultProperties.Repository r, boolean isDefault) {
@@ -125,6 +124,43 @@ public class Repositories {
             default -> throw new IllegalStateException(prefix + "type is " + (type.isEmpty() ? "missing" : "'" + r.type()
                     + "'") + ": use local (with path) or s3 (with bucket, and endpoint for other servers than AWS)");
         }
+    }
+
+    /** The configured repository of that name. */
+    public java.util.Optional<Repository> configured(String name) {
+        return java.util.Optional.ofNullable(repositories.get(name));
+    }
+
+    /** The repository a cluster that names {@code chosen} (null: none) writes to. */
+    public String target(String chosen) {
+        return chosen == null ? defaultName : chosen;
+    }
+
+    /**
+     * The repository to read a stored backup or WAL file from: the configured one of that name, or, for
+     * {@code local} when none is configured under that name, the storage root where everything was stored before
+     * repositories existed.
+     */
+    public Repository forReading(String name) {
+        Repository r = repositories.get(name);
+        if (r != null) {
+            return r;
+        }
+        if (name == null || name.equals("local")) {
+            return new Repository("local", "local", false, "none", "none", workspaceStore, workspace);
+        }
+        throw new IllegalStateException("repository '" + name + "' is not configured (pgvault.repositories has "
+                + repositories.keySet() + "): configure it again to read what is stored there");
+    }
+
+    /** Whether the repository is a local one at the workspace's own root, where staging areas can move in place. */
+    public boolean isWorkspace(Repository r) {
+        return r.type().equals("local") && r.path() != null && r.path().equals(workspace);
+    }
+
+    /** The local directory of staging areas, scratch directories and WAL spools: the storage root. */
+    public Path workspace() {
+        return workspace;
     }
 
     public List<Repository> all() {

@@ -57,11 +57,12 @@ class BaseBackupCheck {
 
     void check(BackupView backup, JobContext context, List<String> problems, List<String> findings) throws Exception {
         Path scratch = storage.scratch("verify-" + backup.id());
-        try {
+        try (BackupStorage.LocalCopy manifestCopy = storage.local(backup.repository(), backup.location(),
+                "backup_manifest")) {
             context.phase("extracting into a scratch directory");
             long total = BaseBackupArchive.storedBytes(backup);
             archive.extract(backup, scratch, context.cancellation(), done -> context.bytes(done, total));
-            Path manifest = storage.localPath(backup.location()).resolve("backup_manifest");
+            Path manifest = manifestCopy.path();
             int major = ServerInfo.majorOf(backup.serverVersion());
             Optional<PostgresTools.ToolSet> own = tools.exactly(major, "pg_verifybackup");
             if (own.isPresent()) {

@@ -92,18 +92,19 @@ class DumpDrill {
 
     private void restore(BackupView backup, ToolSession session, String scratch, JobContext context)
             throws Exception {
-        Path file = storage.localPath(backup.location()).resolve(backup.mainFile());
         if (backup.format().isArchive()) {
-            executor.run(ProcessSpec.of(List.of(session.tool("pg_restore"), "--no-password", "--exit-on-error",
-                    "--no-owner", "--no-privileges", "--dbname=" + scratch, file.toString()))
-                    .environment(session.environment(null)).stderrLines(context::log), context.cancellation());
+            try (BackupStorage.LocalCopy file = storage.local(backup.repository(), backup.location(),
+                    backup.mainFile())) {
+                executor.run(ProcessSpec.of(List.of(session.tool("pg_restore"), "--no-password", "--exit-on-error",
+                        "--no-owner", "--no-privileges", "--dbname=" + scratch, file.path().toString()))
+                        .environment(session.environment(null)).stderrLines(context::log), context.cancellation());
+            }
             return;
         }
         List<String> argv = List.of(session.tool("psql"), "--no-psqlrc", "--no-password", "--quiet",
                 "--set=ON_ERROR_STOP=1", "--dbname=" + scratch);
-        try (InputStream sql = backup.spec().compressed()
-                ? new GZIPInputStream(java.nio.file.Files.newInputStream(file), 256 * 1024)
-                : java.nio.file.Files.newInputStream(file)) {
+        try (InputStream stored = storage.open(backup.repository(), backup.location(), backup.mainFile());
+                InputStream sql = backup.spec().compressed() ? new GZIPInputStream(stored, 256 * 1024) : stored) {
             executor.run(ProcessSpec.of(argv).environment(session.environment(null)).stdin(sql)
                     .stdout(java.io.OutputStream.nullOutputStream()).stderrLines(context::log), context.cancellation());
         }

@@ -28,7 +28,7 @@ final class PlainDumpCheck {
         byte[] tail = new byte[TAIL];
         int headLength = 0;
         long total = 0;
-        try (InputStream raw = storage.open(backup.location(), file);
+        try (InputStream raw = storage.open(backup.repository(), backup.location(), file);
                 InputStream in = file.endsWith(".gz") ? new GZIPInputStream(raw, 256 * 1024) : raw) {
             byte[] buffer = new byte[256 * 1024];
             int n;

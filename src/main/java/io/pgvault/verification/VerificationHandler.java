@@ -123,7 +123,7 @@ class VerificationHandler implements JobHandler {
             context.cancellation().throwIfCancelled();
             long[] size = new long[1];
             String sha;
-            try (InputStream in = storage.open(backup.location(), file.path())) {
+            try (InputStream in = storage.open(backup.repository(), backup.location(), file.path())) {
                 sha = Sha256.of(in, size);
             } catch (IOException e) {
                 problems.add(file.path() + " cannot be read: " + e.getMessage());
@@ -144,8 +144,10 @@ class VerificationHandler implements JobHandler {
 
     private void list(BackupView backup, JobContext context, List<String> problems, List<String> findings)
             throws Exception {
-        try (ToolSession session = clusters.toolSession(backup.cluster())) {
-            String path = storage.localPath(backup.location()).resolve(backup.mainFile()).toString();
+        try (ToolSession session = clusters.toolSession(backup.cluster());
+                BackupStorage.LocalCopy file = storage.local(backup.repository(), backup.location(),
+                        backup.mainFile())) {
+            String path = file.path().toString();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             executor.run(ProcessSpec.of(List.of(session.tool("pg_restore"), "--list", path))
                     .environment(Map.of("PATH", "/usr/bin:/bin", "LC_ALL", "C.UTF-8"))

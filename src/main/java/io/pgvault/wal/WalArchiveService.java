@@ -9,6 +9,7 @@ import io.pgvault.cluster.ClusterView;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.NoSuchFileException;
+import io.pgvault.storage.Repositories;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,11 +40,14 @@ public class WalArchiveService {
     private final ApplicationEventPublisher events;
     private final WalFileRecords records;
     private final WalBytes walBytes;
+    private final Repositories repositories;
     /** Tests only: runs between storing a push and recording it, the moment retention may come in between. */
     private volatile BiConsumer<String, String> storedNotRecorded = (cluster, name) -> { };
 
     WalArchiveService(ClusterService clusters, WalFileRepository files, Clock clock,
-            BaseBackupCatalog baseBackups, ApplicationEventPublisher events, WalFileRecords records, WalBytes bytes) {
+            BaseBackupCatalog baseBackups, ApplicationEventPublisher events, WalFileRecords records, WalBytes bytes,
+            Repositories repositories) {
+        this.repositories = repositories;
         this.records = records;
         this.walBytes = bytes;
         this.baseBackups = baseBackups;
@@ -75,7 +79,7 @@ public class WalArchiveService {
             WalPushRules.Target target = new WalPushRules.Target(cluster,
                     view.walSegmentSize() == null ? DEFAULT_SEGMENT_SIZE : view.walSegmentSize(),
                     view.systemIdentifier());
-            stored = walBytes.store(cluster, file, WalPushRules.checked(target, file, declaredLength, content));
+            stored = walBytes.store(repositories.target(view.repository()), cluster, file, WalPushRules.checked(target, file, declaredLength, content));
         } catch (UnprocessableContentException | ContentTooLargeException | WalPageHeader.SystemIdentifierMismatch e) {
             // archive_command's curl shows only the status: the reason goes to the log as well
             log.warn("WAL push of {} to cluster '{}' refused: {}", name, cluster, e.getMessage());
@@ -95,10 +99,10 @@ public class WalArchiveService {
 
     /** Opens an archived file's original bytes for restore_command; a file never archived is not found. */
     public InputStream fetch(String cluster, String name) throws IOException {
-        clusters.get(cluster);
+        ClusterView view = clusters.get(cluster);
         WalFileName file = WalFileName.parse(name);
         try {
-            return walBytes.open(cluster, file);
+            return walBytes.open(repositories.target(view.repository()), cluster, file);
         } catch (NoSuchFileException e) {
             throw new NotFoundException("WAL file " + name + " is not in the archive of cluster '" + cluster + "'");
         }
@@ -208,7 +212,7 @@ public class WalArchiveService {
     }
 
     /** An archived file that retention took out of the catalog; its bytes go once that has committed. */
-    public record Removed(String cluster, String name) {
+    public record Removed(String cluster, String name, String repository) {
     }
 
     /**

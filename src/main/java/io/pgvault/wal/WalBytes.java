@@ -38,18 +38,18 @@ class WalBytes {
     }
 
     /** A stored file: the original's size and SHA-256, how it is stored and its size there, and whether this push stored it. */
-    record Stored(long sizeBytes, String sha256, Codec codec, long storedSizeBytes, boolean created) {
+    record Stored(String repository, long sizeBytes, String sha256, Codec codec, long storedSizeBytes, boolean created) {
     }
 
     /**
      * Stores a pushed file durably, encoded, from {@code content} (which checks itself as it is read). If the
      * name is archived already, the stored original must be the same, else {@link BackupStorage.WalConflict}.
      */
-    Stored store(String cluster, WalFileName file, InputStream content) throws IOException {
+    Stored store(String repository, String cluster, WalFileName file, InputStream content) throws IOException {
         Codec chosen = file.kind() == WalFileKind.SEGMENT || file.kind() == WalFileKind.PARTIAL ? codec : Codec.NONE;
         MessageDigest digest = Sha256.newDigest();
         long[] size = {0};
-        BackupStorage.WalStored stored = storage.storeWal(cluster, WalArchiveService.timelineDir(file), file.name(),
+        BackupStorage.WalStored stored = storage.storeWal(repository, cluster, WalArchiveService.timelineDir(file), file.name(),
                 out -> {
                     try (OutputStream encoded = chosen.encode(out, level)) {
                         byte[] buffer = new byte[256 * 1024];
@@ -63,34 +63,40 @@ class WalBytes {
                 });
         String sha256 = Sha256.hex(digest);
         if (stored.created()) {
-            return new Stored(size[0], sha256, chosen, stored.file().sizeBytes(), true);
+            return new Stored(repository, size[0], sha256, chosen, stored.file().sizeBytes(), true);
         }
-        Stored there = hash(cluster, file);
+        Stored there = hash(repository, cluster, file);
         if (!there.sha256().equals(sha256)) {
             throw new BackupStorage.WalConflict(file.name(), there.sha256(), sha256);
         }
         return there;
     }
 
-    /** Opens an archived file's original bytes; {@link java.nio.file.NoSuchFileException} when it is not stored. */
-    InputStream open(String cluster, WalFileName file) throws IOException {
+    /**
+     * Opens an archived file's original bytes; {@link java.nio.file.NoSuchFileException} when it is not stored.
+     * A file the catalog does not list (cut off between storing and recording) is looked for in {@code unlisted},
+     * the repository the cluster archives to.
+     */
+    InputStream open(String unlisted, String cluster, WalFileName file) throws IOException {
         Optional<WalFile> listed = files.findById(new WalFile.Key(cluster, file.name()));
         if (listed.isPresent()) {
-            return listed.get().getCodec().decode(openStored(cluster, file));
+            return open(cluster, listed.get());
         }
-        BufferedInputStream in = new BufferedInputStream(openStored(cluster, file), 64 * 1024);
+        BufferedInputStream in = new BufferedInputStream(openStored(unlisted, cluster, file), 64 * 1024);
         return Codec.detect(in).decode(in);
     }
 
     /** Opens a listed file's original bytes, decoded with the codec the catalog recorded for it. */
     InputStream open(String cluster, WalFile f) throws IOException {
-        return f.getCodec().decode(openStored(cluster, WalFileName.parse(f.getName())));
+        return f.getCodec().decode(openStored(f.getRepository(), cluster, WalFileName.parse(f.getName())));
     }
 
     /** A stored file's original size and SHA-256, read through; {@code created} false. */
-    private Stored hash(String cluster, WalFileName file) throws IOException {
-        Codec recorded = files.findById(new WalFile.Key(cluster, file.name())).map(WalFile::getCodec).orElse(null);
-        try (Counting raw = new Counting(openStored(cluster, file))) {
+    private Stored hash(String repository, String cluster, WalFileName file) throws IOException {
+        Optional<WalFile> listed = files.findById(new WalFile.Key(cluster, file.name()));
+        Codec recorded = listed.map(WalFile::getCodec).orElse(null);
+        String where = listed.map(WalFile::getRepository).orElse(repository);
+        try (Counting raw = new Counting(openStored(where, cluster, file))) {
             BufferedInputStream buffered = new BufferedInputStream(raw, 64 * 1024);
             Codec stored = recorded != null ? recorded : Codec.detect(buffered);
             long[] size = new long[1];
@@ -101,12 +107,12 @@ class WalBytes {
                 // the stored file no longer decodes: not this push's content, and it is kept as it is
                 sha256 = "unreadable (" + damaged.getMessage() + ")";
             }
-            return new Stored(size[0], sha256, stored, raw.count, false);
+            return new Stored(where, size[0], sha256, stored, raw.count, false);
         }
     }
 
-    private InputStream openStored(String cluster, WalFileName file) throws IOException {
-        return storage.openWal(cluster, WalArchiveService.timelineDir(file), file.name());
+    private InputStream openStored(String repository, String cluster, WalFileName file) throws IOException {
+        return storage.openWal(repository, cluster, WalArchiveService.timelineDir(file), file.name());
     }
 
     /** Counts the stored bytes a decoder reads. */

@@ -46,6 +46,7 @@ class WalFile implements Persistable<WalFile.Key> {
     private String scanNote;
     private String codec;
     private Long storedSizeBytes;
+    private String repository;
     /**
      * A row made by a push is new: saving it inserts it at once. With an assigned id Spring Data would merge
      * instead, which first selects the row that the push has just checked is not there (a push's record
@@ -77,6 +78,7 @@ class WalFile implements Persistable<WalFile.Key> {
         this(cluster, file, stored.sizeBytes(), stored.sha256(), archivedAt);
         this.codec = stored.codec().name();
         this.storedSizeBytes = stored.storedSizeBytes();
+        this.repository = stored.repository();
     }
 
     private WalFile(String cluster, WalFileName file, long sizeBytes, String sha256, Instant archivedAt) {
@@ -89,6 +91,8 @@ class WalFile implements Persistable<WalFile.Key> {
         this.archivedAt = archivedAt;
     }
 
+    /** The repository that holds the file. */
+    String getRepository() { return repository == null ? "local" : repository; }
     String getCluster() { return cluster; }
     String getName() { return name; }
     long getTimeline() { return timeline; }

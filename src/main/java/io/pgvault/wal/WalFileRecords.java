@@ -49,7 +49,7 @@ class WalFileRecords {
         if (files.existsById(new WalFile.Key(cluster, file.name()))) {
             return Recorded.LISTED;
         }
-        if (!storage.hasWal(cluster, WalArchiveService.timelineDir(file), file.name())) {
+        if (!storage.hasWal(stored.repository(), cluster, WalArchiveService.timelineDir(file), file.name())) {
             return Recorded.GONE;
         }
         files.save(new WalFile(cluster, file, stored, clock.instant()));
@@ -73,7 +73,7 @@ class WalFileRecords {
         List<WalArchiveService.Removed> removed = new ArrayList<>();
         for (WalFile f : before(cluster, timeline, firstKept)) {
             files.delete(f);
-            removed.add(new WalArchiveService.Removed(cluster, f.getName()));
+            removed.add(new WalArchiveService.Removed(cluster, f.getName(), f.getRepository()));
         }
         return removed;
     }
@@ -85,7 +85,7 @@ class WalFileRecords {
         if (files.existsById(new WalFile.Key(removed.cluster(), removed.name()))) {
             return false;
         }
-        storage.deleteWal(removed.cluster(), WalArchiveService.timelineDir(WalFileName.parse(removed.name())),
+        storage.deleteWal(removed.repository(), removed.cluster(), WalArchiveService.timelineDir(WalFileName.parse(removed.name())),
                 removed.name());
         return true;
     }

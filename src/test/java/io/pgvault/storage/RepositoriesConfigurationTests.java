@@ -47,8 +47,6 @@ class RepositoriesConfigurationTests {
                 "pgvault.repositories.main.compression is 'brotli'");
         refused(properties(Map.of("main", repository("local", ROOT, null, "zstd", "aes-256-gcm")), null),
                 "encryption aes-256-gcm is not available");
-        refused(properties(Map.of("cloud", repository("s3", null, "bucket", "zstd", "none")), null),
-                "must be local in this version");
         refused(properties(Map.of("cloud", repository("s3", null, null, "zstd", "none")), null),
                 "pgvault.repositories.cloud.*: an S3 repository needs a bucket");
     }

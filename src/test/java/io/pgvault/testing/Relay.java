@@ -19,6 +19,8 @@ public final class Relay implements AutoCloseable {
     private final int target;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile ServerSocket listener;
+    /** Bytes clients may still send before the relay cuts itself; negative: no limit. */
+    private final java.util.concurrent.atomic.AtomicLong budget = new java.util.concurrent.atomic.AtomicLong(-1);
     private volatile int port;
 
     public Relay(int target) {
@@ -50,6 +52,14 @@ public final class Relay implements AutoCloseable {
         sockets.clear();
     }
 
+    /**
+     * Cuts the relay ({@link #cut}) once {@code bytes} more have gone from clients to the server: the network
+     * goes in the middle of an upload.
+     */
+    public void cutAfter(long bytes) {
+        budget.set(bytes);
+    }
+
     /** Listens again on the same port. */
     public synchronized void restore() {
         listen(port);
@@ -75,18 +85,27 @@ public final class Relay implements AutoCloseable {
                 Socket upstream = new Socket(InetAddress.getLoopbackAddress(), target);
                 sockets.add(client);
                 sockets.add(upstream);
-                pump(client, upstream);
-                pump(upstream, client);
+                pump(client, upstream, true);
+                pump(upstream, client, false);
             } catch (IOException closed) {
                 return;
             }
         }
     }
 
-    private static void pump(Socket from, Socket to) {
+    private void pump(Socket from, Socket to, boolean counted) {
         Thread t = new Thread(() -> {
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-                in.transferTo(out);
+                byte[] buffer = new byte[64 * 1024];
+                int n;
+                while ((n = in.read(buffer)) >= 0) {
+                    out.write(buffer, 0, n);
+                    if (counted && budget.get() >= 0 && budget.addAndGet(-n) < 0) {
+                        budget.set(-1);
+                        cut();
+                        return;
+                    }
+                }
             } catch (IOException ended) {
                 // the other side closed, or the relay was cut
             } finally {

@@ -81,7 +81,7 @@ public class BaseBackupArchive {
 
     /** A stored tar file, decompressed; {@code storedRead} hears how many stored bytes were read. */
     public InputStream openPlain(BackupView backup, String file, LongConsumer storedRead) throws IOException {
-        return decompress(new Counting(storage.open(backup.location(), file), storedRead),
+        return decompress(new Counting(storage.open(backup.repository(), backup.location(), file), storedRead),
                 CompressionMethod.ofFile(file));
     }
 

@@ -24,7 +24,9 @@ record BackupResponse(UUID id, String cluster, BackupKind kind, DumpFormat forma
         List<String> warnings, ServerConfig serverConfig,
         @Schema(description = "the retention policy and time zone of the schedule that took this backup, as they "
                 + "were then; retention applies them until the backup is released to the cluster's policy "
-                + "(absent: the cluster's policy governs it)") RecordedRetention retention) {
+                + "(absent: the cluster's policy governs it)") RecordedRetention retention,
+        @Schema(description = "the repository (GET /api/v1/repositories) that holds the backup's files")
+        String repository) {
 
     /** One stored file. */
     record FileEntry(String path, long sizeBytes, String sha256) {
@@ -41,7 +43,7 @@ record BackupResponse(UUID id, String cluster, BackupKind kind, DumpFormat forma
                 b.lastWal(), new Verification(b.verificationStatus(), b.verificationLevel(), b.verifiedAt(),
                         b.verificationDetail()),
                 b.label(), b.pinned(), b.error(), b.jobId(), b.scheduleId(), b.sizeAnomaly(), b.drillSeconds(), b.spec(),
-                b.warnings().isEmpty() ? null : b.warnings(), b.serverConfig(), b.retention());
+                b.warnings().isEmpty() ? null : b.warnings(), b.serverConfig(), b.retention(), b.repository());
     }
 
     private static FileEntry file(BackupFile f) {

@@ -35,5 +35,8 @@ record ClusterRequest(
         @Schema(description = "queries a restore drill runs on the restored copy, each {name, sql, expect}")
         List<SanityQuery> sanityQueries,
         @Schema(example = "Europe/Berlin", description = "where the days, weeks and months of the cluster's "
-                + "retention policy begin, a region id; UTC when left out") @Size(max = 100) String timeZone) {
+                + "retention policy begin, a region id; UTC when left out") @Size(max = 100) String timeZone,
+        @Schema(example = "local", description = "the repository (pgvault.repositories.<name>, see GET "
+                + "/api/v1/repositories) its new backups and WAL go to; the default repository when left out")
+        @Size(max = 63) String repository) {
 }

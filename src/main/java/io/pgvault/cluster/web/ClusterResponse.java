@@ -3,6 +3,7 @@ package io.pgvault.cluster.web;
 import io.pgvault.cluster.RetentionPolicy;
 import io.pgvault.cluster.SanityQuery;
 import io.pgvault.cluster.WalArchiveMode;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -15,7 +16,9 @@ record ClusterResponse(String name, String host, int port, String username, Stri
         String sslMode, WalArchiveMode walArchive, String rpo, boolean passwordSet, String serverVersion,
         String toolVersion, String toolDirectory, Boolean reachable, LastBackup lastBackup, Instant createdAt,
         Instant updatedAt, RetentionPolicy retention, List<SanityQuery> sanityQueries, MeasuredRto measuredRto,
-        Long walSegmentSize, String systemIdentifier, String timeZone) {
+        Long walSegmentSize, String systemIdentifier, String timeZone,
+        @Schema(description = "the repository its backups and WAL go to; null: the default repository")
+        String repository) {
 
     /** The newest restore drill's restore time: how long getting this cluster's data back took. */
     record MeasuredRto(double seconds, UUID backupId, Instant drilledAt, boolean passed) {

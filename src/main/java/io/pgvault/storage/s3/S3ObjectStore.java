@@ -13,6 +13,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -28,6 +31,7 @@ import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.UploadPartResponse;
@@ -46,6 +50,12 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
     private final S3Settings settings;
     private final S3Client client;
+    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "s3-abort-retry");
+        t.setDaemon(true);
+        return t;
+    });
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(S3ObjectStore.class);
 
     public S3ObjectStore(S3Settings settings) {
         this.settings = settings;
@@ -115,6 +125,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
                 client.abortMultipartUpload(b -> b.bucket(settings.bucket()).key(name).uploadId(uploadId));
             } catch (SdkException abort) {
                 e.addSuppressed(abort);
+                retryAbort(name, uploadId, 1);
             }
             if (e instanceof SdkException sdk) {
                 throw failure("could not store", key, sdk);
@@ -177,6 +188,31 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
         }
     }
 
+    /**
+     * An abort that could not reach the bucket (the network went in the middle of the upload) is tried again
+     * in the background, after 1, 2, 4 ... 64 s; what is still there then is for {@link #sweepIncomplete}.
+     */
+    private void retryAbort(String name, String uploadId, int attempt) {
+        if (attempt > 7 || retries.isShutdown()) {
+            log.warn("Could not abort the incomplete upload of '{}' in {}; the next start-up sweep removes its parts",
+                    name, describe());
+            return;
+        }
+        try {
+            retries.schedule(() -> {
+                try {
+                    client.abortMultipartUpload(b -> b.bucket(settings.bucket()).key(name).uploadId(uploadId));
+                } catch (NoSuchUploadException gone) {
+                    // aborted or swept meanwhile
+                } catch (SdkException | IllegalStateException e) {
+                    retryAbort(name, uploadId, attempt + 1);
+                }
+            }, 1L << (attempt - 1), TimeUnit.SECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // the store is closing: the start-up sweep removes the parts
+        }
+    }
+
     @Override
     public int sweepIncomplete(long olderThanSeconds) throws IOException {
         Instant before = Instant.now().minusSeconds(olderThanSeconds);
@@ -204,6 +240,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
     @Override
     public void close() {
+        retries.shutdownNow();
         client.close();
     }
 

@@ -1,13 +1,9 @@
-package io.pgvault.storage.local;
+package io.pgvault.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgvault.PgvaultProperties;
-import io.pgvault.storage.HashingOutputStream;
-import io.pgvault.storage.Sha256;
-import io.pgvault.storage.StagingArea;
-import io.pgvault.storage.StoredFile;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,17 +18,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Staging, hashing on the way in, sealing, the atomic commit, and clean-up of what never committed. */
-class LocalBackupStorageTests {
+class RepositoryStorageTests {
 
     @TempDir
     Path root;
-    LocalBackupStorage storage;
+    RepositoryStorage storage;
 
     @BeforeEach
     void setUp() {
-        storage = new LocalBackupStorage(new PgvaultProperties(null,
+        storage = new RepositoryStorage(new Repositories(new PgvaultProperties(null,
                 new PgvaultProperties.Storage(new PgvaultProperties.Storage.Local(root, 0)),
-                new PgvaultProperties.Tools(List.of(), Duration.ofSeconds(5)), null, null, null, null, null, null, null, null));
+                new PgvaultProperties.Tools(List.of(), Duration.ofSeconds(5)), null, null, null, null, null, null, null,
+                null), java.time.Clock.systemUTC()));
     }
 
     @Test
@@ -55,10 +52,10 @@ class LocalBackupStorageTests {
         }
         assertThat(files.get(1).sha256()).isEqualTo(Sha256.of(area.directory().resolve("extra/toc.dat")));
 
-        String location = storage.commit(area, "shop", "DUMP");
+        String location = storage.commit(area, "local", "shop", "DUMP");
         assertThat(location).isEqualTo("shop/DUMP/" + id);
         assertThat(root.resolve(".staging").resolve(id.toString())).doesNotExist();
-        try (InputStream in = storage.open(location, "dump.custom")) {
+        try (InputStream in = storage.open("local", location, "dump.custom")) {
             assertThat(in.readAllBytes()).isEqualTo(data);
         }
         assertThat(StoredFile.combinedSha256(files)).hasSize(64).isNotEqualTo(files.get(0).sha256());
@@ -75,33 +72,33 @@ class LocalBackupStorageTests {
                         throw new IllegalStateException("refused");
                     }
                 });
-        assertThatThrownBy(() -> storage.storeWal("shop", "00000001", "000000010000000000000001",
+        assertThatThrownBy(() -> storage.storeWal("local", "shop", "00000001", "000000010000000000000001",
                 refusing::transferTo))
                 .hasMessage("refused");
         Path wal = root.resolve("shop/wal/00000001");
         try (var files = Files.list(wal)) {
             assertThat(files).as("no file, no temporary file").isEmpty();
         }
-        assertThatThrownBy(() -> storage.openWal("shop", "00000001", "000000010000000000000001"))
+        assertThatThrownBy(() -> storage.openWal("local", "shop", "00000001", "000000010000000000000001"))
                 .isInstanceOf(java.nio.file.NoSuchFileException.class);
-        assertThat(storage.hasWal("shop", "00000001", "000000010000000000000001")).isFalse();
+        assertThat(storage.hasWal("local", "shop", "00000001", "000000010000000000000001")).isFalse();
     }
 
     @Test
     void aStoredWalFileIsThereUntilDeleted() throws Exception {
         byte[] body = "pgvault".repeat(1000).getBytes(StandardCharsets.UTF_8);
-        assertThat(storage.hasWal("shop", "00000001", "000000010000000000000002")).isFalse();
-        assertThat(storage.storeWal("shop", "00000001", "000000010000000000000002",
+        assertThat(storage.hasWal("local", "shop", "00000001", "000000010000000000000002")).isFalse();
+        assertThat(storage.storeWal("local", "shop", "00000001", "000000010000000000000002",
                 out -> out.write(body)).created()).isTrue();
-        assertThat(storage.hasWal("shop", "00000001", "000000010000000000000002")).isTrue();
-        assertThat(storage.storeWal("shop", "00000001", "000000010000000000000002",
+        assertThat(storage.hasWal("local", "shop", "00000001", "000000010000000000000002")).isTrue();
+        assertThat(storage.storeWal("local", "shop", "00000001", "000000010000000000000002",
                 out -> out.write(new byte[] {1})).created()).as("a file of the name is there: it is kept").isFalse();
-        try (InputStream in = storage.openWal("shop", "00000001", "000000010000000000000002")) {
+        try (InputStream in = storage.openWal("local", "shop", "00000001", "000000010000000000000002")) {
             assertThat(in.readAllBytes()).isEqualTo(body);
         }
-        storage.deleteWal("shop", "00000001", "000000010000000000000002");
-        assertThat(storage.hasWal("shop", "00000001", "000000010000000000000002")).isFalse();
-        storage.deleteWal("shop", "00000001", "000000010000000000000002");
+        storage.deleteWal("local", "shop", "00000001", "000000010000000000000002");
+        assertThat(storage.hasWal("local", "shop", "00000001", "000000010000000000000002")).isFalse();
+        storage.deleteWal("local", "shop", "00000001", "000000010000000000000002");
     }
 
     @Test
@@ -138,10 +135,10 @@ class LocalBackupStorageTests {
         UUID committed = UUID.randomUUID();
         StagingArea area = storage.stage(committed);
         area.create("f", n -> { }).close();
-        storage.commit(area, "shop", "DUMP");
+        storage.commit(area, "local", "shop", "DUMP");
 
-        storage.discard(staged, "shop", "DUMP");
-        storage.discard(committed, "shop", "DUMP");
+        storage.discard(staged, "local", "shop", "DUMP");
+        storage.discard(committed, "local", "shop", "DUMP");
         assertThat(root.resolve(".staging").resolve(staged.toString())).doesNotExist();
         assertThat(root.resolve("shop/DUMP").resolve(committed.toString())).doesNotExist();
     }
@@ -161,9 +158,66 @@ class LocalBackupStorageTests {
     void refusesPathsOutsideTheStore() throws Exception {
         StagingArea area = storage.stage(UUID.randomUUID());
         assertThatThrownBy(() -> area.create("../../escape", n -> { })).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> storage.open("../outside", "x")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> storage.delete(".staging")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> storage.open("local", "../outside", "x")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> storage.delete("local", ".staging")).isInstanceOf(IllegalArgumentException.class);
         assertThat(storage.isWritable()).isTrue();
         assertThat(storage.usableSpace()).isPositive();
+    }
+
+    /** A repository that is not the workspace's own goes through its object store: uploads, downloads, deletes. */
+    @Test
+    void anotherRepositoryGetsUploadsAndGivesLocalCopies(@TempDir Path elsewhere) throws Exception {
+        RepositoryStorage two = new RepositoryStorage(new Repositories(new PgvaultProperties(null,
+                new PgvaultProperties.Storage(new PgvaultProperties.Storage.Local(root, 0)),
+                new PgvaultProperties.Tools(List.of(), Duration.ofSeconds(5)), null, null, null, null, null, null,
+                java.util.Map.of("local", repository(root), "other", repository(elsewhere)), "local"),
+                java.time.Clock.systemUTC()));
+        assertThat(two.uploads("local")).isFalse();
+        assertThat(two.uploads("other")).isTrue();
+        UUID id = UUID.randomUUID();
+        StagingArea area = two.stage(id);
+        try (HashingOutputStream out = area.create("dump/toc.dat", n -> { })) {
+            out.write("toc".getBytes(StandardCharsets.UTF_8));
+        }
+        area.create("dump/1.dat", n -> { }).close();
+        area.seal();
+        String location = two.commit(area, "other", "shop", "DUMP");
+        assertThat(area.directory()).doesNotExist();
+        assertThat(elsewhere.resolve(location).resolve("dump/toc.dat")).hasContent("toc");
+        try (InputStream in = two.open("other", location, "dump/toc.dat")) {
+            assertThat(in.readAllBytes()).asString(StandardCharsets.UTF_8).isEqualTo("toc");
+        }
+        Path copied;
+        try (BackupStorage.LocalCopy copy = two.local("other", location, "dump")) {
+            copied = copy.path();
+            assertThat(copied.startsWith(root.resolve(".scratch"))).isTrue();
+            assertThat(copied.resolve("toc.dat")).hasContent("toc");
+            assertThat(copied.resolve("1.dat")).exists();
+        }
+        assertThat(copied).doesNotExist();
+        assertThatThrownBy(() -> two.local("other", location, "missing"))
+                .isInstanceOf(java.nio.file.NoSuchFileException.class).hasMessageContaining("other");
+
+        String wal = "000000010000000000000003";
+        assertThat(two.storeWal("other", "shop", "00000001", wal, out -> out.write(1)).created()).isTrue();
+        assertThat(two.storeWal("other", "shop", "00000001", wal, out -> out.write(2)).created()).isFalse();
+        assertThat(two.hasWal("other", "shop", "00000001", wal)).isTrue();
+        try (InputStream in = two.openWal("other", "shop", "00000001", wal)) {
+            assertThat(in.readAllBytes()).containsExactly(1);
+        }
+        two.deleteWal("other", "shop", "00000001", wal);
+        assertThat(two.hasWal("other", "shop", "00000001", wal)).isFalse();
+        assertThat(root.resolve(".scratch")).isEmptyDirectory();
+
+        two.delete("other", location);
+        try (var left = Files.walk(elsewhere)) {
+            assertThat(left.filter(Files::isRegularFile)).isEmpty();
+        }
+        assertThat(root.resolve("shop")).doesNotExist();
+    }
+
+    private static PgvaultProperties.Repository repository(Path path) {
+        return new PgvaultProperties.Repository("local", path, null, null, null, null, false, null, null, "zstd",
+                "none", null);
     }
 }

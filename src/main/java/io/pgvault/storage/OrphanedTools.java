@@ -1,4 +1,4 @@
-package io.pgvault.storage.local;
+package io.pgvault.storage;
 
 import java.nio.file.Path;
 import java.util.List;

@@ -1,0 +1,435 @@
+package io.pgvault.storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.springframework.stereotype.Component;
+
+/**
+ * Keeps backups and WAL in repositories, and the work in progress in the workspace (the storage root):
+ * {@code .staging/{backupId}} while a backup is written, {@code .scratch/} for temporary work, {@code .receive/}
+ * for WAL spools. The layout is the same in every repository: {@code {cluster}/{kind}/{backupId}/{file}} and
+ * {@code {cluster}/wal/{timeline}/{name}}.
+ *
+ * <p>The workspace's own repository (a local one at the storage root, as before repositories existed) is
+ * written in place: a staging area becomes a backup by an atomic move, a WAL push by a hard link, both
+ * fsynced. Any other repository goes through its {@link ObjectStore}: each file is uploaded whole (an object
+ * is visible only once complete, see {@link ObjectStore#put}), and only then does the caller record it.
+ */
+@Component
+public class RepositoryStorage implements BackupStorage {
+
+    private static final String STAGING = ".staging";
+    private static final String SCRATCH = ".scratch";
+    private static final String RECEIVE = ".receive";
+    /** The temporary file of a WAL push in progress, in the WAL directory it goes to. */
+    private static final String PUSH_PREFIX = ".push-";
+    private static final Set<PosixFilePermission> OWNER_ONLY_DIR = FileTrees.OWNER_ONLY_DIR;
+    private static final Set<PosixFilePermission> OWNER_ONLY_FILE = FileTrees.OWNER_ONLY_FILE;
+    private final Repositories repositories;
+    private final Path root;
+    private final Path staging;
+    private final Path scratch;
+    private final Path receive;
+    private final java.util.concurrent.ScheduledExecutorService retries =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "pgvault-discard-retry");
+                t.setDaemon(true);
+                return t;
+            });
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RepositoryStorage.class);
+
+    public RepositoryStorage(Repositories repositories) {
+        this.repositories = repositories;
+        this.root = repositories.workspace();
+        this.staging = root.resolve(STAGING);
+        this.scratch = root.resolve(SCRATCH);
+        this.receive = root.resolve(RECEIVE);
+        try {
+            Files.createDirectories(staging);
+            Files.createDirectories(scratch);
+            // backups hold every database's data: nobody but pgvault's own user may even list them
+            for (Path dir : List.of(root, staging, scratch)) {
+                Files.setPosixFilePermissions(dir, OWNER_ONLY_DIR);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the backup storage under " + root, e);
+        }
+    }
+
+    @Override
+    public StagingArea stage(UUID backupId) throws IOException {
+        FileTrees.delete(staging.resolve(backupId.toString()));
+        // a backup in the making holds a database's data: owner-only from the start, like the stored ones
+        Path dir = Files.createDirectory(staging.resolve(backupId.toString()),
+                PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
+        return new StagingArea(backupId, dir);
+    }
+
+    @Override
+    public String commit(StagingArea area, String repository, String cluster, String kind) throws IOException {
+        String location = checkedCluster(cluster) + "/" + kind + "/" + area.backupId();
+        Repositories.Repository target = repositories.forReading(repository);
+        if (repositories.isWorkspace(target)) {
+            Path dir = resolve(location);
+            Files.createDirectories(dir.getParent(), PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
+            FileTrees.ownerOnly(area.directory());
+            Files.move(area.directory(), dir, StandardCopyOption.ATOMIC_MOVE);
+            Fsync.directory(dir.getParent());
+            Fsync.directory(staging);
+            return location;
+        }
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(area.directory())) {
+            files = walk.filter(Files::isRegularFile).sorted().toList();
+        }
+        for (Path file : files) {
+            String key = location + "/" + area.directory().relativize(file);
+            try (InputStream in = Files.newInputStream(file)) {
+                target.store().put(key, in);
+            }
+        }
+        FileTrees.delete(area.directory());
+        return location;
+    }
+
+    /**
+     * Removes the staging area at once, and what was uploaded of the backup: if the repository cannot be reached
+     * now (the network went in the middle of the upload), that is tried again in the background, after 1, 2, 4
+     * ... 64 s, and the failure is thrown for the caller to note.
+     */
+    @Override
+    public void discard(UUID backupId, String repository, String cluster, String kind) throws IOException {
+        FileTrees.delete(staging.resolve(backupId.toString()));
+        String location = checkedCluster(cluster) + "/" + kind + "/" + backupId;
+        try {
+            delete(repository, location);
+        } catch (IOException | RuntimeException e) {
+            discardLater(repository, location, 1);
+            throw e;
+        }
+    }
+
+    private void discardLater(String repository, String location, int attempt) {
+        if (attempt > 7) {
+            log.warn("Could not remove the objects of a failed backup at {} in repository '{}'; remove them by hand",
+                    location, repository);
+            return;
+        }
+        retries.schedule(() -> {
+            try {
+                delete(repository, location);
+            } catch (IOException | RuntimeException e) {
+                discardLater(repository, location, attempt + 1);
+            }
+        }, 1L << (attempt - 1), java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    @jakarta.annotation.PreDestroy
+    void stopRetries() {
+        retries.shutdownNow();
+    }
+
+    @Override
+    public Path scratch(String purpose) throws IOException {
+        return Files.createDirectory(scratch.resolve(purpose + "-" + UUID.randomUUID()),
+                PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
+    }
+
+    @Override
+    public int sweepStaging(Set<UUID> keep) throws IOException {
+        OrphanedTools.end(List.of(staging, scratch, receive));
+        int removed = 0;
+        try (Stream<Path> children = Files.list(scratch)) {
+            for (Path child : children.toList()) {
+                FileTrees.delete(child);
+            }
+        }
+        try (Stream<Path> children = Files.list(staging)) {
+            for (Path child : children.toList()) {
+                if (!keep.contains(parseId(child.getFileName().toString()))) {
+                    FileTrees.delete(child);
+                    removed++;
+                }
+            }
+        }
+        return removed;
+    }
+
+    @Override
+    public int sweepWalPushes(Instant before) throws IOException {
+        int removed = 0;
+        // only {cluster}/wal/{timeline}/ holds pushes; a file that goes meanwhile is no error
+        try (DirectoryStream<Path> clusters = Files.newDirectoryStream(root, "[a-z]*")) {
+            for (Path cluster : clusters) {
+                try (DirectoryStream<Path> timelines = Files.newDirectoryStream(cluster.resolve("wal"))) {
+                    for (Path timeline : timelines) {
+                        try (DirectoryStream<Path> pushes = Files.newDirectoryStream(timeline, PUSH_PREFIX + "*")) {
+                            for (Path push : pushes) {
+                                if (Files.getLastModifiedTime(push).toInstant().isBefore(before)
+                                        && Files.deleteIfExists(push)) {
+                                    removed++;
+                                }
+                            }
+                        }
+                    }
+                } catch (NoSuchFileException | NotDirectoryException e) {
+                    // no WAL for this cluster, or gone meanwhile
+                }
+            }
+        }
+        for (Repositories.Repository r : repositories.all()) {
+            if (!repositories.isWorkspace(r)) {
+                try {
+                    // an hour at least: another instance's upload in progress is not an orphan
+                    removed += r.store().sweepIncomplete(Math.max(3600,
+                            java.time.Duration.between(before, Instant.now()).toSeconds()));
+                } catch (IOException | RuntimeException e) {
+                    org.slf4j.LoggerFactory.getLogger(RepositoryStorage.class).warn(
+                            "Could not sweep the incomplete uploads of repository '{}': {}", r.name(), e.toString());
+                }
+            }
+        }
+        return removed;
+    }
+
+    @Override
+    public Path walSpool(String cluster) throws IOException {
+        return Files.createDirectories(receive.resolve(checkedCluster(cluster)),
+                PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
+    }
+
+    @Override
+    public InputStream open(String repository, String location, String relativePath) throws IOException {
+        Repositories.Repository r = repositories.forReading(repository);
+        if (repositories.isWorkspace(r)) {
+            Path file = resolve(location).resolve(relativePath).normalize();
+            if (!file.startsWith(resolve(location))) {
+                throw new NoSuchFileException(relativePath);
+            }
+            return Files.newInputStream(file);
+        }
+        return r.store().get(location + "/" + relativePath);
+    }
+
+    @Override
+    public LocalCopy local(String repository, String location, String relativePath) throws IOException {
+        Repositories.Repository r = repositories.forReading(repository);
+        if (repositories.isWorkspace(r)) {
+            return new LocalCopy(resolve(location).resolve(relativePath).normalize(), null);
+        }
+        Path dir = scratch("download");
+        try {
+            String wanted = location + "/" + relativePath;
+            List<String> keys = r.store().list(wanted).stream()
+                    .filter(k -> k.equals(wanted) || k.startsWith(wanted + "/")).toList();
+            if (keys.isEmpty()) {
+                throw new NoSuchFileException(relativePath, null, "not in repository '" + r.name() + "' ("
+                        + r.store().describe() + ") at " + location);
+            }
+            for (String key : keys) {
+                Path file = dir.resolve(key.substring(location.length() + 1)).normalize();
+                if (!file.startsWith(dir)) {
+                    throw new NoSuchFileException(key);
+                }
+                Files.createDirectories(file.getParent(), PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
+                try (InputStream in = r.store().get(key);
+                        OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW)) {
+                    in.transferTo(out);
+                }
+            }
+            return new LocalCopy(dir.resolve(relativePath).normalize(), dir);
+        } catch (IOException | RuntimeException e) {
+            FileTrees.delete(dir);
+            throw e;
+        }
+    }
+
+    @Override
+    public void delete(String repository, String location) throws IOException {
+        Repositories.Repository r = repositories.forReading(repository);
+        if (repositories.isWorkspace(r)) {
+            Path dir = resolve(location);
+            FileTrees.delete(dir);
+            if (Files.exists(dir.getParent())) {
+                Fsync.directory(dir.getParent());
+            }
+            return;
+        }
+        for (String key : r.store().list(location + "/")) {
+            r.store().delete(key);
+        }
+    }
+
+    @Override
+    public long workspaceSpace() throws IOException {
+        return Files.getFileStore(root).getUsableSpace();
+    }
+
+    @Override
+    public boolean uploads(String repository) {
+        return !repositories.isWorkspace(repositories.forReading(repository));
+    }
+
+    @Override
+    public WalStored storeWal(String repository, String cluster, String timeline, String name, WalContent content)
+            throws IOException {
+        Repositories.Repository r = repositories.forReading(repository);
+        if (!repositories.isWorkspace(r)) {
+            return storeWalObject(r.store(), walKey(cluster, timeline, name), name, content);
+        }
+        Path dir = walDirectory(cluster, timeline);
+        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
+        Path temp = dir.resolve(PUSH_PREFIX + UUID.randomUUID());
+        try {
+            StoredFile pushed = write(temp, name, content);
+            try {
+                // link() fails atomically if the name exists: the first complete push wins
+                Files.createLink(dir.resolve(name), temp);
+                Fsync.directory(dir);
+                return new WalStored(pushed, true);
+            } catch (FileAlreadyExistsException e) {
+                return new WalStored(pushed, false);
+            }
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    /**
+     * A WAL push to an object store: the encoded bytes go to a workspace file first (content checks itself while
+     * it is read, and a push it refuses must leave nothing), then up as one object. A name stored already is kept.
+     */
+    private WalStored storeWalObject(ObjectStore store, String key, String name, WalContent content)
+            throws IOException {
+        Path temp = scratch.resolve("walpush-" + UUID.randomUUID());
+        try {
+            StoredFile pushed = write(temp, name, content);
+            if (store.stat(key).isPresent()) {
+                return new WalStored(pushed, false);
+            }
+            try (InputStream in = Files.newInputStream(temp)) {
+                store.put(key, in);
+            }
+            return new WalStored(pushed, true);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    private static StoredFile write(Path file, String name, WalContent content) throws IOException {
+        try (HashingOutputStream out = new HashingOutputStream(
+                FileChannel.open(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                        PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE)), name, n -> { }, f -> { })) {
+            content.writeTo(out);
+            out.close();
+            return new StoredFile(name, out.size(), out.sha256());
+        }
+    }
+
+    @Override
+    public InputStream openWal(String repository, String cluster, String timeline, String name) throws IOException {
+        Repositories.Repository r = repositories.forReading(repository);
+        if (!repositories.isWorkspace(r)) {
+            return r.store().get(walKey(cluster, timeline, name));
+        }
+        return Files.newInputStream(walDirectory(cluster, timeline).resolve(name));
+    }
+
+    @Override
+    public boolean hasWal(String repository, String cluster, String timeline, String name) throws IOException {
+        Repositories.Repository r = repositories.forReading(repository);
+        if (!repositories.isWorkspace(r)) {
+            return r.store().stat(walKey(cluster, timeline, name)).isPresent();
+        }
+        return Files.isRegularFile(walDirectory(cluster, timeline).resolve(name), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    @Override
+    public void deleteWal(String repository, String cluster, String timeline, String name) throws IOException {
+        Repositories.Repository r = repositories.forReading(repository);
+        if (!repositories.isWorkspace(r)) {
+            r.store().delete(walKey(cluster, timeline, name));
+            return;
+        }
+        Path dir = walDirectory(cluster, timeline);
+        if (Files.deleteIfExists(dir.resolve(name))) {
+            Fsync.directory(dir);
+        }
+    }
+
+    private String walKey(String cluster, String timeline, String name) {
+        walDirectory(cluster, timeline);
+        return cluster + "/wal/" + timeline + "/" + ObjectKeys.check(name);
+    }
+
+    private Path walDirectory(String cluster, String timeline) {
+        if (!timeline.matches("^[0-9A-F]{8}$")) {
+            throw new IllegalArgumentException("not a WAL timeline: " + timeline);
+        }
+        return root.resolve(checkedCluster(cluster)).resolve("wal").resolve(timeline);
+    }
+
+    /** A cluster name as a path element: only what cluster names may hold, so nothing can traverse. */
+    private static String checkedCluster(String cluster) {
+        if (!cluster.matches("^[a-z][a-z0-9-]{0,62}$")) {
+            throw new IllegalArgumentException("not a cluster name: " + cluster);
+        }
+        return cluster;
+    }
+
+    @Override
+    public long usableSpace() throws IOException {
+        return Files.getFileStore(root).getUsableSpace();
+    }
+
+    @Override
+    public boolean isWritable() {
+        try {
+            Path probe = Files.createTempFile(staging, "probe", ".tmp");
+            Files.delete(probe);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public String describe() {
+        return root.toString();
+    }
+
+    private Path resolve(String location) {
+        Path path = root.resolve(location).normalize();
+        if (!path.startsWith(root) || path.equals(root) || path.startsWith(staging)) {
+            throw new IllegalArgumentException("not a backup location: " + location);
+        }
+        return path;
+    }
+
+    private static UUID parseId(String name) {
+        try {
+            return UUID.fromString(name);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,271 @@
+package io.pgvault.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgvault.testing.PgCluster;
+import io.pgvault.testing.Relay;
+import io.pgvault.testing.S3Server;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import software.amazon.awssdk.core.sync.RequestBody;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * An S3 repository as the default one, on a real S3 server (S3Proxy, reached through a relay that can cut the
+ * network): logical and physical backups land in the bucket and nowhere else, verify at every level, download,
+ * restore, drill and recover from it; WAL is pushed to and fetched from it; damage done behind pgvault's back
+ * is named by verification; and a BASE backup whose upload loses the network midway fails, leaves no catalog
+ * location and no multipart upload behind.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class S3RepositoryTests {
+
+    static final String CLUSTER = "cloudy";
+    static final Path HOME;
+    static final S3Server S3 = S3Server.start("pgvault-cloud");
+    static final Relay RELAY = new Relay(S3.port());
+
+    static {
+        try {
+            HOME = Files.createTempDirectory("pgvault-s3-repository");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @DynamicPropertySource
+    static void pgvault(DynamicPropertyRegistry registry) {
+        registry.add("spring.datasource.url", () -> "jdbc:h2:mem:pgvault-s3;DB_CLOSE_DELAY=-1");
+        registry.add("pgvault.storage.local.root", () -> HOME.resolve("workspace").toString());
+        registry.add("pgvault.storage.local.min-free-bytes", () -> "0");
+        registry.add("pgvault.security.key-file", () -> HOME.resolve("pgvault.key").toString());
+        registry.add("pgvault.security.admin-token", () -> Api.ADMIN_TOKEN);
+        registry.add("pgvault.jobs.instance-name", () -> "s3");
+        registry.add("pgvault.jobs.poll-interval", () -> "200ms");
+        registry.add("pgvault.recovery.roots", () -> PgCluster.recoveryRoot().toString());
+        registry.add("pgvault.recovery.drill-directory", () -> PgCluster.recoveryRoot().resolve("drills").toString());
+        registry.add("pgvault.repository", () -> "cloud");
+        registry.add("pgvault.repositories.cloud.type", () -> "s3");
+        registry.add("pgvault.repositories.cloud.endpoint", () -> "http://127.0.0.1:" + RELAY.port());
+        registry.add("pgvault.repositories.cloud.bucket", S3::bucket);
+        registry.add("pgvault.repositories.cloud.prefix", () -> "backups");
+        registry.add("pgvault.repositories.cloud.path-style", () -> "true");
+        registry.add("pgvault.repositories.cloud.access-key", () -> S3Server.ACCESS_KEY);
+        registry.add("pgvault.repositories.cloud.secret-key", () -> S3Server.SECRET_KEY);
+    }
+
+    @LocalServerPort
+    int port;
+    Api api;
+    PgCluster pg;
+    Path recoveries;
+    final List<Path> started = new ArrayList<>();
+
+    @BeforeAll
+    void archivingCluster() throws Exception {
+        api = new Api(port);
+        recoveries = PgCluster.recoveryDirectory("pgvault-s3-recoveries-");
+        pg = PgCluster.start("s3", Map.of("archive_mode", "on", "archive_command", "", "archive_timeout", "0"));
+        api.register(CLUSTER, pg);
+        JsonNode config = api.get("/api/v1/clusters/" + CLUSTER + "/archive-config").json();
+        pg.writeDataFile(config.path("headerFile").asString(), config.path("headerFileContent").asString());
+        pg.execute("postgres", "ALTER SYSTEM SET archive_command = '"
+                + config.path("archiveCommand").asString().replace("'", "''") + "'", "SELECT pg_reload_conf()");
+        pg.createDatabase("shop");
+        pg.execute("shop", "CREATE TABLE orders (id int PRIMARY KEY, item text NOT NULL)",
+                "INSERT INTO orders SELECT g, 'item ' || g FROM generate_series(1, 1000) g");
+    }
+
+    @AfterAll
+    void cleanUp() {
+        started.forEach(dir -> PgCluster.removeForeignServer(dir, recoveries));
+        if (pg != null) {
+            pg.close();
+        }
+        RELAY.close();
+        S3.close();
+    }
+
+    @Test
+    @Order(1)
+    void aCustomDumpIsStoredInTheBucketVerifiedRestoredDrilledAndDownloaded() throws Exception {
+        JsonNode backup = api.backup(CLUSTER, Map.of("kind", "DUMP", "database", "shop"));
+        String id = backup.path("id").asString();
+        assertThat(backup.path("repository").asString()).isEqualTo("cloud");
+        assertThat(keys("backups/" + CLUSTER + "/DUMP/" + id + "/")).containsExactly(
+                "backups/" + CLUSTER + "/DUMP/" + id + "/dump.custom");
+        assertThat(HOME.resolve("workspace").resolve(CLUSTER)).as("nothing of the backup on local disk").doesNotExist();
+        assertThat(api.awaitVerification(id, Duration.ofMinutes(2)).path("verification").path("status").asString())
+                .isEqualTo("PASSED");
+
+        Api.Response download = api.get("/api/v1/backups/" + id + "/content");
+        assertThat(download.status()).isEqualTo(200);
+
+        api.restore(id, Map.of("targetDatabase", "shop_copy", "createDatabase", true));
+        assertThat(pg.queryValue("shop_copy", "SELECT count(*) FROM orders")).isEqualTo(1000L);
+
+        verify(id, "RESTORE", "SUCCEEDED");
+        assertThat(api.get("/api/v1/backups/" + id).json().path("verification").path("detail").asString())
+                .contains("row counts");
+        assertThat(scratchLeftovers()).as("downloads for pg_restore are removed").isEmpty();
+    }
+
+    @Test
+    @Order(2)
+    void directoryAndClusterDumpsVerifyAndRestoreFromTheBucket() throws Exception {
+        JsonNode directory = api.backup(CLUSTER, Map.of("kind", "DUMP", "database", "shop", "format", "DIRECTORY"));
+        verify(directory.path("id").asString(), "LIST", "SUCCEEDED");
+        JsonNode all = api.backup(CLUSTER, Map.of("kind", "DUMP_ALL"));
+        verify(all.path("id").asString(), "CHECKSUM", "SUCCEEDED");
+        JsonNode plain = api.backup(CLUSTER, Map.of("kind", "DUMP", "database", "shop", "format", "PLAIN"));
+        api.restore(plain.path("id").asString(), Map.of("targetDatabase", "shop_plain", "createDatabase", true));
+        assertThat(pg.queryValue("shop_plain", "SELECT count(*) FROM orders")).isEqualTo(1000L);
+    }
+
+    @Test
+    @Order(3)
+    void walAndBaseBackupsGoToTheBucketAndRecoverToLatest() throws Exception {
+        JsonNode base = api.backup(CLUSTER, Map.of("kind", "BASE"));
+        String id = base.path("id").asString();
+        assertThat(keys("backups/" + CLUSTER + "/BASE/" + id + "/")).hasSize(3);
+        assertThat(api.awaitVerification(id, Duration.ofMinutes(2)).path("verification").path("status").asString())
+                .isEqualTo("PASSED");
+        pg.execute("shop", "INSERT INTO orders SELECT g, 'late ' || g FROM generate_series(1001, 1500) g");
+        String last = pg.switchWal();
+        api.awaitLastSegment(CLUSTER, last, pg);
+        assertThat(keys("backups/" + CLUSTER + "/wal/00000001/")).contains("backups/" + CLUSTER + "/wal/00000001/" + last);
+        assertThat(HOME.resolve("workspace").resolve(CLUSTER)).doesNotExist();
+
+        Path dir = recoveries.resolve("latest");
+        started.add(dir);
+        Api.Response r = api.post("/api/v1/clusters/" + CLUSTER + "/recoveries",
+                Map.of("target", Map.of("latest", true), "dataDirectory", dir.toString()));
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        JsonNode job = api.awaitSucceeded(r.field("id"));
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:"
+                + job.path("result").path("port").asInt() + "/shop", "postgres", "");
+                Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM orders")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isEqualTo(1500);
+        }
+        verify(id, "RESTORE", "SUCCEEDED");
+    }
+
+    @Test
+    @Order(4)
+    void damageAndLossBehindPgvaultsBackAreNamedByVerification() throws Exception {
+        JsonNode damaged = api.backup(CLUSTER, Map.of("kind", "DUMP", "database", "shop"));
+        String key = "backups/" + CLUSTER + "/DUMP/" + damaged.path("id").asString() + "/dump.custom";
+        byte[] bytes = S3.client().getObjectAsBytes(b -> b.bucket(S3.bucket()).key(key)).asByteArray();
+        bytes[bytes.length / 2] ^= 0x40;
+        S3.client().putObject(b -> b.bucket(S3.bucket()).key(key), RequestBody.fromBytes(bytes));
+        JsonNode failed = verify(damaged.path("id").asString(), "CHECKSUM", "FAILED");
+        assertThat(failed.path("verification").path("detail").asString()).contains("dump.custom has SHA-256");
+
+        JsonNode lost = api.backup(CLUSTER, Map.of("kind", "DUMP", "database", "shop"));
+        S3.client().deleteObject(b -> b.bucket(S3.bucket()).key("backups/" + CLUSTER + "/DUMP/"
+                + lost.path("id").asString() + "/dump.custom"));
+        JsonNode missing = verify(lost.path("id").asString(), "CHECKSUM", "FAILED");
+        assertThat(missing.path("verification").path("detail").asString()).contains("dump.custom cannot be read");
+    }
+
+    @Test
+    @Order(5)
+    void aBaseUploadThatLosesTheNetworkMidwayFailsAndLeavesNothing() throws Exception {
+        // about 48 MiB that no compressor shrinks: three 16 MiB parts, and the network goes during the second
+        pg.execute("postgres", "CREATE TABLE noise (b bytea)", "ALTER TABLE noise ALTER COLUMN b SET STORAGE EXTERNAL",
+                "INSERT INTO noise SELECT decode(string_agg(md5(g::text || random()::text), ''), 'hex') "
+                        + "FROM generate_series(1, 3000000) g");
+        // the noise's WAL goes to the bucket too: the network may go only once it is archived
+        api.awaitLastSegment(CLUSTER, pg.switchWal(), pg);
+        RELAY.cutAfter(24L * 1024 * 1024);
+        JsonNode job = api.startBackup(CLUSTER, Map.of("kind", "BASE"));
+        JsonNode done = api.awaitJob(job.path("id").asString(), Duration.ofMinutes(3));
+        String log = api.get("/api/v1/jobs/" + job.path("id").asString() + "/log").body();
+        try {
+            assertThat(done.path("status").asString()).as(log).isEqualTo("FAILED");
+            JsonNode backup = api.get("/api/v1/backups/" + job.path("backupId").asString()).json();
+            assertThat(backup.path("status").asString()).isEqualTo("FAILED");
+            assertThat(backup.path("error").asString()).contains("base.tar.zst").doesNotContain(S3Server.SECRET_KEY);
+            assertThat(log).doesNotContain(S3Server.SECRET_KEY);
+        } finally {
+            RELAY.restore();
+        }
+        // the abort that could not reach the bucket is tried again; then nothing of the backup is left
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!S3.incompleteUploads().isEmpty() && System.nanoTime() < deadline) {
+            Api.sleep(500);
+        }
+        assertThat(S3.incompleteUploads()).isEmpty();
+        String prefix = "backups/" + CLUSTER + "/BASE/" + job.path("backupId").asString() + "/";
+        while (!keys(prefix).isEmpty() && System.nanoTime() < deadline) {
+            Api.sleep(500);
+        }
+        assertThat(keys(prefix)).as("what was uploaded before the cut is removed once the bucket answers").isEmpty();
+        assertThat(HOME.resolve("workspace").resolve(".staging")).isEmptyDirectory();
+        pg.execute("postgres", "DROP TABLE noise");
+    }
+
+    @Test
+    @Order(6)
+    void deletingABackupRemovesItsObjects() {
+        JsonNode backup = api.backup(CLUSTER, Map.of("kind", "DUMP", "database", "shop", "format", "DIRECTORY"));
+        String prefix = "backups/" + CLUSTER + "/DUMP/" + backup.path("id").asString() + "/";
+        assertThat(keys(prefix)).isNotEmpty();
+        api.awaitVerification(backup.path("id").asString(), Duration.ofMinutes(2));
+        Api.Response deleted = api.delete("/api/v1/backups/" + backup.path("id").asString());
+        for (int i = 0; i < 50 && deleted.status() == 409; i++) {
+            Api.sleep(100); // the verification job records its result just before it ends
+            deleted = api.delete("/api/v1/backups/" + backup.path("id").asString());
+        }
+        assertThat(deleted.status()).as(deleted.body()).isEqualTo(200);
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!keys(prefix).isEmpty() && System.nanoTime() < deadline) {
+            Api.sleep(100);
+        }
+        assertThat(keys(prefix)).isEmpty();
+    }
+
+    private JsonNode verify(String id, String level, String jobStatus) {
+        Api.Response r = api.post("/api/v1/backups/" + id + "/verifications", Map.of("level", level));
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        JsonNode job = api.awaitJob(r.field("id"), Duration.ofMinutes(3));
+        assertThat(job.path("status").asString()).as(api.get("/api/v1/jobs/" + r.field("id") + "/log").body())
+                .isEqualTo(jobStatus);
+        return api.get("/api/v1/backups/" + id).json();
+    }
+
+    private static List<String> keys(String prefix) {
+        return S3.client().listObjectsV2Paginator(b -> b.bucket(S3.bucket()).prefix(prefix)).contents().stream()
+                .map(o -> o.key()).sorted().toList();
+    }
+
+    private static List<Path> scratchLeftovers() throws IOException {
+        try (Stream<Path> files = Files.list(HOME.resolve("workspace").resolve(".scratch"))) {
+            return files.toList();
+        }
+    }
+}
