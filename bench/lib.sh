@@ -189,13 +189,13 @@ EOF
 }
 pgbackrest() { as_pg pgbackrest --config="$PBCONF" --stanza=bench "$@"; }
 
-# pgvault_backup BODY: starts a backup of cluster "bench", waits for SUCCEEDED and for the automatic
+# pgvault_backup BODY [CLUSTER]: starts a backup of cluster CLUSTER ("bench"), waits for SUCCEEDED and for the automatic
 # verification that follows (not timed, but it must not overlap the next measurement);
 # prints "seconds backupId"
 pgvault_backup() {
   local start end job id backup status
   start=$(now)
-  job=$(api POST /api/v1/clusters/bench/backups "$1")
+  job=$(api POST "/api/v1/clusters/${2:-bench}/backups" "$1")
   # ids read with bash, not jq: only pgvault's own time is on the clock
   [[ $job =~ \"id\":\"([^\"]+)\" ]] || die "no job id in: $job"
   id=${BASH_REMATCH[1]}
@@ -206,6 +206,41 @@ pgvault_backup() {
   echo "$(seconds "$start" "$end") $backup"
 }
 
+# start_s3proxy: S3Proxy (target/s3proxy, copied there by the build) with its filesystem backend under
+# WORK/s3, on plain HTTP (S3_PORT) and, with a self-signed certificate, HTTPS (S3_TLS_PORT) for tools that
+# insist on TLS (pgBackRest); bucket "bench". Sets S3_KEY, S3_SECRET, S3_PID.
+start_s3proxy() {
+  local jar=target/s3proxy/s3proxy-jar-with-dependencies.jar
+  [[ -f $jar ]] || die "$jar is missing (./mvnw -DskipTests package copies it)"
+  mkdir -p "$WORK/s3/data/bench"
+  S3_PORT=$(free_port)
+  S3_TLS_PORT=$(free_port)
+  S3_KEY=bench
+  S3_SECRET=bench-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  keytool -genkeypair -alias s3proxy -keyalg RSA -keysize 2048 -validity 2 -dname CN=127.0.0.1 \
+    -ext SAN=ip:127.0.0.1 -keystore "$WORK/s3/keystore.jks" -storepass bench-store -keypass bench-store \
+    >"$WORK/s3/keytool.log" 2>&1 || { cat "$WORK/s3/keytool.log" >&2; die "keytool failed"; }
+  cat >"$WORK/s3/s3proxy.conf" <<CONF
+s3proxy.endpoint=http://127.0.0.1:$S3_PORT
+s3proxy.secure-endpoint=https://127.0.0.1:$S3_TLS_PORT
+s3proxy.keystore-path=$WORK/s3/keystore.jks
+s3proxy.keystore-password=bench-store
+s3proxy.authorization=aws-v2-or-v4
+s3proxy.identity=$S3_KEY
+s3proxy.credential=$S3_SECRET
+jclouds.provider=filesystem
+jclouds.filesystem.basedir=$WORK/s3/data
+CONF
+  java -Xmx512m -jar "$jar" --properties "$WORK/s3/s3proxy.conf" >"$WORK/s3/s3proxy.log" 2>&1 &
+  S3_PID=$!
+  for _ in $(seq 1 120); do
+    curl -s -o /dev/null "http://127.0.0.1:$S3_PORT/" && return
+    kill -0 "$S3_PID" 2>/dev/null || { tail -n 30 "$WORK/s3/s3proxy.log" >&2; die "S3Proxy exited"; }
+    sleep 0.5
+  done
+  die "S3Proxy did not answer"
+}
+
 # clean_up_on_exit: on any exit, stop pgvault and the cluster in PGDATA_DIR, and remove WORK
 clean_up_on_exit() {
   APP_PID=""
@@ -214,6 +249,7 @@ clean_up_on_exit() {
 }
 _clean_up() {
   stop_pgvault
+  [[ -n ${S3_PID:-} ]] && kill "$S3_PID" 2>/dev/null || true
   if [[ -n ${PGDATA_DIR:-} && -f $PGDATA_DIR/postmaster.pid ]]; then
     as_pg "$BIN/pg_ctl" -D "$PGDATA_DIR" -m immediate -w stop >/dev/null 2>&1 || true
   fi

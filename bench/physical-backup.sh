@@ -9,6 +9,10 @@
 #      compression (gz), and
 #   5. with compress-type=zst, pgBackRest at its best: both with process-max one per core (its own
 #      way to parallelize) and start-fast, so that it too does not wait for a checkpoint;
+#   6. pgvault BASE to an S3 repository (S3Proxy on this host, filesystem backend), plain and
+#      encrypted (aes-256-gcm), and
+#   7. pgBackRest zst full to the same S3Proxy over HTTPS (self-signed; pgBackRest speaks S3 only over
+#      TLS), its own repository, archive-check=n (the WAL goes to its local repository);
 # ratios are to pgBackRest zst. Then WAL push: bench/wal-push.sh (PUT /wal/{file} against cp + sync).
 #
 #   bench/physical-backup.sh [scale=100] [runs=5]
@@ -88,14 +92,65 @@ pgbackrest_backup() {
 }
 pgbackrest_size() { pgbackrest --output=json info | jget '.[0].backup[-1].info.repository.size'; }
 
+# --- S3: pgvault's repositories "s3" and "s3enc", and pgBackRest's own S3 configuration ------------
+start_s3proxy
+export PGVAULT_REPOSITORY=local PGVAULT_REPOSITORIES_LOCAL_TYPE=local PGVAULT_REPOSITORIES_LOCAL_PATH="$WORK/store"
+for r in S3 S3ENC; do
+  export "PGVAULT_REPOSITORIES_${r}_TYPE=s3" "PGVAULT_REPOSITORIES_${r}_ENDPOINT=http://127.0.0.1:$S3_PORT" \
+    "PGVAULT_REPOSITORIES_${r}_BUCKET=bench" "PGVAULT_REPOSITORIES_${r}_PATHSTYLE=true" \
+    "PGVAULT_REPOSITORIES_${r}_ACCESSKEY=$S3_KEY" "PGVAULT_REPOSITORIES_${r}_SECRETKEY=$S3_SECRET"
+done
+export PGVAULT_REPOSITORIES_S3_PREFIX=pgvault PGVAULT_REPOSITORIES_S3ENC_PREFIX=pgvault-encrypted \
+  PGVAULT_REPOSITORIES_S3ENC_ENCRYPTION=aes-256-gcm PGVAULT_REPOSITORIES_S3ENC_ENCRYPTIONKEYFILE="$WORK/s3enc.key"
+PBCONF_S3=$WORK/pgbackrest/s3.conf
+cat >"$PBCONF_S3" <<EOF
+[global]
+repo1-type=s3
+repo1-path=/pgbackrest
+repo1-s3-bucket=bench
+repo1-s3-endpoint=127.0.0.1
+repo1-storage-port=$S3_TLS_PORT
+repo1-storage-verify-tls=n
+repo1-s3-region=us-east-1
+repo1-s3-uri-style=path
+repo1-s3-key=$S3_KEY
+repo1-s3-key-secret=$S3_SECRET
+repo1-retention-full=$PGBACKREST_RETENTION
+process-max=${PGBACKREST_PROCESS_MAX:-$CORES}
+start-fast=y
+archive-check=n
+compress-type=zst
+log-level-console=warn
+log-level-file=off
+lock-path=$WORK/pgbackrest/lock-s3
+
+[bench]
+pg1-path=$PGDATA_DIR
+pg1-port=$PGPORT
+pg1-socket-path=$(dirname "$PGDATA_DIR")
+EOF
+chmod 600 "$PBCONF_S3"
+[[ $(id -u) -eq 0 ]] && chown postgres:postgres "$PBCONF_S3"
+pgbackrest_s3() { as_pg pgbackrest --config="$PBCONF_S3" --stanza=bench "$@"; }
+pgbackrest_s3 stanza-create >"$WORK/pgbackrest/stanza-s3.log" 2>&1 \
+  || { cat "$WORK/pgbackrest/stanza-s3.log" >&2; die "stanza-create on S3 failed"; }
+
 start_pgvault
-api POST /api/v1/clusters "{\"name\":\"bench\",\"host\":\"127.0.0.1\",\"port\":$PGPORT,\"username\":\"postgres\"}" >/dev/null
+for c in bench:local bench-s3:s3 bench-s3enc:s3enc; do
+  api POST /api/v1/clusters "{\"name\":\"${c%%:*}\",\"host\":\"127.0.0.1\",\"port\":$PGPORT,\"username\":\"postgres\",\"repository\":\"${c##*:}\"}" >/dev/null
+done
 # warm-up, untimed: the JVM compiles its hot paths, every tool reads a warm cache afterwards
 pgvault_backup '{"kind":"BASE"}' >/dev/null
 raw_backup
 pgbackrest_backup
 pgbackrest_backup --compress-type=zst
+pgvault_backup '{"kind":"BASE"}' bench-s3 >/dev/null
+pgvault_backup '{"kind":"BASE"}' bench-s3enc >/dev/null
+pgbackrest_s3 --type=full backup >"$WORK/pgbackrest/backup-s3.log" 2>&1 || { cat "$WORK/pgbackrest/backup-s3.log" >&2; die "pgbackrest backup to S3 failed"; }
 
+: >"$WORK/s3.times"
+: >"$WORK/s3enc.times"
+: >"$WORK/zsts3.times"
 : >"$WORK/raw.times"
 : >"$WORK/pgvault.times"
 : >"$WORK/alt.times"
@@ -126,6 +181,19 @@ for run in $(seq 1 "$RUNS"); do
   pgbackrest_backup --compress-type=zst
   seconds "$start" "$(now)" >>"$WORK/zst.times"
   ZST_SIZE=$(pgbackrest_size)
+  sync
+  result=$(pgvault_backup '{"kind":"BASE"}' bench-s3)
+  read -r took S3_ID <<<"$result"
+  echo "$took" >>"$WORK/s3.times"
+  sync
+  result=$(pgvault_backup '{"kind":"BASE"}' bench-s3enc)
+  read -r took S3ENC_ID <<<"$result"
+  echo "$took" >>"$WORK/s3enc.times"
+  sync
+  start=$(now)
+  pgbackrest_s3 --type=full backup >"$WORK/pgbackrest/backup-s3.log" 2>&1 || { cat "$WORK/pgbackrest/backup-s3.log" >&2; die "pgbackrest backup to S3 failed"; }
+  seconds "$start" "$(now)" >>"$WORK/zsts3.times"
+  ZSTS3_SIZE=$(pgbackrest_s3 --output=json info | jget '.[0].backup[-1].info.repository.size')
   echo "run $run/$RUNS done" >&2
 done
 
@@ -156,13 +224,25 @@ if [[ -n $PGVAULT_ALT_BODY ]]; then
 fi
 row "pgBackRest $PB_VERSION full, default compression (gz), process-max $CORES, start-fast" "$pb_med" "$pb_min" "$pb_max" "$PB_SIZE"
 row "pgBackRest $PB_VERSION full, compress-type=zst, process-max $CORES, start-fast" "$zst_med" "$zst_min" "$zst_max" "$ZST_SIZE"
+read -r s3_min s3_med s3_max < <(stats <"$WORK/s3.times")
+read -r s3e_min s3e_med s3e_max < <(stats <"$WORK/s3enc.times")
+read -r zs3_min zs3_med zs3_max < <(stats <"$WORK/zsts3.times")
+row "pgvault BASE, defaults, to S3 (S3Proxy on this host, HTTP)" "$s3_med" "$s3_min" "$s3_max" \
+  "$(api GET "/api/v1/backups/$S3_ID" | jget .sizeBytes)"
+row "pgvault BASE, defaults, to S3, encrypted (aes-256-gcm)" "$s3e_med" "$s3e_min" "$s3e_max" \
+  "$(api GET "/api/v1/backups/$S3ENC_ID" | jget .sizeBytes)"
+row "pgBackRest $PB_VERSION full, compress-type=zst, to the same S3Proxy (HTTPS), archive-check=n" \
+  "$zs3_med" "$zs3_min" "$zs3_max" "$ZSTS3_SIZE"
 echo
 echo "pgvault's own time over raw pg_basebackup (medians): $(awk -v a="$pv_med" -v b="$raw_med" 'BEGIN { printf "%+.0f ms", 1000 * (a - b) }')" \
   "(HTTP request, queueing, catalog, WAL tar compression, the fsyncs of what it stores)."
+echo "pgvault BASE to S3 / to local disk (medians): $(ratio "$s3_med" "$pv_med")x, encrypted $(ratio "$s3e_med" "$pv_med")x;" \
+  "pgvault to S3 / pgBackRest zst to S3: $(ratio "$s3_med" "$zs3_med")x"
 echo "pgvault / pgBackRest zst (medians): time $(ratio "$pv_med" "$zst_med")x, size $(ratio "$PV_SIZE" "$ZST_SIZE")x;" \
   "pgvault files: $(jget '.files | map(.path) | join(", ")' <<<"$PV" 2>/dev/null || true); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 if [[ $WAL_SEGMENTS -gt 0 ]]; then
   stop_pgvault
+  unset "${!PGVAULT_REPOSITOR@}"
   SKIP_BUILD=1 bench/wal-push.sh "$WAL_SEGMENTS" 3
 fi

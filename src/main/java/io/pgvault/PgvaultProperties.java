@@ -65,7 +65,9 @@ public record PgvaultProperties(
      */
     public Path storageRoot() {
         Repository r = repositories == null ? null : repositories.get(defaultRepository());
-        Path root = r != null && "local".equals(r.type()) && r.path() != null ? r.path() : storage.local().root();
+        // an encrypted repository is written through its store: the workspace is then storage.local.root
+        Path root = r != null && "local".equals(r.type()) && r.path() != null && "none".equalsIgnoreCase(r.encryption())
+                ? r.path() : storage.local().root();
         return root.toAbsolutePath().normalize();
     }
 
@@ -74,12 +76,27 @@ public record PgvaultProperties(
      * {@code s3} (with {@code endpoint}, {@code region}, {@code bucket}, {@code prefix}, {@code pathStyle}
      * and optionally {@code accessKey}/{@code secretKey}; without them the AWS SDK's default credentials);
      * {@code compression} (zstd, lz4, none), {@code encryption} (none, aes-256-gcm) and
-     * {@code encryptionKeyFile}. Never printed with its keys.
+     * {@code encryptionKeyFile} (created owner-only with a new key when missing), or {@code encryptionKey}, the
+     * key itself (one Tink keyset in JSON, e.g. from the environment variable
+     * {@code PGVAULT_REPOSITORIES_<NAME>_ENCRYPTIONKEY}), and {@code encryptionOldKeyFiles}, the keys of files
+     * written before a rotation. Never printed with its keys.
      */
     public record Repository(String type, Path path, String endpoint, String region, String bucket, String prefix,
             @DefaultValue("false") boolean pathStyle, String accessKey, String secretKey,
             @DefaultValue("zstd") String compression, @DefaultValue("none") String encryption,
-            Path encryptionKeyFile) {
+            Path encryptionKeyFile, String encryptionKey, java.util.List<Path> encryptionOldKeyFiles) {
+
+        @ConstructorBinding
+        public Repository {
+        }
+
+        /** As configured, without a key given inline or old key files. */
+        public Repository(String type, Path path, String endpoint, String region, String bucket, String prefix,
+                boolean pathStyle, String accessKey, String secretKey, String compression, String encryption,
+                Path encryptionKeyFile) {
+            this(type, path, endpoint, region, bucket, prefix, pathStyle, accessKey, secretKey, compression, encryption,
+                    encryptionKeyFile, null, null);
+        }
 
         @Override
         public String toString() {

@@ -6,6 +6,7 @@ import io.pgvault.job.JobContext;
 import io.pgvault.job.JobHandler;
 import io.pgvault.job.JobType;
 import io.pgvault.storage.BackupStorage;
+import io.pgvault.storage.ObjectStore;
 import io.pgvault.storage.StagingArea;
 import io.pgvault.storage.StoredFile;
 import java.io.IOException;
@@ -65,9 +66,15 @@ class BackupJobHandler implements JobHandler {
             long size = StoredFile.totalSize(files);
             context.bytes(size, size);
             context.phase("committing");
-            String location = storage.commit(area, backup.repository(), backup.cluster(), backup.kind().name());
-            ledger.succeed(backup.id(), location,
-                    files.stream().map(f -> new BackupFile(f.path(), f.sizeBytes(), f.sha256())).toList(),
+            BackupStorage.Committed committed = storage.commit(area, backup.repository(), backup.cluster(),
+                    backup.kind().name());
+            String location = committed.location();
+            ledger.succeed(backup.id(), location, files.stream().map(f -> {
+                ObjectStore.StoredObject stored = committed.encrypted().get(f.path());
+                return stored == null ? new BackupFile(f.path(), f.sizeBytes(), f.sha256())
+                        : new BackupFile(f.path(), f.sizeBytes(), f.sha256(), stored.size(), stored.sha256(),
+                                committed.keyId());
+            }).toList(),
                     StoredFile.combinedSha256(files), result);
             context.log(String.format("pgvault: stored %d file(s), %d bytes, at %s (run %.3f s, seal and commit %.3f s)",
                     files.size(), size, location, (ran - began) / 1e9, (System.nanoTime() - ran) / 1e9));

@@ -59,9 +59,15 @@ class RestoreHandler implements JobHandler {
     public void run(JobContext context) throws Exception {
         RestoreSpec spec = json.readValue(context.payload(), RestoreSpec.class);
         BackupView backup = backups.get(context.backupId());
-        try (ToolSession session = clusters.toolSession(spec.targetCluster())) {
+        if (storage.uploads(backup.repository())) {
+            context.phase("downloading from repository '" + backup.repository() + "'");
+        }
+        // a backup in a repository that is not local disk (or is encrypted) is downloaded, and so read whole and
+        // authenticated, before anything is written to the target: a damaged or unreadable file restores nothing
+        try (ToolSession session = clusters.toolSession(spec.targetCluster());
+                BackupStorage.LocalCopy file = storage.local(backup.repository(), backup.location(), backup.mainFile())) {
             if (backup.kind() == BackupKind.DUMP_ALL) {
-                replayClusterDump(backup, session, context);
+                replayClusterDump(backup, file.path(), session, context);
                 return;
             }
             if (spec.createDatabase()) {
@@ -70,14 +76,14 @@ class RestoreHandler implements JobHandler {
                 context.log("pgvault: created database \"" + spec.targetDatabase() + "\"");
             }
             if (backup.format().isArchive()) {
-                pgRestore(backup, spec, session, context);
+                pgRestore(file.path(), spec, session, context);
             } else {
-                replayScript(backup, session, conninfo(spec.targetDatabase()), true, context);
+                replayScript(backup, file.path(), session, conninfo(spec.targetDatabase()), true, context);
             }
         }
     }
 
-    private void pgRestore(BackupView backup, RestoreSpec spec, ToolSession session, JobContext context)
+    private void pgRestore(java.nio.file.Path file, RestoreSpec spec, ToolSession session, JobContext context)
             throws Exception {
         List<String> argv = new ArrayList<>(List.of(session.tool("pg_restore"), "--verbose", "--no-password",
                 "--dbname=" + conninfo(spec.targetDatabase())));
@@ -101,28 +107,25 @@ class RestoreHandler implements JobHandler {
         if (spec.dataOnly()) {
             argv.add("--data-only");
         }
-        if (storage.uploads(backup.repository())) {
-            context.phase("downloading from repository '" + backup.repository() + "'");
-        }
-        try (BackupStorage.LocalCopy file = storage.local(backup.repository(), backup.location(), backup.mainFile())) {
-            argv.add(file.path().toString());
-            context.phase("restoring");
-            executor.run(ProcessSpec.of(argv).environment(session.environment(null)).stderrLines(line -> {
-                context.log(line);
-                Matcher m = PROCESSING.matcher(line);
-                if (m.find()) {
-                    context.phase("restoring " + m.group(1));
-                }
-            }), context.cancellation());
-        }
+        argv.add(file.toString());
+        context.phase("restoring");
+        executor.run(ProcessSpec.of(argv).environment(session.environment(null)).stderrLines(line -> {
+            context.log(line);
+            Matcher m = PROCESSING.matcher(line);
+            if (m.find()) {
+                context.phase("restoring " + m.group(1));
+            }
+        }), context.cancellation());
     }
 
-    private void replayClusterDump(BackupView backup, ToolSession session, JobContext context) throws Exception {
-        replayScript(backup, session, conninfo(session.target().maintenanceDatabase()), false, context);
+    private void replayClusterDump(BackupView backup, java.nio.file.Path file, ToolSession session,
+            JobContext context) throws Exception {
+        replayScript(backup, file, session, conninfo(session.target().maintenanceDatabase()), false, context);
     }
 
     /** Feeds a SQL script to psql. Cluster dumps may meet roles that exist already: only that error is tolerated. */
-    private void replayScript(BackupView backup, ToolSession session, String conninfo, boolean stopOnError,
+    private void replayScript(BackupView backup, java.nio.file.Path file, ToolSession session, String conninfo,
+            boolean stopOnError,
             JobContext context) throws Exception {
         List<String> errors = new ArrayList<>();
         List<String> argv = new ArrayList<>(List.of(session.tool("psql"), "--no-psqlrc", "--no-password", "--quiet",
@@ -132,7 +135,7 @@ class RestoreHandler implements JobHandler {
         }
         context.phase("replaying SQL");
         long total = backup.sizeBytes() == null ? 0 : backup.sizeBytes();
-        try (InputStream raw = storage.open(backup.repository(), backup.location(), backup.mainFile());
+        try (InputStream raw = java.nio.file.Files.newInputStream(file);
                 InputStream counted = new Counting(raw, n -> context.bytes(n, total));
                 InputStream in = backup.mainFile().endsWith(".gz") ? new GZIPInputStream(counted, 256 * 1024) : counted) {
             executor.run(ProcessSpec.of(argv).environment(session.environment(null)).stdin(in).stderrLines(line -> {

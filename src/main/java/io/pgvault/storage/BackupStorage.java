@@ -22,7 +22,17 @@ public interface BackupStorage {
      * it; returns the location. The workspace's own repository takes the directory by an atomic move; any
      * other gets every file uploaded (multipart, on S3) before this returns.
      */
-    String commit(StagingArea area, String repository, String cluster, String kind) throws IOException;
+    Committed commit(StagingArea area, String repository, String cluster, String kind) throws IOException;
+
+    /**
+     * A committed backup: its location and, in an encrypted repository, each file's stored (encrypted) size and
+     * SHA-256 by its path and the id of the key that encrypted it; empty where files are stored as they are.
+     */
+    record Committed(String location, java.util.Map<String, ObjectStore.StoredObject> encrypted, String keyId) {
+    }
+
+    /** A committed file's stored bytes as they are, encrypted or not, for checksums that need no key. */
+    InputStream openStored(String repository, String location, String relativePath) throws IOException;
 
     /**
      * Removes everything of a backup that never succeeded: its staging area and, if a crash came
@@ -108,7 +118,10 @@ public interface BackupStorage {
      * The outcome of storing a WAL file: the bytes this push wrote (size, SHA-256), and whether they were put in
      * place (false: a file of that name was there already and is kept).
      */
-    record WalStored(StoredFile file, boolean created) {
+    record WalStored(StoredFile file, boolean created, String keyId) {
+        public WalStored(StoredFile file, boolean created) {
+            this(file, created, null);
+        }
     }
 
     /** A WAL file of that name exists with other content; the stored one is kept. */

@@ -1,6 +1,8 @@
 package io.pgvault.storage;
 
 import io.pgvault.PgvaultProperties;
+import io.pgvault.storage.crypto.EncryptedObjectStore;
+import io.pgvault.storage.crypto.RepositoryKeys;
 import io.pgvault.storage.local.LocalObjectStore;
 import io.pgvault.storage.s3.S3ObjectStore;
 import io.pgvault.storage.s3.S3Settings;
@@ -95,13 +97,37 @@ public class Repositories {
                     + "lz4 or none");
         }
         String encryption = r.encryption().toLowerCase(Locale.ROOT);
-        if (encryption.equals("aes-256-gcm")) {
-            throw new IllegalStateException(prefix + "encryption aes-256-gcm is not available in this version of "
-                    + "pgvault; leave it out (none) rather than store backups unencrypted by surprise");
-        }
-        if (!encryption.equals("none")) {
+        if (!encryption.equals("none") && !encryption.equals("aes-256-gcm")) {
             throw new IllegalStateException(prefix + "encryption is '" + r.encryption() + "': use none or aes-256-gcm");
         }
+        Repository plain = backend(name, r, isDefault, compression, encryption, prefix);
+        if (encryption.equals("none")) {
+            return plain;
+        }
+        return new Repository(name, plain.type(), isDefault, compression, encryption,
+                new EncryptedObjectStore(plain.store(), keys(name, r, prefix)), plain.path());
+    }
+
+    /** The keys of an encrypted repository: inline (from the environment) or from its key file, and the old ones. */
+    private static RepositoryKeys keys(String name, PgvaultProperties.Repository r, String prefix) {
+        List<Path> old = r.encryptionOldKeyFiles() == null ? List.of() : r.encryptionOldKeyFiles();
+        try {
+            if (r.encryptionKey() != null && !r.encryptionKey().isBlank()) {
+                return RepositoryKeys.fromEnvironment(prefix + "encryption-key", r.encryptionKey(), old);
+            }
+            if (r.encryptionKeyFile() == null) {
+                throw new IllegalStateException(prefix + "encryption is aes-256-gcm: set " + prefix
+                        + "encryption-key-file (created with a new key when missing; keep a copy away from the "
+                        + "repository, without it nothing there can be read) or " + prefix + "encryption-key");
+            }
+            return RepositoryKeys.fromFiles(r.encryptionKeyFile(), old);
+        } catch (IOException e) {
+            throw new IllegalStateException(prefix + "encryption: " + e.getMessage());
+        }
+    }
+
+    private static Repository backend(String name, PgvaultProperties.Repository r, boolean isDefault,
+            String compression, String encryption, String prefix) {
         String type = r.type() == null ? "" : r.type().toLowerCase(Locale.ROOT);
         switch (type) {
             case "local" -> {
@@ -155,7 +181,8 @@ public class Repositories {
 
     /** Whether the repository is a local one at the workspace's own root, where staging areas can move in place. */
     public boolean isWorkspace(Repository r) {
-        return r.type().equals("local") && r.path() != null && r.path().equals(workspace);
+        // an encrypted one is written through its store, which encrypts
+        return r.type().equals("local") && r.encryption().equals("none") && r.path() != null && r.path().equals(workspace);
     }
 
     /** The local directory of staging areas, scratch directories and WAL spools: the storage root. */

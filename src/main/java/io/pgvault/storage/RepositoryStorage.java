@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import io.pgvault.storage.crypto.EncryptedObjectStore;
 import java.util.stream.Stream;
 import org.springframework.stereotype.Component;
 
@@ -85,7 +86,7 @@ public class RepositoryStorage implements BackupStorage {
     }
 
     @Override
-    public String commit(StagingArea area, String repository, String cluster, String kind) throws IOException {
+    public Committed commit(StagingArea area, String repository, String cluster, String kind) throws IOException {
         String location = checkedCluster(cluster) + "/" + kind + "/" + area.backupId();
         Repositories.Repository target = repositories.forReading(repository);
         if (repositories.isWorkspace(target)) {
@@ -95,8 +96,9 @@ public class RepositoryStorage implements BackupStorage {
             Files.move(area.directory(), dir, StandardCopyOption.ATOMIC_MOVE);
             Fsync.directory(dir.getParent());
             Fsync.directory(staging);
-            return location;
+            return new Committed(location, java.util.Map.of(), null);
         }
+        java.util.Map<String, ObjectStore.StoredObject> encrypted = new java.util.TreeMap<>();
         List<Path> files;
         try (Stream<Path> walk = Files.walk(area.directory())) {
             files = walk.filter(Files::isRegularFile).sorted().toList();
@@ -104,11 +106,14 @@ public class RepositoryStorage implements BackupStorage {
         for (Path file : files) {
             String key = location + "/" + area.directory().relativize(file);
             try (InputStream in = Files.newInputStream(file)) {
-                target.store().put(key, in);
+                ObjectStore.StoredObject stored = target.store().put(key, in);
+                if (target.store() instanceof EncryptedObjectStore) {
+                    encrypted.put(area.directory().relativize(file).toString(), stored);
+                }
             }
         }
         FileTrees.delete(area.directory());
-        return location;
+        return new Committed(location, encrypted, keyId(target));
     }
 
     /**
@@ -231,6 +236,19 @@ public class RepositoryStorage implements BackupStorage {
     }
 
     @Override
+    public InputStream openStored(String repository, String location, String relativePath) throws IOException {
+        Repositories.Repository r = repositories.forReading(repository);
+        if (r.store() instanceof EncryptedObjectStore encrypted) {
+            return encrypted.raw().get(location + "/" + relativePath);
+        }
+        return open(repository, location, relativePath);
+    }
+
+    private static String keyId(Repositories.Repository r) {
+        return r.store() instanceof EncryptedObjectStore encrypted ? encrypted.currentKeyId() : null;
+    }
+
+    @Override
     public LocalCopy local(String repository, String location, String relativePath) throws IOException {
         Repositories.Repository r = repositories.forReading(repository);
         if (repositories.isWorkspace(r)) {
@@ -294,7 +312,8 @@ public class RepositoryStorage implements BackupStorage {
             throws IOException {
         Repositories.Repository r = repositories.forReading(repository);
         if (!repositories.isWorkspace(r)) {
-            return storeWalObject(r.store(), walKey(cluster, timeline, name), name, content);
+            WalStored stored = storeWalObject(r.store(), walKey(cluster, timeline, name), name, content);
+            return new WalStored(stored.file(), stored.created(), stored.created() ? keyId(r) : null);
         }
         Path dir = walDirectory(cluster, timeline);
         Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));

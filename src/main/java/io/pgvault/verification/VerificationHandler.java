@@ -123,16 +123,21 @@ class VerificationHandler implements JobHandler {
             context.cancellation().throwIfCancelled();
             long[] size = new long[1];
             String sha;
-            try (InputStream in = storage.open(backup.repository(), backup.location(), file.path())) {
+            // encrypted files are checked as stored, against the stored bytes' checksum: no key is needed
+            boolean encrypted = file.storedSha256() != null;
+            long expectedSize = encrypted ? file.storedSizeBytes() : file.sizeBytes();
+            String expectedSha = encrypted ? file.storedSha256() : file.sha256();
+            String what = encrypted ? " (encrypted, as stored)" : "";
+            try (InputStream in = storage.openStored(backup.repository(), backup.location(), file.path())) {
                 sha = Sha256.of(in, size);
             } catch (IOException e) {
                 problems.add(file.path() + " cannot be read: " + e.getMessage());
                 continue;
             }
-            if (size[0] != file.sizeBytes()) {
-                problems.add(file.path() + " has " + size[0] + " bytes, the catalog says " + file.sizeBytes());
-            } else if (!sha.equals(file.sha256())) {
-                problems.add(file.path() + " has SHA-256 " + sha + ", the catalog says " + file.sha256());
+            if (size[0] != expectedSize) {
+                problems.add(file.path() + what + " has " + size[0] + " bytes, the catalog says " + expectedSize);
+            } else if (!sha.equals(expectedSha)) {
+                problems.add(file.path() + what + " has SHA-256 " + sha + ", the catalog says " + expectedSha);
             }
             done += size[0];
             context.bytes(done, total);
@@ -161,6 +166,8 @@ class VerificationHandler implements JobHandler {
             }
         } catch (io.pgvault.job.ToolFailedException e) {
             problems.add(e.getMessage());
+        } catch (IOException e) {
+            problems.add(backup.mainFile() + " cannot be read: " + e.getMessage());
         }
     }
 }

@@ -38,7 +38,8 @@ class WalBytes {
     }
 
     /** A stored file: the original's size and SHA-256, how it is stored and its size there, and whether this push stored it. */
-    record Stored(String repository, long sizeBytes, String sha256, Codec codec, long storedSizeBytes, boolean created) {
+    record Stored(String repository, long sizeBytes, String sha256, Codec codec, long storedSizeBytes, boolean created,
+            String keyId) {
     }
 
     /**
@@ -63,7 +64,7 @@ class WalBytes {
                 });
         String sha256 = Sha256.hex(digest);
         if (stored.created()) {
-            return new Stored(repository, size[0], sha256, chosen, stored.file().sizeBytes(), true);
+            return new Stored(repository, size[0], sha256, chosen, stored.file().sizeBytes(), true, stored.keyId());
         }
         Stored there = hash(repository, cluster, file);
         if (!there.sha256().equals(sha256)) {
@@ -107,7 +108,7 @@ class WalBytes {
                 // the stored file no longer decodes: not this push's content, and it is kept as it is
                 sha256 = "unreadable (" + damaged.getMessage() + ")";
             }
-            return new Stored(where, size[0], sha256, stored, raw.count, false);
+            return new Stored(where, size[0], sha256, stored, raw.count, false, null);
         }
     }
 

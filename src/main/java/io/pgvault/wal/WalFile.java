@@ -47,6 +47,7 @@ class WalFile implements Persistable<WalFile.Key> {
     private String codec;
     private Long storedSizeBytes;
     private String repository;
+    private String keyId;
     /**
      * A row made by a push is new: saving it inserts it at once. With an assigned id Spring Data would merge
      * instead, which first selects the row that the push has just checked is not there (a push's record
@@ -79,6 +80,7 @@ class WalFile implements Persistable<WalFile.Key> {
         this.codec = stored.codec().name();
         this.storedSizeBytes = stored.storedSizeBytes();
         this.repository = stored.repository();
+        this.keyId = stored.keyId();
     }
 
     private WalFile(String cluster, WalFileName file, long sizeBytes, String sha256, Instant archivedAt) {

@@ -32,11 +32,11 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import tools.jackson.databind.JsonNode;
 
 /**
- * An S3 repository as the default one, on a real S3 server (S3Proxy, reached through a relay that can cut the
- * network): logical and physical backups land in the bucket and nowhere else, verify at every level, download,
- * restore, drill and recover from it; WAL is pushed to and fetched from it; damage done behind pgvault's back
- * is named by verification; and a BASE backup whose upload loses the network midway fails, leaves no catalog
- * location and no multipart upload behind.
+ * An encrypted S3 repository as the default one, on a real S3 server (S3Proxy, reached through a relay that
+ * can cut the network): logical and physical backups land in the bucket, encrypted, and nowhere else; they
+ * verify at every level (CHECKSUM without the key), download, restore, drill and recover from it; WAL is pushed
+ * to and fetched from it; damage done behind pgvault's back is named by verification and restores nothing; and
+ * a BASE backup whose upload loses the network midway fails and leaves no object and no multipart upload behind.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -75,6 +75,8 @@ class S3RepositoryTests {
         registry.add("pgvault.repositories.cloud.path-style", () -> "true");
         registry.add("pgvault.repositories.cloud.access-key", () -> S3Server.ACCESS_KEY);
         registry.add("pgvault.repositories.cloud.secret-key", () -> S3Server.SECRET_KEY);
+        registry.add("pgvault.repositories.cloud.encryption", () -> "aes-256-gcm");
+        registry.add("pgvault.repositories.cloud.encryption-key-file", () -> HOME.resolve("cloud.key").toString());
     }
 
     @LocalServerPort
@@ -118,6 +120,12 @@ class S3RepositoryTests {
         assertThat(keys("backups/" + CLUSTER + "/DUMP/" + id + "/")).containsExactly(
                 "backups/" + CLUSTER + "/DUMP/" + id + "/dump.custom");
         assertThat(HOME.resolve("workspace").resolve(CLUSTER)).as("nothing of the backup on local disk").doesNotExist();
+        byte[] stored = S3.client().getObjectAsBytes(b -> b.bucket(S3.bucket())
+                .key("backups/" + CLUSTER + "/DUMP/" + id + "/dump.custom")).asByteArray();
+        JsonNode file = backup.path("files").get(0);
+        assertThat(new String(stored, java.nio.charset.StandardCharsets.ISO_8859_1))
+                .startsWith("pgvault-aead-1 " + file.path("keyId").asString()).doesNotContain("item 999");
+        assertThat(file.path("keyId").asString()).matches("[0-9a-f]{8}");
         assertThat(api.awaitVerification(id, Duration.ofMinutes(2)).path("verification").path("status").asString())
                 .isEqualTo("PASSED");
 
@@ -178,14 +186,27 @@ class S3RepositoryTests {
     @Order(4)
     void damageAndLossBehindPgvaultsBackAreNamedByVerification() throws Exception {
         JsonNode damaged = api.backup(CLUSTER, Map.of("kind", "DUMP", "database", "shop"));
+        // the automatic verification reads the file too: the damage comes after it, or it could pass after ours
+        api.awaitVerification(damaged.path("id").asString(), Duration.ofMinutes(2));
         String key = "backups/" + CLUSTER + "/DUMP/" + damaged.path("id").asString() + "/dump.custom";
         byte[] bytes = S3.client().getObjectAsBytes(b -> b.bucket(S3.bucket()).key(key)).asByteArray();
         bytes[bytes.length / 2] ^= 0x40;
         S3.client().putObject(b -> b.bucket(S3.bucket()).key(key), RequestBody.fromBytes(bytes));
         JsonNode failed = verify(damaged.path("id").asString(), "CHECKSUM", "FAILED");
-        assertThat(failed.path("verification").path("detail").asString()).contains("dump.custom has SHA-256");
+        assertThat(failed.path("verification").path("detail").asString())
+                .contains("dump.custom (encrypted, as stored) has SHA-256");
+        JsonNode unlisted = verify(damaged.path("id").asString(), "LIST", "FAILED");
+        assertThat(unlisted.path("verification").path("detail").asString()).contains("dump.custom");
+        Api.Response restore = api.post("/api/v1/backups/" + damaged.path("id").asString() + "/restores",
+                Map.of("targetDatabase", "never_restored", "createDatabase", true));
+        assertThat(restore.status()).as(restore.body()).isEqualTo(202);
+        JsonNode refused = api.awaitJob(restore.field("id"), Duration.ofMinutes(2));
+        assertThat(refused.path("status").asString()).isEqualTo("FAILED");
+        assertThat(refused.path("error").asString()).contains("dump.custom").contains("authentication failed");
+        assertThat(pg.databaseExists("never_restored")).as("nothing is restored").isFalse();
 
         JsonNode lost = api.backup(CLUSTER, Map.of("kind", "DUMP", "database", "shop"));
+        api.awaitVerification(lost.path("id").asString(), Duration.ofMinutes(2));
         S3.client().deleteObject(b -> b.bucket(S3.bucket()).key("backups/" + CLUSTER + "/DUMP/"
                 + lost.path("id").asString() + "/dump.custom"));
         JsonNode missing = verify(lost.path("id").asString(), "CHECKSUM", "FAILED");

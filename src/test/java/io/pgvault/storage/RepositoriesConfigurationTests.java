@@ -46,7 +46,7 @@ class RepositoriesConfigurationTests {
         refused(properties(Map.of("main", repository("local", ROOT, null, "brotli", "none")), null),
                 "pgvault.repositories.main.compression is 'brotli'");
         refused(properties(Map.of("main", repository("local", ROOT, null, "zstd", "aes-256-gcm")), null),
-                "encryption aes-256-gcm is not available");
+                "set pgvault.repositories.main.encryption-key-file");
         refused(properties(Map.of("cloud", repository("s3", null, null, "zstd", "none")), null),
                 "pgvault.repositories.cloud.*: an S3 repository needs a bucket");
     }

@@ -52,7 +52,7 @@ class RepositoryStorageTests {
         }
         assertThat(files.get(1).sha256()).isEqualTo(Sha256.of(area.directory().resolve("extra/toc.dat")));
 
-        String location = storage.commit(area, "local", "shop", "DUMP");
+        String location = storage.commit(area, "local", "shop", "DUMP").location();
         assertThat(location).isEqualTo("shop/DUMP/" + id);
         assertThat(root.resolve(".staging").resolve(id.toString())).doesNotExist();
         try (InputStream in = storage.open("local", location, "dump.custom")) {
@@ -181,7 +181,7 @@ class RepositoryStorageTests {
         }
         area.create("dump/1.dat", n -> { }).close();
         area.seal();
-        String location = two.commit(area, "other", "shop", "DUMP");
+        String location = two.commit(area, "other", "shop", "DUMP").location();
         assertThat(area.directory()).doesNotExist();
         assertThat(elsewhere.resolve(location).resolve("dump/toc.dat")).hasContent("toc");
         try (InputStream in = two.open("other", location, "dump/toc.dat")) {

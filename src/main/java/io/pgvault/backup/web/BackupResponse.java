@@ -29,7 +29,9 @@ record BackupResponse(UUID id, String cluster, BackupKind kind, DumpFormat forma
         String repository) {
 
     /** One stored file. */
-    record FileEntry(String path, long sizeBytes, String sha256) {
+    record FileEntry(String path, long sizeBytes, String sha256,
+            @Schema(description = "in an encrypted repository: the id of the key that encrypted the file")
+            String keyId) {
     }
 
     /** The latest verification. */
@@ -47,6 +49,6 @@ record BackupResponse(UUID id, String cluster, BackupKind kind, DumpFormat forma
     }
 
     private static FileEntry file(BackupFile f) {
-        return new FileEntry(f.path(), f.sizeBytes(), f.sha256());
+        return new FileEntry(f.path(), f.sizeBytes(), f.sha256(), f.keyId());
     }
 }
