@@ -44,9 +44,12 @@ public class BackupService {
     private final Clock clock;
     private final ApplicationEventPublisher events;
     private final Repositories repositories;
+    private final BackupCopies copies;
 
     BackupService(BackupRepository backups, ClusterAccess clusters, JobService jobs, BackupStorage storage,
-            JsonMapper json, Clock clock, ApplicationEventPublisher events, Repositories repositories) {
+            JsonMapper json, Clock clock, ApplicationEventPublisher events, Repositories repositories,
+            BackupCopies copies) {
+        this.copies = copies;
         this.repositories = repositories;
         this.events = events;
         this.backups = backups;
@@ -375,6 +378,8 @@ public class BackupService {
         if (location == null) {
             return;
         }
+        List<BackupCopy> copied = copies.of(id).stream().filter(c -> c.location() != null).toList();
+        copies.deleted(id);
         TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
             @Override
             public void afterCommit() {
@@ -383,6 +388,14 @@ public class BackupService {
                 } catch (IOException e) {
                     log.warn("Backup {} is out of the catalog but its files at {} could not be deleted: {}", id,
                             location, e.toString());
+                }
+                for (BackupCopy copy : copied) {
+                    try {
+                        storage.delete(copy.repository(), copy.location());
+                    } catch (IOException | RuntimeException e) {
+                        log.warn("Backup {} is out of the catalog but its copy in repository '{}' could not be "
+                                + "deleted: {}", id, copy.repository(), e.toString());
+                    }
                 }
             }
         });
@@ -412,7 +425,7 @@ public class BackupService {
                 b.getServerConfig() == null ? null : json.readValue(b.getServerConfig(), ServerConfig.class),
                 b.getWarnings(), b.getRetentionPolicy() == null ? null : new RecordedRetention(
                         json.readValue(b.getRetentionPolicy(), RetentionPolicy.class), b.getRetentionTimeZone()),
-                b.getRepository());
+                b.getRepository(), copies.of(b.getId()));
     }
 
     static NotFoundException notFound(UUID id) {

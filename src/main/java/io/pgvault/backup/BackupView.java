@@ -12,7 +12,16 @@ public record BackupView(UUID id, String cluster, BackupKind kind, DumpFormat fo
         VerificationStatus verificationStatus, VerificationLevel verificationLevel, Instant verifiedAt,
         String verificationDetail, String error, String label, boolean pinned, UUID jobId, UUID scheduleId,
         String sizeAnomaly, Double drillSeconds, ServerConfig serverConfig, List<String> warnings,
-        RecordedRetention retention, String repository) {
+        RecordedRetention retention, String repository, List<BackupCopy> copies) {
+
+    /** The same backup as read from another repository that holds a copy of it (same location there). */
+    public BackupView in(String otherRepository) {
+        return new BackupView(id, cluster, kind, format, database, spec, status, queuedAt, startedAt, finishedAt,
+                location, sizeBytes, sha256, files, serverVersion, toolVersion, startLsn, stopLsn, timeline, firstWal,
+                lastWal, verificationStatus, verificationLevel, verifiedAt, verificationDetail, error, label, pinned,
+                jobId, scheduleId, sizeAnomaly, drillSeconds, serverConfig, warnings, retention, otherRepository,
+                copies);
+    }
 
     /** The stored name of a single-file backup's file, of the directory of a DIRECTORY dump, or a BASE backup's base tar. */
     public String mainFile() {

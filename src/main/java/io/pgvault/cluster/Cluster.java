@@ -37,6 +37,7 @@ class Cluster {
     private java.util.List<SanityQuery> sanityQueries;
     private String timeZone;
     private String repository;
+    private String walCopyTo;
     private String serverVersion;
     private Integer serverVersionNum;
     private String toolDirectory;
@@ -76,6 +77,7 @@ class Cluster {
         this.sanityQueries = s.sanityQueries() == null ? java.util.List.of() : java.util.List.copyOf(s.sanityQueries());
         this.timeZone = s.timeZone() == null ? "UTC" : s.timeZone();
         this.repository = s.repository();
+        this.walCopyTo = s.walCopyTo();
         this.updatedAt = now;
     }
 
@@ -93,7 +95,7 @@ class Cluster {
 
     ClusterSettings settings() {
         return new ClusterSettings(host, port, username, password, maintenanceDatabase, sslMode, walArchive, rpo,
-                getRetention(), getSanityQueries(), getTimeZone(), repository);
+                getRetention(), getSanityQueries(), getTimeZone(), repository, walCopyTo);
     }
 
     /** The retention policy, or null when it keeps everything. */
@@ -101,6 +103,11 @@ class Cluster {
         RetentionPolicy r = new RetentionPolicy(retentionKeepLast, retentionKeepDays, retentionDaily, retentionWeekly,
                 retentionMonthly);
         return r.keepsEverything() ? null : r;
+    }
+
+    /** A second repository its archived WAL is copied to; null: none. */
+    String getWalCopyTo() {
+        return walCopyTo;
     }
 
     /** The repository its backups and WAL go to; null: the default one. */

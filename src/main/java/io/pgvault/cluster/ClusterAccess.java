@@ -59,7 +59,7 @@ public class ClusterAccess {
         Cluster c = find(cluster);
         ClusterSettings s = c.settings();
         return connect(new ClusterSettings("127.0.0.1", port, s.username(), s.password(), s.maintenanceDatabase(),
-                "prefer", s.walArchive(), s.rpo(), null, null, null, null), database);
+                "prefer", s.walArchive(), s.rpo(), null, null, null, null, null), database);
     }
 
     /**

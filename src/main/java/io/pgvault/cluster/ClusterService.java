@@ -122,7 +122,8 @@ public class ClusterService implements ArchiveTokenCheck {
                 ? new ClusterSettings(settings.host(), settings.port(), settings.username(),
                         cluster.settings().password() == null ? "" : cluster.settings().password(),
                         settings.maintenanceDatabase(), settings.sslMode(), settings.walArchive(), settings.rpo(),
-                        settings.retention(), settings.sanityQueries(), settings.timeZone(), settings.repository())
+                        settings.retention(), settings.sanityQueries(), settings.timeZone(), settings.repository(),
+                        settings.walCopyTo())
                 : settings;
         configure(cluster, merged);
         return ClusterView.of(cluster);
@@ -356,6 +357,13 @@ public class ClusterService implements ArchiveTokenCheck {
     }
 
     private void validate(ClusterSettings s) {
+        if (s.walCopyTo() != null && (repositories.configured(s.walCopyTo()).isEmpty()
+                || s.walCopyTo().equals(repositories.target(s.repository())))) {
+            throw new InvalidRequestException("walCopyTo", "walCopyTo names a second repository for the archived "
+                    + "WAL, other than the one it is pushed to (" + repositories.target(s.repository()) + "); "
+                    + "pgvault.repositories has " + repositories.all().stream().map(Repositories.Repository::name)
+                            .toList());
+        }
         if (s.repository() != null && repositories.configured(s.repository()).isEmpty()) {
             throw new InvalidRequestException("repository", "no repository is named '" + s.repository()
                     + "'; pgvault.repositories has " + repositories.all().stream().map(Repositories.Repository::name)

@@ -14,6 +14,7 @@ import io.pgvault.job.JobView;
 import io.pgvault.monitoring.ClusterStatus.Kind;
 import io.pgvault.wal.ArchiveSummary;
 import io.pgvault.wal.WalArchiveService;
+import io.pgvault.wal.WalCopies;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,8 +48,11 @@ public class ClusterStatusService {
     private record Cached(Instant at, ClusterService.ArchiverStatus status) {
     }
 
+    private final WalCopies walCopies;
+
     ClusterStatusService(ClusterService clusters, BackupService backups, JobService jobs, WalArchiveService wal,
-            PgvaultProperties properties, Clock clock) {
+            PgvaultProperties properties, Clock clock, WalCopies walCopies) {
+        this.walCopies = walCopies;
         this.clusters = clusters;
         this.backups = backups;
         this.jobs = jobs;
@@ -99,6 +103,16 @@ public class ClusterStatusService {
         }
         if (cluster.walArchive() == WalArchiveMode.PUSH || cluster.walArchive() == WalArchiveMode.STREAM) {
             archive(name, cluster.walArchive(), now, problems, details);
+        }
+        if (cluster.walCopyTo() != null) {
+            WalCopies.Lag lag = walCopies.lag(name, cluster.walCopyTo());
+            details.put("walCopyLagFiles", lag.files());
+            details.put("walCopyLagSeconds", lag.seconds());
+            if (lag.seconds() > settings.walLag().toSeconds()) {
+                problems.add(problem(Kind.WAL_COPY_LAG, "the WAL copy to repository '" + cluster.walCopyTo() + "' is "
+                        + lag.files() + " file(s) behind, the oldest waiting " + lag.seconds() + " s (threshold "
+                        + settings.walLag() + "); is the repository reachable? GET /api/v1/repositories"));
+            }
         }
         return new ClusterStatus(name, List.copyOf(problems), details);
     }

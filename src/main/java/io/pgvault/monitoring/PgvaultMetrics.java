@@ -54,6 +54,8 @@ class PgvaultMetrics {
     private final MultiGauge healthy;
     private final MultiGauge drillRto;
     private final MultiGauge drillPassed;
+    private final MultiGauge walCopyLag;
+    private final MultiGauge walCopyLagFiles;
     private final ClusterService clusters;
     private final ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "pgvault-metrics");
@@ -84,6 +86,11 @@ class PgvaultMetrics {
                 .description("1 when nothing puts the cluster's data at risk, else 0").register(registry);
         this.drillRto = MultiGauge.builder("pgvault.drill.last.rto").baseUnit("seconds")
                 .description("restore time of the newest restore drill: the measured RTO").register(registry);
+        this.walCopyLag = MultiGauge.builder("pgvault.wal.copy.lag").baseUnit("seconds")
+                .description("how long the oldest archived WAL file not yet in the cluster's second repository "
+                        + "(walCopyTo) has waited").register(registry);
+        this.walCopyLagFiles = MultiGauge.builder("pgvault.wal.copy.lag.files")
+                .description("archived WAL files not yet in the cluster's second repository").register(registry);
         this.drillPassed = MultiGauge.builder("pgvault.drill.last.passed")
                 .description("1 when the newest restore drill passed, else 0").register(registry);
     }
@@ -139,6 +146,8 @@ class PgvaultMetrics {
             List<MultiGauge.Row<?>> ok = new ArrayList<>();
             List<MultiGauge.Row<?>> rto = new ArrayList<>();
             List<MultiGauge.Row<?>> drilled = new ArrayList<>();
+            List<MultiGauge.Row<?>> copyLag = new ArrayList<>();
+            List<MultiGauge.Row<?>> copyLagFiles = new ArrayList<>();
             for (String cluster : statuses.clusterNames()) {
                 Tags tags = Tags.of("cluster", cluster);
                 ClusterStatus status;
@@ -151,6 +160,11 @@ class PgvaultMetrics {
                     continue;
                 }
                 ok.add(MultiGauge.Row.of(tags, status.healthy() ? 1 : 0));
+                if (status.details().get("walCopyLagSeconds") instanceof Long seconds
+                        && status.details().get("walCopyLagFiles") instanceof Long files) {
+                    copyLag.add(MultiGauge.Row.of(tags, seconds));
+                    copyLagFiles.add(MultiGauge.Row.of(tags, files));
+                }
                 ClusterService.MeasuredRto measured = clusters.measuredRto(cluster);
                 if (measured != null) {
                     rto.add(MultiGauge.Row.of(tags, measured.seconds()));
@@ -174,6 +188,8 @@ class PgvaultMetrics {
             healthy.register(ok, true);
             drillRto.register(rto, true);
             drillPassed.register(drilled, true);
+            walCopyLag.register(copyLag, true);
+            walCopyLagFiles.register(copyLagFiles, true);
         } catch (RuntimeException e) {
             log.warn("Could not refresh the cluster metrics: {}", e.toString());
         }

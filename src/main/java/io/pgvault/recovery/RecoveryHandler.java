@@ -43,9 +43,12 @@ class RecoveryHandler implements JobHandler {
     private final CopyTokens tokens;
     private final WalArchiveService wal;
 
+    private final io.pgvault.copy.BackupSources sources;
+
     RecoveryHandler(JsonMapper json, BackupService backups, ClusterService clusters, LocalPostgres postgres,
             RecoveryRoots roots, DataDirectories directories, DataDirectoryWriter writer, ServerWatcher watcher,
-            CopyTokens tokens, WalArchiveService wal) {
+            CopyTokens tokens, WalArchiveService wal, io.pgvault.copy.BackupSources sources) {
+        this.sources = sources;
         this.json = json;
         this.backups = backups;
         this.clusters = clusters;
@@ -66,12 +69,13 @@ class RecoveryHandler implements JobHandler {
     @Override
     public void run(JobContext context) throws Exception {
         RecoveryPlan plan = json.readValue(context.payload(), RecoveryPlan.class);
-        BackupView backup = backups.get(plan.backupId());
+        BackupView backup = sources.readable(backups.get(plan.backupId()), context::log);
         ClusterView cluster = clusters.get(context.cluster());
         Path directory = Path.of(plan.dataDirectory());
         boolean inPlace = plan.replaceExisting();
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("backupId", backup.id());
+        result.put("repository", backup.repository());
         result.put("target", plan.target().toString());
         result.put("dataDirectory", directory.toString());
         context.log("pgvault: recovering backup " + backup.id() + " (ended at " + backup.stopLsn() + ", timeline "

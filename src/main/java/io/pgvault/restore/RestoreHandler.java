@@ -41,8 +41,11 @@ class RestoreHandler implements JobHandler {
     private final ProcessExecutor executor;
     private final JsonMapper json;
 
+    private final io.pgvault.copy.BackupSources sources;
+
     RestoreHandler(BackupService backups, ClusterAccess clusters, BackupStorage storage, ProcessExecutor executor,
-            JsonMapper json) {
+            JsonMapper json, io.pgvault.copy.BackupSources sources) {
+        this.sources = sources;
         this.backups = backups;
         this.clusters = clusters;
         this.storage = storage;
@@ -58,7 +61,7 @@ class RestoreHandler implements JobHandler {
     @Override
     public void run(JobContext context) throws Exception {
         RestoreSpec spec = json.readValue(context.payload(), RestoreSpec.class);
-        BackupView backup = backups.get(context.backupId());
+        BackupView backup = sources.readable(backups.get(context.backupId()), context::log);
         if (storage.uploads(backup.repository())) {
             context.phase("downloading from repository '" + backup.repository() + "'");
         }

@@ -26,6 +26,8 @@ class Schedule {
     private Instant lastRunAt;
     private UUID lastJobId;
     private String lastError;
+    /** Repositories each backup is copied to, comma-separated; null: none. */
+    private String copyTo;
 
     protected Schedule() {
     }
@@ -37,7 +39,8 @@ class Schedule {
     }
 
     void define(String cron, String timeZone, boolean enabled, String backupSpec, String retention, String verification,
-            Instant nextRunAt, Instant now) {
+            java.util.List<String> copyTo, Instant nextRunAt, Instant now) {
+        this.copyTo = copyTo == null || copyTo.isEmpty() ? null : String.join(",", copyTo);
         this.cron = cron;
         this.timeZone = timeZone;
         this.enabled = enabled;
@@ -80,4 +83,6 @@ class Schedule {
     UUID getLastJobId() { return lastJobId; }
 
     String getLastError() { return lastError; }
+
+    java.util.List<String> getCopyTo() { return copyTo == null ? java.util.List.of() : java.util.List.of(copyTo.split(",")); }
 }

@@ -19,6 +19,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.LinkedHashMap;
+import io.pgvault.storage.Repositories;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -56,9 +57,12 @@ public class ScheduleService implements VerificationAfterBackup {
     private final TransactionTemplate tx;
     private final TransactionTemplate readOnlyTx;
 
+    private final Repositories repositories;
+
     ScheduleService(ScheduleRepository schedules, ScheduleTimers timers, BackupsAfterDeletion afterDeletion,
             ClusterService clusters, BackupService backups, JobService jobs, JsonMapper json, Clock clock,
-            PlatformTransactionManager transactions) {
+            PlatformTransactionManager transactions, Repositories repositories) {
+        this.repositories = repositories;
         this.schedules = schedules;
         this.timers = timers;
         this.afterDeletion = afterDeletion;
@@ -102,7 +106,7 @@ public class ScheduleService implements VerificationAfterBackup {
             throw new InvalidRequestException("cluster", "a schedule cannot move to another cluster; create a new one");
         }
         define(schedule, new ScheduleSpec(schedule.getCluster(), spec.cron(), spec.timeZone(), spec.enabled(),
-                spec.backup(), spec.retention(), spec.verification()));
+                spec.backup(), spec.retention(), spec.verification(), spec.copyTo()));
         return view(schedule);
     }
 
@@ -247,11 +251,19 @@ public class ScheduleService implements VerificationAfterBackup {
             throw new InvalidRequestException("verification.after", "RESTORE drills are available for DUMP backups "
                     + "that hold their schema and for BASE backups; use CHECKSUM or LIST for this schedule");
         }
+        List<String> copyTo = spec.copyTo() == null ? List.of() : spec.copyTo().stream().distinct().toList();
+        for (String repository : copyTo) {
+            if (repository == null || repositories.configured(repository).isEmpty()) {
+                throw new InvalidRequestException("copyTo", "no repository is named '" + repository
+                        + "'; pgvault.repositories has " + repositories.all().stream()
+                                .map(Repositories.Repository::name).toList());
+            }
+        }
         boolean enabled = spec.enabled() == null || spec.enabled();
         Instant next = enabled ? next(cron, zone, clock.instant()) : null;
         schedule.define(cron, zone, enabled, json.writeValueAsString(backup),
                 retention == null ? null : json.writeValueAsString(retention),
-                verification == null ? null : json.writeValueAsString(verification), next, clock.instant());
+                verification == null ? null : json.writeValueAsString(verification), copyTo, next, clock.instant());
         timers.follow(schedule);
     }
 
@@ -319,6 +331,12 @@ public class ScheduleService implements VerificationAfterBackup {
         return new ScheduleView(s.getId(), s.getCluster(), s.getCron(), s.getTimeZone(), s.isEnabled(), backupSpec(s),
                 s.getRetention() == null ? null : json.readValue(s.getRetention(), RetentionPolicy.class),
                 verification(s), s.getCreatedAt(), s.getNextRunAt(), s.getLastRunAt(), s.getLastJobId(), outcome,
-                s.getLastError());
+                s.getLastError(), s.getCopyTo().isEmpty() ? null : s.getCopyTo());
+    }
+
+    /** The repositories a schedule copies its backups to; empty for a schedule deleted meanwhile. */
+    @Transactional(readOnly = true)
+    public List<String> copyTo(UUID scheduleId) {
+        return schedules.findById(scheduleId).map(Schedule::getCopyTo).orElse(List.of());
     }
 }

@@ -12,5 +12,5 @@ import java.util.UUID;
  */
 public record ScheduleView(UUID id, String cluster, String cron, String timeZone, boolean enabled, BackupSpec backup,
         RetentionPolicy retention, VerificationPolicy verification, Instant createdAt, Instant nextRunAt,
-        Instant lastRunAt, UUID lastJobId, JobStatus lastOutcome, String lastError) {
+        Instant lastRunAt, UUID lastJobId, JobStatus lastOutcome, String lastError, java.util.List<String> copyTo) {
 }

@@ -31,6 +31,18 @@ public interface BackupStorage {
     record Committed(String location, java.util.Map<String, ObjectStore.StoredObject> encrypted, String keyId) {
     }
 
+    /**
+     * Copies a committed file to the same location in another repository (decrypted from the one, encrypted
+     * for the other where they say so); the copy is visible only once complete.
+     */
+    void copy(String from, String to, String location, String relativePath) throws IOException;
+
+    /** The stored size of a committed file, or empty when it is not in the repository. */
+    java.util.Optional<Long> storedSize(String repository, String location, String relativePath) throws IOException;
+
+    /** Copies an archived WAL file's stored (compressed) bytes to another repository. */
+    void copyWal(String from, String to, String cluster, String timeline, String name) throws IOException;
+
     /** A committed file's stored bytes as they are, encrypted or not, for checksums that need no key. */
     InputStream openStored(String repository, String location, String relativePath) throws IOException;
 

@@ -236,6 +236,33 @@ public class RepositoryStorage implements BackupStorage {
     }
 
     @Override
+    public void copy(String from, String to, String location, String relativePath) throws IOException {
+        Repositories.Repository target = repositories.forReading(to);
+        try (InputStream in = open(from, location, relativePath)) {
+            target.store().put(location + "/" + relativePath, in);
+        }
+    }
+
+    @Override
+    public java.util.Optional<Long> storedSize(String repository, String location, String relativePath)
+            throws IOException {
+        Repositories.Repository r = repositories.forReading(repository);
+        if (repositories.isWorkspace(r)) {
+            Path file = resolve(location).resolve(relativePath).normalize();
+            return Files.isRegularFile(file) ? java.util.Optional.of(Files.size(file)) : java.util.Optional.empty();
+        }
+        return r.store().stat(location + "/" + relativePath).map(ObjectStore.ObjectInfo::size);
+    }
+
+    @Override
+    public void copyWal(String from, String to, String cluster, String timeline, String name) throws IOException {
+        Repositories.Repository target = repositories.forReading(to);
+        try (InputStream in = openWal(from, cluster, timeline, name)) {
+            target.store().put(walKey(cluster, timeline, name), in);
+        }
+    }
+
+    @Override
     public InputStream openStored(String repository, String location, String relativePath) throws IOException {
         Repositories.Repository r = repositories.forReading(repository);
         if (r.store() instanceof EncryptedObjectStore encrypted) {

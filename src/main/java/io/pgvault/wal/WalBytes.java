@@ -28,9 +28,11 @@ class WalBytes {
     private final BackupStorage storage;
     private final WalFileRepository files;
     private final Codec codec;
+    private final WalCopies copies;
     private final int level;
 
-    WalBytes(BackupStorage storage, WalFileRepository files, PgvaultProperties properties) {
+    WalBytes(BackupStorage storage, WalFileRepository files, PgvaultProperties properties, WalCopies copies) {
+        this.copies = copies;
         this.storage = storage;
         this.files = files;
         this.codec = properties.wal().compression();
@@ -87,9 +89,28 @@ class WalBytes {
         return Codec.detect(in).decode(in);
     }
 
-    /** Opens a listed file's original bytes, decoded with the codec the catalog recorded for it. */
+    /**
+     * Opens a listed file's original bytes, decoded with the codec the catalog recorded for it; from a copy in
+     * another repository when the file is gone from its own.
+     */
     InputStream open(String cluster, WalFile f) throws IOException {
-        return f.getCodec().decode(openStored(f.getRepository(), cluster, WalFileName.parse(f.getName())));
+        WalFileName name = WalFileName.parse(f.getName());
+        try {
+            return f.getCodec().decode(openStored(f.getRepository(), cluster, name));
+        } catch (java.nio.file.NoSuchFileException missing) {
+            for (String repository : copies.repositoriesOf(cluster, f.getName())) {
+                try {
+                    InputStream in = f.getCodec().decode(openStored(repository, cluster, name));
+                    org.slf4j.LoggerFactory.getLogger(WalBytes.class).warn("WAL file {} of cluster '{}' is missing "
+                            + "from repository '{}': read from its copy in '{}'", f.getName(), cluster,
+                            f.getRepository(), repository);
+                    return in;
+                } catch (java.nio.file.NoSuchFileException alsoMissing) {
+                    missing.addSuppressed(alsoMissing);
+                }
+            }
+            throw missing;
+        }
     }
 
     /** A stored file's original size and SHA-256, read through; {@code created} false. */

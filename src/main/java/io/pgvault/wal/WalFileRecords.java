@@ -26,8 +26,11 @@ class WalFileRecords {
     private final WalFileRepository files;
     private final BackupStorage storage;
     private final Clock clock;
+    private final WalCopies copies;
 
-    WalFileRecords(ClusterService clusters, WalFileRepository files, BackupStorage storage, Clock clock) {
+    WalFileRecords(ClusterService clusters, WalFileRepository files, BackupStorage storage, Clock clock,
+            WalCopies copies) {
+        this.copies = copies;
         this.clusters = clusters;
         this.files = files;
         this.storage = storage;
@@ -85,6 +88,7 @@ class WalFileRecords {
         if (files.existsById(new WalFile.Key(removed.cluster(), removed.name()))) {
             return false;
         }
+        copies.deleteCopies(removed.cluster(), removed.name());
         storage.deleteWal(removed.repository(), removed.cluster(), WalArchiveService.timelineDir(WalFileName.parse(removed.name())),
                 removed.name());
         return true;

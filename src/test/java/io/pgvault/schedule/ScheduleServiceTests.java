@@ -102,13 +102,13 @@ class ScheduleServiceTests {
     private void register() {
         if (clusters.list().stream().noneMatch(c -> c.name().equals(CLUSTER))) {
             clusters.register(CLUSTER, new ClusterSettings(pg.host(), pg.port(), pg.superuser(), null, "postgres",
-                    "prefer", WalArchiveMode.NONE, null, null, null, null, null));
+                    "prefer", WalArchiveMode.NONE, null, null, null, null, null, null));
         }
     }
 
     private static ScheduleSpec spec(String cron, String zone, boolean enabled, String database) {
         return new ScheduleSpec(CLUSTER, cron, zone, enabled, new BackupSpec(BackupKind.DUMP, database, null, null,
-                null, null, null, null, null, false, false, false, false, false, null), null, null);
+                null, null, null, null, null, false, false, false, false, false, null), null, null, null);
     }
 
     private static Instant at(String instant) {

@@ -1,5 +1,6 @@
 package io.pgvault.backup.web;
 
+import io.pgvault.backup.BackupCopy;
 import io.pgvault.backup.BackupFile;
 import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupSpec;
@@ -26,7 +27,9 @@ record BackupResponse(UUID id, String cluster, BackupKind kind, DumpFormat forma
                 + "were then; retention applies them until the backup is released to the cluster's policy "
                 + "(absent: the cluster's policy governs it)") RecordedRetention retention,
         @Schema(description = "the repository (GET /api/v1/repositories) that holds the backup's files")
-        String repository) {
+        String repository,
+        @Schema(description = "its copies in other repositories, each with its status (COPIED: every file read back "
+                + "there with the catalog's SHA-256)") List<BackupCopy> copies) {
 
     /** One stored file. */
     record FileEntry(String path, long sizeBytes, String sha256,
@@ -45,7 +48,7 @@ record BackupResponse(UUID id, String cluster, BackupKind kind, DumpFormat forma
                 b.lastWal(), new Verification(b.verificationStatus(), b.verificationLevel(), b.verifiedAt(),
                         b.verificationDetail()),
                 b.label(), b.pinned(), b.error(), b.jobId(), b.scheduleId(), b.sizeAnomaly(), b.drillSeconds(), b.spec(),
-                b.warnings().isEmpty() ? null : b.warnings(), b.serverConfig(), b.retention(), b.repository());
+                b.warnings().isEmpty() ? null : b.warnings(), b.serverConfig(), b.retention(), b.repository(), b.copies());
     }
 
     private static FileEntry file(BackupFile f) {

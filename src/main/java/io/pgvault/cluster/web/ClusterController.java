@@ -85,7 +85,7 @@ class ClusterController {
                 r.maintenanceDatabase() == null ? "postgres" : r.maintenanceDatabase(),
                 r.sslMode() == null ? "prefer" : r.sslMode(),
                 r.walArchive() == null ? WalArchiveMode.NONE : r.walArchive(), r.rpo(), r.retention(),
-                r.sanityQueries(), r.timeZone(), r.repository());
+                r.sanityQueries(), r.timeZone(), r.repository(), r.walCopyTo());
     }
 
     private ClusterResponse response(ClusterView v) {
@@ -99,6 +99,6 @@ class ClusterController {
                 v.createdAt(), v.updatedAt(), v.retention(), v.sanityQueries(), rto == null ? null
                         : new ClusterResponse.MeasuredRto(rto.seconds(), rto.backupId(), rto.drilledAt(), rto.passed()),
                 v.walSegmentSize(), v.systemIdentifier() == null ? null : Long.toUnsignedString(v.systemIdentifier()),
-                v.timeZone(), v.repository());
+                v.timeZone(), v.repository(), v.walCopyTo());
     }
 }

@@ -38,5 +38,8 @@ record ClusterRequest(
                 + "retention policy begin, a region id; UTC when left out") @Size(max = 100) String timeZone,
         @Schema(example = "local", description = "the repository (pgvault.repositories.<name>, see GET "
                 + "/api/v1/repositories) its new backups and WAL go to; the default repository when left out")
-        @Size(max = 63) String repository) {
+        @Size(max = 63) String repository,
+        @Schema(example = "offsite", description = "a second repository the archived WAL is copied to as it comes "
+                + "in (the push to the first decides the answer; the copy's lag is a metric and a health reason)")
+        @Size(max = 63) String walCopyTo) {
 }

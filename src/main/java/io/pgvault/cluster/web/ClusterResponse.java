@@ -18,7 +18,8 @@ record ClusterResponse(String name, String host, int port, String username, Stri
         Instant updatedAt, RetentionPolicy retention, List<SanityQuery> sanityQueries, MeasuredRto measuredRto,
         Long walSegmentSize, String systemIdentifier, String timeZone,
         @Schema(description = "the repository its backups and WAL go to; null: the default repository")
-        String repository) {
+        String repository,
+        @Schema(description = "a second repository its archived WAL is copied to; null: none") String walCopyTo) {
 
     /** The newest restore drill's restore time: how long getting this cluster's data back took. */
     record MeasuredRto(double seconds, UUID backupId, Instant drilledAt, boolean passed) {

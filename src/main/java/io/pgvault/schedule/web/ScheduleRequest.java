@@ -5,6 +5,7 @@ import io.pgvault.cluster.RetentionPolicy;
 import io.pgvault.schedule.ScheduleSpec;
 import io.pgvault.schedule.VerificationPolicy;
 import io.swagger.v3.oas.annotations.media.Schema;
+import java.util.List;
 
 /** Creates or replaces a schedule. */
 @Schema(example = """
@@ -20,10 +21,12 @@ record ScheduleRequest(
         @Schema(description = "the same body as a backup request", requiredMode = Schema.RequiredMode.REQUIRED)
         BackupRequest backup,
         RetentionPolicy retention,
-        VerificationPolicy verification) {
+        VerificationPolicy verification,
+        @Schema(description = "repositories each backup of this schedule is copied to once it succeeded (COPY "
+                + "jobs, see POST /api/v1/backups/{id}/copies)", example = "[\"offsite\"]") List<String> copyTo) {
 
     ScheduleSpec toSpec() {
         return new ScheduleSpec(cluster, cron, timeZone, enabled, backup == null ? null : backup.toSpec(), retention,
-                verification);
+                verification, copyTo);
     }
 }

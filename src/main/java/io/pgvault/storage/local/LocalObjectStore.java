@@ -1,5 +1,6 @@
 package io.pgvault.storage.local;
 
+import io.pgvault.storage.FileTrees;
 import io.pgvault.storage.Fsync;
 import io.pgvault.storage.ObjectKeys;
 import io.pgvault.storage.ObjectStore;
@@ -38,12 +39,15 @@ public final class LocalObjectStore implements ObjectStore {
     @Override
     public StoredObject put(String key, InputStream content) throws IOException {
         Path target = path(key);
-        Files.createDirectories(target.getParent());
+        Files.createDirectories(target.getParent(), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                FileTrees.OWNER_ONLY_DIR));
         Path part = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + PART);
         HashingOutputStream out;
         try {
-            out = new HashingOutputStream(FileChannel.open(part, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE), key, n -> { }, f -> { });
+            // backups hold every database's data: owner-only, like everything in a local repository
+            out = new HashingOutputStream(FileChannel.open(part, java.util.Set.of(StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    FileTrees.OWNER_ONLY_FILE)), key, n -> { }, f -> { });
             try (HashingOutputStream written = out) {
                 content.transferTo(written);
             }
@@ -78,11 +82,14 @@ public final class LocalObjectStore implements ObjectStore {
     @Override
     public List<String> list(String prefix) throws IOException {
         ObjectKeys.checkPrefix(prefix);
-        if (!Files.isDirectory(root)) {
+        // only the directory the prefix points into is walked, not the whole repository
+        int slash = prefix.lastIndexOf('/');
+        Path start = slash < 0 ? root : root.resolve(prefix.substring(0, slash));
+        if (!Files.isDirectory(start)) {
             return List.of();
         }
         List<String> keys = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(root)) {
+        try (Stream<Path> files = Files.walk(start)) {
             files.filter(Files::isRegularFile).filter(f -> !isPart(f)).map(f -> root.relativize(f).toString())
                     .filter(k -> k.startsWith(prefix)).sorted().forEach(keys::add);
         }

@@ -1,0 +1,18 @@
+package io.pgvault.backup;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * A copy of a backup in another repository: QUEUED, COPYING, COPIED (every file copied and read back with the
+ * catalog's SHA-256), FAILED, or DELETED with its backup.
+ */
+public record BackupCopy(String repository, String status, String location, UUID jobId, Instant queuedAt,
+        Instant finishedAt, String detail) {
+
+    public static final String COPIED = "COPIED";
+
+    public boolean copied() {
+        return COPIED.equals(status);
+    }
+}

@@ -1,0 +1,112 @@
+package io.pgvault.wal;
+
+import io.pgvault.storage.BackupStorage;
+import java.io.IOException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * WAL files copied to repositories other than the one they were pushed to (table wal_copy): the WAL a backup's
+ * copy needs to be restored, and a cluster's second WAL archive ({@code walCopyTo}). A fetch whose file is gone
+ * from its own repository is served from a copy.
+ */
+@Component
+public class WalCopies {
+
+    private final WalFileRepository files;
+    private final BackupStorage storage;
+    private final JdbcTemplate jdbc;
+    private final Clock clock;
+
+    WalCopies(WalFileRepository files, BackupStorage storage, JdbcTemplate jdbc, Clock clock) {
+        this.files = files;
+        this.storage = storage;
+        this.jdbc = jdbc;
+        this.clock = clock;
+    }
+
+    /**
+     * Copies the archived WAL from {@code firstWal} to {@code lastWal} of a backup's timeline, and the timeline
+     * history files up to it, to {@code to}, unless they are there already; returns how many were copied.
+     */
+    public int copyRange(String cluster, long timeline, String firstWal, String lastWal, String to) throws IOException {
+        int copied = 0;
+        for (WalFile f : files.findByClusterOrderByName(cluster)) {
+            boolean history = f.getKind() == WalFileKind.HISTORY && f.getTimeline() <= timeline;
+            boolean inRange = f.getKind() == WalFileKind.SEGMENT && f.getTimeline() == timeline
+                    && f.getName().compareTo(firstWal) >= 0 && f.getName().compareTo(lastWal) <= 0;
+            if ((history || inRange) && copy(f, to)) {
+                copied++;
+            }
+        }
+        return copied;
+    }
+
+    /** Copies every archived file not yet in {@code to}, oldest first; returns how many. */
+    public int catchUp(String cluster, String to) throws IOException {
+        int copied = 0;
+        for (WalFile f : files.findByClusterOrderByName(cluster)) {
+            if (copy(f, to)) {
+                copied++;
+            }
+        }
+        return copied;
+    }
+
+    /** How far {@code to} is behind the cluster's archive: files not copied, and the age of the oldest of them. */
+    public Lag lag(String cluster, String to) {
+        return jdbc.query("select count(*), min(w.archived_at) from wal_file w where w.cluster = ? and w.repository "
+                + "<> ? and not exists (select 1 from wal_copy c where c.cluster = w.cluster and c.name = w.name and "
+                + "c.repository = ?)", rs -> {
+                    rs.next();
+                    Timestamp oldest = rs.getTimestamp(2);
+                    return new Lag(rs.getLong(1), oldest == null ? 0
+                            : Math.max(0, Duration.between(oldest.toInstant(), clock.instant()).toSeconds()));
+                }, cluster, to, to);
+    }
+
+    /** Files not yet copied, and for how many seconds the oldest of them has waited. */
+    public record Lag(long files, long seconds) {
+    }
+
+    /** The repositories that hold a copy of the file, besides its own. */
+    List<String> repositoriesOf(String cluster, String name) {
+        return jdbc.queryForList("select repository from wal_copy where cluster = ? and name = ? order by repository",
+                String.class, cluster, name);
+    }
+
+    /** Forgets the copies of a file retention removed, after deleting them; a copy that cannot go is kept listed. */
+    void deleteCopies(String cluster, String name) {
+        for (String repository : repositoriesOf(cluster, name)) {
+            try {
+                storage.deleteWal(repository, cluster, WalArchiveService.timelineDir(WalFileName.parse(name)), name);
+                jdbc.update("delete from wal_copy where cluster = ? and name = ? and repository = ?", cluster, name,
+                        repository);
+            } catch (IOException | RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(WalCopies.class).warn(
+                        "Could not delete the copy of WAL file {} in repository '{}': {}", name, repository, e.toString());
+            }
+        }
+    }
+
+    private boolean copy(WalFile f, String to) throws IOException {
+        if (f.getRepository().equals(to) || repositoriesOf(f.getCluster(), f.getName()).contains(to)) {
+            return false;
+        }
+        storage.copyWal(f.getRepository(), to, f.getCluster(), WalArchiveService.timelineDir(
+                WalFileName.parse(f.getName())), f.getName());
+        try {
+            jdbc.update("insert into wal_copy (cluster, name, repository, copied_at) values (?, ?, ?, ?)", f.getCluster(),
+                    f.getName(), to, Timestamp.from(Instant.now(clock)));
+        } catch (DuplicateKeyException copiedMeanwhile) {
+            // another instance copied it too: the same bytes
+        }
+        return true;
+    }
+}

@@ -1,0 +1,253 @@
+package io.pgvault.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgvault.testing.PgCluster;
+import io.pgvault.testing.S3Server;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Offsite copies (3-2-1): backups on local disk are copied to an encrypted S3 repository by request and by a
+ * schedule's copyTo, each read back with the catalog's SHA-256; the cluster's WAL goes to the same repository
+ * as its second archive, with its lag as a metric. When the local files are lost, a restore and a recovery to
+ * latest use the copies and say so; deleting a backup removes its copies too.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class CopiesTests {
+
+    static final String CLUSTER = "copied";
+    static final Path HOME;
+    static final S3Server S3 = S3Server.start("pgvault-offsite");
+
+    static {
+        try {
+            HOME = Files.createTempDirectory("pgvault-copies");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @DynamicPropertySource
+    static void pgvault(DynamicPropertyRegistry registry) {
+        registry.add("spring.datasource.url", () -> "jdbc:h2:mem:pgvault-copies;DB_CLOSE_DELAY=-1");
+        registry.add("pgvault.storage.local.root", () -> HOME.resolve("main").toString());
+        registry.add("pgvault.storage.local.min-free-bytes", () -> "0");
+        registry.add("pgvault.security.key-file", () -> HOME.resolve("pgvault.key").toString());
+        registry.add("pgvault.security.admin-token", () -> Api.ADMIN_TOKEN);
+        registry.add("pgvault.jobs.instance-name", () -> "copies");
+        registry.add("pgvault.jobs.poll-interval", () -> "200ms");
+        registry.add("pgvault.recovery.roots", () -> PgCluster.recoveryRoot().toString());
+        registry.add("pgvault.recovery.drill-directory", () -> PgCluster.recoveryRoot().resolve("drills").toString());
+        registry.add("pgvault.repository", () -> "main");
+        registry.add("pgvault.repositories.main.type", () -> "local");
+        registry.add("pgvault.repositories.main.path", () -> HOME.resolve("main").toString());
+        registry.add("pgvault.repositories.offsite.type", () -> "s3");
+        registry.add("pgvault.repositories.offsite.endpoint", S3::endpoint);
+        registry.add("pgvault.repositories.offsite.bucket", S3::bucket);
+        registry.add("pgvault.repositories.offsite.path-style", () -> "true");
+        registry.add("pgvault.repositories.offsite.access-key", () -> S3Server.ACCESS_KEY);
+        registry.add("pgvault.repositories.offsite.secret-key", () -> S3Server.SECRET_KEY);
+        registry.add("pgvault.repositories.offsite.encryption", () -> "aes-256-gcm");
+        registry.add("pgvault.repositories.offsite.encryption-key-file", () -> HOME.resolve("offsite.key").toString());
+    }
+
+    @LocalServerPort
+    int port;
+    Api api;
+    PgCluster pg;
+    Path recoveries;
+    final List<Path> started = new ArrayList<>();
+
+    @BeforeAll
+    void archivingClusterWithASecondWalArchive() throws Exception {
+        api = new Api(port);
+        recoveries = PgCluster.recoveryDirectory("pgvault-copies-recoveries-");
+        pg = PgCluster.start("copies", Map.of("archive_mode", "on", "archive_command", "", "archive_timeout", "0"));
+        Api.Response registered = api.post("/api/v1/clusters", Map.of("name", CLUSTER, "host", pg.host(), "port",
+                pg.port(), "username", pg.superuser(), "walArchive", "PUSH", "walCopyTo", "offsite"));
+        assertThat(registered.status()).as(registered.body()).isEqualTo(201);
+        assertThat(registered.json().path("walCopyTo").asString()).isEqualTo("offsite");
+        JsonNode config = api.get("/api/v1/clusters/" + CLUSTER + "/archive-config").json();
+        pg.writeDataFile(config.path("headerFile").asString(), config.path("headerFileContent").asString());
+        pg.execute("postgres", "ALTER SYSTEM SET archive_command = '"
+                + config.path("archiveCommand").asString().replace("'", "''") + "'", "SELECT pg_reload_conf()");
+        pg.createDatabase("shop");
+        pg.execute("shop", "CREATE TABLE orders (id int PRIMARY KEY, item text NOT NULL)",
+                "INSERT INTO orders SELECT g, 'item ' || g FROM generate_series(1, 1000) g");
+    }
+
+    @AfterAll
+    void cleanUp() {
+        started.forEach(dir -> PgCluster.removeForeignServer(dir, recoveries));
+        if (pg != null) {
+            pg.close();
+        }
+        S3.close();
+    }
+
+    @Test
+    @Order(1)
+    void badCopyRequestsAreRefusedAndStartNothing() {
+        JsonNode backup = api.backup(CLUSTER, Map.of("kind", "DUMP", "database", "shop"));
+        String id = backup.path("id").asString();
+        long jobs = api.jobCount();
+        for (Object[] c : List.<Object[]>of(new Object[] {Map.of(), "repository is required"},
+                new Object[] {Map.of("repository", "nowhere"), "no repository is named 'nowhere'"},
+                new Object[] {Map.of("repository", "main"), "is stored in repository 'main' itself"})) {
+            Api.Response r = api.post("/api/v1/backups/" + id + "/copies", (Map<String, ?>) c[0]);
+            assertThat(r.status()).as(r.body()).isEqualTo(400);
+            assertThat(r.contentType()).startsWith("application/problem+json");
+            assertThat(r.body()).contains((String) c[1]);
+        }
+        assertThat(api.post("/api/v1/backups/00000000-0000-0000-0000-000000000000/copies",
+                Map.of("repository", "offsite")).status()).isEqualTo(404);
+        assertThat(api.jobCount()).isEqualTo(jobs);
+    }
+
+    @Test
+    @Order(2)
+    void aCopiedDumpRestoresFromTheCopyWhenTheLocalFileIsLost() throws Exception {
+        JsonNode backup = api.backup(CLUSTER, Map.of("kind", "DUMP", "database", "shop"));
+        String id = backup.path("id").asString();
+        api.awaitVerification(id, Duration.ofMinutes(2));
+        JsonNode job = copy(id);
+        assertThat(job.path("result").path("repository").asString()).isEqualTo("offsite");
+        JsonNode copies = api.get("/api/v1/backups/" + id).json().path("copies");
+        assertThat(copies).hasSize(1);
+        assertThat(copies.get(0).path("repository").asString()).isEqualTo("offsite");
+        assertThat(copies.get(0).path("status").asString()).isEqualTo("COPIED");
+        assertThat(copies.get(0).path("detail").asString()).contains("read back");
+        assertThat(S3.client().listObjectsV2(b -> b.bucket(S3.bucket()).prefix(CLUSTER + "/DUMP/" + id + "/"))
+                .contents()).hasSize(1);
+
+        Files.delete(HOME.resolve("main").resolve(CLUSTER).resolve("DUMP").resolve(id).resolve("dump.custom"));
+        JsonNode restored = api.restore(id, Map.of("targetDatabase", "shop_again", "createDatabase", true));
+        assertThat(api.get("/api/v1/jobs/" + restored.path("id").asString() + "/log").body())
+                .contains("dump.custom is missing; using its copy in repository 'offsite'");
+        assertThat(pg.queryValue("shop_again", "SELECT count(*) FROM orders")).isEqualTo(1000L);
+    }
+
+    @Test
+    @Order(3)
+    void aScheduledBaseBackupIsCopiedAndItsCopyAndTheSecondWalArchiveRecoverToLatest() throws Exception {
+        Api.Response schedule = api.post("/api/v1/schedules", Map.of("cluster", CLUSTER, "cron", "0 0 3 * * *",
+                "backup", Map.of("kind", "BASE"), "copyTo", List.of("offsite")));
+        assertThat(schedule.status()).as(schedule.body()).isEqualTo(201);
+        assertThat(schedule.json().path("copyTo").get(0).asString()).isEqualTo("offsite");
+        assertThat(api.post("/api/v1/schedules", Map.of("cluster", CLUSTER, "cron", "0 0 3 * * *",
+                "backup", Map.of("kind", "BASE"), "copyTo", List.of("elsewhere"))).body())
+                .contains("no repository is named 'elsewhere'");
+        Api.Response run = api.post("/api/v1/schedules/" + schedule.field("id") + "/runs", "");
+        assertThat(run.status()).as(run.body()).isEqualTo(202);
+        JsonNode done = api.awaitSucceeded(run.field("id"));
+        String id = done.path("backupId").asString();
+        JsonNode copied = awaitCopy(id);
+        assertThat(copied.path("detail").asString()).contains("archived WAL file(s) of its range copied");
+
+        pg.execute("shop", "INSERT INTO orders SELECT g, 'late ' || g FROM generate_series(1001, 1200) g");
+        String last = pg.switchWal();
+        api.awaitLastSegment(CLUSTER, last, pg);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!copiedToOffsite(last) && System.nanoTime() < deadline) {
+            Api.sleep(200);
+        }
+        assertThat(copiedToOffsite(last)).as("the second archive has the last segment").isTrue();
+        String metrics = api.get("/actuator/prometheus").body();
+        assertThat(metrics).contains("pgvault_wal_copy_lag_files{cluster=\"" + CLUSTER + "\"}");
+
+        // the host's disk loses the backup and the archive: the copies carry the recovery
+        deleteTree(HOME.resolve("main").resolve(CLUSTER));
+        Path dir = recoveries.resolve("from-copies");
+        started.add(dir);
+        Api.Response r = api.post("/api/v1/clusters/" + CLUSTER + "/recoveries",
+                Map.of("target", Map.of("latest", true), "dataDirectory", dir.toString()));
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        JsonNode job = api.awaitSucceeded(r.field("id"));
+        assertThat(job.path("result").path("repository").asString()).isEqualTo("offsite");
+        assertThat(api.get("/api/v1/jobs/" + r.field("id") + "/log").body()).contains("using its copy in repository 'offsite'");
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:"
+                + job.path("result").path("port").asInt() + "/shop", "postgres", "");
+                Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM orders")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isEqualTo(1200);
+        }
+    }
+
+    @Test
+    @Order(4)
+    void deletingABackupRemovesItsCopies() {
+        JsonNode backup = api.backup(CLUSTER, Map.of("kind", "DUMP", "database", "shop"));
+        String id = backup.path("id").asString();
+        api.awaitVerification(id, Duration.ofMinutes(2));
+        copy(id);
+        String prefix = CLUSTER + "/DUMP/" + id + "/";
+        assertThat(S3.client().listObjectsV2(b -> b.bucket(S3.bucket()).prefix(prefix)).contents()).isNotEmpty();
+        Api.Response deleted = api.delete("/api/v1/backups/" + id);
+        assertThat(deleted.status()).as(deleted.body()).isEqualTo(200);
+        assertThat(deleted.json().path("copies").get(0).path("status").asString()).isEqualTo("DELETED");
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!S3.client().listObjectsV2(b -> b.bucket(S3.bucket()).prefix(prefix)).contents().isEmpty()
+                && System.nanoTime() < deadline) {
+            Api.sleep(100);
+        }
+        assertThat(S3.client().listObjectsV2(b -> b.bucket(S3.bucket()).prefix(prefix)).contents()).isEmpty();
+    }
+
+    private JsonNode copy(String id) {
+        Api.Response r = api.post("/api/v1/backups/" + id + "/copies", Map.of("repository", "offsite"));
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        assertThat(r.json().path("type").asString()).isEqualTo("COPY");
+        return api.awaitSucceeded(r.field("id"));
+    }
+
+    private JsonNode awaitCopy(String id) {
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (true) {
+            JsonNode copies = api.get("/api/v1/backups/" + id).json().path("copies");
+            if (copies.size() == 1 && copies.get(0).path("status").asString().equals("COPIED")) {
+                return copies.get(0);
+            }
+            assertThat(copies.toString()).doesNotContain("FAILED");
+            assertThat(System.nanoTime()).as("copy of %s: %s", id, copies).isLessThan(deadline);
+            Api.sleep(200);
+        }
+    }
+
+    private static boolean copiedToOffsite(String segment) {
+        return !S3.client().listObjectsV2(b -> b.bucket(S3.bucket()).prefix(CLUSTER + "/wal/00000001/" + segment))
+                .contents().isEmpty();
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
