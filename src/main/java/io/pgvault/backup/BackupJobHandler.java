@@ -55,7 +55,7 @@ class BackupJobHandler implements JobHandler {
                 .orElseThrow(() -> new IllegalStateException("no runner for " + backup.kind() + " backups"));
         ledger.start(backup.id(), runner.versions(backup));
         long began = System.nanoTime();
-        StagingArea area = storage.stage(backup.id());
+        StagingArea area = storage.stage(backup.id(), backup.repository(), backup.cluster(), backup.kind().name());
         try {
             checkStagingSpace(backup);
             BackupRunner.Result result = runner.run(backup, area, context);

@@ -18,6 +18,13 @@ public interface BackupStorage {
     StagingArea stage(UUID backupId) throws IOException;
 
     /**
+     * A staging area for a backup that {@link #commit} stores at {@code {cluster}/{kind}/{backupId}} in
+     * {@code repository}: for a repository that uploads, {@link StagingArea#create} streams there directly, and
+     * commit completes those uploads (discard aborts them).
+     */
+    StagingArea stage(UUID backupId, String repository, String cluster, String kind) throws IOException;
+
+    /**
      * Stores a sealed staging area at {@code {cluster}/{kind}/{backupId}} in the repository, durably, and removes
      * it; returns the location. The workspace's own repository takes the directory by an atomic move; any
      * other gets every file uploaded (multipart, on S3) before this returns.

@@ -10,11 +10,12 @@ import java.util.function.LongConsumer;
 
 /**
  * Writes to a file while computing its SHA-256 and size in the same pass; closing fsyncs the file
- * and reports it as a {@link StoredFile}.
+ * and reports it as a {@link StoredFile}. Or, built on a stream, to that stream (an upload), which closing closes.
  */
 public final class HashingOutputStream extends OutputStream {
 
     private final FileChannel channel;
+    private final OutputStream sink;
     private final String path;
     private final MessageDigest digest = Sha256.newDigest();
     private final LongConsumer progress;
@@ -25,6 +26,15 @@ public final class HashingOutputStream extends OutputStream {
 
     public HashingOutputStream(FileChannel channel, String path, LongConsumer progress, Consumer<StoredFile> onClose) {
         this.channel = channel;
+        this.sink = null;
+        this.path = path;
+        this.progress = progress;
+        this.onClose = onClose;
+    }
+
+    public HashingOutputStream(OutputStream sink, String path, LongConsumer progress, Consumer<StoredFile> onClose) {
+        this.channel = null;
+        this.sink = sink;
         this.path = path;
         this.progress = progress;
         this.onClose = onClose;
@@ -38,9 +48,13 @@ public final class HashingOutputStream extends OutputStream {
     @Override
     public void write(byte[] bytes, int offset, int length) throws IOException {
         digest.update(bytes, offset, length);
-        ByteBuffer buffer = ByteBuffer.wrap(bytes, offset, length);
-        while (buffer.hasRemaining()) {
-            channel.write(buffer);
+        if (sink != null) {
+            sink.write(bytes, offset, length);
+        } else {
+            ByteBuffer buffer = ByteBuffer.wrap(bytes, offset, length);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
         }
         size += length;
         progress.accept(size);
@@ -64,8 +78,12 @@ public final class HashingOutputStream extends OutputStream {
             return;
         }
         closed = true;
-        try (channel) {
-            channel.force(true);
+        if (sink != null) {
+            sink.close();
+        } else {
+            try (channel) {
+                channel.force(true);
+            }
         }
         sha256 = Sha256.hex(digest);
         onClose.accept(new StoredFile(path, size, sha256));

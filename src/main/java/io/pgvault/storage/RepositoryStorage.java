@@ -57,6 +57,15 @@ public class RepositoryStorage implements BackupStorage {
                 return t;
             });
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RepositoryStorage.class);
+    /** Uploads that tools stream into while they run, by backup, until commit completes or discard aborts them. */
+    private final java.util.Map<UUID, java.util.Map<String, StreamedUpload>> streaming =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ExecutorService uploadThreads = java.util.concurrent.Executors.newCachedThreadPool(
+            r -> {
+                Thread t = new Thread(r, "pgvault-upload");
+                t.setDaemon(true);
+                return t;
+            });
 
     public RepositoryStorage(Repositories repositories) {
         this.repositories = repositories;
@@ -86,6 +95,23 @@ public class RepositoryStorage implements BackupStorage {
     }
 
     @Override
+    public StagingArea stage(UUID backupId, String repository, String cluster, String kind) throws IOException {
+        StagingArea plain = stage(backupId);
+        Repositories.Repository target = repositories.forReading(repository);
+        if (repositories.isWorkspace(target)) {
+            return plain;
+        }
+        String location = checkedCluster(cluster) + "/" + kind + "/" + backupId;
+        java.util.Map<String, StreamedUpload> mine = new java.util.concurrent.ConcurrentHashMap<>();
+        streaming.put(backupId, mine);
+        return new StagingArea(backupId, plain.directory(), relativePath -> {
+            StreamedUpload upload = new StreamedUpload(target.store(), location + "/" + relativePath, uploadThreads);
+            mine.put(relativePath, upload);
+            return upload.writer();
+        });
+    }
+
+    @Override
     public Committed commit(StagingArea area, String repository, String cluster, String kind) throws IOException {
         String location = checkedCluster(cluster) + "/" + kind + "/" + area.backupId();
         Repositories.Repository target = repositories.forReading(repository);
@@ -99,6 +125,20 @@ public class RepositoryStorage implements BackupStorage {
             return new Committed(location, java.util.Map.of(), null);
         }
         java.util.Map<String, ObjectStore.StoredObject> encrypted = new java.util.TreeMap<>();
+        java.util.Map<String, StreamedUpload> streamed = streaming.remove(area.backupId());
+        if (streamed != null) {
+            try {
+                for (var upload : streamed.entrySet()) {
+                    ObjectStore.StoredObject stored = upload.getValue().complete();
+                    if (target.store() instanceof EncryptedObjectStore) {
+                        encrypted.put(upload.getKey(), stored);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                streamed.values().forEach(StreamedUpload::abandon);
+                throw e;
+            }
+        }
         List<Path> files;
         try (Stream<Path> walk = Files.walk(area.directory())) {
             files = walk.filter(Files::isRegularFile).sorted().toList();
@@ -123,6 +163,10 @@ public class RepositoryStorage implements BackupStorage {
      */
     @Override
     public void discard(UUID backupId, String repository, String cluster, String kind) throws IOException {
+        java.util.Map<String, StreamedUpload> streamed = streaming.remove(backupId);
+        if (streamed != null) {
+            streamed.values().forEach(StreamedUpload::abandon);
+        }
         FileTrees.delete(staging.resolve(backupId.toString()));
         String location = checkedCluster(cluster) + "/" + kind + "/" + backupId;
         try {
@@ -151,6 +195,7 @@ public class RepositoryStorage implements BackupStorage {
     @jakarta.annotation.PreDestroy
     void stopRetries() {
         retries.shutdownNow();
+        uploadThreads.shutdownNow();
     }
 
     @Override

@@ -25,10 +25,31 @@ public final class StagingArea {
     private final UUID backupId;
     private final Path directory;
     private final Map<String, StoredFile> streamed = new ConcurrentHashMap<>();
+    private final Uploads uploads;
+
+    /** Opens streams that go straight to the backup's repository, with no local copy. */
+    @FunctionalInterface
+    public interface Uploads {
+        java.io.OutputStream open(String relativePath) throws IOException;
+    }
 
     public StagingArea(UUID backupId, Path directory) {
+        this(backupId, directory, null);
+    }
+
+    /** With {@code uploads}, files made by {@link #create} go to the repository as they are written. */
+    public StagingArea(UUID backupId, Path directory, Uploads uploads) {
         this.backupId = backupId;
         this.directory = directory;
+        this.uploads = uploads;
+    }
+
+    /**
+     * Whether {@link #create} streams to the repository: a tool that can write to its standard output should
+     * then do so, instead of writing a file here that is uploaded once it is done.
+     */
+    public boolean streamsToRepository() {
+        return uploads != null;
     }
 
     public UUID backupId() {
@@ -43,6 +64,10 @@ public final class StagingArea {
     /** A new owner-only file that is hashed and counted as it is written; {@code progress} hears the byte count. */
     public HashingOutputStream create(String relativePath, LongConsumer progress) throws IOException {
         Path file = resolve(relativePath);
+        if (uploads != null) {
+            return new HashingOutputStream(uploads.open(relativePath), relativePath, progress,
+                    f -> streamed.put(f.path(), f));
+        }
         Files.createDirectories(file.getParent(), PosixFilePermissions.asFileAttribute(FileTrees.OWNER_ONLY_DIR));
         FileChannel channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                 PosixFilePermissions.asFileAttribute(FileTrees.OWNER_ONLY_FILE));
@@ -94,6 +119,9 @@ public final class StagingArea {
         for (Path d : directories) {
             Fsync.directory(d);
         }
+        // what went straight to the repository has no file here
+        java.util.Set<String> here = files.stream().map(StoredFile::path).collect(java.util.stream.Collectors.toSet());
+        streamed.values().stream().filter(f -> !here.contains(f.path())).forEach(files::add);
         files.sort(Comparator.comparing(StoredFile::path));
         return files;
     }

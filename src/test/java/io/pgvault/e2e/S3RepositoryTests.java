@@ -149,7 +149,19 @@ class S3RepositoryTests {
         JsonNode all = api.backup(CLUSTER, Map.of("kind", "DUMP_ALL"));
         verify(all.path("id").asString(), "CHECKSUM", "SUCCEEDED");
         JsonNode plain = api.backup(CLUSTER, Map.of("kind", "DUMP", "database", "shop", "format", "PLAIN"));
+        assertThat(api.get("/api/v1/jobs/" + plain.path("jobId").asString() + "/log").body())
+                .as("SQL goes from pg_dump's stdout to the bucket").contains("streaming the dump to repository 'cloud'");
+        assertThat(api.get("/api/v1/jobs/" + all.path("jobId").asString() + "/log").body())
+                .contains("streaming the dump to repository 'cloud'");
         api.restore(plain.path("id").asString(), Map.of("targetDatabase", "shop_plain", "createDatabase", true));
+
+        // a streamed dump that fails leaves no object and no upload behind
+        JsonNode job = api.startBackup(CLUSTER, Map.of("kind", "DUMP", "database", "shop", "format", "PLAIN",
+                "tables", List.of("public.no_such_table")));
+        JsonNode failed = api.awaitJob(job.path("id").asString(), Duration.ofMinutes(2));
+        assertThat(failed.path("status").asString()).isEqualTo("FAILED");
+        assertThat(keys("backups/" + CLUSTER + "/DUMP/" + job.path("backupId").asString() + "/")).isEmpty();
+        assertThat(S3.incompleteUploads()).isEmpty();
         assertThat(pg.queryValue("shop_plain", "SELECT count(*) FROM orders")).isEqualTo(1000L);
     }
 
@@ -268,6 +280,45 @@ class S3RepositoryTests {
             Api.sleep(100);
         }
         assertThat(keys(prefix)).isEmpty();
+    }
+
+    @Test
+    @Order(7)
+    void aWalPushTheBucketAnswers503ToIsRefusedAndPostgresRetriesIt() throws Exception {
+        long failedBefore = archiverFailures();
+        String segment;
+        RELAY.answer503(true);
+        try {
+            pg.execute("shop", "INSERT INTO orders SELECT g, 'while S3 sheds load' FROM generate_series(5001, 5100) g");
+            segment = pg.switchWal();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (archiverFailures() <= failedBefore && System.nanoTime() < deadline) {
+                Api.sleep(200);
+            }
+            assertThat(archiverFailures()).as("archive_command failed: pgvault did not answer 2xx").isGreaterThan(failedBefore);
+
+            String later = io.pgvault.wal.WalFileName.segmentName(1, io.pgvault.wal.WalFileName.parse(segment)
+                    .position(16L * 1024 * 1024) + 40, 16L * 1024 * 1024);
+            java.net.http.HttpResponse<String> pushed = java.net.http.HttpClient.newHttpClient().send(
+                    Api.authorized(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port
+                            + "/api/v1/clusters/" + CLUSTER + "/wal/" + later)))
+                            .PUT(java.net.http.HttpRequest.BodyPublishers.ofByteArray(
+                                    io.pgvault.testing.WalSegments.of(pg).segment(later))).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(pushed.statusCode()).as(pushed.body()).isBetween(500, 599);
+            assertThat(pushed.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
+            assertThat(pushed.body()).doesNotContain(S3Server.SECRET_KEY);
+        } finally {
+            RELAY.answer503(false);
+        }
+        // PostgreSQL tries the segment again; a newer one wakes the archiver, which keeps the order
+        String next = pg.switchWal();
+        api.awaitLastSegment(CLUSTER, next, pg);
+        assertThat(api.get("/api/v1/clusters/" + CLUSTER + "/wal/" + segment).status()).isEqualTo(200);
+    }
+
+    private long archiverFailures() {
+        return ((Number) pg.queryValue("postgres", "SELECT failed_count FROM pg_stat_archiver")).longValue();
     }
 
     private JsonNode verify(String id, String level, String jobStatus) {

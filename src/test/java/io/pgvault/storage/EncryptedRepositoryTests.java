@@ -97,6 +97,20 @@ class EncryptedRepositoryTests {
                 .hasMessageContaining("encryption-old-key-files");
     }
 
+    /** An upgrade: what was stored before repositories existed stays readable as "local", at the storage root. */
+    @Test
+    void backupsFromBeforeRepositoriesStayReadableAsLocal() throws Exception {
+        Path legacy = Files.createDirectories(home.resolve("workspace/shop/DUMP/" + UUID.randomUUID()));
+        Files.writeString(legacy.resolve("dump.sql"), "select 1;");
+        RepositoryStorage storage = storage(home.resolve("current.key"), List.of());
+        String location = "shop/DUMP/" + legacy.getFileName();
+        assertThat(storage.uploads("local")).isFalse();
+        try (InputStream in = storage.open("local", location, "dump.sql")) {
+            assertThat(in.readAllBytes()).asString(StandardCharsets.UTF_8).isEqualTo("select 1;");
+        }
+        assertThat(storage.storedSize("local", location, "dump.sql")).contains(9L);
+    }
+
     @Test
     void anEncryptedRepositoryWithoutAKeyDoesNotStart() {
         PgvaultProperties.Repository noKey = new PgvaultProperties.Repository("local", home.resolve("vault"), null,

@@ -19,6 +19,7 @@ public final class Relay implements AutoCloseable {
     private final int target;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile ServerSocket listener;
+    private volatile boolean unavailable;
     /** Bytes clients may still send before the relay cuts itself; negative: no limit. */
     private final java.util.concurrent.atomic.AtomicLong budget = new java.util.concurrent.atomic.AtomicLong(-1);
     private volatile int port;
@@ -60,6 +61,24 @@ public final class Relay implements AutoCloseable {
         budget.set(bytes);
     }
 
+    /**
+     * While on, every new connection is answered {@code 503 Service Unavailable} (what S3 says when it sheds
+     * load) instead of reaching the server; connections already open are cut.
+     */
+    public synchronized void answer503(boolean on) {
+        unavailable = on;
+        if (on) {
+            for (Socket s : sockets) {
+                try {
+                    s.close();
+                } catch (IOException alreadyGone) {
+                    // closed by its pump meanwhile
+                }
+            }
+            sockets.clear();
+        }
+    }
+
     /** Listens again on the same port. */
     public synchronized void restore() {
         listen(port);
@@ -82,6 +101,10 @@ public final class Relay implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket client = server.accept();
+                if (unavailable) {
+                    refuse(client);
+                    continue;
+                }
                 Socket upstream = new Socket(InetAddress.getLoopbackAddress(), target);
                 sockets.add(client);
                 sockets.add(upstream);
@@ -91,6 +114,28 @@ public final class Relay implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /** Reads the request's head, answers 503 with S3's error body, and closes. */
+    private static void refuse(Socket client) {
+        Thread t = new Thread(() -> {
+            try (Socket c = client; InputStream in = c.getInputStream(); OutputStream out = c.getOutputStream()) {
+                int matched = 0;
+                for (int b; matched < 4 && (b = in.read()) >= 0; ) {
+                    matched = (b == (matched % 2 == 0 ? '\r' : '\n')) ? matched + 1 : b == '\r' ? 1 : 0;
+                }
+                byte[] body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>ServiceUnavailable</Code>"
+                        + "<Message>Service Unavailable</Message></Error>").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                out.write(("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/xml\r\nContent-Length: "
+                        + body.length + "\r\nConnection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                out.write(body);
+                out.flush();
+            } catch (IOException ignored) {
+                // the client went first
+            }
+        }, "relay-503");
+        t.setDaemon(true);
+        t.start();
     }
 
     private void pump(Socket from, Socket to, boolean counted) {

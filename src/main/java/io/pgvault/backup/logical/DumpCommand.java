@@ -18,7 +18,10 @@ final class DumpCommand {
         return pgDump(pgDump, spec, target, null);
     }
 
-    /** As above, reading the exported {@code snapshot} (pgvault counts rows in it) when one is given. */
+    /**
+     * As above, reading the exported {@code snapshot} (pgvault counts rows in it) when one is given; to stdout
+     * when {@code target} is null (PLAIN dumps that stream to a repository).
+     */
     static List<String> pgDump(String pgDump, BackupSpec spec, Path target, String snapshot) {
         List<String> argv = new ArrayList<>(List.of(pgDump, "--verbose", "--no-password"));
         if (snapshot != null) {
@@ -28,7 +31,9 @@ final class DumpCommand {
         if (spec.compression() != null) {
             argv.add("--compress=" + spec.compression());
         }
-        argv.add("--file=" + target);
+        if (target != null) {
+            argv.add("--file=" + target);
+        }
         if (spec.format() == DumpFormat.DIRECTORY) {
             if (spec.jobs() != null) {
                 argv.add("--jobs=" + spec.jobs());

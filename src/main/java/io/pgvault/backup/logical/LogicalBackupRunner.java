@@ -74,17 +74,34 @@ class LogicalBackupRunner implements BackupRunner {
             boolean all = backup.kind() == BackupKind.DUMP_ALL;
             Path target = area.directory().resolve(backup.mainFile());
             boolean gzipHere = all && backup.spec().compressed();
+            // SQL goes to stdout and from there straight to a repository that is not local disk: no local copy.
+            // Archive formats keep being written to a file (pg_dump seeks in it) and are uploaded afterwards.
+            boolean stream = area.streamsToRepository() && (all || backup.format() == DumpFormat.PLAIN);
             if (!all) {
+                if (stream) {
+                    context.log("pgvault: streaming the dump to repository '" + backup.repository() + "'");
+                    try (HashingOutputStream file = area.create(backup.mainFile(), context::bytesDone)) {
+                        return dumpCounted(backup, session, null, file, context);
+                    }
+                }
                 if (backup.format() != DumpFormat.DIRECTORY) {
                     area.reserve(backup.mainFile());
                 }
-                return dumpCounted(backup, session, target, context);
+                return dumpCounted(backup, session, target, null, context);
             }
-            List<String> argv = DumpCommand.pgDumpAll(session.tool("pg_dumpall"), backup.spec(), gzipHere ? null : target);
+            List<String> argv = DumpCommand.pgDumpAll(session.tool("pg_dumpall"), backup.spec(),
+                    gzipHere || stream ? null : target);
             ProcessSpec spec = ProcessSpec.of(argv)
                     .environment(session.environment(null))
                     .stderrLines(line -> onStderr(line, context));
             context.phase("dumping cluster");
+            if (stream && !gzipHere) {
+                context.log("pgvault: streaming the dump to repository '" + backup.repository() + "'");
+                try (HashingOutputStream file = area.create(backup.mainFile(), context::bytesDone)) {
+                    logDuration(context, executor.run(spec.stdout(file), context.cancellation()));
+                }
+                return Result.NONE;
+            }
             if (!gzipHere) {
                 area.reserve(backup.mainFile());
                 context.progress(() -> sizeOf(target));
@@ -105,8 +122,8 @@ class LogicalBackupRunner implements BackupRunner {
      * pgvault counts the rows of every table in that same snapshot, so a restore drill can later demand
      * exactly those counts. A schema-only dump counts nothing.
      */
-    private Result dumpCounted(BackupView backup, ToolSession session, Path target, JobContext context)
-            throws Exception {
+    private Result dumpCounted(BackupView backup, ToolSession session, Path target, java.io.OutputStream stdout,
+            JobContext context) throws Exception {
         BackupSpec s = backup.spec();
         // with table or schema filters pgvault cannot know pg_dump's exact table set: it counts nothing then
         boolean count = countRows && !s.schemaOnly() && !s.dataOnly() && s.tables().isEmpty() && s.schemas().isEmpty()
@@ -128,9 +145,13 @@ class LogicalBackupRunner implements BackupRunner {
                     .environment(session.environment(backup.database()))
                     .stderrLines(line -> onStderr(line, context));
             context.phase("dumping database");
-            // The tool writes the file itself: no pipe between it and the disk, and custom-format archives get
-            // their data offsets (which parallel pg_restore wants). Sealing hashes it.
-            context.progress(() -> sizeOf(target));
+            if (stdout != null) {
+                spec = spec.stdout(stdout);
+            } else {
+                // The tool writes the file itself: no pipe between it and the disk, and custom-format archives get
+                // their data offsets (which parallel pg_restore wants). Sealing hashes it.
+                context.progress(() -> sizeOf(target));
+            }
             CompletableFuture<List<TableRows>> counted = count ? CompletableFuture.supplyAsync(() -> countRows(snapshot))
                     : CompletableFuture.completedFuture(List.of());
             try {
