@@ -79,12 +79,14 @@ public record PgvaultProperties(
      * {@code encryptionKeyFile} (created owner-only with a new key when missing), or {@code encryptionKey}, the
      * key itself (one Tink keyset in JSON, e.g. from the environment variable
      * {@code PGVAULT_REPOSITORIES_<NAME>_ENCRYPTIONKEY}), and {@code encryptionOldKeyFiles}, the keys of files
-     * written before a rotation. Never printed with its keys.
+     * written before a rotation. {@code retention}: what this repository keeps of the copies made to it (COPY
+     * jobs), by its own rules; none: a copy lives as long as its backup. Never printed with its keys.
      */
     public record Repository(String type, Path path, String endpoint, String region, String bucket, String prefix,
             @DefaultValue("false") boolean pathStyle, String accessKey, String secretKey,
             @DefaultValue("zstd") String compression, @DefaultValue("none") String encryption,
-            Path encryptionKeyFile, String encryptionKey, java.util.List<Path> encryptionOldKeyFiles) {
+            Path encryptionKeyFile, String encryptionKey, java.util.List<Path> encryptionOldKeyFiles,
+            io.pgvault.cluster.RetentionPolicy retention) {
 
         @ConstructorBinding
         public Repository {
@@ -95,7 +97,7 @@ public record PgvaultProperties(
                 boolean pathStyle, String accessKey, String secretKey, String compression, String encryption,
                 Path encryptionKeyFile) {
             this(type, path, endpoint, region, bucket, prefix, pathStyle, accessKey, secretKey, compression, encryption,
-                    encryptionKeyFile, null, null);
+                    encryptionKeyFile, null, null, null);
         }
 
         @Override

@@ -43,6 +43,12 @@ public class BackupCopies {
         end(backupId, repository, "FAILED", null, detail);
     }
 
+    /** Marks one copy DELETED (retention of its repository removed it). */
+    public void deleted(UUID backupId, String repository, String reason) {
+        jdbc.update("update backup_copy set status = 'DELETED', finished_at = ?, detail = ? where backup_id = ? "
+                + "and repository = ?", Timestamp.from(clock.instant()), reason, backupId, repository);
+    }
+
     /** Marks every copy of the backup DELETED (their files are removed with the backup's). */
     public void deleted(UUID backupId) {
         jdbc.update("update backup_copy set status = 'DELETED', finished_at = ? where backup_id = ? and status <> 'DELETED'",
@@ -57,9 +63,28 @@ public class BackupCopies {
 
     /** The backup's copies, by repository name. */
     public List<BackupCopy> of(UUID backupId) {
-        return jdbc.query("select repository, status, location, job_id, queued_at, finished_at, detail from backup_copy "
-                + "where backup_id = ? order by repository", (rs, n) -> new BackupCopy(rs.getString(1), rs.getString(2),
-                        rs.getString(3), rs.getObject(4, UUID.class), rs.getTimestamp(5).toInstant(),
-                        rs.getTimestamp(6) == null ? null : rs.getTimestamp(6).toInstant(), rs.getString(7)), backupId);
+        return of(List.of(backupId)).getOrDefault(backupId, List.of());
+    }
+
+    /** The copies of several backups (a page of the list) in one query, by backup; backups without copies are absent. */
+    public java.util.Map<UUID, List<BackupCopy>> of(java.util.Collection<UUID> backupIds) {
+        java.util.Map<UUID, List<BackupCopy>> copies = new java.util.HashMap<>();
+        List<UUID> ids = List.copyOf(backupIds);
+        // a bounded number of parameters per query (PostgreSQL takes at most 65,535)
+        for (int from = 0; from < ids.size(); from += 1000) {
+            read(ids.subList(from, Math.min(ids.size(), from + 1000)), copies);
+        }
+        return copies;
+    }
+
+    private void read(List<UUID> backupIds, java.util.Map<UUID, List<BackupCopy>> copies) {
+        String marks = String.join(", ", java.util.Collections.nCopies(backupIds.size(), "?"));
+        jdbc.query("select backup_id, repository, status, location, job_id, queued_at, finished_at, detail from "
+                + "backup_copy where backup_id in (" + marks + ") order by repository", rs -> {
+                    copies.computeIfAbsent(rs.getObject(1, UUID.class), k -> new java.util.ArrayList<>()).add(
+                            new BackupCopy(rs.getString(2), rs.getString(3), rs.getString(4), rs.getObject(5, UUID.class),
+                                    rs.getTimestamp(6).toInstant(),
+                                    rs.getTimestamp(7) == null ? null : rs.getTimestamp(7).toInstant(), rs.getString(8)));
+                }, backupIds.toArray());
     }
 }

@@ -171,7 +171,9 @@ public class BackupService {
                 kind == null ? cb.conjunction() : cb.equal(root.get("kind"), kind),
                 status == null ? cb.conjunction() : cb.equal(root.get("status"), status),
                 verification == null ? cb.conjunction() : cb.equal(root.get("verificationStatus"), verification));
-        return backups.findAll(spec, page).map(this::view);
+        Page<Backup> found = backups.findAll(spec, page);
+        java.util.Map<UUID, List<BackupCopy>> copied = copies.of(found.map(Backup::getId).getContent());
+        return found.map(b -> view(b, copied.getOrDefault(b.getId(), List.of())));
     }
 
     /**
@@ -353,7 +355,7 @@ public class BackupService {
     public List<BackupView> succeeded(String cluster) {
         Specification<Backup> spec = (root, query, cb) -> cb.and(cb.equal(root.get("cluster"), cluster),
                 cb.equal(root.get("status"), BackupStatus.SUCCEEDED));
-        return backups.findAll(spec, Sort.by(Sort.Direction.DESC, "finishedAt", "id")).stream().map(this::view).toList();
+        return views(backups.findAll(spec, Sort.by(Sort.Direction.DESC, "finishedAt", "id")));
     }
 
     /**
@@ -414,7 +416,17 @@ public class BackupService {
         return backups.findById(id).orElseThrow(() -> notFound(id));
     }
 
+    /** Views of many backups, their copies read in one query. */
+    private List<BackupView> views(List<Backup> found) {
+        java.util.Map<UUID, List<BackupCopy>> copied = copies.of(found.stream().map(Backup::getId).toList());
+        return found.stream().map(b -> view(b, copied.getOrDefault(b.getId(), List.of()))).toList();
+    }
+
     BackupView view(Backup b) {
+        return view(b, copies.of(b.getId()));
+    }
+
+    private BackupView view(Backup b, List<BackupCopy> copiesOfB) {
         return new BackupView(b.getId(), b.getCluster(), b.getKind(), b.getFormat(), b.getDatabase(),
                 json.readValue(b.getOptions(), BackupSpec.class), b.getStatus(), b.getQueuedAt(), b.getStartedAt(),
                 b.getFinishedAt(), b.getLocation(), b.getSizeBytes(), b.getSha256(), List.copyOf(b.getFiles()),
@@ -425,7 +437,7 @@ public class BackupService {
                 b.getServerConfig() == null ? null : json.readValue(b.getServerConfig(), ServerConfig.class),
                 b.getWarnings(), b.getRetentionPolicy() == null ? null : new RecordedRetention(
                         json.readValue(b.getRetentionPolicy(), RetentionPolicy.class), b.getRetentionTimeZone()),
-                b.getRepository(), copies.of(b.getId()));
+                b.getRepository(), copiesOfB);
     }
 
     static NotFoundException notFound(UUID id) {

@@ -13,7 +13,10 @@ class RetentionHandler implements JobHandler {
     private final RetentionService retention;
     private final JsonMapper json;
 
-    RetentionHandler(RetentionService retention, JsonMapper json) {
+    private final CopyRetention copyRetention;
+
+    RetentionHandler(RetentionService retention, JsonMapper json, CopyRetention copyRetention) {
+        this.copyRetention = copyRetention;
         this.retention = retention;
         this.json = json;
     }
@@ -39,10 +42,12 @@ class RetentionHandler implements JobHandler {
                         : "; WAL before " + plan.wal().firstKept() + " goes (" + plan.wal().files() + " file(s))"));
         context.phase("expiring");
         retention.apply(plan, context::log, context.cancellation());
+        context.phase("thinning out copies");
+        int copiesRemoved = copyRetention.apply(context.cluster(), context::log);
         context.result(json.writeValueAsString(new Summary(plan.keep(), plan.expire(),
-                plan.wal() == null ? 0 : plan.wal().files())));
+                plan.wal() == null ? 0 : plan.wal().files(), copiesRemoved)));
     }
 
-    private record Summary(int kept, int expired, long walFilesRemoved) {
+    private record Summary(int kept, int expired, long walFilesRemoved, int copiesRemoved) {
     }
 }

@@ -48,6 +48,7 @@ public class Repositories {
     private final long minFreeBytes;
     private final Clock clock;
     private final Map<String, Health> probed = new ConcurrentHashMap<>();
+    private final Map<String, io.pgvault.cluster.RetentionPolicy> copyRetention = new LinkedHashMap<>();
     private final Path workspace;
     private final LocalObjectStore workspaceStore;
 
@@ -75,6 +76,15 @@ public class Repositories {
                     new LocalObjectStore(properties.storageRoot()), properties.storageRoot()));
         }
         configured.forEach((name, r) -> repositories.put(name, build(name, r, name.equals(defaultName))));
+        configured.forEach((name, r) -> {
+            if (r.retention() != null && !r.retention().keepsEverything()) {
+                try {
+                    copyRetention.put(name, r.retention().validated());
+                } catch (RuntimeException e) {
+                    throw new IllegalStateException("pgvault.repositories." + name + ".retention: " + e.getMessage());
+                }
+            }
+        });
         Repository chosen = repositories.get(defaultName);
         if (chosen == null) {
             throw new IllegalStateException("pgvault.repository names '" + defaultName + "', but pgvault.repositories "
@@ -150,6 +160,11 @@ public class Repositories {
             default -> throw new IllegalStateException(prefix + "type is " + (type.isEmpty() ? "missing" : "'" + r.type()
                     + "'") + ": use local (with path) or s3 (with bucket, and endpoint for other servers than AWS)");
         }
+    }
+
+    /** The rules that thin out the copies made to a repository, when it has its own; see {@code retention}. */
+    public java.util.Optional<io.pgvault.cluster.RetentionPolicy> copyRetention(String name) {
+        return java.util.Optional.ofNullable(copyRetention.get(name));
     }
 
     /** The configured repository of that name. */

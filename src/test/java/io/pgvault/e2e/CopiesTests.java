@@ -74,6 +74,8 @@ class CopiesTests {
         registry.add("pgvault.repositories.offsite.secret-key", () -> S3Server.SECRET_KEY);
         registry.add("pgvault.repositories.offsite.encryption", () -> "aes-256-gcm");
         registry.add("pgvault.repositories.offsite.encryption-key-file", () -> HOME.resolve("offsite.key").toString());
+        // the offsite repository keeps fewer copies than the cluster keeps backups (everything)
+        registry.add("pgvault.repositories.offsite.retention.keep-last", () -> "1");
     }
 
     @LocalServerPort
@@ -216,6 +218,34 @@ class CopiesTests {
             Api.sleep(100);
         }
         assertThat(S3.client().listObjectsV2(b -> b.bucket(S3.bucket()).prefix(prefix)).contents()).isEmpty();
+    }
+
+    @Test
+    @Order(5)
+    void theOffsiteRepositoryKeepsItsOwnNumberOfCopies() {
+        JsonNode older = api.backup(CLUSTER, Map.of("kind", "DUMP", "database", "shop"));
+        api.awaitVerification(older.path("id").asString(), Duration.ofMinutes(2));
+        copy(older.path("id").asString());
+        JsonNode newer = api.backup(CLUSTER, Map.of("kind", "DUMP", "database", "shop"));
+        api.awaitVerification(newer.path("id").asString(), Duration.ofMinutes(2));
+        copy(newer.path("id").asString());
+
+        Api.Response r = api.post("/api/v1/clusters/" + CLUSTER + "/retention", "");
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        JsonNode job = api.awaitSucceeded(r.field("id"));
+        assertThat(job.path("result").path("copiesRemoved").asInt()).isGreaterThanOrEqualTo(1);
+
+        JsonNode thinned = api.get("/api/v1/backups/" + older.path("id").asString()).json();
+        assertThat(thinned.path("status").asString()).as("the backup itself stays").isEqualTo("SUCCEEDED");
+        assertThat(thinned.path("copies").get(0).path("status").asString()).isEqualTo("DELETED");
+        assertThat(thinned.path("copies").get(0).path("detail").asString())
+                .contains("retention of repository 'offsite'");
+        assertThat(S3.client().listObjectsV2(b -> b.bucket(S3.bucket())
+                .prefix(CLUSTER + "/DUMP/" + older.path("id").asString() + "/")).contents()).isEmpty();
+        JsonNode kept = api.get("/api/v1/backups/" + newer.path("id").asString()).json();
+        assertThat(kept.path("copies").get(0).path("status").asString()).isEqualTo("COPIED");
+        assertThat(HOME.resolve("main").resolve(CLUSTER).resolve("DUMP").resolve(older.path("id").asString()))
+                .as("the local backup is not touched").isDirectory();
     }
 
     private JsonNode copy(String id) {

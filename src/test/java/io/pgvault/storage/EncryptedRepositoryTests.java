@@ -131,7 +131,7 @@ class EncryptedRepositoryTests {
 
     private RepositoryStorage storage(Path keyFile, List<Path> oldKeys) {
         PgvaultProperties.Repository vault = new PgvaultProperties.Repository("local", home.resolve("vault"), null,
-                null, null, null, false, null, null, "zstd", "aes-256-gcm", keyFile, null, oldKeys);
+                null, null, null, false, null, null, "zstd", "aes-256-gcm", keyFile, null, oldKeys, null);
         Repositories repositories = new Repositories(properties(vault), Clock.systemUTC());
         assertThat(repositories.forReading("vault").store()).isInstanceOf(EncryptedObjectStore.class);
         return new RepositoryStorage(repositories);
