@@ -65,11 +65,8 @@ class JobEngine {
     private final Scheduler scheduler;
     private final Map<UUID, Running> running = new ConcurrentHashMap<>();
     private final Semaphore jobSlots;
-    private final ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "pgvault-job-heartbeat");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService heartbeat =
+            Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("pgvault-job-heartbeat"));
 
     private record Running(JobContext context, Instant startedAt) {
     }

@@ -54,11 +54,8 @@ class JobWaiters implements SmartLifecycle {
     private final TransactionTemplate reads;
     private final int max;
     private final Duration recheck;
-    private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
-        Thread t = new Thread(r, "pgvault-job-waiters");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledThreadPoolExecutor timer =
+            new ScheduledThreadPoolExecutor(1, DaemonThreads.named("pgvault-job-waiters"));
     private volatile boolean running;
     private volatile boolean stopped;
     private ScheduledFuture<?> rechecking;

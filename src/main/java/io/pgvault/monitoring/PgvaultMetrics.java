@@ -1,5 +1,6 @@
 package io.pgvault.monitoring;
 
+import io.pgvault.job.DaemonThreads;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -57,11 +58,8 @@ class PgvaultMetrics {
     private final MultiGauge walCopyLag;
     private final MultiGauge walCopyLagFiles;
     private final ClusterService clusters;
-    private final ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "pgvault-metrics");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService refresher =
+            Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("pgvault-metrics"));
 
     PgvaultMetrics(MeterRegistry registry, BackupService backups, JobService jobs, ClusterStatusService statuses,
             WalArchiveService wal, ClusterService clusters) {

@@ -1,5 +1,6 @@
 package io.pgvault.storage;
 
+import io.pgvault.job.DaemonThreads;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,7 +22,14 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import io.pgvault.storage.crypto.EncryptedObjectStore;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
@@ -50,22 +58,12 @@ public class RepositoryStorage implements BackupStorage {
     private final Path staging;
     private final Path scratch;
     private final Path receive;
-    private final java.util.concurrent.ScheduledExecutorService retries =
-            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "pgvault-discard-retry");
-                t.setDaemon(true);
-                return t;
-            });
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RepositoryStorage.class);
+    private final ScheduledExecutorService retries =
+            Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("pgvault-discard-retry"));
+    private static final Logger log = LoggerFactory.getLogger(RepositoryStorage.class);
     /** Uploads that tools stream into while they run, by backup, until commit completes or discard aborts them. */
-    private final java.util.Map<UUID, java.util.Map<String, StreamedUpload>> streaming =
-            new java.util.concurrent.ConcurrentHashMap<>();
-    private final java.util.concurrent.ExecutorService uploadThreads = java.util.concurrent.Executors.newCachedThreadPool(
-            r -> {
-                Thread t = new Thread(r, "pgvault-upload");
-                t.setDaemon(true);
-                return t;
-            });
+    private final Map<UUID, Map<String, StreamedUpload>> streaming = new ConcurrentHashMap<>();
+    private final ExecutorService uploadThreads = Executors.newCachedThreadPool(DaemonThreads.named("pgvault-upload"));
 
     public RepositoryStorage(Repositories repositories) {
         this.repositories = repositories;
@@ -102,7 +100,7 @@ public class RepositoryStorage implements BackupStorage {
             return plain;
         }
         String location = checkedCluster(cluster) + "/" + kind + "/" + backupId;
-        java.util.Map<String, StreamedUpload> mine = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<String, StreamedUpload> mine = new ConcurrentHashMap<>();
         streaming.put(backupId, mine);
         return new StagingArea(backupId, plain.directory(), relativePath -> {
             StreamedUpload upload = new StreamedUpload(target.store(), location + "/" + relativePath, uploadThreads);
@@ -125,7 +123,7 @@ public class RepositoryStorage implements BackupStorage {
             return new Committed(location, java.util.Map.of(), null);
         }
         java.util.Map<String, ObjectStore.StoredObject> encrypted = new java.util.TreeMap<>();
-        java.util.Map<String, StreamedUpload> streamed = streaming.remove(area.backupId());
+        Map<String, StreamedUpload> streamed = streaming.remove(area.backupId());
         if (streamed != null) {
             try {
                 for (var upload : streamed.entrySet()) {
@@ -163,7 +161,7 @@ public class RepositoryStorage implements BackupStorage {
      */
     @Override
     public void discard(UUID backupId, String repository, String cluster, String kind) throws IOException {
-        java.util.Map<String, StreamedUpload> streamed = streaming.remove(backupId);
+        Map<String, StreamedUpload> streamed = streaming.remove(backupId);
         if (streamed != null) {
             streamed.values().forEach(StreamedUpload::abandon);
         }
@@ -253,7 +251,7 @@ public class RepositoryStorage implements BackupStorage {
                     removed += r.store().sweepIncomplete(Math.max(3600,
                             java.time.Duration.between(before, Instant.now()).toSeconds()));
                 } catch (IOException | RuntimeException e) {
-                    org.slf4j.LoggerFactory.getLogger(RepositoryStorage.class).warn(
+                    log.warn(
                             "Could not sweep the incomplete uploads of repository '{}': {}", r.name(), e.toString());
                 }
             }

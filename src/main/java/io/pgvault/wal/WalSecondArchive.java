@@ -1,5 +1,6 @@
 package io.pgvault.wal;
 
+import io.pgvault.job.DaemonThreads;
 import io.pgvault.cluster.ClusterService;
 import io.pgvault.cluster.ClusterView;
 import jakarta.annotation.PreDestroy;
@@ -28,11 +29,8 @@ class WalSecondArchive {
 
     private final ClusterService clusters;
     private final WalCopies copies;
-    private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "pgvault-wal-copy");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService worker =
+            Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("pgvault-wal-copy"));
     /** Clusters with a catch-up queued and not yet begun: a burst of pushes is copied in one pass. */
     private final Set<String> queued = ConcurrentHashMap.newKeySet();
 

@@ -1,5 +1,6 @@
 package io.pgvault.wal;
 
+import io.pgvault.job.DaemonThreads;
 import io.pgvault.cluster.ClusterService;
 import io.pgvault.cluster.ClusterView;
 import io.pgvault.cluster.PostgresTools;
@@ -63,11 +64,7 @@ public class WalTimes {
     private final WalBytes bytes;
     private final ProcessExecutor executor;
     private final Clock clock;
-    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "pgvault-wal-times");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(DaemonThreads.named("pgvault-wal-times"));
     private final AtomicBoolean queued = new AtomicBoolean();
     /** When the last segment arrived: scans wait for a pause in a burst of pushes (see {@link #awaitQuiet}). */
     private volatile long lastArrival = System.nanoTime() - QUIET.toNanos();

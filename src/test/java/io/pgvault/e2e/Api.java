@@ -106,6 +106,34 @@ final class Api {
         assertThat(r.status()).as(r.body()).isIn(201, 409);
     }
 
+    /**
+     * Points the cluster's archive_command at pgvault, as the README says: the header file with its archive token
+     * in the data directory, then the command from archive-config, reloaded.
+     */
+    void archiveThroughPgvault(String cluster, PgCluster pg) {
+        JsonNode config = get("/api/v1/clusters/" + cluster + "/archive-config").json();
+        pg.writeDataFile(config.path("headerFile").asString(), config.path("headerFileContent").asString());
+        pg.execute("postgres", "ALTER SYSTEM SET archive_command = '"
+                + config.path("archiveCommand").asString().replace("'", "''") + "'", "SELECT pg_reload_conf()");
+    }
+
+    /**
+     * The settings of a server a test class starts for itself (not the shared {@link EndToEndTest} one): an
+     * in-memory catalog named {@code name}, storage and key below {@code home}, the tests' admin token, quick job
+     * polling, recoveries and drills below the harness's recovery root.
+     */
+    static void ownServer(org.springframework.test.context.DynamicPropertyRegistry registry, String name,
+            java.nio.file.Path home) {
+        registry.add("spring.datasource.url", () -> "jdbc:h2:mem:pgvault-" + name + ";DB_CLOSE_DELAY=-1");
+        registry.add("pgvault.storage.local.min-free-bytes", () -> "0");
+        registry.add("pgvault.security.key-file", () -> home.resolve("pgvault.key").toString());
+        registry.add("pgvault.security.admin-token", () -> ADMIN_TOKEN);
+        registry.add("pgvault.jobs.instance-name", () -> name);
+        registry.add("pgvault.jobs.poll-interval", () -> "200ms");
+        registry.add("pgvault.recovery.roots", () -> PgCluster.recoveryRoot().toString());
+        registry.add("pgvault.recovery.drill-directory", () -> PgCluster.recoveryRoot().resolve("drills").toString());
+    }
+
     /** Starts a backup and returns the accepted job. */
     JsonNode startBackup(String cluster, Map<String, ?> request) {
         Response r = post("/api/v1/clusters/" + cluster + "/backups", request);

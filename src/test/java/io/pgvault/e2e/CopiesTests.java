@@ -54,15 +54,8 @@ class CopiesTests {
 
     @DynamicPropertySource
     static void pgvault(DynamicPropertyRegistry registry) {
-        registry.add("spring.datasource.url", () -> "jdbc:h2:mem:pgvault-copies;DB_CLOSE_DELAY=-1");
+        Api.ownServer(registry, "copies", HOME);
         registry.add("pgvault.storage.local.root", () -> HOME.resolve("main").toString());
-        registry.add("pgvault.storage.local.min-free-bytes", () -> "0");
-        registry.add("pgvault.security.key-file", () -> HOME.resolve("pgvault.key").toString());
-        registry.add("pgvault.security.admin-token", () -> Api.ADMIN_TOKEN);
-        registry.add("pgvault.jobs.instance-name", () -> "copies");
-        registry.add("pgvault.jobs.poll-interval", () -> "200ms");
-        registry.add("pgvault.recovery.roots", () -> PgCluster.recoveryRoot().toString());
-        registry.add("pgvault.recovery.drill-directory", () -> PgCluster.recoveryRoot().resolve("drills").toString());
         registry.add("pgvault.repository", () -> "main");
         registry.add("pgvault.repositories.main.type", () -> "local");
         registry.add("pgvault.repositories.main.path", () -> HOME.resolve("main").toString());
@@ -94,10 +87,7 @@ class CopiesTests {
                 pg.port(), "username", pg.superuser(), "walArchive", "PUSH", "walCopyTo", "offsite"));
         assertThat(registered.status()).as(registered.body()).isEqualTo(201);
         assertThat(registered.json().path("walCopyTo").asString()).isEqualTo("offsite");
-        JsonNode config = api.get("/api/v1/clusters/" + CLUSTER + "/archive-config").json();
-        pg.writeDataFile(config.path("headerFile").asString(), config.path("headerFileContent").asString());
-        pg.execute("postgres", "ALTER SYSTEM SET archive_command = '"
-                + config.path("archiveCommand").asString().replace("'", "''") + "'", "SELECT pg_reload_conf()");
+        api.archiveThroughPgvault(CLUSTER, pg);
         pg.createDatabase("shop");
         pg.execute("shop", "CREATE TABLE orders (id int PRIMARY KEY, item text NOT NULL)",
                 "INSERT INTO orders SELECT g, 'item ' || g FROM generate_series(1, 1000) g");

@@ -169,7 +169,7 @@ class LoadTests {
                 .isEqualTo(100_000L);
         Map<String, Double> large = pageTimes();
 
-        StringBuilder table = new StringBuilder("%n| page of 50 | median ms at 1,000 | median ms at 100,000 | ratio |%n"
+        StringBuilder table = new StringBuilder("%n| page of 50 | lower-quartile ms at 1,000 | at 100,000 | ratio |%n"
                 + "| --- | ---: | ---: | ---: |%n");
         for (String query : small.keySet()) {
             table.append(String.format("| `%s` | %.2f | %.2f | %.2f |%n", query, small.get(query), large.get(query),
@@ -198,7 +198,7 @@ class LoadTests {
         Map<String, Double> times = new java.util.LinkedHashMap<>();
         for (String query : List.of("/api/v1/backups?size=50", "/api/v1/backups?cluster=load-catalog&size=50",
                 "/api/v1/backups?cluster=load-catalog&status=SUCCEEDED&size=50", "/api/v1/backups?size=50&page=10")) {
-            for (int i = 0; i < 20; i++) {
+            for (int i = 0; i < 50; i++) {
                 assertThat(api.get(query).status()).isEqualTo(200); // warm-up
             }
             double[] samples = new double[41];
@@ -209,7 +209,9 @@ class LoadTests {
                 assertThat(r.json().path("content").size()).isEqualTo(50);
             }
             Arrays.sort(samples);
-            times.put(query, samples[samples.length / 2]);
+            // the lower quartile: what a page costs, with less of what the rest of the machine does meanwhile
+            // (on 2 busy cores the medians of one query moved by 2x between runs)
+            times.put(query, samples[samples.length / 4]);
         }
         return times;
     }

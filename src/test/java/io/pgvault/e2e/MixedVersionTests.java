@@ -86,10 +86,7 @@ class MixedVersionTests {
         pg13 = PgCluster.start("fleet13", 13, Map.of("archive_mode", "on", "archive_command", "",
                 "archive_timeout", "0"));
         api.register(CLUSTER, pg13);
-        JsonNode config = api.get("/api/v1/clusters/" + CLUSTER + "/archive-config").json();
-        pg13.writeDataFile(config.path("headerFile").asString(), config.path("headerFileContent").asString());
-        pg13.execute("postgres", "ALTER SYSTEM SET archive_command = '"
-                + config.path("archiveCommand").asString().replace("'", "''") + "'", "SELECT pg_reload_conf()");
+        api.archiveThroughPgvault(CLUSTER, pg13);
         pg13.execute("postgres", "CREATE TABLE t (id int PRIMARY KEY, batch int NOT NULL)");
         base = api.backup(CLUSTER, Map.of("kind", "BASE"));
     }

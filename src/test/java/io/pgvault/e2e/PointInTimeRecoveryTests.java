@@ -61,11 +61,7 @@ class PointInTimeRecoveryTests extends EndToEndTest {
         recoveries = PgCluster.recoveryDirectory("pgvault-recoveries-");
         pg = PgCluster.start("pitr", Map.of("archive_mode", "on", "archive_command", "", "archive_timeout", "0"));
         api.register(CLUSTER, pg);
-        JsonNode config = api.get("/api/v1/clusters/" + CLUSTER + "/archive-config").json();
-        pg.writeDataFile(config.path("headerFile").asString(), config.path("headerFileContent").asString());
-        String command = config.path("archiveCommand").asString();
-        pg.execute("postgres", "ALTER SYSTEM SET archive_command = '" + command.replace("'", "''") + "'",
-                "SELECT pg_reload_conf()");
+        api.archiveThroughPgvault(CLUSTER, pg);
         pg.execute("postgres", "CREATE TABLE t (id int PRIMARY KEY, batch int NOT NULL)",
                 "CREATE TABLE marker (id int)");
 

@@ -58,15 +58,8 @@ class S3RepositoryTests {
 
     @DynamicPropertySource
     static void pgvault(DynamicPropertyRegistry registry) {
-        registry.add("spring.datasource.url", () -> "jdbc:h2:mem:pgvault-s3;DB_CLOSE_DELAY=-1");
+        Api.ownServer(registry, "s3", HOME);
         registry.add("pgvault.storage.local.root", () -> HOME.resolve("workspace").toString());
-        registry.add("pgvault.storage.local.min-free-bytes", () -> "0");
-        registry.add("pgvault.security.key-file", () -> HOME.resolve("pgvault.key").toString());
-        registry.add("pgvault.security.admin-token", () -> Api.ADMIN_TOKEN);
-        registry.add("pgvault.jobs.instance-name", () -> "s3");
-        registry.add("pgvault.jobs.poll-interval", () -> "200ms");
-        registry.add("pgvault.recovery.roots", () -> PgCluster.recoveryRoot().toString());
-        registry.add("pgvault.recovery.drill-directory", () -> PgCluster.recoveryRoot().resolve("drills").toString());
         registry.add("pgvault.repository", () -> "cloud");
         registry.add("pgvault.repositories.cloud.type", () -> "s3");
         registry.add("pgvault.repositories.cloud.endpoint", () -> "http://127.0.0.1:" + RELAY.port());
@@ -92,10 +85,7 @@ class S3RepositoryTests {
         recoveries = PgCluster.recoveryDirectory("pgvault-s3-recoveries-");
         pg = PgCluster.start("s3", Map.of("archive_mode", "on", "archive_command", "", "archive_timeout", "0"));
         api.register(CLUSTER, pg);
-        JsonNode config = api.get("/api/v1/clusters/" + CLUSTER + "/archive-config").json();
-        pg.writeDataFile(config.path("headerFile").asString(), config.path("headerFileContent").asString());
-        pg.execute("postgres", "ALTER SYSTEM SET archive_command = '"
-                + config.path("archiveCommand").asString().replace("'", "''") + "'", "SELECT pg_reload_conf()");
+        api.archiveThroughPgvault(CLUSTER, pg);
         pg.createDatabase("shop");
         pg.execute("shop", "CREATE TABLE orders (id int PRIMARY KEY, item text NOT NULL)",
                 "INSERT INTO orders SELECT g, 'item ' || g FROM generate_series(1, 1000) g");

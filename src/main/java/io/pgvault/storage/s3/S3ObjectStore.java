@@ -1,5 +1,6 @@
 package io.pgvault.storage.s3;
 
+import io.pgvault.job.DaemonThreads;
 import io.pgvault.storage.ObjectKeys;
 import io.pgvault.storage.ObjectStore;
 import io.pgvault.storage.Sha256;
@@ -50,11 +51,8 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
     private final S3Settings settings;
     private final S3Client client;
-    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "s3-abort-retry");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService retries =
+            Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("s3-abort-retry"));
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(S3ObjectStore.class);
 
     public S3ObjectStore(S3Settings settings) {
