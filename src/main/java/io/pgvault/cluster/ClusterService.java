@@ -268,17 +268,39 @@ public class ClusterService implements ArchiveTokenCheck {
     }
 
     /** The newest restore drill's restore time on this cluster's backups, or null when none has run. */
+    /** The restore time of the newest drill that passed: a failed drill measures no RTO. */
     public MeasuredRto measuredRto(String name) {
         List<MeasuredRto> rows = catalog.query("""
                 select drill_seconds, id, verified_at, verification_status from backup
-                where cluster = ? and drill_seconds is not null order by verified_at desc limit 1""",
+                where cluster = ? and drill_seconds is not null and verification_level = 'RESTORE'
+                and verification_status = 'PASSED' order by verified_at desc limit 1""",
                 (rs, i) -> new MeasuredRto(rs.getDouble(1), rs.getObject(2, java.util.UUID.class),
                         rs.getObject(3, java.time.OffsetDateTime.class).toInstant(), "PASSED".equals(rs.getString(4))),
                 name);
         return rows.isEmpty() ? null : rows.get(0);
     }
 
-    /** How long the newest drill took to restore, of which backup, when. */
+    /**
+     * The newest restore drill of either kind (DUMP or BASE), passed or failed; null when none ran. A failed drill
+     * may have no restore time.
+     */
+    public LastDrill lastDrill(String name) {
+        List<LastDrill> rows = catalog.query("""
+                select id, verified_at, verification_status, drill_seconds from backup
+                where cluster = ? and verification_level = 'RESTORE' and verified_at is not null
+                order by verified_at desc limit 1""",
+                (rs, i) -> new LastDrill(rs.getObject(1, java.util.UUID.class),
+                        rs.getObject(2, java.time.OffsetDateTime.class).toInstant(), "PASSED".equals(rs.getString(3)),
+                        rs.getObject(4) == null ? null : rs.getDouble(4)),
+                name);
+        return rows.isEmpty() ? null : rows.get(0);
+    }
+
+    /** The newest drill: of which backup, when, whether it passed, and its restore time if it got that far. */
+    public record LastDrill(java.util.UUID backupId, java.time.Instant drilledAt, boolean passed, Double seconds) {
+    }
+
+    /** How long the newest passing drill took to restore, of which backup, when. */
     public record MeasuredRto(double seconds, java.util.UUID backupId, java.time.Instant drilledAt, boolean passed) {
     }
 

@@ -83,7 +83,7 @@ class PgvaultMetrics {
         this.healthy = MultiGauge.builder("pgvault.cluster.healthy")
                 .description("1 when nothing puts the cluster's data at risk, else 0").register(registry);
         this.drillRto = MultiGauge.builder("pgvault.drill.last.rto").baseUnit("seconds")
-                .description("restore time of the newest restore drill: the measured RTO").register(registry);
+                .description("restore time of the newest restore drill that passed: the measured RTO").register(registry);
         this.walCopyLag = MultiGauge.builder("pgvault.wal.copy.lag").baseUnit("seconds")
                 .description("how long the oldest archived WAL file not yet in the cluster's second repository "
                         + "(walCopyTo) has waited").register(registry);
@@ -95,6 +95,14 @@ class PgvaultMetrics {
 
     @EventListener(ApplicationReadyEvent.class)
     void start() {
+        // counters exist from start-up at 0, so that rate() and alert rules see a series before the first event
+        for (io.pgvault.job.JobType type : io.pgvault.job.JobType.values()) {
+            for (io.pgvault.job.JobStatus status : io.pgvault.job.JobStatus.values()) {
+                if (status.isTerminal()) {
+                    jobsFinished(type, status);
+                }
+            }
+        }
         long period = REFRESH.toMillis();
         refresher.scheduleWithFixedDelay(this::refresh, 0, period, TimeUnit.MILLISECONDS);
     }
@@ -124,15 +132,22 @@ class PgvaultMetrics {
 
     @EventListener
     void on(JobFinished event) {
-        Counter.builder("pgvault.jobs.finished").tags("type", event.type().name(), "outcome", event.status().name())
-                .register(registry).increment();
+        jobsFinished(event.type(), event.status()).increment();
         refresher.execute(this::refresh);
+    }
+
+    private Counter jobsFinished(io.pgvault.job.JobType type, io.pgvault.job.JobStatus status) {
+        return Counter.builder("pgvault.jobs.finished").tags("type", type.name(), "outcome", status.name())
+                .register(registry);
+    }
+
+    private Counter sizeAnomalies(String cluster) {
+        return Counter.builder("pgvault.backup.size.anomalies").tags("cluster", cluster).register(registry);
     }
 
     @EventListener
     void on(SizeAnomaly event) {
-        Counter.builder("pgvault.backup.size.anomalies").tags("cluster", event.cluster()).register(registry)
-                .increment();
+        sizeAnomalies(event.cluster()).increment();
     }
 
     void refresh() {
@@ -148,6 +163,7 @@ class PgvaultMetrics {
             List<MultiGauge.Row<?>> copyLagFiles = new ArrayList<>();
             for (String cluster : statuses.clusterNames()) {
                 Tags tags = Tags.of("cluster", cluster);
+                sizeAnomalies(cluster);
                 ClusterStatus status;
                 ArchiveSummary summary;
                 try {
@@ -163,10 +179,14 @@ class PgvaultMetrics {
                     copyLag.add(MultiGauge.Row.of(tags, seconds));
                     copyLagFiles.add(MultiGauge.Row.of(tags, files));
                 }
+                // the RTO only from drills that passed; passed or not from the newest drill of either kind
                 ClusterService.MeasuredRto measured = clusters.measuredRto(cluster);
                 if (measured != null) {
                     rto.add(MultiGauge.Row.of(tags, measured.seconds()));
-                    drilled.add(MultiGauge.Row.of(tags, measured.passed() ? 1 : 0));
+                }
+                ClusterService.LastDrill last = clusters.lastDrill(cluster);
+                if (last != null) {
+                    drilled.add(MultiGauge.Row.of(tags, last.passed() ? 1 : 0));
                 }
                 if (status.details().get("lastBackupAt") instanceof Instant at) {
                     age.add(MultiGauge.Row.of(tags, Duration.between(at, Instant.now()).toSeconds()));

@@ -53,7 +53,8 @@ class SecurityConfiguration {
                         // the request itself was authorized (or refused); its error page dispatch passes, while
                         // an ASYNC dispatch (a job wait's answer) goes through the rules below with its caller
                         .dispatcherTypeMatchers(DispatcherType.ERROR).permitAll()
-                        .requestMatchers("/actuator/health/liveness", "/actuator/health/readiness", "/error",
+                        .requestMatchers("/actuator/health", "/actuator/health/liveness", "/actuator/health/readiness",
+                                "/error",
                                 "/swagger-ui.html", "/swagger-ui/**", "/v3/api-docs", "/v3/api-docs/**").permitAll()
                         // WAL for archive_command and restore_command: the cluster's archive token suffices
                         // (writing into an archive is for its archive_command, or an admin repairing it)

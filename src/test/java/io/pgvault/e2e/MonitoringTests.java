@@ -31,6 +31,10 @@ class MonitoringTests extends EndToEndTest {
     @Test
     void aBackupMuchLargerThanItsSpecsMedianIsFlaggedAndCounted() {
         api.register(CLUSTER, pg);
+        // the counters exist at 0 before their first event, so that alert rules see a series from the start
+        String before = awaitMetric("pgvault_backup_size_anomalies_total{cluster=\"" + CLUSTER + "\"}");
+        assertThat(value(before, "pgvault_backup_size_anomalies_total{cluster=\"" + CLUSTER + "\"}")).isEqualTo(0.0);
+        assertThat(value(before, "pgvault_jobs_finished_total{outcome=\"CANCELLED\",type=\"COPY\"}")).isEqualTo(0.0);
         for (int i = 0; i < 3; i++) {
             JsonNode b = api.backup(CLUSTER, Map.of("kind", "DUMP", "database", DB));
             assertThat(b.path("sizeAnomaly").isMissingNode() || b.path("sizeAnomaly").isNull())

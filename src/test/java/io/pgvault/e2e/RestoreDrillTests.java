@@ -113,6 +113,18 @@ class RestoreDrillTests extends EndToEndTest {
         assertThat(insane.path("detail").asString()).contains("sanity query 'wrong' returned 20000, expected 1");
         assertThat(pg.queryValue("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'pgvault_drill_%'"))
                 .isEqualTo(0L);
+
+        // the newest drill failed: the meter says so, and the measured RTO stays that of the newest passing drill
+        deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        do {
+            Api.sleep(200);
+            metrics = api.get("/actuator/prometheus").body();
+        } while (!metrics.contains("pgvault_drill_last_passed{cluster=\"" + CLUSTER + "\"} 0.0")
+                && System.nanoTime() < deadline);
+        assertThat(metrics).contains("pgvault_drill_last_passed{cluster=\"" + CLUSTER + "\"} 0.0");
+        JsonNode stillMeasured = api.get("/api/v1/clusters/" + CLUSTER).json().path("measuredRto");
+        assertThat(stillMeasured.path("backupId").asString()).isEqualTo(rto.path("backupId").asString());
+        assertThat(stillMeasured.path("passed").asBoolean()).isTrue();
     }
 
     @Test

@@ -50,7 +50,7 @@ class SecurityTests extends EndToEndTest {
     @Test
     void withoutATokenOnlyTheProbesAndTheDocsAnswer() throws Exception {
         Api anonymous = api.as(null);
-        for (String path : List.of("/api/v1/clusters", "/api/v1/backups", "/api/v1/jobs", "/actuator/health",
+        for (String path : List.of("/api/v1/clusters", "/api/v1/backups", "/api/v1/jobs", "/actuator/health/clusters",
                 "/actuator/prometheus", "/actuator/metrics", "/api/v1/no-such-thing")) {
             assertProblem(anonymous.get(path), 401);
         }
@@ -58,6 +58,14 @@ class SecurityTests extends EndToEndTest {
         assertProblem(api.as("pgv_not-a-real-token").get("/api/v1/clusters"), 401);
         assertProblem(api.as("Basic YWRtaW46YWRtaW4=").get("/api/v1/clusters"), 401);
 
+        // the overall status answers anyone, as Docker's HEALTHCHECK and load balancers expect; its parts need a token
+        Api.Response health = anonymous.get("/actuator/health");
+        assertThat(health.status()).isIn(200, 503);
+        assertThat(health.json().path("status").asString()).isIn("UP", "DOWN");
+        assertThat(health.json().has("components")).as("no components without a token: %s", health.body()).isFalse();
+        assertThat(health.body()).doesNotContain("catalog").doesNotContain("repositories");
+        Api viewer = api.as(token("health-viewer-" + System.nanoTime(), "VIEWER"));
+        assertThat(viewer.get("/actuator/health").json().path("components").has("catalog")).isTrue();
         for (String probe : List.of("/actuator/health/liveness", "/actuator/health/readiness")) {
             Api.Response r = anonymous.get(probe);
             assertThat(r.status()).isEqualTo(200);
