@@ -56,13 +56,18 @@ class PgvaultMetrics {
     private final MultiGauge drillRto;
     private final MultiGauge drillPassed;
     private final MultiGauge walCopyLag;
+    private final MultiGauge problems;
+    private final MultiGauge repositoryUp;
+    private final MultiGauge repositoryFree;
+    private final io.pgvault.storage.Repositories repositories;
     private final MultiGauge walCopyLagFiles;
     private final ClusterService clusters;
     private final ScheduledExecutorService refresher =
             Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("pgvault-metrics"));
 
     PgvaultMetrics(MeterRegistry registry, BackupService backups, JobService jobs, ClusterStatusService statuses,
-            WalArchiveService wal, ClusterService clusters) {
+            WalArchiveService wal, ClusterService clusters, io.pgvault.storage.Repositories repositories) {
+        this.repositories = repositories;
         this.registry = registry;
         this.clusters = clusters;
         this.backups = backups;
@@ -84,6 +89,14 @@ class PgvaultMetrics {
                 .description("1 when nothing puts the cluster's data at risk, else 0").register(registry);
         this.drillRto = MultiGauge.builder("pgvault.drill.last.rto").baseUnit("seconds")
                 .description("restore time of the newest restore drill that passed: the measured RTO").register(registry);
+        this.problems = MultiGauge.builder("pgvault.cluster.problem")
+                .description("1 while the cluster has a problem of this kind (RPO_BREACHED, BACKUP_FAILED, "
+                        + "VERIFICATION_FAILED, WAL_ARCHIVE_LAG, WAL_ARCHIVE_FAILING, WAL_ARCHIVE_GAP, WAL_COPY_LAG), "
+                        + "else 0").register(registry);
+        this.repositoryUp = MultiGauge.builder("pgvault.repository.up")
+                .description("1 while the repository is reachable and writable, else 0").register(registry);
+        this.repositoryFree = MultiGauge.builder("pgvault.repository.free").baseUnit("bytes")
+                .description("free space of a repository, where its backend knows it (local disk)").register(registry);
         this.walCopyLag = MultiGauge.builder("pgvault.wal.copy.lag").baseUnit("seconds")
                 .description("how long the oldest archived WAL file not yet in the cluster's second repository "
                         + "(walCopyTo) has waited").register(registry);
@@ -161,6 +174,15 @@ class PgvaultMetrics {
             List<MultiGauge.Row<?>> drilled = new ArrayList<>();
             List<MultiGauge.Row<?>> copyLag = new ArrayList<>();
             List<MultiGauge.Row<?>> copyLagFiles = new ArrayList<>();
+            List<MultiGauge.Row<?>> problemRows = new ArrayList<>();
+            List<MultiGauge.Row<?>> up = new ArrayList<>();
+            List<MultiGauge.Row<?>> free = new ArrayList<>();
+            repositories.healthOfAll().forEach((name, health) -> {
+                up.add(MultiGauge.Row.of(Tags.of("repository", name), health.up() ? 1 : 0));
+                if (health.freeBytes() != null) {
+                    free.add(MultiGauge.Row.of(Tags.of("repository", name), health.freeBytes()));
+                }
+            });
             for (String cluster : statuses.clusterNames()) {
                 Tags tags = Tags.of("cluster", cluster);
                 sizeAnomalies(cluster);
@@ -174,6 +196,10 @@ class PgvaultMetrics {
                     continue;
                 }
                 ok.add(MultiGauge.Row.of(tags, status.healthy() ? 1 : 0));
+                for (ClusterStatus.Kind kind : ClusterStatus.Kind.values()) {
+                    boolean active = status.problems().stream().anyMatch(p -> p.kind() == kind);
+                    problemRows.add(MultiGauge.Row.of(tags.and("kind", kind.name()), active ? 1 : 0));
+                }
                 if (status.details().get("walCopyLagSeconds") instanceof Long seconds
                         && status.details().get("walCopyLagFiles") instanceof Long files) {
                     copyLag.add(MultiGauge.Row.of(tags, seconds));
@@ -207,6 +233,9 @@ class PgvaultMetrics {
             drillRto.register(rto, true);
             drillPassed.register(drilled, true);
             walCopyLag.register(copyLag, true);
+            problems.register(problemRows, true);
+            repositoryUp.register(up, true);
+            repositoryFree.register(free, true);
             walCopyLagFiles.register(copyLagFiles, true);
         } catch (RuntimeException e) {
             log.warn("Could not refresh the cluster metrics: {}", e.toString());

@@ -47,7 +47,8 @@ class MonitoringTests extends EndToEndTest {
         assertThat(flagged.path("sizeAnomaly").asString()).contains("from the median").contains("of the last 3")
                 .matches("\\d+ bytes is \\+\\d+% .*");
 
-        String metrics = awaitMetric("pgvault_cluster_healthy{cluster=\"" + CLUSTER + "\"}");
+        // gauges follow the catalog in a refresh after each job (and every 10 s)
+        String metrics = awaitMetric("pgvault_backup_last_success_age_seconds{cluster=\"" + CLUSTER + "\"}");
         assertThat(value(metrics, "pgvault_backup_size_anomalies_total{cluster=\"" + CLUSTER + "\"}")).isEqualTo(1.0);
         assertThat(value(metrics, "pgvault_backup_duration_seconds_count{cluster=\"" + CLUSTER + "\",kind=\"DUMP\"}"))
                 .isEqualTo(4.0);
@@ -57,6 +58,11 @@ class MonitoringTests extends EndToEndTest {
         assertThat(value(metrics, "pgvault_cluster_healthy{cluster=\"" + CLUSTER + "\"}")).isEqualTo(1.0);
         assertThat(value(metrics, "pgvault_backup_last_success_age_seconds{cluster=\"" + CLUSTER + "\"}")).isLessThan(120.0);
         assertThat(metrics).contains("pgvault_jobs_queued ");
+        // the series the shipped alert rules watch
+        assertThat(value(metrics, "pgvault_cluster_problem{cluster=\"" + CLUSTER + "\",kind=\"RPO_BREACHED\"}"))
+                .isEqualTo(0.0);
+        assertThat(value(metrics, "pgvault_repository_up{repository=\"local\"}")).isEqualTo(1.0);
+        assertThat(value(metrics, "pgvault_repository_free_bytes{repository=\"local\"}")).isPositive();
     }
 
     private JsonNode awaitFlag(String id) {

@@ -1,0 +1,44 @@
+package io.pgvault.monitoring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The shipped alert rules (deploy/prometheus) load in Prometheus and fire when, and only when, they should:
+ * promtool (Debian's prometheus package, installed by .ci/run) checks them and runs their unit tests.
+ */
+class AlertRulesTests {
+
+    static final Path RULES = Path.of("deploy", "prometheus").toAbsolutePath();
+
+    @Test
+    void theRulesLoad() throws Exception {
+        assertThat(promtool("check", "rules", "pgvault-alerts.yml")).contains("SUCCESS: 9 rules found");
+    }
+
+    @Test
+    void everyAlertFiresWhenItShouldAndNotBefore() throws Exception {
+        assertThat(promtool("test", "rules", "pgvault-alerts.test.yml")).contains("SUCCESS");
+    }
+
+    private static String promtool(String... args) throws IOException, InterruptedException {
+        List<String> argv = new java.util.ArrayList<>(List.of("promtool"));
+        argv.addAll(List.of(args));
+        Process p;
+        try {
+            p = new ProcessBuilder(argv).directory(RULES.toFile()).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new AssertionError("promtool is missing: install Debian's prometheus package (.ci/run does)", e);
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        return out;
+    }
+}
