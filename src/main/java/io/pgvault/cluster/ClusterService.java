@@ -379,17 +379,15 @@ public class ClusterService implements ArchiveTokenCheck {
     }
 
     private void validate(ClusterSettings s) {
-        if (s.walCopyTo() != null && (repositories.configured(s.walCopyTo()).isEmpty()
-                || s.walCopyTo().equals(repositories.target(s.repository())))) {
-            throw new InvalidRequestException("walCopyTo", "walCopyTo names a second repository for the archived "
-                    + "WAL, other than the one it is pushed to (" + repositories.target(s.repository()) + "); "
-                    + "pgvault.repositories has " + repositories.all().stream().map(Repositories.Repository::name)
-                            .toList());
+        if (s.repository() != null) {
+            repositories.requireConfigured("repository", s.repository());
         }
-        if (s.repository() != null && repositories.configured(s.repository()).isEmpty()) {
-            throw new InvalidRequestException("repository", "no repository is named '" + s.repository()
-                    + "'; pgvault.repositories has " + repositories.all().stream().map(Repositories.Repository::name)
-                    .toList());
+        if (s.walCopyTo() != null) {
+            repositories.requireConfigured("walCopyTo", s.walCopyTo());
+            if (s.walCopyTo().equals(repositories.target(s.repository()))) {
+                throw new InvalidRequestException("walCopyTo", "walCopyTo names a second repository for the "
+                        + "archived WAL, other than the one it is pushed to (" + s.walCopyTo() + ")");
+            }
         }
         if (s.password() != null && (s.password().contains("\n") || s.password().contains("\0"))) {
             throw new InvalidRequestException("password", "a password may not contain a newline or NUL");

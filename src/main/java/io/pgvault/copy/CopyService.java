@@ -42,11 +42,7 @@ public class CopyService {
                     + "(GET /api/v1/repositories) to copy the backup to");
         }
         BackupView backup = backups.get(backupId);
-        if (repositories.configured(repository).isEmpty()) {
-            throw new InvalidRequestException("repository", "no repository is named '" + repository
-                    + "'; pgvault.repositories has " + repositories.all().stream()
-                            .map(Repositories.Repository::name).toList());
-        }
+        repositories.requireConfigured("repository", repository);
         if (backup.status() != BackupStatus.SUCCEEDED) {
             throw new ConflictException("backup " + backupId + " is " + backup.status()
                     + ": only a SUCCEEDED backup can be copied");

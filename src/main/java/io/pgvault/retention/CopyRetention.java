@@ -46,7 +46,7 @@ class CopyRetention {
 
     /** Thins out the cluster's copies in every repository with its own rules; returns how many went. */
     int apply(String cluster, Consumer<String> log) {
-        ZoneId zone = ZoneId.of(clusters.get(cluster).timeZone() == null ? "UTC" : clusters.get(cluster).timeZone());
+        ZoneId zone = ZoneId.of(clusters.get(cluster).timeZone());
         List<BackupView> succeeded = backups.succeeded(cluster);
         int removed = 0;
         for (Repositories.Repository repository : repositories.all()) {

@@ -252,13 +252,7 @@ public class ScheduleService implements VerificationAfterBackup {
                     + "that hold their schema and for BASE backups; use CHECKSUM or LIST for this schedule");
         }
         List<String> copyTo = spec.copyTo() == null ? List.of() : spec.copyTo().stream().distinct().toList();
-        for (String repository : copyTo) {
-            if (repository == null || repositories.configured(repository).isEmpty()) {
-                throw new InvalidRequestException("copyTo", "no repository is named '" + repository
-                        + "'; pgvault.repositories has " + repositories.all().stream()
-                                .map(Repositories.Repository::name).toList());
-            }
-        }
+        copyTo.forEach(repository -> repositories.requireConfigured("copyTo", repository));
         boolean enabled = spec.enabled() == null || spec.enabled();
         Instant next = enabled ? next(cron, zone, clock.instant()) : null;
         schedule.define(cron, zone, enabled, json.writeValueAsString(backup),

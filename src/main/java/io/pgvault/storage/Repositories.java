@@ -167,6 +167,19 @@ public class Repositories {
         return java.util.Optional.ofNullable(copyRetention.get(name));
     }
 
+    /**
+     * A repository a request names, which must be configured; else a 400 for {@code field} that lists the
+     * configured ones.
+     */
+    public Repository requireConfigured(String field, String name) {
+        Repository r = name == null ? null : repositories.get(name);
+        if (r == null) {
+            throw new io.pgvault.api.InvalidRequestException(field, "no repository is named '" + name
+                    + "'; pgvault.repositories has " + repositories.keySet());
+        }
+        return r;
+    }
+
     /** The configured repository of that name. */
     public java.util.Optional<Repository> configured(String name) {
         return java.util.Optional.ofNullable(repositories.get(name));

@@ -170,24 +170,10 @@ public class RepositoryStorage implements BackupStorage {
         try {
             delete(repository, location);
         } catch (IOException | RuntimeException e) {
-            discardLater(repository, location, 1);
+            BackgroundRetry.schedule(retries, () -> delete(repository, location), "Could not remove the objects of a "
+                    + "failed backup at " + location + " in repository '" + repository + "'; remove them by hand");
             throw e;
         }
-    }
-
-    private void discardLater(String repository, String location, int attempt) {
-        if (attempt > 7) {
-            log.warn("Could not remove the objects of a failed backup at {} in repository '{}'; remove them by hand",
-                    location, repository);
-            return;
-        }
-        retries.schedule(() -> {
-            try {
-                delete(repository, location);
-            } catch (IOException | RuntimeException e) {
-                discardLater(repository, location, attempt + 1);
-            }
-        }, 1L << (attempt - 1), java.util.concurrent.TimeUnit.SECONDS);
     }
 
     @jakarta.annotation.PreDestroy

@@ -37,11 +37,12 @@ public class WalCopies {
      */
     public int copyRange(String cluster, long timeline, String firstWal, String lastWal, String to) throws IOException {
         int copied = 0;
-        for (WalFile f : files.findByClusterOrderByName(cluster)) {
+        for (WalFile f : notCopied(cluster, to)) {
             boolean history = f.getKind() == WalFileKind.HISTORY && f.getTimeline() <= timeline;
             boolean inRange = f.getKind() == WalFileKind.SEGMENT && f.getTimeline() == timeline
                     && f.getName().compareTo(firstWal) >= 0 && f.getName().compareTo(lastWal) <= 0;
-            if ((history || inRange) && copy(f, to)) {
+            if (history || inRange) {
+                copy(f, to);
                 copied++;
             }
         }
@@ -50,13 +51,20 @@ public class WalCopies {
 
     /** Copies every archived file not yet in {@code to}, oldest first; returns how many. */
     public int catchUp(String cluster, String to) throws IOException {
-        int copied = 0;
-        for (WalFile f : files.findByClusterOrderByName(cluster)) {
-            if (copy(f, to)) {
-                copied++;
-            }
+        List<WalFile> pending = notCopied(cluster, to);
+        for (WalFile f : pending) {
+            copy(f, to);
         }
-        return copied;
+        return pending.size();
+    }
+
+    /** The cluster's archived files that are neither stored in {@code to} nor copied there yet, by name. */
+    private List<WalFile> notCopied(String cluster, String to) {
+        List<WalFile.Key> keys = jdbc.queryForList("select w.name from wal_file w where w.cluster = ? and "
+                + "w.repository <> ? and not exists (select 1 from wal_copy c where c.cluster = w.cluster and "
+                + "c.name = w.name and c.repository = ?) order by w.name", String.class, cluster, to, to).stream()
+                .map(name -> new WalFile.Key(cluster, name)).toList();
+        return files.findAllById(keys).stream().sorted(java.util.Comparator.comparing(WalFile::getName)).toList();
     }
 
     /** How far {@code to} is behind the cluster's archive: files not copied, and the age of the oldest of them. */
@@ -95,10 +103,7 @@ public class WalCopies {
         }
     }
 
-    private boolean copy(WalFile f, String to) throws IOException {
-        if (f.getRepository().equals(to) || repositoriesOf(f.getCluster(), f.getName()).contains(to)) {
-            return false;
-        }
+    private void copy(WalFile f, String to) throws IOException {
         storage.copyWal(f.getRepository(), to, f.getCluster(), WalArchiveService.timelineDir(
                 WalFileName.parse(f.getName())), f.getName());
         try {
@@ -107,6 +112,5 @@ public class WalCopies {
         } catch (DuplicateKeyException copiedMeanwhile) {
             // another instance copied it too: the same bytes
         }
-        return true;
     }
 }

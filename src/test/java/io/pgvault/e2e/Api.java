@@ -134,6 +134,15 @@ final class Api {
         registry.add("pgvault.recovery.drill-directory", () -> PgCluster.recoveryRoot().resolve("drills").toString());
     }
 
+    /** A new temporary directory for a test class's own server (its storage, keys, catalog files). */
+    static java.nio.file.Path tempDirectory(String prefix) {
+        try {
+            return java.nio.file.Files.createTempDirectory(prefix);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** Starts a backup and returns the accepted job. */
     JsonNode startBackup(String cluster, Map<String, ?> request) {
         Response r = post("/api/v1/clusters/" + cluster + "/backups", request);

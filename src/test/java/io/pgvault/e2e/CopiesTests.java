@@ -41,16 +41,8 @@ import tools.jackson.databind.JsonNode;
 class CopiesTests {
 
     static final String CLUSTER = "copied";
-    static final Path HOME;
+    static final Path HOME = Api.tempDirectory("pgvault-copies");
     static final S3Server S3 = S3Server.start("pgvault-offsite");
-
-    static {
-        try {
-            HOME = Files.createTempDirectory("pgvault-copies");
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     @DynamicPropertySource
     static void pgvault(DynamicPropertyRegistry registry) {
@@ -59,12 +51,7 @@ class CopiesTests {
         registry.add("pgvault.repository", () -> "main");
         registry.add("pgvault.repositories.main.type", () -> "local");
         registry.add("pgvault.repositories.main.path", () -> HOME.resolve("main").toString());
-        registry.add("pgvault.repositories.offsite.type", () -> "s3");
-        registry.add("pgvault.repositories.offsite.endpoint", S3::endpoint);
-        registry.add("pgvault.repositories.offsite.bucket", S3::bucket);
-        registry.add("pgvault.repositories.offsite.path-style", () -> "true");
-        registry.add("pgvault.repositories.offsite.access-key", () -> S3Server.ACCESS_KEY);
-        registry.add("pgvault.repositories.offsite.secret-key", () -> S3Server.SECRET_KEY);
+        S3.registerRepository(registry, "offsite");
         registry.add("pgvault.repositories.offsite.encryption", () -> "aes-256-gcm");
         registry.add("pgvault.repositories.offsite.encryption-key-file", () -> HOME.resolve("offsite.key").toString());
         // the offsite repository keeps fewer copies than the cluster keeps backups (everything)

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgvault.testing.PgCluster;
 import io.pgvault.testing.S3Server;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -25,16 +23,9 @@ import tools.jackson.databind.JsonNode;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class RepositoriesTests {
 
-    static final Path HOME;
+    static final Path HOME = Api.tempDirectory("pgvault-repositories");
     static final S3Server S3 = S3Server.start("pgvault-offsite");
 
-    static {
-        try {
-            HOME = Files.createTempDirectory("pgvault-repositories");
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     @DynamicPropertySource
     static void pgvault(DynamicPropertyRegistry registry) {
@@ -48,19 +39,9 @@ class RepositoriesTests {
         registry.add("pgvault.repository", () -> "main");
         registry.add("pgvault.repositories.main.type", () -> "local");
         registry.add("pgvault.repositories.main.path", () -> HOME.resolve("main").toString());
-        registry.add("pgvault.repositories.offsite.type", () -> "s3");
-        registry.add("pgvault.repositories.offsite.endpoint", S3::endpoint);
-        registry.add("pgvault.repositories.offsite.bucket", S3::bucket);
+        S3.registerRepository(registry, "offsite");
         registry.add("pgvault.repositories.offsite.prefix", () -> "pgvault");
-        registry.add("pgvault.repositories.offsite.path-style", () -> "true");
-        registry.add("pgvault.repositories.offsite.access-key", () -> S3Server.ACCESS_KEY);
-        registry.add("pgvault.repositories.offsite.secret-key", () -> S3Server.SECRET_KEY);
-        registry.add("pgvault.repositories.gone.type", () -> "s3");
-        registry.add("pgvault.repositories.gone.endpoint", S3::endpoint);
-        registry.add("pgvault.repositories.gone.bucket", () -> "no-such-bucket");
-        registry.add("pgvault.repositories.gone.path-style", () -> "true");
-        registry.add("pgvault.repositories.gone.access-key", () -> S3Server.ACCESS_KEY);
-        registry.add("pgvault.repositories.gone.secret-key", () -> S3Server.SECRET_KEY);
+        S3.registerRepository(registry, "gone", S3::endpoint, "no-such-bucket");
     }
 
     @LocalServerPort

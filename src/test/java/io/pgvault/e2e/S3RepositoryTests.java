@@ -44,30 +44,18 @@ import tools.jackson.databind.JsonNode;
 class S3RepositoryTests {
 
     static final String CLUSTER = "cloudy";
-    static final Path HOME;
+    static final Path HOME = Api.tempDirectory("pgvault-s3-repository");
     static final S3Server S3 = S3Server.start("pgvault-cloud");
     static final Relay RELAY = new Relay(S3.port());
 
-    static {
-        try {
-            HOME = Files.createTempDirectory("pgvault-s3-repository");
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     @DynamicPropertySource
     static void pgvault(DynamicPropertyRegistry registry) {
         Api.ownServer(registry, "s3", HOME);
         registry.add("pgvault.storage.local.root", () -> HOME.resolve("workspace").toString());
         registry.add("pgvault.repository", () -> "cloud");
-        registry.add("pgvault.repositories.cloud.type", () -> "s3");
-        registry.add("pgvault.repositories.cloud.endpoint", () -> "http://127.0.0.1:" + RELAY.port());
-        registry.add("pgvault.repositories.cloud.bucket", S3::bucket);
+        S3.registerRepository(registry, "cloud", () -> "http://127.0.0.1:" + RELAY.port(), S3.bucket());
         registry.add("pgvault.repositories.cloud.prefix", () -> "backups");
-        registry.add("pgvault.repositories.cloud.path-style", () -> "true");
-        registry.add("pgvault.repositories.cloud.access-key", () -> S3Server.ACCESS_KEY);
-        registry.add("pgvault.repositories.cloud.secret-key", () -> S3Server.SECRET_KEY);
         registry.add("pgvault.repositories.cloud.encryption", () -> "aes-256-gcm");
         registry.add("pgvault.repositories.cloud.encryption-key-file", () -> HOME.resolve("cloud.key").toString());
     }

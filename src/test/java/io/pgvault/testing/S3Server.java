@@ -71,6 +71,26 @@ public final class S3Server implements AutoCloseable {
         }
     }
 
+    /**
+     * Configures {@code pgvault.repositories.<name>} as an S3 repository on this server: path-style, with the
+     * server's keys, at {@code endpoint} (this server's own, or a relay in front of it) and {@code bucket}.
+     */
+    public void registerRepository(org.springframework.test.context.DynamicPropertyRegistry registry, String name,
+            java.util.function.Supplier<Object> endpoint, String bucket) {
+        String prefix = "pgvault.repositories." + name + ".";
+        registry.add(prefix + "type", () -> "s3");
+        registry.add(prefix + "endpoint", endpoint);
+        registry.add(prefix + "bucket", () -> bucket);
+        registry.add(prefix + "path-style", () -> "true");
+        registry.add(prefix + "access-key", () -> ACCESS_KEY);
+        registry.add(prefix + "secret-key", () -> SECRET_KEY);
+    }
+
+    /** As above, at this server's endpoint and bucket. */
+    public void registerRepository(org.springframework.test.context.DynamicPropertyRegistry registry, String name) {
+        registerRepository(registry, name, this::endpoint, bucket);
+    }
+
     public String endpoint() {
         return "http://127.0.0.1:" + port;
     }

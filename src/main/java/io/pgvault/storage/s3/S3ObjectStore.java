@@ -1,6 +1,7 @@
 package io.pgvault.storage.s3;
 
 import io.pgvault.job.DaemonThreads;
+import io.pgvault.storage.BackgroundRetry;
 import io.pgvault.storage.ObjectKeys;
 import io.pgvault.storage.ObjectStore;
 import io.pgvault.storage.Sha256;
@@ -16,7 +17,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -53,7 +53,6 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     private final S3Client client;
     private final ScheduledExecutorService retries =
             Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("s3-abort-retry"));
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(S3ObjectStore.class);
 
     public S3ObjectStore(S3Settings settings) {
         this.settings = settings;
@@ -123,7 +122,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
                 client.abortMultipartUpload(b -> b.bucket(settings.bucket()).key(name).uploadId(uploadId));
             } catch (SdkException abort) {
                 e.addSuppressed(abort);
-                retryAbort(name, uploadId, 1);
+                retryAbort(name, uploadId);
             }
             if (e instanceof SdkException sdk) {
                 throw failure("could not store", key, sdk);
@@ -190,25 +189,15 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
      * An abort that could not reach the bucket (the network went in the middle of the upload) is tried again
      * in the background, after 1, 2, 4 ... 64 s; what is still there then is for {@link #sweepIncomplete}.
      */
-    private void retryAbort(String name, String uploadId, int attempt) {
-        if (attempt > 7 || retries.isShutdown()) {
-            log.warn("Could not abort the incomplete upload of '{}' in {}; the next start-up sweep removes its parts",
-                    name, describe());
-            return;
-        }
-        try {
-            retries.schedule(() -> {
-                try {
-                    client.abortMultipartUpload(b -> b.bucket(settings.bucket()).key(name).uploadId(uploadId));
-                } catch (NoSuchUploadException gone) {
-                    // aborted or swept meanwhile
-                } catch (SdkException | IllegalStateException e) {
-                    retryAbort(name, uploadId, attempt + 1);
-                }
-            }, 1L << (attempt - 1), TimeUnit.SECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException closing) {
-            // the store is closing: the start-up sweep removes the parts
-        }
+    private void retryAbort(String name, String uploadId) {
+        BackgroundRetry.schedule(retries, () -> {
+            try {
+                client.abortMultipartUpload(b -> b.bucket(settings.bucket()).key(name).uploadId(uploadId));
+            } catch (NoSuchUploadException gone) {
+                // aborted or swept meanwhile
+            }
+        }, "Could not abort the incomplete upload of '" + name + "' in " + describe()
+                + "; the next start-up sweep removes its parts");
     }
 
     @Override
