@@ -1,8 +1,13 @@
 package io.pgvault;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Configuration;
@@ -58,5 +63,43 @@ class ConfigurationTests {
                 assertThat(context).hasFailed().getFailure().hasStackTraceContaining("lz4"));
         runner.withPropertyValues("pgvault.wal.compression-level=20").run(context ->
                 assertThat(context).hasFailed().getFailure().hasStackTraceContaining("compressionLevel"));
+    }
+
+    @Test
+    void aMisspeltKeyIsReportedWithTheKeyThatWasMeant() {
+        runner.withPropertyValues("pgvault.storge.local.root=/x").run(context -> {
+            FailureAnalysis a = new SettingsFailureAnalyzer().analyze(context.getStartupFailure());
+            assertThat(a.getDescription()).contains("pgvault.storge.local.root", "did you mean "
+                    + "pgvault.storage.local.root?").doesNotContain("Bindable");
+        });
+        runner.withPropertyValues("pgvault.repositories.offsite.type=s3", "pgvault.repositories.offsite.endpont=x")
+                .run(context -> assertThat(new SettingsFailureAnalyzer().analyze(context.getStartupFailure())
+                        .getDescription()).contains("did you mean pgvault.repositories.offsite.endpoint?"));
+        runner.withPropertyValues("pgvault.jobs.max-concurent=3").run(context -> assertThat(
+                new SettingsFailureAnalyzer().analyze(context.getStartupFailure()).getDescription())
+                .contains("did you mean pgvault.jobs.max-concurrent?"));
+        // nothing near enough: no guess
+        runner.withPropertyValues("pgvault.colour=blue").run(context -> assertThat(
+                new SettingsFailureAnalyzer().analyze(context.getStartupFailure()).getDescription())
+                .isEqualTo("pgvault does not know the setting pgvault.colour (from \"pgvault.colour\" from property "
+                        + "source \"test\")."));
+    }
+
+    @Test
+    void aWrongEnumValueIsReportedWithTheValuesItTakes() {
+        runner.withPropertyValues("pgvault.wal.compression=zst").run(context -> {
+            FailureAnalysis a = new SettingsFailureAnalyzer().analyze(context.getStartupFailure());
+            assertThat(a.getDescription()).contains("pgvault.wal.compression", "'zst'", "one of none, zstd");
+        });
+    }
+
+    @Test
+    @org.junit.jupiter.api.extension.ExtendWith(OutputCaptureExtension.class)
+    void theServerReportsAMisspeltKeyThisWay(CapturedOutput output) {
+        assertThatThrownBy(() -> new SpringApplicationBuilder(PgvaultApplication.class).run("--server.port=0",
+                "--spring.datasource.url=jdbc:h2:mem:typo", "--pgvault.storge.local.root=/tmp/typo"))
+                .isInstanceOf(Exception.class);
+        assertThat(output.getAll()).contains("pgvault does not know the setting pgvault.storge.local.root",
+                "did you mean pgvault.storage.local.root?").doesNotContain("Bindable@");
     }
 }

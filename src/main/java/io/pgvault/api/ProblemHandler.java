@@ -74,7 +74,9 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler(InvalidRequestException.class)
     ProblemDetail invalid(InvalidRequestException e) {
         ProblemDetail p = problem(HttpStatus.BAD_REQUEST, "Invalid request", e.getMessage());
-        if (e.field() != null) {
+        if (e instanceof Representations.InvalidFieldsException fields) {
+            p.setProperty("errors", fields.errors());
+        } else if (e.field() != null) {
             p.setProperty("errors", List.of(Map.of("field", e.field(), "message", e.getMessage())));
         }
         return p;
@@ -161,10 +163,11 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         return false;
     }
 
-    private static String describe(HttpMessageNotReadableException ex) {
+    /** What is wrong with a request body that Jackson could not read, naming the field and the form it needs. */
+    static String describe(Throwable ex) {
         // the outermost Jackson error knows the field; what it wraps (a DateTimeParseException...) does not
         JacksonException j = null;
-        for (Throwable t = ex.getCause(); t != null && j == null; t = t.getCause() == t ? null : t.getCause()) {
+        for (Throwable t = ex instanceof JacksonException ? ex : ex.getCause(); t != null && j == null; t = t.getCause() == t ? null : t.getCause()) {
             j = t instanceof JacksonException found ? found : null;
         }
         if (j instanceof UnrecognizedPropertyException u) {

@@ -117,7 +117,20 @@ public class ClusterService implements ArchiveTokenCheck {
 
     @Transactional
     public ClusterView update(String name, ClusterSettings settings) {
-        Cluster cluster = access.find(name);
+        return update(access.find(name), settings);
+    }
+
+    /**
+     * Changes a cluster to what {@code change} makes of its current state, with its row locked in between, so
+     * that two partial updates (PATCH) at once both take effect instead of the second one undoing the first.
+     */
+    @Transactional
+    public ClusterView update(String name, java.util.function.Function<ClusterView, ClusterSettings> change) {
+        Cluster cluster = locked(name);
+        return update(cluster, change.apply(ClusterView.of(cluster)));
+    }
+
+    private ClusterView update(Cluster cluster, ClusterSettings settings) {
         ClusterSettings merged = settings.password() == null
                 ? new ClusterSettings(settings.host(), settings.port(), settings.username(),
                         cluster.settings().password() == null ? "" : cluster.settings().password(),

@@ -79,7 +79,23 @@ public class WebhookService {
 
     @Transactional
     public WebhookView update(UUID id, String url, String secret, Set<NotificationEvent> events, Boolean enabled) {
+        return update(find(id), url, secret, events, enabled);
+    }
+
+    /** A webhook as PATCH leaves it: {@code change} maps the current view to the new definition. */
+    public record Definition(String url, String secret, Set<NotificationEvent> events, Boolean enabled) {
+    }
+
+    /** Changes a webhook to what {@code change} makes of its current state, in one transaction (PATCH). */
+    @Transactional
+    public WebhookView update(UUID id, java.util.function.Function<WebhookView, Definition> change) {
         Webhook webhook = find(id);
+        Definition d = change.apply(view(webhook, null));
+        return update(webhook, d.url(), d.secret(), d.events(), d.enabled());
+    }
+
+    private WebhookView update(Webhook webhook, String url, String secret, Set<NotificationEvent> events,
+            Boolean enabled) {
         webhook.define(url(url), secret == null ? null : secret(secret), events(events), enabled == null || enabled);
         return view(webhook, null);
     }

@@ -101,7 +101,17 @@ public class ScheduleService implements VerificationAfterBackup {
 
     @Transactional
     public ScheduleView update(UUID id, ScheduleSpec spec) {
+        return update(lock(id), spec);
+    }
+
+    /** Changes a schedule to what {@code change} makes of its current state, its row locked in between (PATCH). */
+    @Transactional
+    public ScheduleView update(UUID id, java.util.function.Function<ScheduleView, ScheduleSpec> change) {
         Schedule schedule = lock(id);
+        return update(schedule, change.apply(view(schedule)));
+    }
+
+    private ScheduleView update(Schedule schedule, ScheduleSpec spec) {
         if (spec.cluster() != null && !spec.cluster().equals(schedule.getCluster())) {
             throw new InvalidRequestException("cluster", "a schedule cannot move to another cluster; create a new one");
         }

@@ -88,6 +88,12 @@ final class Api {
                 HttpRequest.BodyPublishers.noBody())).status();
     }
 
+    /** A JSON Merge Patch (RFC 7396). */
+    Response patch(String path, Map<String, ?> body) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/merge-patch+json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))));
+    }
+
     Response delete(String path) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
     }

@@ -80,7 +80,7 @@ class ClusterFaultTests extends EndToEndTest {
 
             cluster.put("password", "second-password-2");
             cluster.remove("name");
-            assertThat(api.put("/api/v1/clusters/rotated", cluster).status()).isEqualTo(200);
+            assertThat(api.patch("/api/v1/clusters/rotated", cluster).status()).isEqualTo(200);
             api.backup("rotated", Map.of("kind", "DUMP", "database", DB));
         }
     }

@@ -66,7 +66,7 @@ class ClusterHealthTests extends EndToEndTest {
 
         body.remove("name");
         body.remove("rpo");
-        assertThat(api.put("/api/v1/clusters/" + cluster, body).status()).isEqualTo(200);
+        assertThat(api.patch("/api/v1/clusters/" + cluster, body).status()).isEqualTo(200);
     }
 
     @Test

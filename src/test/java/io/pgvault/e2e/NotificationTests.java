@@ -114,14 +114,14 @@ class NotificationTests extends EndToEndTest {
 
         cluster.put("rpo", "PT1S");
         cluster.remove("name");
-        assertThat(api.put("/api/v1/clusters/" + CLUSTER, cluster).status()).isEqualTo(200);
+        assertThat(api.patch("/api/v1/clusters/" + CLUSTER, cluster).status()).isEqualTo(200);
         await(r -> r.body().contains("\"RPO_BREACHED\"") && r.body().contains("\"" + CLUSTER + "\""), 1);
         Api.sleep(3000);
         assertThat(received.stream().filter(r -> r.body().contains("\"RPO_BREACHED\"")
                 && r.body().contains("\"" + CLUSTER + "\"")).count()).as("a breach is announced once").isEqualTo(1);
 
         cluster.remove("rpo");
-        assertThat(api.put("/api/v1/clusters/" + CLUSTER, cluster).status()).isEqualTo(200);
+        assertThat(api.patch("/api/v1/clusters/" + CLUSTER, cluster).status()).isEqualTo(200);
         assertThat(api.delete("/api/v1/notifications/" + id).status()).isEqualTo(204);
         assertThat(api.get("/api/v1/notifications/" + id).status()).isEqualTo(404);
     }

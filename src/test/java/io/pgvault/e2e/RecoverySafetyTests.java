@@ -320,7 +320,7 @@ class RecoverySafetyTests extends EndToEndTest {
         Map<String, Object> body = new LinkedHashMap<>(Map.of("host", pg.host(), "username", pg.superuser()));
         body.put("port", pg.port());
         body.put("retention", Map.of("keepLast", keep));
-        Api.Response r = api.put("/api/v1/clusters/" + CLUSTER, body);
+        Api.Response r = api.patch("/api/v1/clusters/" + CLUSTER, body);
         assertThat(r.status()).as(r.body()).isEqualTo(200);
     }
 

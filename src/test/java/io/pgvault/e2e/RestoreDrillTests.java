@@ -106,7 +106,7 @@ class RestoreDrillTests extends EndToEndTest {
 
         cluster.remove("name");
         cluster.put("sanityQueries", List.of(Map.of("name", "wrong", "sql", "select count(*) from t", "expect", "1")));
-        assertThat(api.put("/api/v1/clusters/" + CLUSTER, cluster).status()).isEqualTo(200);
+        assertThat(api.patch("/api/v1/clusters/" + CLUSTER, cluster).status()).isEqualTo(200);
         JsonNode insane = drill(api.backup(CLUSTER, Map.of("kind", "DUMP", "database", DB)).path("id").asString())
                 .path("verification");
         assertThat(insane.path("status").asString()).isEqualTo("FAILED");

@@ -114,7 +114,7 @@ class RetentionTests extends EndToEndTest {
         assertThat(api.get("/api/v1/backups?cluster=" + cluster + "&status=EXPIRED").json().path("totalElements")
                 .asLong()).isEqualTo(3);
         assertThat(api.post("/api/v1/clusters/nobody/retention?dryRun=true", "").status()).isEqualTo(404);
-        assertThat(api.put("/api/v1/clusters/" + cluster, clusterBody(pg, Map.of("keepLast", -1))).status()).isEqualTo(400);
+        assertThat(api.patch("/api/v1/clusters/" + cluster, clusterBody(pg, Map.of("keepLast", -1))).status()).isEqualTo(400);
     }
 
     @Test
@@ -185,7 +185,7 @@ class RetentionTests extends EndToEndTest {
     }
 
     private void setPolicy(String cluster, PgCluster target, Map<String, Integer> policy) {
-        Api.Response r = api.put("/api/v1/clusters/" + cluster, clusterBody(target, policy));
+        Api.Response r = api.patch("/api/v1/clusters/" + cluster, clusterBody(target, policy));
         assertThat(r.status()).as(r.body()).isEqualTo(200);
     }
 

@@ -58,7 +58,7 @@ class ScheduleAcrossInstancesTests {
             assertThat(created.status()).as(created.body()).isEqualTo(201);
             String id = created.field("id");
             Api.sleep(6000);
-            Api.Response disabled = onB.put("/api/v1/schedules/" + id, Map.of("cron", "* * * * * *", "enabled", false,
+            Api.Response disabled = onB.patch("/api/v1/schedules/" + id, Map.of("cron", "* * * * * *", "enabled", false,
                     "backup", Map.of("kind", "DUMP", "database", DB)));
             assertThat(disabled.status()).as(disabled.body()).isEqualTo(200);
 

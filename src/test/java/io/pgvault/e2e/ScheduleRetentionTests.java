@@ -60,7 +60,7 @@ class ScheduleRetentionTests extends EndToEndTest {
 
         // a PUT that leaves out retention: what was taken keeps keepLast 5, not the cluster's keepLast 1
         schedule.remove("retention");
-        assertThat(api.put("/api/v1/schedules/" + id, schedule).status()).isEqualTo(200);
+        assertThat(api.patch("/api/v1/schedules/" + id, schedule).status()).isEqualTo(200);
         plan = dryRun(cluster);
         assertThat(kept(plan)).containsExactlyInAnyOrderElementsOf(taken);
         assertThat(decision(plan, taken.get(0)).path("policyName").asString())
@@ -70,7 +70,7 @@ class ScheduleRetentionTests extends EndToEndTest {
         // another database is another group: the old database's dumps do not count toward the new keepLast 1
         schedule.put("retention", Map.of("keepLast", 1));
         schedule.put("backup", Map.of("kind", "DUMP", "database", OTHER));
-        assertThat(api.put("/api/v1/schedules/" + id, schedule).status()).isEqualTo(200);
+        assertThat(api.patch("/api/v1/schedules/" + id, schedule).status()).isEqualTo(200);
         String other = run(id);
         String otherToo = run(id);
         retain(cluster);
@@ -172,7 +172,7 @@ class ScheduleRetentionTests extends EndToEndTest {
         if (timeZone != null) {
             body.put("timeZone", timeZone);
         }
-        Api.Response r = expected == 201 ? api.post("/api/v1/clusters", body) : api.put("/api/v1/clusters/" + cluster, body);
+        Api.Response r = expected == 201 ? api.post("/api/v1/clusters", body) : api.patch("/api/v1/clusters/" + cluster, body);
         assertThat(r.status()).as(r.body()).isEqualTo(expected);
         return r;
     }

@@ -58,7 +58,7 @@ class ScheduleTests extends EndToEndTest {
         assertThat(shown.path("lastOutcome").asString()).isIn("QUEUED", "RUNNING", "SUCCEEDED");
 
         body.put("enabled", false);
-        Api.Response disabled = api.put("/api/v1/schedules/" + id, body);
+        Api.Response disabled = api.patch("/api/v1/schedules/" + id, body);
         assertThat(disabled.status()).as(disabled.body()).isEqualTo(200);
         assertThat(disabled.json().path("enabled").asBoolean()).isFalse();
         assertThat(disabled.json().path("nextRunAt").asString("")).as("no next run").isEmpty();

@@ -92,7 +92,7 @@ class SecretsTests extends EndToEndTest {
         answers.add(api.get("/api/v1/jobs/" + done.path("id").asString() + "/log").body());
         answers.add(api.get("/api/v1/jobs?size=100").body());
         answers.add(api.get("/api/v1/backups/" + backupId).body());
-        answers.add(api.put("/api/v1/clusters/secret", Map.of("host", pg.host(), "port", pg.port(),
+        answers.add(api.patch("/api/v1/clusters/secret", Map.of("host", pg.host(), "port", pg.port(),
                 "username", ROLE, "password", "wrong-" + SECRET)).body());
         assertThat(answers).noneMatch(a -> a.contains(SECRET));
         assertThat(output.getAll()).doesNotContain(SECRET);

@@ -63,7 +63,7 @@ class WalStreamTests extends EndToEndTest {
             // no longer streamed: the receiver stops and the slot goes
             Map<String, Object> update = new java.util.HashMap<>(Map.of("host", pg.host(), "port", pg.port(),
                     "username", pg.superuser(), "walArchive", "NONE"));
-            assertThat(api.put("/api/v1/clusters/streamed", update).status()).isEqualTo(200);
+            assertThat(api.patch("/api/v1/clusters/streamed", update).status()).isEqualTo(200);
             long deadline = System.currentTimeMillis() + 30_000;
             while (!receivers().isEmpty() || ((Number) pg.queryValue("postgres", "SELECT count(*) FROM "
                     + "pg_replication_slots WHERE slot_name = ?", WalStreamer.slotName("streamed"))).longValue() > 0) {

@@ -33,6 +33,14 @@ public record BackupRequest(
         @Schema(description = "BASE with ZSTD only: zstd compression threads, 1 to 64 (default: one per core of "
                 + "the pgvault host; the backup's options show the number used)") Integer compressionWorkers) {
 
+    /** The request that gives {@code s} (a schedule's backup, as PATCH's starting point). */
+    public static BackupRequest of(BackupSpec s) {
+        return new BackupRequest(s.kind(), s.database(), s.format(), s.compression(), s.jobs(), s.tables(),
+                s.excludeTables(), s.schemas(), s.excludeSchemas(), s.schemaOnly(), s.dataOnly(), s.globalsOnly(),
+                s.noOwner(), s.noPrivileges(), s.label(), s.compressionMethod(), s.compressAt(), s.walMethod(),
+                s.checkpoint(), s.maxRate(), s.compressionWorkers());
+    }
+
     public BackupSpec toSpec() {
         return new BackupSpec(kind, database, format, compression, jobs, tables, excludeTables, schemas,
                 excludeSchemas, isTrue(schemaOnly), isTrue(dataOnly), isTrue(globalsOnly), isTrue(noOwner),

@@ -1,24 +1,32 @@
 package io.pgvault.cluster.web;
 
 import io.pgvault.api.InvalidRequestException;
+import io.pgvault.api.Representations;
 import io.pgvault.cluster.ClusterService;
 import io.pgvault.cluster.ClusterSettings;
 import io.pgvault.cluster.ClusterView;
 import io.pgvault.cluster.WalArchiveMode;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.ExampleObject;
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;
 import java.net.URI;
 import java.util.List;
+import java.util.Set;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PatchMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
 
 @Tag(name = "Clusters", description = "PostgreSQL servers that pgvault protects")
 @RestController
@@ -26,9 +34,11 @@ import org.springframework.web.bind.annotation.RestController;
 class ClusterController {
 
     private final ClusterService clusters;
+    private final Representations representations;
 
-    ClusterController(ClusterService clusters) {
+    ClusterController(ClusterService clusters, Representations representations) {
         this.clusters = clusters;
+        this.representations = representations;
     }
 
     @Operation(summary = "Register a cluster", description = "Connects, reads the server version and picks "
@@ -54,14 +64,49 @@ class ClusterController {
         return response(clusters.get(name));
     }
 
-    @Operation(summary = "Update a cluster's connection settings",
-            description = "A missing password keeps the stored one; an empty one removes it.")
-    @PutMapping("/{name}")
-    ClusterResponse update(@PathVariable String name, @Valid @RequestBody ClusterRequest request) {
-        if (request.name() != null && !request.name().equals(name)) {
+    @Operation(summary = "Replace a cluster's settings", description = "PUT needs the whole representation: "
+            + "every field of the registration except name and password, null to clear one; a field left out is "
+            + "refused (400 naming it) rather than silently reset. A missing password keeps the stored one; an "
+            + "empty one removes it. To change some fields only, use PATCH.")
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true,
+            content = @Content(schema = @Schema(implementation = ClusterRequest.class)))
+    @PutMapping(path = "/{name}", consumes = MediaType.APPLICATION_JSON_VALUE)
+    ClusterResponse replace(@PathVariable String name, @RequestBody JsonNode body) {
+        ClusterRequest request = representations.complete(body, ClusterRequest.class, "cluster",
+                Set.of("name", "password"));
+        notRenamed(name, request.name());
+        return response(clusters.update(name, settings(request)));
+    }
+
+    @Operation(summary = "Change some of a cluster's settings", description = "A JSON Merge Patch (RFC 7396) of "
+            + "the registration: only the fields named change, null clears one (a null password removes the "
+            + "stored one), objects such as retention merge field by field. The result is checked like a "
+            + "registration.")
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = {
+            @Content(mediaType = Representations.MERGE_PATCH, schema = @Schema(implementation = ClusterRequest.class),
+                    examples = @ExampleObject(name = "rpo", summary = "Set the RPO, keep the rest",
+                            value = "{\"rpo\": \"PT6H\"}")),
+            @Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
+                    schema = @Schema(implementation = ClusterRequest.class))})
+    @PatchMapping(path = "/{name}", consumes = {Representations.MERGE_PATCH, MediaType.APPLICATION_JSON_VALUE})
+    ClusterResponse patch(@PathVariable String name, @RequestBody JsonNode patch) {
+        if (patch.has("name") && !patch.get("name").isNull()) {
+            notRenamed(name, patch.get("name").asString());
+        }
+        boolean removePassword = patch.has("password") && patch.get("password").isNull();
+        return response(clusters.update(name, current -> {
+            ClusterSettings s = settings(representations.patch(ClusterRequest.of(current), patch,
+                    ClusterRequest.class));
+            return removePassword ? new ClusterSettings(s.host(), s.port(), s.username(), "",
+                    s.maintenanceDatabase(), s.sslMode(), s.walArchive(), s.rpo(), s.retention(),
+                    s.sanityQueries(), s.timeZone(), s.repository(), s.walCopyTo()) : s;
+        }));
+    }
+
+    private static void notRenamed(String name, String requested) {
+        if (requested != null && !requested.equals(name)) {
             throw new InvalidRequestException("name", "a cluster cannot be renamed");
         }
-        return response(clusters.update(name, settings(request)));
     }
 
     @Operation(summary = "Remove a cluster", description = "Refused while it has backups or unfinished jobs.")

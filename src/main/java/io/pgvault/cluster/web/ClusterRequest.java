@@ -42,4 +42,11 @@ record ClusterRequest(
         @Schema(example = "offsite", description = "a second repository the archived WAL is copied to as it comes "
                 + "in (the push to the first decides the answer; the copy's lag is a metric and a health reason)")
         @Size(max = 63) String walCopyTo) {
+
+    /** The registration that gives {@code v}, without its password (PATCH's starting point). */
+    static ClusterRequest of(io.pgvault.cluster.ClusterView v) {
+        return new ClusterRequest(v.name(), v.host(), v.port(), v.username(), null, v.maintenanceDatabase(),
+                v.sslMode(), v.walArchive(), v.rpo(), v.retention(), v.sanityQueries(), v.timeZone(), v.repository(),
+                v.walCopyTo());
+    }
 }

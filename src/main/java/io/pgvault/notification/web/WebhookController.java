@@ -1,22 +1,30 @@
 package io.pgvault.notification.web;
 
+import io.pgvault.api.Representations;
 import io.pgvault.notification.DeliveryView;
 import io.pgvault.notification.WebhookService;
 import io.pgvault.notification.WebhookView;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.ExampleObject;
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PatchMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
 
 @Tag(name = "Notifications", description = "Signed webhooks for failures and risks, with retries and history")
 @RestController
@@ -24,9 +32,11 @@ import org.springframework.web.bind.annotation.RestController;
 class WebhookController {
 
     private final WebhookService webhooks;
+    private final Representations representations;
 
-    WebhookController(WebhookService webhooks) {
+    WebhookController(WebhookService webhooks, Representations representations) {
         this.webhooks = webhooks;
+        this.representations = representations;
     }
 
     @Operation(summary = "List webhooks")
@@ -50,10 +60,31 @@ class WebhookController {
         return webhooks.get(id);
     }
 
-    @Operation(summary = "Replace a webhook", description = "A missing secret keeps the stored one.")
-    @PutMapping("/{id}")
-    WebhookView update(@PathVariable UUID id, @RequestBody WebhookRequest r) {
+    @Operation(summary = "Replace a webhook", description = "PUT needs the whole definition: url, events and "
+            + "enabled; a field left out is refused (400 naming it). A missing secret keeps the stored one. To "
+            + "change some fields only, use PATCH.")
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true,
+            content = @Content(schema = @Schema(implementation = WebhookRequest.class)))
+    @PutMapping(path = "/{id}", consumes = MediaType.APPLICATION_JSON_VALUE)
+    WebhookView replace(@PathVariable UUID id, @RequestBody JsonNode body) {
+        WebhookRequest r = representations.complete(body, WebhookRequest.class, "webhook", Set.of("secret"));
         return webhooks.update(id, r.url(), r.secret(), r.events(), r.enabled());
+    }
+
+    @Operation(summary = "Change some of a webhook", description = "A JSON Merge Patch (RFC 7396): only the "
+            + "fields named change; events is replaced whole; a new secret replaces the stored one.")
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = {
+            @Content(mediaType = Representations.MERGE_PATCH, schema = @Schema(implementation = WebhookRequest.class),
+                    examples = @ExampleObject(name = "pause", summary = "Stop deliveries for now",
+                            value = "{\"enabled\": false}")),
+            @Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
+                    schema = @Schema(implementation = WebhookRequest.class))})
+    @PatchMapping(path = "/{id}", consumes = {Representations.MERGE_PATCH, MediaType.APPLICATION_JSON_VALUE})
+    WebhookView patch(@PathVariable UUID id, @RequestBody JsonNode patch) {
+        return webhooks.update(id, current -> {
+            WebhookRequest r = representations.patch(WebhookRequest.of(current), patch, WebhookRequest.class);
+            return new WebhookService.Definition(r.url(), r.secret(), r.events(), r.enabled());
+        });
     }
 
     @Operation(summary = "Delete a webhook and its delivery history")

@@ -14,6 +14,11 @@ record WebhookRequest(
                 + "left out on create, kept when left out on update") String secret,
         @Schema(description = "default true") Boolean enabled) {
 
+    /** The request that gives {@code v}, without its secret (PATCH's starting point). */
+    static WebhookRequest of(io.pgvault.notification.WebhookView v) {
+        return new WebhookRequest(v.url(), v.events(), null, v.enabled());
+    }
+
     @Override
     public String toString() {
         return "WebhookRequest[" + url + ", " + events + "]";

@@ -1,5 +1,6 @@
 package io.pgvault.schedule.web;
 
+import io.pgvault.api.Representations;
 import io.pgvault.job.web.Accepted;
 import io.pgvault.job.web.JobResponse;
 import io.pgvault.schedule.BackupsOfDeletedSchedule;
@@ -8,14 +9,19 @@ import io.pgvault.schedule.ScheduleService;
 import io.pgvault.schedule.ScheduleView;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.ExampleObject;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PatchMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.PutMapping;
@@ -23,6 +29,7 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
 
 @Tag(name = "Schedules", description = "Backups on a cron, with retention and verification")
 @RestController
@@ -30,9 +37,11 @@ import org.springframework.web.bind.annotation.RestController;
 class ScheduleController {
 
     private final ScheduleService schedules;
+    private final Representations representations;
 
-    ScheduleController(ScheduleService schedules) {
+    ScheduleController(ScheduleService schedules, Representations representations) {
         this.schedules = schedules;
+        this.representations = representations;
     }
 
     @Operation(summary = "List schedules", description = "Optionally of one cluster.")
@@ -55,10 +64,30 @@ class ScheduleController {
         return schedules.get(id);
     }
 
-    @Operation(summary = "Replace a schedule's definition")
-    @PutMapping("/{id}")
-    ScheduleView update(@PathVariable UUID id, @RequestBody ScheduleRequest request) {
-        return schedules.update(id, request.toSpec());
+    @Operation(summary = "Replace a schedule's definition", description = "PUT needs the whole definition: every "
+            + "field, null to clear one; a field left out is refused (400 naming it) rather than silently reset. "
+            + "To change some fields only, use PATCH.")
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true,
+            content = @Content(schema = @Schema(implementation = ScheduleRequest.class)))
+    @PutMapping(path = "/{id}", consumes = MediaType.APPLICATION_JSON_VALUE)
+    ScheduleView replace(@PathVariable UUID id, @RequestBody JsonNode body) {
+        return schedules.update(id, representations.complete(body, ScheduleRequest.class, "schedule", Set.of())
+                .toSpec());
+    }
+
+    @Operation(summary = "Change some of a schedule's definition", description = "A JSON Merge Patch (RFC 7396) "
+            + "of the definition: only the fields named change, null clears one, objects (backup, retention, "
+            + "verification) merge field by field; lists such as copyTo are replaced whole.")
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = {
+            @Content(mediaType = Representations.MERGE_PATCH, schema = @Schema(implementation = ScheduleRequest.class),
+                    examples = @ExampleObject(name = "disable", summary = "Pause a schedule",
+                            value = "{\"enabled\": false}")),
+            @Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
+                    schema = @Schema(implementation = ScheduleRequest.class))})
+    @PatchMapping(path = "/{id}", consumes = {Representations.MERGE_PATCH, MediaType.APPLICATION_JSON_VALUE})
+    ScheduleView patch(@PathVariable UUID id, @RequestBody JsonNode patch) {
+        return schedules.update(id, current -> representations.patch(ScheduleRequest.of(current), patch,
+                ScheduleRequest.class).toSpec());
     }
 
     @Operation(summary = "Delete a schedule", description = "Its backups stay in the catalog. backups=keep (the "

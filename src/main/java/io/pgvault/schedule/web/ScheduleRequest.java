@@ -25,6 +25,13 @@ record ScheduleRequest(
         @Schema(description = "repositories each backup of this schedule is copied to once it succeeded (COPY "
                 + "jobs, see POST /api/v1/backups/{id}/copies)", example = "[\"offsite\"]") List<String> copyTo) {
 
+    /** The request that gives {@code v} (PATCH's starting point). */
+    static ScheduleRequest of(io.pgvault.schedule.ScheduleView v) {
+        return new ScheduleRequest(v.cluster(), v.cron(), v.timeZone(), v.enabled(),
+                v.backup() == null ? null : BackupRequest.of(v.backup()), v.retention(), v.verification(),
+                v.copyTo());
+    }
+
     ScheduleSpec toSpec() {
         return new ScheduleSpec(cluster, cron, timeZone, enabled, backup == null ? null : backup.toSpec(), retention,
                 verification, copyTo);
