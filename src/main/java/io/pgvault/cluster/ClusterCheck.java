@@ -45,21 +45,22 @@ public class ClusterCheck {
             return checks;
         }
         checks.add(tools(server.major()));
-        ServerSettings settings;
+        ServerSettings settings = null;
         try (Connection conn = access.connect(cluster.settings(), cluster.getMaintenanceDatabase())) {
             settings = ServerSettings.read(conn);
         } catch (SQLException e) {
             checks.add(CheckItem.failed("archiving", "cannot read the server's settings: " + e.getMessage(), null));
-            return checks;
         }
-        List<CheckItem> archive = new ArchiveChecks(name, cluster.getWalArchive(), settings,
-                refusedPushes.describe(name)).all();
-        checks.addAll(archive);
-        checks.add(archiving(cluster.getWalArchive(), archive));
-        checks.add(settings.readAllData() ? CheckItem.ok("privileges", "the role can read all data")
-                : CheckItem.failed("privileges", "the role is neither superuser nor member of pg_read_all_data "
-                        + "(PostgreSQL 14 and later): dumps may miss tables", "GRANT pg_read_all_data TO "
-                        + ReplicationAdvice.quoted(cluster.getUsername()) + " (PostgreSQL 14 and later)"));
+        if (settings != null) {
+            List<CheckItem> archive = new ArchiveChecks(name, cluster.getWalArchive(), settings,
+                    refusedPushes.describe(name)).all();
+            checks.addAll(archive);
+            checks.add(archiving(cluster.getWalArchive(), archive));
+            checks.add(settings.readAllData() ? CheckItem.ok("privileges", "the role can read all data")
+                    : CheckItem.failed("privileges", "the role is neither superuser nor member of pg_read_all_data "
+                            + "(PostgreSQL 14 and later): dumps may miss tables", "GRANT pg_read_all_data TO "
+                            + ReplicationAdvice.quoted(cluster.getUsername()) + " (PostgreSQL 14 and later)"));
+        }
         checks.add(replication(name, cluster.getUsername(), settings));
         return checks;
     }
@@ -107,14 +108,16 @@ public class ClusterCheck {
                         + failed.stream().collect(Collectors.joining(", ")) + " for what to change");
     }
 
+    /** {@code settings}: null when they could not be read. */
     private CheckItem replication(String name, String user, ServerSettings settings) {
         String need = "BASE backups and walArchive STREAM need a replication connection";
         ReplicationAdvice.Refusal refusal = access.replication(name);
         if (refusal == null) {
-            return CheckItem.ok("replication", "a replication connection works as " + user + " ("
-                    + (settings.superuser() ? "superuser" : "REPLICATION attribute") + "): " + need);
+            return CheckItem.ok("replication", "a replication connection works as " + user
+                    + (settings == null ? "" : settings.superuser() ? " (superuser)" : " (REPLICATION attribute)")
+                    + ": " + need);
         }
-        String attribute = settings.superuser() || settings.replication() ? ""
+        String attribute = settings == null || settings.superuser() || settings.replication() ? ""
                 : "; the role " + user + " has neither the REPLICATION attribute nor superuser";
         String fix = refusal.fix();
         if (!attribute.isEmpty() && (fix == null || !fix.contains("ALTER ROLE"))) {
