@@ -68,6 +68,12 @@ public class ClusterAccess {
      * to add, or the REPLICATION attribute the role lacks.
      */
     public String replicationRefusal(String cluster) {
+        ReplicationAdvice.Refusal refusal = replication(cluster);
+        return refusal == null ? null : refusal.text();
+    }
+
+    /** As {@link #replicationRefusal}, with the server's message and the change to make apart. */
+    ReplicationAdvice.Refusal replication(String cluster) {
         Cluster c = find(cluster);
         ClusterSettings s = c.settings();
         Properties props = properties(s);
@@ -79,7 +85,7 @@ public class ClusterAccess {
             rs.next();
             return null;
         } catch (SQLException e) {
-            return ReplicationAdvice.of(e, s.username());
+            return ReplicationAdvice.refusal(e, s.username());
         }
     }
 

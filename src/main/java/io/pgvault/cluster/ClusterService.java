@@ -13,7 +13,6 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import org.springframework.data.domain.Sort;
@@ -31,11 +30,13 @@ public class ClusterService implements ArchiveTokenCheck {
     private final JdbcTemplate catalog;
     private final Clock clock;
     private final Repositories repositories;
+    private final RefusedPushes refusedPushes;
     private final SecureRandom random = new SecureRandom();
 
     ClusterService(ClusterRepository clusters, ClusterAccess access, PostgresTools tools, JdbcTemplate catalog,
-            Clock clock, Repositories repositories) {
+            Clock clock, Repositories repositories, RefusedPushes refusedPushes) {
         this.repositories = repositories;
+        this.refusedPushes = refusedPushes;
         this.clusters = clusters;
         this.access = access;
         this.tools = tools;
@@ -82,6 +83,13 @@ public class ClusterService implements ArchiveTokenCheck {
         String expected = clusters.findById(name).map(Cluster::getArchiveToken).orElse(null);
         return expected != null && MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8),
                 token.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void refused(String name, String file) {
+        if (clusters.existsById(name)) {
+            refusedPushes.record(name, file);
+        }
     }
 
     /**
@@ -319,62 +327,6 @@ public class ClusterService implements ArchiveTokenCheck {
 
     /** The newest successful backup's id, kind, end time and size. */
     public record LastBackup(java.util.UUID id, String kind, java.time.Instant finishedAt, long sizeBytes) {
-    }
-
-    /** Connectivity, version, tools and archiving set-up, each with its own verdict. */
-    public List<Check> check(String name) {
-        Cluster cluster = access.find(name);
-        List<Check> checks = new ArrayList<>();
-        ServerInfo server;
-        try {
-            server = access.serverInfo(cluster.settings());
-            checks.add(new Check("connection", true, "connected to " + cluster.getHost() + ":" + cluster.getPort()
-                    + " as " + cluster.getUsername()));
-            checks.add(new Check("server-version", true, "PostgreSQL " + server.version()));
-        } catch (SQLException e) {
-            checks.add(new Check("connection", false, e.getMessage()));
-            return checks;
-        }
-        try {
-            PostgresTools.ToolSet set = tools.forServer(server.major());
-            checks.add(new Check("tools", true, "client tools " + set.version() + " in " + set.directory()));
-        } catch (InvalidRequestException e) {
-            checks.add(new Check("tools", false, e.getMessage()));
-        }
-        try (Connection conn = access.connect(cluster.settings(), cluster.getMaintenanceDatabase());
-                ResultSet rs = conn.createStatement().executeQuery("""
-                        select current_setting('wal_level'), current_setting('archive_mode'),
-                               current_setting('archive_command'),
-                               (select case when rolsuper then true
-                                            -- pg_read_all_data exists from PostgreSQL 14 on; naming a
-                                            -- missing role is an error, hence the CASE's order
-                                            when to_regrole('pg_read_all_data') is null then false
-                                            else pg_has_role(oid, 'pg_read_all_data', 'member') end
-                                  from pg_roles where rolname = current_user)""")) {
-            rs.next();
-            String walLevel = rs.getString(1);
-            String archiveMode = rs.getString(2);
-            boolean wantsArchive = cluster.getWalArchive() != WalArchiveMode.NONE;
-            boolean archiveOk = !wantsArchive || (!"minimal".equals(walLevel) && !"off".equals(archiveMode));
-            checks.add(new Check("archiving", archiveOk, "wal_level=" + walLevel + ", archive_mode=" + archiveMode
-                    + ", archive_command=" + (rs.getString(3).isEmpty() ? "(empty)" : "set")
-                    + (wantsArchive ? "" : " (cluster registered without WAL archiving)")));
-            boolean readAll = rs.getBoolean(4);
-            checks.add(new Check("privileges", readAll, readAll ? "the role can read all data"
-                    : "the role is neither superuser nor member of pg_read_all_data (PostgreSQL 14 and later): "
-                            + "dumps may miss tables"));
-        } catch (SQLException e) {
-            checks.add(new Check("archiving", false, e.getMessage()));
-        }
-        String refusal = access.replicationRefusal(name);
-        checks.add(new Check("replication", refusal == null, refusal == null
-                ? "a replication connection works (BASE backups and walArchive STREAM need one)"
-                : "BASE backups and walArchive STREAM need a replication connection: " + refusal));
-        return checks;
-    }
-
-    /** One verdict of a cluster check. */
-    public record Check(String name, boolean ok, String detail) {
     }
 
     private void configure(Cluster cluster, ClusterSettings settings) {

@@ -41,6 +41,7 @@ public class PostgresTools {
     private final ProcessExecutor executor;
     private final Map<Path, Optional<ToolSet>> probed = new ConcurrentHashMap<>();
     private final Map<Path, Optional<ToolSet>> probedServers = new ConcurrentHashMap<>();
+    private final Map<Path, Optional<String>> programs = new ConcurrentHashMap<>();
 
     /** A directory holding the client tools (or the server binaries) of one PostgreSQL major version. */
     public record ToolSet(Path directory, int major, String version) {
@@ -79,6 +80,15 @@ public class PostgresTools {
     /** The client tool set of exactly this major that holds {@code tool}, if one is installed. */
     public Optional<ToolSet> exactly(int major, String tool) {
         return available().stream().filter(t -> t.major() == major && t.has(tool)).findFirst();
+    }
+
+    /**
+     * The version of one program of a tool set ({@code pg_basebackup --version}), empty when the directory
+     * lacks it; read once per program, like the tool sets themselves.
+     */
+    public Optional<String> versionOf(ToolSet set, String tool) {
+        return programs.computeIfAbsent(set.directory().resolve(tool),
+                p -> version(set.directory(), tool, List.of(tool)).map(ToolSet::version));
     }
 
     /** Every directory holding server binaries (postgres and pg_ctl), newest first, by {@code postgres --version}. */

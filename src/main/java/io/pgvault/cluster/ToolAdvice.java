@@ -33,6 +33,12 @@ final class ToolAdvice {
                 .append(".").toString();
     }
 
+    /** What to install for the client tools of one major. */
+    static String installClient(int major) {
+        return "Install the PostgreSQL " + major + " client tools (Debian and Ubuntu: "
+                + install("postgresql-client-" + major, major) + ")";
+    }
+
     static String serverBinaries(int major, List<PostgresTools.ToolSet> servers, PostgresTools tools) {
         return "this needs the PostgreSQL " + major + " server binaries (postgres and pg_ctl of exactly that major "
                 + "version, which alone reads its data directory), but "

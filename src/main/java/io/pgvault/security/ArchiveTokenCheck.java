@@ -7,4 +7,8 @@ public interface ArchiveTokenCheck {
     String PREFIX = "pgva_";
 
     boolean matches(String cluster, String token);
+
+    /** Notes that a push of {@code file} for {@code cluster} came with an archive token that does not match. */
+    default void refused(String cluster, String file) {
+    }
 }

@@ -81,6 +81,9 @@ final class TokenAuthenticationFilter extends OncePerRequestFilter {
             }
             String cluster = match.getVariables().get("name");
             if (!archiveTokens.matches(cluster, token)) {
+                if ("PUT".equals(request.getMethod())) {
+                    archiveTokens.refused(cluster, match.getVariables().get("file"));
+                }
                 return Optional.empty();
             }
             return Optional.of(UsernamePasswordAuthenticationToken.authenticated(

@@ -2,6 +2,7 @@ package io.pgvault.cluster.web;
 
 import io.pgvault.api.InvalidRequestException;
 import io.pgvault.api.Representations;
+import io.pgvault.cluster.ClusterCheck;
 import io.pgvault.cluster.ClusterService;
 import io.pgvault.cluster.ClusterSettings;
 import io.pgvault.cluster.ClusterView;
@@ -35,10 +36,12 @@ class ClusterController {
 
     private final ClusterService clusters;
     private final Representations representations;
+    private final ClusterCheck check;
 
-    ClusterController(ClusterService clusters, Representations representations) {
+    ClusterController(ClusterService clusters, Representations representations, ClusterCheck check) {
         this.clusters = clusters;
         this.representations = representations;
+        this.check = check;
     }
 
     @Operation(summary = "Register a cluster", description = "Connects, reads the server version and picks "
@@ -116,12 +119,17 @@ class ClusterController {
         return ResponseEntity.noContent().build();
     }
 
-    @Operation(summary = "Check a cluster", description = "Connectivity, server version, tools, archiving set-up "
-            + "and privileges, each with its own verdict.")
+    @Operation(summary = "Check a cluster", description = """
+            Asks the live server, one item per thing that can be wrong: connection, server-version, tools \
+            (pg_dump, pg_restore, pg_basebackup versions), wal-level, archive-mode, archive-command (pgvault's push \
+            for this cluster or not; archive_library), archiver (pg_stat_archiver: a failure newer than the last \
+            success fails), archiving (all archive items), privileges and replication. Each failing item's detail \
+            and fix say what to change and whether a reload or a restart applies it.""")
     @PostMapping("/{name}/check")
     CheckResponse check(@PathVariable String name) {
-        List<CheckResponse.Item> items = clusters.check(name).stream()
-                .map(c -> new CheckResponse.Item(c.name(), c.ok(), c.detail())).toList();
+        List<CheckResponse.Item> items = check.run(name).stream()
+                .map(c -> new CheckResponse.Item(c.name(), c.ok(), c.detail(), c.setting(), c.value(), c.fix()))
+                .toList();
         return new CheckResponse(name, items.stream().allMatch(CheckResponse.Item::ok), items);
     }
 
