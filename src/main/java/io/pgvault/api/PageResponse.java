@@ -1,10 +1,12 @@
 package io.pgvault.api;
 
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.List;
 import java.util.function.Function;
 import org.springframework.data.domain.Page;
 
 /** One page of a list, newest first. */
+@Schema(description = "One page of a list, newest first")
 public record PageResponse<T>(List<T> content, int page, int size, long totalElements, int totalPages) {
 
     public static <S, T> PageResponse<T> of(Page<S> page, Function<S, T> mapper) {

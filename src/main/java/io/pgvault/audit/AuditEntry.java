@@ -1,5 +1,6 @@
 package io.pgvault.audit;
 
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 import java.util.UUID;
 
@@ -8,6 +9,9 @@ import java.util.UUID;
  * ({@code action}, the endpoint; {@code path}, the request) to which cluster or backup, when, with which
  * answer ({@code status}; {@code outcome} SUCCEEDED, FAILED or DENIED) and, for work that runs as a job, the job.
  */
+@Schema(description = "One entry of the audit trail: who (actor, role) did what (action, path) to which "
+        + "cluster or backup, when, with which answer (status; outcome SUCCEEDED, FAILED or "
+        + "DENIED) and, for work that runs as a job, the job")
 public record AuditEntry(UUID id, Instant at, String actor, String role, String action, String path, String cluster,
         UUID backupId, UUID jobId, int status, String outcome, String remoteAddress) {
 

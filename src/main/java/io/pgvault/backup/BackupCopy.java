@@ -1,5 +1,6 @@
 package io.pgvault.backup;
 
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 import java.util.UUID;
 
@@ -7,6 +8,9 @@ import java.util.UUID;
  * A copy of a backup in another repository: QUEUED, COPYING, COPIED (every file copied and read back with the
  * catalog's SHA-256), FAILED, or DELETED with its backup.
  */
+@Schema(description = "A copy of a backup in another repository; status QUEUED, COPYING, COPIED (every "
+        + "file read back there with the catalog's SHA-256), FAILED, or DELETED with its "
+        + "backup")
 public record BackupCopy(String repository, String status, String location, UUID jobId, Instant queuedAt,
         Instant finishedAt, String detail) {
 

@@ -1,5 +1,6 @@
 package io.pgvault.backup;
 
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.List;
 
 /**
@@ -7,6 +8,8 @@ import java.util.List;
  * apply to BASE backups only; {@code compression} is the level for every kind. {@code compressionWorkers}
  * is the number of zstd threads; a BASE backup records the number it ran with.
  */
+@Schema(description = "The options a backup was taken with (the backup request as stored, lists empty "
+        + "when not given)")
 public record BackupSpec(BackupKind kind, String database, DumpFormat format, Integer compression, Integer jobs,
         List<String> tables, List<String> excludeTables, List<String> schemas, List<String> excludeSchemas,
         boolean schemaOnly, boolean dataOnly, boolean globalsOnly, boolean noOwner, boolean noPrivileges,

@@ -1,5 +1,6 @@
 package io.pgvault.backup;
 
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.List;
 
 /**
@@ -7,10 +8,14 @@ import java.util.List;
  * the data directory (a Debian cluster's /etc/postgresql/...), as the backup captured them: each file's
  * original path and its name among the backup's files. {@code directories} are include_dir targets.
  */
+@Schema(description = "Where a server kept its configuration when a BASE backup was taken, and the "
+        + "files of it outside the data directory that the backup captured")
 public record ServerConfig(String dataDirectory, String configFile, String hbaFile, String identFile, Integer port,
         List<File> files, List<String> directories) {
 
     /** One captured file: where it was on the server, and its stored name in the backup. */
+    @Schema(name = "ServerConfigFile", description = "One configuration file a BASE backup captured: where it was on the server, and "
+            + "its stored name among the backup's files")
     public record File(String path, String stored) {
     }
 

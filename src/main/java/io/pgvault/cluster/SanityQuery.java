@@ -1,6 +1,7 @@
 package io.pgvault.cluster;
 
 import io.pgvault.api.InvalidRequestException;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.List;
 
 /**
@@ -8,6 +9,8 @@ import java.util.List;
  * equal {@code expect} (as text), or, without {@code expect}, it must simply run. A DUMP drill runs it in the
  * restored database; a BASE drill in {@code database} (default: the cluster's maintenance database).
  */
+@Schema(description = "A read-only query a restore drill runs on the restored copy: the first column of "
+        + "its first row must equal expect (as text), or without expect it must simply run")
 public record SanityQuery(String name, String sql, String expect, String database) {
 
     static final int MAX = 20;

@@ -3,11 +3,14 @@ package io.pgvault.retention;
 import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.VerificationStatus;
 import io.pgvault.cluster.RetentionPolicy;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
 /** What retention keeps and removes for one cluster, entry by entry with the reasons, and the WAL that goes. */
+@Schema(description = "What retention keeps and expires for one cluster, entry by entry with the "
+        + "reasons, and the WAL that would go")
 public record RetentionPlan(String cluster, Instant evaluatedAt, List<Decision> backups, WalRemoval wal,
         int keep, int expire) {
 
@@ -16,6 +19,8 @@ public record RetentionPlan(String cluster, Instant evaluatedAt, List<Decision> 
      * policy ({@code policyName}: the cluster's, a schedule's, or the one recorded when a since deleted or
      * changed schedule took it), which rules, and the time zone its days begin in.
      */
+    @Schema(name = "RetentionDecision", description = "One backup: keep or not, and why (every rule that keeps it, or why none does), "
+            + "under whose policy (policyName) and which rules")
     public record Decision(UUID backupId, BackupKind kind, String database, Instant finishedAt, UUID scheduleId,
             String group, boolean keep, List<String> reasons, String policyName, RetentionPolicy policy,
             String timeZone, VerificationStatus verification) {
@@ -25,6 +30,8 @@ public record RetentionPlan(String cluster, Instant evaluatedAt, List<Decision> 
      * Archived WAL before {@code firstKept} on timelines up to {@code timeline}: the oldest retained BASE
      * backup's first segment. Null when no BASE backup is retained (then no WAL is removed).
      */
+    @Schema(description = "Archived WAL that goes: files before firstKept (the oldest retained BASE "
+            + "backup's first segment) on timelines up to timeline")
     public record WalRemoval(String firstKept, long timeline, UUID anchorBackupId, long files) {
     }
 }

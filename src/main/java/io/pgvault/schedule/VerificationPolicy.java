@@ -1,9 +1,12 @@
 package io.pgvault.schedule;
 
 import io.pgvault.backup.VerificationLevel;
+import io.swagger.v3.oas.annotations.media.Schema;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Which verification follows each of a schedule's backups ({@code after}), and periodic drills ({@code drillCron}). */
+@Schema(description = "Which verification follows each backup of a schedule (after), and periodic "
+        + "restore drills (drillCron, Spring's six-field cron)")
 public record VerificationPolicy(VerificationLevel after, String drillCron) {
 
     VerificationPolicy validated() {

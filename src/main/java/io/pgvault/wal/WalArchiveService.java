@@ -6,6 +6,7 @@ import io.pgvault.api.NotFoundException;
 import io.pgvault.api.UnprocessableContentException;
 import io.pgvault.cluster.ClusterService;
 import io.pgvault.cluster.ClusterView;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.NoSuchFileException;
@@ -58,6 +59,8 @@ public class WalArchiveService {
     }
 
     /** The outcome of a push. */
+    @Schema(name = "WalPushed", description = "An archived WAL file: its kind, timeline, size and SHA-256 of the "
+            + "content, and whether this push stored it (false: the same content was archived already)")
     public record Pushed(String name, WalFileKind kind, long timeline, long sizeBytes, String sha256, boolean created) {
     }
 

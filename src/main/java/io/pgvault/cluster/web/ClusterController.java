@@ -6,6 +6,7 @@ import io.pgvault.cluster.ClusterSettings;
 import io.pgvault.cluster.ClusterView;
 import io.pgvault.cluster.WalArchiveMode;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;
 import java.net.URI;
@@ -31,10 +32,16 @@ class ClusterController {
         this.clusters = clusters;
     }
 
-    @Operation(summary = "Register a cluster", description = "Connects, reads the server version and picks "
+    @ApiResponse(responseCode = "201", description = "Registered; Location is the cluster")
+    @ApiResponse(responseCode = "400", description = "A field is invalid, or pgvault cannot connect to the server or "
+            + "finds no client tools of at least its major version")
+    @ApiResponse(responseCode = "409", description = "A cluster of that name is already registered")
+    @Operation(operationId = "registerCluster", summary = "Register a cluster", description = "Connects, reads the server version and picks "
             + "client tools of at least that major version; refuses when it cannot.")
     @PostMapping
-    ResponseEntity<ClusterResponse> register(@Valid @RequestBody ClusterRequest request) {
+    ResponseEntity<ClusterResponse> register(
+            @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "The cluster's name and how to "
+                    + "connect; password is write-only") @Valid @RequestBody ClusterRequest request) {
         if (request.name() == null) {
             throw new InvalidRequestException("name", "name is required");
         }
@@ -42,36 +49,48 @@ class ClusterController {
         return ResponseEntity.created(URI.create("/api/v1/clusters/" + view.name())).body(response(view));
     }
 
-    @Operation(summary = "List clusters")
+    @ApiResponse(responseCode = "200", description = "Every registered cluster, by name")
+    @Operation(operationId = "listClusters", summary = "List clusters")
     @GetMapping
     List<ClusterResponse> list() {
         return clusters.list().stream().map(this::response).toList();
     }
 
-    @Operation(summary = "Show a cluster", description = "Includes live reachability and the last backup.")
+    @ApiResponse(responseCode = "200", description = "The cluster")
+    @Operation(operationId = "getCluster", summary = "Show a cluster", description = "Includes live reachability and the last backup.")
     @GetMapping("/{name}")
     ClusterResponse get(@PathVariable String name) {
         return response(clusters.get(name));
     }
 
-    @Operation(summary = "Update a cluster's connection settings",
+    @ApiResponse(responseCode = "200", description = "The cluster as it is now")
+    @ApiResponse(responseCode = "400", description = "A field is invalid, the body renames the cluster, or pgvault "
+            + "cannot connect with the new settings")
+    @Operation(operationId = "updateCluster", summary = "Update a cluster's connection settings",
             description = "A missing password keeps the stored one; an empty one removes it.")
     @PutMapping("/{name}")
-    ClusterResponse update(@PathVariable String name, @Valid @RequestBody ClusterRequest request) {
+    ClusterResponse update(@PathVariable String name,
+            @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "The whole connection settings; "
+                    + "name may be left out or must be the path's") @Valid @RequestBody ClusterRequest request) {
         if (request.name() != null && !request.name().equals(name)) {
             throw new InvalidRequestException("name", "a cluster cannot be renamed");
         }
         return response(clusters.update(name, settings(request)));
     }
 
-    @Operation(summary = "Remove a cluster", description = "Refused while it has backups or unfinished jobs.")
+    @ApiResponse(responseCode = "204", description = "Removed")
+    @ApiResponse(responseCode = "409", description = "It still has backups, archived WAL, schedules or unfinished "
+            + "jobs, or streams its WAL into pgvault")
+    @Operation(operationId = "deleteCluster", summary = "Remove a cluster", description = "Refused while it has backups or unfinished jobs.")
     @DeleteMapping("/{name}")
     ResponseEntity<Void> delete(@PathVariable String name) {
         clusters.delete(name);
         return ResponseEntity.noContent().build();
     }
 
-    @Operation(summary = "Check a cluster", description = "Connectivity, server version, tools, archiving set-up "
+    @ApiResponse(responseCode = "200", description = "Every check with its verdict; ok is true when all passed (a "
+            + "failed check is still a 200)")
+    @Operation(operationId = "checkCluster", summary = "Check a cluster", description = "Connectivity, server version, tools, archiving set-up "
             + "and privileges, each with its own verdict.")
     @PostMapping("/{name}/check")
     CheckResponse check(@PathVariable String name) {

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.UUID;
 
 /** A job as the API shows it. */
+@Schema(description = "An asynchronous job: its type, state, phase, progress in bytes, times and error")
 public record JobResponse(UUID id, JobType type, JobStatus status, String cluster, UUID backupId, String phase,
         long bytesDone, Long bytesTotal, Instant createdAt, Instant startedAt, Instant finishedAt, String error,
         @Schema(type = "object", description = "what the job reached, e.g. a recovery's end point (JSON)")

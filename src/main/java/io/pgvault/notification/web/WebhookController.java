@@ -4,6 +4,7 @@ import io.pgvault.notification.DeliveryView;
 import io.pgvault.notification.WebhookService;
 import io.pgvault.notification.WebhookView;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
 import java.util.List;
@@ -29,41 +30,49 @@ class WebhookController {
         this.webhooks = webhooks;
     }
 
-    @Operation(summary = "List webhooks")
+    @ApiResponse(responseCode = "200", description = "The webhooks, without their secrets")
+    @Operation(operationId = "listWebhooks", summary = "List webhooks")
     @GetMapping
     List<WebhookView> list() {
         return webhooks.list();
     }
 
-    @Operation(summary = "Create a webhook", description = "Each notification is a JSON POST with headers "
+    @ApiResponse(responseCode = "201", description = "Created; a generated secret is in this answer only")
+    @Operation(operationId = "createWebhook", summary = "Create a webhook", description = "Each notification is a JSON POST with headers "
             + "X-Pgvault-Event, X-Pgvault-Delivery, X-Pgvault-Timestamp and X-Pgvault-Signature: sha256=<hex of "
             + "HMAC-SHA256(secret, timestamp + \".\" + body)>. A generated secret is shown in this answer only.")
     @PostMapping
-    ResponseEntity<WebhookView> create(@RequestBody WebhookRequest r) {
+    ResponseEntity<WebhookView> create(
+            @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "Where to POST, which events, and the signing secret") @RequestBody WebhookRequest r) {
         WebhookView view = webhooks.create(r.url(), r.secret(), r.events(), r.enabled());
         return ResponseEntity.created(URI.create("/api/v1/notifications/" + view.id())).body(view);
     }
 
-    @Operation(summary = "Show a webhook")
+    @ApiResponse(responseCode = "200", description = "The webhook, without its secret")
+    @Operation(operationId = "getWebhook", summary = "Show a webhook")
     @GetMapping("/{id}")
     WebhookView get(@PathVariable UUID id) {
         return webhooks.get(id);
     }
 
-    @Operation(summary = "Replace a webhook", description = "A missing secret keeps the stored one.")
+    @ApiResponse(responseCode = "200", description = "The webhook as it is now")
+    @Operation(operationId = "updateWebhook", summary = "Replace a webhook", description = "A missing secret keeps the stored one.")
     @PutMapping("/{id}")
-    WebhookView update(@PathVariable UUID id, @RequestBody WebhookRequest r) {
+    WebhookView update(@PathVariable UUID id,
+            @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "The whole new definition") @RequestBody WebhookRequest r) {
         return webhooks.update(id, r.url(), r.secret(), r.events(), r.enabled());
     }
 
-    @Operation(summary = "Delete a webhook and its delivery history")
+    @ApiResponse(responseCode = "204", description = "Deleted")
+    @Operation(operationId = "deleteWebhook", summary = "Delete a webhook and its delivery history")
     @DeleteMapping("/{id}")
     ResponseEntity<Void> delete(@PathVariable UUID id) {
         webhooks.delete(id);
         return ResponseEntity.noContent().build();
     }
 
-    @Operation(summary = "A webhook's newest 100 deliveries", description = "Status, attempts, the last HTTP "
+    @ApiResponse(responseCode = "200", description = "Up to 100 deliveries, newest first")
+    @Operation(operationId = "listWebhookDeliveries", summary = "A webhook's newest 100 deliveries", description = "Status, attempts, the last HTTP "
             + "status or error, and when the next attempt is due.")
     @GetMapping("/{id}/deliveries")
     List<DeliveryView> deliveries(@PathVariable UUID id) {
