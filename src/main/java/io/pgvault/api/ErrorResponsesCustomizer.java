@@ -21,7 +21,8 @@ import org.springframework.stereotype.Component;
  * endpoint needs a token, and the role decides), 400 where a parameter or a body can be wrong, 404 where the path
  * names something, 503 when the catalog cannot be reached. Every error answer, these and the ones a method
  * declares with {@code @ApiResponse}, is application/problem+json with the {@link Problem} schema, whatever
- * springdoc would have derived from the method's return type; 201 and 202 carry their Location header.
+ * springdoc would have derived from the method's return type; every 202 carries the job's Location
+ * ({@code io.pgvault.job.web.Accepted} always sets it).
  */
 @Component
 class ErrorResponsesCustomizer implements OpenApiCustomizer {
@@ -63,11 +64,9 @@ class ErrorResponsesCustomizer implements OpenApiCustomizer {
                 response.addHeaderObject("Retry-After", new Header().description("seconds to wait before asking "
                         + "again").schema(new IntegerSchema()));
             }
-            if ((code.equals("201") || code.equals("202")) && (response.getHeaders() == null
-                    || !response.getHeaders().containsKey("Location"))) {
-                response.addHeaderObject("Location", new Header().description(code.equals("202")
-                        ? "the job: /api/v1/jobs/{id}" : "the new resource").schema(new StringSchema()
-                                .format("uri-reference")));
+            if (code.equals("202")) {
+                response.addHeaderObject("Location", new Header().description("the job: /api/v1/jobs/{id}")
+                        .schema(new StringSchema().format("uri-reference")));
             }
         });
         ApiResponses sorted = new ApiResponses();

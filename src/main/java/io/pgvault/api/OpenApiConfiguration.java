@@ -74,8 +74,10 @@ class OpenApiConfiguration {
             if (openApi.getTags() != null) {
                 Map<String, Tag> byName = new LinkedHashMap<>();
                 openApi.getTags().forEach(t -> byName.putIfAbsent(t.getName(), t));
-                openApi.setTags(byName.values().stream().sorted(Comparator.comparingInt(t -> order.contains(t.getName())
-                        ? order.indexOf(t.getName()) : order.size())).collect(Collectors.toCollection(ArrayList::new)));
+                Comparator<Tag> byOrder = Comparator.comparingInt(t -> order.contains(t.getName())
+                        ? order.indexOf(t.getName()) : order.size());
+                openApi.setTags(byName.values().stream().sorted(byOrder)
+                        .collect(Collectors.toCollection(ArrayList::new)));
             }
         };
     }

@@ -19,8 +19,8 @@ record Problem(
         @Schema(description = "the HTTP status code of the answer", example = "400") int status,
         @Schema(description = "what went wrong and what to change, for a person to read",
                 example = "port: must be less than or equal to 65535") String detail,
-        @Schema(description = "the path of the request that failed", example = "/api/v1/clusters")
-        URI instance,
+        @Schema(description = "the path of the request that failed", format = "uri-reference",
+                example = "/api/v1/clusters") String instance,
         @Schema(description = "400 and 422 only: each field of the request that is wrong (absent when the problem "
                 + "is not about one field)") List<FieldError> errors) {
 

@@ -13,7 +13,17 @@ import io.swagger.v3.oas.annotations.media.Schema;
         + "days, and the newest of each of the last daily days, weekly ISO weeks and "
         + "monthly months. A backup kept by any rule stays; no rule at all keeps "
         + "everything. Each number is 1 to 100000.")
-public record RetentionPolicy(Integer keepLast, Integer keepDays, Integer daily, Integer weekly, Integer monthly) {
+public record RetentionPolicy(
+        @Schema(description = "keep the newest this many backups")
+        Integer keepLast,
+        @Schema(description = "keep every backup younger than this many days")
+        Integer keepDays,
+        @Schema(description = "keep the newest backup of each of the last this many days")
+        Integer daily,
+        @Schema(description = "keep the newest backup of each of the last this many ISO weeks")
+        Integer weekly,
+        @Schema(description = "keep the newest backup of each of the last this many months")
+        Integer monthly) {
 
     private static final int MAX = 100_000;
 

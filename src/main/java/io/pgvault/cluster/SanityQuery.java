@@ -11,7 +11,17 @@ import java.util.List;
  */
 @Schema(description = "A read-only query a restore drill runs on the restored copy: the first column of "
         + "its first row must equal expect (as text), or without expect it must simply run")
-public record SanityQuery(String name, String sql, String expect, String database) {
+public record SanityQuery(
+        @Schema(description = "1 to 100 characters, shown in the drill result")
+        String name,
+        @Schema(description = "a read-only query, 1 to 4000 characters")
+        String sql,
+        @Schema(description = "the expected first column of the first row, as text; without it the query must "
+                + "only run")
+        String expect,
+        @Schema(description = "BASE drills: the database to run it in (default: the cluster maintenance "
+                + "database)")
+        String database) {
 
     static final int MAX = 20;
 

@@ -12,6 +12,17 @@ import java.util.UUID;
 @Schema(description = "What deleting a schedule did: whether the schedule went now, what happened to "
         + "its backups (keep, release or expire), which backups that touched and which "
         + "stayed, and why")
-public record ScheduleDeletion(UUID scheduleId, boolean scheduleDeleted, String backups, List<UUID> affected,
-        List<UUID> leftAlone, String detail) {
+public record ScheduleDeletion(
+        UUID scheduleId,
+        @Schema(description = "false when the schedule was gone already and only its backups were released or "
+                + "expired")
+        boolean scheduleDeleted,
+        @Schema(description = "keep, release or expire")
+        String backups,
+        @Schema(description = "the backups released or expired")
+        List<UUID> affected,
+        @Schema(description = "the backups that stayed as they were (pinned, in use)")
+        List<UUID> leftAlone,
+        @Schema(description = "what happened, in words")
+        String detail) {
 }

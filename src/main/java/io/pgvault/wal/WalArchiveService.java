@@ -61,7 +61,20 @@ public class WalArchiveService {
     /** The outcome of a push. */
     @Schema(name = "WalPushed", description = "An archived WAL file: its kind, timeline, size and SHA-256 of the "
             + "content, and whether this push stored it (false: the same content was archived already)")
-    public record Pushed(String name, WalFileKind kind, long timeline, long sizeBytes, String sha256, boolean created) {
+    public record Pushed(
+            @Schema(description = "the file name")
+            String name,
+            @Schema(description = "what the file is")
+            WalFileKind kind,
+            @Schema(description = "its timeline")
+            long timeline,
+            @Schema(description = "its size in bytes, as pushed")
+            long sizeBytes,
+            @Schema(description = "SHA-256 (hex) of the content as pushed")
+            String sha256,
+            @Schema(description = "true: stored by this push (201); false: the same content was archived "
+                    + "already (200)")
+            boolean created) {
     }
 
     /** As {@link #push(String, String, long, InputStream)}, for a body of unknown length. */

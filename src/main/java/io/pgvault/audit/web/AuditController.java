@@ -21,7 +21,8 @@ class AuditController {
     }
 
     @ApiResponse(responseCode = "200", description = "One page of entries, newest first")
-    @Operation(operationId = "listAuditEntries", summary = "The audit trail, newest first", description = "Every request that changes something "
+    @Operation(operationId = "listAuditEntries",
+            summary = "The audit trail, newest first", description = "Every request that changes something "
             + "(WAL pushes excepted), every backup download and archive-config read, and every refused request. "
             + "Filter by cluster and by actor (a token's name).")
     @GetMapping("/api/v1/audit")

@@ -11,6 +11,7 @@ import io.pgvault.job.web.Accepted;
 import io.pgvault.job.web.JobResponse;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -82,7 +83,10 @@ class BackupController {
     }
 
     @ApiResponse(responseCode = "200", description = "The backup's bytes, decompressed and decrypted as they were "
-            + "written by the tool; Content-Disposition names the file", content = {
+            + "written by the tool", headers = @Header(name = "Content-Disposition", description = "attachment; "
+                    + "filename=<cluster>-<kind>-<id>-<file> for one file, <cluster>-<kind>-<id>.tar for several",
+                    schema = @Schema(type = "string")),
+            content = {
                     @Content(mediaType = "application/octet-stream", schema = @Schema(type = "string",
                             format = "binary")),
                     @Content(mediaType = "application/x-tar", schema = @Schema(type = "string", format = "binary"))})
@@ -106,7 +110,8 @@ class BackupController {
     @ApiResponse(responseCode = "200", description = "The entry, now DELETED (it stays in the catalog)")
     @ApiResponse(responseCode = "409", description = "The backup is pinned, unfinished, in use by a job, or the "
             + "cluster's only BASE backup (without force=true)")
-    @Operation(operationId = "deleteBackup", summary = "Delete a backup", description = "Removes its files and marks the entry DELETED. "
+    @Operation(operationId = "deleteBackup",
+            summary = "Delete a backup", description = "Removes its files and marks the entry DELETED. "
             + "Refused for pinned backups, unfinished ones, and a cluster's only BASE backup unless force=true.")
     @DeleteMapping("/backups/{id}")
     BackupResponse delete(@PathVariable UUID id, @Parameter(description = "also delete the cluster's only BASE "

@@ -6,6 +6,8 @@ import io.pgvault.cluster.ClusterSettings;
 import io.pgvault.cluster.ClusterView;
 import io.pgvault.cluster.WalArchiveMode;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;
@@ -32,11 +34,14 @@ class ClusterController {
         this.clusters = clusters;
     }
 
-    @ApiResponse(responseCode = "201", description = "Registered; Location is the cluster")
+    @ApiResponse(responseCode = "201", description = "Registered; Location is the cluster",
+            headers = @Header(name = "Location", description = "the new cluster",
+            schema = @Schema(type = "string", format = "uri-reference")))
     @ApiResponse(responseCode = "400", description = "A field is invalid, or pgvault cannot connect to the server or "
             + "finds no client tools of at least its major version")
     @ApiResponse(responseCode = "409", description = "A cluster of that name is already registered")
-    @Operation(operationId = "registerCluster", summary = "Register a cluster", description = "Connects, reads the server version and picks "
+    @Operation(operationId = "registerCluster",
+            summary = "Register a cluster", description = "Connects, reads the server version and picks "
             + "client tools of at least that major version; refuses when it cannot.")
     @PostMapping
     ResponseEntity<ClusterResponse> register(
@@ -57,7 +62,8 @@ class ClusterController {
     }
 
     @ApiResponse(responseCode = "200", description = "The cluster")
-    @Operation(operationId = "getCluster", summary = "Show a cluster", description = "Includes live reachability and the last backup.")
+    @Operation(operationId = "getCluster",
+            summary = "Show a cluster", description = "Includes live reachability and the last backup.")
     @GetMapping("/{name}")
     ClusterResponse get(@PathVariable String name) {
         return response(clusters.get(name));
@@ -81,7 +87,8 @@ class ClusterController {
     @ApiResponse(responseCode = "204", description = "Removed")
     @ApiResponse(responseCode = "409", description = "It still has backups, archived WAL, schedules or unfinished "
             + "jobs, or streams its WAL into pgvault")
-    @Operation(operationId = "deleteCluster", summary = "Remove a cluster", description = "Refused while it has backups or unfinished jobs.")
+    @Operation(operationId = "deleteCluster",
+            summary = "Remove a cluster", description = "Refused while it has backups or unfinished jobs.")
     @DeleteMapping("/{name}")
     ResponseEntity<Void> delete(@PathVariable String name) {
         clusters.delete(name);
@@ -90,7 +97,8 @@ class ClusterController {
 
     @ApiResponse(responseCode = "200", description = "Every check with its verdict; ok is true when all passed (a "
             + "failed check is still a 200)")
-    @Operation(operationId = "checkCluster", summary = "Check a cluster", description = "Connectivity, server version, tools, archiving set-up "
+    @Operation(operationId = "checkCluster",
+            summary = "Check a cluster", description = "Connectivity, server version, tools, archiving set-up "
             + "and privileges, each with its own verdict.")
     @PostMapping("/{name}/check")
     CheckResponse check(@PathVariable String name) {

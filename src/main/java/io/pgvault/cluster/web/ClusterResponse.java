@@ -35,11 +35,18 @@ record ClusterResponse(String name, String host, int port, String username, Stri
 
     /** The newest restore drill's restore time: how long getting this cluster's data back took. */
     @Schema(description = "The newest restore drill's restore time: how long getting this cluster's data back took")
-    record MeasuredRto(@Schema(description = "seconds the drill's restore took") double seconds, UUID backupId, Instant drilledAt, boolean passed) {
+    record MeasuredRto(
+            @Schema(description = "seconds the drill's restore took") double seconds,
+            @Schema(description = "the backup the drill restored")
+            UUID backupId,
+            Instant drilledAt,
+            @Schema(description = "whether the drill passed")
+            boolean passed) {
     }
 
     /** The newest successful backup. */
     @Schema(description = "The cluster's newest successful backup")
-    record LastBackup(UUID id, @Schema(description = "DUMP, DUMP_ALL or BASE") String kind, Instant finishedAt, long sizeBytes) {
+    record LastBackup(UUID id, @Schema(description = "DUMP, DUMP_ALL or BASE") String kind, Instant finishedAt,
+            long sizeBytes) {
     }
 }

@@ -42,7 +42,8 @@ class CopyController {
     @ApiResponse(responseCode = "400", description = "No repository of that name, or it is the one that holds the "
             + "backup")
     @ApiResponse(responseCode = "409", description = "The backup is not SUCCEEDED, or is being copied already")
-    @Operation(operationId = "copyBackup", summary = "Copy a backup to another repository (3-2-1)", description = "A COPY job: every file, and "
+    @Operation(operationId = "copyBackup",
+            summary = "Copy a backup to another repository (3-2-1)", description = "A COPY job: every file, and "
             + "for a BASE backup the archived WAL of its range, is copied and read back with the catalog's SHA-256. "
             + "Restores and recoveries use a COPIED copy when the backup's own files are missing or damaged.")
     @PostMapping("/backups/{id}/copies")

@@ -92,7 +92,8 @@ class JobController {
     @ApiResponse(responseCode = "200", description = "The job: CANCELLED, or still RUNNING until its process has "
             + "ended")
     @ApiResponse(responseCode = "409", description = "The job has already ended")
-    @Operation(operationId = "cancelJob", summary = "Cancel a job", description = "A queued job is cancelled at once; a running one has its "
+    @Operation(operationId = "cancelJob",
+            summary = "Cancel a job", description = "A queued job is cancelled at once; a running one has its "
             + "tool's process tree ended, its partial files removed, and ends CANCELLED.")
     @PostMapping("/{id}/cancel")
     JobResponse cancel(@PathVariable UUID id) {

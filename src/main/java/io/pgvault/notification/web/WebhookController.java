@@ -4,6 +4,8 @@ import io.pgvault.notification.DeliveryView;
 import io.pgvault.notification.WebhookService;
 import io.pgvault.notification.WebhookView;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
@@ -37,13 +39,18 @@ class WebhookController {
         return webhooks.list();
     }
 
-    @ApiResponse(responseCode = "201", description = "Created; a generated secret is in this answer only")
-    @Operation(operationId = "createWebhook", summary = "Create a webhook", description = "Each notification is a JSON POST with headers "
+    @ApiResponse(responseCode = "201", description = "Created; a generated secret is in this answer only",
+            headers = @Header(name = "Location", description = "the new webhook",
+            schema = @Schema(type = "string", format = "uri-reference")))
+    @Operation(operationId = "createWebhook",
+            summary = "Create a webhook", description = "Each notification is a JSON POST with headers "
             + "X-Pgvault-Event, X-Pgvault-Delivery, X-Pgvault-Timestamp and X-Pgvault-Signature: sha256=<hex of "
             + "HMAC-SHA256(secret, timestamp + \".\" + body)>. A generated secret is shown in this answer only.")
     @PostMapping
     ResponseEntity<WebhookView> create(
-            @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "Where to POST, which events, and the signing secret") @RequestBody WebhookRequest r) {
+            @io.swagger.v3.oas.annotations.parameters.RequestBody(
+                    description = "Where to POST, which events, and the signing secret")
+            @RequestBody WebhookRequest r) {
         WebhookView view = webhooks.create(r.url(), r.secret(), r.events(), r.enabled());
         return ResponseEntity.created(URI.create("/api/v1/notifications/" + view.id())).body(view);
     }
@@ -56,10 +63,12 @@ class WebhookController {
     }
 
     @ApiResponse(responseCode = "200", description = "The webhook as it is now")
-    @Operation(operationId = "updateWebhook", summary = "Replace a webhook", description = "A missing secret keeps the stored one.")
+    @Operation(operationId = "updateWebhook",
+            summary = "Replace a webhook", description = "A missing secret keeps the stored one.")
     @PutMapping("/{id}")
     WebhookView update(@PathVariable UUID id,
-            @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "The whole new definition") @RequestBody WebhookRequest r) {
+            @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "The whole new definition")
+            @RequestBody WebhookRequest r) {
         return webhooks.update(id, r.url(), r.secret(), r.events(), r.enabled());
     }
 
@@ -72,7 +81,8 @@ class WebhookController {
     }
 
     @ApiResponse(responseCode = "200", description = "Up to 100 deliveries, newest first")
-    @Operation(operationId = "listWebhookDeliveries", summary = "A webhook's newest 100 deliveries", description = "Status, attempts, the last HTTP "
+    @Operation(operationId = "listWebhookDeliveries",
+            summary = "A webhook's newest 100 deliveries", description = "Status, attempts, the last HTTP "
             + "status or error, and when the next attempt is due.")
     @GetMapping("/{id}/deliveries")
     List<DeliveryView> deliveries(@PathVariable UUID id) {

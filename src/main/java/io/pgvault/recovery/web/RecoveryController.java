@@ -50,16 +50,22 @@ class RecoveryController {
                     + "and where the recovered server goes", content = @Content(mediaType = "application/json",
                     schema = @Schema(implementation = RecoverySpec.class), examples = {
                     @ExampleObject(name = "time", summary = "To a point in time",
+                            description = "time: ISO-8601 with a UTC offset, in the past",
                             value = RecoveryExamples.TIME),
                     @ExampleObject(name = "lsn", summary = "To a WAL location, stopping just before it",
+                            description = "lsn, with inclusive: false",
                             value = RecoveryExamples.LSN),
                     @ExampleObject(name = "xid", summary = "To a transaction, then pause",
+                            description = "xid, with action: pause (check, then promote by hand)",
                             value = RecoveryExamples.XID),
                     @ExampleObject(name = "name", summary = "To a restore point",
+                            description = "name: made before with pg_create_restore_point()",
                             value = RecoveryExamples.NAME),
                     @ExampleObject(name = "latest", summary = "Replay everything archived",
+                            description = "latest: true, then promote (action must be left out)",
                             value = RecoveryExamples.LATEST),
                     @ExampleObject(name = "immediate", summary = "The base backup, consistent, not started",
+                            description = "immediate: true, with start: false (only the data directory is written)",
                             value = RecoveryExamples.IMMEDIATE)}))
             @RequestBody RecoverySpec request) {
         if (request != null && Boolean.TRUE.equals(request.replaceExisting())) {

@@ -30,13 +30,15 @@ class RestoreController {
             + "an existing database needs ADMIN)")
     @ApiResponse(responseCode = "409", description = "The backup is not SUCCEEDED, the target is its own source "
             + "database without overwrite, the database exists with createDatabase, or dataDirectory is not empty")
-    @Operation(operationId = "restoreBackup", summary = "Restore a backup", description = "pg_restore (archive formats) or psql (PLAIN, DUMP_ALL) "
+    @Operation(operationId = "restoreBackup",
+            summary = "Restore a backup", description = "pg_restore (archive formats) or psql (PLAIN, DUMP_ALL) "
             + "into a target cluster and database. Restoring over the backup's own source database needs "
             + "\"overwrite\": true. A BASE backup is extracted into dataDirectory and started on port, consistent "
             + "as of its end (a recovery to immediate). Answers 202 with the job.")
     @PostMapping("/api/v1/backups/{id}/restores")
     ResponseEntity<JobResponse> restore(@PathVariable UUID id,
-            @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "Where to restore to, and pg_restore's options")
+            @io.swagger.v3.oas.annotations.parameters.RequestBody(
+                    description = "Where to restore to, and pg_restore's options")
             @RequestBody RestoreRequest request) {
         return Accepted.job(restores.start(id, request.toSpec(), request.toBaseTarget()));
     }

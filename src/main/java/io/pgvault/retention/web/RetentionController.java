@@ -32,7 +32,8 @@ class RetentionController {
             mediaType = "application/json", schema = @Schema(implementation = RetentionPlan.class)))
     @ApiResponse(responseCode = "202", description = "A RETENTION job, QUEUED", content = @Content(
             mediaType = "application/json", schema = @Schema(implementation = JobResponse.class)))
-    @Operation(operationId = "applyRetention", summary = "Apply retention", description = "With dryRun=true: what would be kept and expired, entry "
+    @Operation(operationId = "applyRetention",
+            summary = "Apply retention", description = "With dryRun=true: what would be kept and expired, entry "
             + "by entry with the reasons, and the WAL that would go; nothing changes. Without it: a RETENTION job. "
             + "Expired entries stay in the catalog as EXPIRED, their files gone.")
     @PostMapping

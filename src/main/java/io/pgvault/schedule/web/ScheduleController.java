@@ -8,6 +8,7 @@ import io.pgvault.schedule.ScheduleService;
 import io.pgvault.schedule.ScheduleView;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -43,21 +44,26 @@ class ScheduleController {
         return schedules.list(cluster);
     }
 
-    @ApiResponse(responseCode = "201", description = "Created; Location is the schedule")
+    @ApiResponse(responseCode = "201", description = "Created; Location is the schedule",
+            headers = @Header(name = "Location", description = "the new schedule",
+            schema = @Schema(type = "string", format = "uri-reference")))
     @ApiResponse(responseCode = "400", description = "The cron, time zone, cluster, backup request, retention or "
             + "verification policy is invalid")
-    @Operation(operationId = "createSchedule", summary = "Create a schedule", description = "Checks the cron, the time zone and the backup request "
+    @Operation(operationId = "createSchedule",
+            summary = "Create a schedule", description = "Checks the cron, the time zone and the backup request "
             + "as a backup would (the database must exist); fires once per due time across all pgvault instances.")
     @PostMapping
     ResponseEntity<ScheduleView> create(
-            @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "The schedule: cron, time zone, backup request, retention, verification")
+            @io.swagger.v3.oas.annotations.parameters.RequestBody(
+                    description = "The schedule: cron, time zone, backup request, retention, verification")
             @RequestBody ScheduleRequest request) {
         ScheduleView view = schedules.create(request.toSpec());
         return ResponseEntity.created(URI.create("/api/v1/schedules/" + view.id())).body(view);
     }
 
     @ApiResponse(responseCode = "200", description = "The schedule")
-    @Operation(operationId = "getSchedule", summary = "Show a schedule", description = "With the next and last run and the last run's outcome.")
+    @Operation(operationId = "getSchedule",
+            summary = "Show a schedule", description = "With the next and last run and the last run's outcome.")
     @GetMapping("/{id}")
     ScheduleView get(@PathVariable UUID id) {
         return schedules.get(id);
@@ -69,12 +75,14 @@ class ScheduleController {
     @Operation(operationId = "updateSchedule", summary = "Replace a schedule's definition")
     @PutMapping("/{id}")
     ScheduleView update(@PathVariable UUID id,
-            @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "The whole new definition") @RequestBody ScheduleRequest request) {
+            @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "The whole new definition")
+            @RequestBody ScheduleRequest request) {
         return schedules.update(id, request.toSpec());
     }
 
     @ApiResponse(responseCode = "200", description = "What the deletion did to the schedule and its backups")
-    @Operation(operationId = "deleteSchedule", summary = "Delete a schedule", description = "Its backups stay in the catalog. backups=keep (the "
+    @Operation(operationId = "deleteSchedule",
+            summary = "Delete a schedule", description = "Its backups stay in the catalog. backups=keep (the "
             + "default): they keep the retention policy they were taken under; backups=release: the cluster's policy "
             + "decides about them from the next retention run on; backups=expire: they expire now (pinned ones and "
             + "those a job is using stay). The answer says which backups that touched. A schedule already deleted "
@@ -91,7 +99,8 @@ class ScheduleController {
             + "be (the database was dropped, an option no longer fits the server)")
     @ApiResponse(responseCode = "409", description = "A BASE backup needs a replication connection the cluster does "
             + "not allow")
-    @Operation(operationId = "runSchedule", summary = "Run a schedule's backup now", description = "The next scheduled time does not move.")
+    @Operation(operationId = "runSchedule",
+            summary = "Run a schedule's backup now", description = "The next scheduled time does not move.")
     @PostMapping("/{id}/runs")
     ResponseEntity<JobResponse> run(@PathVariable UUID id) {
         return Accepted.job(schedules.runNow(id));

@@ -4,6 +4,7 @@ import io.pgvault.security.ApiTokenService;
 import io.pgvault.security.Role;
 import io.pgvault.security.TokenView;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -40,14 +41,18 @@ class TokenController {
             @Schema(description = "when it stops working, in the future (default: never)") Instant expiresAt) {
     }
 
-    @ApiResponse(responseCode = "201", description = "The token, with its value in token: the only time it is shown")
+    @ApiResponse(responseCode = "201", description = "The token, with its value in token: the only time it is shown",
+            headers = @Header(name = "Location", description = "the new token",
+            schema = @Schema(type = "string", format = "uri-reference")))
     @ApiResponse(responseCode = "409", description = "A token of that name exists")
-    @Operation(operationId = "createToken", summary = "Create a token", description = "role: VIEWER (reads), OPERATOR (backups, verifications, "
+    @Operation(operationId = "createToken",
+            summary = "Create a token", description = "role: VIEWER (reads), OPERATOR (backups, verifications, "
             + "restores and recoveries to new targets, cancels, pins) or ADMIN (everything). The answer's token "
             + "field is the only time the value is shown.")
     @PostMapping
     ResponseEntity<TokenView> create(
-            @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "The token's name, role and expiry") @RequestBody TokenRequest request) {
+            @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "The token's name, role and expiry")
+            @RequestBody TokenRequest request) {
         TokenView token = tokens.create(request.name(), request.role(), request.expiresAt());
         return ResponseEntity.created(URI.create("/api/v1/tokens/" + token.id())).body(token);
     }

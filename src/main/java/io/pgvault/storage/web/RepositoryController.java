@@ -23,7 +23,8 @@ class RepositoryController {
     }
 
     @ApiResponse(responseCode = "200", description = "Every configured repository with its health")
-    @Operation(operationId = "listRepositories", summary = "List repositories", description = "Each configured repository (pgvault.repositories) "
+    @Operation(operationId = "listRepositories",
+            summary = "List repositories", description = "Each configured repository (pgvault.repositories) "
             + "with its health: reachable, writable, and free space where the backend knows it (probed at most "
             + "every 15 s). Never shows a credential.")
     @GetMapping
@@ -40,7 +41,8 @@ class RepositoryController {
     @Schema(name = "Repository", description = "A configured repository (pgvault.repositories.<name>) and its health; "
             + "never a credential")
     record RepositoryResponse(String name, @Schema(description = "local or s3") String type,
-            @Schema(description = "whether clusters without a repository of their own use it") boolean defaultRepository,
+            @Schema(description = "whether clusters without a repository of their own use it")
+            boolean defaultRepository,
             @Schema(description = "a directory or an s3:// bucket and prefix") String location,
             @Schema(description = "the codec new files are compressed with: none, zstd or lz4") String compression,
             @Schema(description = "how new files are encrypted (none, or the AEAD and the key's id)") String encryption,
@@ -48,9 +50,14 @@ class RepositoryController {
 
         /** Whether the repository works, as last probed. */
         @Schema(name = "RepositoryHealth", description = "Whether the repository works, probed at most every 15 s")
-        record HealthResponse(@Schema(description = "UP or DOWN") String status, boolean reachable, boolean writable,
+        record HealthResponse(
+                @Schema(description = "UP or DOWN") String status,
+                boolean reachable,
+                boolean writable,
                 @Schema(description = "free bytes, where the backend knows it") Long freeBytes,
-                @Schema(description = "why it is DOWN") String detail, Instant checkedAt) {
+                @Schema(description = "why it is DOWN") String detail,
+                @Schema(description = "when it was last probed")
+                Instant checkedAt) {
         }
     }
 }

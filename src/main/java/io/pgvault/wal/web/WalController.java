@@ -64,7 +64,8 @@ class WalController {
             + "history or backup label)")
     @ApiResponse(responseCode = "503", description = "Retention removed the file while this push recorded it, or a "
             + "catalog lock was not granted: nothing is archived; push again after Retry-After seconds")
-    @Operation(operationId = "pushWalFile", summary = "Archive a WAL file (archive_command)", description = "Accepts segments, .partial, "
+    @Operation(operationId = "pushWalFile",
+            summary = "Archive a WAL file (archive_command)", description = "Accepts segments, .partial, "
             + ".history and .backup files by their PostgreSQL names. Answers only once the file is durable: 201 "
             + "when stored, 200 when the same content was already archived, 409 when different content was. "
             + "The content is checked and nothing of a refused file is kept: a segment (or .partial) is exactly "
@@ -95,7 +96,8 @@ class WalController {
             + "WAL)")
     @ApiResponse(responseCode = "409", description = "A recovery's file that was archived when it was planned is gone: "
             + "the recovery must stop rather than end early")
-    @Operation(operationId = "fetchWalFile", summary = "Fetch a WAL file (restore_command)", description = "The bytes as they were pushed, "
+    @Operation(operationId = "fetchWalFile",
+            summary = "Fetch a WAL file (restore_command)", description = "The bytes as they were pushed, "
             + "decompressed while they stream out whatever the file is stored with. 404 when it is not archived.")
     @GetMapping(value = "/wal/{file}", produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
     void fetch(@PathVariable String name, @Parameter(description = "a WAL file name", example =
@@ -122,7 +124,8 @@ class WalController {
     }
 
     @ApiResponse(responseCode = "202", description = "A VERIFICATION job (without backupId), QUEUED")
-    @Operation(operationId = "verifyWalArchive", summary = "Verify the archive", description = "A VERIFICATION job (without backupId) re-reads every "
+    @Operation(operationId = "verifyWalArchive",
+            summary = "Verify the archive", description = "A VERIFICATION job (without backupId) re-reads every "
             + "archived file, decompressed, and compares it with the original's size and SHA-256 recorded at push time; a changed, truncated or vanished "
             + "file fails the job and is named in its error and log. Answers 202 with the job.")
     @PostMapping("/wal/verifications")
@@ -151,7 +154,8 @@ class WalController {
     }
 
     @ApiResponse(responseCode = "200", description = "The settings with the new token")
-    @Operation(operationId = "rotateArchiveToken", summary = "Replace the cluster's archive token", description = "The old token stops working at "
+    @Operation(operationId = "rotateArchiveToken",
+            summary = "Replace the cluster's archive token", description = "The old token stops working at "
             + "once: write the new headerFileContent into the data directory's header file right after.")
     @PostMapping("/archive-token")
     ArchiveConfig rotateArchiveToken(@PathVariable String name) {
