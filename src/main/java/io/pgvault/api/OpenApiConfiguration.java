@@ -20,7 +20,8 @@ import org.springframework.context.annotation.Configuration;
  * Title, description, security and tags of the API document. The tags are listed here, in the order a user
  * meets them (register a cluster, back it up, watch the job, restore, archive WAL, recover...), because Swagger
  * UI and generated clients show them in the document's order, and springdoc would otherwise order them as it
- * happens to find the controllers.
+ * happens to find the controllers. Nothing re-sorts them later: Swagger UI has no tagsSorter set and
+ * springdoc.writer-with-order-by-keys stays off.
  */
 @Configuration(proxyBeanMethods = false)
 class OpenApiConfiguration {
