@@ -11,11 +11,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The served OpenAPI document is a contract: clients are generated from its snapshot {@code api/openapi.json}, so
@@ -37,7 +40,7 @@ class OpenApiDocumentTests extends EndToEndTest {
         Api.Response r = api.get("/v3/api-docs");
         assertThat(r.status()).isEqualTo(200);
         JsonNode doc = r.json();
-        ((tools.jackson.databind.node.ObjectNode) doc).remove("servers");
+        ((ObjectNode) doc).remove("servers");
         return doc;
     }
 
@@ -54,9 +57,34 @@ class OpenApiDocumentTests extends EndToEndTest {
                     + "-Dpgvault.openapi.write=true");
         }
         JsonNode snapshot = Api.JSON.readTree(Files.readString(SNAPSHOT));
-        assertThat(served).as("the served /v3/api-docs differs from %s (the API contract clients are generated "
-                + "from). If the change is intended, refresh it with ./mvnw test -Dtest=OpenApiDocumentTests "
-                + "-Dpgvault.openapi.write=true and commit it", SNAPSHOT).isEqualTo(snapshot);
+        if (!served.equals(snapshot)) {
+            List<String> differences = new ArrayList<>();
+            differences(snapshot, served, "", differences);
+            fail("the served /v3/api-docs differs from " + SNAPSHOT + ", the API contract clients are generated "
+                    + "from, at " + String.join(", ", differences.subList(0, Math.min(20, differences.size())))
+                    + (differences.size() > 20 ? " and " + (differences.size() - 20) + " more places" : "")
+                    + ". If the change is intended, refresh the file with ./mvnw test -Dtest=OpenApiDocumentTests "
+                    + "-Dpgvault.openapi.write=true and commit it with the change.");
+        }
+    }
+
+    /** The JSON pointers where {@code actual} differs from {@code expected}, deepest first found. */
+    private static void differences(JsonNode expected, JsonNode actual, String at, List<String> found) {
+        if (expected.equals(actual)) {
+            return;
+        }
+        if (expected.isObject() && actual.isObject()) {
+            Set<String> names = new TreeSet<>(expected.propertyNames());
+            names.addAll(actual.propertyNames());
+            names.forEach(n -> differences(expected.path(n), actual.path(n),
+                    at + "/" + n.replace("~", "~0").replace("/", "~1"), found));
+        } else if (expected.isArray() && actual.isArray() && expected.size() == actual.size()) {
+            for (int i = 0; i < expected.size(); i++) {
+                differences(expected.get(i), actual.get(i), at + "/" + i, found);
+            }
+        } else {
+            found.add(at.isEmpty() ? "/" : at);
+        }
     }
 
     @Test
@@ -99,6 +127,26 @@ class OpenApiDocumentTests extends EndToEndTest {
                 assertThat(errors).as(where).contains("400");
             }
         });
+    }
+
+    /** The Problem schema says what the server really writes: its errors (400 with fields, 404) and the filters' 401. */
+    @Test
+    void realErrorsHaveTheDocumentedProblemShape() {
+        JsonNode doc = served();
+        JsonNode properties = doc.at("/components/schemas/Problem/properties");
+        List<Api.Response> answers = List.of(
+                api.post("/api/v1/clusters", Map.of("name", "Bad Name", "host", "localhost", "port", 70000)),
+                api.get("/api/v1/backups/3f2b8c1e-5d4a-4e6b-9c7d-0a1b2c3d4e5f"),
+                api.as(null).get("/api/v1/clusters"));
+        assertThat(answers).extracting(Api.Response::status).containsExactly(400, 404, 401);
+        answers.forEach(r -> {
+            assertThat(r.contentType()).as(r.body()).startsWith("application/problem+json");
+            assertThat(properties.propertyNames()).as(r.body()).containsAll(r.json().propertyNames());
+            assertThat(r.json().propertyNames()).as(r.body()).contains("type", "title", "status", "detail", "instance");
+        });
+        assertThat(answers.get(0).json().path("errors").get(0).propertyNames())
+                .containsExactlyInAnyOrderElementsOf(doc.at("/components/schemas/FieldError/properties")
+                        .propertyNames());
     }
 
     @Test
@@ -171,7 +219,7 @@ class OpenApiDocumentTests extends EndToEndTest {
         });
     }
 
-    private static void forEachOperation(JsonNode doc, java.util.function.BiConsumer<String, JsonNode> check) {
+    private static void forEachOperation(JsonNode doc, BiConsumer<String, JsonNode> check) {
         doc.path("paths").properties().forEach(path -> path.getValue().properties().forEach(method -> {
             if (METHODS.contains(method.getKey())) {
                 check.accept(method.getKey().toUpperCase() + " " + path.getKey(), method.getValue());
