@@ -16,7 +16,7 @@ public record AuditEntry(
         UUID id,
         @Schema(description = "when the request was answered")
         Instant at,
-        @Schema(description = "the token name (or the archive token of a cluster)")
+        @Schema(description = "the name of the token that made the request")
         String actor,
         @Schema(description = "the token role")
         String role,

@@ -13,7 +13,7 @@ public record WebhookView(
         @Schema(description = "the events it is sent")
         Set<NotificationEvent> events,
         boolean enabled,
-        @Schema(description = "whether a signing secret is stored (always true)")
+        @Schema(description = "whether a signing secret is stored")
         boolean secretSet,
         Instant createdAt,
         @Schema(description = "only in the answer that generated it: the HMAC-SHA256 signing secret")

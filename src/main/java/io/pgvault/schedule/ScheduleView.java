@@ -26,7 +26,7 @@ public record ScheduleView(
         RetentionPolicy retention,
         VerificationPolicy verification,
         Instant createdAt,
-        @Schema(description = "when it fires next (null when disabled)")
+        @Schema(description = "when it fires next")
         Instant nextRunAt,
         Instant lastRunAt,
         @Schema(description = "the job of the last run")

@@ -13,7 +13,7 @@ public record ArchiveSummary(
         long segmentSizeBytes,
         @Schema(description = "archived files")
         long files,
-        @Schema(description = "archived bytes, as pushed (uncompressed)")
+        @Schema(description = "the archived files' total size in bytes")
         long bytes,
         @Schema(description = "when the newest file was archived")
         Instant lastArchivedAt,

@@ -129,7 +129,7 @@ class OpenApiDocumentTests extends EndToEndTest {
         });
     }
 
-    /** The Problem schema says what the server really writes: its errors (400 with fields, 404) and the filters' 401. */
+    /** The Problem schema says what the server really writes: 400 with its fields, 404, and the filters' 401. */
     @Test
     void realErrorsHaveTheDocumentedProblemShape() {
         JsonNode doc = served();

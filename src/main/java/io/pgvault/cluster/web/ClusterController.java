@@ -36,17 +36,17 @@ class ClusterController {
 
     @ApiResponse(responseCode = "201", description = "Registered; Location is the cluster",
             headers = @Header(name = "Location", description = "the new cluster",
-            schema = @Schema(type = "string", format = "uri-reference")))
+                    schema = @Schema(type = "string", format = "uri-reference")))
     @ApiResponse(responseCode = "400", description = "A field is invalid, or pgvault cannot connect to the server or "
             + "finds no client tools of at least its major version")
     @ApiResponse(responseCode = "409", description = "A cluster of that name is already registered")
     @Operation(operationId = "registerCluster",
             summary = "Register a cluster", description = "Connects, reads the server version and picks "
             + "client tools of at least that major version; refuses when it cannot.")
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(
+            description = "The cluster's name and how to connect; password is write-only")
     @PostMapping
-    ResponseEntity<ClusterResponse> register(
-            @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "The cluster's name and how to "
-                    + "connect; password is write-only") @Valid @RequestBody ClusterRequest request) {
+    ResponseEntity<ClusterResponse> register(@Valid @RequestBody ClusterRequest request) {
         if (request.name() == null) {
             throw new InvalidRequestException("name", "name is required");
         }
@@ -74,10 +74,10 @@ class ClusterController {
             + "cannot connect with the new settings")
     @Operation(operationId = "updateCluster", summary = "Update a cluster's connection settings",
             description = "A missing password keeps the stored one; an empty one removes it.")
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(
+            description = "The whole connection settings; name may be left out or must be the path's")
     @PutMapping("/{name}")
-    ClusterResponse update(@PathVariable String name,
-            @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "The whole connection settings; "
-                    + "name may be left out or must be the path's") @Valid @RequestBody ClusterRequest request) {
+    ClusterResponse update(@PathVariable String name, @Valid @RequestBody ClusterRequest request) {
         if (request.name() != null && !request.name().equals(name)) {
             throw new InvalidRequestException("name", "a cluster cannot be renamed");
         }

@@ -25,8 +25,7 @@ record ClusterRequest(
         @NotBlank @Size(max = 255)
         @Pattern(regexp = "^[A-Za-z0-9._:%\\[\\]-]+$", message = "must be a host name or IP address") String host,
         @Schema(example = "5432", description = "TCP port, 1 to 65535") @NotNull @Min(1) @Max(65535) Integer port,
-        @Schema(example = "postgres", description = "the role pgvault connects as (superuser, or with "
-                + "REPLICATION and pg_read_all_data for every kind of backup)") @NotBlank @Size(max = 63)
+        @Schema(example = "postgres", description = "the role pgvault connects as") @NotBlank @Size(max = 63)
         @Pattern(regexp = "^[^\\x00-\\x1f]+$", message = "must not contain control characters") String username,
         @Schema(description = "write-only: stored encrypted, never returned (see passwordSet); omit to use the "
                 + "OS user's .pgpass", accessMode = Schema.AccessMode.WRITE_ONLY) @Size(max = 1000)
@@ -41,8 +40,8 @@ record ClusterRequest(
         @Schema(example = "NONE", description = "how the cluster's WAL reaches pgvault: NONE (default), PUSH "
                 + "(archive_command to the WAL endpoint, see archive-config) or STREAM (pgvault runs pg_receivewal)")
         WalArchiveMode walArchive,
-        @Schema(example = "PT24H", description = "recovery point objective, an ISO-8601 duration: the newest "
-                + "backup or archived WAL older than this is a problem (metric, health, webhook)") String rpo,
+        @Schema(example = "PT24H", description = "recovery point objective, an ISO-8601 duration: a newest "
+                + "successful backup older than this is a breach (metric, health, RPO_BREACHED webhook)") String rpo,
         @Schema(description = "what retention keeps of the backups no schedule with its own policy made; "
                 + "leave out to keep everything") RetentionPolicy retention,
         @Schema(description = "queries a restore drill runs on the restored copy, each {name, sql, expect}")

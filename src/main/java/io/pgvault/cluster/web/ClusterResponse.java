@@ -22,7 +22,7 @@ record ClusterResponse(String name, String host, int port, String username, Stri
         String serverVersion,
         @Schema(description = "the version of the client tools (pg_dump...) pgvault uses for it") String toolVersion,
         @Schema(description = "the directory of those tools") String toolDirectory,
-        @Schema(description = "whether pgvault could connect just now; null when it could not tell")
+        @Schema(description = "whether pgvault could connect just now")
         Boolean reachable, LastBackup lastBackup, Instant createdAt,
         Instant updatedAt, RetentionPolicy retention, List<SanityQuery> sanityQueries, MeasuredRto measuredRto,
         @Schema(description = "wal_segment_size in bytes, once known") Long walSegmentSize,

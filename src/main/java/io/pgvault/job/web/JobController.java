@@ -89,8 +89,8 @@ class JobController {
         return jobs.log(id);
     }
 
-    @ApiResponse(responseCode = "200", description = "The job: CANCELLED, or still RUNNING until its process has "
-            + "ended")
+    @ApiResponse(responseCode = "200", description = "The job after the cancel request (a running one ends CANCELLED "
+            + "once its process tree has ended)")
     @ApiResponse(responseCode = "409", description = "The job has already ended")
     @Operation(operationId = "cancelJob",
             summary = "Cancel a job", description = "A queued job is cancelled at once; a running one has its "

@@ -41,16 +41,15 @@ class WebhookController {
 
     @ApiResponse(responseCode = "201", description = "Created; a generated secret is in this answer only",
             headers = @Header(name = "Location", description = "the new webhook",
-            schema = @Schema(type = "string", format = "uri-reference")))
+                    schema = @Schema(type = "string", format = "uri-reference")))
     @Operation(operationId = "createWebhook",
             summary = "Create a webhook", description = "Each notification is a JSON POST with headers "
             + "X-Pgvault-Event, X-Pgvault-Delivery, X-Pgvault-Timestamp and X-Pgvault-Signature: sha256=<hex of "
             + "HMAC-SHA256(secret, timestamp + \".\" + body)>. A generated secret is shown in this answer only.")
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(
+            description = "Where to POST, which events, and the signing secret")
     @PostMapping
-    ResponseEntity<WebhookView> create(
-            @io.swagger.v3.oas.annotations.parameters.RequestBody(
-                    description = "Where to POST, which events, and the signing secret")
-            @RequestBody WebhookRequest r) {
+    ResponseEntity<WebhookView> create(@RequestBody WebhookRequest r) {
         WebhookView view = webhooks.create(r.url(), r.secret(), r.events(), r.enabled());
         return ResponseEntity.created(URI.create("/api/v1/notifications/" + view.id())).body(view);
     }
@@ -65,10 +64,10 @@ class WebhookController {
     @ApiResponse(responseCode = "200", description = "The webhook as it is now")
     @Operation(operationId = "updateWebhook",
             summary = "Replace a webhook", description = "A missing secret keeps the stored one.")
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(
+            description = "The whole new definition")
     @PutMapping("/{id}")
-    WebhookView update(@PathVariable UUID id,
-            @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "The whole new definition")
-            @RequestBody WebhookRequest r) {
+    WebhookView update(@PathVariable UUID id, @RequestBody WebhookRequest r) {
         return webhooks.update(id, r.url(), r.secret(), r.events(), r.enabled());
     }
 

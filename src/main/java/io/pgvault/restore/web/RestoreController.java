@@ -26,8 +26,8 @@ class RestoreController {
     @ApiResponse(responseCode = "202", description = "A RESTORE job (a RECOVERY job for a BASE backup), QUEUED")
     @ApiResponse(responseCode = "400", description = "A field does not fit the backup's kind (dataDirectory for a "
             + "dump, targetDatabase for BASE), schemaOnly with dataOnly, or no targetDatabase")
-    @ApiResponse(responseCode = "403", description = "The token's role does not allow this restore (restoring over "
-            + "an existing database needs ADMIN)")
+    @ApiResponse(responseCode = "403", description = "The token's role does not allow this restore: ADMIN restores "
+            + "DUMP_ALL backups and into existing databases (without createDatabase, or with overwrite or clean)")
     @ApiResponse(responseCode = "409", description = "The backup is not SUCCEEDED, the target is its own source "
             + "database without overwrite, the database exists with createDatabase, or dataDirectory is not empty")
     @Operation(operationId = "restoreBackup",

@@ -46,17 +46,16 @@ class ScheduleController {
 
     @ApiResponse(responseCode = "201", description = "Created; Location is the schedule",
             headers = @Header(name = "Location", description = "the new schedule",
-            schema = @Schema(type = "string", format = "uri-reference")))
+                    schema = @Schema(type = "string", format = "uri-reference")))
     @ApiResponse(responseCode = "400", description = "The cron, time zone, cluster, backup request, retention or "
             + "verification policy is invalid")
     @Operation(operationId = "createSchedule",
             summary = "Create a schedule", description = "Checks the cron, the time zone and the backup request "
             + "as a backup would (the database must exist); fires once per due time across all pgvault instances.")
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(
+            description = "The schedule: cron, time zone, backup request, retention, verification")
     @PostMapping
-    ResponseEntity<ScheduleView> create(
-            @io.swagger.v3.oas.annotations.parameters.RequestBody(
-                    description = "The schedule: cron, time zone, backup request, retention, verification")
-            @RequestBody ScheduleRequest request) {
+    ResponseEntity<ScheduleView> create(@RequestBody ScheduleRequest request) {
         ScheduleView view = schedules.create(request.toSpec());
         return ResponseEntity.created(URI.create("/api/v1/schedules/" + view.id())).body(view);
     }
@@ -73,10 +72,10 @@ class ScheduleController {
     @ApiResponse(responseCode = "400", description = "A field is invalid, or the body moves the schedule to another "
             + "cluster")
     @Operation(operationId = "updateSchedule", summary = "Replace a schedule's definition")
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(
+            description = "The whole new definition")
     @PutMapping("/{id}")
-    ScheduleView update(@PathVariable UUID id,
-            @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "The whole new definition")
-            @RequestBody ScheduleRequest request) {
+    ScheduleView update(@PathVariable UUID id, @RequestBody ScheduleRequest request) {
         return schedules.update(id, request.toSpec());
     }
 

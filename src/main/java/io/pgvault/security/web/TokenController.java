@@ -43,7 +43,7 @@ class TokenController {
 
     @ApiResponse(responseCode = "201", description = "The token, with its value in token: the only time it is shown",
             headers = @Header(name = "Location", description = "the new token",
-            schema = @Schema(type = "string", format = "uri-reference")))
+                    schema = @Schema(type = "string", format = "uri-reference")))
     @ApiResponse(responseCode = "409", description = "A token of that name exists")
     @Operation(operationId = "createToken",
             summary = "Create a token", description = "role: VIEWER (reads), OPERATOR (backups, verifications, "

@@ -44,8 +44,9 @@ class RepositoryController {
             @Schema(description = "whether clusters without a repository of their own use it")
             boolean defaultRepository,
             @Schema(description = "a directory or an s3:// bucket and prefix") String location,
-            @Schema(description = "the codec new files are compressed with: none, zstd or lz4") String compression,
-            @Schema(description = "how new files are encrypted (none, or the AEAD and the key's id)") String encryption,
+            @Schema(description = "the codec new files are compressed with: zstd (default), lz4 or none")
+            String compression,
+            @Schema(description = "how new files are encrypted: none or aes-256-gcm") String encryption,
             HealthResponse health) {
 
         /** Whether the repository works, as last probed. */
