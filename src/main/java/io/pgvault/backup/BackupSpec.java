@@ -1,5 +1,6 @@
 package io.pgvault.backup;
 
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.List;
 
 /**
@@ -7,11 +8,34 @@ import java.util.List;
  * apply to BASE backups only; {@code compression} is the level for every kind. {@code compressionWorkers}
  * is the number of zstd threads; a BASE backup records the number it ran with.
  */
-public record BackupSpec(BackupKind kind, String database, DumpFormat format, Integer compression, Integer jobs,
-        List<String> tables, List<String> excludeTables, List<String> schemas, List<String> excludeSchemas,
-        boolean schemaOnly, boolean dataOnly, boolean globalsOnly, boolean noOwner, boolean noPrivileges,
-        String label, CompressionMethod compressionMethod, CompressionSite compressAt, WalMethod walMethod,
-        CheckpointMode checkpoint, Integer maxRate, Integer compressionWorkers) {
+@Schema(description = "The options a backup was taken with (the backup request as stored, lists empty "
+        + "when not given)")
+public record BackupSpec(
+        BackupKind kind,
+        String database,
+        DumpFormat format,
+        @Schema(description = "the compression level used")
+        Integer compression,
+        @Schema(description = "parallel pg_dump workers")
+        Integer jobs,
+        List<String> tables,
+        List<String> excludeTables,
+        List<String> schemas,
+        List<String> excludeSchemas,
+        boolean schemaOnly,
+        boolean dataOnly,
+        boolean globalsOnly,
+        boolean noOwner,
+        boolean noPrivileges,
+        String label,
+        CompressionMethod compressionMethod,
+        CompressionSite compressAt,
+        WalMethod walMethod,
+        CheckpointMode checkpoint,
+        @Schema(description = "BASE: transfer limit in kB/s")
+        Integer maxRate,
+        @Schema(description = "BASE with ZSTD: zstd threads used")
+        Integer compressionWorkers) {
 
     public BackupSpec {
         tables = tables == null ? List.of() : List.copyOf(tables);

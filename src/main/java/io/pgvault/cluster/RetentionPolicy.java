@@ -1,6 +1,7 @@
 package io.pgvault.cluster;
 
 import io.pgvault.api.InvalidRequestException;
+import io.swagger.v3.oas.annotations.media.Schema;
 
 /**
  * What a cluster or schedule keeps: the last {@code keepLast}, everything younger than {@code keepDays}
@@ -8,7 +9,21 @@ import io.pgvault.api.InvalidRequestException;
  * {@code weekly} ISO weeks and {@code monthly} months. A backup kept by any rule stays. No rule at all
  * keeps everything.
  */
-public record RetentionPolicy(Integer keepLast, Integer keepDays, Integer daily, Integer weekly, Integer monthly) {
+@Schema(description = "What retention keeps: the last keepLast backups, those younger than keepDays "
+        + "days, and the newest of each of the last daily days, weekly ISO weeks and "
+        + "monthly months. A backup kept by any rule stays; no rule at all keeps "
+        + "everything. Each number is 1 to 100000.")
+public record RetentionPolicy(
+        @Schema(description = "keep the newest this many backups")
+        Integer keepLast,
+        @Schema(description = "keep every backup younger than this many days")
+        Integer keepDays,
+        @Schema(description = "keep the newest backup of each of the last this many days")
+        Integer daily,
+        @Schema(description = "keep the newest backup of each of the last this many ISO weeks")
+        Integer weekly,
+        @Schema(description = "keep the newest backup of each of the last this many months")
+        Integer monthly) {
 
     private static final int MAX = 100_000;
 

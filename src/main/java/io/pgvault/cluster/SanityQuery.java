@@ -1,6 +1,7 @@
 package io.pgvault.cluster;
 
 import io.pgvault.api.InvalidRequestException;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.List;
 
 /**
@@ -8,7 +9,19 @@ import java.util.List;
  * equal {@code expect} (as text), or, without {@code expect}, it must simply run. A DUMP drill runs it in the
  * restored database; a BASE drill in {@code database} (default: the cluster's maintenance database).
  */
-public record SanityQuery(String name, String sql, String expect, String database) {
+@Schema(description = "A read-only query a restore drill runs on the restored copy: the first column of "
+        + "its first row must equal expect (as text), or without expect it must simply run")
+public record SanityQuery(
+        @Schema(description = "1 to 100 characters, shown in the drill result")
+        String name,
+        @Schema(description = "a read-only query, 1 to 4000 characters")
+        String sql,
+        @Schema(description = "the expected first column of the first row, as text; without it the query must "
+                + "only run")
+        String expect,
+        @Schema(description = "BASE drills: the database to run it in (default: the cluster maintenance "
+                + "database)")
+        String database) {
 
     static final int MAX = 20;
 

@@ -1,6 +1,15 @@
 package io.pgvault.notification;
 
-/** What a webhook can subscribe to. */
+import io.swagger.v3.oas.annotations.media.Schema;
+
+/**
+ * What a webhook can subscribe to. A schema of its own in the OpenAPI document: inlined into a set
+ * ({@code events}), it made openapi-generator's Java client fail to compile.
+ */
+@Schema(enumAsRef = true, description = "What a webhook can subscribe to: JOB_FAILED, VERIFICATION_FAILED (a backup "
+        + "found broken), RPO_BREACHED (the newest backup is older than the cluster's rpo), WAL_ARCHIVE_LAG (no WAL "
+        + "for too long, or archive_command failing), WAL_ARCHIVE_GAP (a gap cuts the recovery window short), "
+        + "SIZE_ANOMALY (a backup's size strays from the recent median)")
 public enum NotificationEvent {
     /** A job ended FAILED. */
     JOB_FAILED,

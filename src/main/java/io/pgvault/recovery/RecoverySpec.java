@@ -1,5 +1,6 @@
 package io.pgvault.recovery;
 
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.UUID;
 
 /**
@@ -7,6 +8,26 @@ import java.util.UUID;
  * {@code start} defaults to true; {@code port} defaults to the cluster's own port for an in-place recovery
  * and to a free port otherwise.
  */
-public record RecoverySpec(RecoveryTarget target, Boolean inclusive, RecoveryAction action, String timeline,
-        UUID backupId, String dataDirectory, Integer port, Boolean start, Boolean replaceExisting) {
+@Schema(description = "A point-in-time recovery: where to stop (target), which base backup (default: "
+        + "the newest that ends before the target), and where to put the recovered server")
+public record RecoverySpec(
+        @Schema(requiredMode = Schema.RequiredMode.REQUIRED) RecoveryTarget target,
+        @Schema(description = "time, lsn, xid and name targets: stop just after the target (true, the default) or "
+                + "just before it") Boolean inclusive,
+        @Schema(description = "what the server does at the target: promote (default), pause or shutdown; a "
+                + "recovery to latest always promotes") RecoveryAction action,
+        @Schema(description = "the timeline to follow: latest (default), current, or a timeline number",
+                example = "latest") String timeline,
+        @Schema(description = "the BASE backup to start from (default: the newest that ends before the target)")
+        UUID backupId,
+        @Schema(description = "where the recovered cluster goes: a new or empty directory under "
+                + "pgvault.recovery.roots, or the cluster's own data directory with replaceExisting",
+                requiredMode = Schema.RequiredMode.REQUIRED, example = "/var/lib/postgresql/recovered")
+        String dataDirectory,
+        @Schema(description = "the port to start the recovered server on (default: the cluster's own for an "
+                + "in-place recovery, else a free one)") Integer port,
+        @Schema(description = "start the server and wait until recovery ends (default true); false only writes the "
+                + "data directory and its recovery settings") Boolean start,
+        @Schema(description = "ADMIN only: recover into the cluster's own data directory, stopping its server and "
+                + "moving the old directory aside (never removed); default false") Boolean replaceExisting) {
 }

@@ -2,14 +2,23 @@ package io.pgvault.recovery;
 
 import io.pgvault.api.InvalidRequestException;
 import io.pgvault.wal.Lsn;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 
 /** Where a recovery stops: exactly one of a time, an LSN, a transaction id, a restore point, the end, or consistency. */
-public record RecoveryTarget(OffsetDateTime time, String lsn, Long xid, String name, Boolean latest,
-        Boolean immediate) {
+@Schema(description = "Where recovery stops: exactly one of time, lsn, xid, name, latest: true or "
+        + "immediate: true")
+public record RecoveryTarget(
+        @Schema(description = "a time, ISO-8601 with a UTC offset, e.g. 2026-11-25T10:42:00+01:00")
+        OffsetDateTime time,
+        @Schema(description = "a WAL location (pg_lsn), e.g. 0/3000060") String lsn,
+        @Schema(description = "a transaction id, 3 to 4294967295") Long xid,
+        @Schema(description = "a restore point made with pg_create_restore_point(), 1 to 63 characters") String name,
+        @Schema(description = "only true: replay all archived WAL") Boolean latest,
+        @Schema(description = "only true: stop as soon as the base backup is consistent") Boolean immediate) {
 
     private static final DateTimeFormatter POSTGRES_TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSSSSSxxx");
 

@@ -1,17 +1,45 @@
 package io.pgvault.wal;
 
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 import java.util.List;
 
 /** What the WAL archive of a cluster holds. */
-public record ArchiveSummary(String cluster, long segmentSizeBytes, long files, long bytes, Instant lastArchivedAt,
-        Long secondsSinceLastArchived, RecoveryWindow recoveryWindow, List<Timeline> timelines, Streaming streaming) {
+@Schema(description = "What a cluster's WAL archive holds: per timeline the first and last segment and "
+        + "the gaps, the time since the last file, and the span a recovery can reach")
+public record ArchiveSummary(
+        String cluster,
+        @Schema(description = "the cluster WAL segment size in bytes")
+        long segmentSizeBytes,
+        @Schema(description = "archived files")
+        long files,
+        @Schema(description = "the archived files' total size in bytes")
+        long bytes,
+        @Schema(description = "when the newest file was archived")
+        Instant lastArchivedAt,
+        @Schema(description = "seconds since then (null: nothing archived)")
+        Long secondsSinceLastArchived,
+        RecoveryWindow recoveryWindow,
+        List<Timeline> timelines,
+        Streaming streaming) {
 
     /**
      * {@code walArchive: STREAM} only: whether pgvault's pg_receivewal runs, on which instance, its slot, how
      * often it had to be restarted and why it last stopped.
      */
-    public record Streaming(boolean running, String instance, String slot, int restarts, String lastError) {
+    @Schema(name = "WalStreaming",
+            description = "walArchive STREAM only: whether pgvault's pg_receivewal runs, on which instance, "
+                    + "its replication slot, how often it was restarted and why it last stopped")
+    public record Streaming(
+            boolean running,
+            @Schema(description = "the pgvault instance running pg_receivewal")
+            String instance,
+            @Schema(description = "its replication slot")
+            String slot,
+            @Schema(description = "how often it had to be restarted")
+            int restarts,
+            @Schema(description = "why it last stopped")
+            String lastError) {
     }
 
     public ArchiveSummary withStreaming(Streaming s) {
@@ -23,16 +51,46 @@ public record ArchiveSummary(String cluster, long segmentSizeBytes, long files, 
      * The span a recovery can reach: from the end of the oldest usable base backup to the end of the last
      * segment reachable from it without a gap (or the newest backup's end when no WAL follows it).
      */
-    public record RecoveryWindow(java.util.UUID fromBackup, Instant startTime, String startLsn, Instant endTime,
-            String endLsn, String lastSegment, long timeline) {
+    @Schema(description = "The span a recovery can reach: from the end of the oldest usable base backup to "
+            + "the end of the last segment reachable from it without a gap")
+    public record RecoveryWindow(
+            @Schema(description = "the oldest usable BASE backup")
+            java.util.UUID fromBackup,
+            @Schema(description = "the earliest time a recovery can reach")
+            Instant startTime,
+            @Schema(description = "the earliest WAL location a recovery can reach")
+            String startLsn,
+            @Schema(description = "the latest time a recovery can reach")
+            Instant endTime,
+            @Schema(description = "the latest WAL location a recovery can reach")
+            String endLsn,
+            @Schema(description = "the last segment reachable without a gap")
+            String lastSegment,
+            long timeline) {
     }
 
     /** The segments of one timeline. */
-    public record Timeline(long timeline, String firstSegment, String lastSegment, long segments, List<Gap> gaps,
+    @Schema(name = "WalTimeline",
+            description = "The archived segments of one timeline")
+    public record Timeline(
+            long timeline,
+            String firstSegment,
+            String lastSegment,
+            @Schema(description = "archived segments on this timeline")
+            long segments,
+            @Schema(description = "segments missing between firstSegment and lastSegment")
+            List<Gap> gaps,
+            @Schema(description = "when its newest segment was archived")
             Instant lastArchivedAt) {
     }
 
     /** Segments missing between two archived ones, inclusive. */
-    public record Gap(String firstMissing, String lastMissing, long missingSegments) {
+    @Schema(name = "WalGap",
+            description = "Segments missing between two archived ones, inclusive")
+    public record Gap(
+            String firstMissing,
+            String lastMissing,
+            @Schema(description = "how many segments are missing")
+            long missingSegments) {
     }
 }

@@ -6,6 +6,7 @@ import io.pgvault.api.NotFoundException;
 import io.pgvault.api.UnprocessableContentException;
 import io.pgvault.cluster.ClusterService;
 import io.pgvault.cluster.ClusterView;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.NoSuchFileException;
@@ -58,7 +59,22 @@ public class WalArchiveService {
     }
 
     /** The outcome of a push. */
-    public record Pushed(String name, WalFileKind kind, long timeline, long sizeBytes, String sha256, boolean created) {
+    @Schema(name = "WalPushed", description = "An archived WAL file: its kind, timeline, size and SHA-256 of the "
+            + "content, and whether this push stored it (false: the same content was archived already)")
+    public record Pushed(
+            @Schema(description = "the file name")
+            String name,
+            @Schema(description = "what the file is")
+            WalFileKind kind,
+            @Schema(description = "its timeline")
+            long timeline,
+            @Schema(description = "its size in bytes, as pushed")
+            long sizeBytes,
+            @Schema(description = "SHA-256 (hex) of the content as pushed")
+            String sha256,
+            @Schema(description = "true: stored by this push (201); false: the same content was archived "
+                    + "already (200)")
+            boolean created) {
     }
 
     /** As {@link #push(String, String, long, InputStream)}, for a body of unknown length. */

@@ -4,6 +4,7 @@ import io.pgvault.api.PageResponse;
 import io.pgvault.audit.AuditEntry;
 import io.pgvault.audit.AuditTrail;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -19,7 +20,9 @@ class AuditController {
         this.trail = trail;
     }
 
-    @Operation(summary = "The audit trail, newest first", description = "Every request that changes something "
+    @ApiResponse(responseCode = "200", description = "One page of entries, newest first")
+    @Operation(operationId = "listAuditEntries",
+            summary = "The audit trail, newest first", description = "Every request that changes something "
             + "(WAL pushes excepted), every backup download and archive-config read, and every refused request. "
             + "Filter by cluster and by actor (a token's name).")
     @GetMapping("/api/v1/audit")

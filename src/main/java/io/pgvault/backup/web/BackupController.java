@@ -10,6 +10,11 @@ import io.pgvault.backup.VerificationStatus;
 import io.pgvault.job.web.Accepted;
 import io.pgvault.job.web.JobResponse;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.validation.Valid;
@@ -40,14 +45,27 @@ class BackupController {
         this.backups = backups;
     }
 
-    @Operation(summary = "Start a backup", description = "DUMP (pg_dump of one database), DUMP_ALL (pg_dumpall). "
-            + "Answers 202 with the job; the backup's id is the job's backupId.")
+    @ApiResponse(responseCode = "202", description = "A BACKUP job, QUEUED; the backup's id is the job's backupId")
+    @ApiResponse(responseCode = "400", description = "The request does not fit the kind (no database for DUMP, an "
+            + "option of another kind, a compression the tools or server cannot do...)")
+    @ApiResponse(responseCode = "409", description = "A BASE backup needs a replication connection the cluster does "
+            + "not allow")
+    @Operation(operationId = "startBackup", summary = "Start a backup", description = """
+            DUMP: pg_dump of one database (format CUSTOM, DIRECTORY, TAR or PLAIN). DUMP_ALL: pg_dumpall of the \
+            whole cluster (globalsOnly: roles and tablespaces only). BASE: a physical backup of the whole cluster \
+            with pg_basebackup, the base of point-in-time recoveries (with the WAL archive). The backup goes to the \
+            cluster's repository, is verified as its schedule or the server's settings say, and is kept until \
+            retention expires it. Answers 202 with the job; the backup's id is the job's backupId.""")
     @PostMapping("/clusters/{name}/backups")
-    ResponseEntity<JobResponse> start(@PathVariable String name, @RequestBody BackupRequest request) {
+    ResponseEntity<JobResponse> start(@PathVariable String name,
+            @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "What to back up and how; only kind "
+                    + "is always required") @RequestBody BackupRequest request) {
         return Accepted.job(backups.start(name, request.toSpec()));
     }
 
-    @Operation(summary = "The backup catalog, newest first")
+    @ApiResponse(responseCode = "200", description = "One page of backups, newest first")
+    @Operation(operationId = "listBackups", summary = "The backup catalog, newest first", description = "Filter by "
+            + "cluster, kind, status and verification status; page from 0, size from 1 to 500.")
     @GetMapping("/backups")
     PageResponse<BackupResponse> list(@RequestParam(required = false) String cluster,
             @RequestParam(required = false) BackupKind kind, @RequestParam(required = false) BackupStatus status,
@@ -57,13 +75,24 @@ class BackupController {
                 Paging.newestFirst(page, size, "queuedAt")), BackupResponse::of);
     }
 
-    @Operation(summary = "Show a backup: files, sizes, checksums, versions, verification")
+    @ApiResponse(responseCode = "200", description = "The catalog entry")
+    @Operation(operationId = "getBackup", summary = "Show a backup: files, sizes, checksums, versions, verification")
     @GetMapping("/backups/{id}")
     BackupResponse get(@PathVariable UUID id) {
         return BackupResponse.of(backups.get(id));
     }
 
-    @Operation(summary = "Download a backup", description = "A single file as is; several files as a tar stream.")
+    @ApiResponse(responseCode = "200", description = "The backup's bytes, decompressed and decrypted as they were "
+            + "written by the tool", headers = @Header(name = "Content-Disposition", description = "attachment; "
+                    + "filename=<cluster>-<kind>-<id>-<file> for one file, <cluster>-<kind>-<id>.tar for several",
+                    schema = @Schema(type = "string")),
+            content = {
+                    @Content(mediaType = "application/octet-stream", schema = @Schema(type = "string",
+                            format = "binary")),
+                    @Content(mediaType = "application/x-tar", schema = @Schema(type = "string", format = "binary"))})
+    @ApiResponse(responseCode = "409", description = "The backup has no content (not SUCCEEDED)")
+    @Operation(operationId = "downloadBackup", summary = "Download a backup", description = "A single file as is "
+            + "(application/octet-stream); several files (DIRECTORY format, BASE) as a tar stream (application/x-tar).")
     @GetMapping("/backups/{id}/content")
     void content(@PathVariable UUID id, HttpServletResponse response) throws IOException {
         BackupContent content = backups.content(id);
@@ -78,29 +107,45 @@ class BackupController {
         content.writeTo(response.getOutputStream());
     }
 
-    @Operation(summary = "Delete a backup", description = "Removes its files and marks the entry DELETED. "
+    @ApiResponse(responseCode = "200", description = "The entry, now DELETED (it stays in the catalog)")
+    @ApiResponse(responseCode = "409", description = "The backup is pinned, unfinished, in use by a job, or the "
+            + "cluster's only BASE backup (without force=true)")
+    @Operation(operationId = "deleteBackup",
+            summary = "Delete a backup", description = "Removes its files and marks the entry DELETED. "
             + "Refused for pinned backups, unfinished ones, and a cluster's only BASE backup unless force=true.")
     @DeleteMapping("/backups/{id}")
-    BackupResponse delete(@PathVariable UUID id, @RequestParam(defaultValue = "false") boolean force) {
+    BackupResponse delete(@PathVariable UUID id, @Parameter(description = "also delete the cluster's only BASE "
+            + "backup") @RequestParam(defaultValue = "false") boolean force) {
         return BackupResponse.of(backups.delete(id, force));
     }
 
-    @Operation(summary = "Pin a backup so that nothing deletes it")
+    @ApiResponse(responseCode = "200", description = "The entry, pinned")
+    @Operation(operationId = "pinBackup", summary = "Pin a backup so that nothing deletes it", description = "Neither "
+            + "retention nor DELETE removes a pinned backup. Pinning a pinned backup changes nothing.")
     @PutMapping("/backups/{id}/pin")
     BackupResponse pin(@PathVariable UUID id) {
         return BackupResponse.of(backups.pin(id, true));
     }
 
-    @Operation(summary = "Unpin a backup")
+    @ApiResponse(responseCode = "200", description = "The entry, unpinned")
+    @Operation(operationId = "unpinBackup", summary = "Unpin a backup")
     @DeleteMapping("/backups/{id}/pin")
     BackupResponse unpin(@PathVariable UUID id) {
         return BackupResponse.of(backups.pin(id, false));
     }
 
-    @Operation(summary = "Verify a backup again", description = "CHECKSUM re-reads every file and compares "
-            + "SHA-256; LIST also lists the archive with pg_restore (or checks a PLAIN dump's structure).")
+    @ApiResponse(responseCode = "202", description = "A VERIFICATION job, QUEUED")
+    @ApiResponse(responseCode = "400", description = "The level does not fit the backup (a RESTORE drill of a "
+            + "DUMP_ALL or data-only dump), or drillCluster is not allowed")
+    @ApiResponse(responseCode = "409", description = "Only a SUCCEEDED backup can be verified")
+    @Operation(operationId = "verifyBackup", summary = "Verify a backup again", description = "CHECKSUM re-reads "
+            + "every file and compares SHA-256; LIST also lists the archive with pg_restore (or checks a PLAIN dump's "
+            + "structure, or runs pg_verifybackup on a BASE backup); RESTORE restores it into a scratch database or "
+            + "server and runs the cluster's sanity queries (a drill, which measures the RTO).")
     @PostMapping("/backups/{id}/verifications")
-    ResponseEntity<JobResponse> verify(@PathVariable UUID id, @Valid @RequestBody VerificationRequest request) {
+    ResponseEntity<JobResponse> verify(@PathVariable UUID id,
+            @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "The verification level") @Valid
+            @RequestBody VerificationRequest request) {
         return Accepted.job(backups.verify(id, request.level(), request.drillCluster()));
     }
 }

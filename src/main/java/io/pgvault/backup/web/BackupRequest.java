@@ -11,18 +11,27 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.List;
 
 /** Starts a backup. Only {@code kind} is always required; DUMP also needs {@code database}. */
-@Schema(example = """
+@Schema(description = "A backup to take. Only kind is always required; DUMP also needs database. Options of "
+        + "another kind are refused.", example = """
         {"kind": "DUMP", "database": "shop", "format": "CUSTOM", "compression": 6, "label": "before-migration"}""")
 public record BackupRequest(
-        @Schema(requiredMode = Schema.RequiredMode.REQUIRED) BackupKind kind,
+        @Schema(requiredMode = Schema.RequiredMode.REQUIRED, description = "DUMP (pg_dump of one database), "
+                + "DUMP_ALL (pg_dumpall of the cluster) or BASE (pg_basebackup, for point-in-time recovery)")
+        BackupKind kind,
         @Schema(description = "DUMP only: the database to dump") String database,
         @Schema(description = "DUMP: CUSTOM (default), DIRECTORY, TAR or PLAIN; DUMP_ALL: PLAIN") DumpFormat format,
         @Schema(description = "DUMP, DUMP_ALL: gzip level 0-9; BASE: the level of compressionMethod") Integer compression,
         @Schema(description = "parallel workers, DIRECTORY format only") Integer jobs,
-        List<String> tables, List<String> excludeTables, List<String> schemas, List<String> excludeSchemas,
-        Boolean schemaOnly, Boolean dataOnly,
+        @Schema(description = "DUMP only: dump only these tables (pg_dump -t patterns)") List<String> tables,
+        @Schema(description = "DUMP only: leave these tables out (-T)") List<String> excludeTables,
+        @Schema(description = "DUMP only: dump only these schemas (-n)") List<String> schemas,
+        @Schema(description = "DUMP only: leave these schemas out (-N)") List<String> excludeSchemas,
+        @Schema(description = "DUMP, DUMP_ALL: definitions only, no data (default false)") Boolean schemaOnly,
+        @Schema(description = "DUMP, DUMP_ALL: data only, no definitions (default false)") Boolean dataOnly,
         @Schema(description = "DUMP_ALL only: roles and tablespaces") Boolean globalsOnly,
-        Boolean noOwner, Boolean noPrivileges, String label,
+        @Schema(description = "DUMP, DUMP_ALL: no ownership commands (default false)") Boolean noOwner,
+        @Schema(description = "DUMP, DUMP_ALL: no GRANT/REVOKE (default false)") Boolean noPrivileges,
+        @Schema(description = "free text shown with the backup", example = "before-migration") String label,
         @Schema(description = "BASE only: NONE, GZIP, LZ4 or ZSTD (default ZSTD with 15+ tools, else GZIP)")
         CompressionMethod compressionMethod,
         @Schema(description = "BASE only: CLIENT (default, pg_basebackup compresses) or SERVER (15+)")

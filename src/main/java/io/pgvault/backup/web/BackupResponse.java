@@ -17,12 +17,33 @@ import java.util.List;
 import java.util.UUID;
 
 /** A catalog entry as the API shows it. */
+@Schema(description = "A backup in the catalog: what was backed up, its files with sizes and SHA-256, the versions "
+        + "used, its verification, and where it is stored")
 record BackupResponse(UUID id, String cluster, BackupKind kind, DumpFormat format, String database,
-        BackupStatus status, Long sizeBytes, String sha256, List<FileEntry> files, String serverVersion,
-        String toolVersion, Instant queuedAt, Instant startedAt, Instant finishedAt, String startLsn, String stopLsn,
-        Integer timeline, String firstWal, String lastWal, Verification verification, String label, boolean pinned,
-        String error, UUID jobId, UUID scheduleId, String sizeAnomaly, Double drillSeconds, BackupSpec options,
-        List<String> warnings, ServerConfig serverConfig,
+        BackupStatus status,
+        @Schema(description = "total size of the files in bytes, as the tool wrote them") Long sizeBytes,
+        @Schema(description = "SHA-256 (hex) of the single file, or of the sorted file list of a multi-file backup")
+        String sha256, List<FileEntry> files,
+        @Schema(description = "the server's version when it was taken") String serverVersion,
+        @Schema(description = "the version of the tool that took it") String toolVersion, Instant queuedAt,
+        Instant startedAt, Instant finishedAt,
+        @Schema(description = "BASE only: the WAL location where it starts", example = "0/2000028") String startLsn,
+        @Schema(description = "BASE only: the WAL location where it ends (consistent from here)") String stopLsn,
+        @Schema(description = "BASE only: the timeline it was taken on") Integer timeline,
+        @Schema(description = "BASE only: the first WAL segment it needs") String firstWal,
+        @Schema(description = "BASE only: the last WAL segment it needs") String lastWal, Verification verification,
+        String label,
+        @Schema(description = "a pinned backup is never deleted or expired") boolean pinned,
+        @Schema(description = "why it failed") String error,
+        @Schema(description = "the job that took it") UUID jobId,
+        @Schema(description = "the schedule that took it, if one did") UUID scheduleId,
+        @Schema(description = "set when its size differs much from the previous backups of the same kind")
+        String sizeAnomaly,
+        @Schema(description = "seconds the newest restore drill of it took") Double drillSeconds,
+        @Schema(description = "the options it was taken with") BackupSpec options,
+        @Schema(description = "things to know about it that are no failure") List<String> warnings,
+        @Schema(description = "BASE only: where the server kept its configuration, and the files captured")
+        ServerConfig serverConfig,
         @Schema(description = "the retention policy and time zone of the schedule that took this backup, as they "
                 + "were then; retention applies them until the backup is released to the cluster's policy "
                 + "(absent: the cluster's policy governs it)") RecordedRetention retention,
@@ -32,13 +53,18 @@ record BackupResponse(UUID id, String cluster, BackupKind kind, DumpFormat forma
                 + "there with the catalog's SHA-256)") List<BackupCopy> copies) {
 
     /** One stored file. */
-    record FileEntry(String path, long sizeBytes, String sha256,
+    @Schema(name = "BackupFile", description = "One file of a backup, as the tool wrote it")
+    record FileEntry(@Schema(description = "its path relative to the backup") String path,
+            @Schema(description = "size in bytes, as the tool wrote it") long sizeBytes,
+            @Schema(description = "SHA-256 (hex) of the file as the tool wrote it") String sha256,
             @Schema(description = "in an encrypted repository: the id of the key that encrypted the file")
             String keyId) {
     }
 
     /** The latest verification. */
-    record Verification(VerificationStatus status, VerificationLevel level, Instant verifiedAt, String detail) {
+    @Schema(name = "BackupVerification", description = "The backup's latest verification; UNVERIFIED before any")
+    record Verification(VerificationStatus status, VerificationLevel level, Instant verifiedAt,
+            @Schema(description = "what was checked, or what failed") String detail) {
     }
 
     static BackupResponse of(BackupView b) {

@@ -8,9 +8,11 @@ import io.pgvault.cluster.ClusterSettings;
 import io.pgvault.cluster.ClusterView;
 import io.pgvault.cluster.WalArchiveMode;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.ExampleObject;
 import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;
 import java.net.URI;
@@ -44,8 +46,17 @@ class ClusterController {
         this.check = check;
     }
 
-    @Operation(summary = "Register a cluster", description = "Connects, reads the server version and picks "
+    @ApiResponse(responseCode = "201", description = "Registered; Location is the cluster",
+            headers = @Header(name = "Location", description = "the new cluster",
+                    schema = @Schema(type = "string", format = "uri-reference")))
+    @ApiResponse(responseCode = "400", description = "A field is invalid, or pgvault cannot connect to the server or "
+            + "finds no client tools of at least its major version")
+    @ApiResponse(responseCode = "409", description = "A cluster of that name is already registered")
+    @Operation(operationId = "registerCluster",
+            summary = "Register a cluster", description = "Connects, reads the server version and picks "
             + "client tools of at least that major version; refuses when it cannot.")
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(
+            description = "The cluster's name and how to connect; password is write-only")
     @PostMapping
     ResponseEntity<ClusterResponse> register(@Valid @RequestBody ClusterRequest request) {
         if (request.name() == null) {
@@ -55,23 +66,30 @@ class ClusterController {
         return ResponseEntity.created(URI.create("/api/v1/clusters/" + view.name())).body(response(view));
     }
 
-    @Operation(summary = "List clusters")
+    @ApiResponse(responseCode = "200", description = "Every registered cluster, by name")
+    @Operation(operationId = "listClusters", summary = "List clusters")
     @GetMapping
     List<ClusterResponse> list() {
         return clusters.list().stream().map(this::response).toList();
     }
 
-    @Operation(summary = "Show a cluster", description = "Includes live reachability and the last backup.")
+    @ApiResponse(responseCode = "200", description = "The cluster")
+    @Operation(operationId = "getCluster",
+            summary = "Show a cluster", description = "Includes live reachability and the last backup.")
     @GetMapping("/{name}")
     ClusterResponse get(@PathVariable String name) {
         return response(clusters.get(name));
     }
 
-    @Operation(summary = "Replace a cluster's settings", description = "PUT needs the whole representation: "
+    @ApiResponse(responseCode = "200", description = "The cluster as it is now")
+    @ApiResponse(responseCode = "400", description = "A field is missing or invalid, the body renames the cluster, or "
+            + "pgvault cannot connect with the new settings")
+    @Operation(operationId = "replaceCluster", summary = "Replace a cluster's settings", description = "PUT needs the whole representation: "
             + "every field of the registration except name and password, null to clear one; a field left out is "
             + "refused (400 naming it) rather than silently reset. A missing password keeps the stored one; an "
             + "empty one removes it. To change some fields only, use PATCH.")
-    @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true,
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, description = "The whole registration; "
+            + "name may be left out or must be the path's, password is write-only",
             content = @Content(schema = @Schema(implementation = ClusterRequest.class)))
     @PutMapping(path = "/{name}", consumes = MediaType.APPLICATION_JSON_VALUE)
     ClusterResponse replace(@PathVariable String name, @RequestBody JsonNode body) {
@@ -81,11 +99,15 @@ class ClusterController {
         return response(clusters.update(name, settings(request)));
     }
 
-    @Operation(summary = "Change some of a cluster's settings", description = "A JSON Merge Patch (RFC 7396) of "
+    @ApiResponse(responseCode = "200", description = "The cluster as it is now")
+    @ApiResponse(responseCode = "400", description = "The patched registration is invalid, or pgvault cannot connect "
+            + "with it; nothing changed")
+    @Operation(operationId = "patchCluster", summary = "Change some of a cluster's settings", description = "A JSON Merge Patch (RFC 7396) of "
             + "the registration: only the fields named change, null clears one (a null password removes the "
             + "stored one), objects such as retention merge field by field. The result is checked like a "
             + "registration.")
-    @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = {
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, description = "The fields to change",
+            content = {
             @Content(mediaType = Representations.MERGE_PATCH, schema = @Schema(implementation = ClusterRequest.class),
                     examples = @ExampleObject(name = "rpo", summary = "Set the RPO, keep the rest",
                             value = "{\"rpo\": \"PT6H\"}")),
@@ -112,14 +134,20 @@ class ClusterController {
         }
     }
 
-    @Operation(summary = "Remove a cluster", description = "Refused while it has backups or unfinished jobs.")
+    @ApiResponse(responseCode = "204", description = "Removed")
+    @ApiResponse(responseCode = "409", description = "It still has backups, archived WAL, schedules or unfinished "
+            + "jobs, or streams its WAL into pgvault")
+    @Operation(operationId = "deleteCluster",
+            summary = "Remove a cluster", description = "Refused while it has backups or unfinished jobs.")
     @DeleteMapping("/{name}")
     ResponseEntity<Void> delete(@PathVariable String name) {
         clusters.delete(name);
         return ResponseEntity.noContent().build();
     }
 
-    @Operation(summary = "Check a cluster", description = """
+    @ApiResponse(responseCode = "200", description = "Every check with its verdict; ok is true when all passed (a "
+            + "failed check is still a 200)")
+    @Operation(operationId = "checkCluster", summary = "Check a cluster", description = """
             Asks the live server, one item per thing that can be wrong: connection, server-version, tools \
             (pg_dump, pg_restore, pg_basebackup versions), wal-level, archive-mode, archive-command (pgvault's push \
             for this cluster or not; archive_library), archiver (pg_stat_archiver: a failure newer than the last \

@@ -13,23 +13,35 @@ import jakarta.validation.constraints.Size;
 import java.util.List;
 
 /** Registers or updates a cluster. On update a missing password keeps the stored one; "" removes it. */
+@Schema(description = "A cluster to register, or its new settings. host, port and username are required; on update "
+        + "a missing password keeps the stored one and an empty one removes it.", example = """
+        {"name": "orders-prod", "host": "db1.example.com", "port": 5432, "username": "pgvault",
+         "password": "s3cret", "maintenanceDatabase": "postgres", "sslMode": "prefer", "walArchive": "PUSH",
+         "rpo": "PT24H", "retention": {"keepLast": 7, "daily": 14}, "timeZone": "Europe/Berlin"}""")
 record ClusterRequest(
         @Schema(example = "orders-prod", description = "slug: lower-case letters, digits and '-', starting with a letter")
         @Pattern(regexp = "^[a-z][a-z0-9-]{0,62}$", message = "must match ^[a-z][a-z0-9-]{0,62}$") String name,
-        @Schema(example = "127.0.0.1") @NotBlank @Size(max = 255)
+        @Schema(example = "127.0.0.1", description = "host name or IP address of the server")
+        @NotBlank @Size(max = 255)
         @Pattern(regexp = "^[A-Za-z0-9._:%\\[\\]-]+$", message = "must be a host name or IP address") String host,
-        @Schema(example = "5432") @NotNull @Min(1) @Max(65535) Integer port,
-        @Schema(example = "postgres") @NotBlank @Size(max = 63)
+        @Schema(example = "5432", description = "TCP port, 1 to 65535") @NotNull @Min(1) @Max(65535) Integer port,
+        @Schema(example = "postgres", description = "the role pgvault connects as") @NotBlank @Size(max = 63)
         @Pattern(regexp = "^[^\\x00-\\x1f]+$", message = "must not contain control characters") String username,
-        @Schema(description = "stored, never returned; omit to use the OS user's .pgpass") @Size(max = 1000)
+        @Schema(description = "write-only: stored encrypted, never returned (see passwordSet); omit to use the "
+                + "OS user's .pgpass", accessMode = Schema.AccessMode.WRITE_ONLY) @Size(max = 1000)
         String password,
-        @Schema(example = "postgres") @Size(max = 63)
+        @Schema(example = "postgres", description = "the database pgvault connects to for checks and DUMP_ALL; "
+                + "default postgres") @Size(max = 63)
         @Pattern(regexp = "^[^\\x00-\\x1f]+$", message = "must not contain control characters") String maintenanceDatabase,
-        @Schema(example = "prefer")
+        @Schema(example = "prefer", description = "libpq sslmode: disable, allow, prefer (default), require, "
+                + "verify-ca or verify-full")
         @Pattern(regexp = "^(disable|allow|prefer|require|verify-ca|verify-full)$",
                 message = "must be one of disable, allow, prefer, require, verify-ca, verify-full") String sslMode,
-        @Schema(example = "NONE") WalArchiveMode walArchive,
-        @Schema(example = "PT24H", description = "recovery point objective, an ISO-8601 duration") String rpo,
+        @Schema(example = "NONE", description = "how the cluster's WAL reaches pgvault: NONE (default), PUSH "
+                + "(archive_command to the WAL endpoint, see archive-config) or STREAM (pgvault runs pg_receivewal)")
+        WalArchiveMode walArchive,
+        @Schema(example = "PT24H", description = "recovery point objective, an ISO-8601 duration: a newest "
+                + "successful backup older than this is a breach (metric, health, RPO_BREACHED webhook)") String rpo,
         @Schema(description = "what retention keeps of the backups no schedule with its own policy made; "
                 + "leave out to keep everything") RetentionPolicy retention,
         @Schema(description = "queries a restore drill runs on the restored copy, each {name, sql, expect}")

@@ -7,6 +7,7 @@ import io.pgvault.job.web.Accepted;
 import io.pgvault.job.web.JobResponse;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
 import java.util.UUID;
@@ -32,19 +33,28 @@ class CopyController {
     }
 
     /** Where to copy a backup. */
+    @Schema(description = "Where to copy a backup", example = "{\"repository\": \"offsite\"}")
     record CopyRequest(@Schema(example = "offsite", description = "a repository of GET /api/v1/repositories, not "
             + "the one that holds the backup") String repository) {
     }
 
-    @Operation(summary = "Copy a backup to another repository (3-2-1)", description = "A COPY job: every file, and "
+    @ApiResponse(responseCode = "202", description = "A COPY job, QUEUED")
+    @ApiResponse(responseCode = "400", description = "No repository of that name, or it is the one that holds the "
+            + "backup")
+    @ApiResponse(responseCode = "409", description = "The backup is not SUCCEEDED, or is being copied already")
+    @Operation(operationId = "copyBackup",
+            summary = "Copy a backup to another repository (3-2-1)", description = "A COPY job: every file, and "
             + "for a BASE backup the archived WAL of its range, is copied and read back with the catalog's SHA-256. "
             + "Restores and recoveries use a COPIED copy when the backup's own files are missing or damaged.")
     @PostMapping("/backups/{id}/copies")
-    ResponseEntity<JobResponse> copy(@PathVariable UUID id, @RequestBody CopyRequest request) {
+    ResponseEntity<JobResponse> copy(@PathVariable UUID id,
+            @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "The repository to copy to")
+            @RequestBody CopyRequest request) {
         return Accepted.job(copies.start(id, request == null ? null : request.repository()));
     }
 
-    @Operation(summary = "List a backup's copies, with their status per repository")
+    @ApiResponse(responseCode = "200", description = "The backup's copies, one per repository")
+    @Operation(operationId = "listBackupCopies", summary = "List a backup's copies, with their status per repository")
     @GetMapping("/backups/{id}/copies")
     List<BackupCopy> list(@PathVariable UUID id) {
         return backups.get(id).copies();

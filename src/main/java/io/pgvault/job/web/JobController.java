@@ -8,6 +8,8 @@ import io.pgvault.job.JobStatus;
 import io.pgvault.job.JobType;
 import io.pgvault.job.JobView;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.time.Duration;
 import java.util.UUID;
@@ -35,7 +37,9 @@ class JobController {
         this.jobs = jobs;
     }
 
-    @Operation(summary = "List jobs, newest first")
+    @ApiResponse(responseCode = "200", description = "One page of jobs, newest first")
+    @Operation(operationId = "listJobs", summary = "List jobs, newest first", description = "Filter by cluster, type "
+            + "and status; page from 0, size from 1 to 500.")
     @GetMapping
     PageResponse<JobResponse> list(@RequestParam(required = false) String cluster,
             @RequestParam(required = false) JobType type, @RequestParam(required = false) JobStatus status,
@@ -44,13 +48,17 @@ class JobController {
                 JobResponse::of);
     }
 
-    @Operation(summary = "Show a job: state, phase, bytes written, times, error",
+    @ApiResponse(responseCode = "200", description = "The job, ended or as it is when waitSeconds ran out")
+    @ApiResponse(responseCode = "503", description = "pgvault.jobs.max-waiters requests wait already, or the server "
+            + "is stopping; ask again after Retry-After seconds")
+    @Operation(operationId = "getJob", summary = "Show a job: state, phase, bytes written, times, error",
             description = "With waitSeconds (1-600) the answer comes when the job has ended, or after that "
                     + "many seconds with the job as it is then: a script can wait without polling. A waiting "
                     + "request holds no server thread; when pgvault.jobs.max-waiters requests wait already, "
                     + "the answer is 503 with Retry-After.")
     @GetMapping("/{id}")
-    DeferredResult<JobResponse> get(@PathVariable UUID id, @RequestParam(defaultValue = "0") int waitSeconds) {
+    DeferredResult<JobResponse> get(@PathVariable UUID id, @Parameter(description = "seconds to wait for the job "
+            + "to end, 0 (default: answer at once) to 600") @RequestParam(defaultValue = "0") int waitSeconds) {
         if (waitSeconds < 0 || waitSeconds > 600) {
             throw new InvalidRequestException("waitSeconds", "waitSeconds must be from 0 to 600");
         }
@@ -74,13 +82,18 @@ class JobController {
         return answer;
     }
 
-    @Operation(summary = "The job's log: the tools' stderr, newest 64 KiB")
+    @ApiResponse(responseCode = "200", description = "The log as plain text (empty when the tools wrote nothing)")
+    @Operation(operationId = "getJobLog", summary = "The job's log: the tools' stderr, newest 64 KiB")
     @GetMapping(value = "/{id}/log", produces = MediaType.TEXT_PLAIN_VALUE)
     String log(@PathVariable UUID id) {
         return jobs.log(id);
     }
 
-    @Operation(summary = "Cancel a job", description = "A queued job is cancelled at once; a running one has its "
+    @ApiResponse(responseCode = "200", description = "The job after the cancel request (a running one ends CANCELLED "
+            + "once its process tree has ended)")
+    @ApiResponse(responseCode = "409", description = "The job has already ended")
+    @Operation(operationId = "cancelJob",
+            summary = "Cancel a job", description = "A queued job is cancelled at once; a running one has its "
             + "tool's process tree ended, its partial files removed, and ends CANCELLED.")
     @PostMapping("/{id}/cancel")
     JobResponse cancel(@PathVariable UUID id) {

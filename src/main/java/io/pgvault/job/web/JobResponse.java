@@ -9,9 +9,26 @@ import java.time.Instant;
 import java.util.UUID;
 
 /** A job as the API shows it. */
-public record JobResponse(UUID id, JobType type, JobStatus status, String cluster, UUID backupId, String phase,
-        long bytesDone, Long bytesTotal, Instant createdAt, Instant startedAt, Instant finishedAt, String error,
-        @Schema(type = "object", description = "what the job reached, e.g. a recovery's end point (JSON)")
+@Schema(description = "An asynchronous job: its type, state, phase, progress in bytes, times and error")
+public record JobResponse(
+        UUID id,
+        JobType type,
+        JobStatus status,
+        String cluster,
+        @Schema(description = "the backup it takes, restores, verifies or copies")
+        UUID backupId,
+        @Schema(description = "what it is doing now, in words, e.g. verifying checksums")
+        String phase,
+        @Schema(description = "bytes written so far")
+        long bytesDone,
+        @Schema(description = "bytes to write, where known")
+        Long bytesTotal,
+        Instant createdAt,
+        Instant startedAt,
+        Instant finishedAt,
+        @Schema(description = "why it failed or was cancelled")
+        String error,
+        @Schema(types = "object", description = "what the job reached, e.g. a recovery's end point (JSON)")
         @JsonRawValue String result) {
 
     public static JobResponse of(JobView j) {

@@ -4,6 +4,7 @@ import io.pgvault.job.web.Accepted;
 import io.pgvault.job.web.JobResponse;
 import io.pgvault.restore.RestoreService;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.UUID;
 import org.springframework.http.ResponseEntity;
@@ -22,12 +23,23 @@ class RestoreController {
         this.restores = restores;
     }
 
-    @Operation(summary = "Restore a backup", description = "pg_restore (archive formats) or psql (PLAIN, DUMP_ALL) "
+    @ApiResponse(responseCode = "202", description = "A RESTORE job (a RECOVERY job for a BASE backup), QUEUED")
+    @ApiResponse(responseCode = "400", description = "A field does not fit the backup's kind (dataDirectory for a "
+            + "dump, targetDatabase for BASE), schemaOnly with dataOnly, or no targetDatabase")
+    @ApiResponse(responseCode = "403", description = "The token's role does not allow this restore: ADMIN restores "
+            + "DUMP_ALL backups and into existing databases (without createDatabase, or with overwrite or clean)")
+    @ApiResponse(responseCode = "409", description = "The backup is not SUCCEEDED, the target is its own source "
+            + "database without overwrite, the database exists with createDatabase, or dataDirectory is not empty")
+    @Operation(operationId = "restoreBackup",
+            summary = "Restore a backup", description = "pg_restore (archive formats) or psql (PLAIN, DUMP_ALL) "
             + "into a target cluster and database. Restoring over the backup's own source database needs "
             + "\"overwrite\": true. A BASE backup is extracted into dataDirectory and started on port, consistent "
             + "as of its end (a recovery to immediate). Answers 202 with the job.")
     @PostMapping("/api/v1/backups/{id}/restores")
-    ResponseEntity<JobResponse> restore(@PathVariable UUID id, @RequestBody RestoreRequest request) {
+    ResponseEntity<JobResponse> restore(@PathVariable UUID id,
+            @io.swagger.v3.oas.annotations.parameters.RequestBody(
+                    description = "Where to restore to, and pg_restore's options")
+            @RequestBody RestoreRequest request) {
         return Accepted.job(restores.start(id, request.toSpec(), request.toBaseTarget()));
     }
 }

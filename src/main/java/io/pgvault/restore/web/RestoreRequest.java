@@ -9,10 +9,23 @@ import java.util.List;
  * Restores a backup. DUMP and DUMP_ALL go into a database (targetCluster defaults to the backup's own
  * cluster); a BASE backup becomes a whole cluster in dataDirectory, consistent as of the backup's end.
  */
-@Schema(example = """
+@Schema(description = "Where a backup is restored to: a database for DUMP and DUMP_ALL, a new data directory for "
+        + "BASE", example = """
         {"targetDatabase": "shop_restored", "createDatabase": true, "noOwner": true, "jobs": 2}""")
-record RestoreRequest(String targetCluster, String targetDatabase, Boolean createDatabase, Boolean clean,
-        Boolean noOwner, Boolean noPrivileges, List<String> tables, Boolean schemaOnly, Boolean dataOnly, Integer jobs,
+record RestoreRequest(
+        @Schema(description = "DUMP, DUMP_ALL: the registered cluster to restore into (default: the backup's)")
+        String targetCluster,
+        @Schema(description = "DUMP: the database to restore into (required)") String targetDatabase,
+        @Schema(description = "DUMP: create targetDatabase first (default false; refused when it exists)")
+        Boolean createDatabase,
+        @Schema(description = "DUMP: drop objects before recreating them (pg_restore --clean; default false)")
+        Boolean clean,
+        @Schema(description = "no ownership commands (default false)") Boolean noOwner,
+        @Schema(description = "no GRANT/REVOKE (default false)") Boolean noPrivileges,
+        @Schema(description = "DUMP: restore only these tables") List<String> tables,
+        @Schema(description = "definitions only (default false)") Boolean schemaOnly,
+        @Schema(description = "data only (default false)") Boolean dataOnly,
+        @Schema(description = "parallel pg_restore jobs (archive formats)") Integer jobs,
         @Schema(description = "required to restore over the backup's own source database") Boolean overwrite,
         @Schema(description = "BASE only: the new data directory (empty or not there yet)") String dataDirectory,
         @Schema(description = "BASE only: the port to start the restored server on (default: a free one)") Integer port,

@@ -11,7 +11,9 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.ExampleObject;
+import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
 import java.util.List;
@@ -44,41 +46,58 @@ class ScheduleController {
         this.representations = representations;
     }
 
-    @Operation(summary = "List schedules", description = "Optionally of one cluster.")
+    @ApiResponse(responseCode = "200", description = "The schedules")
+    @Operation(operationId = "listSchedules", summary = "List schedules", description = "Optionally of one cluster.")
     @GetMapping
     List<ScheduleView> list(@RequestParam(required = false) String cluster) {
         return schedules.list(cluster);
     }
 
-    @Operation(summary = "Create a schedule", description = "Checks the cron, the time zone and the backup request "
+    @ApiResponse(responseCode = "201", description = "Created; Location is the schedule",
+            headers = @Header(name = "Location", description = "the new schedule",
+                    schema = @Schema(type = "string", format = "uri-reference")))
+    @ApiResponse(responseCode = "400", description = "The cron, time zone, cluster, backup request, retention or "
+            + "verification policy is invalid")
+    @Operation(operationId = "createSchedule",
+            summary = "Create a schedule", description = "Checks the cron, the time zone and the backup request "
             + "as a backup would (the database must exist); fires once per due time across all pgvault instances.")
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(
+            description = "The schedule: cron, time zone, backup request, retention, verification")
     @PostMapping
     ResponseEntity<ScheduleView> create(@RequestBody ScheduleRequest request) {
         ScheduleView view = schedules.create(request.toSpec());
         return ResponseEntity.created(URI.create("/api/v1/schedules/" + view.id())).body(view);
     }
 
-    @Operation(summary = "Show a schedule", description = "With the next and last run and the last run's outcome.")
+    @ApiResponse(responseCode = "200", description = "The schedule")
+    @Operation(operationId = "getSchedule",
+            summary = "Show a schedule", description = "With the next and last run and the last run's outcome.")
     @GetMapping("/{id}")
     ScheduleView get(@PathVariable UUID id) {
         return schedules.get(id);
     }
 
-    @Operation(summary = "Replace a schedule's definition", description = "PUT needs the whole definition: every "
+    @ApiResponse(responseCode = "200", description = "The schedule as it is now")
+    @ApiResponse(responseCode = "400", description = "A field is missing or invalid, or the body moves the schedule to "
+            + "another cluster")
+    @Operation(operationId = "replaceSchedule", summary = "Replace a schedule's definition", description = "PUT needs the whole definition: every "
             + "field, null to clear one; a field left out is refused (400 naming it) rather than silently reset. "
             + "To change some fields only, use PATCH.")
-    @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true,
-            content = @Content(schema = @Schema(implementation = ScheduleRequest.class)))
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, description = "The whole new "
+            + "definition", content = @Content(schema = @Schema(implementation = ScheduleRequest.class)))
     @PutMapping(path = "/{id}", consumes = MediaType.APPLICATION_JSON_VALUE)
     ScheduleView replace(@PathVariable UUID id, @RequestBody JsonNode body) {
         return schedules.update(id, representations.complete(body, ScheduleRequest.class, "schedule", Set.of())
                 .toSpec());
     }
 
-    @Operation(summary = "Change some of a schedule's definition", description = "A JSON Merge Patch (RFC 7396) "
+    @ApiResponse(responseCode = "200", description = "The schedule as it is now")
+    @ApiResponse(responseCode = "400", description = "The patched definition is invalid; nothing changed")
+    @Operation(operationId = "patchSchedule", summary = "Change some of a schedule's definition", description = "A JSON Merge Patch (RFC 7396) "
             + "of the definition: only the fields named change, null clears one, objects (backup, retention, "
             + "verification) merge field by field; lists such as copyTo are replaced whole.")
-    @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = {
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, description = "The fields to change",
+            content = {
             @Content(mediaType = Representations.MERGE_PATCH, schema = @Schema(implementation = ScheduleRequest.class),
                     examples = @ExampleObject(name = "disable", summary = "Pause a schedule",
                             value = "{\"enabled\": false}")),
@@ -90,7 +109,9 @@ class ScheduleController {
                 ScheduleRequest.class).toSpec());
     }
 
-    @Operation(summary = "Delete a schedule", description = "Its backups stay in the catalog. backups=keep (the "
+    @ApiResponse(responseCode = "200", description = "What the deletion did to the schedule and its backups")
+    @Operation(operationId = "deleteSchedule",
+            summary = "Delete a schedule", description = "Its backups stay in the catalog. backups=keep (the "
             + "default): they keep the retention policy they were taken under; backups=release: the cluster's policy "
             + "decides about them from the next retention run on; backups=expire: they expire now (pinned ones and "
             + "those a job is using stay). The answer says which backups that touched. A schedule already deleted "
@@ -102,7 +123,13 @@ class ScheduleController {
         return schedules.delete(id, BackupsOfDeletedSchedule.of(backups));
     }
 
-    @Operation(summary = "Run a schedule's backup now", description = "The next scheduled time does not move.")
+    @ApiResponse(responseCode = "202", description = "A BACKUP job, QUEUED")
+    @ApiResponse(responseCode = "400", description = "The schedule's backup is refused as a backup request would "
+            + "be (the database was dropped, an option no longer fits the server)")
+    @ApiResponse(responseCode = "409", description = "A BASE backup needs a replication connection the cluster does "
+            + "not allow")
+    @Operation(operationId = "runSchedule",
+            summary = "Run a schedule's backup now", description = "The next scheduled time does not move.")
     @PostMapping("/{id}/runs")
     ResponseEntity<JobResponse> run(@PathVariable UUID id) {
         return Accepted.job(schedules.runNow(id));

@@ -8,7 +8,8 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.List;
 
 /** Creates or replaces a schedule. */
-@Schema(example = """
+@Schema(description = "A schedule: when (cron, timeZone), what (backup), what to keep (retention) and how to "
+        + "verify (verification); cron and backup are required", example = """
         {"cluster": "shop", "cron": "0 30 2 * * *", "timeZone": "Europe/Berlin",
          "backup": {"kind": "BASE"}, "retention": {"keepLast": 7, "weekly": 4},
          "verification": {"after": "LIST"}}""")

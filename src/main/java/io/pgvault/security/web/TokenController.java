@@ -4,6 +4,9 @@ import io.pgvault.security.ApiTokenService;
 import io.pgvault.security.Role;
 import io.pgvault.security.TokenView;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
 import java.time.Instant;
@@ -30,25 +33,39 @@ class TokenController {
     }
 
     /** A new token: a unique name, a role and, optionally, when it stops working. */
-    record TokenRequest(String name, Role role, Instant expiresAt) {
+    @Schema(description = "A new token: a unique name, a role and, optionally, when it stops working",
+            example = "{\"name\": \"nightly-ci\", \"role\": \"OPERATOR\", \"expiresAt\": \"2027-12-31T00:00:00Z\"}")
+    record TokenRequest(@Schema(description = "unique; shown as the actor in the audit trail",
+                    requiredMode = Schema.RequiredMode.REQUIRED) String name,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, description = "VIEWER, OPERATOR or ADMIN") Role role,
+            @Schema(description = "when it stops working, in the future (default: never)") Instant expiresAt) {
     }
 
-    @Operation(summary = "Create a token", description = "role: VIEWER (reads), OPERATOR (backups, verifications, "
+    @ApiResponse(responseCode = "201", description = "The token, with its value in token: the only time it is shown",
+            headers = @Header(name = "Location", description = "the new token",
+                    schema = @Schema(type = "string", format = "uri-reference")))
+    @ApiResponse(responseCode = "409", description = "A token of that name exists")
+    @Operation(operationId = "createToken",
+            summary = "Create a token", description = "role: VIEWER (reads), OPERATOR (backups, verifications, "
             + "restores and recoveries to new targets, cancels, pins) or ADMIN (everything). The answer's token "
             + "field is the only time the value is shown.")
     @PostMapping
-    ResponseEntity<TokenView> create(@RequestBody TokenRequest request) {
+    ResponseEntity<TokenView> create(
+            @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "The token's name, role and expiry")
+            @RequestBody TokenRequest request) {
         TokenView token = tokens.create(request.name(), request.role(), request.expiresAt());
         return ResponseEntity.created(URI.create("/api/v1/tokens/" + token.id())).body(token);
     }
 
-    @Operation(summary = "List tokens (without their values)")
+    @ApiResponse(responseCode = "200", description = "Every token, without its value")
+    @Operation(operationId = "listTokens", summary = "List tokens (without their values)")
     @GetMapping
     List<TokenView> list() {
         return tokens.list();
     }
 
-    @Operation(summary = "Revoke a token", description = "It stops working at once.")
+    @ApiResponse(responseCode = "204", description = "Revoked")
+    @Operation(operationId = "revokeToken", summary = "Revoke a token", description = "It stops working at once.")
     @DeleteMapping("/{id}")
     ResponseEntity<Void> revoke(@PathVariable UUID id) {
         tokens.revoke(id);

@@ -2,6 +2,8 @@ package io.pgvault.storage.web;
 
 import io.pgvault.storage.Repositories;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.time.Instant;
 import java.util.List;
@@ -20,7 +22,9 @@ class RepositoryController {
         this.repositories = repositories;
     }
 
-    @Operation(summary = "List repositories", description = "Each configured repository (pgvault.repositories) "
+    @ApiResponse(responseCode = "200", description = "Every configured repository with its health")
+    @Operation(operationId = "listRepositories",
+            summary = "List repositories", description = "Each configured repository (pgvault.repositories) "
             + "with its health: reachable, writable, and free space where the backend knows it (probed at most "
             + "every 15 s). Never shows a credential.")
     @GetMapping
@@ -34,10 +38,26 @@ class RepositoryController {
     }
 
     /** A repository as the API shows it. */
-    record RepositoryResponse(String name, String type, boolean defaultRepository, String location, String compression,
-            String encryption, HealthResponse health) {
+    @Schema(name = "Repository", description = "A configured repository (pgvault.repositories.<name>) and its health; "
+            + "never a credential")
+    record RepositoryResponse(String name, @Schema(description = "local or s3") String type,
+            @Schema(description = "whether clusters without a repository of their own use it")
+            boolean defaultRepository,
+            @Schema(description = "a directory or an s3:// bucket and prefix") String location,
+            @Schema(description = "the codec new files are compressed with: zstd (default), lz4 or none")
+            String compression,
+            @Schema(description = "how new files are encrypted: none or aes-256-gcm") String encryption,
+            HealthResponse health) {
 
-        record HealthResponse(String status, boolean reachable, boolean writable, Long freeBytes, String detail,
+        /** Whether the repository works, as last probed. */
+        @Schema(name = "RepositoryHealth", description = "Whether the repository works, probed at most every 15 s")
+        record HealthResponse(
+                @Schema(description = "UP or DOWN") String status,
+                boolean reachable,
+                boolean writable,
+                @Schema(description = "free bytes, where the backend knows it") Long freeBytes,
+                @Schema(description = "why it is DOWN") String detail,
+                @Schema(description = "when it was last probed")
                 Instant checkedAt) {
         }
     }

@@ -12,6 +12,10 @@ import io.pgvault.wal.WalCommands;
 import io.pgvault.wal.WalStreamer;
 import io.pgvault.wal.WalVerifications;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -49,7 +53,19 @@ class WalController {
         this.streamer = streamer;
     }
 
-    @Operation(summary = "Archive a WAL file (archive_command)", description = "Accepts segments, .partial, "
+    @ApiResponse(responseCode = "200", description = "The same content was archived already; nothing changed")
+    @ApiResponse(responseCode = "201", description = "Stored and durable")
+    @ApiResponse(responseCode = "400", description = "The file name is not a WAL file name")
+    @ApiResponse(responseCode = "409", description = "Different content is archived under that name (kept), or the "
+            + "segment belongs to another cluster (xlp_sysid)")
+    @ApiResponse(responseCode = "413", description = "The body is larger than the file may be (refused on its "
+            + "Content-Length before it is read)")
+    @ApiResponse(responseCode = "422", description = "The content is not what its name says (size, page header, "
+            + "history or backup label)")
+    @ApiResponse(responseCode = "503", description = "Retention removed the file while this push recorded it, or a "
+            + "catalog lock was not granted: nothing is archived; push again after Retry-After seconds")
+    @Operation(operationId = "pushWalFile",
+            summary = "Archive a WAL file (archive_command)", description = "Accepts segments, .partial, "
             + ".history and .backup files by their PostgreSQL names. Answers only once the file is durable: 201 "
             + "when stored, 200 when the same content was already archived, 409 when different content was. "
             + "The content is checked and nothing of a refused file is kept: a segment (or .partial) is exactly "
@@ -60,8 +76,13 @@ class WalController {
             + "history files, 64 KiB for backup files), refused on its Content-Length before it is read. 503 with "
             + "Retry-After when retention removed the file (WAL before the oldest BASE backup kept) between storing "
             + "and recording this push: nothing is archived, and pushing it again stores it anew.")
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, description = "The file's bytes as "
+            + "PostgreSQL wrote them (any Content-Type)", content = @Content(mediaType = "application/octet-stream",
+                    schema = @Schema(type = "string", format = "binary")))
     @PutMapping(value = "/wal/{file}", consumes = MediaType.ALL_VALUE)
-    ResponseEntity<WalArchiveService.Pushed> push(@PathVariable String name, @PathVariable String file,
+    ResponseEntity<WalArchiveService.Pushed> push(@PathVariable String name, @Parameter(description = "a WAL file "
+            + "name: a segment, .partial, .history or .backup file", example = "000000010000000000000003")
+            @PathVariable String file,
             HttpServletRequest request) throws IOException {
         try (InputStream body = request.getInputStream()) {
             WalArchiveService.Pushed pushed = wal.push(name, file, request.getContentLengthLong(), body);
@@ -69,10 +90,18 @@ class WalController {
         }
     }
 
-    @Operation(summary = "Fetch a WAL file (restore_command)", description = "The bytes as they were pushed, "
+    @ApiResponse(responseCode = "200", description = "The file's bytes", content = @Content(
+            mediaType = "application/octet-stream", schema = @Schema(type = "string", format = "binary")))
+    @ApiResponse(responseCode = "404", description = "The file is not archived (restore_command's normal end of "
+            + "WAL)")
+    @ApiResponse(responseCode = "409", description = "A recovery's file that was archived when it was planned is gone: "
+            + "the recovery must stop rather than end early")
+    @Operation(operationId = "fetchWalFile",
+            summary = "Fetch a WAL file (restore_command)", description = "The bytes as they were pushed, "
             + "decompressed while they stream out whatever the file is stored with. 404 when it is not archived.")
     @GetMapping(value = "/wal/{file}", produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
-    void fetch(@PathVariable String name, @PathVariable String file, HttpServletRequest request,
+    void fetch(@PathVariable String name, @Parameter(description = "a WAL file name", example =
+            "000000010000000000000003") @PathVariable String file, HttpServletRequest request,
             HttpServletResponse response) throws IOException {
         // written on the request's own thread: an asynchronous answer raced the filters' header writing under
         // load and could reach the client with its chunk framing in the body
@@ -94,7 +123,9 @@ class WalController {
         }
     }
 
-    @Operation(summary = "Verify the archive", description = "A VERIFICATION job (without backupId) re-reads every "
+    @ApiResponse(responseCode = "202", description = "A VERIFICATION job (without backupId), QUEUED")
+    @Operation(operationId = "verifyWalArchive",
+            summary = "Verify the archive", description = "A VERIFICATION job (without backupId) re-reads every "
             + "archived file, decompressed, and compares it with the original's size and SHA-256 recorded at push time; a changed, truncated or vanished "
             + "file fails the job and is named in its error and log. Answers 202 with the job.")
     @PostMapping("/wal/verifications")
@@ -102,13 +133,17 @@ class WalController {
         return Accepted.job(verifications.start(name));
     }
 
-    @Operation(summary = "The archive: per timeline first and last segment, gaps, time since the last file")
+    @ApiResponse(responseCode = "200", description = "The archive's state")
+    @Operation(operationId = "getWalArchive", summary = "The archive: per timeline first and last segment, gaps, time "
+            + "since the last file")
     @GetMapping("/wal")
     ArchiveSummary summary(@PathVariable String name) {
         return wal.summary(name).withStreaming(streamer.status(clusters.get(name)));
     }
 
-    @Operation(summary = "The postgresql.conf lines that archive this cluster's WAL into pgvault", description = """
+    @ApiResponse(responseCode = "200", description = "The settings, the commands and the archive token")
+    @Operation(operationId = "getArchiveConfig", summary = "The postgresql.conf lines that archive this cluster's WAL "
+            + "into pgvault", description = """
             The archive_mode, archive_command and wal_level lines for this server, and the restore_command for \
             recoveries. Both commands send the cluster's archive token (it may push and fetch this cluster's WAL, \
             nothing else) from headerFile, a file to create owner-only (0600, owned by the server's OS user) in \
@@ -118,7 +153,9 @@ class WalController {
         return config(name, clusters.archiveToken(name));
     }
 
-    @Operation(summary = "Replace the cluster's archive token", description = "The old token stops working at "
+    @ApiResponse(responseCode = "200", description = "The settings with the new token")
+    @Operation(operationId = "rotateArchiveToken",
+            summary = "Replace the cluster's archive token", description = "The old token stops working at "
             + "once: write the new headerFileContent into the data directory's header file right after.")
     @PostMapping("/archive-token")
     ArchiveConfig rotateArchiveToken(@PathVariable String name) {
@@ -139,7 +176,13 @@ class WalController {
     }
 
     /** Settings for postgresql.conf, and the header file (in the data directory) that both commands read. */
+    @Schema(description = "Settings for postgresql.conf, and the header file (in the data directory) that both "
+            + "commands read; archiveToken may push and fetch this cluster's WAL and nothing else")
     record ArchiveConfig(String walLevel, String archiveMode, String archiveCommand, String restoreCommand,
-            String archiveToken, String headerFile, String headerFileContent, List<String> lines) {
+            String archiveToken,
+            @Schema(description = "the header file's name, in the server's data directory (0600, owned by the "
+                    + "server's OS user)") String headerFile,
+            @Schema(description = "exactly what the header file must hold") String headerFileContent,
+            @Schema(description = "the lines to add to postgresql.conf") List<String> lines) {
     }
 }
