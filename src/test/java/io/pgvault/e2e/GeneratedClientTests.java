@@ -225,7 +225,8 @@ class GeneratedClientTests extends EndToEndTest {
             http.updateBaseUri("http://127.0.0.1:" + port);
             http.setRequestInterceptor(request -> request.header("Authorization", "Bearer " + Api.ADMIN_TOKEN));
             http.setReadTimeout(Duration.ofSeconds(60));
-            http.getObjectMapper().addHandler(new RawJsonAsString());
+            // the API classes take a copy of the mapper when they are made: set it up first
+            http.setObjectMapper(ApiClient.createDefaultObjectMapper().addHandler(new RawJsonAsString()));
             clusters = new ClustersApi(http);
             wal = new WalArchiveApi(http);
             backups = new BackupsApi(http);
