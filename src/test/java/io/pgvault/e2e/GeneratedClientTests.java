@@ -156,7 +156,7 @@ class GeneratedClientTests extends EndToEndTest {
 
     @Test
     @Order(4)
-    void schedulesABackup() throws Exception {
+    void schedulesABackupAndDeletesTheSchedule() throws Exception {
         ScheduleView schedule = client.schedules.create1(new ScheduleRequest().cluster(CLUSTER).cron("0 30 2 * * *")
                 .timeZone("Europe/Berlin").backup(new BackupRequest().kind(BackupRequest.KindEnum.DUMP)
                         .database("shop")));
@@ -167,6 +167,10 @@ class GeneratedClientTests extends EndToEndTest {
                 .isEqualTo(2);
         assertThat(client.schedules.list1(CLUSTER)).extracting(ScheduleView::getId).contains(schedule.getId());
         assertThat(client.schedules.get(schedule.getId()).getCron()).isEqualTo("0 30 2 * * *");
+
+        // it must not fire later in this JVM, against a cluster that is gone by then
+        client.schedules.delete(schedule.getId(), "keep");
+        assertThat(client.schedules.list1(CLUSTER)).extracting(ScheduleView::getId).doesNotContain(schedule.getId());
     }
 
     @Test
