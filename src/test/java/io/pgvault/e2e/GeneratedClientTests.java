@@ -84,38 +84,38 @@ class GeneratedClientTests extends EndToEndTest {
     @Test
     @Order(1)
     void registersTheClusterAndPointsItsArchiveCommandAtPgvault() throws Exception {
-        ClusterResponse registered = client.clusters.register(new ClusterRequest().name(CLUSTER).host(pg.host())
+        ClusterResponse registered = client.clusters.registerCluster(new ClusterRequest().name(CLUSTER).host(pg.host())
                 .port(pg.port()).username(pg.superuser()));
         assertThat(registered.getName()).isEqualTo(CLUSTER);
         assertThat(registered.getPort()).isEqualTo(pg.port());
 
-        ArchiveConfig config = client.wal.archiveConfig(CLUSTER);
+        ArchiveConfig config = client.wal.getArchiveConfig(CLUSTER);
         pg.writeDataFile(config.getHeaderFile(), config.getHeaderFileContent());
         pg.execute("postgres", "ALTER SYSTEM SET archive_command = '"
                 + config.getArchiveCommand().replace("'", "''") + "'", "SELECT pg_reload_conf()");
 
-        assertThat(client.clusters.list3()).extracting(ClusterResponse::getName).contains(CLUSTER);
-        assertThatThrownBy(() -> client.clusters.get2("no-such-cluster")).isInstanceOfSatisfying(ApiException.class,
+        assertThat(client.clusters.listClusters()).extracting(ClusterResponse::getName).contains(CLUSTER);
+        assertThatThrownBy(() -> client.clusters.getCluster("no-such-cluster")).isInstanceOfSatisfying(ApiException.class,
                 e -> assertThat(e.getCode()).isEqualTo(404));
     }
 
     @Test
     @Order(2)
     void aDumpBackupRestoresIntoANewDatabase() throws Exception {
-        JobResponse started = client.backups.start(CLUSTER, new BackupRequest().kind(BackupRequest.KindEnum.DUMP)
+        JobResponse started = client.backups.startBackup(CLUSTER, new BackupRequest().kind(BackupRequest.KindEnum.DUMP)
                 .database("shop").label("generated client"));
         assertThat(started.getType()).isEqualTo(JobResponse.TypeEnum.BACKUP);
         assertThat(succeeded(started.getId()).getBackupId()).isEqualTo(started.getBackupId());
         dumpId = started.getBackupId();
 
-        BackupResponse dump = client.backups.get4(dumpId);
+        BackupResponse dump = client.backups.getBackup(dumpId);
         assertThat(dump.getStatus()).isEqualTo(BackupResponse.StatusEnum.SUCCEEDED);
         assertThat(dump.getKind()).isEqualTo(BackupResponse.KindEnum.DUMP);
         assertThat(dump.getDatabase()).isEqualTo("shop");
         assertThat(dump.getSha256()).hasSize(64);
         assertThat(dump.getFiles()).isNotEmpty().allSatisfy(f -> assertThat(f.getSizeBytes()).isPositive());
 
-        JobResponse restore = client.restores.restore(dumpId,
+        JobResponse restore = client.restores.restoreBackup(dumpId,
                 new RestoreRequest().targetDatabase("shop_copy").createDatabase(true));
         assertThat(restore.getType()).isEqualTo(JobResponse.TypeEnum.RESTORE);
         succeeded(restore.getId());
@@ -126,10 +126,10 @@ class GeneratedClientTests extends EndToEndTest {
     @Test
     @Order(3)
     void aBaseBackupRecoversToTheLatestPointIntoANewDirectory() throws Exception {
-        JobResponse started = client.backups.start(CLUSTER, new BackupRequest().kind(BackupRequest.KindEnum.BASE)
+        JobResponse started = client.backups.startBackup(CLUSTER, new BackupRequest().kind(BackupRequest.KindEnum.BASE)
                 .compressionMethod(BackupRequest.CompressionMethodEnum.LZ4));
         succeeded(started.getId());
-        BackupResponse base = client.backups.get4(started.getBackupId());
+        BackupResponse base = client.backups.getBackup(started.getBackupId());
         assertThat(base.getKind()).isEqualTo(BackupResponse.KindEnum.BASE);
         assertThat(base.getStopLsn()).matches("[0-9A-F]+/[0-9A-F]+");
 
@@ -138,7 +138,7 @@ class GeneratedClientTests extends EndToEndTest {
         awaitArchived(segment);
 
         Path dir = recoveries.resolve("latest");
-        JobResponse recovery = client.recoveries.recover(CLUSTER, new RecoverySpec()
+        JobResponse recovery = client.recoveries.recoverCluster(CLUSTER, new RecoverySpec()
                 .target(new RecoveryTarget().latest(true)).backupId(base.getId()).dataDirectory(dir.toString()));
         assertThat(recovery.getType()).isEqualTo(JobResponse.TypeEnum.RECOVERY);
         JobResponse done = succeeded(recovery.getId());
@@ -157,7 +157,7 @@ class GeneratedClientTests extends EndToEndTest {
     @Test
     @Order(4)
     void schedulesABackupAndDeletesTheSchedule() throws Exception {
-        ScheduleView schedule = client.schedules.create1(new ScheduleRequest().cluster(CLUSTER).cron("0 30 2 * * *")
+        ScheduleView schedule = client.schedules.createSchedule(new ScheduleRequest().cluster(CLUSTER).cron("0 30 2 * * *")
                 .timeZone("Europe/Berlin").backup(new BackupRequest().kind(BackupRequest.KindEnum.DUMP)
                         .database("shop")));
         assertThat(schedule.getId()).isNotNull();
@@ -165,47 +165,47 @@ class GeneratedClientTests extends EndToEndTest {
         assertThat(schedule.getNextRunAt()).isNotNull();
         assertThat(schedule.getNextRunAt().atZoneSameInstant(java.time.ZoneId.of("Europe/Berlin")).getHour())
                 .isEqualTo(2);
-        assertThat(client.schedules.list1(CLUSTER)).extracting(ScheduleView::getId).contains(schedule.getId());
-        assertThat(client.schedules.get(schedule.getId()).getCron()).isEqualTo("0 30 2 * * *");
+        assertThat(client.schedules.listSchedules(CLUSTER)).extracting(ScheduleView::getId).contains(schedule.getId());
+        assertThat(client.schedules.getSchedule(schedule.getId()).getCron()).isEqualTo("0 30 2 * * *");
 
         // it must not fire later in this JVM, against a cluster that is gone by then
-        client.schedules.delete(schedule.getId(), "keep");
-        assertThat(client.schedules.list1(CLUSTER)).extracting(ScheduleView::getId).doesNotContain(schedule.getId());
+        client.schedules.deleteSchedule(schedule.getId(), "keep");
+        assertThat(client.schedules.listSchedules(CLUSTER)).extracting(ScheduleView::getId).doesNotContain(schedule.getId());
     }
 
     @Test
     @Order(5)
     void listsTheBackupsAndJobsOfTheCluster() throws Exception {
-        var backups = client.backups.list7(CLUSTER, null, null, null, 0, 50);
+        var backups = client.backups.listBackups(CLUSTER, null, null, null, 0, 50);
         assertThat(backups.getContent()).extracting(BackupResponse::getKind)
                 .contains(BackupResponse.KindEnum.DUMP, BackupResponse.KindEnum.BASE);
         assertThat(backups.getContent()).extracting(BackupResponse::getId).contains(dumpId);
-        assertThat(client.backups.list7(CLUSTER, "DUMP", null, null, 0, 50).getContent())
+        assertThat(client.backups.listBackups(CLUSTER, "DUMP", null, null, 0, 50).getContent())
                 .extracting(BackupResponse::getKind).containsOnly(BackupResponse.KindEnum.DUMP);
 
-        var jobs = client.jobs.list6(CLUSTER, null, null, 0, 100);
+        var jobs = client.jobs.listJobs(CLUSTER, null, null, 0, 100);
         assertThat(jobs.getContent()).extracting(JobResponse::getType).contains(JobResponse.TypeEnum.BACKUP,
                 JobResponse.TypeEnum.RESTORE, JobResponse.TypeEnum.RECOVERY);
         assertThat(jobs.getTotalElements()).isGreaterThanOrEqualTo(4);
-        assertThat(client.jobs.log(jobs.getContent().get(0).getId())).isNotNull();
+        assertThat(client.jobs.getJobLog(jobs.getContent().get(0).getId())).isNotNull();
     }
 
     /** Waits through {@code GET /jobs/{id}?waitSeconds=} until the job ends; asserts it succeeded. */
     private JobResponse succeeded(UUID jobId) throws ApiException {
         long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-        JobResponse job = client.jobs.get3(jobId, 30);
+        JobResponse job = client.jobs.getJob(jobId, 30);
         while (!ENDED.contains(job.getStatus())) {
             assertThat(System.nanoTime()).as("job %s still %s", jobId, job.getStatus()).isLessThan(deadline);
-            job = client.jobs.get3(jobId, 30);
+            job = client.jobs.getJob(jobId, 30);
         }
-        assertThat(job.getStatus()).as("%s%n%s", job, client.jobs.log(jobId))
+        assertThat(job.getStatus()).as("%s%n%s", job, client.jobs.getJobLog(jobId))
                 .isEqualTo(JobResponse.StatusEnum.SUCCEEDED);
         return job;
     }
 
     private void awaitArchived(String segment) throws ApiException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!client.wal.summary(CLUSTER).getTimelines().stream()
+        while (!client.wal.getWalArchive(CLUSTER).getTimelines().stream()
                 .anyMatch(t -> segment.equals(t.getLastSegment()))) {
             assertThat(System.nanoTime()).as("segment %s archived", segment).isLessThan(deadline);
             Api.sleep(200);
