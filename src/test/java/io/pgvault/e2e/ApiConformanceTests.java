@@ -95,6 +95,9 @@ class ApiConformanceTests extends EndToEndTest {
         Map<String, Object> unknown = new LinkedHashMap<>(cluster);
         unknown.put("name", "nobody-here");
         send("replace unknown", "PUT", "/api/v1/clusters/nobody-here", unknown);
+        send("patch", "PATCH", "/api/v1/clusters/" + CLUSTER, Map.of("rpo", "PT12H"));
+        send("patch invalid", "PATCH", "/api/v1/clusters/" + CLUSTER, Map.of("port", 0));
+        send("patch unknown", "PATCH", "/api/v1/clusters/nobody-here", Map.of("rpo", "PT12H"));
         send("check", "POST", "/api/v1/clusters/" + CLUSTER + "/check", null);
         send("archive config", "GET", "/api/v1/clusters/" + CLUSTER + "/archive-config", null);
         sendAs(viewerToken, "rotate as VIEWER", "POST", "/api/v1/clusters/" + CLUSTER + "/archive-token", null);
@@ -163,6 +166,8 @@ class ApiConformanceTests extends EndToEndTest {
         send("unknown", "GET", "/api/v1/schedules/" + UUID.randomUUID(), null);
         schedule.put("enabled", false);
         send("replace", "PUT", "/api/v1/schedules/" + id, schedule);
+        send("patch", "PATCH", "/api/v1/schedules/" + id, Map.of("enabled", true));
+        send("patch invalid", "PATCH", "/api/v1/schedules/" + id, Map.of("cron", "every day"));
         awaitEnd(send("run now", "POST", "/api/v1/schedules/" + id + "/runs", null).path("id").asString());
         send("delete", "DELETE", "/api/v1/schedules/" + id + "?backups=keep", null);
     }
@@ -177,6 +182,7 @@ class ApiConformanceTests extends EndToEndTest {
         send("one", "GET", "/api/v1/notifications/" + id, null);
         hook.put("enabled", false);
         send("replace", "PUT", "/api/v1/notifications/" + id, hook);
+        send("patch", "PATCH", "/api/v1/notifications/" + id, Map.of("enabled", true));
         send("deliveries", "GET", "/api/v1/notifications/" + id + "/deliveries", null);
         send("delete", "DELETE", "/api/v1/notifications/" + id, null);
         send("delete again", "DELETE", "/api/v1/notifications/" + id, null);

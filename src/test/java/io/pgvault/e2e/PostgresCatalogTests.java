@@ -2,6 +2,7 @@ package io.pgvault.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pgvault.testing.CatalogDatabase;
 import io.pgvault.testing.PgCluster;
 import io.pgvault.testing.WalSegments;
 import java.io.IOException;
@@ -38,17 +39,17 @@ class PostgresCatalogTests {
     static final String CATALOG = "pgvault_catalog";
     static final String DB = "catalog test db";
     static Path storage;
+    /** In a Testcontainers container when a Docker engine answers, else on the harness's cluster. */
+    static CatalogDatabase catalog;
 
     @DynamicPropertySource
     static void catalogOnPostgres(DynamicPropertyRegistry registry) throws IOException {
-        PgCluster pg = PgCluster.shared();
-        if (pg.databaseExists(CATALOG)) {
-            pg.dropDatabase(CATALOG);
-        }
-        pg.createDatabase(CATALOG);
+        catalog = CatalogDatabase.create(CATALOG);
+        System.out.println("pgvault's catalog runs on " + catalog.where());
         storage = Files.createTempDirectory("pgvault-pg-catalog");
-        registry.add("spring.datasource.url", () -> pg.jdbcUrl(CATALOG));
-        registry.add("spring.datasource.username", pg::superuser);
+        registry.add("spring.datasource.url", catalog::url);
+        registry.add("spring.datasource.username", catalog::username);
+        registry.add("spring.datasource.password", catalog::password);
         registry.add("pgvault.storage.local.root", storage::toString);
         registry.add("pgvault.security.key-file", () -> storage.resolve("pgvault.key").toString());
         registry.add("pgvault.storage.local.min-free-bytes", () -> "0");
@@ -56,6 +57,11 @@ class PostgresCatalogTests {
         registry.add("pgvault.jobs.instance-name", () -> "pg-catalog");
         registry.add("pgvault.recovery.roots", () -> PgCluster.recoveryRoot().toString());
         registry.add("pgvault.recovery.drill-directory", () -> PgCluster.recoveryRoot().resolve("drills").toString());
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void stopCatalog() {
+        catalog.close();
     }
 
     @LocalServerPort
@@ -80,13 +86,13 @@ class PostgresCatalogTests {
             migrations = files.filter(f -> f.getFileName().toString().matches("V\\d+__.+\\.sql")).count();
         }
         assertThat(migrations).isGreaterThanOrEqualTo(2);
-        assertThat(pg.queryValue(CATALOG, "select count(*) from flyway_schema_history where success"))
+        assertThat(catalog.queryValue("select count(*) from flyway_schema_history where success"))
                 .isEqualTo(migrations);
         api.register("on-pg", pg);
         JsonNode backup = api.backup("on-pg", Map.of("kind", "DUMP", "database", DB, "format", "CUSTOM"));
         JsonNode verified = api.awaitVerification(backup.path("id").asString(), Duration.ofMinutes(1));
         assertThat(verified.path("verification").path("status").asString()).isEqualTo("PASSED");
-        assertThat(pg.queryValue(CATALOG, "select count(*) from backup_file")).isEqualTo(1L);
+        assertThat(catalog.queryValue("select count(*) from backup_file")).isEqualTo(1L);
         assertThat(api.get("/api/v1/jobs?cluster=on-pg&status=SUCCEEDED").json().path("totalElements").asLong())
                 .isEqualTo(2);
         assertThat(api.get("/api/v1/backups?verification=PASSED&cluster=on-pg").json().path("totalElements").asLong())
@@ -107,7 +113,7 @@ class PostgresCatalogTests {
 
         ExecutorService pusher = Executors.newSingleThreadExecutor();
         HttpResponse<String> answer;
-        try (Connection other = pg.connect(CATALOG); Statement st = other.createStatement()) {
+        try (Connection other = catalog.connect(); Statement st = other.createStatement()) {
             // another instance's retention: the row went in its first transaction; in the second, under the
             // cluster's lock, the file goes because no row lists it
             st.executeUpdate("delete from wal_file where cluster = '" + cluster + "'");
@@ -118,7 +124,7 @@ class PostgresCatalogTests {
             // its record step waits behind the lock: the share lock it takes, or (on its own) the insert's
             // foreign-key check on the cluster row
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (((Number) pg.queryValue("postgres", "SELECT count(*) FROM pg_stat_activity WHERE datname = ? "
+            while (((Number) catalog.queryValue("SELECT count(*) FROM pg_stat_activity WHERE datname = ? "
                     + "AND wait_event_type = 'Lock' AND (query ILIKE '%from cluster%for share%' OR query ILIKE "
                     + "'insert into wal_file%')", CATALOG)).intValue() == 0) {
                 assertThat(again.isDone()).as("the push went on without waiting for the archive lock").isFalse();
@@ -131,7 +137,7 @@ class PostgresCatalogTests {
         } finally {
             pusher.shutdownNow();
         }
-        assertThat(pg.queryValue(CATALOG, "select count(*) from wal_file where cluster = ?", cluster))
+        assertThat(catalog.queryValue("select count(*) from wal_file where cluster = ?", cluster))
                 .as("nothing listed without its file (the push answered %d)", answer.statusCode()).isEqualTo(0L);
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(503);
         assertThat(answer.body()).contains("retention");
