@@ -184,7 +184,11 @@ class RetentionTests extends EndToEndTest {
         return r.json();
     }
 
+    /** Replaces the cluster's policy: a merge patch would merge the new policy's fields into the old one's. */
     private void setPolicy(String cluster, PgCluster target, Map<String, Integer> policy) {
+        Map<String, Object> none = new java.util.HashMap<>();
+        none.put("retention", null);
+        assertThat(api.patch("/api/v1/clusters/" + cluster, none).status()).isEqualTo(200);
         Api.Response r = api.patch("/api/v1/clusters/" + cluster, clusterBody(target, policy));
         assertThat(r.status()).as(r.body()).isEqualTo(200);
     }

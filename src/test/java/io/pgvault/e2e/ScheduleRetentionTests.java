@@ -58,8 +58,8 @@ class ScheduleRetentionTests extends EndToEndTest {
         assertThat(decision(plan, taken.get(2)).path("policyName").asString()).isEqualTo("the policy of schedule " + id);
         assertThat(decision(plan, taken.get(2)).path("timeZone").asString()).isEqualTo("Europe/Berlin");
 
-        // a PUT that leaves out retention: what was taken keeps keepLast 5, not the cluster's keepLast 1
-        schedule.remove("retention");
+        // the schedule's policy removed: what was taken keeps keepLast 5, not the cluster's keepLast 1
+        schedule.put("retention", null);
         assertThat(api.patch("/api/v1/schedules/" + id, schedule).status()).isEqualTo(200);
         plan = dryRun(cluster);
         assertThat(kept(plan)).containsExactlyInAnyOrderElementsOf(taken);
@@ -171,6 +171,12 @@ class ScheduleRetentionTests extends EndToEndTest {
         }
         if (timeZone != null) {
             body.put("timeZone", timeZone);
+        }
+        if (expected != 201 && policy != null) {
+            // a new policy replaces the old one (a merge patch alone would merge their fields)
+            Map<String, Object> none = new java.util.HashMap<>();
+            none.put("retention", null);
+            assertThat(api.patch("/api/v1/clusters/" + cluster, none).status()).isEqualTo(200);
         }
         Api.Response r = expected == 201 ? api.post("/api/v1/clusters", body) : api.patch("/api/v1/clusters/" + cluster, body);
         assertThat(r.status()).as(r.body()).isEqualTo(expected);
