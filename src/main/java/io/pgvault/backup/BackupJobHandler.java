@@ -1,5 +1,10 @@
 package io.pgvault.backup;
 
+import io.pgvault.cluster.ClusterAccess;
+import io.pgvault.cluster.ToolSession;
+import io.pgvault.job.ProcessExecutor;
+import java.sql.SQLException;
+
 import io.pgvault.job.Job;
 import io.pgvault.job.JobCancelledException;
 import io.pgvault.job.JobContext;
@@ -29,9 +34,16 @@ class BackupJobHandler implements JobHandler {
     private final List<BackupRunner> runners;
     private final BackupStorage storage;
     private final ApplicationEventPublisher events;
+    private final BackupContents contents;
+    private final ClusterAccess clusters;
+    private final ProcessExecutor executor;
 
     BackupJobHandler(BackupLedger ledger, List<BackupRunner> runners, BackupStorage storage,
-            ApplicationEventPublisher events) {
+            ApplicationEventPublisher events, BackupContents contents, ClusterAccess clusters,
+            ProcessExecutor executor) {
+        this.contents = contents;
+        this.clusters = clusters;
+        this.executor = executor;
         this.ledger = ledger;
         this.runners = runners;
         this.storage = storage;
@@ -58,8 +70,10 @@ class BackupJobHandler implements JobHandler {
         StagingArea area = storage.stage(backup.id(), backup.repository(), backup.cluster(), backup.kind().name());
         try {
             checkStagingSpace(backup);
+            List<BackupContents.Relation> listed = contentsAtStart(backup, context);
             BackupRunner.Result result = runner.run(backup, area, context);
             context.cancellation().throwIfCancelled();
+            listed = keepArchived(backup, area, listed, context);
             long ran = System.nanoTime();
             context.phase("sealing");
             List<StoredFile> files = area.seal();
@@ -76,6 +90,7 @@ class BackupJobHandler implements JobHandler {
                                 committed.keyId());
             }).toList(),
                     StoredFile.combinedSha256(files), result);
+            recordContents(backup, listed, context);
             context.log(String.format("pgvault: stored %d file(s), %d bytes, at %s (run %.3f s, seal and commit %.3f s)",
                     files.size(), size, location, (ran - began) / 1e9, (System.nanoTime() - ran) / 1e9));
         } catch (Exception e) {
@@ -89,6 +104,52 @@ class BackupJobHandler implements JobHandler {
             throw e;
         }
         events.publishEvent(new BackupSucceeded(backup.id(), backup.cluster(), backup.kind(), backup.scheduleId()));
+    }
+
+    /** BASE: every database's schemas and tables; DUMP: its database's. Best effort: a backup never fails on it. */
+    private List<BackupContents.Relation> contentsAtStart(BackupView backup, JobContext context) {
+        if (backup.kind() != BackupKind.BASE && backup.kind() != BackupKind.DUMP) {
+            return List.of();
+        }
+        try {
+            return contents.read(backup.cluster(), backup.kind() == BackupKind.DUMP ? backup.database() : null);
+        } catch (SQLException | RuntimeException e) {
+            context.log("pgvault: could not list the cluster's databases and tables for the backup's contents: "
+                    + e.getMessage());
+            return List.of();
+        }
+    }
+
+    /** A DUMP in an archive format lists what its table of contents holds (a filtered dump holds less). */
+    private List<BackupContents.Relation> keepArchived(BackupView backup, StagingArea area,
+            List<BackupContents.Relation> listed, JobContext context) {
+        if (backup.kind() != BackupKind.DUMP || !backup.format().isArchive() || listed.isEmpty()) {
+            return listed;
+        }
+        try (ToolSession session = clusters.toolSession(backup.cluster())) {
+            ArchiveToc toc = ArchiveToc.list(executor, session.tool("pg_restore"), session.environment(null),
+                    area.directory().resolve(backup.mainFile()), context.cancellation());
+            return BackupContents.keep(listed, r -> toc.hasTable(r.schema(), r.table()));
+        } catch (IOException | RuntimeException e) {
+            context.log("pgvault: could not read the dump's table of contents: " + e.getMessage());
+            return List.of();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new JobCancelledException("interrupted");
+        }
+    }
+
+    private void recordContents(BackupView backup, List<BackupContents.Relation> listed, JobContext context) {
+        if (listed.isEmpty()) {
+            return;
+        }
+        try {
+            contents.record(backup.id(), listed);
+            context.log("pgvault: recorded the backup's contents: " + listed.stream().filter(r -> r.isTable()).count()
+                    + " table(s) in " + listed.stream().filter(r -> r.isDatabase()).count() + " database(s)");
+        } catch (RuntimeException e) {
+            context.log("pgvault: could not record the backup's contents: " + e.getMessage());
+        }
     }
 
     /**

@@ -103,6 +103,27 @@ class DataDirectories {
         }
     }
 
+    /**
+     * Removes a directory of pgvault's own below {@code root} (a throwaway copy that a dead job left), with the
+     * rights it was made with: emptied as the PostgreSQL OS user, then removed by whoever may write its parent.
+     */
+    void removeIfExists(Path root, Path directory, Consumer<String> log) throws IOException, InterruptedException {
+        if (!Files.exists(directory, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        String problem = RecoveryRoots.linkBelow(root, directory);
+        if (problem != null) {
+            throw new IllegalStateException(problem);
+        }
+        files.empty(directory);
+        if (user.pgvaultOwnsAlone(directory.getParent())) {
+            Files.delete(directory);
+        } else {
+            files.remove(directory);
+        }
+        log.accept("pgvault: removed " + directory);
+    }
+
     /** Renames the directory next to itself, where it stays until the operator removes it; returns the new name. */
     Path moveAside(Path directory, String why) throws IOException, InterruptedException {
         Path aside = directory.resolveSibling(directory.getFileName() + why

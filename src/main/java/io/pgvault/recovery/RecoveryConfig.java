@@ -74,6 +74,10 @@ final class RecoveryConfig {
         if (copy) {
             lines.add(setting("archive_mode", "off"));
         }
+        if (plan.scratch()) {
+            // a throwaway copy must not consume from its source's publishers (a subscription's slot is theirs)
+            lines.add(setting("max_logical_replication_workers", "0"));
+        }
         return lines;
     }
 }

@@ -6,11 +6,12 @@ import java.util.UUID;
 /**
  * A checked recovery, as its job carries it: the request plus what pgvault chose (the base backup, the
  * WAL it checked and promises the recovery, as "first-last" ranges per timeline, whether the directory is the
- * cluster's own and is replaced).
+ * cluster's own and is replaced, and whether it is a throwaway copy of pgvault's own: a drill's or an
+ * extraction's).
  */
 record RecoveryPlan(RecoveryTarget target, boolean inclusive, RecoveryAction action, String timeline,
         UUID backupId, String dataDirectory, Integer port, boolean start, boolean replaceExisting,
-        String walFrom, String walTo, List<String> promised) {
+        String walFrom, String walTo, List<String> promised, boolean scratch) {
 
     RecoveryPlan {
         promised = promised == null ? List.of() : List.copyOf(promised);

@@ -87,16 +87,40 @@ public class RecoveryService {
                 RecoveryAction.PROMOTE, null, backupId, dataDirectory, port, start, false));
     }
 
-    private RecoveryPlan plan(ClusterView cluster, RecoverySpec spec) {
-        if (spec.target() == null) {
+    /**
+     * A recovery's starting point, checked: the base backup (given, or the newest that ends before the target),
+     * the tools it needs, and every archived WAL segment from its end up to the target.
+     */
+    public record PointPlan(BackupView backup, RecoveryTarget target, boolean inclusive, String timeline,
+            String walFrom, String walTo, List<String> promised) {
+    }
+
+    /** As a recovery plans its point; extractions use it to recover a scratch copy. */
+    public PointPlan planPoint(String cluster, RecoveryTarget target, Boolean inclusive, String timeline,
+            UUID backupId) {
+        checkTarget(target);
+        String line = timeline(timeline);
+        BackupView backup = chooseBackup(cluster, backupId, target, line);
+        postgres.requireRecoveryTools(major(backup.serverVersion()));
+        WalPlanner.WalPlan walPlan = planner.plan(cluster, backup, target, line);
+        return new PointPlan(backup, target, inclusive == null || inclusive, line, walPlan.from(), walPlan.to(),
+                walPlan.promised());
+    }
+
+    private void checkTarget(RecoveryTarget target) {
+        if (target == null) {
             throw new InvalidRequestException("target", "target is required: one of time, lsn, xid, name, "
                     + "latest: true or immediate: true");
         }
-        RecoveryTarget target = spec.target();
         target.validate();
         if (target.time() != null && target.time().toInstant().isAfter(clock.instant())) {
             throw new InvalidRequestException("target.time", "target time " + target.time() + " is in the future");
         }
+    }
+
+    private RecoveryPlan plan(ClusterView cluster, RecoverySpec spec) {
+        checkTarget(spec.target());
+        RecoveryTarget target = spec.target();
         if (target.isLatest() && spec.action() != null) {
             throw new InvalidRequestException("action", "a recovery to latest replays all WAL and then promotes; "
                     + "action applies to the other targets");
@@ -111,13 +135,11 @@ public class RecoveryService {
             throw new ConflictException("port " + spec.port() + " is in use on this host; choose another port, or "
                     + "leave port out to let pgvault pick a free one");
         }
-        BackupView backup = chooseBackup(cluster.name(), spec.backupId(), target, timeline);
-        postgres.requireRecoveryTools(major(backup.serverVersion()));
-        WalPlanner.WalPlan walPlan = planner.plan(cluster.name(), backup, target, timeline);
-        return new RecoveryPlan(target, spec.inclusive() == null || spec.inclusive(),
-                spec.action() == null ? RecoveryAction.PROMOTE : spec.action(), timeline, backup.id(),
-                directory.toString(), spec.port(), spec.start() == null || spec.start(), replace, walPlan.from(),
-                walPlan.to(), walPlan.promised());
+        PointPlan point = planPoint(cluster.name(), target, spec.inclusive(), timeline, spec.backupId());
+        return new RecoveryPlan(target, point.inclusive(),
+                spec.action() == null ? RecoveryAction.PROMOTE : spec.action(), timeline, point.backup().id(),
+                directory.toString(), spec.port(), spec.start() == null || spec.start(), replace, point.walFrom(),
+                point.walTo(), point.promised(), false);
     }
 
     private static String timeline(String timeline) {

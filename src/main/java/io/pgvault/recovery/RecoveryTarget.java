@@ -23,7 +23,7 @@ public record RecoveryTarget(
     private static final DateTimeFormatter POSTGRES_TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSSSSSxxx");
 
     /** Refuses anything but exactly one well-formed target. */
-    void validate() {
+    public void validate() {
         List<String> given = new ArrayList<>();
         if (time != null) {
             given.add("time");
@@ -63,11 +63,11 @@ public record RecoveryTarget(
         }
     }
 
-    boolean isLatest() {
+    public boolean isLatest() {
         return Boolean.TRUE.equals(latest);
     }
 
-    boolean isImmediate() {
+    public boolean isImmediate() {
         return Boolean.TRUE.equals(immediate);
     }
 

@@ -60,12 +60,13 @@ class WalRetention {
     }
 
     /**
-     * Backups whose archived WAL a queued or running recovery (BASE restores are recoveries too) or a live
-     * recovered copy needs, whatever retention decided about them. Drills and verifications need none: a
+     * Backups whose archived WAL a queued or running recovery (BASE restores are recoveries too) or extraction,
+     * or a live recovered copy needs, whatever retention decided about them. Drills and verifications need none: a
      * drill recovers only to consistency, from the WAL inside the backup.
      */
     List<UUID> held(String cluster) {
         List<UUID> held = new ArrayList<>(jobs.activeBackupIds(cluster, JobType.RECOVERY));
+        held.addAll(jobs.activeBackupIds(cluster, JobType.EXTRACTION));
         held.addAll(recoveries.heldBackups(cluster));
         return held;
     }

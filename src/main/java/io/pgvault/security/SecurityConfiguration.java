@@ -76,6 +76,7 @@ class SecurityConfiguration {
                         // operations: backups, verifications, restores and recoveries to new targets, cancels, pins
                         .requestMatchers(POST, "/api/v1/clusters/*/backups", "/api/v1/clusters/*/check",
                                 "/api/v1/clusters/*/recoveries", "/api/v1/clusters/*/wal/verifications",
+                                "/api/v1/clusters/*/extractions", "/api/v1/clusters/*/extractions/preview",
                                 "/api/v1/backups/*/verifications", "/api/v1/backups/*/copies",
                                 "/api/v1/backups/*/restores", "/api/v1/jobs/*/cancel", "/api/v1/schedules/*/runs")
                                 .hasRole(OPERATOR)

@@ -1,0 +1,57 @@
+package io.pgvault.backup;
+
+import io.pgvault.job.Cancellation;
+import io.pgvault.job.ProcessExecutor;
+import io.pgvault.job.ProcessSpec;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The table of contents of a pg_dump archive, as {@code pg_restore --list} prints it: one entry per line,
+ * {@code "id; tableoid oid DESC schema name owner"}. Names are printed unquoted, so an entry is matched by
+ * what it starts with ({@code "TABLE DATA public orders "}) rather than split on spaces.
+ */
+public record ArchiveToc(List<Entry> entries) {
+
+    private static final Pattern LINE = Pattern.compile("^(\\d+); (\\d+) (\\d+) (.+)$");
+
+    /** One archive entry: the text after the object ids, e.g. {@code "TABLE DATA public orders alice"}. */
+    public record Entry(String line, String item) {
+
+        public boolean is(String desc) {
+            return item.startsWith(desc + " ");
+        }
+
+        /** Whether this entry is {@code desc} of schema.name (e.g. TABLE, TABLE DATA). */
+        public boolean isOf(String desc, String schema, String name) {
+            return item.startsWith(desc + " " + schema + " " + name + " ") || item.equals(desc + " " + schema + " " + name);
+        }
+    }
+
+    public static ArchiveToc parse(String listing) {
+        return new ArchiveToc(listing.lines().map(LINE::matcher).filter(Matcher::matches)
+                .map(m -> new Entry(m.group(0), m.group(4))).toList());
+    }
+
+    /** Lists the archive (a custom or tar file, or a directory dump) with the given pg_restore. */
+    public static ArchiveToc list(ProcessExecutor executor, String pgRestore, Map<String, String> environment,
+            Path archive, Cancellation cancellation) throws IOException, InterruptedException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        executor.run(ProcessSpec.of(List.of(pgRestore, "--list", archive.toString())).environment(environment)
+                .stdout(out).timeout(Duration.ofMinutes(10)), cancellation);
+        return parse(out.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Whether the archive holds the table's definition. */
+    public boolean hasTable(String schema, String name) {
+        return entries.stream().anyMatch(e -> e.isOf("TABLE", schema, name) || e.isOf("MATERIALIZED VIEW", schema, name)
+                || e.isOf("FOREIGN TABLE", schema, name));
+    }
+}

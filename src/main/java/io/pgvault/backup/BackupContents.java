@@ -1,0 +1,209 @@
+package io.pgvault.backup;
+
+import io.pgvault.api.ConflictException;
+import io.pgvault.cluster.ClusterAccess;
+import io.pgvault.cluster.ToolSession;
+import io.pgvault.job.Cancellation;
+import io.pgvault.job.ProcessExecutor;
+import io.pgvault.storage.BackupStorage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Predicate;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * What a backup holds, by name: databases, schemas and tables with row estimates and sizes. Read from the
+ * cluster's catalogs when the backup starts (a DUMP's list is then kept to what its archive's table of contents
+ * holds) and kept in the catalog next to the backup, so that extractions can check names before they start.
+ */
+@Component
+public class BackupContents {
+
+    /** At most this many relations are recorded per database: a listing, not a second catalog. */
+    static final int LIMIT_PER_DATABASE = 20_000;
+
+    private static final String DATABASES = """
+            select datname, pg_database_size(oid) from pg_database
+            where datallowconn and not datistemplate order by datname""";
+    private static final String SCHEMAS = """
+            select nspname from pg_namespace
+            where nspname not in ('information_schema') and nspname not like 'pg\\_%' order by nspname""";
+    private static final String RELATIONS = """
+            select n.nspname, c.relname,
+                   case c.relkind when 'r' then 'table' when 'p' then 'partitioned table'
+                        when 'm' then 'materialized view' else 'foreign table' end,
+                   case when c.reltuples < 0 then null else c.reltuples::bigint end,
+                   case when c.relkind = 'f' then null else pg_total_relation_size(c.oid) end
+            from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            where c.relkind in ('r', 'p', 'm', 'f') and c.relpersistence <> 't'
+              and n.nspname not in ('information_schema') and n.nspname not like 'pg\\_%'
+            order by 1, 2 limit""" + " " + LIMIT_PER_DATABASE;
+
+    private final ClusterAccess clusters;
+    private final JdbcTemplate catalog;
+    private final BackupStorage storage;
+    private final ProcessExecutor executor;
+
+    BackupContents(ClusterAccess clusters, JdbcTemplate catalog, BackupStorage storage, ProcessExecutor executor) {
+        this.clusters = clusters;
+        this.catalog = catalog;
+        this.storage = storage;
+        this.executor = executor;
+    }
+
+    /**
+     * The backup's contents as recorded. A DUMP in an archive format taken before pgvault recorded contents is
+     * listed from its table of contents now (names only) and recorded; anything else unrecorded is refused.
+     */
+    public List<Relation> of(BackupView backup) {
+        List<Relation> rows = recorded(backup.id());
+        if (!rows.isEmpty()) {
+            return rows;
+        }
+        if (backup.status() != BackupStatus.SUCCEEDED) {
+            throw new ConflictException("backup " + backup.id() + " is " + backup.status() + "; only a SUCCEEDED "
+                    + "backup has contents");
+        }
+        if (backup.kind() != BackupKind.DUMP || !backup.format().isArchive()) {
+            throw new ConflictException("pgvault holds no list of what backup " + backup.id() + " contains: it records "
+                    + "one when a BASE or DUMP backup starts, and this one was taken before it did (or the listing "
+                    + "failed; its job log says why). A DUMP in an archive format is listed from its table of contents");
+        }
+        try (ToolSession session = clusters.toolSession(backup.cluster());
+                BackupStorage.LocalCopy file = storage.local(backup.repository(), backup.location(), backup.mainFile())) {
+            ArchiveToc toc = ArchiveToc.list(executor, session.tool("pg_restore"), session.environment(null),
+                    file.path(), Cancellation.none());
+            rows = fromToc(backup.database(), toc);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read the table of contents of backup " + backup.id(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+        record(backup.id(), rows);
+        return rows;
+    }
+
+    /** A dump's database, schemas and tables from its table of contents alone: no sizes, no estimates. */
+    static List<Relation> fromToc(String database, ArchiveToc toc) {
+        java.util.Set<String> schemas = new java.util.TreeSet<>();
+        List<Relation> tables = new ArrayList<>();
+        for (ArchiveToc.Entry e : toc.entries()) {
+            if (e.is("SCHEMA")) {
+                schemas.add(e.item().substring("SCHEMA - ".length()).replaceFirst(" [^ ]+$", ""));
+            }
+            for (String[] kind : new String[][] {{"TABLE", "table"}, {"MATERIALIZED VIEW", "materialized view"},
+                    {"FOREIGN TABLE", "foreign table"}}) {
+                if (e.is(kind[0])) {
+                    String[] words = e.item().substring(kind[0].length() + 1).split(" ");
+                    if (words.length >= 3) {
+                        // "schema name owner"; a name with spaces keeps its middle words
+                        String schema = words[0];
+                        String name = String.join(" ", java.util.Arrays.copyOfRange(words, 1, words.length - 1));
+                        schemas.add(schema);
+                        tables.add(new Relation(database, schema, name, kind[1], null, null));
+                    }
+                }
+            }
+        }
+        List<Relation> rows = new ArrayList<>();
+        rows.add(new Relation(database, null, null, "database", null, null));
+        schemas.forEach(s -> rows.add(new Relation(database, s, null, "schema", null, null)));
+        rows.addAll(tables);
+        return rows;
+    }
+
+    /** One row: a database (schema and table null), a schema (table null) or a relation. */
+    public record Relation(String database, String schema, String table, String kind, Long rowEstimate,
+            Long sizeBytes) {
+
+        public boolean isDatabase() {
+            return schema == null;
+        }
+
+        public boolean isSchema() {
+            return schema != null && table == null;
+        }
+
+        public boolean isTable() {
+            return table != null;
+        }
+
+        public String qualifiedName() {
+            return schema + "." + table;
+        }
+    }
+
+    /** The databases of the cluster (or only {@code database}), their schemas and relations, as they are now. */
+    public List<Relation> read(String cluster, String database) throws SQLException {
+        List<Relation> rows = new ArrayList<>();
+        String maintenance = clusters.target(cluster).maintenanceDatabase();
+        try (Connection c = clusters.connect(cluster, maintenance); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(DATABASES)) {
+            while (rs.next()) {
+                if (database == null || database.equals(rs.getString(1))) {
+                    rows.add(new Relation(rs.getString(1), null, null, "database", null, rs.getLong(2)));
+                }
+            }
+        }
+        for (Relation db : List.copyOf(rows)) {
+            try (Connection c = clusters.connect(cluster, db.database()); Statement st = c.createStatement()) {
+                try (ResultSet rs = st.executeQuery(SCHEMAS)) {
+                    while (rs.next()) {
+                        rows.add(new Relation(db.database(), rs.getString(1), null, "schema", null, null));
+                    }
+                }
+                try (ResultSet rs = st.executeQuery(RELATIONS)) {
+                    while (rs.next()) {
+                        rows.add(new Relation(db.database(), rs.getString(1), rs.getString(2), rs.getString(3),
+                                (Long) rs.getObject(4, Long.class), (Long) rs.getObject(5, Long.class)));
+                    }
+                }
+            }
+        }
+        return rows;
+    }
+
+    /** The rows whose tables the predicate keeps (databases and schemas always stay). */
+    public static List<Relation> keep(List<Relation> rows, Predicate<Relation> table) {
+        return rows.stream().filter(r -> !r.isTable() || table.test(r)).toList();
+    }
+
+    @Transactional
+    public void record(UUID backupId, List<Relation> rows) {
+        catalog.update("delete from backup_relation where backup_id = ?", backupId);
+        catalog.batchUpdate("insert into backup_relation (backup_id, database_name, schema_name, table_name, kind, "
+                + "row_estimate, size_bytes) values (?, ?, ?, ?, ?, ?, ?)", rows, 500, (ps, r) -> {
+                    ps.setObject(1, backupId);
+                    ps.setString(2, r.database());
+                    ps.setString(3, r.schema() == null ? "" : r.schema());
+                    ps.setString(4, r.table() == null ? "" : r.table());
+                    ps.setString(5, r.kind());
+                    ps.setObject(6, r.rowEstimate());
+                    ps.setObject(7, r.sizeBytes());
+                });
+    }
+
+    /** What was recorded for the backup; empty when nothing was (a backup taken before pgvault recorded it). */
+    public List<Relation> recorded(UUID backupId) {
+        return catalog.query("""
+                select database_name, schema_name, table_name, kind, row_estimate, size_bytes from backup_relation
+                where backup_id = ? order by database_name, schema_name, table_name""",
+                (rs, i) -> new Relation(rs.getString(1), emptyAsNull(rs.getString(2)), emptyAsNull(rs.getString(3)),
+                        rs.getString(4), (Long) rs.getObject(5, Long.class), (Long) rs.getObject(6, Long.class)),
+                backupId);
+    }
+
+    private static String emptyAsNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
+    }
+}

@@ -1,0 +1,427 @@
+package io.pgvault.extraction;
+
+import io.pgvault.api.ConflictException;
+import io.pgvault.api.InvalidRequestException;
+import io.pgvault.api.NotFoundException;
+import io.pgvault.backup.BackupContents;
+import io.pgvault.backup.BackupKind;
+import io.pgvault.backup.BackupService;
+import io.pgvault.backup.BackupStatus;
+import io.pgvault.backup.BackupView;
+import io.pgvault.cluster.ClusterAccess;
+import io.pgvault.cluster.ClusterService;
+import io.pgvault.job.JobService;
+import io.pgvault.job.JobType;
+import io.pgvault.job.JobView;
+import io.pgvault.recovery.RecoveryService;
+import io.pgvault.recovery.RecoveryTarget;
+import io.pgvault.wal.ArchiveSummary;
+import io.pgvault.wal.WalArchiveService;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Checks an extraction before anything starts: the backup and WAL that reach the target, the database, tables
+ * and schemas by name against what the backup holds (with close matches for a typo), and a destination that
+ * does not clash with anything live unless {@code replace} says so. Then queues it, or only tells what it
+ * would do.
+ */
+@Service
+public class ExtractionService {
+
+    static final String PREFIX = "pgvault_recovered_";
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss");
+    private static final String RELATIONS = """
+            select n.nspname || '.' || c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            where c.relkind in ('r', 'p', 'v', 'm', 'S', 'f')
+              and n.nspname not in ('pg_catalog', 'information_schema')
+              and n.nspname not like 'pg\\_toast%' and n.nspname not like 'pg\\_temp\\_%'
+              and (cardinality(?::text[]) = 0 or n.nspname = any (?::text[]))
+              and (cardinality(?::text[]) = 0 or n.nspname || '.' || c.relname = any (?::text[]))
+            order by 1 limit 20""";
+
+    private final ClusterService clusters;
+    private final ClusterAccess access;
+    private final BackupService backups;
+    private final BackupContents contents;
+    private final RecoveryService recoveries;
+    private final WalArchiveService wal;
+    private final JobService jobs;
+    private final JsonMapper json;
+    private final Clock clock;
+
+    ExtractionService(ClusterService clusters, ClusterAccess access, BackupService backups, BackupContents contents,
+            RecoveryService recoveries, WalArchiveService wal, JobService jobs, JsonMapper json, Clock clock) {
+        this.clusters = clusters;
+        this.access = access;
+        this.backups = backups;
+        this.contents = contents;
+        this.recoveries = recoveries;
+        this.wal = wal;
+        this.jobs = jobs;
+        this.json = json;
+        this.clock = clock;
+    }
+
+    /** A queued job, or (dryRun) what it would do. */
+    public record Outcome(JobView job, ExtractionPreview preview) {
+    }
+
+    @Transactional
+    public Outcome start(String cluster, ExtractionSpec spec, boolean previewOnly) {
+        clusters.get(cluster);
+        if (spec == null) {
+            throw new InvalidRequestException("a request body is required: target (or backupId), database, and "
+                    + "tables or schemas (neither: the whole database)");
+        }
+        // retention waits until this extraction is queued (and then keeps its backup and WAL)
+        clusters.lockArchive(cluster);
+        Planned planned = plan(cluster, spec);
+        if (previewOnly || Boolean.TRUE.equals(spec.dryRun())) {
+            return new Outcome(null, preview(cluster, planned));
+        }
+        return new Outcome(jobs.submit(JobType.EXTRACTION, cluster, planned.plan().backupId(),
+                json.writeValueAsString(planned.plan())), null);
+    }
+
+    /** The plan and what the checks found on the way. */
+    private record Planned(ExtractionPlan plan, BackupView backup, List<String> replaces) {
+    }
+
+    private Planned plan(String cluster, ExtractionSpec spec) {
+        List<Names.Qualified> tables = new ArrayList<>(new LinkedHashSet<>(parse(spec.tables(), "tables",
+                t -> Names.table("tables", t))));
+        List<String> schemas = new ArrayList<>(new LinkedHashSet<>(parse(spec.schemas(), "schemas",
+                s -> Names.schema("schemas", s))));
+        RecoveryTarget target = spec.target();
+
+        BackupView dump = null;
+        RecoveryService.PointPlan point = null;
+        if (spec.backupId() != null) {
+            BackupView chosen = backups.lookup(spec.backupId()).orElseThrow(() -> new InvalidRequestException(
+                    "backupId", "no backup with id " + spec.backupId()));
+            if (!chosen.cluster().equals(cluster)) {
+                throw new InvalidRequestException("backupId", "backup " + chosen.id() + " is a backup of cluster '"
+                        + chosen.cluster() + "', not of '" + cluster + "'");
+            }
+            if (chosen.kind() == BackupKind.DUMP) {
+                if (target != null && !Boolean.TRUE.equals(target.latest())) {
+                    throw new InvalidRequestException("target", "a DUMP holds one moment, the one it was taken at: "
+                            + "leave target out (or latest: true), or name a BASE backup to recover to a target");
+                }
+                dump = usableDump(chosen);
+            } else if (chosen.kind() == BackupKind.BASE) {
+                point = recoveries.planPoint(cluster, target != null ? target : immediate(), null, null, chosen.id());
+            } else {
+                throw new InvalidRequestException("backupId", "backup " + chosen.id() + " is a DUMP_ALL (a SQL script "
+                        + "of the whole cluster), which cannot be taken apart; use a BASE or an archive-format DUMP");
+            }
+        } else {
+            if (target == null) {
+                throw new InvalidRequestException("target", "target is required (one of time, lsn, xid, name, "
+                        + "latest: true or immediate: true), or name a backup with backupId");
+            }
+            BackupView newestDump = Boolean.TRUE.equals(target.latest()) && spec.database() != null
+                    ? newestDump(cluster, spec.database()) : null;
+            if (newestDump != null && dumpIsNewer(cluster, newestDump)) {
+                dump = newestDump;
+            } else {
+                point = recoveries.planPoint(cluster, target, null, null, null);
+            }
+        }
+        BackupView backup = dump != null ? dump : point.backup();
+        String database = spec.database() != null ? spec.database() : dump != null ? dump.database() : null;
+        if (database == null) {
+            throw new InvalidRequestException("database", "database is required: the database to extract from");
+        }
+        if (dump != null && !database.equals(dump.database())) {
+            throw new InvalidRequestException("database", "backup " + dump.id() + " is a dump of database '"
+                    + dump.database() + "', not '" + database + "'");
+        }
+        checkNames(cluster, backup, dump != null, database, tables, schemas);
+
+        ExtractionSpec.Into into = spec.into() != null ? spec.into() : new ExtractionSpec.Into(null, null, null);
+        String intoCluster = into.cluster() != null ? into.cluster() : cluster;
+        try {
+            clusters.get(intoCluster);
+        } catch (NotFoundException e) {
+            throw new InvalidRequestException("into.cluster", "no cluster named '" + intoCluster + "' is registered"
+                    + Names.didYouMean(intoCluster, clusters.list().stream().map(io.pgvault.cluster.ClusterView::name).toList()));
+        }
+        boolean whole = tables.isEmpty() && schemas.isEmpty();
+        String stamp = STAMP.format((target != null && target.time() != null ? target.time().toInstant()
+                : dump != null ? dump.finishedAt() : clock.instant()).atOffset(ZoneOffset.UTC));
+        String intoSchema = into.schema();
+        String intoDatabase = into.database();
+        if (intoSchema != null) {
+            Names.checkIdentifier("into.schema", intoSchema);
+        }
+        if (whole) {
+            if (intoSchema != null) {
+                throw new InvalidRequestException("into.schema", "a whole database keeps its schemas: name "
+                        + "into.database (a new database) instead, or select tables or one schema to put into a schema");
+            }
+            if (intoDatabase == null) {
+                intoDatabase = freeDatabaseName(intoCluster, PREFIX + stamp);
+            }
+        } else {
+            if (intoDatabase == null) {
+                intoDatabase = database;
+            }
+            if (intoSchema == null && into.database() == null && into.cluster() == null) {
+                intoSchema = freeSchemaName(intoCluster, intoDatabase, PREFIX + stamp);
+            }
+            if (intoSchema != null && (schemas.size() > 1 || (!schemas.isEmpty() && !tables.isEmpty()))) {
+                throw new InvalidRequestException("into.schema", "into.schema takes the selected tables, or exactly "
+                        + "one selected schema; to keep several schemas apart, name into.database (they keep their "
+                        + "names there) or extract them one at a time");
+            }
+            if (intoSchema != null) {
+                Set<String> seen = new java.util.HashSet<>();
+                for (Names.Qualified t : tables) {
+                    if (!seen.add(t.name())) {
+                        throw new InvalidRequestException("tables", "two selected tables are named '" + t.name()
+                                + "'; they cannot both go into schema " + intoSchema + ": extract them one at a time");
+                    }
+                }
+            }
+        }
+        Names.checkIdentifier("into.database", intoDatabase);
+
+        boolean replace = Boolean.TRUE.equals(spec.replace());
+        boolean databaseExists = access.databaseExists(intoCluster, intoDatabase);
+        boolean createSchema = false;
+        List<String> clashes = List.of();
+        if (databaseExists) {
+            if (intoSchema != null) {
+                createSchema = !schemaExists(intoCluster, intoDatabase, intoSchema);
+                if (!createSchema) {
+                    String schema = intoSchema;
+                    List<String> names = tables.stream().map(t -> schema + "." + t.name()).toList();
+                    clashes = relations(intoCluster, intoDatabase, List.of(intoSchema), names);
+                }
+            } else {
+                clashes = relations(intoCluster, intoDatabase, schemas,
+                        tables.stream().map(t -> t.schema() + "." + t.name()).toList());
+            }
+        } else {
+            createSchema = intoSchema != null;
+        }
+        if (!clashes.isEmpty() && !replace) {
+            String where = intoSchema != null ? "schema " + intoSchema + " of database '" + intoDatabase + "'"
+                    : "database '" + intoDatabase + "'";
+            throw new ConflictException(where + " on cluster '" + intoCluster + "' already holds "
+                    + String.join(", ", clashes) + (clashes.size() == 20 ? ", ..." : "") + ", which the extraction "
+                    + "would create. Choose another into.schema or into.database (the default is a new schema "
+                    + PREFIX + "<time>), or set \"replace\": true (ADMIN) to drop and replace them");
+        }
+        ExtractionPlan plan = new ExtractionPlan(dump != null ? "DUMP" : "BASE", backup.id(),
+                point == null ? null : point.target(), point == null || point.inclusive(),
+                point == null ? null : point.timeline(), point == null ? null : point.walFrom(),
+                point == null ? null : point.walTo(), point == null ? List.of() : point.promised(), database, tables,
+                schemas, intoCluster, intoDatabase, intoSchema, !databaseExists, createSchema, replace,
+                Boolean.TRUE.equals(spec.compare()));
+        return new Planned(plan, backup, clashes);
+    }
+
+    /** The default name, or with _2, _3... when an earlier extraction to the same point took it. */
+    private String freeSchemaName(String cluster, String database, String name) {
+        if (!access.databaseExists(cluster, database)) {
+            return name;
+        }
+        String candidate = name;
+        for (int i = 2; schemaExists(cluster, database, candidate); i++) {
+            candidate = name + "_" + i;
+        }
+        return candidate;
+    }
+
+    private String freeDatabaseName(String cluster, String name) {
+        String candidate = name;
+        for (int i = 2; access.databaseExists(cluster, candidate); i++) {
+            candidate = name + "_" + i;
+        }
+        return candidate;
+    }
+
+    private static <T> List<T> parse(List<String> values, String field, java.util.function.Function<String, T> parser) {
+        if (values == null) {
+            return List.of();
+        }
+        if (values.size() > 1000) {
+            throw new InvalidRequestException(field, "at most 1000 names");
+        }
+        return values.stream().map(parser).toList();
+    }
+
+    private static RecoveryTarget immediate() {
+        return new RecoveryTarget(null, null, null, null, null, true);
+    }
+
+    private static BackupView usableDump(BackupView dump) {
+        if (dump.status() != BackupStatus.SUCCEEDED) {
+            throw new ConflictException("backup " + dump.id() + " is " + dump.status() + "; only a SUCCEEDED backup "
+                    + "can be extracted from");
+        }
+        if (!dump.format().isArchive()) {
+            throw new InvalidRequestException("backupId", "backup " + dump.id() + " is a PLAIN dump (a SQL script), "
+                    + "which cannot be taken apart by table; restore it whole, or use a CUSTOM, DIRECTORY or TAR dump");
+        }
+        return dump;
+    }
+
+    /** The newest successful archive-format dump of the database, or null. */
+    private BackupView newestDump(String cluster, String database) {
+        return backups.succeeded(cluster).stream()
+                .filter(b -> b.kind() == BackupKind.DUMP && database.equals(b.database()) && b.format().isArchive()
+                        && b.spec().tables().isEmpty() && b.spec().schemas().isEmpty() && !b.spec().schemaOnly()
+                        && !b.spec().dataOnly())
+                .max(Comparator.comparing(BackupView::finishedAt)).orElse(null);
+    }
+
+    /**
+     * For "latest": the dump when it holds newer data than any recovery could reach (no BASE backup with archived
+     * WAL, or the dump ended after the newest archived WAL).
+     */
+    private boolean dumpIsNewer(String cluster, BackupView dump) {
+        ArchiveSummary.RecoveryWindow window = wal.summary(cluster).recoveryWindow();
+        if (window == null || window.endTime() == null) {
+            return true;
+        }
+        return dump.finishedAt().isAfter(window.endTime());
+    }
+
+    /**
+     * The database, tables and schemas against the backup's recorded contents. A table missing there may have
+     * been created after a BASE backup and before the target: it passes when the live database has it (the job
+     * then finds out for sure).
+     */
+    private void checkNames(String cluster, BackupView backup, boolean dump, String database,
+            List<Names.Qualified> tables, List<String> schemas) {
+        List<BackupContents.Relation> rows = dump ? contents.of(backup) : contents.recorded(backup.id());
+        if (rows.isEmpty()) {
+            return;
+        }
+        Set<String> databases = new java.util.TreeSet<>();
+        rows.stream().filter(BackupContents.Relation::isDatabase).forEach(r -> databases.add(r.database()));
+        String taken = "backup " + backup.id() + " (" + backup.kind() + ", " + backup.finishedAt() + ")";
+        if (!databases.contains(database)) {
+            throw new InvalidRequestException("database", "there is no database '" + database + "' in " + taken
+                    + Names.didYouMean(database, databases));
+        }
+        Set<String> known = new java.util.TreeSet<>();
+        Set<String> knownSchemas = new java.util.TreeSet<>();
+        for (BackupContents.Relation r : rows) {
+            if (r.database().equals(database) && r.isTable()) {
+                known.add(new Names.Qualified(r.schema(), r.table()).toString());
+            }
+            if (r.database().equals(database) && r.isSchema()) {
+                knownSchemas.add(r.schema());
+            }
+        }
+        List<String> live = null;
+        for (Names.Qualified t : tables) {
+            if (known.contains(t.toString())) {
+                continue;
+            }
+            if (live == null) {
+                live = dump ? List.of() : liveTables(cluster, database, tables);
+            }
+            if (!live.contains(t.schema() + "." + t.name())) {
+                throw new InvalidRequestException("tables", "there is no table " + t + " in database '" + database
+                        + "' in " + taken + (dump ? "" : ", nor in the live database") + Names.didYouMean(t.toString(),
+                                known));
+            }
+        }
+        for (String s : schemas) {
+            if (!knownSchemas.contains(s)) {
+                throw new InvalidRequestException("schemas", "there is no schema " + Names.part(s) + " in database '"
+                        + database + "' in " + taken + Names.didYouMean(s, knownSchemas));
+            }
+        }
+    }
+
+    private List<String> liveTables(String cluster, String database, List<Names.Qualified> tables) {
+        try {
+            return relations(cluster, database, List.of(), tables.stream().map(t -> t.schema() + "." + t.name())
+                    .toList());
+        } catch (RuntimeException e) {
+            return List.of();
+        }
+    }
+
+    private boolean schemaExists(String cluster, String database, String schema) {
+        try (Connection c = access.connect(cluster, database);
+                PreparedStatement st = c.prepareStatement("select 1 from pg_namespace where nspname = ?")) {
+            st.setString(1, schema);
+            try (ResultSet rs = st.executeQuery()) {
+                return rs.next();
+            }
+        } catch (SQLException e) {
+            throw new InvalidRequestException("into", "cannot read database '" + database + "' on cluster '" + cluster
+                    + "': " + e.getMessage());
+        }
+    }
+
+    /** Relations (as schema.name) in the database, within {@code schemas} and among {@code names} (empty: any). */
+    private List<String> relations(String cluster, String database, List<String> schemas, List<String> names) {
+        List<String> found = new ArrayList<>();
+        try (Connection c = access.connect(cluster, database); PreparedStatement st = c.prepareStatement(RELATIONS)) {
+            Array s = c.createArrayOf("text", schemas.toArray());
+            Array n = c.createArrayOf("text", names.toArray());
+            st.setArray(1, s);
+            st.setArray(2, s);
+            st.setArray(3, n);
+            st.setArray(4, n);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    found.add(rs.getString(1));
+                }
+            }
+        } catch (SQLException e) {
+            throw new InvalidRequestException("into", "cannot read database '" + database + "' on cluster '" + cluster
+                    + "': " + e.getMessage());
+        }
+        return found;
+    }
+
+    private ExtractionPreview preview(String cluster, Planned planned) {
+        ExtractionPlan plan = planned.plan();
+        ClusterService.MeasuredRto rto = clusters.measuredRto(cluster);
+        Double expected = null;
+        String from;
+        if (plan.fromDump()) {
+            from = "a DUMP extraction restores only the selection; no restore drill measures that";
+        } else if (rto == null) {
+            from = "no restore drill of cluster '" + cluster + "' has passed yet: verify a BASE backup with "
+                    + "{\"level\": \"RESTORE\"} to measure the RTO";
+        } else {
+            expected = rto.seconds();
+            from = String.format("the newest restore drill that passed took %.1f s (backup %s, %s); replaying WAL to "
+                    + "the target and dumping the selection come on top", rto.seconds(), rto.backupId(),
+                    rto.drilledAt());
+        }
+        Instant finished = planned.backup().finishedAt();
+        return new ExtractionPreview(plan.source(), plan.backupId(), finished,
+                plan.target() == null ? null : plan.target().toString(), plan.walFrom(), plan.walTo(),
+                plan.database(), plan.tables().stream().map(Names.Qualified::toString).toList(), plan.schemas(),
+                plan.intoCluster(), plan.intoDatabase(), plan.intoSchema(), plan.createDatabase(), plan.createSchema(),
+                planned.replaces(), expected, from);
+    }
+}
