@@ -131,6 +131,17 @@ class ApiConformanceTests extends EndToEndTest {
         send("one", "GET", backup, null);
         send("unknown", "GET", "/api/v1/backups/" + UUID.randomUUID(), null);
         send("not a UUID", "GET", "/api/v1/backups/not-a-uuid", null);
+        send("contents", "GET", backup + "/contents", null);
+        send("contents of unknown", "GET", "/api/v1/backups/" + UUID.randomUUID() + "/contents", null);
+        String extractions = "/api/v1/clusters/" + CLUSTER + "/extractions";
+        send("extraction dry run", "POST", extractions, Map.of("backupId", id, "dryRun", true));
+        send("extraction preview", "POST", extractions + "/preview", Map.of("backupId", id));
+        send("extraction without target", "POST", extractions, Map.of("database", "postgres"));
+        send("extraction of unknown table", "POST", extractions, Map.of("backupId", id,
+                "tables", java.util.List.of("public.no_such_table_here")));
+        sendAs(viewerToken, "extraction as VIEWER", "POST", extractions, Map.of("backupId", id));
+        send("extraction preview of unknown cluster", "POST", "/api/v1/clusters/nobody-here/extractions/preview",
+                Map.of("backupId", id));
         send("download", "GET", backup + "/content", null);
         send("pin", "PUT", backup + "/pin", null);
         send("delete pinned", "DELETE", backup, null);
