@@ -8,7 +8,7 @@ import org.springframework.security.core.authority.SimpleGrantedAuthority;
 public enum Role {
     /** Reads: clusters, backups, jobs and their logs, schedules, the WAL summary, health and metrics. */
     VIEWER,
-    /** Plus backups, verifications, restores to new targets, recoveries to new directories, cancels, pins. */
+    /** Plus backups, verifications, restores to new targets, recoveries to new directories, extractions, cancels, pins. */
     OPERATOR,
     /** Plus clusters, schedules, retention, deletes, in-place restores and recoveries, tokens, audit. */
     ADMIN;

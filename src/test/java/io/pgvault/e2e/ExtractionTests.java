@@ -261,6 +261,22 @@ class ExtractionTests extends EndToEndTest {
     }
 
     @Test
+    @Order(5)
+    void aWholeSchemaComesOutOfADumpUnderANewNameWithItsForeignKeys() {
+        JsonNode result = extract(body("backupId", dump.path("id").asString(), "schemas", List.of("public"),
+                "into", Map.of("schema", "dump_public")));
+        assertThat(result.path("tables")).extracting(t -> t.path("restoredAs").asString())
+                .containsExactly("dump_public.customers", "dump_public.orders");
+        assertThat(pg.queryValue(DB, "SELECT count(*) FROM dump_public.customers")).isEqualTo(50L);
+        assertThat(pg.queryValue(DB, "SELECT count(*) FROM dump_public.orders")).isEqualTo(200L);
+        // both ends of the foreign key were extracted: it stays, pointing into the new schema
+        assertThat(result.path("droppedForeignKeys")).isEmpty();
+        assertThat(pg.queryValue(DB, "SELECT confrelid::regclass::text FROM pg_constraint WHERE contype = 'f' "
+                + "AND conrelid = 'dump_public.orders'::regclass")).isEqualTo("dump_public.customers");
+        assertThat(scratchDatabases(pg)).isEmpty();
+    }
+
+    @Test
     @Order(6)
     void badRequestsAreRefusedBeforeAnythingStarts() {
         long jobs = api.jobCount();

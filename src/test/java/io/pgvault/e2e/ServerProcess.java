@@ -65,12 +65,27 @@ final class ServerProcess implements AutoCloseable {
                 store.toString().substring(1));
     }
 
+    /**
+     * pgvault's classes and its run-time dependencies only (target/runtime-classpath.txt, written by the build):
+     * what the jar and spring-boot:run get, so that a dependency the tests have and the server lacks fails here.
+     */
+    static String runtimeClassPath() {
+        Path file = Path.of("target", "runtime-classpath.txt");
+        try {
+            return Path.of("target", "classes").toAbsolutePath() + java.io.File.pathSeparator
+                    + java.nio.file.Files.readString(file).strip();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(file + " is missing: the build writes it (maven-dependency-plugin, "
+                    + "generate-test-resources); run the tests through Maven", e);
+        }
+    }
+
     private static ServerProcess start(Path dir, int port, java.util.Map<String, String> env, List<String> wrapper,
             String... extraArgs) throws Exception {
         Path log = dir.resolve("server-" + System.nanoTime() + ".log");
         List<String> argv = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-                "-cp", System.getProperty("java.class.path"), "io.pgvault.PgvaultApplication",
+                "-cp", runtimeClassPath(), "io.pgvault.PgvaultApplication",
                 "--server.port=" + port,
                 "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("catalog") + ";FILE_LOCK=FS;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE",
                 "--pgvault.storage.local.root=" + dir.resolve("store"),
