@@ -37,16 +37,23 @@ public class BackupContents {
     private static final String SCHEMAS = """
             select nspname from pg_namespace
             where nspname not in ('information_schema') and nspname not like 'pg\\_%' order by nspname""";
+    /** %s: the size expression; exact sizes open each relation (a lock), estimates read pg_class only. */
     private static final String RELATIONS = """
             select n.nspname, c.relname,
                    case c.relkind when 'r' then 'table' when 'p' then 'partitioned table'
                         when 'm' then 'materialized view' else 'foreign table' end,
                    case when c.reltuples < 0 then null else c.reltuples::bigint end,
-                   case when c.relkind = 'f' then null else pg_total_relation_size(c.oid) end
+                   case when c.relkind = 'f' then null else %s end
             from pg_class c join pg_namespace n on n.oid = c.relnamespace
             where c.relkind in ('r', 'p', 'm', 'f') and c.relpersistence <> 't'
-              and n.nspname not in ('information_schema') and n.nspname not like 'pg\\_%'
+              and n.nspname not in ('information_schema') and n.nspname not like 'pg\\_%%'
             order by 1, 2 limit""" + " " + LIMIT_PER_DATABASE;
+    private static final String EXACT_SIZE = "pg_total_relation_size(c.oid)";
+    /** From the pages VACUUM and ANALYZE last counted: the table, its TOAST table and its indexes. */
+    private static final String ESTIMATED_SIZE = """
+            (c.relpages + coalesce((select t.relpages from pg_class t where t.oid = c.reltoastrelid), 0)
+             + coalesce((select sum(i.relpages) from pg_index x join pg_class i on i.oid = x.indexrelid
+                         where x.indrelid = c.oid), 0))::bigint * current_setting('block_size')::bigint""";
 
     private final ClusterAccess clusters;
     private final JdbcTemplate catalog;
@@ -162,12 +169,44 @@ public class BackupContents {
                         rows.add(new Relation(db.database(), rs.getString(1), null, "schema", null, null));
                     }
                 }
-                try (ResultSet rs = st.executeQuery(RELATIONS)) {
-                    while (rs.next()) {
-                        rows.add(new Relation(db.database(), rs.getString(1), rs.getString(2), rs.getString(3),
-                                (Long) rs.getObject(4, Long.class), (Long) rs.getObject(5, Long.class)));
-                    }
+                rows.addAll(relations(c, db.database()));
+            }
+        }
+        return rows;
+    }
+
+    /**
+     * The database's relations with their exact sizes, which open each relation: a table that someone holds
+     * locked exclusively would hold the backup up, so when one is locked the sizes are estimates instead.
+     */
+    private static List<Relation> relations(Connection c, String database) throws SQLException {
+        boolean autoCommit = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try (Statement st = c.createStatement()) {
+            st.execute("set local lock_timeout = '10ms'");
+            st.execute("set local statement_timeout = '60s'");
+            try {
+                return read(st, database, EXACT_SIZE);
+            } catch (SQLException e) {
+                if (!"55P03".equals(e.getSQLState())) {
+                    throw e;
                 }
+                c.rollback();
+                st.execute("set local statement_timeout = '60s'");
+                return read(st, database, ESTIMATED_SIZE);
+            }
+        } finally {
+            c.rollback();
+            c.setAutoCommit(autoCommit);
+        }
+    }
+
+    private static List<Relation> read(Statement st, String database, String size) throws SQLException {
+        List<Relation> rows = new ArrayList<>();
+        try (ResultSet rs = st.executeQuery(RELATIONS.formatted(size))) {
+            while (rs.next()) {
+                rows.add(new Relation(database, rs.getString(1), rs.getString(2), rs.getString(3),
+                        (Long) rs.getObject(4, Long.class), (Long) rs.getObject(5, Long.class)));
             }
         }
         return rows;

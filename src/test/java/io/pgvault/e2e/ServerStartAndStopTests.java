@@ -63,6 +63,11 @@ class ServerStartAndStopTests {
                 JsonNode job = api.startBackup("passfile", Map.of("kind", "DUMP", "database", DB));
                 api.awaitJob(job.path("id").asString(), Duration.ofSeconds(30), Set.of("RUNNING"));
                 pg.awaitLockWaiter(DB);
+                // pg_dump opens its password file just before it starts waiting; give it a moment
+                long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                while (list(passFiles).isEmpty() && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
                 List<Path> during = list(passFiles);
                 assertThat(during).as("pg_dump's PGPASSFILE").hasSize(1);
                 assertThat(mode(during.get(0))).isEqualTo("rw-------");
