@@ -34,10 +34,39 @@ public record PgvaultProperties(
         @Valid @DefaultValue Recovery recovery,
         @Valid @DefaultValue Map<String, Repository> repositories,
         String repository,
-        @Valid @DefaultValue Wal wal) {
+        @Valid @DefaultValue Wal wal,
+        @Valid @DefaultValue Instance instance) {
 
     @ConstructorBinding
     public PgvaultProperties {
+    }
+
+    /** Settings without the instance's (its defaults). */
+    public PgvaultProperties(Jobs jobs, Storage storage, Tools tools, Postgres postgres, Clusters clusters,
+            Notifications notifications, Drills drills, Security security, Recovery recovery,
+            Map<String, Repository> repositories, String repository, Wal wal) {
+        this(jobs, storage, tools, postgres, clusters, notifications, drills, security, recovery, repositories,
+                repository, wal, new Instance(null));
+    }
+
+    /**
+     * This pgvault instance among several on one catalog. {@code host}: the machine it runs on, as clusters name
+     * it in {@code dataHost} (default: the machine's host name). Work that writes a cluster's local directories
+     * runs only on an instance of that cluster's host.
+     */
+    public record Instance(String host) {
+
+        /** The configured host, or the machine's host name. */
+        public String hostName() {
+            if (host != null && !host.isBlank()) {
+                return host;
+            }
+            try {
+                return java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.net.UnknownHostException e) {
+                return "localhost";
+            }
+        }
     }
 
     /** Settings without the WAL archive's (its defaults). */
@@ -45,7 +74,7 @@ public record PgvaultProperties(
             Notifications notifications, Drills drills, Security security, Recovery recovery,
             Map<String, Repository> repositories, String repository) {
         this(jobs, storage, tools, postgres, clusters, notifications, drills, security, recovery, repositories,
-                repository, new Wal(Codec.ZSTD, 3));
+                repository, new Wal(Codec.ZSTD, 3), new Instance(null));
     }
 
     /**

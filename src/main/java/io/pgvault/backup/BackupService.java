@@ -292,8 +292,11 @@ public class BackupService {
         } else if (drillCluster != null) {
             throw new InvalidRequestException("drillCluster", "drillCluster applies to RESTORE drills only");
         }
+        // a BASE drill writes a throwaway server's directory: on the cluster's data host when it names one
+        String placement = level == VerificationLevel.RESTORE && backup.getKind() == BackupKind.BASE
+                ? clusters.dataHostOf(backup.getCluster()) : null;
         return jobs.submit(JobType.VERIFICATION, backup.getCluster(), id,
-                json.writeValueAsString(new VerificationOrder(level, drillCluster)));
+                json.writeValueAsString(new VerificationOrder(level, drillCluster)), placement);
     }
 
     /** Refuses a RESTORE drill this version cannot run. */

@@ -38,6 +38,7 @@ class Cluster {
     private String timeZone;
     private String repository;
     private String walCopyTo;
+    private String dataHost;
     private String serverVersion;
     private Integer serverVersionNum;
     private String toolDirectory;
@@ -78,6 +79,7 @@ class Cluster {
         this.timeZone = s.timeZone() == null ? "UTC" : s.timeZone();
         this.repository = s.repository();
         this.walCopyTo = s.walCopyTo();
+        this.dataHost = s.dataHost();
         this.updatedAt = now;
     }
 
@@ -95,7 +97,7 @@ class Cluster {
 
     ClusterSettings settings() {
         return new ClusterSettings(host, port, username, password, maintenanceDatabase, sslMode, walArchive, rpo,
-                getRetention(), getSanityQueries(), getTimeZone(), repository, walCopyTo);
+                getRetention(), getSanityQueries(), getTimeZone(), repository, walCopyTo, dataHost);
     }
 
     /** The retention policy, or null when it keeps everything. */
@@ -108,6 +110,11 @@ class Cluster {
     /** A second repository its archived WAL is copied to; null: none. */
     String getWalCopyTo() {
         return walCopyTo;
+    }
+
+    /** The host that holds its data directory; null: not named. */
+    String getDataHost() {
+        return dataHost;
     }
 
     /** The repository its backups and WAL go to; null: the default one. */

@@ -42,6 +42,11 @@ public class ClusterAccess {
         return find(cluster).getRepository();
     }
 
+    /** The host that holds the cluster's data directory (its {@code dataHost}); null: not named. */
+    public String dataHostOf(String cluster) {
+        return find(cluster).getDataHost();
+    }
+
     public Connection connect(String cluster, String database) throws SQLException {
         return connect(find(cluster).settings(), database);
     }
@@ -59,7 +64,7 @@ public class ClusterAccess {
         Cluster c = find(cluster);
         ClusterSettings s = c.settings();
         return connect(new ClusterSettings("127.0.0.1", port, s.username(), s.password(), s.maintenanceDatabase(),
-                "prefer", s.walArchive(), s.rpo(), null, null, null, null, null), database);
+                "prefer", s.walArchive(), s.rpo(), null, null, null, null, null, null), database);
     }
 
     /**

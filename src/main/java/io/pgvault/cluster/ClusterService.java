@@ -144,7 +144,7 @@ public class ClusterService implements ArchiveTokenCheck {
                         cluster.settings().password() == null ? "" : cluster.settings().password(),
                         settings.maintenanceDatabase(), settings.sslMode(), settings.walArchive(), settings.rpo(),
                         settings.retention(), settings.sanityQueries(), settings.timeZone(), settings.repository(),
-                        settings.walCopyTo())
+                        settings.walCopyTo(), settings.dataHost())
                 : settings;
         configure(cluster, merged);
         return ClusterView.of(cluster);

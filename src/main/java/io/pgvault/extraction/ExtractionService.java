@@ -96,8 +96,10 @@ public class ExtractionService {
         if (previewOnly || Boolean.TRUE.equals(spec.dryRun())) {
             return new Outcome(null, preview(cluster, planned));
         }
+        // a scratch server's directory: on the cluster's data host when it names one (a DUMP needs no directory)
+        String placement = planned.plan().fromDump() ? null : clusters.get(cluster).dataHost();
         return new Outcome(jobs.submit(JobType.EXTRACTION, cluster, planned.plan().backupId(),
-                json.writeValueAsString(planned.plan())), null);
+                json.writeValueAsString(planned.plan()), placement), null);
     }
 
     /** The plan and what the checks found on the way. */

@@ -40,11 +40,17 @@ public class Job {
     @Column(name = "log_tail")
     private String logTail;
     private String result;
+    private String placement;
 
     protected Job() {
     }
 
     Job(JobType type, String cluster, UUID backupId, String payload, Instant now) {
+        this(type, cluster, backupId, payload, null, now);
+    }
+
+    Job(JobType type, String cluster, UUID backupId, String payload, String placement, Instant now) {
+        this.placement = placement;
         this.id = UUID.randomUUID();
         this.type = type;
         this.status = JobStatus.QUEUED;
@@ -127,4 +133,6 @@ public class Job {
     public String getError() { return error; }
     public String getLogTail() { return logTail; }
     public String getResult() { return result; }
+    /** The host whose instance must run the job; null: any. */
+    public String getPlacement() { return placement; }
 }

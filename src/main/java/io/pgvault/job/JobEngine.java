@@ -52,6 +52,7 @@ class JobEngine {
     private static final String TIMED_OUT = "timed out after ";
     private static final Duration BUSY_RETRY = Duration.ofSeconds(2);
     private static final Duration SLOT_RETRY = Duration.ofMillis(500);
+    private static final Duration PLACED_RETRY = Duration.ofMillis(300);
     private static final Logger log = LoggerFactory.getLogger(JobEngine.class);
 
     private final JobLifecycle lifecycle;
@@ -71,19 +72,26 @@ class JobEngine {
     private record Running(JobContext context, Instant startedAt) {
     }
 
+    private final Instances instances;
+
     JobEngine(DataSource dataSource, JobLifecycle lifecycle, JobHandlers handlers, PgvaultProperties properties,
-            Clock clock, ObjectProvider<TimerListener> timerListeners) {
+            Clock clock, ObjectProvider<TimerListener> timerListeners, Instances instances) {
+        this.instances = instances;
         this.timerListeners = timerListeners;
         this.lifecycle = lifecycle;
         this.handlers = handlers;
         this.settings = properties.jobs();
         this.clock = clock;
-        this.instanceName = settings.instanceName() != null ? settings.instanceName() : hostName();
+        this.instanceName = instances.name();
         this.jobSlots = new Semaphore(settings.maxConcurrent());
         this.jobTask = Tasks.custom(TASK, String.class).execute((instance, ctx) -> execute(instance));
         this.timerTask = Tasks.custom(TIMER_TASK, String.class)
                 .execute((instance, ctx) -> fireTimer(instance.getData(), ctx.getExecution().getExecutionTime()));
-        RecurringTask<Void> sweeper = Tasks.recurring("pgvault-job-sweeper", Schedules.fixedDelay(settings.staleAfter()))
+        // a dead instance's running jobs fail within stale-after and a quarter of it (plus, when the dead instance
+        // held this very task, db-scheduler's 10 missed heartbeats before another instance takes it over)
+        Duration sweep = settings.staleAfter().dividedBy(4).compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1)
+                : settings.staleAfter().dividedBy(4);
+        RecurringTask<Void> sweeper = Tasks.recurring("pgvault-job-sweeper", Schedules.fixedDelay(sweep))
                 .execute((instance, ctx) -> sweepStale());
         this.scheduler = Scheduler.create(new TransactionAwareDataSourceProxy(dataSource), jobTask, timerTask)
                 .startTasks(sweeper)
@@ -102,6 +110,7 @@ class JobEngine {
 
     @EventListener(ApplicationReadyEvent.class)
     void start() {
+        instances.register();
         int failed = lifecycle.failInterrupted(lifecycle.runningOwnedBy(instanceName));
         if (failed > 0) {
             log.warn("{} job(s) of instance {} were interrupted by the last shutdown", failed, instanceName);
@@ -117,6 +126,7 @@ class JobEngine {
         running.values().forEach(r -> r.context().cancellation().cancel("pgvault is shutting down"));
         heartbeat.shutdownNow();
         scheduler.stop();
+        instances.deregister();
     }
 
     void enqueue(UUID jobId) {
@@ -200,6 +210,11 @@ class JobEngine {
         Job job = lifecycle.find(id).orElse(null);
         if (job == null) {
             return new CompletionHandler.OnCompleteRemove<>();
+        }
+        if (job.getPlacement() != null && !job.getPlacement().equals(instances.host())
+                && job.getStatus() == JobStatus.QUEUED) {
+            // placed on another host: an instance there takes it (db-scheduler offers it to every instance)
+            return (complete, operations) -> operations.reschedule(complete, clock.instant().plus(PLACED_RETRY));
         }
         JobHandler handler = handlers.get(job.getType());
         int limit = handler.limitedPerCluster() ? settings.maxBackupsPerCluster() : 0;
@@ -295,6 +310,11 @@ class JobEngine {
 
     private void beat() {
         Instant now = clock.instant();
+        try {
+            instances.heartbeat();
+        } catch (RuntimeException e) {
+            log.warn("Heartbeat of instance {} failed: {}", instanceName, e.toString());
+        }
         running.forEach((id, r) -> {
             try {
                 lifecycle.recordProgress(r.context());
@@ -310,10 +330,20 @@ class JobEngine {
         });
     }
 
+    /**
+     * Fails the running jobs of dead instances (no job heartbeat for {@code stale-after}) as interrupted, and the
+     * queued jobs placed on a host where no instance has been alive for as long.
+     */
     private void sweepStale() {
         Instant cutoff = clock.instant().minus(settings.staleAfter());
         lifecycle.failInterrupted(lifecycle.runningWithHeartbeatBefore(cutoff).stream()
                 .filter(j -> !running.containsKey(j.getId())).toList());
+        for (Job job : lifecycle.queuedPlacedBefore(cutoff)) {
+            if (!instances.aliveOn(job.getPlacement())) {
+                lifecycle.failUnplaceable(job.getId(), "no pgvault instance on host '" + job.getPlacement()
+                        + "' was alive for " + settings.staleAfter().toSeconds() + " s to run it");
+            }
+        }
     }
 
     private static String hostName() {

@@ -112,6 +112,23 @@ class JobLifecycle {
     }
 
     @Transactional(readOnly = true)
+    List<Job> queuedPlacedBefore(java.time.Instant before) {
+        return jobs.findByStatusAndPlacementIsNotNullAndCreatedAtBefore(JobStatus.QUEUED, before);
+    }
+
+    /** Fails a queued job that no instance can take (its host has none alive). */
+    @Transactional
+    void failUnplaceable(java.util.UUID id, String reason) {
+        Job job = jobs.lockById(id).orElse(null);
+        if (job == null || job.getStatus() != JobStatus.QUEUED) {
+            return;
+        }
+        job.fail(reason, clock.instant());
+        handlers.get(job.getType()).abandon(job, reason);
+        publish(job);
+        log.warn("Job {} ({}) failed before it started: {}", job.getId(), job.getType(), reason);
+    }
+
     List<Job> runningWithHeartbeatBefore(java.time.Instant before) {
         return jobs.findByStatusAndHeartbeatAtBefore(JobStatus.RUNNING, before);
     }

@@ -44,6 +44,10 @@ interface JobRepository extends JpaRepository<Job, UUID>, JpaSpecificationExecut
 
     List<Job> findByStatusAndHeartbeatAtBefore(JobStatus status, Instant before);
 
+    List<Job> findByStatusAndPlacementIsNotNullAndCreatedAtBefore(JobStatus status, Instant before);
+
+    List<Job> findByStatusAndOwnerIn(JobStatus status, Collection<String> owners);
+
     /** Which of these jobs have ended: ids only, so that re-reading for many waiters stays cheap. */
     @Query("select j.id from Job j where j.id in :ids and j.status in :ended")
     List<UUID> findEnded(Collection<UUID> ids, Collection<JobStatus> ended);

@@ -28,8 +28,11 @@ public class JobService {
     private final JobWaiters waiters;
     private final Clock clock;
 
+    private final Instances instances;
+
     JobService(JobRepository jobs, JobEngine engine, JobHandlers handlers, JobLifecycle lifecycle, JobWaiters waiters,
-            Clock clock) {
+            Clock clock, Instances instances) {
+        this.instances = instances;
         this.jobs = jobs;
         this.waiters = waiters;
         this.engine = engine;
@@ -41,10 +44,31 @@ public class JobService {
     /** Queues a job in the caller's transaction; it becomes runnable when that transaction commits. */
     @Transactional
     public JobView submit(JobType type, String cluster, UUID backupId, String payload) {
-        Job job = jobs.save(new Job(type, cluster, backupId, payload, clock.instant()));
+        return submit(type, cluster, backupId, payload, null);
+    }
+
+    /**
+     * As above, placed on {@code host} (null: any instance): only an instance of that host runs it. Refused when
+     * none is alive there.
+     */
+    @Transactional
+    public JobView submit(JobType type, String cluster, UUID backupId, String payload, String host) {
+        instances.requireAliveOn(host, "this " + type + " job");
+        Job job = jobs.save(new Job(type, cluster, backupId, payload, host, clock.instant()));
         engine.enqueue(job.getId());
         afterCommit(engine::poke);
         return JobView.of(job);
+    }
+
+    /** The running jobs, by the instance that runs them. */
+    @Transactional(readOnly = true)
+    public java.util.Map<String, List<JobView>> runningByInstance() {
+        java.util.Map<String, List<JobView>> byOwner = new java.util.TreeMap<>();
+        for (Job job : jobs.findByStatusAndOwnerIn(JobStatus.RUNNING,
+                instances.list().stream().map(Instances.Instance::name).toList())) {
+            byOwner.computeIfAbsent(job.getOwner(), o -> new java.util.ArrayList<>()).add(JobView.of(job));
+        }
+        return byOwner;
     }
 
     @Transactional(readOnly = true)

@@ -71,7 +71,8 @@ public class RecoveryService {
         // retention waits until this recovery is queued (and then keeps its WAL), or has finished removing
         clusters.lockArchive(cluster);
         RecoveryPlan plan = plan(view, spec);
-        return jobs.submit(JobType.RECOVERY, cluster, plan.backupId(), json.writeValueAsString(plan));
+        // it writes a data directory: on the cluster's data host when it names one
+        return jobs.submit(JobType.RECOVERY, cluster, plan.backupId(), json.writeValueAsString(plan), view.dataHost());
     }
 
     /** The backups whose WAL live recovered copies may still fetch (their credentials are valid). */

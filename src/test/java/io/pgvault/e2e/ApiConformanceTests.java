@@ -55,6 +55,7 @@ class ApiConformanceTests extends EndToEndTest {
         notifications();
         wal();
         send("audit", "GET", "/api/v1/audit?size=5", null);
+        send("instances", "GET", "/api/v1/instances", null);
         finish(backup);
 
         Set<String> missed = new TreeSet<>(conformance.operations());

@@ -18,6 +18,8 @@ final class ServerProcess implements AutoCloseable {
 
     private final Process process;
     final int port;
+    /** A name a test gives this instance (its pgvault.jobs.instance-name), for its own bookkeeping. */
+    String name;
     final Path log;
 
     private final Path store;

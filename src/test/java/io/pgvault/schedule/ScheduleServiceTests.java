@@ -102,7 +102,7 @@ class ScheduleServiceTests {
     private void register() {
         if (clusters.list().stream().noneMatch(c -> c.name().equals(CLUSTER))) {
             clusters.register(CLUSTER, new ClusterSettings(pg.host(), pg.port(), pg.superuser(), null, "postgres",
-                    "prefer", WalArchiveMode.NONE, null, null, null, null, null, null));
+                    "prefer", WalArchiveMode.NONE, null, null, null, null, null, null, null));
         }
     }
 

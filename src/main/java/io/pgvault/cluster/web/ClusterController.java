@@ -124,7 +124,7 @@ class ClusterController {
                     ClusterRequest.class));
             return removePassword ? new ClusterSettings(s.host(), s.port(), s.username(), "",
                     s.maintenanceDatabase(), s.sslMode(), s.walArchive(), s.rpo(), s.retention(),
-                    s.sanityQueries(), s.timeZone(), s.repository(), s.walCopyTo()) : s;
+                    s.sanityQueries(), s.timeZone(), s.repository(), s.walCopyTo(), s.dataHost()) : s;
         }));
     }
 
@@ -166,7 +166,8 @@ class ClusterController {
                 r.maintenanceDatabase() == null ? "postgres" : r.maintenanceDatabase(),
                 r.sslMode() == null ? "prefer" : r.sslMode(),
                 r.walArchive() == null ? WalArchiveMode.NONE : r.walArchive(), r.rpo(), r.retention(),
-                r.sanityQueries(), r.timeZone(), r.repository(), r.walCopyTo());
+                r.sanityQueries(), r.timeZone(), r.repository(), r.walCopyTo(),
+                r.dataHost() == null || r.dataHost().isBlank() ? null : r.dataHost());
     }
 
     private ClusterResponse response(ClusterView v) {
@@ -180,6 +181,6 @@ class ClusterController {
                 v.createdAt(), v.updatedAt(), v.retention(), v.sanityQueries(), rto == null ? null
                         : new ClusterResponse.MeasuredRto(rto.seconds(), rto.backupId(), rto.drilledAt(), rto.passed()),
                 v.walSegmentSize(), v.systemIdentifier() == null ? null : Long.toUnsignedString(v.systemIdentifier()),
-                v.timeZone(), v.repository(), v.walCopyTo());
+                v.timeZone(), v.repository(), v.walCopyTo(), v.dataHost());
     }
 }

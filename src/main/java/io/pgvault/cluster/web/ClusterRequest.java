@@ -53,12 +53,16 @@ record ClusterRequest(
         @Size(max = 63) String repository,
         @Schema(example = "offsite", description = "a second repository the archived WAL is copied to as it comes "
                 + "in (the push to the first decides the answer; the copy's lag is a metric and a health reason)")
-        @Size(max = 63) String walCopyTo) {
+        @Size(max = 63) String walCopyTo,
+        @Schema(example = "db1.example.com", description = "the host that holds its data directory, as the pgvault "
+                + "instance there names itself (pgvault.instance.host): recoveries, BASE restores and drills, and "
+                + "extractions of this cluster run only on an instance of that host; left out: on any instance")
+        @Size(max = 255) String dataHost) {
 
     /** The registration that gives {@code v}, without its password (PATCH's starting point). */
     static ClusterRequest of(io.pgvault.cluster.ClusterView v) {
         return new ClusterRequest(v.name(), v.host(), v.port(), v.username(), null, v.maintenanceDatabase(),
                 v.sslMode(), v.walArchive(), v.rpo(), v.retention(), v.sanityQueries(), v.timeZone(), v.repository(),
-                v.walCopyTo());
+                v.walCopyTo(), v.dataHost());
     }
 }

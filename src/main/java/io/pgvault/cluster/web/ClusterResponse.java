@@ -31,7 +31,9 @@ record ClusterResponse(String name, String host, int port, String username, Stri
         @Schema(description = "where the days of its retention policy begin, a region id; null: UTC") String timeZone,
         @Schema(description = "the repository its backups and WAL go to; null: the default repository")
         String repository,
-        @Schema(description = "a second repository its archived WAL is copied to; null: none") String walCopyTo) {
+        @Schema(description = "a second repository its archived WAL is copied to; null: none") String walCopyTo,
+        @Schema(description = "the host that holds its data directory; its local work runs on a pgvault instance "
+                + "there; null: any instance") String dataHost) {
 
     /** The newest restore drill's restore time: how long getting this cluster's data back took. */
     @Schema(description = "The newest restore drill's restore time: how long getting this cluster's data back took")

@@ -29,10 +29,14 @@ public record JobResponse(
         @Schema(description = "why it failed or was cancelled")
         String error,
         @Schema(types = "object", description = "what the job reached, e.g. a recovery's end point (JSON)")
-        @JsonRawValue String result) {
+        @JsonRawValue String result,
+        @Schema(description = "the pgvault instance that runs or ran it (GET /instances)") String instance,
+        @Schema(description = "the host whose instance must run it (the cluster's dataHost), for work that writes "
+                + "local directories; null: any instance") String placement) {
 
     public static JobResponse of(JobView j) {
         return new JobResponse(j.id(), j.type(), j.status(), j.cluster(), j.backupId(), j.phase(), j.bytesDone(),
-                j.bytesTotal(), j.createdAt(), j.startedAt(), j.finishedAt(), j.error(), j.result());
+                j.bytesTotal(), j.createdAt(), j.startedAt(), j.finishedAt(), j.error(), j.result(), j.instance(),
+                j.placement());
     }
 }
