@@ -82,6 +82,7 @@ class PartialUpdateTests extends EndToEndTest {
         whole.put("sslMode", "prefer");
         whole.put("repository", null);
         whole.put("walCopyTo", null);
+        whole.put("dataHost", null);
         Api.Response replaced = api.put("/api/v1/clusters/patched", whole);
         assertThat(replaced.status()).as(replaced.body()).isEqualTo(200);
         assertThat(replaced.json().path("walArchive").asString()).isEqualTo("NONE");
