@@ -12,12 +12,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 /**
  * Two pgvault processes on one PostgreSQL catalog and one repository, declaring two hosts: both list each
- * other with GET /instances; work placed on a cluster's dataHost runs on that host's instance, and is refused up
+ * other with GET /instances; a job running on one is read, waited for and cancelled (within 5 s) through the
+ * other; work placed on a cluster's dataHost runs on that host's instance, and is refused up
  * front when no instance there is alive; when one instance is killed (SIGKILL) the survivor fails its running
  * job as interrupted within the documented bound and shows it dead.
  */
@@ -85,6 +87,33 @@ class InstancesTests {
             assertThat(refused.status()).as(refused.body()).isEqualTo(409);
             assertThat(refused.body()).contains("host 'host-z'").contains("no pgvault instance there is alive");
             assertThat(onA.jobCount()).isEqualTo(jobs);
+
+            // a job held by a lock, on whichever instance took it: its log, its end and its cancel reach the other
+            try (Connection lock = pg.connect(DB); Statement st = lock.createStatement()) {
+                lock.setAutoCommit(false);
+                st.execute("LOCK TABLE held IN ACCESS EXCLUSIVE MODE");
+                String id = onA.startBackup("placed", Map.of("kind", "DUMP", "database", DB)).path("id").asString();
+                String owner = onA.awaitJob(id, Duration.ofSeconds(30), Set.of("RUNNING")).path("instance").asString();
+                Api other = owner.equals("a") ? onB : onA;
+                long logDeadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                while (!other.get("/api/v1/jobs/" + id + "/log").body().contains("pg_dump")) {
+                    assertThat(System.nanoTime()).as("the running job's log, read on the other instance")
+                            .isLessThan(logDeadline);
+                    Api.sleep(200);
+                }
+                CompletableFuture<JsonNode> waiting = CompletableFuture.supplyAsync(
+                        () -> other.get("/api/v1/jobs/" + id + "?waitSeconds=60").json());
+                long asked = System.nanoTime();
+                assertThat(other.post("/api/v1/jobs/" + id + "/cancel", "").status()).isEqualTo(200);
+                JsonNode cancelled = other.awaitJob(id, Duration.ofSeconds(5));
+                double stopped = (System.nanoTime() - asked) / 1e9;
+                assertThat(cancelled.path("status").asString()).as("cancelled on the other instance, run on %s", owner)
+                        .isEqualTo("CANCELLED");
+                assertThat(stopped).as("the process on the other instance stopped within 5 s").isLessThan(5.0);
+                assertThat(waiting.get(30, java.util.concurrent.TimeUnit.SECONDS).path("status").asString())
+                        .as("a wait on the other instance ends with the job").isEqualTo("CANCELLED");
+                lock.rollback();
+            }
 
             // a job held by a lock, on whichever instance took it; that instance is killed
             try (Connection lock = pg.connect(DB); Statement st = lock.createStatement()) {
