@@ -202,6 +202,11 @@ public class WalStreamer implements SmartLifecycle {
         if (r.cancellation.isCancelled()) {
             return;
         }
+        if (outcome != null && outcome.contains("is active for PID") && freeSlot(r.cluster)) {
+            // the slot was held by the receiver of an instance that died (SIGKILL leaves pg_receivewal running,
+            // streaming into a spool nobody ships): its lease ran out and is this instance's now
+            r.backoff = Duration.ofSeconds(1);
+        }
         boolean ranLong = Duration.between(started, clock.instant()).compareTo(MAX_BACKOFF) > 0;
         r.backoff = ranLong ? Duration.ofSeconds(1) : r.backoff;
         r.notBefore = clock.instant().plus(r.backoff);
@@ -320,6 +325,32 @@ public class WalStreamer implements SmartLifecycle {
         }
         log.warn("WAL streaming of '{}': could not drop slot {} (drop it by hand with pg_drop_replication_slot, or "
                 + "the server keeps its WAL): {}", cluster, slotName(cluster), failure);
+        return false;
+    }
+
+    /**
+     * Ends the replication connection that holds the cluster's slot, when it is pgvault's own pg_receivewal
+     * (application name pgvault) and this instance holds the lease: an orphan of an instance that died.
+     */
+    private boolean freeSlot(String cluster) {
+        if (!holdLease(cluster)) {
+            return false;
+        }
+        try (java.sql.Connection c = access.connect(cluster, access.target(cluster).maintenanceDatabase());
+                java.sql.PreparedStatement st = c.prepareStatement("select pg_terminate_backend(s.active_pid) "
+                        + "from pg_replication_slots s join pg_stat_activity a on a.pid = s.active_pid "
+                        + "where s.slot_name = ? and s.active and a.application_name = 'pgvault'")) {
+            st.setString(1, slotName(cluster));
+            try (java.sql.ResultSet rs = st.executeQuery()) {
+                if (rs.next() && rs.getBoolean(1)) {
+                    log.warn("WAL streaming of '{}': ended the replication connection of an earlier pg_receivewal "
+                            + "that still held slot {} (its instance's lease had run out)", cluster, slotName(cluster));
+                    return true;
+                }
+            }
+        } catch (java.sql.SQLException | RuntimeException e) {
+            log.warn("WAL streaming of '{}': could not free slot {}: {}", cluster, slotName(cluster), e.toString());
+        }
         return false;
     }
 

@@ -1,0 +1,121 @@
+package io.pgvault.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgvault.testing.PgCluster;
+import io.pgvault.wal.WalStreamer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * walArchive STREAM across two instances: the instance that runs a cluster's pg_receivewal is killed with
+ * SIGKILL (its pg_receivewal lives on, orphaned, holding the replication slot). Once the dead instance's lease has
+ * run out, the survivor ends the orphan's replication connection, runs its own pg_receivewal on the slot, and WAL
+ * written from then on reaches the archive.
+ */
+class StreamFailoverTests {
+
+    @Test
+    void aKilledInstancesReceiverMovesToTheSurvivor() throws Exception {
+        PgCluster shared = PgCluster.shared();
+        String catalog = "pgvault_stream_failover";
+        if (shared.databaseExists(catalog)) {
+            shared.dropDatabase(catalog);
+        }
+        shared.createDatabase(catalog);
+        Path dir = Files.createTempDirectory("pgvault-stream-failover");
+        List<String> common = List.of("--spring.datasource.url=" + shared.jdbcUrl(catalog),
+                "--spring.datasource.username=" + shared.superuser(),
+                "--pgvault.security.key-file=" + dir.resolve("pgvault.key"),
+                // one repository for both (a shared filesystem here; S3 in FleetFailoverTests)
+                "--pgvault.repository=shared", "--pgvault.repositories.shared.type=local",
+                "--pgvault.repositories.shared.path=" + dir.resolve("repository"));
+        try (PgCluster pg = PgCluster.start("stream-failover");
+                ServerProcess s1 = ServerProcess.start(Files.createDirectories(dir.resolve("s1")),
+                        ServerProcess.freePort(), args(common, "s1"));
+                ServerProcess s2 = ServerProcess.start(Files.createDirectories(dir.resolve("s2")),
+                        ServerProcess.freePort(), args(common, "s2"))) {
+            Api onS1 = new Api(s1.port);
+            Api.Response registered = onS1.post("/api/v1/clusters", Map.of("name", "streamed", "host", pg.host(),
+                    "port", pg.port(), "username", pg.superuser(), "walArchive", "STREAM"));
+            assertThat(registered.status()).as(registered.body()).isEqualTo(201);
+            pg.execute("postgres", "CREATE TABLE t (id int)");
+            JsonNode streaming = awaitStreaming(onS1, null, Duration.ofSeconds(60));
+            // the lease holder is "<instance-name>/<process>"
+            String owner = streaming.path("instance").asString().split("/")[0];
+            assertThat(owner).isIn("s1", "s2");
+            awaitArchived(onS1, switchSegment(pg, 1), Duration.ofSeconds(60));
+
+            ServerProcess victim = owner.equals("s1") ? s1 : s2;
+            Api survivor = new Api(owner.equals("s1") ? s2.port : s1.port);
+            long killed = System.nanoTime();
+            victim.kill();
+            JsonNode moved = awaitStreaming(survivor, owner, Duration.ofSeconds(90));
+            assertThat(moved.path("instance").asString()).doesNotStartWith(owner + "/");
+            awaitSlotActive(pg);
+            String after = switchSegment(pg, 2);
+            awaitArchived(survivor, after, Duration.ofSeconds(60));
+            System.out.printf("StreamFailoverTests: pg_receivewal of a SIGKILLed instance moved to %s %.1f s after "
+                    + "the kill (lease 30 s)%n", moved.path("instance").asString(), (System.nanoTime() - killed) / 1e9);
+
+            // no longer streamed: the survivor stops its receiver and drops the slot
+            assertThat(survivor.patch("/api/v1/clusters/streamed", Map.of("walArchive", "NONE")).status())
+                    .isEqualTo(200);
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (((Number) pg.queryValue("postgres", "SELECT count(*) FROM pg_replication_slots WHERE slot_name = ?",
+                    WalStreamer.slotName("streamed"))).longValue() > 0) {
+                assertThat(System.nanoTime()).as("the slot is still there").isLessThan(deadline);
+                Api.sleep(200);
+            }
+        }
+    }
+
+    private static String[] args(List<String> common, String name) {
+        List<String> all = new java.util.ArrayList<>(common);
+        all.add("--pgvault.jobs.instance-name=" + name);
+        return all.toArray(String[]::new);
+    }
+
+    /** The cluster's streaming status once a receiver runs on an instance other than {@code not}. */
+    private static JsonNode awaitStreaming(Api api, String not, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            JsonNode s = api.get("/api/v1/clusters/streamed/wal").json().path("streaming");
+            if (s.path("running").asBoolean() && !s.path("instance").asString("").isEmpty()
+                    && (not == null || !s.path("instance").asString().startsWith(not + "/"))) {
+                return s;
+            }
+            assertThat(System.nanoTime()).as("no receiver runs: %s", s).isLessThan(deadline);
+            Api.sleep(250);
+        }
+    }
+
+    private static void awaitSlotActive(PgCluster pg) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (((Number) pg.queryValue("postgres", "SELECT count(*) FROM pg_replication_slots WHERE slot_name = ? "
+                + "AND active", WalStreamer.slotName("streamed"))).longValue() == 0) {
+            assertThat(System.nanoTime()).as("the slot is not active").isLessThan(deadline);
+            Api.sleep(100);
+        }
+    }
+
+    private static String switchSegment(PgCluster pg, int batch) {
+        pg.execute("postgres", "INSERT INTO t SELECT generate_series(1, 1000) + " + batch * 1000);
+        String segment = (String) pg.queryValue("postgres", "SELECT pg_walfile_name(pg_current_wal_lsn())");
+        pg.execute("postgres", "SELECT pg_switch_wal()");
+        return segment;
+    }
+
+    private static void awaitArchived(Api api, String segment, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (api.get("/api/v1/clusters/streamed/wal/" + segment).status() != 200) {
+            assertThat(System.nanoTime()).as("segment %s never reached the archive", segment).isLessThan(deadline);
+            Api.sleep(200);
+        }
+    }
+}
