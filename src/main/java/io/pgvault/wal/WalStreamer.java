@@ -100,6 +100,8 @@ public class WalStreamer implements SmartLifecycle {
         volatile Duration backoff = Duration.ofSeconds(1);
         volatile int restarts;
         volatile String lastError;
+        /** Starting where the archive ends failed once (that WAL is gone from the server): start at the slot. */
+        volatile boolean unseeded;
 
         Receiver(String cluster, Path spool) {
             this.cluster = cluster;
@@ -184,13 +186,16 @@ public class WalStreamer implements SmartLifecycle {
     private void receive(Receiver r) {
         Instant started = clock.instant();
         String outcome;
+        Path seed = null;
         try (ToolSession session = access.toolSession(r.cluster)) {
             String tool = session.tool("pg_receivewal");
             Map<String, String> env = session.environment(null);
             String slot = slotName(r.cluster);
             executor.run(ProcessSpec.of(List.of(tool, "--slot=" + slot, "--create-slot", "--if-not-exists",
                     "--no-password")).environment(env).timeout(Duration.ofMinutes(1)), r.cancellation);
-            log.info("WAL streaming of '{}': pg_receivewal starts on slot {}", r.cluster, slot);
+            seed = seed(r);
+            log.info("WAL streaming of '{}': pg_receivewal starts on slot {}{}", r.cluster, slot,
+                    seed == null ? "" : " from " + seed.getFileName() + ", after the archive's last segment");
             ProcessResult result = executor.run(ProcessSpec.of(List.of(tool, "--directory=" + r.spool,
                     "--slot=" + slot, "--no-loop", "--no-password", "--verbose")).environment(env)
                     .timeout(Duration.ofDays(3650)).okExitCodes(0, 1).stderrLines(line -> log.debug(
@@ -201,6 +206,18 @@ public class WalStreamer implements SmartLifecycle {
         }
         if (r.cancellation.isCancelled()) {
             return;
+        }
+        if (seed != null && outcome != null && (outcome.contains("removed") || outcome.contains("ahead of")
+                || outcome.contains("START_REPLICATION"))) {
+            // the server no longer has (or never had) WAL where the archive ends: start where the slot is
+            try {
+                Files.deleteIfExists(seed);
+            } catch (IOException e) {
+                log.warn("WAL streaming of '{}': could not remove {}: {}", r.cluster, seed, e.getMessage());
+            }
+            r.unseeded = true;
+            log.warn("WAL streaming of '{}': the server cannot stream from where the archive ends ({}); streaming "
+                    + "from the slot's position instead", r.cluster, outcome);
         }
         if (outcome != null && outcome.contains("is active for PID") && freeSlot(r.cluster)) {
             // the slot was held by the receiver of an instance that died (SIGKILL leaves pg_receivewal running,
@@ -326,6 +343,43 @@ public class WalStreamer implements SmartLifecycle {
         log.warn("WAL streaming of '{}': could not drop slot {} (drop it by hand with pg_drop_replication_slot, or "
                 + "the server keeps its WAL): {}", cluster, slotName(cluster), failure);
         return false;
+    }
+
+    /**
+     * With nothing in the spool, pg_receivewal starts where the slot is: after what an earlier receiver (one of a
+     * dead instance, or this one before a crash) acknowledged, whether or not it reached the archive. So that
+     * no segment falls between the two, an empty spool is given the segment after the archive's last one as an
+     * empty .partial file of full size; pg_receivewal then starts at its beginning (the server streams it while
+     * its pg_wal still has it). Returns the file, or null when the spool holds segments or the archive none.
+     */
+    private Path seed(Receiver r) {
+        if (r.unseeded) {
+            return null;
+        }
+        try (Stream<Path> files = Files.list(r.spool)) {
+            if (files.anyMatch(p -> p.getFileName().toString().matches("[0-9A-F]{24}(\\.partial)?"))) {
+                return null;
+            }
+            ArchiveSummary summary = archive.summary(r.cluster);
+            if (summary.timelines() == null || summary.timelines().isEmpty()) {
+                return null;
+            }
+            ArchiveSummary.Timeline newest = summary.timelines().get(summary.timelines().size() - 1);
+            if (newest.lastSegment() == null) {
+                return null;
+            }
+            long size = summary.segmentSizeBytes();
+            WalFileName last = WalFileName.parse(newest.lastSegment());
+            Path seed = r.spool.resolve(WalFileName.segmentName(last.timeline(), last.position(size) + 1, size)
+                    + ".partial");
+            try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(seed.toFile(), "rw")) {
+                file.setLength(size);
+            }
+            return seed;
+        } catch (IOException | RuntimeException e) {
+            log.warn("WAL streaming of '{}': starting where the slot is ({})", r.cluster, e.toString());
+            return null;
+        }
     }
 
     /**

@@ -15,8 +15,10 @@ import tools.jackson.databind.JsonNode;
 /**
  * walArchive STREAM across two instances: the instance that runs a cluster's pg_receivewal is killed with
  * SIGKILL (its pg_receivewal lives on, orphaned, holding the replication slot). Once the dead instance's lease has
- * run out, the survivor ends the orphan's replication connection, runs its own pg_receivewal on the slot, and WAL
- * written from then on reaches the archive.
+ * run out, the survivor ends the orphan's replication connection and runs its own pg_receivewal on the slot.
+ * Then a lost host is played (the survivor killed, its receiver gone, a segment written and the slot moved past
+ * it, as a receiver that acknowledged WAL its spool never shipped leaves it): a new instance starts after the
+ * archive's last segment rather than where the slot is, and no gap opens.
  */
 class StreamFailoverTests {
 
@@ -49,29 +51,61 @@ class StreamFailoverTests {
             // the lease holder is "<instance-name>/<process>"
             String owner = streaming.path("instance").asString().split("/")[0];
             assertThat(owner).isIn("s1", "s2");
+            awaitSlotActive(pg); // what the server wrote before the slot was in use is not streamed
             awaitArchived(onS1, switchSegment(pg, 1), Duration.ofSeconds(60));
 
             ServerProcess victim = owner.equals("s1") ? s1 : s2;
             Api survivor = new Api(owner.equals("s1") ? s2.port : s1.port);
             long killed = System.nanoTime();
             victim.kill();
+            // the orphaned pg_receivewal lives on, holding the slot
+            awaitSlotActive(pg);
             JsonNode moved = awaitStreaming(survivor, owner, Duration.ofSeconds(90));
+            double movedAfter = (System.nanoTime() - killed) / 1e9;
             assertThat(moved.path("instance").asString()).doesNotStartWith(owner + "/");
             awaitSlotActive(pg);
             String after = switchSegment(pg, 2);
             awaitArchived(survivor, after, Duration.ofSeconds(60));
-            System.out.printf("StreamFailoverTests: pg_receivewal of a SIGKILLed instance moved to %s %.1f s after "
-                    + "the kill (lease 30 s)%n", moved.path("instance").asString(), (System.nanoTime() - killed) / 1e9);
 
-            // no longer streamed: the survivor stops its receiver and drops the slot
-            assertThat(survivor.patch("/api/v1/clusters/streamed", Map.of("walArchive", "NONE")).status())
-                    .isEqualTo(200);
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (((Number) pg.queryValue("postgres", "SELECT count(*) FROM pg_replication_slots WHERE slot_name = ?",
-                    WalStreamer.slotName("streamed"))).longValue() > 0) {
-                assertThat(System.nanoTime()).as("the slot is still there").isLessThan(deadline);
-                Api.sleep(200);
+            // a host lost with its spool: its receiver had acknowledged WAL that never reached the archive (here:
+            // the survivor killed too, its receiver stopped, a segment written, the slot moved past it). The next
+            // instance starts after the archive's last segment, not where the slot is: no gap opens
+            ServerProcess survivorProcess = owner.equals("s1") ? s2 : s1;
+            survivorProcess.kill();
+            for (ProcessHandle receiver : ProcessHandle.allProcesses().filter(p -> p.info().command()
+                    .orElse("").endsWith("pg_receivewal") && String.join(" ", p.info().arguments()
+                            .orElse(new String[0])).contains(dir.toString())).toList()) {
+                receiver.destroyForcibly();
             }
+            pg.execute("postgres", "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE active");
+            String skipped = switchSegment(pg, 3);
+            long inactive = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while ((Boolean) pg.queryValue("postgres", "SELECT active FROM pg_replication_slots WHERE slot_name = ?",
+                    WalStreamer.slotName("streamed"))) {
+                assertThat(System.nanoTime()).as("the slot stays active").isLessThan(inactive);
+                Api.sleep(100);
+            }
+            pg.execute("postgres", "SELECT pg_replication_slot_advance('" + WalStreamer.slotName("streamed")
+                    + "', pg_current_wal_lsn())");
+            try (ServerProcess s3 = ServerProcess.start(Files.createDirectories(dir.resolve("s3")),
+                    ServerProcess.freePort(), args(common, "s3"))) {
+                Api onS3 = new Api(s3.port);
+                awaitArchived(onS3, skipped, Duration.ofSeconds(120));
+                JsonNode timeline = onS3.get("/api/v1/clusters/streamed/wal").json().path("timelines").get(0);
+                assertThat(timeline.path("gaps")).as(timeline.toString()).isEmpty();
+                survivor = onS3;
+                // no longer streamed: the survivor stops its receiver and drops the slot
+                assertThat(survivor.patch("/api/v1/clusters/streamed", Map.of("walArchive", "NONE")).status())
+                        .isEqualTo(200);
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (((Number) pg.queryValue("postgres", "SELECT count(*) FROM pg_replication_slots "
+                        + "WHERE slot_name = ?", WalStreamer.slotName("streamed"))).longValue() > 0) {
+                    assertThat(System.nanoTime()).as("the slot is still there").isLessThan(deadline);
+                    Api.sleep(200);
+                }
+            }
+            System.out.printf("StreamFailoverTests: pg_receivewal of a SIGKILLed instance moved to %s %.1f s after "
+                    + "the kill (lease 30 s)%n", moved.path("instance").asString(), movedAfter);
         }
     }
 
