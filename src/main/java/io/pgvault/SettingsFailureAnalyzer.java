@@ -88,7 +88,7 @@ class SettingsFailureAnalyzer extends AbstractFailureAnalyzer<BindException> imp
                 k[i] = "*".equals(k[i]) ? segments[i] : k[i];
             }
             String candidate = String.join(".", k);
-            int d = distance(plain, candidate);
+            int d = io.pgvault.api.EditDistance.between(plain, candidate);
             if (d > 0 && d < bestDistance) {
                 best = candidate;
                 bestDistance = d;
@@ -96,25 +96,6 @@ class SettingsFailureAnalyzer extends AbstractFailureAnalyzer<BindException> imp
         }
         int lastSegment = segments[segments.length - 1].length();
         return bestDistance <= Math.max(2, lastSegment / 3) ? Optional.of(best) : Optional.empty();
-    }
-
-    private static int distance(String a, String b) {
-        int[] previous = new int[b.length() + 1];
-        int[] current = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            previous[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            current[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                current[j] = Math.min(Math.min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
-            }
-            int[] t = previous;
-            previous = current;
-            current = t;
-        }
-        return previous[b.length()];
     }
 
     private static List<String> keys(String prefix, Class<?> type) {

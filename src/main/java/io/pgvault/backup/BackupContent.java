@@ -45,6 +45,10 @@ public final class BackupContent {
         for (BackupFile file : backup.files()) {
             TarArchiveEntry entry = new TarArchiveEntry(file.path());
             entry.setSize(file.sizeBytes());
+            // the backup's end, not the download's time: every download of a backup is the same bytes
+            if (backup.finishedAt() != null) {
+                entry.setModTime(java.nio.file.attribute.FileTime.from(backup.finishedAt()));
+            }
             tar.putArchiveEntry(entry);
             try (InputStream in = storage.open(backup.repository(), backup.location(), file.path())) {
                 in.transferTo(tar);

@@ -1,5 +1,6 @@
 package io.pgvault.extraction;
 
+import io.pgvault.api.EditDistance;
 import io.pgvault.api.InvalidRequestException;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -120,7 +121,7 @@ final class Names {
     /** The known names closest to {@code wanted} (at most three), for "did you mean". */
     static List<String> closest(String wanted, Collection<String> known) {
         int limit = Math.max(2, wanted.length() / 3);
-        return known.stream().map(k -> new Object[] {k, distance(wanted.toLowerCase(), k.toLowerCase())})
+        return known.stream().map(k -> new Object[] {k, EditDistance.between(wanted.toLowerCase(), k.toLowerCase())})
                 .filter(a -> (int) a[1] <= limit)
                 .sorted(Comparator.comparingInt((Object[] a) -> (int) a[1]).thenComparing(a -> (String) a[0]))
                 .limit(3).map(a -> (String) a[0]).toList();
@@ -129,24 +130,5 @@ final class Names {
     static String didYouMean(String wanted, Collection<String> known) {
         List<String> close = closest(wanted, known);
         return close.isEmpty() ? "" : "; did you mean " + String.join(" or ", close) + "?";
-    }
-
-    private static int distance(String a, String b) {
-        int[] previous = new int[b.length() + 1];
-        int[] current = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            previous[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            current[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                current[j] = Math.min(Math.min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
-            }
-            int[] t = previous;
-            previous = current;
-            current = t;
-        }
-        return previous[b.length()];
     }
 }

@@ -2,8 +2,6 @@ package io.pgvault.job;
 
 import io.pgvault.PgvaultProperties;
 import io.pgvault.api.ConflictException;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,9 +34,9 @@ public class Instances {
     Instances(JdbcTemplate catalog, Clock clock, PgvaultProperties properties) {
         this.catalog = catalog;
         this.clock = clock;
-        this.name = properties.jobs().instanceName() != null ? properties.jobs().instanceName() : machineName();
-        this.host = properties.instance() == null ? new PgvaultProperties.Instance(null).hostName()
-                : properties.instance().hostName();
+        String machine = new PgvaultProperties.Instance(null).hostName();
+        this.name = properties.jobs().instanceName() != null ? properties.jobs().instanceName() : machine;
+        this.host = properties.instance() == null ? machine : properties.instance().hostName();
         this.staleAfter = properties.jobs().staleAfter();
         String v = Instances.class.getPackage().getImplementationVersion();
         this.version = v != null ? v : "dev";
@@ -123,13 +121,5 @@ public class Instances {
                 + "pgvault instance there is alive" + (alive.isEmpty() ? "" : " (alive: " + String.join(", ", alive)
                 + ")") + ". Start pgvault on '" + host + "' with pgvault.instance.host=" + host + " and the same "
                 + "catalog, repository and key, or change the cluster's dataHost");
-    }
-
-    private static String machineName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            return "pgvault";
-        }
     }
 }

@@ -16,8 +16,6 @@ import com.github.kagkarlsson.scheduler.task.helper.Tasks;
 import com.github.kagkarlsson.scheduler.task.schedule.Schedules;
 import io.pgvault.PgvaultProperties;
 import jakarta.annotation.PreDestroy;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -343,14 +341,6 @@ class JobEngine {
                 lifecycle.failUnplaceable(job.getId(), "no pgvault instance on host '" + job.getPlacement()
                         + "' was alive for " + settings.staleAfter().toSeconds() + " s to run it");
             }
-        }
-    }
-
-    private static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            return "pgvault";
         }
     }
 

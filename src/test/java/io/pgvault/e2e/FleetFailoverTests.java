@@ -40,11 +40,7 @@ class FleetFailoverTests {
     @Test
     void threeInstancesBehindAProxyLoseNothingWhenOneIsKilledMidBackup() throws Exception {
         PgCluster catalogServer = PgCluster.shared();
-        String catalog = "pgvault_fleet";
-        if (catalogServer.databaseExists(catalog)) {
-            catalogServer.dropDatabase(catalog);
-        }
-        catalogServer.createDatabase(catalog);
+        List<String> catalog = ServerProcess.sharedCatalog(catalogServer, "pgvault_fleet");
         Path dir = Files.createTempDirectory("pgvault-fleet");
         Path recoveries = PgCluster.recoveryDirectory("fleet-");
         List<ServerProcess> instances = new ArrayList<>();
@@ -53,9 +49,8 @@ class FleetFailoverTests {
         try (S3Server s3 = S3Server.start("fleet");
                 PgCluster pg = PgCluster.start("fleet", Map.of("archive_mode", "on", "archive_command", "",
                         "archive_timeout", "0", "max_wal_size", "256MB"))) {
-            List<String> shared = List.of("--spring.datasource.url=" + catalogServer.jdbcUrl(catalog),
-                    "--spring.datasource.username=" + catalogServer.superuser(),
-                    "--pgvault.security.key-file=" + dir.resolve("pgvault.key"),
+            List<String> shared = new ArrayList<>(catalog);
+            shared.addAll(List.of("--pgvault.security.key-file=" + dir.resolve("pgvault.key"),
                     "--pgvault.repository=fleet", "--pgvault.repositories.fleet.type=s3",
                     "--pgvault.repositories.fleet.endpoint=" + s3.endpoint(),
                     "--pgvault.repositories.fleet.bucket=" + s3.bucket(),
@@ -64,7 +59,7 @@ class FleetFailoverTests {
                     "--pgvault.repositories.fleet.secret-key=" + S3Server.SECRET_KEY,
                     "--pgvault.jobs.heartbeat-interval=1s", "--pgvault.jobs.stale-after=" + STALE_AFTER.toSeconds() + "s",
                     "--pgvault.recovery.roots=" + PgCluster.recoveryRoot(),
-                    "--pgvault.recovery.drill-directory=" + PgCluster.recoveryRoot().resolve("drills"));
+                    "--pgvault.recovery.drill-directory=" + PgCluster.recoveryRoot().resolve("drills")));
             // the key is made by the first instance; the others start once it exists
             instances.add(start(dir, "i1", shared));
             List<CompletableFuture<ServerProcess>> rest = List.of(

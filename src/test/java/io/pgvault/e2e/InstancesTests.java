@@ -35,20 +35,14 @@ class InstancesTests {
             pg.createDatabase(DB);
             pg.execute(DB, "CREATE TABLE held (id int)", "INSERT INTO held SELECT generate_series(1, 100)");
         }
-        String catalog = "pgvault_instances";
-        if (pg.databaseExists(catalog)) {
-            pg.dropDatabase(catalog);
-        }
-        pg.createDatabase(catalog);
         Path dir = Files.createTempDirectory("pgvault-instances");
-        List<String> shared = List.of("--spring.datasource.url=" + pg.jdbcUrl(catalog),
-                "--spring.datasource.username=" + pg.superuser(),
-                "--pgvault.storage.local.root=" + dir.resolve("store"),
+        List<String> shared = new ArrayList<>(ServerProcess.sharedCatalog(pg, "pgvault_instances"));
+        shared.addAll(List.of("--pgvault.storage.local.root=" + dir.resolve("store"),
                 "--pgvault.security.key-file=" + dir.resolve("pgvault.key"),
                 "--pgvault.jobs.heartbeat-interval=1s", "--pgvault.jobs.stale-after=" + STALE_AFTER.toSeconds() + "s",
                 // drills' throwaway servers below the harness's root, which the PostgreSQL OS user may enter
                 "--pgvault.recovery.roots=" + PgCluster.recoveryRoot(),
-                "--pgvault.recovery.drill-directory=" + PgCluster.recoveryRoot().resolve("drills"));
+                "--pgvault.recovery.drill-directory=" + PgCluster.recoveryRoot().resolve("drills")));
         try (ServerProcess a = ServerProcess.start(Files.createDirectories(dir.resolve("a")), ServerProcess.freePort(),
                 args(shared, "--pgvault.jobs.instance-name=a", "--pgvault.instance.host=host-a"));
                 ServerProcess b = ServerProcess.start(Files.createDirectories(dir.resolve("b")),
@@ -72,6 +66,11 @@ class InstancesTests {
             placedFor.forEach(i -> assertThat(i.path("placedFor").toString())
                     .isEqualTo(i.path("name").asString().equals("b") ? "[\"placed\"]" : "[]"));
             JsonNode base = onA.backup("placed", Map.of("kind", "BASE", "label", "placement"));
+            // whichever instance took it, both download the same bytes
+            byte[] fromA = onA.download("/api/v1/backups/" + base.path("id").asString() + "/content");
+            byte[] fromB = onB.download("/api/v1/backups/" + base.path("id").asString() + "/content");
+            assertThat(fromA).hasSizeGreaterThan(1024);
+            assertThat(fromB).isEqualTo(fromA);
             Api.Response drill = onA.post("/api/v1/backups/" + base.path("id").asString() + "/verifications",
                     Map.of("level", "RESTORE"));
             assertThat(drill.status()).as(drill.body()).isEqualTo(202);

@@ -68,6 +68,18 @@ final class ServerProcess implements AutoCloseable {
     }
 
     /**
+     * A new, empty catalog database {@code name} on {@code pg} (dropped first if a run left it), as the
+     * datasource arguments of every instance that shares it.
+     */
+    static List<String> sharedCatalog(io.pgvault.testing.PgCluster pg, String name) {
+        if (pg.databaseExists(name)) {
+            pg.dropDatabase(name);
+        }
+        pg.createDatabase(name);
+        return List.of("--spring.datasource.url=" + pg.jdbcUrl(name), "--spring.datasource.username=" + pg.superuser());
+    }
+
+    /**
      * pgvault's classes and its run-time dependencies only (target/runtime-classpath.txt, written by the build):
      * what the jar and spring-boot:run get, so that a dependency the tests have and the server lacks fails here.
      */

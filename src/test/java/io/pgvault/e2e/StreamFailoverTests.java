@@ -25,18 +25,12 @@ class StreamFailoverTests {
     @Test
     void aKilledInstancesReceiverMovesToTheSurvivor() throws Exception {
         PgCluster shared = PgCluster.shared();
-        String catalog = "pgvault_stream_failover";
-        if (shared.databaseExists(catalog)) {
-            shared.dropDatabase(catalog);
-        }
-        shared.createDatabase(catalog);
         Path dir = Files.createTempDirectory("pgvault-stream-failover");
-        List<String> common = List.of("--spring.datasource.url=" + shared.jdbcUrl(catalog),
-                "--spring.datasource.username=" + shared.superuser(),
-                "--pgvault.security.key-file=" + dir.resolve("pgvault.key"),
+        List<String> common = new java.util.ArrayList<>(ServerProcess.sharedCatalog(shared, "pgvault_stream_failover"));
+        common.addAll(List.of("--pgvault.security.key-file=" + dir.resolve("pgvault.key"),
                 // one repository for both (a shared filesystem here; S3 in FleetFailoverTests)
                 "--pgvault.repository=shared", "--pgvault.repositories.shared.type=local",
-                "--pgvault.repositories.shared.path=" + dir.resolve("repository"));
+                "--pgvault.repositories.shared.path=" + dir.resolve("repository")));
         try (PgCluster pg = PgCluster.start("stream-failover");
                 ServerProcess s1 = ServerProcess.start(Files.createDirectories(dir.resolve("s1")),
                         ServerProcess.freePort(), args(common, "s1"));
