@@ -64,6 +64,9 @@ class JobEngine {
     private final Scheduler scheduler;
     private final Map<UUID, Running> running = new ConcurrentHashMap<>();
     private final Semaphore jobSlots;
+    /** Runs the jobs placed on this host that the heartbeat takes (see {@link #takePlaced}). */
+    private final java.util.concurrent.ExecutorService placedRunner =
+            Executors.newCachedThreadPool(DaemonThreads.named("pgvault-placed-job"));
     private final ScheduledExecutorService heartbeat =
             Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("pgvault-job-heartbeat"));
 
@@ -123,6 +126,7 @@ class JobEngine {
     void stop() {
         running.values().forEach(r -> r.context().cancellation().cancel("pgvault is shutting down"));
         heartbeat.shutdownNow();
+        placedRunner.shutdownNow();
         scheduler.stop();
         instances.deregister();
     }
@@ -310,6 +314,7 @@ class JobEngine {
         Instant now = clock.instant();
         try {
             instances.heartbeat();
+            takePlaced();
         } catch (RuntimeException e) {
             log.warn("Heartbeat of instance {} failed: {}", instanceName, e.toString());
         }
@@ -326,6 +331,38 @@ class JobEngine {
                 log.warn("Heartbeat of job {} failed: {}", id, e.toString());
             }
         });
+    }
+
+    /**
+     * Starts the queued jobs placed on this instance's host. db-scheduler offers a job to whichever instance polls
+     * first, and an instance of another host only puts it back, which under load can starve the right one; so the
+     * right one also takes them itself, with every heartbeat. Starting is atomic in the catalog (a job starts
+     * once); the scheduler's own execution of a job started here ends as soon as it finds it no longer queued.
+     */
+    private void takePlaced() {
+        for (Job job : lifecycle.queuedPlacedOn(instances.host())) {
+            if (running.containsKey(job.getId()) || !jobSlots.tryAcquire()) {
+                return;
+            }
+            JobHandler handler = handlers.get(job.getType());
+            int limit = handler.limitedPerCluster() ? settings.maxBackupsPerCluster() : 0;
+            try {
+                placedRunner.execute(() -> {
+                    try {
+                        if (lifecycle.tryStart(job.getId(), instanceName, limit) == JobLifecycle.StartOutcome.STARTED) {
+                            run(lifecycle.find(job.getId()).orElseThrow(), handler);
+                        }
+                    } catch (RuntimeException e) {
+                        log.warn("Placed job {} could not start here: {}", job.getId(), e.toString());
+                    } finally {
+                        jobSlots.release();
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                jobSlots.release();
+                return;
+            }
+        }
     }
 
     /**

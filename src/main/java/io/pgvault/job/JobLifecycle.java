@@ -111,6 +111,12 @@ class JobLifecycle {
         return jobs.findByStatusAndOwner(JobStatus.RUNNING, owner);
     }
 
+    /** The queued jobs placed on this host, oldest first. */
+    @Transactional(readOnly = true)
+    List<Job> queuedPlacedOn(String host) {
+        return jobs.findByStatusAndPlacementOrderByCreatedAt(JobStatus.QUEUED, host);
+    }
+
     @Transactional(readOnly = true)
     List<Job> queuedPlacedBefore(java.time.Instant before) {
         return jobs.findByStatusAndPlacementIsNotNullAndCreatedAtBefore(JobStatus.QUEUED, before);

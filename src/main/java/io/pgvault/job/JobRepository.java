@@ -46,6 +46,8 @@ interface JobRepository extends JpaRepository<Job, UUID>, JpaSpecificationExecut
 
     List<Job> findByStatusAndPlacementIsNotNullAndCreatedAtBefore(JobStatus status, Instant before);
 
+    List<Job> findByStatusAndPlacementOrderByCreatedAt(JobStatus status, String placement);
+
     List<Job> findByStatusAndOwnerIn(JobStatus status, Collection<String> owners);
 
     /** Which of these jobs have ended: ids only, so that re-reading for many waiters stays cheap. */
