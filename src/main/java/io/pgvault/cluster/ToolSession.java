@@ -32,6 +32,11 @@ public final class ToolSession implements AutoCloseable {
         return target.tools().path(name);
     }
 
+    /** A libpq connection string naming only the database; host, port and user come from the environment. */
+    public static String conninfo(String database) {
+        return "dbname='" + database.replace("\\", "\\\\").replace("'", "\\'") + "'";
+    }
+
     /** The environment for a tool connecting to {@code database} (null: the tool's default). */
     public Map<String, String> environment(String database) {
         Map<String, String> env = new LinkedHashMap<>(base);

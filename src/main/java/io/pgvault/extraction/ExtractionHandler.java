@@ -27,7 +27,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -275,7 +274,7 @@ class ExtractionHandler implements JobHandler {
                 Files.writeString(list, scratchList(toc, plan, false), StandardCharsets.UTF_8);
                 context.phase("restoring the dump's definitions and the selection's rows into " + name);
                 List<String> argv = new ArrayList<>(List.of(session.tool("pg_restore"), "--no-password",
-                        "--dbname=" + conninfo(name)));
+                        "--dbname=" + ToolSession.conninfo(name)));
                 if (!plan.intoCluster().equals(backup.cluster())) {
                     argv.addAll(List.of("--no-owner", "--no-privileges"));
                 }
@@ -490,7 +489,8 @@ class ExtractionHandler implements JobHandler {
             List<String> schemas = plan.intoSchema() != null ? List.of(plan.intoSchema()) : plan.schemas();
             schemas.forEach(s -> argv.add("--schema=" + Names.quote(s)));
         } else if (!plan.tables().isEmpty()) {
-            selection.forEach(s -> argv.add("--table=" + s.destination().pattern()));
+            // quoted parts: pg_dump reads no character of them as a pattern character
+            selection.forEach(s -> argv.add("--table=" + s.destination().sql()));
         }
         executor.run(ProcessSpec.of(argv).environment(scratch.environment()).stderrLines(context::log),
                 context.cancellation());
@@ -513,8 +513,8 @@ class ExtractionHandler implements JobHandler {
                     context.log("pgvault: created database '" + plan.intoDatabase() + "' on cluster '"
                             + plan.intoCluster() + "'");
                 }
-                if (plan.intoSchema() != null && plan.schemas().isEmpty()
-                        && !schemaExists(plan.intoCluster(), plan.intoDatabase(), plan.intoSchema())) {
+                Set<String> existing = schemas(plan.intoCluster(), plan.intoDatabase());
+                if (plan.intoSchema() != null && plan.schemas().isEmpty() && !existing.contains(plan.intoSchema())) {
                     execute(plan.intoCluster(), plan.intoDatabase(), "CREATE SCHEMA " + Names.quote(plan.intoSchema()));
                     createdSchema = true;
                     context.log("pgvault: created schema " + plan.intoSchema() + " in database '" + plan.intoDatabase()
@@ -523,14 +523,13 @@ class ExtractionHandler implements JobHandler {
                 ArchiveToc toc = ArchiveToc.list(executor, session.tool("pg_restore"), session.environment(null),
                         file, context.cancellation());
                 Path list = work.resolve("destination.list");
-                Set<String> existing = schemas(plan.intoCluster(), plan.intoDatabase());
                 Files.writeString(list, toc.entries().stream()
                         .filter(e -> !(e.is("SCHEMA") && existing.stream().anyMatch(s -> !s.equals("public")
                                 && (e.item().startsWith("SCHEMA - " + s + " ") || e.item().equals("SCHEMA - " + s)))))
                         .map(e -> e.line() + "\n").collect(Collectors.joining()), StandardCharsets.UTF_8);
                 List<String> argv = new ArrayList<>(List.of(session.tool("pg_restore"), "--no-password",
                         "--exit-on-error", "--single-transaction", "--use-list=" + list,
-                        "--dbname=" + conninfo(plan.intoDatabase())));
+                        "--dbname=" + ToolSession.conninfo(plan.intoDatabase())));
                 if (plan.replace()) {
                     argv.addAll(List.of("--clean", "--if-exists"));
                 }
@@ -618,10 +617,6 @@ class ExtractionHandler implements JobHandler {
         return names;
     }
 
-    private boolean schemaExists(String cluster, String database, String schema) throws SQLException {
-        return schemas(cluster, database).contains(schema);
-    }
-
     /** Runs one statement in the database (null: the cluster's maintenance database). */
     private void execute(String cluster, String database, String sql) throws SQLException {
         String db = database != null ? database : access.target(cluster).maintenanceDatabase();
@@ -639,18 +634,7 @@ class ExtractionHandler implements JobHandler {
     }
 
     static String scratchDatabaseName(UUID jobId) {
-        return SCRATCH_DATABASE_PREFIX + HexFormat.of().formatHex(uuidBytes(jobId));
-    }
-
-    private static byte[] uuidBytes(UUID id) {
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16);
-        b.putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits());
-        return b.array();
-    }
-
-    /** A libpq connection string naming only the database; host, port and user come from the environment. */
-    static String conninfo(String database) {
-        return "dbname='" + database.replace("\\", "\\\\").replace("'", "\\'") + "'";
+        return SCRATCH_DATABASE_PREFIX + jobId.toString().replace("-", "");
     }
 
     private static String describe(ExtractionPlan plan) {

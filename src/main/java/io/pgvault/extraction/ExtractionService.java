@@ -174,6 +174,7 @@ public class ExtractionService {
         if (intoSchema != null) {
             Names.checkIdentifier("into.schema", intoSchema);
         }
+        boolean databaseExists;
         if (whole) {
             if (intoSchema != null) {
                 throw new InvalidRequestException("into.schema", "a whole database keeps its schemas: name "
@@ -181,13 +182,18 @@ public class ExtractionService {
             }
             if (intoDatabase == null) {
                 intoDatabase = freeDatabaseName(intoCluster, PREFIX + stamp);
+                databaseExists = false;
+            } else {
+                databaseExists = access.databaseExists(intoCluster, intoDatabase);
             }
         } else {
             if (intoDatabase == null) {
                 intoDatabase = database;
             }
+            databaseExists = access.databaseExists(intoCluster, intoDatabase);
             if (intoSchema == null && into.database() == null && into.cluster() == null) {
-                intoSchema = freeSchemaName(intoCluster, intoDatabase, PREFIX + stamp);
+                intoSchema = databaseExists ? freeSchemaName(intoCluster, intoDatabase, PREFIX + stamp)
+                        : PREFIX + stamp;
             }
             if (intoSchema != null && (schemas.size() > 1 || (!schemas.isEmpty() && !tables.isEmpty()))) {
                 throw new InvalidRequestException("into.schema", "into.schema takes the selected tables, or exactly "
@@ -207,7 +213,6 @@ public class ExtractionService {
         Names.checkIdentifier("into.database", intoDatabase);
 
         boolean replace = Boolean.TRUE.equals(spec.replace());
-        boolean databaseExists = access.databaseExists(intoCluster, intoDatabase);
         boolean createSchema = false;
         List<String> clashes = List.of();
         if (databaseExists) {
@@ -244,9 +249,6 @@ public class ExtractionService {
 
     /** The default name, or with _2, _3... when an earlier extraction to the same point took it. */
     private String freeSchemaName(String cluster, String database, String name) {
-        if (!access.databaseExists(cluster, database)) {
-            return name;
-        }
         String candidate = name;
         for (int i = 2; schemaExists(cluster, database, candidate); i++) {
             candidate = name + "_" + i;

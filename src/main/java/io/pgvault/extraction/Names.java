@@ -25,14 +25,9 @@ final class Names {
             return part(schema) + "." + part(name);
         }
 
-        /** For SQL: both parts quoted. */
+        /** For SQL, and for pg_dump's --table: both parts quoted. */
         String sql() {
             return quote(schema) + "." + quote(name);
-        }
-
-        /** For pg_dump --table: quoted, so that no character is a pattern character. */
-        String pattern() {
-            return sql();
         }
     }
 

@@ -57,11 +57,6 @@ public class Instances {
         return host;
     }
 
-    /** Whether an instance's heartbeat of this age still counts as alive. */
-    public Duration staleAfter() {
-        return staleAfter;
-    }
-
     void register() {
         Timestamp now = Timestamp.from(clock.instant());
         String previous = catalog.query("select host from instance where name = ?", (rs, i) -> rs.getString(1), name)

@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -373,8 +374,14 @@ class JobEngine {
         Instant cutoff = clock.instant().minus(settings.staleAfter());
         lifecycle.failInterrupted(lifecycle.runningWithHeartbeatBefore(cutoff).stream()
                 .filter(j -> !running.containsKey(j.getId())).toList());
-        for (Job job : lifecycle.queuedPlacedBefore(cutoff)) {
-            if (!instances.aliveOn(job.getPlacement())) {
+        List<Job> placed = lifecycle.queuedPlacedBefore(cutoff);
+        if (placed.isEmpty()) {
+            return;
+        }
+        java.util.Set<String> alive = instances.list().stream().filter(Instances.Instance::alive)
+                .map(Instances.Instance::host).collect(java.util.stream.Collectors.toSet());
+        for (Job job : placed) {
+            if (!alive.contains(job.getPlacement())) {
                 lifecycle.failUnplaceable(job.getId(), "no pgvault instance on host '" + job.getPlacement()
                         + "' was alive for " + settings.staleAfter().toSeconds() + " s to run it");
             }

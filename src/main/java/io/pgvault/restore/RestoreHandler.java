@@ -81,7 +81,7 @@ class RestoreHandler implements JobHandler {
             if (backup.format().isArchive()) {
                 pgRestore(file.path(), spec, session, context);
             } else {
-                replayScript(backup, file.path(), session, conninfo(spec.targetDatabase()), true, context);
+                replayScript(backup, file.path(), session, ToolSession.conninfo(spec.targetDatabase()), true, context);
             }
         }
     }
@@ -89,7 +89,7 @@ class RestoreHandler implements JobHandler {
     private void pgRestore(java.nio.file.Path file, RestoreSpec spec, ToolSession session, JobContext context)
             throws Exception {
         List<String> argv = new ArrayList<>(List.of(session.tool("pg_restore"), "--verbose", "--no-password",
-                "--dbname=" + conninfo(spec.targetDatabase())));
+                "--dbname=" + ToolSession.conninfo(spec.targetDatabase())));
         if (spec.clean()) {
             argv.add("--clean");
             argv.add("--if-exists");
@@ -123,7 +123,7 @@ class RestoreHandler implements JobHandler {
 
     private void replayClusterDump(BackupView backup, java.nio.file.Path file, ToolSession session,
             JobContext context) throws Exception {
-        replayScript(backup, file, session, conninfo(session.target().maintenanceDatabase()), false, context);
+        replayScript(backup, file, session, ToolSession.conninfo(session.target().maintenanceDatabase()), false, context);
     }
 
     /** Feeds a SQL script to psql. Cluster dumps may meet roles that exist already: only that error is tolerated. */
@@ -166,11 +166,6 @@ class RestoreHandler implements JobHandler {
 
     static String quoteIdentifier(String name) {
         return "\"" + name.replace("\"", "\"\"") + "\"";
-    }
-
-    /** A libpq connection string naming only the database; host, port and user come from the environment. */
-    static String conninfo(String database) {
-        return "dbname='" + database.replace("\\", "\\\\").replace("'", "\\'") + "'";
     }
 
     /** Counts the bytes read through it. */
