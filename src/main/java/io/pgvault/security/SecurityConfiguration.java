@@ -18,11 +18,15 @@ import org.springframework.security.web.authentication.AnonymousAuthenticationFi
 import org.springframework.security.web.context.RequestAttributeSecurityContextRepository;
 import org.springframework.security.web.context.SecurityContextRepository;
 import org.springframework.security.web.firewall.RequestRejectedHandler;
+import org.springframework.security.web.header.writers.DelegatingRequestMatcherHeaderWriter;
+import org.springframework.security.web.header.writers.StaticHeadersWriter;
+import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
 
 /**
  * Who may call what. Bearer tokens only: no sessions, no cookies (so no CSRF), no CORS (browsers on other
  * origins are refused), no login form. Open without a token: the liveness and readiness probes (without
- * details) and the API documentation; everything else needs a token whose role allows the request.
+ * details), the API documentation and the status page's files (they hold no data: the page asks the API with the
+ * token its user types in); everything else needs a token whose role allows the request.
  */
 @Configuration
 class SecurityConfiguration {
@@ -30,6 +34,12 @@ class SecurityConfiguration {
     private static final String VIEWER = "VIEWER";
     private static final String OPERATOR = "OPERATOR";
     private static final String ADMIN = "ADMIN";
+    /**
+     * The status page runs only its own files and talks only to this server: no inline script or style (what an
+     * injected string in a cluster's name or a job's error could become), no other origin, no framing.
+     */
+    static final String STATUS_PAGE_POLICY = "default-src 'self'; object-src 'none'; base-uri 'none'; "
+            + "form-action 'self'; frame-ancestors 'none'";
 
     @Bean
     SecurityFilterChain api(HttpSecurity http, ApiTokenService apiTokens, ArchiveTokenCheck archiveTokens,
@@ -49,6 +59,9 @@ class SecurityConfiguration {
                 .addFilterBefore(new TokenAuthenticationFilter(apiTokens, archiveTokens, copyTokens, callers),
                         AnonymousAuthenticationFilter.class)
                 .exceptionHandling(e -> e.authenticationEntryPoint(problems).accessDeniedHandler(problems))
+                .headers(h -> h.addHeaderWriter(new DelegatingRequestMatcherHeaderWriter(
+                        PathPatternRequestMatcher.withDefaults().matcher("/status/**"),
+                        new StaticHeadersWriter("Content-Security-Policy", STATUS_PAGE_POLICY))))
                 .authorizeHttpRequests(a -> a
                         // the request itself was authorized (or refused); its error page dispatch passes, while
                         // an ASYNC dispatch (a job wait's answer) goes through the rules below with its caller
@@ -56,6 +69,8 @@ class SecurityConfiguration {
                         .requestMatchers("/actuator/health", "/actuator/health/liveness", "/actuator/health/readiness",
                                 "/error",
                                 "/swagger-ui.html", "/swagger-ui/**", "/v3/api-docs", "/v3/api-docs/**").permitAll()
+                        // the status page: "/" leads to it, its files answer anyone (its data needs a token)
+                        .requestMatchers(GET, "/", "/status", "/status/**").permitAll()
                         // WAL for archive_command and restore_command: the cluster's archive token suffices
                         // (writing into an archive is for its archive_command, or an admin repairing it)
                         .requestMatchers(PUT, TokenAuthenticationFilter.WAL_FILE)

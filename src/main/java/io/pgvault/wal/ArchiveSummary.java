@@ -81,7 +81,13 @@ public record ArchiveSummary(
             @Schema(description = "segments missing between firstSegment and lastSegment")
             List<Gap> gaps,
             @Schema(description = "when its newest segment was archived")
-            Instant lastArchivedAt) {
+            Instant lastArchivedAt,
+            @Schema(description = "the oldest time known in its WAL: the first transaction end pg_waldump read in "
+                    + "its segments (a segment not read yet counts with its arrival time)")
+            Instant firstTime,
+            @Schema(description = "the newest time known in its WAL: the last transaction end pg_waldump read in "
+                    + "its segments (a segment not read yet counts with its arrival time)")
+            Instant lastTime) {
     }
 
     /** Segments missing between two archived ones, inclusive. */
@@ -91,6 +97,12 @@ public record ArchiveSummary(
             String firstMissing,
             String lastMissing,
             @Schema(description = "how many segments are missing")
-            long missingSegments) {
+            long missingSegments,
+            @Schema(description = "the newest time known in the WAL before the gap (a transaction end read in an "
+                    + "earlier segment, or the arrival of one not read yet): recoveries reach up to here")
+            Instant fromTime,
+            @Schema(description = "the oldest time known in the WAL after the gap: what lies between fromTime "
+                    + "and toTime cannot be recovered to from the backups before the gap")
+            Instant toTime) {
     }
 }

@@ -154,35 +154,20 @@ public class WalArchiveService {
     public ArchiveSummary summary(String cluster) {
         ClusterView view = clusters.get(cluster);
         long segmentSize = view.walSegmentSize() == null ? DEFAULT_SEGMENT_SIZE : view.walSegmentSize();
-        Map<Long, List<WalFileName>> byTimeline = new TreeMap<>();
+        Map<Long, List<WalFile>> byTimeline = new TreeMap<>();
         Instant last = null;
         long count = 0;
         long bytes = 0;
-        Map<Long, Instant> lastByTimeline = new TreeMap<>();
         for (WalFile f : files.findByClusterOrderByName(cluster)) {
             count++;
             bytes += f.getSizeBytes();
             last = last == null || f.getArchivedAt().isAfter(last) ? f.getArchivedAt() : last;
             if (f.getKind() == WalFileKind.SEGMENT) {
-                byTimeline.computeIfAbsent(f.getTimeline(), t -> new ArrayList<>()).add(WalFileName.parse(f.getName()));
-                lastByTimeline.merge(f.getTimeline(), f.getArchivedAt(), (a, b) -> a.isAfter(b) ? a : b);
+                byTimeline.computeIfAbsent(f.getTimeline(), t -> new ArrayList<>()).add(f);
             }
         }
         List<ArchiveSummary.Timeline> timelines = new ArrayList<>();
-        byTimeline.forEach((timeline, segments) -> {
-            List<ArchiveSummary.Gap> gaps = new ArrayList<>();
-            long previous = -1;
-            for (WalFileName segment : segments) {
-                long position = segment.position(segmentSize);
-                if (previous >= 0 && position > previous + 1) {
-                    gaps.add(new ArchiveSummary.Gap(WalFileName.segmentName(timeline, previous + 1, segmentSize),
-                            WalFileName.segmentName(timeline, position - 1, segmentSize), position - previous - 1));
-                }
-                previous = position;
-            }
-            timelines.add(new ArchiveSummary.Timeline(timeline, segments.get(0).name(),
-                    segments.get(segments.size() - 1).name(), segments.size(), gaps, lastByTimeline.get(timeline)));
-        });
+        byTimeline.forEach((timeline, segments) -> timelines.add(ArchiveTimelines.of(timeline, segments, segmentSize)));
         Long lag = last == null ? null : Duration.between(last, clock.instant()).toSeconds();
         return new ArchiveSummary(cluster, segmentSize, count, bytes, last, lag, recoveryWindow(cluster),
                 timelines, null);

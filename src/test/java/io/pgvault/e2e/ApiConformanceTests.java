@@ -56,6 +56,7 @@ class ApiConformanceTests extends EndToEndTest {
         wal();
         send("audit", "GET", "/api/v1/audit?size=5", null);
         send("instances", "GET", "/api/v1/instances", null);
+        send("what is at risk", "GET", "/api/v1/status", null);
         finish(backup);
 
         Set<String> missed = new TreeSet<>(conformance.operations());
