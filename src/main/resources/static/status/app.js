@@ -75,13 +75,29 @@ function repositoriesTable(repositories, clusters) {
       }))));
 }
 
+/** A selector that finds the focused element again in the re-rendered page (by id, its table, or its link). */
+function focusKey(element) {
+  if (!element || element === document.body) {
+    return null;
+  }
+  if (element.id) {
+    return `#${CSS.escape(element.id)}`;
+  }
+  if (element.tagName === 'SUMMARY' && element.parentElement.id) {
+    return `#${CSS.escape(element.parentElement.id)} > summary`;
+  }
+  const href = element.getAttribute('href');
+  const region = element.closest('[id]');
+  return href && region ? `#${CSS.escape(region.id)} a[href="${CSS.escape(href)}"]` : null;
+}
+
 function render(data) {
   const now = new Date(data.status.checkedAt).getTime();
   const problems = new Map(data.status.clusters.map((c) => [c.cluster, c.problems || []]));
   const rows = data.clusters.map((entry) => ({ entry, risks: risksOf(entry, problems.get(entry.cluster.name) || []) }));
   rows.sort((a, b) => (b.risks.length > 0) - (a.risks.length > 0) || a.entry.cluster.name.localeCompare(b.entry.cluster.name));
   const open = [...document.querySelectorAll('details[open]')].map((d) => d.id);
-  const focused = document.activeElement && document.activeElement.id;
+  const focused = focusKey(document.activeElement);
 
   $('problems-banner').replaceChildren(banner(rows, data.status.repositoriesDown || []));
   $('cluster-nav').replaceChildren(nav(rows));
@@ -89,8 +105,9 @@ function render(data) {
     : [h('p', { text: 'No cluster is registered yet.' })]));
   $('repositories').replaceChildren(repositoriesTable(data.repositories, data.clusters.map((e) => e.cluster)));
   open.forEach((id) => { const d = $(id); if (d) d.open = true; });
-  if (focused && $(focused) && document.activeElement !== $(focused)) {
-    $(focused).focus();
+  const again = focused && document.querySelector(focused);
+  if (again && document.activeElement !== again) {
+    again.focus();
   }
   $('updated').textContent = `Updated ${time(now)}, times in ${zoneName()}`;
   announce(rows, data.status.repositoriesDown || []);
@@ -132,7 +149,7 @@ async function load() {
     $('controls').hidden = false;
     $('load-error').textContent = e instanceof ApiError && e.status === 403
       ? `This token's role may not read everything the page shows (403 on ${e.message}); use a VIEWER token or above.`
-      : `Could not read the status: ${e.message}. Showing what was read before; trying again in 30 s.`;
+      : `Could not read the status: ${e.message}. Showing what was read before; ${$('auto').checked ? 'trying again in 30 s' : 'Refresh now tries again'}.`;
   } finally {
     loading = false;
     document.body.removeAttribute('aria-busy');

@@ -71,7 +71,8 @@ function drills(entry) {
       h('th', { scope: 'row', text: kind }),
       h('td', { text: backup ? time(backup.verification.verifiedAt) : '' }),
       h('td', { class: !backup ? null : backup.verification.status === 'PASSED' ? 'good' : 'bad', text: drillText(backup) }),
-      h('td', { class: 'num', text: backup && backup.drillSeconds !== undefined ? rto(backup.drillSeconds) : '' }),
+      h('td', { class: 'num', text: backup && backup.verification.status === 'PASSED' && backup.drillSeconds !== undefined
+        ? rto(backup.drillSeconds) : '' }),
       h('td', { text: backup ? `${shortId(backup.id)}${backup.database ? ` (${backup.database})` : ''}` : '' })));
   return h('section', { 'aria-labelledby': `drills-${idOf(entry.cluster.name)}` },
       h('h3', { id: `drills-${idOf(entry.cluster.name)}`, text: 'Newest restore drill of each kind' }),

@@ -81,14 +81,16 @@ export function risksOf(entry, serverProblems) {
   return risks;
 }
 
-/** The drill's outcome in words, for the drills table and the test's eyes alike. */
+/** The drill's outcome in words: a passed drill measured the RTO; a failed one only how long it ran. */
 export function drillText(backup) {
   if (!backup) {
     return 'no drill yet';
   }
-  const passed = backup.verification.status === 'PASSED';
-  const time = backup.drillSeconds !== undefined && backup.drillSeconds !== null ? `RTO ${rto(backup.drillSeconds)}` : '';
-  return `${passed ? 'passed' : 'FAILED'}${time ? `, ${time}` : ''}`;
+  const seconds = backup.drillSeconds !== undefined && backup.drillSeconds !== null ? backup.drillSeconds : null;
+  if (backup.verification.status === 'PASSED') {
+    return seconds === null ? 'passed' : `passed, RTO ${rto(seconds)}`;
+  }
+  return `FAILED${seconds === null ? '' : ` after ${rto(seconds)}`}: ${backup.verification.detail || 'no detail'}`;
 }
 
 /** The size chart's series: one per kind and database (a DUMP of each database is its own trend). */

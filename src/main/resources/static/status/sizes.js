@@ -73,5 +73,6 @@ export function sizeChart(entry) {
       s('svg', { width: 22, height: 12, viewBox: '0 0 22 12', 'aria-hidden': 'true' },
           s('line', { class: `series-line s${Math.min(i, 5)}`, x1: 0, x2: 22, y1: 6, y2: 6 })), one.name)),
   series.some((one) => one.points.some((p) => p.backup.sizeAnomaly)) ? h('li', {}, 'red marks: size anomaly') : null);
-  return h('figure', {}, h('figcaption', { text: 'Backup sizes over time' }), chart, legend);
+  return h('figure', {}, h('figcaption', { text: 'Backup sizes over time' }),
+      points.length ? [chart, legend] : h('p', { class: 'muted', text: describe(series) }));
 }

@@ -174,6 +174,10 @@ export function describe(entry, proof) {
 
 /** The timeline figure of one cluster. */
 export function timeline(entry, now) {
+  if (!timelineBackups(entry.backups).length && !(entry.wal.timelines || []).length) {
+    return h('figure', { class: 'timeline-figure' }, h('figcaption', { text: 'Recovery timeline' }),
+        h('p', { class: 'muted', text: 'Nothing to draw yet: no backup and no archived WAL.' }));
+  }
   const id = idOf(entry.cluster.name);
   const proof = proofOf(entry);
   const [t0, t1] = domain(entry, now);
