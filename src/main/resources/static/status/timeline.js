@@ -168,7 +168,8 @@ export function describe(entry, proof) {
   const counts = {};
   shown.forEach((b) => { counts[b.kind] = (counts[b.kind] || 0) + 1; });
   parts.push(shown.length ? `Backups: ${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ')}.` : 'No backups.');
-  parts.push(proof && proof.provenTime ? `Proven by replay up to ${time(proof.provenTime)}.` : 'Not proven (proof off).');
+  parts.push(!proof ? 'Not proven (proof off).' : proof.provenTime
+    ? `Proven by replay up to ${time(proof.provenTime)}.` : `Proof ${proof.state || 'on'}: nothing proven yet.`);
   return parts.join(' ');
 }
 

@@ -38,7 +38,7 @@ class SecurityConfiguration {
      * The status page runs only its own files and talks only to this server: no inline script or style (what an
      * injected string in a cluster's name or a job's error could become), no other origin, no framing.
      */
-    static final String STATUS_PAGE_POLICY = "default-src 'self'; object-src 'none'; base-uri 'none'; "
+    private static final String STATUS_PAGE_POLICY = "default-src 'self'; object-src 'none'; base-uri 'none'; "
             + "form-action 'self'; frame-ancestors 'none'";
 
     @Bean
