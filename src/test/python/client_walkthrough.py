@@ -36,13 +36,13 @@ config = pgvault_client.Configuration(host=env["PGVAULT_URL"], access_token=env[
 with pgvault_client.ApiClient(config) as client:
     clusters, backups, jobs, wal = ClustersApi(client), BackupsApi(client), JobsApi(client), WalArchiveApi(client)
 
-    # list, then register the cluster (with a time zone, cleared later)
+    # list, then register the cluster (with an RPO, cleared later)
     before = clusters.list_clusters()
     assert cluster not in [c.name for c in before], before
     registered = clusters.register_cluster(ClusterRequest(
         name=cluster, host=env["PG_HOST"], port=int(env["PG_PORT"]), username=env["PG_USER"],
-        time_zone="Europe/Berlin"))
-    assert registered.name == cluster and registered.time_zone == "Europe/Berlin", registered
+        rpo="PT24H"))
+    assert registered.name == cluster and registered.rpo == "PT24H", registered
     assert cluster in [c.name for c in clusters.list_clusters()]
 
     # a backup, waited for with waitSeconds, and its log (text/plain: the client accepts it with problem+json)
@@ -63,10 +63,10 @@ with pgvault_client.ApiClient(config) as client:
     assert len(content) == backup.files[0].size_bytes, (len(content), backup.files)
 
     # a merge patch: one field set, another cleared with null, the rest (host, port...) left out
-    patch = ClusterPatch(rpo="PT2H", time_zone=None)
-    assert patch.to_dict() == {"rpo": "PT2H", "timeZone": None}, patch.to_dict()
+    patch = ClusterPatch(time_zone="Europe/Berlin", rpo=None)
+    assert patch.to_dict() == {"timeZone": "Europe/Berlin", "rpo": None}, patch.to_dict()
     patched = clusters.patch_cluster(cluster, patch)
-    assert patched.rpo == "PT2H" and patched.time_zone is None, patched
+    assert patched.time_zone == "Europe/Berlin" and patched.rpo is None, patched
     assert patched.host == env["PG_HOST"] and patched.port == int(env["PG_PORT"]), patched
 
     # errors are problems: a cluster that does not exist, and a WAL file that is not archived (octet-stream)
@@ -84,5 +84,5 @@ with pgvault_client.ApiClient(config) as client:
         problem_of(e)
 
 print(json.dumps({"cluster": cluster, "job": str(started.id), "backup": str(job.backup_id),
-                  "status": job.status, "rpo": patched.rpo, "timeZone": patched.time_zone,
+                  "status": job.status, "timeZone": patched.time_zone, "rpo": patched.rpo,
                   "notFound": missing["status"]}))

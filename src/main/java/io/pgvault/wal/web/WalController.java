@@ -166,11 +166,7 @@ class WalController {
     }
 
     private ArchiveConfig config(String name, String token) {
-        // the database host runs these commands: the address it reaches pgvault at, which a proxy's or load
-        // balancer's may be rather than the one this request came in by
-        var builder = publicUrl != null ? org.springframework.web.util.UriComponentsBuilder.fromUri(publicUrl)
-                : ServletUriComponentsBuilder.fromCurrentContextPath();
-        String base = builder.path("/api/v1/clusters/{name}/wal/").buildAndExpand(name).toUriString();
+        String base = walUrl(publicUrl, name);
         String archive = WalCommands.archiveCommand(base);
         String restore = WalCommands.restoreCommand(base);
         return new ArchiveConfig("replica", "on", archive, restore, token, WalCommands.HEADER_FILE,
@@ -179,6 +175,17 @@ class WalController {
                         "archive_mode = on",
                         "archive_command = '" + archive.replace("'", "''") + "'",
                         "# for recoveries: restore_command = '" + restore.replace("'", "''") + "'"));
+    }
+
+    /**
+     * The URL of the cluster's WAL endpoint in archive_command and restore_command. The database host runs them, so
+     * it is the address that host reaches pgvault at: {@code pgvault.api.public-url} (a proxy's or load
+     * balancer's) when set, else the address the current request came in by.
+     */
+    static String walUrl(java.net.URI publicUrl, String name) {
+        var builder = publicUrl != null ? org.springframework.web.util.UriComponentsBuilder.fromUri(publicUrl)
+                : ServletUriComponentsBuilder.fromCurrentContextPath();
+        return builder.path("/api/v1/clusters/{name}/wal/").buildAndExpand(name).toUriString();
     }
 
     /** Settings for postgresql.conf, and the header file (in the data directory) that both commands read. */
