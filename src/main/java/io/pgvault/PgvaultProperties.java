@@ -18,7 +18,14 @@ import org.springframework.validation.annotation.Validated;
 
 /**
  * Every {@code pgvault.*} setting. One root so that a misspelt key anywhere under {@code pgvault}
- * fails start-up instead of being silently ignored.
+ * fails start-up instead of being silently ignored. The {@code @param} tags are the settings' descriptions in the
+ * configuration metadata (IDE completion) and must say what docs/configuration.md says (ConfigurationDocsTests
+ * checks that every setting is in its table).
+ *
+ * @param repositories the named repositories (pgvault.repositories.NAME.type and the rest, see
+ * docs/configuration.md); none: one local repository at pgvault.storage.local.root
+ * @param repository the name of the default repository, where clusters that name none keep their backups and WAL;
+ * may be left out when only one is configured
  */
 @Validated
 @ConfigurationProperties(prefix = "pgvault", ignoreUnknownFields = false)
@@ -35,7 +42,8 @@ public record PgvaultProperties(
         @Valid @DefaultValue Map<String, Repository> repositories,
         String repository,
         @Valid @DefaultValue Wal wal,
-        @Valid @DefaultValue Instance instance) {
+        @Valid @DefaultValue Instance instance,
+        @Valid @DefaultValue Api api) {
 
     @ConstructorBinding
     public PgvaultProperties {
@@ -46,13 +54,25 @@ public record PgvaultProperties(
             Notifications notifications, Drills drills, Security security, Recovery recovery,
             Map<String, Repository> repositories, String repository, Wal wal) {
         this(jobs, storage, tools, postgres, clusters, notifications, drills, security, recovery, repositories,
-                repository, wal, new Instance(null));
+                repository, wal, new Instance(null), new Api(null));
     }
 
     /**
-     * This pgvault instance among several on one catalog. {@code host}: the machine it runs on, as clusters name
-     * it in {@code dataHost} (default: the machine's host name). Work that writes a cluster's local directories
-     * runs only on an instance of that cluster's host.
+     * The API as clients see it.
+     *
+     * @param publicUrl the base URL that database hosts and clients reach pgvault at (a load balancer's or proxy's,
+     * e.g. https://pgvault.example.net), from which archive-config builds archive_command and restore_command;
+     * unset: the address the archive-config request itself was sent to (its Host header)
+     */
+    public record Api(java.net.URI publicUrl) {
+    }
+
+    /**
+     * This pgvault instance among several on one catalog. Work that writes a cluster's local directories runs only
+     * on an instance of that cluster's host.
+     *
+     * @param host the machine this instance runs on, as clusters name it in dataHost; default: the machine's host
+     * name
      */
     public record Instance(String host) {
 
@@ -74,7 +94,7 @@ public record PgvaultProperties(
             Notifications notifications, Drills drills, Security security, Recovery recovery,
             Map<String, Repository> repositories, String repository) {
         this(jobs, storage, tools, postgres, clusters, notifications, drills, security, recovery, repositories,
-                repository, new Wal(Codec.ZSTD, 3), new Instance(null));
+                repository, new Wal(Codec.ZSTD, 3), new Instance(null), new Api(null));
     }
 
     /**
@@ -101,15 +121,27 @@ public record PgvaultProperties(
     }
 
     /**
-     * One repository, {@code pgvault.repositories.<name>}: {@code type} {@code local} (with {@code path}) or
-     * {@code s3} (with {@code endpoint}, {@code region}, {@code bucket}, {@code prefix}, {@code pathStyle}
-     * and optionally {@code accessKey}/{@code secretKey}; without them the AWS SDK's default credentials);
-     * {@code compression} (zstd, lz4, none), {@code encryption} (none, aes-256-gcm) and
-     * {@code encryptionKeyFile} (created owner-only with a new key when missing), or {@code encryptionKey}, the
-     * key itself (one Tink keyset in JSON, e.g. from the environment variable
-     * {@code PGVAULT_REPOSITORIES_<NAME>_ENCRYPTIONKEY}), and {@code encryptionOldKeyFiles}, the keys of files
-     * written before a rotation. {@code retention}: what this repository keeps of the copies made to it (COPY
-     * jobs), by its own rules; none: a copy lives as long as its backup. Never printed with its keys.
+     * One repository, {@code pgvault.repositories.<name>}. Never printed with its keys.
+     *
+     * @param type local or s3
+     * @param path local: the directory (it becomes the storage root when this is the default repository)
+     * @param endpoint s3: the endpoint URL (MinIO, Ceph, S3Proxy...); leave out for AWS itself
+     * @param region s3: the region
+     * @param bucket s3: the bucket
+     * @param prefix s3: the key prefix everything goes under
+     * @param pathStyle s3: path-style requests (MinIO, Ceph, S3Proxy) instead of virtual-host style
+     * @param accessKey s3: the access key; leave out (with secretKey) for the AWS SDK's default credentials
+     * (environment, profile, instance role)
+     * @param secretKey s3: the secret key
+     * @param compression zstd, lz4 or none: checked, not applied (WAL: pgvault.wal.compression; BASE backups:
+     * their compressionMethod)
+     * @param encryption none or aes-256-gcm (Tink streaming AEAD, client side)
+     * @param encryptionKeyFile the key file (a Tink keyset), created owner-only with a new key when missing
+     * @param encryptionKey the key itself instead of a file (a Tink keyset in JSON), e.g. from the environment
+     * variable PGVAULT_REPOSITORIES_<NAME>_ENCRYPTIONKEY
+     * @param encryptionOldKeyFiles keys of files written before a rotation: read, never written with
+     * @param retention what this repository keeps of the copies made to it (keep-last, keep-days, daily, weekly,
+     * monthly); none: a copy lives as long as its backup
      */
     public record Repository(String type, Path path, String endpoint, String region, String bucket, String prefix,
             @DefaultValue("false") boolean pathStyle, String accessKey, String secretKey,
@@ -136,28 +168,36 @@ public record PgvaultProperties(
     }
 
     /**
-     * The WAL archive. {@code compression}: how pushed segments (and .partial segments) are stored, {@code zstd}
-     * or {@code none}; recorded per file, so a change applies to new pushes and every file stays readable.
-     * Fetches always return the original bytes. {@code compressionLevel}: zstd's level (1 fastest; 3, its own
-     * default, is what pgBackRest uses too).
+     * The WAL archive. Fetches always return the original bytes.
+     *
+     * @param compression how pushed segments (and .partial segments) are stored: zstd or none; recorded per file,
+     * so a change applies to new pushes and every file stays readable
+     * @param compressionLevel zstd's level, 1 (fastest) to 19; 3 is zstd's own default and pgBackRest's
      */
     public record Wal(@NotNull @DefaultValue("zstd") Codec compression,
             @Min(1) @Max(19) @DefaultValue("3") int compressionLevel) {
     }
 
     /**
-     * What monitoring holds every cluster to: {@code rpo}, the newest successful backup's greatest age for
-     * clusters that set none themselves (unset: not checked), and {@code walLag}, the longest time without
-     * an archived segment for clusters that push WAL; {@code sizeAnomalyRatio}, how far (0.5: ±50%) a
-     * backup's size may stray from the median of its spec's last 7 successful ones before it is flagged.
+     * What monitoring holds every cluster to.
+     *
+     * @param rpo the greatest age of the newest successful backup, for clusters that set no rpo themselves; unset:
+     * not checked
+     * @param walLag the longest time without an archived WAL file for clusters that push or stream WAL
+     * @param sizeAnomalyRatio how far (0.5: ±50%) a backup's size may stray from the median of its spec's last 7
+     * successful ones before it is flagged
      */
     public record Clusters(Duration rpo, @NotNull @DefaultValue("1h") Duration walLag,
             @DecimalMin("0.01") @DefaultValue("0.5") double sizeAnomalyRatio) {
     }
 
     /**
-     * Webhooks: delivery attempts (the first included), the wait before the first retry (doubling, at most
-     * 10 minutes), each request's timeout, and how often cluster health is checked for RPO and WAL alerts.
+     * Webhooks.
+     *
+     * @param maxAttempts delivery attempts of one event, the first included (1 to 20)
+     * @param initialBackoff the wait before the first retry; it doubles with each retry, at most 10 minutes
+     * @param timeout each webhook request's timeout
+     * @param checkInterval how often cluster health is checked for RPO and WAL alerts
      */
     public record Notifications(
             @Min(1) @Max(20) @DefaultValue("6") int maxAttempts,
@@ -167,25 +207,43 @@ public record PgvaultProperties(
     }
 
     /**
-     * Restore drills. {@code countRows}: while a DUMP backup runs, count every table's rows in pg_dump's own
-     * snapshot, so that a drill can demand them (costs a scan of each table, in parallel with the dump).
+     * Restore drills.
+     *
+     * @param countRows while a DUMP backup runs, count every table's rows in pg_dump's own snapshot, so that a
+     * drill can demand them (a scan of each table, in parallel with the dump)
      */
     public record Drills(@DefaultValue("true") boolean countRows) {
     }
 
     /**
-     * Secrets at rest: stored cluster passwords and webhook secrets are encrypted (AES-GCM) with the key from
-     * the environment variable {@code PGVAULT_SECRET_KEY}, or else from {@code keyFile}, created owner-only
-     * (0600) with a random key on first start. {@code adminToken} ({@code PGVAULT_ADMIN_TOKEN}): a bearer token
-     * accepted with the ADMIN role, kept only in the configuration (at least 16 characters).
+     * Secrets at rest: stored cluster passwords, webhook secrets and archive tokens are encrypted (AES-GCM).
+     *
+     * @param keyFile the key that encrypts stored passwords, webhook secrets and archive tokens, created owner-only
+     * (0600) with a random key on first start; the environment variable PGVAULT_SECRET_KEY overrides it; instances
+     * sharing a catalog must share it
+     * @param adminToken a bearer token accepted with the ADMIN role, kept only in the configuration (16 to 512
+     * characters; environment variable PGVAULT_ADMIN_TOKEN); when set, no admin token is generated at first start
      */
     public record Security(@NotNull @DefaultValue("./data/pgvault.key") Path keyFile, String adminToken) {
     }
 
     /**
-     * The job engine. {@code maxWaiters}: requests waiting for a job's end ({@code waitSeconds}) at once; more
-     * are answered 503 with Retry-After. {@code waitRecheck}: how often the catalog is re-read for the jobs
-     * that requests wait for (ends on other instances reach them this way).
+     * The job engine.
+     *
+     * @param maxConcurrent jobs running at once on this instance (1 to 64)
+     * @param maxBackupsPerCluster backups running at once per cluster, across instances (1 to 64)
+     * @param timeout a job running longer is stopped and fails
+     * @param instanceName this instance's name in the job engine, unique among the instances of a catalog;
+     * default: the machine's host name
+     * @param pollInterval how often this instance asks the catalog for due jobs
+     * @param heartbeatInterval how often a running job's phase, progress and log reach the catalog, and this
+     * instance says it is alive
+     * @param staleAfter a running job whose instance sent no heartbeat for this long is failed (interrupted) by a
+     * living instance
+     * @param logLimitBytes the newest bytes of a job's log that are kept (1 KiB to 16 MiB)
+     * @param maxWaiters requests waiting for a job's end (waitSeconds) at once; more get 503 with Retry-After
+     * @param waitRecheck how often the catalog is re-read for the jobs that requests wait for (ends on other
+     * instances reach them this way)
      */
     public record Jobs(
             @Min(1) @Max(64) @DefaultValue("2") int maxConcurrent,
@@ -203,7 +261,12 @@ public record PgvaultProperties(
     /** Where backups are kept. */
     public record Storage(@Valid @DefaultValue Local local) {
 
-        /** The local filesystem store. */
+        /**
+         * The local filesystem store, and this instance's workspace (.staging, .scratch) whatever the repositories.
+         *
+         * @param root where the implicit local repository keeps backups and WAL, and the workspace
+         * @param minFreeBytes below this free space, storage health is DOWN
+         */
         public record Local(
                 @NotNull @DefaultValue("./data/backups") Path root,
                 @Min(0) @DefaultValue("1073741824") long minFreeBytes) {
@@ -211,9 +274,13 @@ public record PgvaultProperties(
     }
 
     /**
-     * Where PostgreSQL's client tools are looked for (empty: PATH and /usr/lib/postgresql/*&#47;bin), and
-     * {@code passFileDirectory}: pgvault's own private directory (0700) for the tools' temporary password
-     * files, swept of a killed run's leftovers at start-up.
+     * PostgreSQL's tools.
+     *
+     * @param directories where PostgreSQL's client tools and server binaries are looked for (a directory may hold
+     * either); empty: PATH and /usr/lib/postgresql/MAJOR/bin
+     * @param connectTimeout how long a connection to a cluster may take (checks, registration, tools)
+     * @param passFileDirectory pgvault's own private directory (0700) for the tools' temporary password files,
+     * swept of a killed run's leftovers at start-up
      */
     public record Tools(@DefaultValue({}) List<Path> directories, @NotNull @DefaultValue("10s") Duration connectTimeout,
             @NotNull @DefaultValue("./data/pgpass") Path passFileDirectory) {
@@ -229,11 +296,13 @@ public record PgvaultProperties(
     }
 
     /**
-     * Where recoveries, BASE restores and drills may write. {@code roots}: the directories under which a
-     * recovery's data directory may lie (checked component by component, links refused); a registered
-     * cluster's own data directory is the only other place (in place, {@code replaceExisting}, ADMIN).
-     * {@code drillDirectory}: where drills make their throwaway copies (under a root). {@code copyTokenTtl}:
-     * how long a recovered copy's fetch-only WAL credential lives at most.
+     * Where recoveries, BASE restores and drills may write; a registered cluster's own data directory is the only
+     * other place (in place, replaceExisting, ADMIN).
+     *
+     * @param roots the directories below which recoveries, BASE restores and drills write (checked component by
+     * component, links refused)
+     * @param drillDirectory where drills and extractions make their throwaway copies (below a root)
+     * @param copyTokenTtl the longest life of a recovered copy's fetch-only WAL credential
      */
     public record Recovery(
             @NotNull @DefaultValue("/var/lib/postgresql,./data/recoveries") List<Path> roots,
@@ -241,7 +310,11 @@ public record PgvaultProperties(
             @NotNull @DefaultValue("7d") Duration copyTokenTtl) {
     }
 
-    /** Servers that pgvault starts itself. */
+    /**
+     * Servers that pgvault starts itself.
+     *
+     * @param osUser the OS user of the servers pgvault starts (recoveries, drills) when it runs as root
+     */
     public record Postgres(@NotBlank @DefaultValue("postgres") String osUser) {
     }
 }

@@ -45,7 +45,7 @@ class SettingsFailureAnalyzer extends AbstractFailureAnalyzer<BindException> imp
             String description = unbound.getUnboundProperties().stream()
                     .sorted(Comparator.comparing(p -> p.getName().toString()))
                     .map(SettingsFailureAnalyzer::unknown).collect(Collectors.joining("\n"));
-            return new FailureAnalysis(description, "Correct or remove the setting; README.md (Configuration) lists "
+            return new FailureAnalysis(description, "Correct or remove the setting; docs/configuration.md lists "
                     + "every pgvault setting.", cause);
         }
         ConversionFailedException conversion = findCause(cause, ConversionFailedException.class);

@@ -47,6 +47,23 @@ class ConfigurationTests {
         });
     }
 
+    /** deploy/pgvault.example.yml, the complete example docs/configuration.md points at, binds as it is. */
+    @Test
+    void theExampleFileBinds() throws Exception {
+        var sources = new org.springframework.boot.env.YamlPropertySourceLoader().load("example",
+                new org.springframework.core.io.FileSystemResource("deploy/pgvault.example.yml"));
+        runner.withInitializer(context -> sources.forEach(context.getEnvironment().getPropertySources()::addFirst))
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    PgvaultProperties p = context.getBean(PgvaultProperties.class);
+                    assertThat(p.defaultRepository()).isEqualTo("main");
+                    assertThat(p.repositories().get("offsite").encryption()).isEqualTo("aes-256-gcm");
+                    assertThat(p.repositories().get("offsite").retention()).isNotNull();
+                    assertThat(p.api().publicUrl()).hasToString("https://pgvault.example.net");
+                    assertThat(p.recovery().roots()).hasSize(2);
+                });
+    }
+
     @Test
     void unknownKeysFailStartUp() {
         runner.withPropertyValues("pgvault.jobs.max-concurent=3").run(context ->

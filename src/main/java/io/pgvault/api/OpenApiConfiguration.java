@@ -33,11 +33,16 @@ class OpenApiConfiguration {
             tag("Jobs", "Asynchronous work (backups, restores, recoveries, verifications, retention, copies): "
                     + "state, progress, log, cancel"),
             tag("Restores", "Restore backups into databases or new data directories"),
-            tag("WAL archive", "archive_command and restore_command endpoints, and the archive's state"),
+            // "Wal", not "WAL": generators make class names of tags (WalArchiveApi, not WALArchiveApi)
+            tag("Wal archive", "The WAL archive: archive_command and restore_command endpoints, and the archive's "
+                    + "state"),
             tag("Recoveries", "Point-in-time recovery from a base backup and the WAL archive"),
+            tag("Extractions", "Tables, schemas or a database as of a point in time, out of a backup into a live "
+                    + "cluster, without a full restore"),
             tag("Schedules", "Backups on a cron, with retention and verification"),
             tag("Retention", "What a cluster keeps, and the expiry of the rest"),
             tag("Repositories", "Where backups and WAL are kept, and whether each place works"),
+            tag("Instances", "The pgvault instances that serve this catalog, their hosts, heartbeats and jobs"),
             tag("Notifications", "Signed webhooks for failures and risks, with retries and history"),
             tag("Tokens", "API tokens (ADMIN only). Only their SHA-256 is stored; the value is shown once"),
             tag("Audit", "Who did what to which cluster or backup, when, and how it ended (ADMIN only)"));

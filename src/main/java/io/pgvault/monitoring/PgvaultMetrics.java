@@ -33,7 +33,7 @@ import org.springframework.stereotype.Component;
 
 /**
  * pgvault's Micrometer meters (on /actuator/prometheus): backup duration, size and throughput per cluster
- * and kind, finished jobs by type and outcome, size anomalies, the queue depth, requests waiting for jobs,
+ * and kind (and the newest backup's, {@link LastBackupGauges}), finished jobs by type and outcome, size anomalies, the queue depth, requests waiting for jobs,
  * and per cluster (refreshed every 10 s and after each job): the newest successful backup's age, WAL archive
  * lag, the recovery window's start and end, whether the cluster is healthy, and the newest restore drill's
  * result and restore time.
@@ -62,6 +62,7 @@ class PgvaultMetrics {
     private final io.pgvault.storage.Repositories repositories;
     private final MultiGauge walCopyLagFiles;
     private final ClusterService clusters;
+    private final LastBackupGauges lastBackups;
     private final ScheduledExecutorService refresher =
             Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("pgvault-metrics"));
 
@@ -104,6 +105,7 @@ class PgvaultMetrics {
                 .description("archived WAL files not yet in the cluster's second repository").register(registry);
         this.drillPassed = MultiGauge.builder("pgvault.drill.last.passed")
                 .description("1 when the newest restore drill passed, else 0").register(registry);
+        this.lastBackups = new LastBackupGauges(registry, backups);
     }
 
     @EventListener(ApplicationReadyEvent.class)
@@ -183,7 +185,9 @@ class PgvaultMetrics {
                     free.add(MultiGauge.Row.of(Tags.of("repository", name), health.freeBytes()));
                 }
             });
-            for (String cluster : statuses.clusterNames()) {
+            List<String> names = statuses.clusterNames();
+            lastBackups.refresh(names);
+            for (String cluster : names) {
                 Tags tags = Tags.of("cluster", cluster);
                 sizeAnomalies(cluster);
                 ClusterStatus status;

@@ -67,6 +67,7 @@ class SecurityConfiguration {
                         // an ASYNC dispatch (a job wait's answer) goes through the rules below with its caller
                         .dispatcherTypeMatchers(DispatcherType.ERROR).permitAll()
                         .requestMatchers("/actuator/health", "/actuator/health/liveness", "/actuator/health/readiness",
+                                "/actuator/health/backups",
                                 "/error",
                                 "/swagger-ui.html", "/swagger-ui/**", "/v3/api-docs", "/v3/api-docs/**").permitAll()
                         // the status page: "/" leads to it, its files answer anyone (its data needs a token)

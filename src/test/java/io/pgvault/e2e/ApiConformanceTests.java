@@ -70,6 +70,53 @@ class ApiConformanceTests extends EndToEndTest {
         });
     }
 
+    /**
+     * Generated clients list the error type the document gives (application/problem+json) in Accept, with the
+     * success type or, for a success that is not JSON (openapi-generator's Python client), instead of it. Every
+     * operation answers its own success type all the same: no 406, and no JSON success labelled as a problem.
+     */
+    @Test
+    void successesAnswerTheirOwnTypeWhateverErrorTypeIsAccepted() throws Exception {
+        PgCluster pg = PgCluster.shared();
+        String cluster = "conformance-accept";
+        api.register(cluster, pg);
+        JsonNode job = api.startBackup(cluster, Map.of("kind", "DUMP", "database", "postgres"));
+        api.awaitSucceeded(job.path("id").asString());
+        String segment = "000000010000000000000001";
+        HttpResponse<String> pushed = http.send(Api.authorized(HttpRequest.newBuilder(URI.create(api.base()
+                + "/api/v1/clusters/" + cluster + "/wal/" + segment)))
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(io.pgvault.testing.WalSegments.of(pg).segment(segment)))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(pushed.statusCode()).as(pushed.body()).isIn(200, 201);
+
+        Map<String, String> successes = new LinkedHashMap<>();
+        successes.put("/api/v1/jobs/" + job.path("id").asString() + "/log", "text/plain");
+        successes.put("/api/v1/clusters/" + cluster + "/wal/" + segment, "application/octet-stream");
+        successes.put("/api/v1/backups/" + job.path("backupId").asString() + "/content", "application/octet-stream");
+        successes.put("/api/v1/clusters/" + cluster, "application/json");
+        successes.put("/api/v1/jobs/" + job.path("id").asString(), "application/json");
+        SoftAssertions.assertSoftly(soft -> successes.forEach((path, type) -> {
+            for (String accept : new String[] {"application/problem+json", type + ", application/problem+json",
+                    "application/problem+json;q=1, " + type + ";q=0.5"}) {
+                try {
+                    HttpResponse<byte[]> r = http.send(Api.authorized(HttpRequest.newBuilder(URI.create(api.base()
+                            + path))).header("Accept", accept).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+                    soft.assertThat(r.statusCode()).as("GET %s, Accept: %s", path, accept).isEqualTo(200);
+                    soft.assertThat(r.headers().firstValue("Content-Type").orElse(""))
+                            .as("GET %s, Accept: %s", path, accept).startsWith(type);
+                } catch (IOException | InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }));
+        // an error is a problem whatever was accepted
+        HttpResponse<String> missing = http.send(Api.authorized(HttpRequest.newBuilder(URI.create(api.base()
+                + "/api/v1/jobs/" + UUID.randomUUID() + "/log"))).header("Accept", "text/plain").GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(missing.statusCode()).isEqualTo(404);
+        assertThat(missing.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
+    }
+
     /** Tokens: a VIEWER token for the 403s, listed; revoked in {@link #finish(UUID)}. */
     private String tokens() {
         JsonNode viewer = send("create a VIEWER token", "POST", "/api/v1/tokens",

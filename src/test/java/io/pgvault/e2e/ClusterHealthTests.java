@@ -15,7 +15,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
-/** Per-cluster health: DOWN with a reason when the RPO is exceeded, the last backup failed or WAL is not arriving. */
+/**
+ * Per-cluster health in the group {@code backups}: DOWN with a reason when the RPO is exceeded, the last backup
+ * failed or WAL is not arriving; the instance's own health ({@code /actuator/health}) and its probes stay UP.
+ */
 class ClusterHealthTests extends EndToEndTest {
 
     static final String DB = "health db";
@@ -39,8 +42,16 @@ class ClusterHealthTests extends EndToEndTest {
 
         assertThat(component(cluster).path("status").asString()).isEqualTo("DOWN");
         assertThat(component(cluster).path("details").path("problems").toString()).contains("no successful backup yet");
-        assertThat(api.get("/actuator/health").status()).isEqualTo(503);
+        assertThat(api.get("/actuator/health/backups").status()).isEqualTo(503);
+        Api.Response anonymous = api.as(null).get("/actuator/health/backups");
+        assertThat(anonymous.status()).isEqualTo(503);
+        assertThat(anonymous.json().path("status").asString()).isEqualTo("DOWN");
+        assertThat(anonymous.json().has("components")).as("the reasons need a token: %s", anonymous.body()).isFalse();
+        Api.Response instance = api.get("/actuator/health");
+        assertThat(instance.status()).as("a late database is not a sick pgvault: %s", instance.body()).isEqualTo(200);
+        assertThat(instance.json().path("components").has("clusters")).isFalse();
         assertThat(api.get("/actuator/health/liveness").status()).as("liveness stays UP").isEqualTo(200);
+        assertThat(api.get("/actuator/health/readiness").status()).as("readiness stays UP").isEqualTo(200);
 
         api.backup(cluster, Map.of("kind", "DUMP", "database", DB));
         JsonNode up = component(cluster);
@@ -93,6 +104,7 @@ class ClusterHealthTests extends EndToEndTest {
     }
 
     private JsonNode component(String cluster) {
-        return api.get("/actuator/health").json().path("components").path("clusters").path("components").path(cluster);
+        return api.get("/actuator/health/backups").json().path("components").path("clusters").path("components")
+                .path(cluster);
     }
 }

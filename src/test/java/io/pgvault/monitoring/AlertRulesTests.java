@@ -27,6 +27,30 @@ class AlertRulesTests {
         assertThat(promtool("test", "rules", "pgvault-alerts.test.yml")).contains("SUCCESS");
     }
 
+    /** The paths the rules send people to exist (the API's, in api/openapi.json; the health groups). */
+    @Test
+    void theRulesPointAtPathsThatExist() throws Exception {
+        String rules = java.nio.file.Files.readString(RULES.resolve("pgvault-alerts.yml"));
+        java.util.Collection<String> documented = tools.jackson.databind.json.JsonMapper.builder().build()
+                .readTree(java.nio.file.Files.readString(Path.of("api", "openapi.json"))).path("paths").propertyNames();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(/api/v1/[^\\s?)]+|/actuator/[a-z/]+)")
+                .matcher(rules);
+        int found = 0;
+        while (m.find()) {
+            found++;
+            String path = m.group(1);
+            if (path.startsWith("/actuator/")) {
+                assertThat(path).isIn("/actuator/health", "/actuator/health/backups", "/actuator/prometheus");
+            } else {
+                // {name}, <name> and {{ $labels.cluster }} stand for one path segment
+                String pattern = path.replaceAll("\\{\\{[^}]*}}|<[^>]+>|\\{[^}]+}", "[^/]+");
+                assertThat(documented).as(path).anyMatch(p -> p.replaceAll("\\{[^}]+}", "x").matches(pattern)
+                        || p.matches(pattern));
+            }
+        }
+        assertThat(found).isPositive();
+    }
+
     private static String promtool(String... args) throws IOException, InterruptedException {
         List<String> argv = new java.util.ArrayList<>(List.of("promtool"));
         argv.addAll(List.of(args));

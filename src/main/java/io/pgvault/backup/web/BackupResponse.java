@@ -53,10 +53,16 @@ record BackupResponse(UUID id, String cluster, BackupKind kind, DumpFormat forma
                 + "there with the catalog's SHA-256)") List<BackupCopy> copies) {
 
     /** One stored file. */
-    @Schema(name = "BackupFile", description = "One file of a backup, as the tool wrote it")
+    @Schema(name = "BackupFile", description = "One file of a backup: its size and SHA-256 as the tool wrote it "
+            + "(what a download or restore gives back), and in an encrypted repository also those of the stored, "
+            + "encrypted bytes (what a CHECKSUM verification re-reads without the key)")
     record FileEntry(@Schema(description = "its path relative to the backup") String path,
-            @Schema(description = "size in bytes, as the tool wrote it") long sizeBytes,
-            @Schema(description = "SHA-256 (hex) of the file as the tool wrote it") String sha256,
+            @Schema(description = "size in bytes of the file as the tool wrote it (the plaintext)") long sizeBytes,
+            @Schema(description = "SHA-256 (hex) of the file as the tool wrote it (the plaintext)") String sha256,
+            @Schema(description = "in an encrypted repository: size in bytes of the stored (encrypted) object")
+            Long storedSizeBytes,
+            @Schema(description = "in an encrypted repository: SHA-256 (hex) of the stored (encrypted) object")
+            String storedSha256,
             @Schema(description = "in an encrypted repository: the id of the key that encrypted the file")
             String keyId) {
     }
@@ -78,6 +84,6 @@ record BackupResponse(UUID id, String cluster, BackupKind kind, DumpFormat forma
     }
 
     private static FileEntry file(BackupFile f) {
-        return new FileEntry(f.path(), f.sizeBytes(), f.sha256(), f.keyId());
+        return new FileEntry(f.path(), f.sizeBytes(), f.sha256(), f.storedSizeBytes(), f.storedSha256(), f.keyId());
     }
 }

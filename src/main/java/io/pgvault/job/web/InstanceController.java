@@ -16,7 +16,7 @@ import java.util.UUID;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
-@Tag(name = "Jobs")
+@Tag(name = "Instances")
 @RestController
 class InstanceController {
 

@@ -33,7 +33,7 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
-@Tag(name = "WAL archive", description = "archive_command and restore_command endpoints, and the archive's state")
+@Tag(name = "Wal archive", description = "archive_command and restore_command endpoints, and the archive's state")
 @RestController
 @RequestMapping("/api/v1/clusters/{name}")
 class WalController {
@@ -43,10 +43,12 @@ class WalController {
     private final WalVerifications verifications;
     private final WalStreamer streamer;
     private final CopyTokenCheck copyTokens;
+    private final java.net.URI publicUrl;
 
     WalController(WalArchiveService wal, ClusterService clusters, WalVerifications verifications,
-            WalStreamer streamer, CopyTokenCheck copyTokens) {
+            WalStreamer streamer, CopyTokenCheck copyTokens, io.pgvault.PgvaultProperties properties) {
         this.copyTokens = copyTokens;
+        this.publicUrl = properties.api() == null ? null : properties.api().publicUrl();
         this.wal = wal;
         this.clusters = clusters;
         this.verifications = verifications;
@@ -145,7 +147,8 @@ class WalController {
     @Operation(operationId = "getArchiveConfig", summary = "The postgresql.conf lines that archive this cluster's WAL "
             + "into pgvault", description = """
             The archive_mode, archive_command and wal_level lines for this server, and the restore_command for \
-            recoveries. Both commands send the cluster's archive token (it may push and fetch this cluster's WAL, \
+            recoveries. Their URLs start with pgvault.api.public-url when it is set, else with the address this \
+            request was sent to: ask at the address the database host reaches pgvault at. Both commands send the cluster's archive token (it may push and fetch this cluster's WAL, \
             nothing else) from headerFile, a file to create owner-only (0600, owned by the server's OS user) in \
             the server's data directory with exactly headerFileContent.""")
     @GetMapping("/archive-config")
@@ -162,9 +165,8 @@ class WalController {
         return config(name, clusters.rotateArchiveToken(name));
     }
 
-    private static ArchiveConfig config(String name, String token) {
-        String base = ServletUriComponentsBuilder.fromCurrentContextPath().path("/api/v1/clusters/{name}/wal/")
-                .buildAndExpand(name).toUriString();
+    private ArchiveConfig config(String name, String token) {
+        String base = walUrl(publicUrl, name);
         String archive = WalCommands.archiveCommand(base);
         String restore = WalCommands.restoreCommand(base);
         return new ArchiveConfig("replica", "on", archive, restore, token, WalCommands.HEADER_FILE,
@@ -173,6 +175,17 @@ class WalController {
                         "archive_mode = on",
                         "archive_command = '" + archive.replace("'", "''") + "'",
                         "# for recoveries: restore_command = '" + restore.replace("'", "''") + "'"));
+    }
+
+    /**
+     * The URL of the cluster's WAL endpoint in archive_command and restore_command. The database host runs them, so
+     * it is the address that host reaches pgvault at: {@code pgvault.api.public-url} (a proxy's or load
+     * balancer's) when set, else the address the current request came in by.
+     */
+    static String walUrl(java.net.URI publicUrl, String name) {
+        var builder = publicUrl != null ? org.springframework.web.util.UriComponentsBuilder.fromUri(publicUrl)
+                : ServletUriComponentsBuilder.fromCurrentContextPath();
+        return builder.path("/api/v1/clusters/{name}/wal/").buildAndExpand(name).toUriString();
     }
 
     /** Settings for postgresql.conf, and the header file (in the data directory) that both commands read. */
