@@ -28,6 +28,8 @@ import org.springframework.transaction.annotation.Transactional;
 @Component
 public class BackupContents {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(BackupContents.class);
+
     /** At most this many relations are recorded per database: a listing, not a second catalog. */
     static final int LIMIT_PER_DATABASE = 20_000;
 
@@ -196,7 +198,13 @@ public class BackupContents {
                     }
                 }
                 rows.addAll(relations(c, db.database()));
-                needs.addAll(TableNeeds.read(c, db.database()));
+                try {
+                    needs.addAll(TableNeeds.read(c, db.database()));
+                } catch (SQLException e) {
+                    // the listing stands without them: restores of some tables then find out at their restore
+                    log.warn("Could not read what the tables of database '{}' need: {}", db.database(),
+                            e.getMessage());
+                }
             }
         }
         return new Listing(rows, needs);

@@ -333,6 +333,20 @@ class PartitionedTablesTests extends EndToEndTest {
     }
 
     @Test
+    @Order(5)
+    void aSchemaTakesTheTreesOfItsTablesIntoOtherSchemas() {
+        Api.Response r = api.post("/api/v1/clusters/" + CLUSTER + "/extractions", Map.of("backupId", id(full),
+                "schemas", List.of("public"), "into", Map.of("database", "from_schema")));
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        JsonNode result = api.awaitSucceeded(r.field("id")).path("result");
+        assertThat(result.path("broughtAlong").toString()).contains("schema parts", "schema other");
+        sameRows("from_schema", List.of("parts.m_2024_eu", "public.m_2024_other", "public.m_2025",
+                "public.m_default", "public.h_0", "public.h_1", "public.h_2", "public.animals", "other.dogs"),
+                atBase, null);
+        assertThat(pg.fingerprints("from_schema")).doesNotContainKeys("parts.unrelated", "app.t");
+    }
+
+    @Test
     @Order(6)
     void anExtractionFromABaseBackupTakesEveryShapeAsOfItsTargetThroughOneScratchServer() {
         Map<String, Object> request = new LinkedHashMap<>();

@@ -143,7 +143,14 @@ class LogicalBackupRunner implements BackupRunner {
                 rs.next();
                 id = rs.getString(1);
             }
-            DumpSelection selection = DumpSelection.resolve(snapshot, s);
+            DumpSelection selection;
+            try {
+                selection = DumpSelection.resolve(snapshot, s);
+            } catch (SQLException e) {
+                // without it a filter would leave partitions out unseen: no dump rather than a short one
+                throw new IllegalStateException("could not resolve which tables the dump takes: " + e.getMessage(),
+                        e);
+            }
             selection.notes().forEach(context::log);
             ProcessSpec spec = ProcessSpec.of(DumpCommand.pgDump(session.tool("pg_dump"), s, target, id,
                     selection.arguments()))
