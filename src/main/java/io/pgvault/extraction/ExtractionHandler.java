@@ -116,7 +116,7 @@ class ExtractionHandler implements JobHandler {
             Path file = work.resolve("selection.dump");
             context.phase("dumping " + selection.size() + " table(s) from the scratch copy");
             long dumpStarted = System.nanoTime();
-            dump(scratch, plan, file, context);
+            dump(scratch, plan, file, prepared.rowsLeftBehind(), context);
             double dumped = seconds(dumpStarted);
             Map<String, Long> expected = expected(plan, backup, selection, context);
             long restoreStarted = System.nanoTime();
@@ -151,16 +151,18 @@ class ExtractionHandler implements JobHandler {
     }
 
     /**
-     * The scratch copy's database as pg_dump sees it: every definition (what the selection needs is picked at
-     * the destination) and, the other tables having no rows there, only the selection's rows. Large objects
-     * only with a whole database.
+     * The scratch copy's database as pg_dump dumps it: every definition (what the selection needs is picked at
+     * the destination) and only the selection's rows (a scratch database holds no others; a recovered server's
+     * are excluded by name). Large objects only with a whole database.
      */
-    private void dump(Scratch scratch, ExtractionPlan plan, Path file, JobContext context) throws Exception {
+    private void dump(Scratch scratch, ExtractionPlan plan, Path file, List<String> leftBehind, JobContext context)
+            throws Exception {
         List<String> argv = new ArrayList<>(List.of(scratch.tools().tool("pg_dump"), "--format=custom",
                 "--no-password", "--file=" + file, "--no-publications", "--no-subscriptions"));
         if (!plan.wholeDatabase()) {
             argv.add("--no-blobs");
         }
+        leftBehind.forEach(t -> argv.add("--exclude-table-data=" + t));
         executor.run(ProcessSpec.of(argv).environment(scratch.environment()).stderrLines(context::log),
                 context.cancellation());
         context.log(String.format("pgvault: dumped the selection from the scratch copy: %d bytes", Files.size(file)));

@@ -1,7 +1,6 @@
 package io.pgvault.extraction;
 
 import io.pgvault.job.JobContext;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -21,9 +20,9 @@ import java.util.Set;
  * {@code --table-and-children} rule), wherever their schemas. A partition (or child) named without its parent
  * is detached from it, so that it comes as a table of its own and is never attached to a live parent. Foreign
  * keys that cross the selection's edge are dropped (those of selected tables are listed), the selection moves
- * into the destination schema when there is one, the rows of every other table go (a recovered copy holds
- * them all; pg_dump then dumps every definition and only the selection's rows), and the selection's rows are
- * counted: what the destination must hold.
+ * into the destination schema when there is one, and the selection's rows are counted: what the destination
+ * must hold. pg_dump then dumps every definition and only the selection's rows (the others' are excluded by
+ * name: nothing of them is touched, and no right to truncate them is needed).
  */
 final class ScratchSelection {
 
@@ -63,8 +62,11 @@ final class ScratchSelection {
         }
     }
 
-    /** The selection and the foreign keys of it that were left out. */
-    record Prepared(List<Selected> selection, List<String> droppedForeignKeys) {
+    /**
+     * The selection, the foreign keys of it that were left out, and the pg_dump patterns of the tables whose rows
+     * stay behind (a recovered server holds them all): whole schemas where nothing is selected, else each table.
+     */
+    record Prepared(List<Selected> selection, List<String> droppedForeignKeys, List<String> rowsLeftBehind) {
     }
 
     /** The tables the plan names (or all of its schemas, or all) and their trees, by oid, in the scratch copy. */
@@ -115,7 +117,7 @@ final class ScratchSelection {
         return new Choice(all, named, chosen);
     }
 
-    static Prepared prepare(Connection c, ExtractionPlan plan, boolean truncateOthers, JobContext context)
+    static Prepared prepare(Connection c, ExtractionPlan plan, boolean holdsAllRows, JobContext context)
             throws SQLException {
         c.setAutoCommit(false);
         Choice choice = choose(c, plan);
@@ -136,18 +138,11 @@ final class ScratchSelection {
         try (Statement st = c.createStatement()) {
             if (!plan.wholeDatabase()) {
                 // keys first: one to (or from) a parent would stop a partition's detach
-                dropCrossingKeys(c, st, chosen, dropped, context);
-                standAlone(st, selection, chosen, all, context);
+                ScratchEdits.dropCrossingKeys(c, st, chosen, dropped, context);
+                ScratchEdits.standAlone(st, selection, chosen, all, context);
             }
             if (plan.intoSchema() != null) {
-                selection = move(c, st, plan, selection);
-            }
-            if (truncateOthers && !plan.wholeDatabase()) {
-                List<String> others = all.values().stream().filter(r -> !chosen.contains(r.oid) && r.kind == 'r')
-                        .map(r -> "ONLY " + Names.quote(r.schema) + "." + Names.quote(r.name)).toList();
-                for (int i = 0; i < others.size(); i += 500) {
-                    st.execute("TRUNCATE " + String.join(", ", others.subList(i, Math.min(others.size(), i + 500))));
-                }
+                selection = ScratchEdits.move(c, st, plan, selection);
             }
             List<Selected> counted = new ArrayList<>();
             for (Selected s : selection) {
@@ -163,108 +158,24 @@ final class ScratchSelection {
             selection = counted;
         }
         c.commit();
-        return new Prepared(selection, dropped);
-    }
-
-    /** A selected table whose parent stays behind comes as a table of its own: detached, or no longer inheriting. */
-    private static void standAlone(Statement st, List<Selected> selection, Set<Long> chosen, Map<Long, Row> all,
-            JobContext context) throws SQLException {
-        for (Selected s : selection) {
-            Row r = all.get(s.oid());
-            if (r.parentOid == null || chosen.contains(r.parentOid)) {
-                continue;
-            }
-            Row parent = all.get(r.parentOid);
-            String parentSql = Names.quote(parent.schema) + "." + Names.quote(parent.name);
-            if (r.bound != null) {
-                st.execute("ALTER TABLE " + parentSql + " DETACH PARTITION " + s.source().sql());
-                context.log("pgvault: " + s.source() + " is a partition of " + parent.schema + "." + parent.name
-                        + " (" + r.bound + "), which is not extracted: it comes as a table of its own");
-            } else {
-                try (ResultSet rs = st.executeQuery("select format('%I.%I', n.nspname, p.relname) from "
-                        + "pg_catalog.pg_inherits i join pg_catalog.pg_class p on p.oid = i.inhparent join "
-                        + "pg_catalog.pg_namespace n on n.oid = p.relnamespace where i.inhrelid = " + s.oid())) {
-                    List<String> parents = new ArrayList<>();
-                    while (rs.next()) {
-                        parents.add(rs.getString(1));
-                    }
-                    for (String p : parents) {
-                        st.execute("ALTER TABLE " + s.source().sql() + " NO INHERIT " + p);
-                    }
+        List<String> leftBehind = new ArrayList<>();
+        if (holdsAllRows && !plan.wholeDatabase()) {
+            Set<String> selectedSchemas = new HashSet<>();
+            selection.forEach(x -> selectedSchemas.add(x.destination().schema()));
+            Set<String> schemas = new java.util.TreeSet<>();
+            all.values().forEach(r -> schemas.add(r.schema));
+            for (String schema : schemas) {
+                if (!selectedSchemas.contains(schema)) {
+                    leftBehind.add(Names.quote(schema) + ".*");
                 }
-                context.log("pgvault: " + s.source() + " inherits from " + parent.schema + "." + parent.name
-                        + ", which is not extracted: it comes as a table of its own");
             }
-        }
-    }
-
-    /** Drops every foreign key with an end outside the selection; lists those of selected tables. */
-    private static void dropCrossingKeys(Connection c, Statement st, Set<Long> chosen, List<String> dropped,
-            JobContext context) throws SQLException {
-        Array oids = c.createArrayOf("bigint", chosen.toArray());
-        List<String[]> keys = new ArrayList<>();
-        try (PreparedStatement fk = c.prepareStatement("select format('%I.%I', n.nspname, r.relname), k.conname, "
-                + "fn.nspname || '.' || f.relname, n.nspname || '.' || r.relname, k.conrelid::bigint = any (?) "
-                + "from pg_catalog.pg_constraint k join pg_catalog.pg_class r on r.oid = k.conrelid "
-                + "join pg_catalog.pg_namespace n on n.oid = r.relnamespace "
-                + "join pg_catalog.pg_class f on f.oid = k.confrelid "
-                + "join pg_catalog.pg_namespace fn on fn.oid = f.relnamespace "
-                + "where k.contype = 'f' and k.conparentid = 0 "
-                + "and not (k.conrelid::bigint = any (?) and k.confrelid::bigint = any (?)) order by 1, 2")) {
-            fk.setArray(1, oids);
-            fk.setArray(2, oids);
-            fk.setArray(3, oids);
-            try (ResultSet rs = fk.executeQuery()) {
-                while (rs.next()) {
-                    keys.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                            Boolean.toString(rs.getBoolean(5))});
+            for (Row r : all.values()) {
+                if (!chosen.contains(r.oid) && r.kind == 'r' && selectedSchemas.contains(r.schema)) {
+                    leftBehind.add(Names.quote(r.schema) + "." + Names.quote(r.name));
                 }
             }
         }
-        for (String[] k : keys) {
-            st.execute("ALTER TABLE " + k[0] + " DROP CONSTRAINT IF EXISTS " + Names.quote(k[1]));
-            if (Boolean.parseBoolean(k[4])) {
-                dropped.add(k[3] + " " + k[1] + " (references " + k[2] + ")");
-                context.log("pgvault: left out foreign key " + k[1] + " of " + k[3] + ": it references " + k[2]
-                        + ", which is not extracted");
-            }
-        }
-    }
-
-    /** Into the destination schema: a selected schema takes its name, selected tables move into it. */
-    private static List<Selected> move(Connection c, Statement st, ExtractionPlan plan, List<Selected> selection)
-            throws SQLException {
-        String into = plan.intoSchema();
-        String from = plan.schemas().isEmpty() ? null : plan.schemas().get(0);
-        if (from != null && !from.equals(into)) {
-            if (exists(c, "select 1 from pg_catalog.pg_namespace where nspname = ?", into)) {
-                throw new IllegalStateException("schema " + Names.part(into) + " exists in the recovered database "
-                        + "too, so schema " + Names.part(from) + " cannot take its name there; choose another "
-                        + "into.schema");
-            }
-            st.execute("ALTER SCHEMA " + Names.quote(from) + " RENAME TO " + Names.quote(into));
-        } else if (from == null) {
-            st.execute("CREATE SCHEMA IF NOT EXISTS " + Names.quote(into));
-        }
-        Map<String, Names.Qualified> taken = new HashMap<>();
-        for (Selected s : selection) {
-            Names.Qualified other = taken.put(s.source().name(), s.source());
-            if (other != null) {
-                throw new IllegalStateException("two tables to extract are named '" + s.source().name() + "' ("
-                        + other + " and " + s.source() + "); they cannot both go into schema " + Names.part(into)
-                        + ": name into.database instead (tables keep their schemas there)");
-            }
-        }
-        List<Selected> moved = new ArrayList<>();
-        for (Selected s : selection) {
-            boolean inSchema = from != null && s.source().schema().equals(from);
-            if (!inSchema && !s.source().schema().equals(into)) {
-                st.execute("ALTER " + (s.kind().equals("partitioned table") ? "table" : s.kind()).toUpperCase() + " "
-                        + s.source().sql() + " SET SCHEMA " + Names.quote(into));
-            }
-            moved.add(s.to(new Names.Qualified(into, s.source().name())));
-        }
-        return moved;
+        return new Prepared(selection, dropped, leftBehind);
     }
 
     private static Map<Long, Row> relations(Connection c) throws SQLException {
@@ -280,7 +191,7 @@ final class ScratchSelection {
         return all;
     }
 
-    private record Row(long oid, String schema, String name, char kind, String parentSchema, String parentName,
+    record Row(long oid, String schema, String name, char kind, String parentSchema, String parentName,
             Long parentOid, String bound) {
 
         String parent() {
@@ -297,7 +208,7 @@ final class ScratchSelection {
         };
     }
 
-    private static boolean exists(Connection c, String sql, String value) throws SQLException {
+    static boolean exists(Connection c, String sql, String value) throws SQLException {
         try (PreparedStatement st = c.prepareStatement(sql)) {
             st.setString(1, value);
             try (ResultSet rs = st.executeQuery()) {

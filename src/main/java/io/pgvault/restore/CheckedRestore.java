@@ -4,7 +4,6 @@ import io.pgvault.cluster.ToolSession;
 import io.pgvault.job.JobContext;
 import io.pgvault.job.ProcessExecutor;
 import io.pgvault.job.ProcessSpec;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
