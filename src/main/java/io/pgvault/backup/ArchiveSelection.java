@@ -46,6 +46,19 @@ public final class ArchiveSelection {
     public record Result(List<ArchiveGraph.Node> entries, List<String> broughtAlong, List<String> droppedForeignKeys,
             List<String> missingTables) {
 
+        /**
+         * The schemas the entries live in that the archive does not create (a dump of named tables holds no
+         * schemas): to be made, if missing, before they are restored.
+         */
+        public Set<String> schemasToMake(ArchiveGraph graph) {
+            Set<String> created = new HashSet<>();
+            graph.nodes().stream().filter(n -> n.is("SCHEMA")).forEach(n -> created.add(n.name()));
+            Set<String> schemas = new java.util.TreeSet<>();
+            entries.stream().map(ArchiveGraph.Node::schema).filter(x -> x != null && !created.contains(x)
+                    && !x.equals("public") && !x.equals("pg_catalog")).forEach(schemas::add);
+            return schemas;
+        }
+
         /** A {@code --use-list} file's text. */
         public String list() {
             StringBuilder s = new StringBuilder();

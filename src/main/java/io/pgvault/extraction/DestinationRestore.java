@@ -140,7 +140,7 @@ class DestinationRestore {
             }
         }
         Map<String, Long> rows = checked.run(session, plan.intoDatabase(), file, picked.list(), work, counts,
-                new CheckedRestore.Options(options, false, !plan.keepFailed()), context);
+                new CheckedRestore.Options(options, false, !plan.keepFailed(), picked.schemasToMake(graph)), context);
         List<String> wrong = differences(rows, expected);
         if (!wrong.isEmpty()) {
             throw new CheckedRestore.RowCountsDiffer(CheckedRestore.DIFFERENCE + String.join(", ", wrong)

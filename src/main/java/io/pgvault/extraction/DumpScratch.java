@@ -1,6 +1,7 @@
 package io.pgvault.extraction;
 
 import io.pgvault.backup.ArchiveGraph;
+import io.pgvault.backup.ArchiveSelection;
 import io.pgvault.backup.BackupView;
 import io.pgvault.cluster.ClusterAccess;
 import io.pgvault.cluster.ToolSession;
@@ -115,6 +116,10 @@ class DumpScratch {
                 "--dbname=" + ToolSession.conninfo(name)));
         if (!plan.intoCluster().equals(backup.cluster())) {
             argv.addAll(List.of("--no-owner", "--no-privileges"));
+        }
+        for (String schema : ArchiveSelection.alone(graph).schemas()) {
+            // a dump of named tables holds no schemas
+            undo.execute(plan.intoCluster(), name, "CREATE SCHEMA IF NOT EXISTS " + Names.quote(schema));
         }
         context.phase("restoring the dump's definitions into " + name);
         run(argv, List.of("--section=pre-data", "--exit-on-error"), work.resolve("scratch-definitions.list"),

@@ -182,28 +182,25 @@ class ExtractionChecks {
     }
 
     /**
-     * A DUMP holds the tables it took but not always what they need (a DUMP of named tables holds no types,
-     * schemas or functions): what the destination lacks and the dump does not hold is refused here, naming each
-     * object, instead of making half a table. A BASE extraction's scratch server holds everything.
+     * A DUMP holds the tables it took but not always what they need (a DUMP of named tables holds no types or
+     * functions; a missing schema is simply made): what the destination lacks and the dump does not hold is
+     * refused here, naming each object, instead of making half a table. A BASE extraction's scratch server holds
+     * everything.
      */
     void checkNeeds(BackupView backup, String database, List<Names.Qualified> selected, List<String> schemas,
-            String intoCluster, String intoDatabase, boolean databaseExists, String intoSchema) {
+            String intoCluster, String intoDatabase, boolean databaseExists) {
         Set<String> names = selected.stream().map(q -> q.schema() + "." + q.name()).collect(Collectors.toSet());
         List<TableNeeds.Need> wanted = needs.recorded(backup.id(), database).stream()
-                .filter(n -> names.contains(n.qualifiedTable()) && !n.archived())
-                // what lives in a selected schema comes with it; a table moved into a schema needs not its own
-                .filter(n -> !schemas.contains(n.object().kind().equals("schema") ? n.object().name()
-                        : n.object().schema()))
-                .filter(n -> !(intoSchema != null && n.object().kind().equals("schema")
-                        && n.object().name().equals(n.schema())))
+                // a missing schema is made by the extraction; what lives in a selected schema comes with it
+                .filter(n -> names.contains(n.qualifiedTable()) && !n.archived() && !n.object().kind().equals("schema")
+                        && !schemas.contains(n.object().schema()))
                 .toList();
         if (wanted.isEmpty()) {
             return;
         }
         Set<CatalogObjects.Ref> missing = new HashSet<>();
         if (!databaseExists) {
-            wanted.stream().map(TableNeeds.Need::object)
-                    .filter(o -> !(o.kind().equals("schema") && o.name().equals("public"))).forEach(missing::add);
+            wanted.stream().map(TableNeeds.Need::object).forEach(missing::add);
         } else {
             try (Connection c = access.connect(intoCluster, intoDatabase)) {
                 missing = CatalogObjects.missing(c, wanted.stream().map(TableNeeds.Need::object).toList());
@@ -221,7 +218,7 @@ class ExtractionChecks {
         if (!lacking.isEmpty()) {
             throw new ConflictException("database '" + intoDatabase + "' on cluster '" + intoCluster + "' lacks what "
                     + "the selected tables need, and backup " + backup.id() + " does not hold it (a DUMP of named "
-                    + "tables holds no types, schemas or functions): " + lacking.entrySet().stream()
+                    + "tables holds no types or functions): " + lacking.entrySet().stream()
                     .map(e -> e.getKey() + " (needed by " + String.join(", ", e.getValue()) + ")")
                     .collect(Collectors.joining(", ")) + ". Create them there first, extract into the source "
                     + "database, or extract from a BASE backup or a whole-database DUMP");

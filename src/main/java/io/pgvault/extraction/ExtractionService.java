@@ -197,10 +197,11 @@ public class ExtractionService {
             }
             if (intoSchema != null) {
                 Set<String> seen = new java.util.HashSet<>();
-                for (Names.Qualified t : tables) {
+                for (Names.Qualified t : trees.isEmpty() ? tables : trees) {
                     if (!seen.add(t.name())) {
-                        throw new InvalidRequestException("tables", "two selected tables are named '" + t.name()
-                                + "'; they cannot both go into schema " + intoSchema + ": extract them one at a time");
+                        throw new InvalidRequestException("tables", "two selected tables (or partitions of them) "
+                                + "are named '" + t.name() + "'; they cannot both go into schema " + intoSchema
+                                + ": extract them one at a time, or name into.database (tables keep their schemas)");
                     }
                 }
             }
@@ -235,7 +236,7 @@ public class ExtractionService {
         }
         if (dump != null && !whole) {
             checks.checkNeeds(dump, database, ExtractionChecks.trees(relations, tables, schemas), schemas, intoCluster,
-                    intoDatabase, databaseExists, intoSchema);
+                    intoDatabase, databaseExists);
         }
         ExtractionPlan plan = new ExtractionPlan(dump != null ? "DUMP" : "BASE", backup.id(),
                 point == null ? null : point.target(), point == null || point.inclusive(),

@@ -26,12 +26,12 @@ final class ScratchList {
 
     /** The first pass (run with {@code --section=pre-data}). */
     static String definitions(ArchiveGraph graph, boolean whole) {
-        return list(graph, n -> kept(n, whole) && !DATA.contains(n.desc()));
+        return list(graph, n -> kept(graph, n, whole) && !DATA.contains(n.desc()));
     }
 
     /** The second pass (run with {@code --section=data --section=post-data}): the chosen tables' rows and the rest. */
     static String rows(ArchiveGraph graph, boolean whole, Set<Names.Qualified> chosen) {
-        return list(graph, n -> kept(n, whole) && (whole || !n.is("FK CONSTRAINT")) && (!DATA.contains(n.desc())
+        return list(graph, n -> kept(graph, n, whole) && (whole || !n.is("FK CONSTRAINT")) && (!DATA.contains(n.desc())
                 || whole || (n.name() != null && chosen.contains(new Names.Qualified(n.schema(), n.name())))));
     }
 
@@ -45,10 +45,14 @@ final class ScratchList {
                 && chosen.contains(new Names.Qualified(t.schema(), t.name()))));
     }
 
-    private static boolean kept(ArchiveGraph.Node n, boolean whole) {
+    private static boolean kept(ArchiveGraph graph, ArchiveGraph.Node n, boolean whole) {
         boolean databaseLevel = (n.is("COMMENT") || n.is("SECURITY LABEL") || n.is("ACL")) && n.name() != null
                 && n.name().startsWith("DATABASE ");
-        return !OUTSIDE.contains(n.desc()) && !databaseLevel && (whole || !LARGE_OBJECTS.contains(n.desc()));
+        // a dump of named tables may hold a partition's attach to a parent it does not hold
+        boolean orphanAttach = (n.is("TABLE ATTACH") || n.is("INDEX ATTACH")) && graph.dependencies(n).stream()
+                .filter(d -> d.is("TABLE")).map(ArchiveGraph.Node::id).distinct().count() < 2;
+        return !OUTSIDE.contains(n.desc()) && !databaseLevel && !orphanAttach
+                && (whole || !LARGE_OBJECTS.contains(n.desc()));
     }
 
     private static String list(ArchiveGraph graph, Predicate<ArchiveGraph.Node> keep) {

@@ -55,9 +55,11 @@ public class CheckedRestore {
     /**
      * {@code pgRestoreOptions}: --no-owner, --clean and the like. {@code addedRows}: count what the restore added
      * (dataOnly into tables that hold rows already). {@code checkBeforeCommit}: false commits whatever the counts
-     * are (the caller compares them and keeps what was restored, to look at).
+     * are (the caller compares them and keeps what was restored, to look at). {@code schemasToMake}: created in
+     * the same transaction when missing (an archive of named tables holds none).
      */
-    public record Options(List<String> pgRestoreOptions, boolean addedRows, boolean checkBeforeCommit) {
+    public record Options(List<String> pgRestoreOptions, boolean addedRows, boolean checkBeforeCommit,
+            java.util.Set<String> schemasToMake) {
     }
 
     /** The rows restored into each table (by display name), as counted inside the restore's transaction. */
@@ -72,7 +74,7 @@ public class CheckedRestore {
         random.nextBytes(nonce);
         // a quoting tag that no name in the block can end early
         String tag = "$pgvault_" + HexFormat.of().formatHex(nonce) + "$";
-        byte[] prologue = prologue(counts, options.addedRows()).getBytes(StandardCharsets.UTF_8);
+        byte[] prologue = prologue(counts, options).getBytes(StandardCharsets.UTF_8);
         byte[] epilogue = epilogue(counts, options, tag).getBytes(StandardCharsets.UTF_8);
 
         Pipe pipe = Pipe.open();
@@ -127,10 +129,13 @@ public class CheckedRestore {
         }
     }
 
-    /** BEGIN, and with {@code addedRows} the counts before the restore. */
-    static String prologue(List<Count> counts, boolean addedRows) {
+    /** BEGIN, the schemas to make, and with {@code addedRows} the counts before the restore. */
+    static String prologue(List<Count> counts, Options options) {
         StringBuilder s = new StringBuilder("BEGIN;\n");
-        if (addedRows && !counts.isEmpty()) {
+        for (String schema : options.schemasToMake()) {
+            s.append("CREATE SCHEMA IF NOT EXISTS \"").append(schema.replace("\"", "\"\"")).append("\";\n");
+        }
+        if (options.addedRows() && !counts.isEmpty()) {
             s.append("CREATE TEMPORARY TABLE pgvault_rows_before (i int, n bigint) ON COMMIT DROP;\n");
             s.append("INSERT INTO pg_temp.pgvault_rows_before VALUES ");
             for (int i = 0; i < counts.size(); i++) {

@@ -172,16 +172,16 @@ public class RestoreService {
         }
         Set<String> names = new HashSet<>();
         chosen.forEach(c -> names.add(c.qualified()));
+        // a missing schema is made by the restore; what else is missing must be in the backup
         List<TableNeeds.Need> wanted = needs.recorded(backup.id(), backup.database()).stream()
-                .filter(n -> names.contains(n.qualifiedTable())).toList();
+                .filter(n -> names.contains(n.qualifiedTable()) && !n.object().kind().equals("schema")).toList();
         if (wanted.isEmpty()) {
             return;
         }
         Set<CatalogObjects.Ref> missing;
         if (spec.createDatabase()) {
             missing = new HashSet<>();
-            wanted.stream().map(TableNeeds.Need::object)
-                    .filter(o -> !(o.kind().equals("schema") && o.name().equals("public"))).forEach(missing::add);
+            wanted.stream().map(TableNeeds.Need::object).forEach(missing::add);
         } else {
             try (Connection c = clusters.connect(target.name(), spec.targetDatabase())) {
                 missing = CatalogObjects.missing(c, wanted.stream().map(TableNeeds.Need::object).toList());
@@ -199,7 +199,7 @@ public class RestoreService {
         if (!lacking.isEmpty()) {
             throw new ConflictException("database '" + spec.targetDatabase() + "' on cluster '" + target.name()
                     + "' lacks what the tables need, and backup " + backup.id() + " does not hold it (a DUMP of named "
-                    + "tables holds no types, schemas or functions): " + lacking.entrySet().stream()
+                    + "tables holds no types or functions): " + lacking.entrySet().stream()
                     .map(e -> e.getKey() + " (needed by " + String.join(", ", e.getValue()) + ")")
                     .collect(Collectors.joining(", ")) + ". Create them first, or restore from a backup that holds "
                     + "them");

@@ -114,7 +114,8 @@ class TableRestore {
         }
         context.phase("restoring " + chosen.size() + " table(s) in one transaction");
         Map<String, Long> rows = checked.run(session, spec.targetDatabase(), archive, selection.list(), work, counts,
-                new CheckedRestore.Options(options, spec.dataOnly(), !spec.keepFailed()), context);
+                new CheckedRestore.Options(options, spec.dataOnly(), !spec.keepFailed(),
+                        spec.dataOnly() ? Set.of() : selection.schemasToMake(graph)), context);
         List<Map<String, Object>> tables = new ArrayList<>();
         List<String> wrong = new ArrayList<>();
         for (TableChoice.Chosen c : chosen) {
