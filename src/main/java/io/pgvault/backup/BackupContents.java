@@ -28,6 +28,8 @@ import org.springframework.transaction.annotation.Transactional;
 @Component
 public class BackupContents {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(BackupContents.class);
+
     /** At most this many relations are recorded per database: a listing, not a second catalog. */
     static final int LIMIT_PER_DATABASE = 20_000;
 
@@ -43,8 +45,12 @@ public class BackupContents {
                    case c.relkind when 'r' then 'table' when 'p' then 'partitioned table'
                         when 'm' then 'materialized view' else 'foreign table' end,
                    case when c.reltuples < 0 then null else c.reltuples::bigint end,
-                   case when c.relkind = 'f' then null else %s end
+                   case when c.relkind = 'f' then null else %s end,
+                   p.nspname, p.relname, case when c.relispartition then pg_get_expr(c.relpartbound, c.oid) end
             from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            left join lateral (select pn.nspname, pc.relname from pg_inherits i join pg_class pc on pc.oid = i.inhparent
+                               join pg_namespace pn on pn.oid = pc.relnamespace
+                               where i.inhrelid = c.oid order by i.inhseqno limit 1) p on true
             where c.relkind in ('r', 'p', 'm', 'f') and c.relpersistence <> 't'
               and n.nspname not in ('information_schema') and n.nspname not like 'pg\\_%%'
             order by 1, 2 limit""" + " " + LIMIT_PER_DATABASE;
@@ -129,9 +135,21 @@ public class BackupContents {
         return rows;
     }
 
-    /** One row: a database (schema and table null), a schema (table null) or a relation. */
+    /**
+     * One row: a database (schema and table null), a schema (table null) or a relation; a partition or an
+     * inheritance child names its parent ({@code partitionBound} null: an inheritance child).
+     */
     public record Relation(String database, String schema, String table, String kind, Long rowEstimate,
-            Long sizeBytes) {
+            Long sizeBytes, String parentSchema, String parentTable, String partitionBound) {
+
+        public Relation(String database, String schema, String table, String kind, Long rowEstimate, Long sizeBytes) {
+            this(database, schema, table, kind, rowEstimate, sizeBytes, null, null, null);
+        }
+
+        /** The parent as schema.name, or null. */
+        public String parent() {
+            return parentTable == null ? null : parentSchema + "." + parentTable;
+        }
 
         public boolean isDatabase() {
             return schema == null;
@@ -150,9 +168,19 @@ public class BackupContents {
         }
     }
 
-    /** The databases of the cluster (or only {@code database}), their schemas and relations, as they are now. */
-    public List<Relation> read(String cluster, String database) throws SQLException {
+    /** What a backup holds (its relations) and what its tables need besides themselves. */
+    public record Listing(List<Relation> relations, List<TableNeeds.Need> needs) {
+
+        public static final Listing EMPTY = new Listing(List.of(), List.of());
+    }
+
+    /**
+     * The databases of the cluster (or only {@code database}), their schemas and relations as they are now, and
+     * what each table needs.
+     */
+    public Listing read(String cluster, String database) throws SQLException {
         List<Relation> rows = new ArrayList<>();
+        List<TableNeeds.Need> needs = new ArrayList<>();
         String maintenance = clusters.target(cluster).maintenanceDatabase();
         try (Connection c = clusters.connect(cluster, maintenance); Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery(DATABASES)) {
@@ -170,9 +198,16 @@ public class BackupContents {
                     }
                 }
                 rows.addAll(relations(c, db.database()));
+                try {
+                    needs.addAll(TableNeeds.read(c, db.database()));
+                } catch (SQLException e) {
+                    // the listing stands without them: restores of some tables then find out at their restore
+                    log.warn("Could not read what the tables of database '{}' need: {}", db.database(),
+                            e.getMessage());
+                }
             }
         }
-        return rows;
+        return new Listing(rows, needs);
     }
 
     /**
@@ -205,8 +240,11 @@ public class BackupContents {
         List<Relation> rows = new ArrayList<>();
         try (ResultSet rs = st.executeQuery(RELATIONS.formatted(size))) {
             while (rs.next()) {
+                String bound = rs.getString(8);
                 rows.add(new Relation(database, rs.getString(1), rs.getString(2), rs.getString(3),
-                        (Long) rs.getObject(4, Long.class), (Long) rs.getObject(5, Long.class)));
+                        (Long) rs.getObject(4, Long.class), (Long) rs.getObject(5, Long.class), rs.getString(6),
+                        rs.getString(7), bound == null || bound.length() <= 2000 ? bound : bound.substring(0, 1997)
+                                + "..."));
             }
         }
         return rows;
@@ -221,7 +259,8 @@ public class BackupContents {
     public void record(UUID backupId, List<Relation> rows) {
         catalog.update("delete from backup_relation where backup_id = ?", backupId);
         catalog.batchUpdate("insert into backup_relation (backup_id, database_name, schema_name, table_name, kind, "
-                + "row_estimate, size_bytes) values (?, ?, ?, ?, ?, ?, ?)", rows, 500, (ps, r) -> {
+                + "row_estimate, size_bytes, parent_schema, parent_table, partition_bound) "
+                + "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows, 500, (ps, r) -> {
                     ps.setObject(1, backupId);
                     ps.setString(2, r.database());
                     ps.setString(3, r.schema() == null ? "" : r.schema());
@@ -229,16 +268,21 @@ public class BackupContents {
                     ps.setString(5, r.kind());
                     ps.setObject(6, r.rowEstimate());
                     ps.setObject(7, r.sizeBytes());
+                    ps.setString(8, r.parentSchema());
+                    ps.setString(9, r.parentTable());
+                    ps.setString(10, r.partitionBound());
                 });
     }
 
     /** What was recorded for the backup; empty when nothing was (a backup taken before pgvault recorded it). */
     public List<Relation> recorded(UUID backupId) {
         return catalog.query("""
-                select database_name, schema_name, table_name, kind, row_estimate, size_bytes from backup_relation
+                select database_name, schema_name, table_name, kind, row_estimate, size_bytes, parent_schema,
+                       parent_table, partition_bound from backup_relation
                 where backup_id = ? order by database_name, schema_name, table_name""",
                 (rs, i) -> new Relation(rs.getString(1), emptyAsNull(rs.getString(2)), emptyAsNull(rs.getString(3)),
-                        rs.getString(4), (Long) rs.getObject(5, Long.class), (Long) rs.getObject(6, Long.class)),
+                        rs.getString(4), (Long) rs.getObject(5, Long.class), (Long) rs.getObject(6, Long.class),
+                        rs.getString(7), rs.getString(8), rs.getString(9)),
                 backupId);
     }
 

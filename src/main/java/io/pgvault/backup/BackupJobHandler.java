@@ -37,11 +37,13 @@ class BackupJobHandler implements JobHandler {
     private final BackupContents contents;
     private final ClusterAccess clusters;
     private final ProcessExecutor executor;
+    private final TableNeeds needs;
 
     BackupJobHandler(BackupLedger ledger, List<BackupRunner> runners, BackupStorage storage,
             ApplicationEventPublisher events, BackupContents contents, ClusterAccess clusters,
-            ProcessExecutor executor) {
+            ProcessExecutor executor, TableNeeds needs) {
         this.contents = contents;
+        this.needs = needs;
         this.clusters = clusters;
         this.executor = executor;
         this.ledger = ledger;
@@ -70,7 +72,7 @@ class BackupJobHandler implements JobHandler {
         StagingArea area = storage.stage(backup.id(), backup.repository(), backup.cluster(), backup.kind().name());
         try {
             checkStagingSpace(backup);
-            List<BackupContents.Relation> listed = contentsAtStart(backup, context);
+            BackupContents.Listing listed = contentsAtStart(backup, context);
             BackupRunner.Result result = runner.run(backup, area, context);
             context.cancellation().throwIfCancelled();
             listed = keepArchived(backup, area, listed, context);
@@ -107,46 +109,54 @@ class BackupJobHandler implements JobHandler {
     }
 
     /** BASE: every database's schemas and tables; DUMP: its database's. Best effort: a backup never fails on it. */
-    private List<BackupContents.Relation> contentsAtStart(BackupView backup, JobContext context) {
+    private BackupContents.Listing contentsAtStart(BackupView backup, JobContext context) {
         if (backup.kind() != BackupKind.BASE && backup.kind() != BackupKind.DUMP) {
-            return List.of();
+            return BackupContents.Listing.EMPTY;
         }
         try {
             return contents.read(backup.cluster(), backup.kind() == BackupKind.DUMP ? backup.database() : null);
         } catch (SQLException | RuntimeException e) {
             context.log("pgvault: could not list the cluster's databases and tables for the backup's contents: "
                     + e.getMessage());
-            return List.of();
+            return BackupContents.Listing.EMPTY;
         }
     }
 
-    /** A DUMP in an archive format lists what its table of contents holds (a filtered dump holds less). */
-    private List<BackupContents.Relation> keepArchived(BackupView backup, StagingArea area,
-            List<BackupContents.Relation> listed, JobContext context) {
-        if (backup.kind() != BackupKind.DUMP || !backup.format().isArchive() || listed.isEmpty()) {
+    /**
+     * A DUMP in an archive format lists what its table of contents holds (a filtered dump holds less), and which
+     * of its tables' needs it holds (a table-filtered one holds no types or schemas).
+     */
+    private BackupContents.Listing keepArchived(BackupView backup, StagingArea area, BackupContents.Listing listed,
+            JobContext context) {
+        if (backup.kind() != BackupKind.DUMP || !backup.format().isArchive() || listed.relations().isEmpty()) {
             return listed;
         }
         try (ToolSession session = clusters.toolSession(backup.cluster())) {
             ArchiveToc toc = ArchiveToc.list(executor, session.tool("pg_restore"), session.environment(null),
                     area.directory().resolve(backup.mainFile()), context.cancellation());
-            return BackupContents.keep(listed, r -> toc.hasTable(r.schema(), r.table()));
+            List<BackupContents.Relation> kept = BackupContents.keep(listed.relations(),
+                    r -> toc.hasTable(r.schema(), r.table()));
+            return new BackupContents.Listing(kept, TableNeeds.archived(listed.needs().stream()
+                    .filter(n -> toc.hasTable(n.schema(), n.table())).toList(), toc));
         } catch (IOException | RuntimeException e) {
             context.log("pgvault: could not read the dump's table of contents: " + e.getMessage());
-            return List.of();
+            return BackupContents.Listing.EMPTY;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new JobCancelledException("interrupted");
         }
     }
 
-    private void recordContents(BackupView backup, List<BackupContents.Relation> listed, JobContext context) {
-        if (listed.isEmpty()) {
+    private void recordContents(BackupView backup, BackupContents.Listing listed, JobContext context) {
+        if (listed.relations().isEmpty()) {
             return;
         }
         try {
-            contents.record(backup.id(), listed);
-            context.log("pgvault: recorded the backup's contents: " + listed.stream().filter(r -> r.isTable()).count()
-                    + " table(s) in " + listed.stream().filter(r -> r.isDatabase()).count() + " database(s)");
+            contents.record(backup.id(), listed.relations());
+            needs.record(backup.id(), listed.needs());
+            context.log("pgvault: recorded the backup's contents: " + listed.relations().stream()
+                    .filter(r -> r.isTable()).count() + " table(s) in " + listed.relations().stream()
+                    .filter(r -> r.isDatabase()).count() + " database(s)");
         } catch (RuntimeException e) {
             context.log("pgvault: could not record the backup's contents: " + e.getMessage());
         }

@@ -1,5 +1,6 @@
 package io.pgvault.extraction;
 
+import io.pgvault.backup.RelationTree;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 import java.util.List;
@@ -13,7 +14,9 @@ import java.util.UUID;
          "tables": ["public.orders"], "schemas": [], "intoCluster": "shop", "intoDatabase": "shop",
          "intoSchema": "pgvault_recovered_20261125_104100", "createDatabase": false, "createSchema": true,
          "replaces": [], "expectedSeconds": 41.7,
-         "expectedFrom": "the newest restore drill that passed took 41.7 s (backup ..., 2026-11-24T03:00:12Z)"}""")
+         "expectedFrom": "the newest restore drill that passed took 41.7 s (backup ..., 2026-11-24T03:00:12Z)",
+         "selection": [{"table": "public.orders", "kind": "table", "rowEstimate": 1000, "sizeBytes": 122880,
+                        "partitions": []}]}""")
 public record ExtractionPreview(
         @Schema(description = "BASE (a scratch server recovered to the target) or DUMP (the dump's selection)")
         String source,
@@ -29,5 +32,9 @@ public record ExtractionPreview(
         List<String> replaces,
         @Schema(description = "the cluster's measured RTO (null: no restore drill has passed yet)")
         Double expectedSeconds,
-        @Schema(description = "where expectedSeconds comes from") String expectedFrom) {
+        @Schema(description = "where expectedSeconds comes from") String expectedFrom,
+        @Schema(description = "the selected tables as the backup recorded them: a partitioned table (or an "
+                + "inheritance parent) as a tree of its partitions at every level, with rows per partition (row "
+                + "estimates; a DUMP's exact counts in rows), all of which the extraction takes")
+        List<RelationTree.Node> selection) {
 }

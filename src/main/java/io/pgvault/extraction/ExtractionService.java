@@ -8,6 +8,7 @@ import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupService;
 import io.pgvault.backup.BackupStatus;
 import io.pgvault.backup.BackupView;
+import io.pgvault.backup.RelationTree;
 import io.pgvault.cluster.ClusterAccess;
 import io.pgvault.cluster.ClusterService;
 import io.pgvault.job.JobService;
@@ -17,11 +18,6 @@ import io.pgvault.recovery.RecoveryService;
 import io.pgvault.recovery.RecoveryTarget;
 import io.pgvault.wal.ArchiveSummary;
 import io.pgvault.wal.WalArchiveService;
-import java.sql.Array;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -29,9 +25,10 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 import tools.jackson.databind.json.JsonMapper;
@@ -47,15 +44,6 @@ public class ExtractionService {
 
     static final String PREFIX = "pgvault_recovered_";
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss");
-    private static final String RELATIONS = """
-            select n.nspname || '.' || c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
-            where c.relkind in ('r', 'p', 'v', 'm', 'S', 'f')
-              and n.nspname not in ('pg_catalog', 'information_schema')
-              and n.nspname not like 'pg\\_toast%' and n.nspname not like 'pg\\_temp\\_%'
-              and (cardinality(?::text[]) = 0 or n.nspname = any (?::text[]))
-              and (cardinality(?::text[]) = 0 or n.nspname || '.' || c.relname = any (?::text[]))
-            order by 1 limit 20""";
-
     private final ClusterService clusters;
     private final ClusterAccess access;
     private final BackupService backups;
@@ -65,9 +53,12 @@ public class ExtractionService {
     private final JobService jobs;
     private final JsonMapper json;
     private final Clock clock;
+    private final ExtractionChecks checks;
 
     ExtractionService(ClusterService clusters, ClusterAccess access, BackupService backups, BackupContents contents,
-            RecoveryService recoveries, WalArchiveService wal, JobService jobs, JsonMapper json, Clock clock) {
+            RecoveryService recoveries, WalArchiveService wal, JobService jobs, JsonMapper json, Clock clock,
+            ExtractionChecks checks) {
+        this.checks = checks;
         this.clusters = clusters;
         this.access = access;
         this.backups = backups;
@@ -102,8 +93,9 @@ public class ExtractionService {
                 json.writeValueAsString(planned.plan()), placement), null);
     }
 
-    /** The plan and what the checks found on the way. */
-    private record Planned(ExtractionPlan plan, BackupView backup, List<String> replaces) {
+    /** The plan and what the checks found on the way: clashes, and the recorded relations of the database. */
+    private record Planned(ExtractionPlan plan, BackupView backup, List<String> replaces,
+            List<BackupContents.Relation> relations) {
     }
 
     private Planned plan(String cluster, ExtractionSpec spec) {
@@ -156,7 +148,10 @@ public class ExtractionService {
             throw new InvalidRequestException("database", "backup " + dump.id() + " is a dump of database '"
                     + dump.database() + "', not '" + database + "'");
         }
-        checkNames(cluster, backup, dump != null, database, tables, schemas);
+        List<BackupContents.Relation> relations = checks.checkNames(cluster, backup, dump != null, database, tables,
+                schemas);
+        // the named tables' partitions and inheritance children come too, and may clash too
+        List<Names.Qualified> trees = ExtractionChecks.trees(relations, tables, List.of());
 
         ExtractionSpec.Into into = spec.into() != null ? spec.into() : new ExtractionSpec.Into(null, null, null);
         String intoCluster = into.cluster() != null ? into.cluster() : cluster;
@@ -202,10 +197,11 @@ public class ExtractionService {
             }
             if (intoSchema != null) {
                 Set<String> seen = new java.util.HashSet<>();
-                for (Names.Qualified t : tables) {
+                for (Names.Qualified t : trees.isEmpty() ? tables : trees) {
                     if (!seen.add(t.name())) {
-                        throw new InvalidRequestException("tables", "two selected tables are named '" + t.name()
-                                + "'; they cannot both go into schema " + intoSchema + ": extract them one at a time");
+                        throw new InvalidRequestException("tables", "two selected tables (or partitions of them) "
+                                + "are named '" + t.name() + "'; they cannot both go into schema " + intoSchema
+                                + ": extract them one at a time, or name into.database (tables keep their schemas)");
                     }
                 }
             }
@@ -217,15 +213,15 @@ public class ExtractionService {
         List<String> clashes = List.of();
         if (databaseExists) {
             if (intoSchema != null) {
-                createSchema = !schemaExists(intoCluster, intoDatabase, intoSchema);
+                createSchema = !checks.schemaExists(intoCluster, intoDatabase, intoSchema);
                 if (!createSchema) {
                     String schema = intoSchema;
-                    List<String> names = tables.stream().map(t -> schema + "." + t.name()).toList();
-                    clashes = relations(intoCluster, intoDatabase, List.of(intoSchema), names);
+                    List<String> names = trees.stream().map(t -> schema + "." + t.name()).toList();
+                    clashes = checks.relations(intoCluster, intoDatabase, List.of(intoSchema), names);
                 }
             } else {
-                clashes = relations(intoCluster, intoDatabase, schemas,
-                        tables.stream().map(t -> t.schema() + "." + t.name()).toList());
+                clashes = checks.relations(intoCluster, intoDatabase, schemas,
+                        trees.stream().map(t -> t.schema() + "." + t.name()).toList());
             }
         } else {
             createSchema = intoSchema != null;
@@ -238,19 +234,23 @@ public class ExtractionService {
                     + "would create. Choose another into.schema or into.database (the default is a new schema "
                     + PREFIX + "<time>), or set \"replace\": true (ADMIN) to drop and replace them");
         }
+        if (dump != null && !whole) {
+            checks.checkNeeds(dump, database, ExtractionChecks.trees(relations, tables, schemas), schemas, intoCluster,
+                    intoDatabase, databaseExists);
+        }
         ExtractionPlan plan = new ExtractionPlan(dump != null ? "DUMP" : "BASE", backup.id(),
                 point == null ? null : point.target(), point == null || point.inclusive(),
                 point == null ? null : point.timeline(), point == null ? null : point.walFrom(),
                 point == null ? null : point.walTo(), point == null ? List.of() : point.promised(), database, tables,
                 schemas, intoCluster, intoDatabase, intoSchema, !databaseExists, createSchema, replace,
-                Boolean.TRUE.equals(spec.compare()));
-        return new Planned(plan, backup, clashes);
+                Boolean.TRUE.equals(spec.compare()), Boolean.TRUE.equals(spec.keepFailed()));
+        return new Planned(plan, backup, clashes, relations);
     }
 
     /** The default name, or with _2, _3... when an earlier extraction to the same point took it. */
     private String freeSchemaName(String cluster, String database, String name) {
         String candidate = name;
-        for (int i = 2; schemaExists(cluster, database, candidate); i++) {
+        for (int i = 2; checks.schemaExists(cluster, database, candidate); i++) {
             candidate = name + "_" + i;
         }
         return candidate;
@@ -311,100 +311,6 @@ public class ExtractionService {
         return dump.finishedAt().isAfter(window.endTime());
     }
 
-    /**
-     * The database, tables and schemas against the backup's recorded contents. A table missing there may have
-     * been created after a BASE backup and before the target: it passes when the live database has it (the job
-     * then finds out for sure).
-     */
-    private void checkNames(String cluster, BackupView backup, boolean dump, String database,
-            List<Names.Qualified> tables, List<String> schemas) {
-        List<BackupContents.Relation> rows = dump ? contents.of(backup) : contents.recorded(backup.id());
-        if (rows.isEmpty()) {
-            return;
-        }
-        Set<String> databases = new java.util.TreeSet<>();
-        rows.stream().filter(BackupContents.Relation::isDatabase).forEach(r -> databases.add(r.database()));
-        String taken = "backup " + backup.id() + " (" + backup.kind() + ", " + backup.finishedAt() + ")";
-        if (!databases.contains(database)) {
-            throw new InvalidRequestException("database", "there is no database '" + database + "' in " + taken
-                    + Names.didYouMean(database, databases));
-        }
-        Set<String> known = new java.util.TreeSet<>();
-        Set<String> knownSchemas = new java.util.TreeSet<>();
-        for (BackupContents.Relation r : rows) {
-            if (r.database().equals(database) && r.isTable()) {
-                known.add(new Names.Qualified(r.schema(), r.table()).toString());
-            }
-            if (r.database().equals(database) && r.isSchema()) {
-                knownSchemas.add(r.schema());
-            }
-        }
-        List<String> live = null;
-        for (Names.Qualified t : tables) {
-            if (known.contains(t.toString())) {
-                continue;
-            }
-            if (live == null) {
-                live = dump ? List.of() : liveTables(cluster, database, tables);
-            }
-            if (!live.contains(t.schema() + "." + t.name())) {
-                throw new InvalidRequestException("tables", "there is no table " + t + " in database '" + database
-                        + "' in " + taken + (dump ? "" : ", nor in the live database") + Names.didYouMean(t.toString(),
-                                known));
-            }
-        }
-        for (String s : schemas) {
-            if (!knownSchemas.contains(s)) {
-                throw new InvalidRequestException("schemas", "there is no schema " + Names.part(s) + " in database '"
-                        + database + "' in " + taken + Names.didYouMean(s, knownSchemas));
-            }
-        }
-    }
-
-    private List<String> liveTables(String cluster, String database, List<Names.Qualified> tables) {
-        try {
-            return relations(cluster, database, List.of(), tables.stream().map(t -> t.schema() + "." + t.name())
-                    .toList());
-        } catch (RuntimeException e) {
-            return List.of();
-        }
-    }
-
-    private boolean schemaExists(String cluster, String database, String schema) {
-        try (Connection c = access.connect(cluster, database);
-                PreparedStatement st = c.prepareStatement("select 1 from pg_namespace where nspname = ?")) {
-            st.setString(1, schema);
-            try (ResultSet rs = st.executeQuery()) {
-                return rs.next();
-            }
-        } catch (SQLException e) {
-            throw new InvalidRequestException("into", "cannot read database '" + database + "' on cluster '" + cluster
-                    + "': " + e.getMessage());
-        }
-    }
-
-    /** Relations (as schema.name) in the database, within {@code schemas} and among {@code names} (empty: any). */
-    private List<String> relations(String cluster, String database, List<String> schemas, List<String> names) {
-        List<String> found = new ArrayList<>();
-        try (Connection c = access.connect(cluster, database); PreparedStatement st = c.prepareStatement(RELATIONS)) {
-            Array s = c.createArrayOf("text", schemas.toArray());
-            Array n = c.createArrayOf("text", names.toArray());
-            st.setArray(1, s);
-            st.setArray(2, s);
-            st.setArray(3, n);
-            st.setArray(4, n);
-            try (ResultSet rs = st.executeQuery()) {
-                while (rs.next()) {
-                    found.add(rs.getString(1));
-                }
-            }
-        } catch (SQLException e) {
-            throw new InvalidRequestException("into", "cannot read database '" + database + "' on cluster '" + cluster
-                    + "': " + e.getMessage());
-        }
-        return found;
-    }
-
     private ExtractionPreview preview(String cluster, Planned planned) {
         ExtractionPlan plan = planned.plan();
         ClusterService.MeasuredRto rto = clusters.measuredRto(cluster);
@@ -426,6 +332,29 @@ public class ExtractionService {
                 plan.target() == null ? null : plan.target().toString(), plan.walFrom(), plan.walTo(),
                 plan.database(), plan.tables().stream().map(Names.Qualified::toString).toList(), plan.schemas(),
                 plan.intoCluster(), plan.intoDatabase(), plan.intoSchema(), plan.createDatabase(), plan.createSchema(),
-                planned.replaces(), expected, from);
+                planned.replaces(), expected, from, selection(planned));
+    }
+
+    /**
+     * The selection as the backup recorded it: each named table (or each table of the named schemas, or of the
+     * database) that is not a partition of another selected one, with its tree and rows per partition.
+     */
+    private List<RelationTree.Node> selection(Planned planned) {
+        ExtractionPlan plan = planned.plan();
+        List<BackupContents.Relation> relations = planned.relations();
+        Map<String, Long> rows = new LinkedHashMap<>();
+        if (plan.fromDump()) {
+            backups.tableRows(plan.backupId()).forEach(t -> rows.put(t.schema() + "." + t.table(), t.rows()));
+        }
+        List<String> roots = new ArrayList<>();
+        if (!plan.tables().isEmpty()) {
+            plan.tables().forEach(t -> roots.add(t.schema() + "." + t.name()));
+        } else {
+            relations.stream().filter(r -> r.isTable() && (plan.wholeDatabase() || plan.schemas().contains(r.schema()))
+                    && (r.parent() == null || !(plan.wholeDatabase() || plan.schemas().contains(r.parentSchema()))))
+                    .limit(1000).forEach(r -> roots.add(r.qualifiedName()));
+        }
+        return roots.stream().map(t -> RelationTree.of(t, relations, rows)).filter(java.util.Objects::nonNull)
+                .toList();
     }
 }

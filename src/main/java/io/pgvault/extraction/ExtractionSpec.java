@@ -17,7 +17,9 @@ public record ExtractionSpec(
         @Schema(description = "the database to extract from (default: a DUMP's own database)", example = "shop")
         String database,
         @Schema(description = "tables as schema.table (or table, in public), spelt as in the catalog; with schemas "
-                + "left out too, the whole database", example = "[\"public.orders\"]") List<String> tables,
+                + "left out too, the whole database. A partitioned table (or an inheritance parent) brings its whole "
+                + "tree, wherever its partitions' schemas; a partition named alone comes as a table of its own",
+                example = "[\"public.orders\"]") List<String> tables,
         @Schema(description = "whole schemas", example = "[]") List<String> schemas,
         @Schema(description = "where the extraction goes (default: a new schema pgvault_recovered_<time> in the "
                 + "source database; a whole database goes to a new database of that name)") Into into,
@@ -25,7 +27,10 @@ public record ExtractionSpec(
                 + "(default false: such a clash is refused)") Boolean replace,
         @Schema(description = "answer which backup and WAL would be used and the expected time, without a job")
         Boolean dryRun,
-        @Schema(description = "also report each table's live row count next to the recovered one") Boolean compare) {
+        @Schema(description = "also report each table's live row count next to the recovered one") Boolean compare,
+        @Schema(description = "when the rows put in a table differ from the source's, keep what was extracted (and "
+                + "the database or schema created for it) to look at; the job still fails (default false: it rolls "
+                + "back and nothing stays)") Boolean keepFailed) {
 
     /** The destination. */
     @Schema(description = "The destination: a registered cluster, a database on it (created when missing) and "

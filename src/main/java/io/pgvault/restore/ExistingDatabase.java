@@ -17,7 +17,7 @@ import java.util.List;
  * no unique key, appends the backup's rows to the rows already there (77 rows became 154). "Not empty" is
  * what an operator would call it: any table, view, materialized view, sequence or foreign table outside the
  * system schemas ({@code pg_catalog}, {@code information_schema}, {@code pg_toast}, temporary schemas), or,
- * for a restore of named {@code tables}, a relation of one of those names. A fresh {@code CREATE DATABASE} is
+ * for a restore of named {@code tables}, a relation of one of those names (schema.table, with their trees). A fresh {@code CREATE DATABASE} is
  * empty. {@code clean} (drop and recreate the backup's objects) and {@code dataOnly} (load rows into the
  * tables that are there) are the two ways to restore into such a database on purpose.
  */
@@ -30,7 +30,7 @@ final class ExistingDatabase {
             where c.relkind in ('r', 'p', 'v', 'm', 'S', 'f')
               and n.nspname not in ('pg_catalog', 'information_schema')
               and n.nspname not like 'pg\\_toast%' and n.nspname not like 'pg\\_temp\\_%'
-              and (cardinality(?::text[]) = 0 or c.relname = any (?::text[]))
+              and (cardinality(?::text[]) = 0 or n.nspname || '.' || c.relname = any (?::text[]))
             order by n.nspname, c.relname
             limit""" + " " + EXAMPLES;
 
@@ -39,7 +39,7 @@ final class ExistingDatabase {
 
     /** Throws {@link ConflictException} unless the restore into this existing database cannot clash. */
     static void checkRestorable(ClusterAccess clusters, String cluster, String database, RestoreSpec spec,
-            boolean plain) {
+            boolean plain, List<String> tables) {
         if (spec.clean() || spec.dataOnly()) {
             return;
         }
@@ -47,7 +47,7 @@ final class ExistingDatabase {
         long total = 0;
         try (Connection conn = clusters.connect(cluster, database);
                 PreparedStatement st = conn.prepareStatement(RELATIONS)) {
-            Array names = conn.createArrayOf("text", spec.tables().toArray());
+            Array names = conn.createArrayOf("text", tables.toArray());
             st.setArray(1, names);
             st.setArray(2, names);
             try (ResultSet rs = st.executeQuery()) {

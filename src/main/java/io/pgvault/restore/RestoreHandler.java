@@ -1,5 +1,7 @@
 package io.pgvault.restore;
 
+import io.pgvault.backup.ArchiveGraph;
+import io.pgvault.backup.ArchiveSelection;
 import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupService;
 import io.pgvault.backup.BackupView;
@@ -42,10 +44,12 @@ class RestoreHandler implements JobHandler {
     private final JsonMapper json;
 
     private final io.pgvault.copy.BackupSources sources;
+    private final TableRestore tableRestore;
 
     RestoreHandler(BackupService backups, ClusterAccess clusters, BackupStorage storage, ProcessExecutor executor,
-            JsonMapper json, io.pgvault.copy.BackupSources sources) {
+            JsonMapper json, io.pgvault.copy.BackupSources sources, TableRestore tableRestore) {
         this.sources = sources;
+        this.tableRestore = tableRestore;
         this.backups = backups;
         this.clusters = clusters;
         this.storage = storage;
@@ -78,15 +82,54 @@ class RestoreHandler implements JobHandler {
                 createDatabase(spec);
                 context.log("pgvault: created database \"" + spec.targetDatabase() + "\"");
             }
-            if (backup.format().isArchive()) {
-                pgRestore(file.path(), spec, session, context);
+            if (backup.format().isArchive() && !spec.tables().isEmpty()) {
+                restoreTables(backup, spec, file.path(), session, context);
+            } else if (backup.format().isArchive()) {
+                pgRestore(backup, file.path(), spec, session, context);
             } else {
                 replayScript(backup, file.path(), session, ToolSession.conninfo(spec.targetDatabase()), true, context);
             }
         }
     }
 
-    private void pgRestore(java.nio.file.Path file, RestoreSpec spec, ToolSession session, JobContext context)
+    /**
+     * Some tables, whole and checked ({@link TableRestore}); a database this restore created goes again when it
+     * fails, unless the request keeps it.
+     */
+    private void restoreTables(BackupView backup, RestoreSpec spec, java.nio.file.Path file, ToolSession session,
+            JobContext context) throws Exception {
+        java.nio.file.Path work = storage.scratch("restore");
+        try {
+            tableRestore.run(backup, spec, file, work, session, context);
+        } catch (Exception e) {
+            if (spec.createDatabase() && !spec.keepFailed()) {
+                try {
+                    dropDatabase(spec);
+                    context.log("pgvault: dropped database \"" + spec.targetDatabase() + "\", which this restore "
+                            + "created: nothing of it stays behind");
+                } catch (Exception notDropped) {
+                    context.log("pgvault: could not drop database \"" + spec.targetDatabase() + "\", which this "
+                            + "restore created: " + notDropped.getMessage());
+                }
+            }
+            throw e;
+        } finally {
+            io.pgvault.storage.FileTrees.delete(work);
+        }
+    }
+
+    private void dropDatabase(RestoreSpec spec) throws Exception {
+        String maintenance = clusters.target(spec.targetCluster()).maintenanceDatabase();
+        try (Connection conn = clusters.connect(spec.targetCluster(), maintenance);
+                Statement st = conn.createStatement()) {
+            boolean force = conn.getMetaData().getDatabaseMajorVersion() >= 13;
+            st.execute("DROP DATABASE IF EXISTS " + quoteIdentifier(spec.targetDatabase()) + (force ? " WITH (FORCE)"
+                    : ""));
+        }
+    }
+
+    private void pgRestore(BackupView backup, java.nio.file.Path file, RestoreSpec spec, ToolSession session,
+            JobContext context)
             throws Exception {
         List<String> argv = new ArrayList<>(List.of(session.tool("pg_restore"), "--verbose", "--no-password",
                 "--dbname=" + ToolSession.conninfo(spec.targetDatabase())));
@@ -103,22 +146,48 @@ class RestoreHandler implements JobHandler {
         if (spec.jobs() != null) {
             argv.add("--jobs=" + spec.jobs());
         }
-        spec.tables().forEach(t -> argv.add("--table=" + t));
         if (spec.schemaOnly()) {
             argv.add("--schema-only");
         }
         if (spec.dataOnly()) {
             argv.add("--data-only");
         }
+        java.nio.file.Path work = null;
+        if (!backup.spec().tables().isEmpty()) {
+            // a dump of named tables holds no schemas, and a partition named alone an attach to a parent it does
+            // not hold: what such a dump restores on its own, with its schemas made first
+            ArchiveSelection.Alone alone = ArchiveSelection.alone(ArchiveGraph.read(executor,
+                    session.tool("pg_restore"), session.environment(null), file, context.cancellation()));
+            for (String schema : alone.schemas()) {
+                execute(spec, "CREATE SCHEMA IF NOT EXISTS " + quoteIdentifier(schema));
+            }
+            work = storage.scratch("restore");
+            java.nio.file.Path list = work.resolve("restore.list");
+            java.nio.file.Files.writeString(list, alone.list());
+            argv.add("--use-list=" + list);
+        }
         argv.add(file.toString());
         context.phase("restoring");
-        executor.run(ProcessSpec.of(argv).environment(session.environment(null)).stderrLines(line -> {
-            context.log(line);
-            Matcher m = PROCESSING.matcher(line);
-            if (m.find()) {
-                context.phase("restoring " + m.group(1));
+        try {
+            executor.run(ProcessSpec.of(argv).environment(session.environment(null)).stderrLines(line -> {
+                context.log(line);
+                Matcher m = PROCESSING.matcher(line);
+                if (m.find()) {
+                    context.phase("restoring " + m.group(1));
+                }
+            }), context.cancellation());
+        } finally {
+            if (work != null) {
+                io.pgvault.storage.FileTrees.delete(work);
             }
-        }), context.cancellation());
+        }
+    }
+
+    private void execute(RestoreSpec spec, String sql) throws Exception {
+        try (Connection conn = clusters.connect(spec.targetCluster(), spec.targetDatabase());
+                Statement st = conn.createStatement()) {
+            st.execute(sql);
+        }
     }
 
     private void replayClusterDump(BackupView backup, java.nio.file.Path file, ToolSession session,

@@ -2,10 +2,13 @@ package io.pgvault.restore;
 
 import io.pgvault.api.ConflictException;
 import io.pgvault.api.InvalidRequestException;
+import io.pgvault.backup.BackupContents;
 import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupService;
 import io.pgvault.backup.BackupStatus;
 import io.pgvault.backup.BackupView;
+import io.pgvault.backup.CatalogObjects;
+import io.pgvault.backup.TableNeeds;
 import io.pgvault.backup.DumpFormat;
 import io.pgvault.cluster.ClusterAccess;
 import io.pgvault.cluster.ClusterTarget;
@@ -15,7 +18,16 @@ import io.pgvault.job.JobView;
 import io.pgvault.recovery.RecoveryService;
 import io.pgvault.security.Caller;
 import io.pgvault.security.Role;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 import tools.jackson.databind.json.JsonMapper;
@@ -29,10 +41,14 @@ public class RestoreService {
     private final JobService jobs;
     private final JsonMapper json;
     private final RecoveryService recoveries;
+    private final BackupContents contents;
+    private final TableNeeds needs;
 
     RestoreService(BackupService backups, ClusterAccess clusters, JobService jobs, JsonMapper json,
-            RecoveryService recoveries) {
+            RecoveryService recoveries, BackupContents contents, TableNeeds needs) {
         this.recoveries = recoveries;
+        this.contents = contents;
+        this.needs = needs;
         this.backups = backups;
         this.clusters = clusters;
         this.jobs = jobs;
@@ -82,10 +98,15 @@ public class RestoreService {
                 Caller.require(Role.ADMIN, "a restore into an existing database (without createDatabase, or with "
                         + "overwrite or clean)");
             }
+            List<TableChoice.Chosen> chosen = spec.tables().isEmpty() ? List.of()
+                    : TableChoice.resolve(spec.tables(), contents.of(backup), null);
             if (!spec.createDatabase()) {
                 // only once the caller may restore there at all: the answer tells what the database holds
                 ExistingDatabase.checkRestorable(clusters, target.name(), spec.targetDatabase(), spec,
-                        !backup.format().isArchive());
+                        !backup.format().isArchive(), chosen.stream().map(TableChoice.Chosen::qualified).toList());
+            }
+            if (!chosen.isEmpty()) {
+                checkNeeds(backup, spec, target, chosen);
             }
         }
         return jobs.submit(JobType.RESTORE, target.name(), backupId, json.writeValueAsString(spec));
@@ -132,6 +153,56 @@ public class RestoreService {
                 throw new InvalidRequestException("tables", "tables: names must be non-empty, may not start with '-' "
                         + "and may not contain control characters");
             }
+        }
+        if (!spec.tables().isEmpty() && spec.jobs() != null) {
+            throw new InvalidRequestException("jobs", "a restore of some tables runs in one transaction (it lands "
+                    + "whole or not at all, its row counts checked before it commits), which cannot be parallel: "
+                    + "leave jobs out");
+        }
+    }
+
+    /**
+     * The named tables exist in the backup (with their trees), and whatever they need that the target lacks is in
+     * the backup to come along; else the restore is refused, naming each missing object, before anything starts.
+     */
+    private void checkNeeds(BackupView backup, RestoreSpec spec, ClusterTarget target,
+            List<TableChoice.Chosen> chosen) {
+        if (spec.dataOnly()) {
+            return;
+        }
+        Set<String> names = new HashSet<>();
+        chosen.forEach(c -> names.add(c.qualified()));
+        // a missing schema is made by the restore; what else is missing must be in the backup
+        List<TableNeeds.Need> wanted = needs.recorded(backup.id(), backup.database()).stream()
+                .filter(n -> names.contains(n.qualifiedTable()) && !n.object().kind().equals("schema")).toList();
+        if (wanted.isEmpty()) {
+            return;
+        }
+        Set<CatalogObjects.Ref> missing;
+        if (spec.createDatabase()) {
+            missing = new HashSet<>();
+            wanted.stream().map(TableNeeds.Need::object).forEach(missing::add);
+        } else {
+            try (Connection c = clusters.connect(target.name(), spec.targetDatabase())) {
+                missing = CatalogObjects.missing(c, wanted.stream().map(TableNeeds.Need::object).toList());
+            } catch (SQLException e) {
+                throw new InvalidRequestException("targetDatabase", "cannot read what database '"
+                        + spec.targetDatabase() + "' on cluster '" + target.name() + "' holds: " + e.getMessage());
+            }
+        }
+        Map<String, List<String>> lacking = new TreeMap<>();
+        for (TableNeeds.Need n : wanted) {
+            if (missing.contains(n.object()) && !n.archived()) {
+                lacking.computeIfAbsent(n.object().toString(), o -> new ArrayList<>()).add(n.qualifiedTable());
+            }
+        }
+        if (!lacking.isEmpty()) {
+            throw new ConflictException("database '" + spec.targetDatabase() + "' on cluster '" + target.name()
+                    + "' lacks what the tables need, and backup " + backup.id() + " does not hold it (a DUMP of named "
+                    + "tables holds no types or functions): " + lacking.entrySet().stream()
+                    .map(e -> e.getKey() + " (needed by " + String.join(", ", e.getValue()) + ")")
+                    .collect(Collectors.joining(", ")) + ". Create them first, or restore from a backup that holds "
+                    + "them");
         }
     }
 

@@ -1,5 +1,7 @@
 package io.pgvault.verification;
 
+import io.pgvault.backup.ArchiveGraph;
+import io.pgvault.backup.ArchiveSelection;
 import io.pgvault.backup.BackupService;
 import io.pgvault.backup.BackupView;
 import io.pgvault.backup.TableRows;
@@ -13,6 +15,7 @@ import io.pgvault.job.ProcessSpec;
 import io.pgvault.job.ToolFailedException;
 import io.pgvault.storage.BackupStorage;
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
@@ -95,9 +98,32 @@ class DumpDrill {
         if (backup.format().isArchive()) {
             try (BackupStorage.LocalCopy file = storage.local(backup.repository(), backup.location(),
                     backup.mainFile())) {
-                executor.run(ProcessSpec.of(List.of(session.tool("pg_restore"), "--no-password", "--exit-on-error",
-                        "--no-owner", "--no-privileges", "--dbname=" + scratch, file.path().toString()))
-                        .environment(session.environment(null)).stderrLines(context::log), context.cancellation());
+                List<String> argv = new ArrayList<>(List.of(session.tool("pg_restore"), "--no-password",
+                        "--exit-on-error", "--no-owner", "--no-privileges", "--dbname=" + scratch));
+                Path list = null;
+                if (!backup.spec().tables().isEmpty()) {
+                    // a dump of named tables holds no schemas, and a partition named alone an attach to a parent
+                    // it does not hold: the drill restores what such a dump can restore on its own
+                    ArchiveSelection.Alone alone = ArchiveSelection.alone(ArchiveGraph.read(executor,
+                            session.tool("pg_restore"), session.environment(null), file.path(),
+                            context.cancellation()));
+                    for (String schema : alone.schemas()) {
+                        execute(drillCluster(session), scratch, "CREATE SCHEMA IF NOT EXISTS "
+                                + quote(schema));
+                    }
+                    list = storage.scratch("drill").resolve("drill.list");
+                    Files.writeString(list, alone.list());
+                    argv.add("--use-list=" + list);
+                }
+                argv.add(file.path().toString());
+                try {
+                    executor.run(ProcessSpec.of(argv).environment(session.environment(null))
+                            .stderrLines(context::log), context.cancellation());
+                } finally {
+                    if (list != null) {
+                        io.pgvault.storage.FileTrees.delete(list.getParent());
+                    }
+                }
             }
             return;
         }
@@ -175,6 +201,14 @@ class DumpDrill {
                 st.execute("DROP DATABASE IF EXISTS " + scratch);
             }
         }
+    }
+
+    private static String drillCluster(ToolSession session) {
+        return session.target().name();
+    }
+
+    private static String quote(String identifier) {
+        return "\"" + identifier.replace("\"", "\"\"") + "\"";
     }
 
     private void execute(String cluster, String database, String sql) throws SQLException {

@@ -4,8 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgvault.api.InvalidRequestException;
-import io.pgvault.backup.ArchiveToc;
+import io.pgvault.backup.ArchiveGraph;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** Names as requests give them, close matches, and the dump entries a scratch database gets. */
@@ -41,40 +45,23 @@ class NamesTests {
     }
 
     @Test
-    void aScratchDatabaseGetsEveryDefinitionButOnlyTheSelectedRowsAndForeignKeysApart() {
-        ArchiveToc toc = ArchiveToc.parse("""
-                ;
-                ; Archive created at 2026-12-03 02:00:00 UTC
-                ;
-                215; 1262 16384 DATABASE - shop postgres
-                216; 0 0 COMMENT - DATABASE shop postgres
-                5; 2615 2200 SCHEMA - public pg_database_owner
-                210; 1259 16390 TABLE public customers postgres
-                211; 1259 16396 TABLE public orders postgres
-                212; 1259 16395 SEQUENCE public orders_id_seq postgres
-                3350; 0 16390 TABLE DATA public customers postgres
-                3351; 0 16396 TABLE DATA public orders postgres
-                3360; 0 0 SEQUENCE SET public orders_id_seq postgres
-                3200; 2606 16400 CONSTRAINT public orders orders_pkey postgres
-                3201; 2606 16402 FK CONSTRAINT public orders orders_customer_id_fkey postgres
-                3202; 0 0 PUBLICATION - everything postgres
-                """);
-        ExtractionPlan orders = new ExtractionPlan("DUMP", null, null, true, null, null, null, List.of(), "shop",
-                List.of(new Names.Qualified("public", "orders")), List.of(), "c", "shop", "x", false, true, false,
-                false);
-        String first = ExtractionHandler.scratchList(toc, orders, false);
-        assertThat(first).contains("TABLE public customers", "TABLE public orders", "TABLE DATA public orders",
-                "SEQUENCE SET", "CONSTRAINT public orders orders_pkey")
-                .doesNotContain("TABLE DATA public customers", "DATABASE", "PUBLICATION", "FK CONSTRAINT");
-        assertThat(ExtractionHandler.scratchList(toc, orders, true).strip())
-                .isEqualTo("3201; 2606 16402 FK CONSTRAINT public orders orders_customer_id_fkey postgres");
+    void aScratchDatabaseGetsEveryDefinitionThenTheChosenRowsThenTheirForeignKeys() throws Exception {
+        ArchiveGraph g = ArchiveGraph.parse(resource("partitions.list"), resource("partitions-headers.sql"));
+        Set<Names.Qualified> orders = Set.of(new Names.Qualified("public", "orders"));
+        assertThat(ScratchList.definitions(g, false)).contains("TABLE public customers", "TABLE public m_1",
+                "TYPE app mood", "ENCODING -").doesNotContain("DATABASE", "TABLE DATA");
+        assertThat(ScratchList.rows(g, false, orders)).contains("TABLE DATA public orders", "SEQUENCE SET",
+                "CONSTRAINT public orders orders_pkey").doesNotContain("TABLE DATA public customers", "FK CONSTRAINT");
+        assertThat(ScratchList.keys(g, false, orders).strip())
+                .isEqualTo("3237; 2606 16655 FK CONSTRAINT public orders orders_customer_id_fkey postgres");
+        assertThat(ScratchList.keys(g, false, Set.of(new Names.Qualified("public", "customers")))).isEmpty();
+        assertThat(ScratchList.rows(g, true, Set.of())).contains("TABLE DATA public customers", "FK CONSTRAINT");
+        assertThat(ScratchList.keys(g, true, orders)).isEmpty();
+    }
 
-        ExtractionPlan whole = new ExtractionPlan("DUMP", null, null, true, null, null, null, List.of(), "shop",
-                List.of(), List.of(), "c", "copy", null, true, false, false, false);
-        assertThat(ExtractionHandler.scratchList(toc, whole, false)).contains("TABLE DATA public customers",
-                "FK CONSTRAINT").doesNotContain("DATABASE", "PUBLICATION");
-        assertThat(ExtractionHandler.scratchList(toc, whole, true)).isEmpty();
-        assertThat(toc.hasTable("public", "orders")).isTrue();
-        assertThat(toc.hasTable("public", "order")).isFalse();
+    private static String resource(String name) throws IOException {
+        try (InputStream in = NamesTests.class.getResourceAsStream("/archives/" + name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 }

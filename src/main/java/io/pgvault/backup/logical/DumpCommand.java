@@ -23,6 +23,11 @@ final class DumpCommand {
      * when {@code target} is null (PLAIN dumps that stream to a repository).
      */
     static List<String> pgDump(String pgDump, BackupSpec spec, Path target, String snapshot) {
+        return pgDump(pgDump, spec, target, snapshot, List.of());
+    }
+
+    /** As above, with the arguments that take or leave named tables' whole trees ({@link DumpSelection}). */
+    static List<String> pgDump(String pgDump, BackupSpec spec, Path target, String snapshot, List<String> trees) {
         List<String> argv = new ArrayList<>(List.of(pgDump, "--verbose", "--no-password"));
         if (snapshot != null) {
             argv.add("--snapshot=" + snapshot);
@@ -43,6 +48,7 @@ final class DumpCommand {
         spec.excludeTables().forEach(t -> argv.add("--exclude-table=" + t));
         spec.schemas().forEach(s -> argv.add("--schema=" + s));
         spec.excludeSchemas().forEach(s -> argv.add("--exclude-schema=" + s));
+        argv.addAll(trees);
         common(argv, spec);
         return argv;
     }

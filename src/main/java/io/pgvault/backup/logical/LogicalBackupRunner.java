@@ -1,6 +1,7 @@
 package io.pgvault.backup.logical;
 
 import io.pgvault.PgvaultProperties;
+import io.pgvault.backup.ArchiveToc;
 import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupRunner;
 import io.pgvault.backup.BackupSpec;
@@ -118,16 +119,17 @@ class LogicalBackupRunner implements BackupRunner {
     }
 
     /**
-     * pg_dump of one database, reading a snapshot pgvault exported and holds open; while the tool dumps,
-     * pgvault counts the rows of every table in that same snapshot, so a restore drill can later demand
-     * exactly those counts. A schema-only dump counts nothing.
+     * pg_dump of one database, reading a snapshot pgvault exported and holds open. In that snapshot pgvault first
+     * resolves the dump's filters as pg_dump does and adds the partitions and inheritance children of the tables
+     * they name ({@link DumpSelection}); then, while the tool dumps, it counts the rows of every table the dump
+     * takes, filtered or not, so a restore drill (and a table-filtered restore) can later demand exactly those
+     * counts. An archive's table of contents has the last word on which tables hold rows. A schema-only or
+     * data-only dump counts nothing.
      */
     private Result dumpCounted(BackupView backup, ToolSession session, Path target, java.io.OutputStream stdout,
             JobContext context) throws Exception {
         BackupSpec s = backup.spec();
-        // with table or schema filters pgvault cannot know pg_dump's exact table set: it counts nothing then
-        boolean count = countRows && !s.schemaOnly() && !s.dataOnly() && s.tables().isEmpty() && s.schemas().isEmpty()
-                && s.excludeTables().isEmpty() && s.excludeSchemas().isEmpty();
+        boolean count = countRows && !s.schemaOnly() && !s.dataOnly();
         try (Connection snapshot = clusters.connect(backup.cluster(), backup.database())) {
             try (Statement st = snapshot.createStatement()) {
                 // the server's own limits must not end the snapshot (or a count) while pg_dump reads it
@@ -141,7 +143,17 @@ class LogicalBackupRunner implements BackupRunner {
                 rs.next();
                 id = rs.getString(1);
             }
-            ProcessSpec spec = ProcessSpec.of(DumpCommand.pgDump(session.tool("pg_dump"), backup.spec(), target, id))
+            DumpSelection selection;
+            try {
+                selection = DumpSelection.resolve(snapshot, s);
+            } catch (SQLException e) {
+                // without it a filter would leave partitions out unseen: no dump rather than a short one
+                throw new IllegalStateException("could not resolve which tables the dump takes: " + e.getMessage(),
+                        e);
+            }
+            selection.notes().forEach(context::log);
+            ProcessSpec spec = ProcessSpec.of(DumpCommand.pgDump(session.tool("pg_dump"), s, target, id,
+                    selection.arguments()))
                     .environment(session.environment(backup.database()))
                     .stderrLines(line -> onStderr(line, context));
             context.phase("dumping database");
@@ -152,7 +164,8 @@ class LogicalBackupRunner implements BackupRunner {
                 // their data offsets (which parallel pg_restore wants). Sealing hashes it.
                 context.progress(() -> sizeOf(target));
             }
-            CompletableFuture<List<TableRows>> counted = count ? CompletableFuture.supplyAsync(() -> countRows(snapshot))
+            CompletableFuture<List<TableRows>> counted = count
+                    ? CompletableFuture.supplyAsync(() -> countRows(snapshot, selection.counted()))
                     : CompletableFuture.completedFuture(List.of());
             try {
                 logDuration(context, executor.run(spec, context.cancellation()));
@@ -163,9 +176,6 @@ class LogicalBackupRunner implements BackupRunner {
             List<TableRows> rows;
             try {
                 rows = counted.get();
-                if (count) {
-                    context.log("pgvault: counted the rows of " + rows.size() + " table(s) in the dump's snapshot");
-                }
             } catch (ExecutionException e) {
                 // the dump is good; only a later drill loses the counts to compare with
                 rows = List.of();
@@ -176,26 +186,43 @@ class LogicalBackupRunner implements BackupRunner {
             } catch (SQLException e) {
                 context.log("pgvault: closing the snapshot: " + e.getMessage());
             }
+            if (count) {
+                rows = heldRows(rows, session, target, backup, context);
+                context.log("pgvault: counted the rows of " + rows.size() + " table(s) in the dump's snapshot");
+            }
             return Result.counted(rows);
         }
     }
 
-    private static List<TableRows> countRows(Connection snapshot) {
-        List<String[]> tables = new ArrayList<>();
-        try (Statement st = snapshot.createStatement(); ResultSet rs = st.executeQuery("""
-                select n.nspname, c.relname, format('%I.%I', n.nspname, c.relname)
-                from pg_class c join pg_namespace n on n.oid = c.relnamespace
-                where c.relkind = 'r' and c.relpersistence <> 't'
-                  and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg\\_toast%'
-                order by 1, 2""")) {
-            while (rs.next()) {
-                tables.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3)});
+    /** The counts of the tables whose rows the archive holds, by its table of contents (a script has none). */
+    private List<TableRows> heldRows(List<TableRows> rows, ToolSession session, Path target, BackupView backup,
+            JobContext context) throws InterruptedException {
+        if (target == null || !backup.format().isArchive() || rows.isEmpty()) {
+            return rows;
+        }
+        try {
+            ArchiveToc toc = ArchiveToc.list(executor, session.tool("pg_restore"), session.environment(null), target,
+                    context.cancellation());
+            List<TableRows> held = rows.stream().filter(r -> toc.entries().stream()
+                    .anyMatch(e -> e.isOf("TABLE DATA", r.schema(), r.table()))).toList();
+            if (held.size() < rows.size()) {
+                context.log("pgvault: " + (rows.size() - held.size()) + " counted table(s) hold no rows in the "
+                        + "archive (pg_dump leaves some out, such as an extension's own tables); not recorded");
             }
+            return held;
+        } catch (IOException | RuntimeException e) {
+            context.log("pgvault: could not read the dump's table of contents to check the counts: " + e.getMessage());
+            return rows;
+        }
+    }
+
+    private static List<TableRows> countRows(Connection snapshot, List<DumpSelection.Relation> tables) {
+        try (Statement st = snapshot.createStatement()) {
             List<TableRows> rows = new ArrayList<>();
-            for (String[] t : tables) {
-                try (ResultSet c = st.executeQuery("select count(*) from " + t[2])) {
+            for (DumpSelection.Relation t : tables) {
+                try (ResultSet c = st.executeQuery("select count(*) from " + t.exact())) {
                     c.next();
-                    rows.add(new TableRows(t[0], t[1], c.getLong(1)));
+                    rows.add(new TableRows(t.schema(), t.name(), c.getLong(1)));
                 }
             }
             return rows;

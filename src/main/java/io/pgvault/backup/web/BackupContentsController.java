@@ -30,11 +30,14 @@ class BackupContentsController {
             description = """
             BASE: every database of the cluster, read from its catalogs when the backup started. DUMP: the dumped \
             database's tables that the archive's table of contents holds, with row estimates (pg_class.reltuples) \
-            and sizes from the catalogs when the dump started. Extractions check the names they are given against \
-            this list.""")
+            and sizes from the catalogs when the dump started (and the exact row counts of its snapshot). A \
+            partitioned table shows its partitions as a tree, with rows per partition. Extractions and restores \
+            check the names they are given against this list.""")
     @GetMapping("/api/v1/backups/{id}/contents")
     BackupContentsResponse contents(@PathVariable UUID id) {
         BackupView backup = backups.get(id);
-        return BackupContentsResponse.of(backup, contents.of(backup));
+        java.util.Map<String, Long> counted = new java.util.LinkedHashMap<>();
+        backups.tableRows(id).forEach(t -> counted.put(t.schema() + "." + t.table(), t.rows()));
+        return BackupContentsResponse.of(backup, contents.of(backup), counted);
     }
 }

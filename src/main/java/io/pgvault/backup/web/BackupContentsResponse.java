@@ -3,6 +3,7 @@ package io.pgvault.backup.web;
 import io.pgvault.backup.BackupContents;
 import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupView;
+import io.pgvault.backup.RelationTree;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,7 +17,14 @@ import java.util.UUID;
         {"backupId": "0b6f3c1e-9a9e-4f55-a2a1-6f0e0c1d2e3f", "cluster": "shop", "kind": "BASE",
          "recordedFrom": "the cluster's catalogs when the backup started",
          "databases": [{"name": "shop", "sizeBytes": 8912896, "schemas": [{"name": "public", "tables": [
-           {"name": "orders", "kind": "table", "rowEstimate": 1000, "sizeBytes": 122880}]}]}]}""")
+           {"name": "orders", "kind": "table", "rowEstimate": 1000, "sizeBytes": 122880},
+           {"name": "events", "kind": "partitioned table", "rowEstimate": 730, "sizeBytes": 0, "partitions": [
+             {"table": "public.events_2025", "kind": "table", "partitionBound": "FOR VALUES FROM ('2025-01-01') TO \
+        ('2026-01-01')", "rowEstimate": 365, "sizeBytes": 65536, "partitions": []},
+             {"table": "public.events_default", "kind": "table", "partitionBound": "DEFAULT", "rowEstimate": 365,
+              "sizeBytes": 65536, "partitions": []}]},
+           {"name": "events_2025", "kind": "table", "rowEstimate": 365, "sizeBytes": 65536,
+            "partitionOf": "public.events", "partitionBound": "FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')"}]}]}]}""")
 record BackupContentsResponse(UUID backupId, String cluster, BackupKind kind, Instant finishedAt,
         @Schema(description = "where the list comes from") String recordedFrom, List<Database> databases) {
 
@@ -29,13 +37,29 @@ record BackupContentsResponse(UUID backupId, String cluster, BackupKind kind, In
     record SchemaContents(String name, List<Table> tables) {
     }
 
-    @Schema(description = "A table, partitioned table, materialized view or foreign table")
+    @Schema(description = "A table, partitioned table, materialized view or foreign table. A partitioned table (or "
+            + "an inheritance parent) shows its tree in partitions, with rows per partition; every partition is also "
+            + "listed in its own schema, with partitionOf")
     record Table(String name, @Schema(description = "table, partitioned table, materialized view or foreign table")
             String kind, @Schema(description = "pg_class.reltuples; null when never analyzed or unknown") Long rowEstimate,
-            @Schema(description = "pg_total_relation_size: with indexes and TOAST; null when unknown") Long sizeBytes) {
+            @Schema(description = "pg_total_relation_size: with indexes and TOAST; null when unknown") Long sizeBytes,
+            @Schema(description = "DUMP: the exact row count in the dump's snapshot (a parent: its tree's); null when "
+                    + "not counted") Long rows,
+            @Schema(description = "the partitioned table (or inheritance parent) this table is a partition (child) "
+                    + "of, as schema.table; null: none") String partitionOf,
+            @Schema(description = "its partition bound (FOR VALUES ..., DEFAULT); null: not a partition")
+            String partitionBound,
+            @Schema(description = "a partitioned table's partitions (or a parent's inheritance children) as a tree, "
+                    + "at every level; null: none") List<RelationTree.Node> partitions) {
     }
 
     static BackupContentsResponse of(BackupView backup, List<BackupContents.Relation> rows) {
+        return of(backup, rows, Map.of());
+    }
+
+    /** {@code counted}: exact row counts by schema.table (a DUMP's snapshot). */
+    static BackupContentsResponse of(BackupView backup, List<BackupContents.Relation> rows, Map<String, Long> counted) {
+        Map<String, Map<String, RelationTree.Node>> trees = new LinkedHashMap<>();
         Map<String, Long> sizes = new LinkedHashMap<>();
         Map<String, Map<String, List<Table>>> tree = new LinkedHashMap<>();
         for (BackupContents.Relation r : rows) {
@@ -46,8 +70,12 @@ record BackupContentsResponse(UUID backupId, String cluster, BackupKind kind, In
                 tree.computeIfAbsent(r.database(), d -> new LinkedHashMap<>()).computeIfAbsent(r.schema(),
                         s -> new ArrayList<>());
             } else {
+                RelationTree.Node node = trees.computeIfAbsent(r.database(), d -> RelationTree.of(rows.stream()
+                        .filter(x -> x.database().equals(d)).toList(), counted)).get(r.qualifiedName());
                 tree.computeIfAbsent(r.database(), d -> new LinkedHashMap<>()).computeIfAbsent(r.schema(),
-                        s -> new ArrayList<>()).add(new Table(r.table(), r.kind(), r.rowEstimate(), r.sizeBytes()));
+                        s -> new ArrayList<>()).add(new Table(r.table(), r.kind(), r.rowEstimate(), r.sizeBytes(),
+                                node != null ? node.rows() : counted.get(r.qualifiedName()), r.parent(),
+                                r.partitionBound(), node == null ? null : node.partitions()));
             }
         }
         List<Database> databases = new ArrayList<>();

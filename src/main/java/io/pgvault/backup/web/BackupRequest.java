@@ -22,10 +22,16 @@ public record BackupRequest(
         @Schema(description = "DUMP: CUSTOM (default), DIRECTORY, TAR or PLAIN; DUMP_ALL: PLAIN") DumpFormat format,
         @Schema(description = "DUMP, DUMP_ALL: gzip level 0-9; BASE: the level of compressionMethod") Integer compression,
         @Schema(description = "parallel workers, DIRECTORY format only") Integer jobs,
-        @Schema(description = "DUMP only: dump only these tables (pg_dump -t patterns)") List<String> tables,
-        @Schema(description = "DUMP only: leave these tables out (-T)") List<String> excludeTables,
-        @Schema(description = "DUMP only: dump only these schemas (-n)") List<String> schemas,
-        @Schema(description = "DUMP only: leave these schemas out (-N)") List<String> excludeSchemas,
+        @Schema(description = "DUMP only: dump only these tables (pg_dump -t patterns). A partitioned table (or an "
+                + "inheritance parent) brings every partition at every level and its inheritance children, as pg_dump "
+                + "16's --table-and-children does, with any pg_dump version; a partition named alone comes alone")
+        List<String> tables,
+        @Schema(description = "DUMP only: leave these tables out (-T), a partitioned table with its whole tree")
+        List<String> excludeTables,
+        @Schema(description = "DUMP only: dump only these schemas (-n); a partitioned table's partitions in other "
+                + "schemas come too (with those schemas, their other tables left out)") List<String> schemas,
+        @Schema(description = "DUMP only: leave these schemas out (-N), with the trees of their tables")
+        List<String> excludeSchemas,
         @Schema(description = "DUMP, DUMP_ALL: definitions only, no data (default false)") Boolean schemaOnly,
         @Schema(description = "DUMP, DUMP_ALL: data only, no definitions (default false)") Boolean dataOnly,
         @Schema(description = "DUMP_ALL only: roles and tablespaces") Boolean globalsOnly,

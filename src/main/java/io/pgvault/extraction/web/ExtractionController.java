@@ -55,7 +55,8 @@ class ExtractionController {
     @ApiResponse(responseCode = "403", description = "The token's role does not allow extractions, or replace "
             + "without ADMIN")
     @ApiResponse(responseCode = "409", description = "No backup reaches the target, a WAL segment it needs is "
-            + "missing, or the destination already holds tables of the same names (without replace)")
+            + "missing, the destination already holds tables of the same names (without replace), or a DUMP's "
+            + "tables need objects that the destination lacks and the dump does not hold (each is named)")
     @Operation(operationId = "extractFromCluster", summary = "Recover tables, schemas or a database as of a point "
             + "in time, without a full restore", description = """
             The job recovers the BASE backup and WAL before the target into a scratch server (below the drill \
@@ -64,7 +65,10 @@ class ExtractionController {
             transaction, and removes the scratch server whatever happens. With target latest and a DUMP newer than \
             the WAL archive, or with backupId naming a DUMP, the selection comes from the dump instead. By default \
             the tables go into a new schema pgvault_recovered_<time> of the source database, next to the live ones; \
-            a whole database goes into a new database. Foreign keys to tables that are not extracted are left out \
+            a whole database goes into a new database. A partitioned table brings every partition at every level \
+            (an inheritance parent its children); a partition named alone comes as a table of its own. What the \
+            tables need that the destination lacks (their schema, types, domains, functions) comes along, and the \
+            restore must find the source's row count in every table before it commits. Foreign keys to tables that are not extracted are left out \
             (the result lists them). Names are checked before anything starts, against what the backup holds \
             (GET /backups/{id}/contents). dryRun: true answers 200 with what would be done instead of 202.""")
     @PostMapping("/api/v1/clusters/{name}/extractions")

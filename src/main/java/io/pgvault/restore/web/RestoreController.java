@@ -25,11 +25,14 @@ class RestoreController {
 
     @ApiResponse(responseCode = "202", description = "A RESTORE job (a RECOVERY job for a BASE backup), QUEUED")
     @ApiResponse(responseCode = "400", description = "A field does not fit the backup's kind (dataDirectory for a "
-            + "dump, targetDatabase for BASE), schemaOnly with dataOnly, or no targetDatabase")
+            + "dump, targetDatabase for BASE), schemaOnly with dataOnly, no targetDatabase, a table the backup does "
+            + "not hold (with close matches), or jobs with tables")
     @ApiResponse(responseCode = "403", description = "The token's role does not allow this restore: ADMIN restores "
             + "DUMP_ALL backups and into existing databases (without createDatabase, or with overwrite or clean)")
     @ApiResponse(responseCode = "409", description = "The backup is not SUCCEEDED, the target is its own source "
-            + "database without overwrite, the database exists with createDatabase, or dataDirectory is not empty")
+            + "database without overwrite, the database exists with createDatabase, dataDirectory is not empty, or "
+            + "the tables need objects (types, domains, functions, schemas) that the target lacks and the backup "
+            + "does not hold (each is named)")
     @Operation(operationId = "restoreBackup",
             summary = "Restore a backup", description = "pg_restore (archive formats) or psql (PLAIN, DUMP_ALL) "
             + "into a target cluster and database. Restoring over the backup's own source database needs "

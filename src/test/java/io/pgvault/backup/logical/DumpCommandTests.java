@@ -25,6 +25,27 @@ class DumpCommandTests {
     }
 
     @Test
+    void patternsReadAsPgDumpReadsThem() {
+        assertThat(DumpPatterns.table("sales.\"OrderLines\"")).isEqualTo(new DumpPatterns.Regex("^(sales)$",
+                "^(OrderLines)$"));
+        assertThat(DumpPatterns.table("Tmp_*")).isEqualTo(new DumpPatterns.Regex(null, "^(tmp_.*)$"));
+        assertThat(DumpPatterns.table("\"a.b\".c$?")).isEqualTo(new DumpPatterns.Regex("^(a\\.b)$", "^(c\\$.)$"));
+        assertThat(DumpPatterns.table("shop.s.t")).isEqualTo(new DumpPatterns.Regex("^(s)$", "^(t)$"));
+        assertThat(DumpPatterns.table("a.b.c.d")).isNull();
+        assertThat(DumpPatterns.schema("\"My \"\"x\"\"\"")).isEqualTo("^(My \"x\")$");
+        assertThat(DumpPatterns.schema("a.b")).isNull();
+    }
+
+    @Test
+    void theTreesOfNamedTablesComeAfterTheSpecsOwnFilters() {
+        BackupSpec spec = DumpCommandAccess.validate(new BackupSpec(BackupKind.DUMP, "shop", null, null, null,
+                List.of("public.m"), null, null, null, false, false, false, false, false, null));
+        assertThat(DumpCommand.pgDump("/bin/pg_dump", spec, Path.of("/s/d"), "0000-1", List.of(
+                "--table=\"public\".\"m_2025\""))).containsSubsequence("--snapshot=0000-1", "--table=public.m",
+                        "--table=\"public\".\"m_2025\"");
+    }
+
+    @Test
     void neverPutsTheDatabaseNameInArgv() {
         BackupSpec spec = DumpCommandAccess.validate(new BackupSpec(BackupKind.DUMP, "x --file=/etc/passwd", null,
                 null, null, null, null, null, null, false, false, false, false, false, null));

@@ -1,0 +1,126 @@
+--
+--
+--
+-- TOC entry 6 (class 2615 OID 16637)
+-- Name: app; Type: SCHEMA; Schema: -; Owner: postgres
+--
+--
+-- TOC entry 843 (class 1247 OID 16639)
+-- Dependencies: 6
+-- Name: mood; Type: TYPE; Schema: app; Owner: postgres
+--
+--
+-- TOC entry 215 (class 1259 OID 16643)
+-- Name: customers; Type: TABLE; Schema: public; Owner: postgres
+--
+--
+-- TOC entry 218 (class 1259 OID 16660)
+-- Name: m; Type: TABLE; Schema: public; Owner: postgres
+--
+--
+-- TOC entry 219 (class 1259 OID 16665)
+-- Dependencies: 218
+-- Name: m_1; Type: TABLE; Schema: public; Owner: postgres
+--
+--
+-- TOC entry 220 (class 1259 OID 16670)
+-- Dependencies: 218
+-- Name: m_2; Type: TABLE; Schema: public; Owner: postgres
+--
+--
+-- TOC entry 217 (class 1259 OID 16649)
+-- Dependencies: 843
+-- Name: orders; Type: TABLE; Schema: public; Owner: postgres
+--
+--
+-- TOC entry 216 (class 1259 OID 16648)
+-- Dependencies: 217
+-- Name: orders_id_seq; Type: SEQUENCE; Schema: public; Owner: postgres
+--
+--
+-- TOC entry 3391 (class 0 OID 0)
+-- Dependencies: 216
+-- Name: orders_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: postgres
+--
+--
+-- TOC entry 3217 (class 0 OID 0)
+-- Dependencies: 219 218
+-- Name: m_1; Type: TABLE ATTACH; Schema: public; Owner: postgres
+--
+--
+-- TOC entry 3218 (class 0 OID 0)
+-- Dependencies: 220 218
+-- Name: m_2; Type: TABLE ATTACH; Schema: public; Owner: postgres
+--
+--
+-- TOC entry 3219 (class 2604 OID 16652)
+-- Dependencies: 216 217 217
+-- Name: orders id; Type: DEFAULT; Schema: public; Owner: postgres
+--
+--
+-- TOC entry 3221 (class 2606 OID 16647)
+-- Dependencies: 215
+-- Name: customers customers_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
+--
+--
+-- TOC entry 3226 (class 2606 OID 16664)
+-- Dependencies: 218 218
+-- Name: m m_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
+--
+--
+-- TOC entry 3229 (class 2606 OID 16669)
+-- Dependencies: 219 219 3226 219
+-- Name: m_1 m_1_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
+--
+--
+-- TOC entry 3232 (class 2606 OID 16674)
+-- Dependencies: 220 3226 220 220
+-- Name: m_2 m_2_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
+--
+--
+-- TOC entry 3223 (class 2606 OID 16654)
+-- Dependencies: 217
+-- Name: orders orders_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres
+--
+--
+-- TOC entry 3224 (class 1259 OID 16675)
+-- Dependencies: 218
+-- Name: m_d; Type: INDEX; Schema: public; Owner: postgres
+--
+--
+-- TOC entry 3227 (class 1259 OID 16676)
+-- Dependencies: 219 219 3224
+-- Name: m_1_d_idx; Type: INDEX; Schema: public; Owner: postgres
+--
+--
+-- TOC entry 3230 (class 1259 OID 16677)
+-- Dependencies: 220 220 3224
+-- Name: m_2_d_idx; Type: INDEX; Schema: public; Owner: postgres
+--
+--
+-- TOC entry 3233 (class 0 OID 0)
+-- Dependencies: 3227 3224 219 218
+-- Name: m_1_d_idx; Type: INDEX ATTACH; Schema: public; Owner: postgres
+--
+--
+-- TOC entry 3234 (class 0 OID 0)
+-- Dependencies: 3229 3226 219 3226 219 218
+-- Name: m_1_pkey; Type: INDEX ATTACH; Schema: public; Owner: postgres
+--
+--
+-- TOC entry 3235 (class 0 OID 0)
+-- Dependencies: 3230 3224 220 218
+-- Name: m_2_d_idx; Type: INDEX ATTACH; Schema: public; Owner: postgres
+--
+--
+-- TOC entry 3236 (class 0 OID 0)
+-- Dependencies: 3226 3232 220 3226 220 218
+-- Name: m_2_pkey; Type: INDEX ATTACH; Schema: public; Owner: postgres
+--
+--
+-- TOC entry 3237 (class 2606 OID 16655)
+-- Dependencies: 217 3221 215
+-- Name: orders orders_customer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: postgres
+--
+--
+--
