@@ -176,6 +176,9 @@ class JobWaiters implements SmartLifecycle {
 
     @Override
     public void start() {
+        // started again after stop(): Spring's test framework pauses the cached contexts it is not using and
+        // restarts them, and a context can be stopped and started in production too; a waiter must wait again
+        stopped = false;
         long period = recheck.toMillis();
         rechecking = timer.scheduleWithFixedDelay(this::recheck, period, period, TimeUnit.MILLISECONDS);
         running = true;
