@@ -139,6 +139,11 @@ public class ClusterStatusService {
                         + archiver.lastFailedTime()));
             }
         }
+        for (ArchiveSummary.DamagedSegment d : summary.damagedSegments()) {
+            problems.add(problem(Kind.WAL_DAMAGED, "WAL segment " + d.name() + " does not decode (" + d.finding()
+                    + "): a recovery that needs it stops there; take a new BASE backup, so that the recovery window "
+                    + "starts after it"));
+        }
         ArchiveSummary.RecoveryWindow window = summary.recoveryWindow();
         if (window != null) {
             for (ArchiveSummary.Timeline t : summary.timelines()) {

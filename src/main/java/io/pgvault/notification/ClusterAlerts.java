@@ -35,7 +35,7 @@ class ClusterAlerts implements TimerListener {
     private static final Logger log = LoggerFactory.getLogger(ClusterAlerts.class);
     private static final Set<ClusterStatus.Kind> ANNOUNCED = EnumSet.of(ClusterStatus.Kind.RPO_BREACHED,
             ClusterStatus.Kind.WAL_ARCHIVE_LAG, ClusterStatus.Kind.WAL_ARCHIVE_FAILING,
-            ClusterStatus.Kind.WAL_ARCHIVE_GAP);
+            ClusterStatus.Kind.WAL_ARCHIVE_GAP, ClusterStatus.Kind.WAL_DAMAGED);
 
     private final ClusterStatusService statuses;
     private final WebhookService webhooks;
@@ -102,6 +102,7 @@ class ClusterAlerts implements TimerListener {
         return switch (kind) {
             case RPO_BREACHED -> NotificationEvent.RPO_BREACHED;
             case WAL_ARCHIVE_GAP -> NotificationEvent.WAL_ARCHIVE_GAP;
+            case WAL_DAMAGED -> NotificationEvent.WAL_DAMAGED;
             default -> NotificationEvent.WAL_ARCHIVE_LAG;
         };
     }

@@ -9,7 +9,8 @@ import io.swagger.v3.oas.annotations.media.Schema;
 @Schema(enumAsRef = true, description = "What a webhook can subscribe to: JOB_FAILED, VERIFICATION_FAILED (a backup "
         + "found broken), RPO_BREACHED (the newest backup is older than the cluster's rpo), WAL_ARCHIVE_LAG (no WAL "
         + "for too long, or archive_command failing), WAL_ARCHIVE_GAP (a gap cuts the recovery window short), "
-        + "SIZE_ANOMALY (a backup's size strays from the recent median)")
+        + "SIZE_ANOMALY (a backup's size strays from the recent median), WAL_DAMAGED (an archived segment's records "
+        + "do not decode: replay would stop there)")
 public enum NotificationEvent {
     /** A job ended FAILED. */
     JOB_FAILED,
@@ -22,5 +23,7 @@ public enum NotificationEvent {
     /** A gap in the archive cuts the recovery window short. */
     WAL_ARCHIVE_GAP,
     /** A backup's size strays from its spec's recent median. */
-    SIZE_ANOMALY
+    SIZE_ANOMALY,
+    /** An archived segment's records do not decode (pg_waldump's error): replay would stop there. */
+    WAL_DAMAGED
 }

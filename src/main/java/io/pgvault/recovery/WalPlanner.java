@@ -66,6 +66,14 @@ class WalPlanner {
                     + (tli == backup.timeline() ? "" : ", following timeline " + tli + "'s history") + "); nothing "
                     + "was written");
         }
+        long damaged = archived.firstDamaged(path, from, to);
+        if (damaged >= 0) {
+            throw new ConflictException("the WAL archive of cluster '" + cluster + "' holds segment "
+                    + archived.name(path, damaged) + " whose records do not decode ("
+                    + archived.segment(path, damaged).damage() + "), which a recovery from backup " + backup.id()
+                    + " to " + target + " needs: replay would stop there. Choose a target before it, or a backup "
+                    + "taken after it; nothing was written");
+        }
         if (to < from) {
             return new WalPlan(tli, null, null, List.of());
         }

@@ -21,7 +21,10 @@ public record ArchiveSummary(
         Long secondsSinceLastArchived,
         RecoveryWindow recoveryWindow,
         List<Timeline> timelines,
-        Streaming streaming) {
+        Streaming streaming,
+        @Schema(description = "segments whose records do not decode (pg_waldump's error named): a recovery that "
+                + "needs one stops there; empty when every segment read so far decodes")
+        List<DamagedSegment> damagedSegments) {
 
     /**
      * {@code walArchive: STREAM} only: whether pgvault's pg_receivewal runs, on which instance, its slot, how
@@ -44,7 +47,20 @@ public record ArchiveSummary(
 
     public ArchiveSummary withStreaming(Streaming s) {
         return new ArchiveSummary(cluster, segmentSizeBytes, files, bytes, lastArchivedAt, secondsSinceLastArchived,
-                recoveryWindow, timelines, s);
+                recoveryWindow, timelines, s, damagedSegments);
+    }
+
+    /** A segment whose records do not decode: replay would stop at it. */
+    @Schema(name = "WalDamagedSegment",
+            description = "A segment whose records do not decode: replay would stop at it")
+    public record DamagedSegment(
+            String name,
+            long timeline,
+            @Schema(description = "when it was archived")
+            Instant archivedAt,
+            @Schema(description = "pg_waldump's error, e.g. \"incorrect resource manager data checksum in record at "
+                    + "0/5300060\"")
+            String finding) {
     }
 
     /**

@@ -14,7 +14,7 @@ public record ArchivedWal(long segmentSize, Map<Long, NavigableMap<Long, Segment
 
     /** One archived segment: when it arrived, its first and last transaction end times, whether they were read. */
     public record Segment(String name, Instant archivedAt, Instant firstCommitAt, Instant lastCommitAt,
-            boolean scanned) {
+            boolean scanned, String damage) {
     }
 
     /** The history of a timeline: its archived .history file, or none for timeline 1 (or a missing file). */
@@ -61,10 +61,29 @@ public record ArchivedWal(long segmentSize, Map<Long, NavigableMap<Long, Segment
         return -1;
     }
 
-    /** The last position reachable from {@code from} along the path without a gap ({@code from - 1} if none). */
+    /** The first position from {@code from} to {@code to} whose segment does not decode, or -1. */
+    public long firstDamaged(TimelineHistory path, long from, long to) {
+        for (long p = from; p <= to; p++) {
+            Segment s = at(path, p);
+            if (s != null && s.damage() != null) {
+                return p;
+            }
+        }
+        return -1;
+    }
+
+    /** The segment at a position along the path, or null. */
+    public Segment segment(TimelineHistory path, long position) {
+        return at(path, position);
+    }
+
+    /**
+     * The last position reachable from {@code from} along the path without a gap or a segment that does not
+     * decode (replay stops before either), {@code from - 1} if none.
+     */
     public long reach(TimelineHistory path, long from) {
         long p = from;
-        while (at(path, p) != null) {
+        while (at(path, p) != null && at(path, p).damage() == null) {
             p++;
         }
         return p - 1;

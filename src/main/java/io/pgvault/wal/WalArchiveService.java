@@ -169,8 +169,11 @@ public class WalArchiveService {
         List<ArchiveSummary.Timeline> timelines = new ArrayList<>();
         byTimeline.forEach((timeline, segments) -> timelines.add(ArchiveTimelines.of(timeline, segments, segmentSize)));
         Long lag = last == null ? null : Duration.between(last, clock.instant()).toSeconds();
+        List<ArchiveSummary.DamagedSegment> damaged = files.findByClusterAndDamageIsNotNullOrderByName(cluster)
+                .stream().map(f -> new ArchiveSummary.DamagedSegment(f.getName(), f.getTimeline(), f.getArchivedAt(),
+                        f.getDamage())).toList();
         return new ArchiveSummary(cluster, segmentSize, count, bytes, last, lag, recoveryWindow(cluster),
-                timelines, null);
+                timelines, null, damaged);
     }
 
     /**
@@ -188,7 +191,7 @@ public class WalArchiveService {
                 segments.computeIfAbsent(f.getTimeline(), t -> new TreeMap<>()).put(
                         WalFileName.parse(f.getName()).position(segmentSize), new ArchivedWal.Segment(f.getName(),
                                 f.getArchivedAt(), f.getFirstCommitAt(), f.getLastCommitAt(), f.getScannedAt() != null
-                                        && f.getScanNote() == null));
+                                        && f.getScanNote() == null, f.getDamage()));
             } else if (f.getKind() == WalFileKind.HISTORY) {
                 history(cluster, f).ifPresent(h -> histories.put(h.timeline(), h));
             }

@@ -44,6 +44,7 @@ class WalFile implements Persistable<WalFile.Key> {
     private Instant lastCommitAt;
     private Instant scannedAt;
     private String scanNote;
+    private String damage;
     private String codec;
     private Long storedSizeBytes;
     private String repository;
@@ -106,6 +107,8 @@ class WalFile implements Persistable<WalFile.Key> {
     Instant getLastCommitAt() { return lastCommitAt; }
     Instant getScannedAt() { return scannedAt; }
     String getScanNote() { return scanNote; }
+    /** Why the segment's records do not decode (pg_waldump's error), null when they do or were not read. */
+    String getDamage() { return damage; }
     /** How the file is stored; files archived before codecs were recorded are stored as is. */
     Codec getCodec() { return Codec.recorded(codec); }
     /** The size in storage, null for files archived before it was recorded (their original size). */

@@ -21,7 +21,12 @@ interface WalFileRepository extends JpaRepository<WalFile, WalFile.Key> {
     @Transactional
     @Modifying
     @Query("""
-            update WalFile f set f.firstCommitAt = :first, f.lastCommitAt = :last, f.scanNote = :note, f.scannedAt = :now
+            update WalFile f set f.firstCommitAt = :first, f.lastCommitAt = :last, f.scanNote = :note,
+                f.damage = :damage, f.scannedAt = :now
             where f.cluster = :cluster and f.name = :name""")
-    int recordTimes(String cluster, String name, Instant first, Instant last, String note, Instant now);
+    int recordTimes(String cluster, String name, Instant first, Instant last, String note, String damage,
+            Instant now);
+
+    /** The segments whose records do not decode, oldest first. */
+    List<WalFile> findByClusterAndDamageIsNotNullOrderByName(String cluster);
 }

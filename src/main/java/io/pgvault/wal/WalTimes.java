@@ -44,6 +44,12 @@ import org.springframework.transaction.event.TransactionalEventListener;
  * abort) time in it. Recovery windows and the up-front check of a time target use these times, not when a
  * file happened to reach pgvault (archiving can stall for hours and deliver old WAL late). A segment that no
  * matching pg_waldump can read keeps only its arrival time, and says why.
+ * <p>
+ * The same read is the archive's first proof of replay: pg_waldump decodes every record of the segment (and
+ * checks each record's CRC) whatever the resource-manager filter, and an archived segment is whole, so a
+ * decoding error before its end ("incorrect resource manager data checksum", "invalid record length") means
+ * recovery would stop there. Such a segment is recorded as damaged at once, named in the archive summary, in
+ * the backups' health and by the WAL_DAMAGED webhook; a record running into the next segment is not an error.
  */
 @Component
 public class WalTimes {
@@ -54,6 +60,11 @@ public class WalTimes {
     private static final Duration MOST_PATIENT = Duration.ofSeconds(30);
     private static final Pattern END = Pattern.compile(
             "desc: (?:COMMIT|ABORT)(?:_PREPARED)? (?:[0-9]+: )?(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)?) UTC");
+    /**
+     * pg_waldump's words for a record that it found and that does not decode. Its other errors (it could not run
+     * or read the file, or found no record start at all, as in a file that only looks like WAL) are not this.
+     */
+    private static final Pattern DAMAGE = Pattern.compile("(error in WAL record at .*)");
     private static final DateTimeFormatter TIME = new DateTimeFormatterBuilder().appendPattern("uuuu-MM-dd HH:mm:ss")
             .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 1, 9, true).optionalEnd().toFormatter();
 
@@ -134,9 +145,14 @@ public class WalTimes {
         files.findById(new WalFile.Key(cluster, name)).filter(f -> f.getScannedAt() == null).ifPresent(this::scan);
     }
 
+    /** What one read of a segment found: its first and last transaction end, and why it does not decode. */
+    private record Scan(Instant first, Instant last, String damage) {
+        static final Scan NOTHING = new Scan(null, null, null);
+    }
+
     private void scan(WalFile f) {
         String cluster = clusterOf(f);
-        Instant[] times = {null, null};
+        Scan found = Scan.NOTHING;
         String note = null;
         try {
             ClusterView view = clusters.get(cluster);
@@ -144,7 +160,7 @@ public class WalTimes {
             if (waldump.isEmpty()) {
                 note = "no pg_waldump of PostgreSQL " + major(view) + " installed: only the arrival time is known";
             } else {
-                times = read(cluster, f, waldump.get());
+                found = read(cluster, f, waldump.get());
             }
         } catch (IOException | RuntimeException e) {
             note = "pg_waldump could not read it: " + e.getMessage();
@@ -152,11 +168,19 @@ public class WalTimes {
             Thread.currentThread().interrupt();
             return;
         }
-        files.recordTimes(cluster, f.getName(), times[0], times[1],
-                note == null ? null : note.substring(0, Math.min(note.length(), 400)), clock.instant());
+        if (found.damage() != null) {
+            log.warn("WAL segment {} of cluster '{}' does not decode: {}; a recovery past it would stop there",
+                    f.getName(), cluster, found.damage());
+        }
+        files.recordTimes(cluster, f.getName(), found.first(), found.last(), clip(note), clip(found.damage()),
+                clock.instant());
     }
 
-    private Instant[] read(String cluster, WalFile f, PostgresTools.ToolSet waldump)
+    private static String clip(String text) {
+        return text == null ? null : text.substring(0, Math.min(text.length(), 400));
+    }
+
+    private Scan read(String cluster, WalFile f, PostgresTools.ToolSet waldump)
             throws IOException, InterruptedException {
         WalFileName name = WalFileName.parse(f.getName());
         Path scratch = storage.scratch("waldump");
@@ -166,12 +190,19 @@ public class WalTimes {
                 Files.copy(in, copy);
             }
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            // one segment only: a record running into the next one ends the output with an error, which is fine
+            StringBuilder damage = new StringBuilder();
+            // one segment only (a record running into the next one ends the read without an error); exit code 1
+            // with a decoding error is the damage this read looks for.
             // below the pushes and the jobs in CPU priority: the times are wanted soon, not at once
             executor.run(ProcessSpec.of(List.of("/usr/bin/nice", "-n", "10", waldump.path("pg_waldump").toString(),
                             "--rmgr=Transaction", copy.toString(), copy.toString()))
                     .environment(Map.of("PATH", "/usr/bin:/bin", "LC_ALL", "C.UTF-8", "TZ", "UTC", "PGTZ", "UTC"))
-                    .stdout(out).okExitCodes(0, 1).timeout(Duration.ofMinutes(2)), Cancellation.none());
+                    .stdout(out).stderrLines(line -> {
+                        Matcher d = DAMAGE.matcher(line);
+                        if (d.find() && damage.isEmpty()) {
+                            damage.append(d.group(1));
+                        }
+                    }).okExitCodes(0, 1).timeout(Duration.ofMinutes(2)), Cancellation.none());
             Instant first = null;
             Instant last = null;
             Matcher m = END.matcher(out.toString(StandardCharsets.UTF_8));
@@ -180,7 +211,7 @@ public class WalTimes {
                 first = first == null || t.isBefore(first) ? t : first;
                 last = last == null || t.isAfter(last) ? t : last;
             }
-            return new Instant[] {first, last};
+            return new Scan(first, last, damage.isEmpty() ? null : damage.toString());
         } finally {
             FileTrees.delete(scratch);
         }
