@@ -36,6 +36,8 @@ class OpenApiConfiguration {
             // "Wal", not "WAL": generators make class names of tags (WalArchiveApi, not WALArchiveApi)
             tag("Wal archive", "The WAL archive: archive_command and restore_command endpoints, and the archive's "
                     + "state"),
+            tag("Proofs", "The WAL archive proven by replay: a scratch server restored from a BASE backup replays "
+                    + "every archived segment, daily, continuously or on demand"),
             tag("Recoveries", "Point-in-time recovery from a base backup and the WAL archive"),
             tag("Extractions", "Tables, schemas or a database as of a point in time, out of a backup into a live "
                     + "cluster, without a full restore"),

@@ -13,7 +13,7 @@ public record ClusterStatus(String cluster, List<Problem> problems, Map<String, 
     /** The kinds of risk a cluster can be in. */
     public enum Kind {
         RPO_BREACHED, BACKUP_FAILED, VERIFICATION_FAILED, WAL_ARCHIVE_LAG, WAL_ARCHIVE_FAILING, WAL_ARCHIVE_GAP,
-        WAL_COPY_LAG, WAL_DAMAGED
+        WAL_COPY_LAG, WAL_DAMAGED, PROOF_FAILED
     }
 
     public boolean healthy() {

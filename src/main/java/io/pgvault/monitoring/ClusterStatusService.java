@@ -139,6 +139,17 @@ public class ClusterStatusService {
                         + archiver.lastFailedTime()));
             }
         }
+        ArchiveSummary.Proven proven = summary.proven();
+        if (proven != null) {
+            details.put("provenLsn", proven.provenLsn());
+            details.put("provenTime", proven.provenTime());
+            if ("FAILED".equals(proven.state())) {
+                problems.add(problem(Kind.PROOF_FAILED, "the WAL archive's proof by replay failed at its last run ("
+                        + proven.lastRunAt() + ")" + (proven.failedSegment() == null ? ""
+                                : " at segment " + proven.failedSegment()) + "; GET /api/v1/clusters/" + name
+                        + "/proof says where replay stopped and why"));
+            }
+        }
         for (ArchiveSummary.DamagedSegment d : summary.damagedSegments()) {
             problems.add(problem(Kind.WAL_DAMAGED, "WAL segment " + d.name() + " does not decode (" + d.finding()
                     + "): a recovery that needs it stops there; take a new BASE backup, so that the recovery window "

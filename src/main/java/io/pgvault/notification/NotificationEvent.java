@@ -10,7 +10,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
         + "found broken), RPO_BREACHED (the newest backup is older than the cluster's rpo), WAL_ARCHIVE_LAG (no WAL "
         + "for too long, or archive_command failing), WAL_ARCHIVE_GAP (a gap cuts the recovery window short), "
         + "SIZE_ANOMALY (a backup's size strays from the recent median), WAL_DAMAGED (an archived segment's records "
-        + "do not decode: replay would stop there)")
+        + "do not decode: replay would stop there), PROOF_FAILED (the archive's proof by replay stopped before its end)")
 public enum NotificationEvent {
     /** A job ended FAILED. */
     JOB_FAILED,
@@ -25,5 +25,7 @@ public enum NotificationEvent {
     /** A backup's size strays from its spec's recent median. */
     SIZE_ANOMALY,
     /** An archived segment's records do not decode (pg_waldump's error): replay would stop there. */
-    WAL_DAMAGED
+    WAL_DAMAGED,
+    /** The WAL archive's proof by replay stopped before the archive's end (the segment named). */
+    PROOF_FAILED
 }

@@ -89,6 +89,11 @@ public class RecoveredCopies {
         watcher.reached("promoted", cluster, copy.directory(), copy.port(), result);
     }
 
+    /** The copy's server log as it is now (its recovery's messages: where replay stopped and why). */
+    public String serverLog(Copy copy) {
+        return watcher.log(copy.directory());
+    }
+
     /**
      * Removes what a job that ended unseen (its server died) left of its copy: the server stopped, the directory
      * and the WAL credential gone. Quiet when nothing is there.

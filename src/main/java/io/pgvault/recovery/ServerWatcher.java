@@ -150,7 +150,7 @@ class ServerWatcher {
         }
     }
 
-    private String log(Path directory) {
+    String log(Path directory) {
         return files.tail(directory.resolve(LOG_NAME), LOG_LIMIT);
     }
 

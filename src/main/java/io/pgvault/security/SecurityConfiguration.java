@@ -94,7 +94,8 @@ class SecurityConfiguration {
                                 "/api/v1/clusters/*/recoveries", "/api/v1/clusters/*/wal/verifications",
                                 "/api/v1/clusters/*/extractions", "/api/v1/clusters/*/extractions/preview",
                                 "/api/v1/backups/*/verifications", "/api/v1/backups/*/copies",
-                                "/api/v1/backups/*/restores", "/api/v1/jobs/*/cancel", "/api/v1/schedules/*/runs")
+                                "/api/v1/backups/*/restores", "/api/v1/jobs/*/cancel", "/api/v1/schedules/*/runs",
+                                "/api/v1/clusters/*/proof/runs")
                                 .hasRole(OPERATOR)
                         .requestMatchers(PUT, "/api/v1/backups/*/pin").hasRole(OPERATOR)
                         .requestMatchers(DELETE, "/api/v1/backups/*/pin").hasRole(OPERATOR)

@@ -24,7 +24,10 @@ public record ArchiveSummary(
         Streaming streaming,
         @Schema(description = "segments whose records do not decode (pg_waldump's error named): a recovery that "
                 + "needs one stops there; empty when every segment read so far decodes")
-        List<DamagedSegment> damagedSegments) {
+        List<DamagedSegment> damagedSegments,
+        @Schema(description = "what PostgreSQL itself replayed from the archive in its last proof by replay (the "
+                + "proven part of the window; recoveryWindow is what the catalog covers); null: never proven")
+        Proven proven) {
 
     /**
      * {@code walArchive: STREAM} only: whether pgvault's pg_receivewal runs, on which instance, its slot, how
@@ -47,7 +50,19 @@ public record ArchiveSummary(
 
     public ArchiveSummary withStreaming(Streaming s) {
         return new ArchiveSummary(cluster, segmentSizeBytes, files, bytes, lastArchivedAt, secondsSinceLastArchived,
-                recoveryWindow, timelines, s, damagedSegments);
+                recoveryWindow, timelines, s, damagedSegments, proven);
+    }
+
+    /** The archive's proof by replay, as far as it got. */
+    @Schema(name = "WalProven", description = "The archive's proof by replay: the newest point PostgreSQL replayed "
+            + "from it (GET /api/v1/clusters/{name}/proof has the details)")
+    public record Proven(
+            @Schema(description = "PROVEN or FAILED") String state,
+            String mode,
+            String provenLsn,
+            Instant provenTime,
+            @Schema(description = "the segment the last failure names") String failedSegment,
+            Instant lastRunAt) {
     }
 
     /** A segment whose records do not decode: replay would stop at it. */

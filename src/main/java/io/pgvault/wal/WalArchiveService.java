@@ -45,9 +45,12 @@ public class WalArchiveService {
     /** Tests only: runs between storing a push and recording it, the moment retention may come in between. */
     private volatile BiConsumer<String, String> storedNotRecorded = (cluster, name) -> { };
 
+    private final org.springframework.beans.factory.ObjectProvider<ProvenPoints> proven;
+
     WalArchiveService(ClusterService clusters, WalFileRepository files, Clock clock,
             BaseBackupCatalog baseBackups, ApplicationEventPublisher events, WalFileRecords records, WalBytes bytes,
-            Repositories repositories) {
+            Repositories repositories, org.springframework.beans.factory.ObjectProvider<ProvenPoints> proven) {
+        this.proven = proven;
         this.repositories = repositories;
         this.records = records;
         this.walBytes = bytes;
@@ -173,7 +176,8 @@ public class WalArchiveService {
                 .stream().map(f -> new ArchiveSummary.DamagedSegment(f.getName(), f.getTimeline(), f.getArchivedAt(),
                         f.getDamage())).toList();
         return new ArchiveSummary(cluster, segmentSize, count, bytes, last, lag, recoveryWindow(cluster),
-                timelines, null, damaged);
+                timelines, null, damaged, proven.getIfAvailable(() -> c -> java.util.Optional.empty()).of(cluster)
+                        .orElse(null));
     }
 
     /**

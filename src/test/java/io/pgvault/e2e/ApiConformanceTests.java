@@ -254,6 +254,11 @@ class ApiConformanceTests extends EndToEndTest {
         send("missing segment", "GET", wal + "/000000010000000000000042", null);
         send("not a segment", "PUT", wal + "/000000010000000000000042", "not a WAL segment");
         awaitEnd(send("verify the archive", "POST", wal + "/verifications", null).path("id").asString());
+        String proof = "/api/v1/clusters/" + CLUSTER + "/proof";
+        send("proof by replay", "GET", proof, null);
+        send("proof mode not one of the three", "PUT", proof, Map.of("mode", "SOMETIMES"));
+        send("proof mode", "PUT", proof, Map.of("mode", "OFF"));
+        send("proof run without a BASE backup", "POST", proof + "/runs", null);
     }
 
     private void finish(UUID backup) {

@@ -32,7 +32,7 @@ class OpenApiDocumentTests extends EndToEndTest {
     private static final JsonMapper PRETTY = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
     private static final Set<String> METHODS = Set.of("get", "put", "post", "delete", "patch", "head", "options");
     private static final List<String> TAG_ORDER = List.of("Clusters", "Backups", "Jobs", "Restores", "Wal archive",
-            "Recoveries", "Extractions", "Schedules", "Retention", "Repositories", "Instances", "Notifications", "Tokens",
+            "Proofs", "Recoveries", "Extractions", "Schedules", "Retention", "Repositories", "Instances", "Notifications", "Tokens",
             "Audit");
     private static final Set<String> RECOVERY_TARGETS = Set.of("time", "lsn", "xid", "name", "latest", "immediate");
 

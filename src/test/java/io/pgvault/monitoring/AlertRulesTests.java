@@ -19,7 +19,7 @@ class AlertRulesTests {
 
     @Test
     void theRulesLoad() throws Exception {
-        assertThat(promtool("check", "rules", "pgvault-alerts.yml")).contains("SUCCESS: 9 rules found");
+        assertThat(promtool("check", "rules", "pgvault-alerts.yml")).contains("SUCCESS: 12 rules found");
     }
 
     @Test

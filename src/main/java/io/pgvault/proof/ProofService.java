@@ -1,0 +1,167 @@
+package io.pgvault.proof;
+
+import io.pgvault.api.ConflictException;
+import io.pgvault.backup.BackupService;
+import io.pgvault.cluster.ClusterService;
+import io.pgvault.cluster.ClusterView;
+import io.pgvault.cluster.WalArchiveMode;
+import io.pgvault.job.JobService;
+import io.pgvault.job.JobType;
+import io.pgvault.job.JobView;
+import io.pgvault.job.TimerListener;
+import io.pgvault.wal.ArchiveSummary;
+import io.pgvault.wal.ProvenPoints;
+import io.pgvault.wal.WalArchiveService;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import org.springframework.stereotype.Service;
+
+/**
+ * Each cluster's proof by replay: its mode, its state, a run on demand, and the timer (kind {@code proof}, one per
+ * cluster) that queues runs: DAILY every 24 hours, CONTINUOUS every 15 minutes once the previous run has ended.
+ * A run is a job of type PROOF ({@link ProofHandler}); a cluster has at most one queued or running at a time.
+ */
+@Service
+public class ProofService implements TimerListener, ProvenPoints {
+
+    static final String TIMER = "proof";
+    static final Duration DAILY = Duration.ofHours(24);
+    static final Duration CONTINUOUS = Duration.ofMinutes(15);
+    /** When a run is still going at its next time: look again this much later. */
+    static final Duration BUSY_RETRY = Duration.ofMinutes(1);
+
+    private final ProofRecords records;
+    private final ClusterService clusters;
+    private final BackupService backups;
+    private final JobService jobs;
+    private final WalArchiveService wal;
+    private final ProofMetrics metrics;
+    private final Clock clock;
+
+    ProofService(ProofRecords records, ClusterService clusters, BackupService backups, JobService jobs,
+            WalArchiveService wal, ProofMetrics metrics, Clock clock) {
+        this.records = records;
+        this.clusters = clusters;
+        this.backups = backups;
+        this.jobs = jobs;
+        this.wal = wal;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    /** The cluster's proof: its mode and what the last run proved (NEVER and OFF when it has none). */
+    public ProofView get(String cluster) {
+        clusters.get(cluster);
+        return records.find(cluster).map(this::view).orElse(new ProofView(cluster, ProofMode.OFF, ProofState.NEVER,
+                null, null, null, null, null, null, null, 0, null, null));
+    }
+
+    @Override
+    public java.util.Optional<ArchiveSummary.Proven> of(String cluster) {
+        return records.find(cluster).filter(r -> r.state() != ProofState.NEVER).map(r -> new ArchiveSummary.Proven(
+                r.state().name(), r.mode().name(), r.provenLsn(), r.provenTime(), r.failedSegment(), r.lastRunAt()));
+    }
+
+    /** The clusters with a proof record. */
+    List<String> clusters() {
+        return records.all().stream().map(ProofRecords.Row::cluster).toList();
+    }
+
+    /** Sets how often the cluster's archive is proven; a first run follows at once unless the mode is OFF. */
+    public ProofView setMode(String cluster, ProofMode mode) {
+        requireArchive(clusters.get(cluster));
+        records.mode(cluster, Objects.requireNonNull(mode));
+        metrics.watch(cluster);
+        if (mode == ProofMode.OFF) {
+            jobs.cancelTimer(TIMER, cluster);
+        } else {
+            jobs.setTimer(TIMER, cluster, clock.instant());
+        }
+        return get(cluster);
+    }
+
+    /** Queues a run now: 409 when the cluster has no WAL archive, no BASE backup, or a run queued or running. */
+    public JobView run(String cluster) {
+        ClusterView view = clusters.get(cluster);
+        requireArchive(view);
+        if (backups.baseBackups(cluster).isEmpty()) {
+            throw new ConflictException("cluster '" + cluster + "' has no successful BASE backup to replay the "
+                    + "archive from; take one first");
+        }
+        JobView running = running(cluster);
+        if (running != null) {
+            throw new ConflictException("a proof of cluster '" + cluster + "' is " + running.status().name()
+                    .toLowerCase(java.util.Locale.ROOT) + " already: job " + running.id());
+        }
+        JobView job = jobs.submit(JobType.PROOF, cluster, null, "{}");
+        records.started(cluster, job.id());
+        metrics.watch(cluster);
+        return job;
+    }
+
+    @Override
+    public String kind() {
+        return TIMER;
+    }
+
+    @Override
+    public Instant fire(String cluster, Instant due) {
+        ProofRecords.Row row = records.find(cluster).orElse(null);
+        if (row == null || row.mode() == ProofMode.OFF) {
+            return null;
+        }
+        Instant now = clock.instant();
+        if (running(cluster) != null) {
+            return now.plus(BUSY_RETRY);
+        }
+        try {
+            run(cluster);
+        } catch (RuntimeException e) {
+            // no BASE backup yet, or the cluster lost its archive: try again at the next time
+            org.slf4j.LoggerFactory.getLogger(ProofService.class).info("Proof of cluster '{}' not started: {}",
+                    cluster, e.getMessage());
+        }
+        return now.plus(row.mode() == ProofMode.DAILY ? DAILY : CONTINUOUS);
+    }
+
+    private JobView running(String cluster) {
+        ProofRecords.Row row = records.find(cluster).orElse(null);
+        if (row == null || row.lastJob() == null) {
+            return null;
+        }
+        try {
+            JobView job = jobs.get(row.lastJob());
+            return job.status().isTerminal() ? null : job;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static void requireArchive(ClusterView cluster) {
+        if (cluster.walArchive() == null || cluster.walArchive() == WalArchiveMode.NONE) {
+            throw new ConflictException("cluster '" + cluster.name() + "' keeps no WAL archive in pgvault "
+                    + "(walArchive NONE): there is nothing to prove by replay");
+        }
+    }
+
+    private ProofView view(ProofRecords.Row row) {
+        Long lag = null;
+        if (row.provenTime() != null) {
+            Instant newest = newestKnown(row.cluster());
+            lag = newest == null ? 0 : Math.max(0, Duration.between(row.provenTime(), newest).toSeconds());
+        }
+        return new ProofView(row.cluster(), row.mode(), row.state(), row.backupId(), row.provenLsn(),
+                row.provenTime(), row.archiveEnd(), lag, row.failure(), row.failedSegment(), row.failures(),
+                row.lastJob(), row.lastRunAt());
+    }
+
+    /** The newest time the archive knows: the last transaction end read in its newest timeline's segments. */
+    private Instant newestKnown(String cluster) {
+        ArchiveSummary summary = wal.summary(cluster);
+        return summary.timelines().stream().map(ArchiveSummary.Timeline::lastTime).filter(Objects::nonNull)
+                .max(Instant::compareTo).orElse(null);
+    }
+}

@@ -1,0 +1,35 @@
+package io.pgvault.proof;
+
+import io.swagger.v3.oas.annotations.media.Schema;
+import java.time.Instant;
+import java.util.UUID;
+
+/** A cluster's proof by replay: its mode and what the last run proved. */
+@Schema(name = "Proof", description = "The WAL archive proven by replay: a scratch server restored from a BASE backup "
+        + "replays every archived segment (restore_command fetching from pgvault); the proven point is what "
+        + "PostgreSQL itself replayed")
+public record ProofView(
+        String cluster,
+        ProofMode mode,
+        ProofState state,
+        @Schema(description = "the BASE backup the last proof started from")
+        UUID backupId,
+        @Schema(description = "the newest WAL location PostgreSQL replayed from the archive (pg_last_wal_replay_lsn)")
+        String provenLsn,
+        @Schema(description = "the newest transaction end PostgreSQL replayed (pg_last_xact_replay_timestamp)")
+        Instant provenTime,
+        @Schema(description = "the last archived segment the proof had to reach")
+        String archiveEnd,
+        @Schema(description = "seconds from the proven time to the newest time known in the archive (null: never "
+                + "proven)")
+        Long lagSeconds,
+        @Schema(description = "why the last proof failed: where replay stopped and why")
+        String failure,
+        @Schema(description = "the segment the failure names, if any")
+        String failedSegment,
+        @Schema(description = "proofs that failed, in all")
+        long failures,
+        @Schema(description = "the job of the last proof")
+        UUID lastJobId,
+        Instant lastRunAt) {
+}
