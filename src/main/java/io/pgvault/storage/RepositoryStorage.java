@@ -364,26 +364,30 @@ public class RepositoryStorage implements BackupStorage {
     }
 
     @Override
-    public WalStored storeWal(String repository, String cluster, String timeline, String name, WalContent content)
-            throws IOException {
+    public WalStored storeWal(String repository, String cluster, String timeline, String name, WalContent content,
+            WalGate gate) throws IOException {
         Repositories.Repository r = repositories.forReading(repository);
         if (!repositories.isWorkspace(r)) {
-            WalStored stored = storeWalObject(r.store(), walKey(cluster, timeline, name), name, content);
-            return new WalStored(stored.file(), stored.created(), stored.created() ? keyId(r) : null);
+            return storeWalObject(r, cluster, timeline, name, content, gate);
         }
         Path dir = walDirectory(cluster, timeline);
         Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
         Path temp = dir.resolve(PUSH_PREFIX + UUID.randomUUID());
         try {
             StoredFile pushed = write(temp, name, content);
-            try {
-                // link() fails atomically if the name exists: the first complete push wins
-                Files.createLink(dir.resolve(name), temp);
-                Fsync.directory(dir);
-                return new WalStored(pushed, true);
-            } catch (FileAlreadyExistsException e) {
-                return new WalStored(pushed, false);
+            if (!gate.proceed()) {
+                return new WalStored(pushed, null, null);
             }
+            String storedName = name;
+            try {
+                // link() fails atomically if the name exists: the first complete push takes the name
+                Files.createLink(dir.resolve(name), temp);
+            } catch (FileAlreadyExistsException e) {
+                storedName = ownName(name);
+                Files.createLink(dir.resolve(storedName), temp);
+            }
+            Fsync.directory(dir);
+            return new WalStored(pushed, storedName, null);
         } finally {
             Files.deleteIfExists(temp);
         }
@@ -391,23 +395,39 @@ public class RepositoryStorage implements BackupStorage {
 
     /**
      * A WAL push to an object store: the encoded bytes go to a workspace file first (content checks itself while
-     * it is read, and a push it refuses must leave nothing), then up as one object. A name stored already is kept.
+     * it is read, and a push it refuses must leave nothing), then up as one object: created under the file's name
+     * where the store can create exclusively and the name is free, else under a name of its own, so that a
+     * store that cannot refuse a second writer never has one object overwritten by another push.
      */
-    private WalStored storeWalObject(ObjectStore store, String key, String name, WalContent content)
-            throws IOException {
+    private WalStored storeWalObject(Repositories.Repository r, String cluster, String timeline, String name,
+            WalContent content, WalGate gate) throws IOException {
+        ObjectStore store = r.store();
         Path temp = scratch.resolve("walpush-" + UUID.randomUUID());
         try {
             StoredFile pushed = write(temp, name, content);
-            if (store.stat(key).isPresent()) {
-                return new WalStored(pushed, false);
+            if (!gate.proceed()) {
+                return new WalStored(pushed, null, null);
             }
+            if (store.createsExclusively()) {
+                try (InputStream in = Files.newInputStream(temp)) {
+                    if (store.create(walKey(cluster, timeline, name), in).isPresent()) {
+                        return new WalStored(pushed, name, keyId(r));
+                    }
+                }
+            }
+            String own = ownName(name);
             try (InputStream in = Files.newInputStream(temp)) {
-                store.put(key, in);
+                store.put(walKey(cluster, timeline, own), in);
             }
-            return new WalStored(pushed, true);
+            return new WalStored(pushed, own, keyId(r));
         } finally {
             Files.deleteIfExists(temp);
         }
+    }
+
+    /** A stored name no other push uses: the file's name and a random suffix. */
+    private static String ownName(String name) {
+        return name + "." + UUID.randomUUID();
     }
 
     private static StoredFile write(Path file, String name, WalContent content) throws IOException {
