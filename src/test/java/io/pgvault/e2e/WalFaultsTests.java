@@ -2,7 +2,12 @@ package io.pgvault.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.pgvault.storage.Repositories;
+import io.pgvault.storage.RepositorySweeps;
 import io.pgvault.storage.Sha256;
+import io.pgvault.wal.WalArchiveAccess;
+import io.pgvault.wal.WalArchiveService;
 import io.pgvault.testing.PgCluster;
 import io.pgvault.testing.S3Server;
 import io.pgvault.testing.WalSegments;
@@ -22,6 +27,7 @@ import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -33,14 +39,16 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * First push wins on every repository: under each of 50 names, two valid segments one byte apart (and the first
- * once more) are pushed at the same time, to the workspace's own local repository and to an encrypted S3 one
- * (S3Proxy). Exactly one push per name stores it (201); an identical one gets 200, the different one 409; the
- * catalog, a fetch and the repository all hold that one body; and a verification of the archive passes.
+ * The WAL archive and its repositories under faults, on the workspace's own local repository and on an encrypted
+ * S3 one (S3Proxy). First push wins: under each of 50 names, two valid segments one byte apart (and the first
+ * once more) are pushed at the same time; exactly one push per name stores it (201), an identical one gets 200,
+ * the different one 409; the catalog, a fetch and the repository all hold that one body, and a verification of
+ * the archive passes. Sweeps: a push cut off between storing and recording, objects of a backup the catalog does
+ * not have, and an incomplete multipart upload are removed once older than the grace; what is recorded stays.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class WalFirstPushWinsTests {
+class WalFaultsTests {
 
     static final Path HOME = Api.tempDirectory("pgvault-first-push");
     static final S3Server S3 = S3Server.start("pgvault-first-push");
@@ -57,12 +65,21 @@ class WalFirstPushWinsTests {
         registry.add("pgvault.repositories.cloud.prefix", () -> "vault");
         registry.add("pgvault.repositories.cloud.encryption", () -> "aes-256-gcm");
         registry.add("pgvault.repositories.cloud.encryption-key-file", () -> HOME.resolve("cloud.key").toString());
+        registry.add("pgvault.storage.sweep.grace", () -> "1s");
     }
 
     @LocalServerPort
     int port;
     @Autowired
     JdbcTemplate catalog;
+    @Autowired
+    WalArchiveService archive;
+    @Autowired
+    RepositorySweeps sweeps;
+    @Autowired
+    Repositories repositories;
+    @Autowired
+    MeterRegistry meters;
     Api api;
     PgCluster pg;
     WalSegments wal;
@@ -136,6 +153,63 @@ class WalFirstPushWinsTests {
         assertThat(accepted.status()).as(accepted.body()).isEqualTo(202);
         assertThat(api.awaitJob(accepted.field("id"), Duration.ofMinutes(2)).path("status").asString())
                 .isEqualTo("SUCCEEDED");
+    }
+
+    @Test
+    void leftoversOfFaultsAreSweptOnceOlderThanTheGraceAndWhatIsRecordedStays() throws Exception {
+        Map<String, String> repositoryOf = Map.of("ground", "local", "cloudy", "cloud");
+        Map<String, String> backups = new java.util.HashMap<>();
+        String cut = wal.name(1, 300);
+        String kept = wal.name(1, 301);
+        String ghost = java.util.UUID.randomUUID().toString();
+        for (String cluster : List.of("ground", "cloudy")) {
+            // a push cut off between storing its file and recording it (a crash, the catalog gone)
+            WalArchiveAccess.betweenStoreAndRecord(archive, (c, name) -> {
+                if (c.equals(cluster) && name.equals(cut)) {
+                    throw new IllegalStateException("cut off before recording");
+                }
+            });
+            try {
+                assertThat(push(cluster, cut, wal.segment(cut))).isEqualTo(500);
+            } finally {
+                WalArchiveAccess.betweenStoreAndRecord(archive, null);
+            }
+            assertThat(stored(cluster)).as("stored, never recorded").anyMatch(k -> k.endsWith(cut));
+            assertThat(api.get("/api/v1/clusters/" + cluster + "/wal/" + cut).status()).as("never served")
+                    .isEqualTo(404);
+            assertThat(push(cluster, kept, wal.segment(kept))).isEqualTo(201);
+            // what retention leaves when it dies between committing a backup DELETED and removing its objects
+            repositories.configured(repositoryOf.get(cluster)).orElseThrow().store().put(cluster + "/DUMP/" + ghost
+                    + "/dump.custom", new java.io.ByteArrayInputStream(new byte[] {1, 2, 3}));
+            backups.put(cluster, api.backup(cluster, Map.of("kind", "DUMP", "database", "postgres")).path("id")
+                    .asString());
+        }
+        // a multipart upload whose CreateMultipartUpload answer was lost
+        try (var client = S3.client()) {
+            client.createMultipartUpload(b -> b.bucket(S3.bucket()).key("vault/cloudy/BASE/" + ghost + "/base.tar"));
+        }
+        Thread.sleep(1500);
+
+        Map<String, Integer> removed = sweeps.sweepAll();
+        assertThat(removed).containsEntry("wal-unrecorded", 2).containsEntry("backup-leftovers", 2)
+                .containsEntry("incomplete-uploads", 1);
+        assertThat(meters.counter("pgvault.sweep.removed", "sweep", "wal-unrecorded", "repository", "cloud").count())
+                .isEqualTo(1.0);
+        assertThat(S3.incompleteUploads()).noneMatch(u -> u.startsWith("vault/"));
+        for (String cluster : List.of("ground", "cloudy")) {
+            assertThat(stored(cluster)).as("the cut-off push's file").noneMatch(k -> k.endsWith(cut))
+                    .as("the recorded one").anyMatch(k -> k.endsWith(kept));
+            assertThat(api.download("/api/v1/clusters/" + cluster + "/wal/" + kept)).isEqualTo(wal.segment(kept));
+            assertThat(repositories.configured(repositoryOf.get(cluster)).orElseThrow().store().list(cluster + "/DUMP/"))
+                    .as("the ghost backup's objects went, the real backup's stayed")
+                    .noneMatch(k -> k.contains(ghost)).anyMatch(k -> k.contains(backups.get(cluster)));
+            Api.Response verify = api.post("/api/v1/backups/" + backups.get(cluster) + "/verifications",
+                    Map.of("level", "CHECKSUM"));
+            assertThat(verify.status()).as(verify.body()).isEqualTo(202);
+            assertThat(api.awaitJob(verify.field("id"), Duration.ofMinutes(2)).path("status").asString())
+                    .isEqualTo("SUCCEEDED");
+        }
+        assertThat(sweeps.sweepAll().values()).as("nothing more to remove").allMatch(n -> n == 0);
     }
 
     /** A push as archive_command makes it: a 503 (the catalog busy, the test catalog's locks are exclusive) is tried again. */
