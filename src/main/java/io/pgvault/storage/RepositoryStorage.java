@@ -5,9 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -52,7 +50,6 @@ public class RepositoryStorage implements BackupStorage {
     /** The temporary file of a WAL push in progress, in the WAL directory it goes to. */
     private static final String PUSH_PREFIX = ".push-";
     private static final Set<PosixFilePermission> OWNER_ONLY_DIR = FileTrees.OWNER_ONLY_DIR;
-    private static final Set<PosixFilePermission> OWNER_ONLY_FILE = FileTrees.OWNER_ONLY_FILE;
     private final Repositories repositories;
     private final Path root;
     private final Path staging;
@@ -368,76 +365,10 @@ public class RepositoryStorage implements BackupStorage {
             WalGate gate) throws IOException {
         Repositories.Repository r = repositories.forReading(repository);
         if (!repositories.isWorkspace(r)) {
-            return storeWalObject(r, cluster, timeline, name, content, gate);
+            return WalWrites.toStore(r.store(), keyId(r), scratch, stored -> walKey(cluster, timeline, stored), name,
+                    content, gate);
         }
-        Path dir = walDirectory(cluster, timeline);
-        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
-        Path temp = dir.resolve(PUSH_PREFIX + UUID.randomUUID());
-        try {
-            StoredFile pushed = write(temp, name, content);
-            if (!gate.proceed()) {
-                return new WalStored(pushed, null, null);
-            }
-            String storedName = name;
-            try {
-                // link() fails atomically if the name exists: the first complete push takes the name
-                Files.createLink(dir.resolve(name), temp);
-            } catch (FileAlreadyExistsException e) {
-                storedName = ownName(name);
-                Files.createLink(dir.resolve(storedName), temp);
-            }
-            Fsync.directory(dir);
-            return new WalStored(pushed, storedName, null);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
-    }
-
-    /**
-     * A WAL push to an object store: the encoded bytes go to a workspace file first (content checks itself while
-     * it is read, and a push it refuses must leave nothing), then up as one object: created under the file's name
-     * where the store can create exclusively and the name is free, else under a name of its own, so that a
-     * store that cannot refuse a second writer never has one object overwritten by another push.
-     */
-    private WalStored storeWalObject(Repositories.Repository r, String cluster, String timeline, String name,
-            WalContent content, WalGate gate) throws IOException {
-        ObjectStore store = r.store();
-        Path temp = scratch.resolve("walpush-" + UUID.randomUUID());
-        try {
-            StoredFile pushed = write(temp, name, content);
-            if (!gate.proceed()) {
-                return new WalStored(pushed, null, null);
-            }
-            if (store.createsExclusively()) {
-                try (InputStream in = Files.newInputStream(temp)) {
-                    if (store.create(walKey(cluster, timeline, name), in).isPresent()) {
-                        return new WalStored(pushed, name, keyId(r));
-                    }
-                }
-            }
-            String own = ownName(name);
-            try (InputStream in = Files.newInputStream(temp)) {
-                store.put(walKey(cluster, timeline, own), in);
-            }
-            return new WalStored(pushed, own, keyId(r));
-        } finally {
-            Files.deleteIfExists(temp);
-        }
-    }
-
-    /** A stored name no other push uses: the file's name and a random suffix. */
-    private static String ownName(String name) {
-        return name + "." + UUID.randomUUID();
-    }
-
-    private static StoredFile write(Path file, String name, WalContent content) throws IOException {
-        try (HashingOutputStream out = new HashingOutputStream(
-                FileChannel.open(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                        PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE)), name, n -> { }, f -> { })) {
-            content.writeTo(out);
-            out.close();
-            return new StoredFile(name, out.size(), out.sha256());
-        }
+        return WalWrites.toDirectory(walDirectory(cluster, timeline), PUSH_PREFIX, name, content, gate);
     }
 
     @Override
