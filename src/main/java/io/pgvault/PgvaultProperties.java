@@ -259,7 +259,26 @@ public record PgvaultProperties(
     }
 
     /** Where backups are kept. */
-    public record Storage(@Valid @DefaultValue Local local) {
+    public record Storage(@Valid @DefaultValue Local local, @Valid @DefaultValue Sweep sweep) {
+
+        @org.springframework.boot.context.properties.bind.ConstructorBinding
+        public Storage {
+        }
+
+        /** The default sweep settings. */
+        public Storage(Local local) {
+            this(local, new Sweep(Duration.ofHours(1), Duration.ofHours(1)));
+        }
+
+        /**
+         * The periodic sweep of what faults leave in repositories (see {@code storage/RepositorySweeps}).
+         *
+         * @param every how often it runs, on one instance of the catalog
+         * @param grace how old a leftover must be before it is removed: longer than any upload or push takes
+         * between storing and recording, so that work in progress (on any instance) is never taken for a leftover
+         */
+        public record Sweep(@NotNull @DefaultValue("1h") Duration every, @NotNull @DefaultValue("1h") Duration grace) {
+        }
 
         /**
          * The local filesystem store, and this instance's workspace (.staging, .scratch) whatever the repositories.

@@ -1,13 +1,12 @@
 package io.pgvault.recovery;
 
 import io.pgvault.PgvaultProperties;
+import io.pgvault.job.Instances;
 import io.pgvault.job.JobService;
 import io.pgvault.job.TimerListener;
 import io.pgvault.security.CopyTokenCheck;
 import io.pgvault.storage.Sha256;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Timestamp;
@@ -30,7 +29,8 @@ import org.springframework.transaction.annotation.Transactional;
  * the real server's archive_command fail with 409 for ever. So a copy's header file holds a token of its own
  * that may only fetch, bound to the recovery job (whose promised WAL it guards), revoked when the copy is
  * dropped or replaced or its recovery promoted it, and at the latest after {@code pgvault.recovery.copy-token-ttl}.
- * Only the token's SHA-256 is stored.
+ * Only the token's SHA-256 is stored. Whether a copy was dropped is judged by looking at its directory, so only
+ * an instance on the copy's host judges it ({@link CopyHosts}): the sweep's timer is one per host.
  */
 @Component
 class CopyTokens implements CopyTokenCheck, TimerListener {
@@ -38,14 +38,18 @@ class CopyTokens implements CopyTokenCheck, TimerListener {
     private static final Logger log = LoggerFactory.getLogger(CopyTokens.class);
     static final String TIMER = "copy-tokens";
     private static final Duration SWEEP = Duration.ofMinutes(5);
+    /** A sweep fired on another host than its own comes back soon, for an instance of its host to take it. */
+    private static final Duration OTHER_HOST = Duration.ofSeconds(30);
 
     private final JdbcTemplate catalog;
     private final JobService jobs;
     private final Clock clock;
     private final Duration ttl;
     private final SecureRandom random = new SecureRandom();
+    private final Instances instances;
 
-    CopyTokens(JdbcTemplate catalog, JobService jobs, Clock clock, PgvaultProperties properties) {
+    CopyTokens(JdbcTemplate catalog, JobService jobs, Clock clock, PgvaultProperties properties, Instances instances) {
+        this.instances = instances;
         this.catalog = catalog;
         this.jobs = jobs;
         this.clock = clock;
@@ -65,10 +69,10 @@ class CopyTokens implements CopyTokenCheck, TimerListener {
         String token = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
         Instant now = clock.instant();
         catalog.update("insert into copy_token (id, cluster, job_id, backup_id, data_directory, token_hash, promised, "
-                + "created_at, expires_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)", UUID.randomUUID(), cluster, jobId,
-                backupId, directory.toString(), hash(token), String.join(",", promised), Timestamp.from(now),
-                Timestamp.from(now.plus(ttl)));
-        jobs.ensureTimer(TIMER, "sweep", now.plus(SWEEP));
+                + "created_at, expires_at, host) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", UUID.randomUUID(), cluster,
+                jobId, backupId, directory.toString(), hash(token), String.join(",", promised), Timestamp.from(now),
+                Timestamp.from(now.plus(ttl)), instances.host());
+        jobs.ensureTimer(TIMER, instances.host(), now.plus(SWEEP));
         return token;
     }
 
@@ -110,9 +114,11 @@ class CopyTokens implements CopyTokenCheck, TimerListener {
                 Timestamp.from(clock.instant()), why, jobId);
     }
 
+    /** The same path on another host is another directory: only this host's copies there (and unknown ones). */
     private void revokeDirectory(Path directory, String why) {
         catalog.update("update copy_token set revoked_at = ?, revoked_why = ? where data_directory = ? and "
-                + "revoked_at is null", Timestamp.from(clock.instant()), why, directory.toString());
+                + "revoked_at is null and (host = ? or host is null)", Timestamp.from(clock.instant()), why,
+                directory.toString(), instances.host());
     }
 
     @Override
@@ -120,17 +126,29 @@ class CopyTokens implements CopyTokenCheck, TimerListener {
         return TIMER;
     }
 
-    /** Revokes the tokens of copies that were dropped (their directory is gone or holds another server). */
+    /**
+     * Revokes the tokens of this host's copies that were dropped (their directory is gone or holds another
+     * server). The timer {@code id} names the host whose copies it sweeps; fired on another host it only waits for
+     * an instance there (a while later), and ends once that host has no live copy token. The id "sweep" of
+     * earlier versions sweeps the host it fires on.
+     */
     @Override
     public Instant fire(String id, Instant due) {
-        List<Object[]> live = catalog.query("select id, data_directory from copy_token where revoked_at is null and "
-                + "expires_at > ?", (rs, i) -> new Object[] {rs.getObject(1, UUID.class), rs.getString(2)},
-                Timestamp.from(clock.instant()));
+        String host = id.equals("sweep") ? instances.host() : id;
+        List<Object[]> live = catalog.query("select t.id, t.data_directory, coalesce(t.host, j.placement, i.host) "
+                + "from copy_token t left join job j on j.id = t.job_id left join instance i on i.name = j.owner "
+                + "where t.revoked_at is null and t.expires_at > ?",
+                (rs, i) -> new Object[] {rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3)},
+                Timestamp.from(clock.instant())).stream().filter(row -> host.equals(row[2])).toList();
+        if (!host.equals(instances.host())) {
+            return live.isEmpty() ? null : clock.instant().plus(OTHER_HOST);
+        }
         for (Object[] row : live) {
             Path directory = Path.of((String) row[1]);
-            if (!Files.exists(directory.resolve("PG_VERSION"), LinkOption.NOFOLLOW_LINKS)) {
+            if (CopyHosts.dropped((String) row[2], instances.host(), directory)) {
                 catalog.update("update copy_token set revoked_at = ?, revoked_why = ? where id = ? and revoked_at is null",
-                        Timestamp.from(clock.instant()), "the copy in " + directory + " was dropped", row[0]);
+                        Timestamp.from(clock.instant()), "the copy in " + directory + " on host " + row[2]
+                        + " was dropped", row[0]);
                 log.info("Revoked the WAL credential of the dropped copy in {}", directory);
             }
         }

@@ -47,8 +47,8 @@ public interface BackupStorage {
     /** The stored size of a committed file, or empty when it is not in the repository. */
     java.util.Optional<Long> storedSize(String repository, String location, String relativePath) throws IOException;
 
-    /** Copies an archived WAL file's stored (compressed) bytes to another repository. */
-    void copyWal(String from, String to, String cluster, String timeline, String name) throws IOException;
+    /** Copies a stored WAL file's stored (compressed) bytes to the same stored name in another repository. */
+    void copyWal(String from, String to, String cluster, String timeline, String storedName) throws IOException;
 
     /** A committed file's stored bytes as they are, encrypted or not, for checksums that need no key. */
     InputStream openStored(String repository, String location, String relativePath) throws IOException;
@@ -109,14 +109,23 @@ public interface BackupStorage {
     boolean uploads(String repository);
 
     /**
-     * Stores a WAL file at {@code {cluster}/wal/{timeline}/{name}} durably (fsync before returning): the bytes
-     * {@code content} writes, as they are (codecs are the caller's). If a file of that name is there already, it
-     * is kept, this push's bytes go, and {@code created} is false: whether the two are the same WAL is for the
-     * caller to judge. Safe under concurrent pushes of one name. The file is put in place only once
-     * {@code content} returned: content that refuses itself by throwing (a WAL file that fails its check)
-     * leaves nothing, not even a temporary file.
+     * Stores a WAL file in {@code {cluster}/wal/{timeline}/} durably (fsync before returning): the bytes
+     * {@code content} writes, as they are (codecs are the caller's). Once they are written (and the caller has
+     * seen them whole), {@code gate} decides whether they go into the repository at all: false stores nothing.
+     * They are stored under {@code name} if no object has that name, created in one step (a hard link; S3:
+     * {@code If-None-Match: *}), else under a name of their own, {@code name.<random>}: storage never replaces
+     * an archived file and never judges content; which stored file is the archived one is for the caller (the
+     * catalog) to decide. Safe under concurrent pushes of one name. Content that refuses itself by throwing (a
+     * WAL file that fails its check) leaves nothing, not even a temporary file.
      */
-    WalStored storeWal(String repository, String cluster, String timeline, String name, WalContent content) throws IOException;
+    WalStored storeWal(String repository, String cluster, String timeline, String name, WalContent content,
+            WalGate gate) throws IOException;
+
+    /** Decides, once a push's bytes are written, whether they are stored; may refuse the push by throwing. */
+    @FunctionalInterface
+    interface WalGate {
+        boolean proceed() throws IOException;
+    }
 
     /** Writes a WAL file's stored bytes; closing {@code out} is allowed (storage closes it after anyway). */
     @FunctionalInterface
@@ -124,30 +133,27 @@ public interface BackupStorage {
         void writeTo(java.io.OutputStream out) throws IOException;
     }
 
-    /** Opens an archived WAL file; {@link java.nio.file.NoSuchFileException} when there is none. */
-    InputStream openWal(String repository, String cluster, String timeline, String name) throws IOException;
+    /**
+     * Opens a stored WAL file by its stored name (the archived file's name, or the name of its own a push
+     * stored it under); {@link java.nio.file.NoSuchFileException} when there is none.
+     */
+    InputStream openWal(String repository, String cluster, String timeline, String storedName) throws IOException;
 
-    /** Whether an archived WAL file is in storage (a push checks this before it records the file). */
-    boolean hasWal(String repository, String cluster, String timeline, String name) throws IOException;
+    /** Whether a stored WAL file is in storage (a push checks this before it records the file). */
+    boolean hasWal(String repository, String cluster, String timeline, String storedName) throws IOException;
 
-    /** Removes an archived WAL file (retention); a missing one is not an error. */
-    void deleteWal(String repository, String cluster, String timeline, String name) throws IOException;
+    /** Removes a stored WAL file (retention, a push that lost); a missing one is not an error. */
+    void deleteWal(String repository, String cluster, String timeline, String storedName) throws IOException;
 
     /**
-     * The outcome of storing a WAL file: the bytes this push wrote (size, SHA-256), and whether they were put in
-     * place (false: a file of that name was there already and is kept).
+     * The outcome of storing a WAL file: the bytes this push wrote (size, SHA-256) and the name they are stored
+     * under, null when the gate kept them out.
      */
-    record WalStored(StoredFile file, boolean created, String keyId) {
-        public WalStored(StoredFile file, boolean created) {
-            this(file, created, null);
-        }
-    }
+    record WalStored(StoredFile file, String storedName, String keyId) {
 
-    /** A WAL file of that name exists with other content; the stored one is kept. */
-    final class WalConflict extends io.pgvault.api.ConflictException {
-        public WalConflict(String name, String storedSha256, String pushedSha256) {
-            super("WAL file " + name + " is already archived with different content (stored SHA-256 " + storedSha256
-                    + ", pushed " + pushedSha256 + "); the stored file is kept");
+        /** Whether this push's bytes went into the repository. */
+        public boolean created() {
+            return storedName != null;
         }
     }
 

@@ -19,6 +19,26 @@ public interface ObjectStore {
     /** Stores everything {@code content} yields under {@code key}, replacing an object there. */
     StoredObject put(String key, InputStream content) throws IOException;
 
+    /**
+     * Stores like {@link #put}, but only if no object has the key: empty, and nothing stored, when one has. The
+     * check and the store are one step on the server (local: a hard link; S3: {@code If-None-Match: *} on the
+     * PUT or the multipart completion), so of concurrent creates exactly one wins. Only where
+     * {@link #createsExclusively} says so: a backend that ignores the condition would silently replace.
+     */
+    default Optional<StoredObject> create(String key, InputStream content) throws IOException {
+        throw new UnsupportedOperationException(describe() + " cannot create an object only if it is absent");
+    }
+
+    /** Whether {@link #create} is honoured here (an S3-compatible server is asked once, by trying it). */
+    default boolean createsExclusively() throws IOException {
+        return false;
+    }
+
+    /** The keys that begin with {@code prefix} whose objects were last written before {@code before}, sorted. */
+    default List<String> listWrittenBefore(String prefix, java.time.Instant before) throws IOException {
+        throw new UnsupportedOperationException(describe() + " does not list objects by age");
+    }
+
     /** The object's bytes; {@link java.nio.file.NoSuchFileException} naming the key when there is none. */
     InputStream get(String key) throws IOException;
 

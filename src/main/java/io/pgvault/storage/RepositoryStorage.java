@@ -5,9 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -52,7 +50,6 @@ public class RepositoryStorage implements BackupStorage {
     /** The temporary file of a WAL push in progress, in the WAL directory it goes to. */
     private static final String PUSH_PREFIX = ".push-";
     private static final Set<PosixFilePermission> OWNER_ONLY_DIR = FileTrees.OWNER_ONLY_DIR;
-    private static final Set<PosixFilePermission> OWNER_ONLY_FILE = FileTrees.OWNER_ONLY_FILE;
     private final Repositories repositories;
     private final Path root;
     private final Path staging;
@@ -364,60 +361,14 @@ public class RepositoryStorage implements BackupStorage {
     }
 
     @Override
-    public WalStored storeWal(String repository, String cluster, String timeline, String name, WalContent content)
-            throws IOException {
+    public WalStored storeWal(String repository, String cluster, String timeline, String name, WalContent content,
+            WalGate gate) throws IOException {
         Repositories.Repository r = repositories.forReading(repository);
         if (!repositories.isWorkspace(r)) {
-            WalStored stored = storeWalObject(r.store(), walKey(cluster, timeline, name), name, content);
-            return new WalStored(stored.file(), stored.created(), stored.created() ? keyId(r) : null);
+            return WalWrites.toStore(r.store(), keyId(r), scratch, stored -> walKey(cluster, timeline, stored), name,
+                    content, gate);
         }
-        Path dir = walDirectory(cluster, timeline);
-        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
-        Path temp = dir.resolve(PUSH_PREFIX + UUID.randomUUID());
-        try {
-            StoredFile pushed = write(temp, name, content);
-            try {
-                // link() fails atomically if the name exists: the first complete push wins
-                Files.createLink(dir.resolve(name), temp);
-                Fsync.directory(dir);
-                return new WalStored(pushed, true);
-            } catch (FileAlreadyExistsException e) {
-                return new WalStored(pushed, false);
-            }
-        } finally {
-            Files.deleteIfExists(temp);
-        }
-    }
-
-    /**
-     * A WAL push to an object store: the encoded bytes go to a workspace file first (content checks itself while
-     * it is read, and a push it refuses must leave nothing), then up as one object. A name stored already is kept.
-     */
-    private WalStored storeWalObject(ObjectStore store, String key, String name, WalContent content)
-            throws IOException {
-        Path temp = scratch.resolve("walpush-" + UUID.randomUUID());
-        try {
-            StoredFile pushed = write(temp, name, content);
-            if (store.stat(key).isPresent()) {
-                return new WalStored(pushed, false);
-            }
-            try (InputStream in = Files.newInputStream(temp)) {
-                store.put(key, in);
-            }
-            return new WalStored(pushed, true);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
-    }
-
-    private static StoredFile write(Path file, String name, WalContent content) throws IOException {
-        try (HashingOutputStream out = new HashingOutputStream(
-                FileChannel.open(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                        PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE)), name, n -> { }, f -> { })) {
-            content.writeTo(out);
-            out.close();
-            return new StoredFile(name, out.size(), out.sha256());
-        }
+        return WalWrites.toDirectory(walDirectory(cluster, timeline), PUSH_PREFIX, name, content, gate);
     }
 
     @Override

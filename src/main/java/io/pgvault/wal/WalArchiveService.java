@@ -104,11 +104,15 @@ public class WalArchiveService {
             log.warn("WAL push of {} to cluster '{}' refused: {}", name, cluster, e.getMessage());
             throw e;
         }
+        if (!stored.created()) {
+            return new Pushed(name, file.kind(), file.timeline(), stored.sizeBytes(), stored.sha256(), false);
+        }
         storedNotRecorded.accept(cluster, name);
-        if (record(cluster, file, stored)) {
+        boolean inserted = record(cluster, file, stored);
+        if (inserted) {
             events.publishEvent(new WalArchived(cluster, name, file.kind()));
         }
-        return new Pushed(name, file.kind(), file.timeline(), stored.sizeBytes(), stored.sha256(), stored.created());
+        return new Pushed(name, file.kind(), file.timeline(), stored.sizeBytes(), stored.sha256(), inserted);
     }
 
     /** Tests only: see {@link #storedNotRecorded}; called with (cluster, name). */
@@ -116,21 +120,25 @@ public class WalArchiveService {
         this.storedNotRecorded = hook;
     }
 
-    /** Opens an archived file's original bytes for restore_command; a file never archived is not found. */
+    /**
+     * Opens an archived file's original bytes for restore_command, exactly the stored file the catalog recorded;
+     * a file never archived (or stored by a push that never recorded it) is not found.
+     */
     public InputStream fetch(String cluster, String name) throws IOException {
         ClusterView view = clusters.get(cluster);
         WalFileName file = WalFileName.parse(name);
         try {
-            return walBytes.open(repositories.target(view.repository()), cluster, file);
+            return walBytes.open(cluster, file);
         } catch (NoSuchFileException e) {
             throw new NotFoundException("WAL file " + name + " is not in the archive of cluster '" + cluster + "'");
         }
     }
 
     /**
-     * Records a stored file once (a concurrent identical push may have recorded it first) if it is still in
-     * storage; if retention removed it since this push stored it, a 503 makes curl push it again. True when this
-     * push listed it.
+     * Records a stored file unless a row lists the name already (a concurrent push recorded it first), and only
+     * if it is still in storage: if retention removed it since this push stored it, a 503 makes curl push it
+     * again. The catalog decides between concurrent pushes: the first row is the archived file, another push's
+     * bytes are removed, and a push of different content is a {@link WalConflict}. True when this push listed it.
      */
     private boolean record(String cluster, WalFileName file, WalBytes.Stored stored) throws IOException {
         WalFileRecords.Recorded recorded;
@@ -138,9 +146,10 @@ public class WalArchiveService {
             recorded = records.record(cluster, file, stored);
         } catch (DataIntegrityViolationException e) {
             if (!files.existsById(new WalFile.Key(cluster, file.name()))) {
+                walBytes.discard(cluster, file, stored, null);
                 throw e;
             }
-            return false;
+            recorded = WalFileRecords.Recorded.LISTED;
         }
         if (recorded == WalFileRecords.Recorded.GONE) {
             log.warn("WAL push of {} to cluster '{}' crossed retention, which removed the file before the push "
@@ -149,7 +158,23 @@ public class WalArchiveService {
                     + "retention (it lies before the first segment of the oldest BASE backup kept) after this push "
                     + "stored it and before it was recorded; nothing is archived. Push it again: it is stored anew", 1);
         }
-        return recorded == WalFileRecords.Recorded.INSERTED;
+        if (recorded == WalFileRecords.Recorded.INSERTED) {
+            return true;
+        }
+        WalFile first = files.findById(new WalFile.Key(cluster, file.name())).orElse(null);
+        walBytes.discard(cluster, file, stored, first);
+        if (first == null) {
+            throw new BusyException("WAL file " + file.name() + " of cluster '" + cluster + "' was recorded by "
+                    + "another push and removed by retention while this push stored it; nothing of this push is "
+                    + "kept. Push it again", 1);
+        }
+        try {
+            WalBytes.requireSame(first, stored.sizeBytes(), stored.sha256());
+        } catch (WalConflict e) {
+            log.warn("WAL push of {} to cluster '{}' refused: {}", file.name(), cluster, e.getMessage());
+            throw e;
+        }
+        return false;
     }
 
     /** Per timeline: first and last segment, the gaps between them, and how long ago the last file came. */
@@ -220,7 +245,11 @@ public class WalArchiveService {
     }
 
     /** An archived file that retention took out of the catalog; its bytes go once that has committed. */
-    public record Removed(String cluster, String name, String repository) {
+    public record Removed(String cluster, String name, String repository, String storedName) {
+
+        public Removed(String cluster, String name, String repository) {
+            this(cluster, name, repository, name);
+        }
     }
 
     /**

@@ -4,27 +4,29 @@ import io.pgvault.PgvaultProperties;
 import io.pgvault.storage.BackupStorage;
 import io.pgvault.storage.Sha256;
 import io.pgvault.storage.codec.Codec;
-import java.io.BufferedInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.security.MessageDigest;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
  * The archive's bytes on their way to storage and back: segments are encoded (zstd by default) while the body
  * streams in, in the one pass that also hashes the original, and decoded while a fetch streams out. The catalog
- * keeps the original's size and SHA-256 and the codec per file, so what PostgreSQL pushed is what it gets back
- * and what verification checks, whatever the file was stored with. Storage judges no content: when a file of
- * the name is there already, this compares the originals, so an identical re-push is recognized even if the
- * setting changed since (the file stays as it was stored). History and .backup files, small text that a
- * person may want to read in the repository, are stored as they are.
+ * keeps the original's size and SHA-256, the codec and the stored name per file, so what PostgreSQL pushed is
+ * what it gets back and what verification checks, whatever the file was stored with. Storage judges no
+ * content and never replaces a stored file; the catalog is the arbiter: a name it lists already is compared
+ * with the recorded checksum (same: nothing is stored again; different: {@link WalConflict}), and a fetch reads
+ * only the stored file the catalog recorded. History and .backup files, small text that a person may want to
+ * read in the repository, are stored as they are.
  */
 @Component
 class WalBytes {
 
+    private static final Logger log = LoggerFactory.getLogger(WalBytes.class);
     private final BackupStorage storage;
     private final WalFileRepository files;
     private final Codec codec;
@@ -39,21 +41,27 @@ class WalBytes {
         this.level = properties.wal().compressionLevel();
     }
 
-    /** A stored file: the original's size and SHA-256, how it is stored and its size there, and whether this push stored it. */
+    /**
+     * A stored file: the original's size and SHA-256, how it is stored, its size and name there, and whether this
+     * push stored it (false: the catalog lists the same content under the name already).
+     */
     record Stored(String repository, long sizeBytes, String sha256, Codec codec, long storedSizeBytes, boolean created,
-            String keyId) {
+            String keyId, String storedName) {
     }
 
     /**
-     * Stores a pushed file durably, encoded, from {@code content} (which checks itself as it is read). If the
-     * name is archived already, the stored original must be the same, else {@link BackupStorage.WalConflict}.
+     * Stores a pushed file durably, encoded, from {@code content} (which checks itself as it is read), unless the
+     * catalog lists the name already: then the recorded original must be the same (nothing is stored), else
+     * {@link WalConflict}. A push that stores its bytes still has to win the catalog ({@link #discard} if not).
      */
     Stored store(String repository, String cluster, WalFileName file, InputStream content) throws IOException {
         Codec chosen = file.kind() == WalFileKind.SEGMENT || file.kind() == WalFileKind.PARTIAL ? codec : Codec.NONE;
         MessageDigest digest = Sha256.newDigest();
         long[] size = {0};
-        BackupStorage.WalStored stored = storage.storeWal(repository, cluster, WalArchiveService.timelineDir(file), file.name(),
-                out -> {
+        String[] sha256 = new String[1];
+        WalFile[] listed = new WalFile[1];
+        BackupStorage.WalStored stored = storage.storeWal(repository, cluster, WalArchiveService.timelineDir(file),
+                file.name(), out -> {
                     try (OutputStream encoded = chosen.encode(out, level)) {
                         byte[] buffer = new byte[256 * 1024];
                         int n;
@@ -63,30 +71,59 @@ class WalBytes {
                             size[0] += n;
                         }
                     }
+                }, () -> {
+                    sha256[0] = Sha256.hex(digest);
+                    listed[0] = files.findById(new WalFile.Key(cluster, file.name())).orElse(null);
+                    if (listed[0] != null) {
+                        requireSame(listed[0], size[0], sha256[0]);
+                    }
+                    return listed[0] == null;
                 });
-        String sha256 = Sha256.hex(digest);
-        if (stored.created()) {
-            return new Stored(repository, size[0], sha256, chosen, stored.file().sizeBytes(), true, stored.keyId());
+        if (!stored.created()) {
+            WalFile f = listed[0];
+            return new Stored(f.getRepository(), f.getSizeBytes(), f.getSha256(), f.getCodec(),
+                    f.getStoredSizeBytes() == null ? f.getSizeBytes() : f.getStoredSizeBytes(), false, null,
+                    f.getStoredName());
         }
-        Stored there = hash(repository, cluster, file);
-        if (!there.sha256().equals(sha256)) {
-            throw new BackupStorage.WalConflict(file.name(), there.sha256(), sha256);
+        return new Stored(repository, size[0], sha256[0], chosen, stored.file().sizeBytes(), true, stored.keyId(),
+                stored.storedName());
+    }
+
+    /** The first-push-wins rule: a push of a recorded name must bring the recorded content. */
+    static void requireSame(WalFile recorded, long size, String sha256) {
+        if (recorded.getSizeBytes() != size || !recorded.getSha256().equals(sha256)) {
+            throw new WalConflict(recorded.getName(), recorded.getSha256(), sha256);
         }
-        return there;
     }
 
     /**
-     * Opens an archived file's original bytes; {@link java.nio.file.NoSuchFileException} when it is not stored.
-     * A file the catalog does not list (cut off between storing and recording) is looked for in {@code unlisted},
-     * the repository the cluster archives to.
+     * Removes what a push stored when another push's file is the recorded one ({@code recorded}, null when no
+     * row lists the name now); a failure is only logged, the sweep of unrecorded files takes it later.
      */
-    InputStream open(String unlisted, String cluster, WalFileName file) throws IOException {
-        Optional<WalFile> listed = files.findById(new WalFile.Key(cluster, file.name()));
-        if (listed.isPresent()) {
-            return open(cluster, listed.get());
+    void discard(String cluster, WalFileName file, Stored stored, WalFile recorded) {
+        if (recorded != null && recorded.getRepository().equals(stored.repository())
+                && recorded.getStoredName().equals(stored.storedName())) {
+            return;
         }
-        BufferedInputStream in = new BufferedInputStream(openStored(unlisted, cluster, file), 64 * 1024);
-        return Codec.detect(in).decode(in);
+        try {
+            storage.deleteWal(stored.repository(), cluster, WalArchiveService.timelineDir(file), stored.storedName());
+        } catch (IOException | RuntimeException e) {
+            log.warn("Could not remove the bytes of a push of WAL file {} of cluster '{}' that another push's file "
+                    + "was recorded before (stored as {}): {}", file.name(), cluster, stored.storedName(), e.toString());
+        }
+    }
+
+    /**
+     * Opens an archived file's original bytes: only a file the catalog lists, the stored file it recorded (one
+     * stored and not recorded, cut off or beaten by another push, is no archived file);
+     * {@link java.nio.file.NoSuchFileException} when there is none.
+     */
+    InputStream open(String cluster, WalFileName file) throws IOException {
+        Optional<WalFile> listed = files.findById(new WalFile.Key(cluster, file.name()));
+        if (listed.isEmpty()) {
+            throw new java.nio.file.NoSuchFileException(file.name(), null, "not recorded in the archive");
+        }
+        return open(cluster, listed.get());
     }
 
     /**
@@ -96,14 +133,13 @@ class WalBytes {
     InputStream open(String cluster, WalFile f) throws IOException {
         WalFileName name = WalFileName.parse(f.getName());
         try {
-            return f.getCodec().decode(openStored(f.getRepository(), cluster, name));
+            return f.getCodec().decode(openStored(f.getRepository(), cluster, name, f.getStoredName()));
         } catch (java.nio.file.NoSuchFileException missing) {
             for (String repository : copies.repositoriesOf(cluster, f.getName())) {
                 try {
-                    InputStream in = f.getCodec().decode(openStored(repository, cluster, name));
-                    org.slf4j.LoggerFactory.getLogger(WalBytes.class).warn("WAL file {} of cluster '{}' is missing "
-                            + "from repository '{}': read from its copy in '{}'", f.getName(), cluster,
-                            f.getRepository(), repository);
+                    InputStream in = f.getCodec().decode(openStored(repository, cluster, name, f.getStoredName()));
+                    log.warn("WAL file {} of cluster '{}' is missing from repository '{}': read from its copy in '{}'",
+                            f.getName(), cluster, f.getRepository(), repository);
                     return in;
                 } catch (java.nio.file.NoSuchFileException alsoMissing) {
                     missing.addSuppressed(alsoMissing);
@@ -113,50 +149,8 @@ class WalBytes {
         }
     }
 
-    /** A stored file's original size and SHA-256, read through; {@code created} false. */
-    private Stored hash(String repository, String cluster, WalFileName file) throws IOException {
-        Optional<WalFile> listed = files.findById(new WalFile.Key(cluster, file.name()));
-        Codec recorded = listed.map(WalFile::getCodec).orElse(null);
-        String where = listed.map(WalFile::getRepository).orElse(repository);
-        try (Counting raw = new Counting(openStored(where, cluster, file))) {
-            BufferedInputStream buffered = new BufferedInputStream(raw, 64 * 1024);
-            Codec stored = recorded != null ? recorded : Codec.detect(buffered);
-            long[] size = new long[1];
-            String sha256;
-            try {
-                sha256 = Sha256.of(stored.decode(buffered), size);
-            } catch (IOException damaged) {
-                // the stored file no longer decodes: not this push's content, and it is kept as it is
-                sha256 = "unreadable (" + damaged.getMessage() + ")";
-            }
-            return new Stored(where, size[0], sha256, stored, raw.count, false, null);
-        }
-    }
-
-    private InputStream openStored(String repository, String cluster, WalFileName file) throws IOException {
-        return storage.openWal(repository, cluster, WalArchiveService.timelineDir(file), file.name());
-    }
-
-    /** Counts the stored bytes a decoder reads. */
-    private static final class Counting extends FilterInputStream {
-        long count;
-
-        Counting(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            count += b < 0 ? 0 : 1;
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            count += Math.max(n, 0);
-            return n;
-        }
+    private InputStream openStored(String repository, String cluster, WalFileName file, String storedName)
+            throws IOException {
+        return storage.openWal(repository, cluster, WalArchiveService.timelineDir(file), storedName);
     }
 }

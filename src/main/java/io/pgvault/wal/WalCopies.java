@@ -90,10 +90,11 @@ public class WalCopies {
     }
 
     /** Forgets the copies of a file retention removed, after deleting them; a copy that cannot go is kept listed. */
-    void deleteCopies(String cluster, String name) {
+    void deleteCopies(String cluster, String name, String storedName) {
         for (String repository : repositoriesOf(cluster, name)) {
             try {
-                storage.deleteWal(repository, cluster, WalArchiveService.timelineDir(WalFileName.parse(name)), name);
+                storage.deleteWal(repository, cluster, WalArchiveService.timelineDir(WalFileName.parse(name)),
+                        storedName);
                 jdbc.update("delete from wal_copy where cluster = ? and name = ? and repository = ?", cluster, name,
                         repository);
             } catch (IOException | RuntimeException e) {
@@ -104,8 +105,9 @@ public class WalCopies {
     }
 
     private void copy(WalFile f, String to) throws IOException {
+        // under the stored name the catalog recorded, which the copy's reader asks for too
         storage.copyWal(f.getRepository(), to, f.getCluster(), WalArchiveService.timelineDir(
-                WalFileName.parse(f.getName())), f.getName());
+                WalFileName.parse(f.getName())), f.getStoredName());
         try {
             jdbc.update("insert into wal_copy (cluster, name, repository, copied_at) values (?, ?, ?, ?)", f.getCluster(),
                     f.getName(), to, Timestamp.from(Instant.now(clock)));

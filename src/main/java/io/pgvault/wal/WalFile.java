@@ -49,6 +49,7 @@ class WalFile implements Persistable<WalFile.Key> {
     private Long storedSizeBytes;
     private String repository;
     private String keyId;
+    private String storedName;
     /**
      * A row made by a push is new: saving it inserts it at once. With an assigned id Spring Data would merge
      * instead, which first selects the row that the push has just checked is not there (a push's record
@@ -82,6 +83,8 @@ class WalFile implements Persistable<WalFile.Key> {
         this.storedSizeBytes = stored.storedSizeBytes();
         this.repository = stored.repository();
         this.keyId = stored.keyId();
+        this.storedName = stored.storedName() == null || stored.storedName().equals(file.name()) ? null
+                : stored.storedName();
     }
 
     private WalFile(String cluster, WalFileName file, long sizeBytes, String sha256, Instant archivedAt) {
@@ -97,6 +100,8 @@ class WalFile implements Persistable<WalFile.Key> {
     /** The repository that holds the file. */
     String getRepository() { return repository == null ? "local" : repository; }
     String getCluster() { return cluster; }
+    /** The name its bytes are stored under: its own, or the one a push stored it under (see V34). */
+    String getStoredName() { return storedName == null ? name : storedName; }
     String getName() { return name; }
     long getTimeline() { return timeline; }
     WalFileKind getKind() { return kind; }

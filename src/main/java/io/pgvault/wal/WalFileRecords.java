@@ -52,7 +52,7 @@ class WalFileRecords {
         if (files.existsById(new WalFile.Key(cluster, file.name()))) {
             return Recorded.LISTED;
         }
-        if (!storage.hasWal(stored.repository(), cluster, WalArchiveService.timelineDir(file), file.name())) {
+        if (!storage.hasWal(stored.repository(), cluster, WalArchiveService.timelineDir(file), stored.storedName())) {
             return Recorded.GONE;
         }
         files.save(new WalFile(cluster, file, stored, clock.instant()));
@@ -76,7 +76,7 @@ class WalFileRecords {
         List<WalArchiveService.Removed> removed = new ArrayList<>();
         for (WalFile f : before(cluster, timeline, firstKept)) {
             files.delete(f);
-            removed.add(new WalArchiveService.Removed(cluster, f.getName(), f.getRepository()));
+            removed.add(new WalArchiveService.Removed(cluster, f.getName(), f.getRepository(), f.getStoredName()));
         }
         return removed;
     }
@@ -88,9 +88,9 @@ class WalFileRecords {
         if (files.existsById(new WalFile.Key(removed.cluster(), removed.name()))) {
             return false;
         }
-        copies.deleteCopies(removed.cluster(), removed.name());
-        storage.deleteWal(removed.repository(), removed.cluster(), WalArchiveService.timelineDir(WalFileName.parse(removed.name())),
-                removed.name());
+        copies.deleteCopies(removed.cluster(), removed.name(), removed.storedName());
+        storage.deleteWal(removed.repository(), removed.cluster(),
+                WalArchiveService.timelineDir(WalFileName.parse(removed.name())), removed.storedName());
         return true;
     }
 }

@@ -106,11 +106,11 @@ class WalCompressionTests extends EndToEndTest {
         assertThat(put("zold", listed, old).statusCode()).as("an identical re-push").isEqualTo(200);
         assertThat(Files.readAllBytes(dir.resolve(listed))).as("left as it was").isEqualTo(old);
 
-        // a push cut off between storing and recording leaves an unlisted file, of either kind
+        // a push cut off between storing and recording leaves an unlisted file: no archived file, never served
         String unlisted = "000000010000000000000032";
         byte[] segment = wal.segment(unlisted, 6);
         Files.write(dir.resolve(unlisted), segment);
-        assertThat(api.download("/api/v1/clusters/zold/wal/" + unlisted)).isEqualTo(segment);
+        assertThat(api.get("/api/v1/clusters/zold/wal/" + unlisted).status()).isEqualTo(404);
 
         String pushed = "000000010000000000000033";
         byte[] fresh = wal.segment(pushed, 7);

@@ -54,7 +54,7 @@ class EncryptedRepositoryTests {
         }
 
         BackupStorage.WalStored wal = storage.storeWal("vault", "shop", "00000001", "000000010000000000000001",
-                out -> out.write(data));
+                out -> out.write(data), () -> true);
         assertThat(wal.keyId()).isEqualTo(committed.keyId());
         assertThat(Files.readString(home.resolve("vault/shop/wal/00000001/000000010000000000000001"),
                 StandardCharsets.ISO_8859_1)).doesNotContain("secret row");

@@ -67,6 +67,49 @@ public abstract class ObjectStoreContract {
     }
 
     @Test
+    void aCreateNeverReplacesAndOfConcurrentCreatesOneWins() throws Exception {
+        assertThat(store().createsExclusively()).as("this backend honours create-if-absent").isTrue();
+        for (int size : new int[] {100, multipartSize()}) {
+            byte[] first = random(size);
+            String key = "c/wal/00000001/000000010000000000000007." + size;
+            assertThat(store().create(key, new ByteArrayInputStream(first))).hasValueSatisfying(
+                    stored -> assertThat(stored.sha256()).isEqualTo(Sha256.of(first)));
+            assertThat(store().create(key, new ByteArrayInputStream(random(size + 1)))).as("%d bytes", size).isEmpty();
+            try (InputStream in = store().get(key)) {
+                assertThat(in.readAllBytes()).isEqualTo(first);
+            }
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            java.util.List<java.util.concurrent.Future<java.util.Optional<ObjectStore.StoredObject>>> tries =
+                    new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                byte[] body = random(1000 + i);
+                tries.add(pool.submit(() -> store().create("c/wal/00000001/race", new ByteArrayInputStream(body))));
+            }
+            java.util.List<ObjectStore.StoredObject> won = new java.util.ArrayList<>();
+            for (var t : tries) {
+                t.get().ifPresent(won::add);
+            }
+            assertThat(won).hasSize(1);
+            try (InputStream in = store().get("c/wal/00000001/race")) {
+                assertThat(Sha256.of(in.readAllBytes())).isEqualTo(won.get(0).sha256());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void objectsAreListedByTheTimeTheyWereWritten() throws IOException {
+        store().put("c/wal/00000001/old", new ByteArrayInputStream(new byte[] {1}));
+        java.time.Instant now = java.time.Instant.now();
+        assertThat(store().listWrittenBefore("c/wal/", now.plusSeconds(60))).containsExactly("c/wal/00000001/old");
+        assertThat(store().listWrittenBefore("c/wal/", now.minusSeconds(3600))).isEmpty();
+        assertThat(store().listWrittenBefore("d/", now.plusSeconds(60))).isEmpty();
+    }
+
+    @Test
     void keysThatCouldLeaveTheRepositoryAreRefused() {
         for (String key : new String[] {"../etc/passwd", "a/../../b", "/abs", "a//b", "", "a/./b", "a/b c", "a\nb"}) {
             assertThatThrownBy(() -> store().put(key, new ByteArrayInputStream(new byte[1])))

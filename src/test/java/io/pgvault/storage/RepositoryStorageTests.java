@@ -73,7 +73,7 @@ class RepositoryStorageTests {
                     }
                 });
         assertThatThrownBy(() -> storage.storeWal("local", "shop", "00000001", "000000010000000000000001",
-                refusing::transferTo))
+                refusing::transferTo, () -> true))
                 .hasMessage("refused");
         Path wal = root.resolve("shop/wal/00000001");
         try (var files = Files.list(wal)) {
@@ -89,12 +89,22 @@ class RepositoryStorageTests {
         byte[] body = "pgvault".repeat(1000).getBytes(StandardCharsets.UTF_8);
         assertThat(storage.hasWal("local", "shop", "00000001", "000000010000000000000002")).isFalse();
         assertThat(storage.storeWal("local", "shop", "00000001", "000000010000000000000002",
-                out -> out.write(body)).created()).isTrue();
+                out -> out.write(body), () -> true).storedName()).isEqualTo("000000010000000000000002");
         assertThat(storage.hasWal("local", "shop", "00000001", "000000010000000000000002")).isTrue();
+        BackupStorage.WalStored second = storage.storeWal("local", "shop", "00000001", "000000010000000000000002",
+                out -> out.write(new byte[] {1}), () -> true);
+        assertThat(second.storedName()).as("the name is taken: stored under a name of its own")
+                .startsWith("000000010000000000000002.");
         assertThat(storage.storeWal("local", "shop", "00000001", "000000010000000000000002",
-                out -> out.write(new byte[] {1})).created()).as("a file of the name is there: it is kept").isFalse();
+                out -> out.write(new byte[] {2}), () -> false).created()).as("the gate keeps it out").isFalse();
         try (InputStream in = storage.openWal("local", "shop", "00000001", "000000010000000000000002")) {
-            assertThat(in.readAllBytes()).isEqualTo(body);
+            assertThat(in.readAllBytes()).as("never replaced").isEqualTo(body);
+        }
+        try (InputStream in = storage.openWal("local", "shop", "00000001", second.storedName())) {
+            assertThat(in.readAllBytes()).containsExactly(1);
+        }
+        try (var stored = Files.list(root.resolve("shop/wal/00000001"))) {
+            assertThat(stored).as("no temporary file, nothing of the gated push").hasSize(2);
         }
         storage.deleteWal("local", "shop", "00000001", "000000010000000000000002");
         assertThat(storage.hasWal("local", "shop", "00000001", "000000010000000000000002")).isFalse();
@@ -199,8 +209,11 @@ class RepositoryStorageTests {
                 .isInstanceOf(java.nio.file.NoSuchFileException.class).hasMessageContaining("other");
 
         String wal = "000000010000000000000003";
-        assertThat(two.storeWal("other", "shop", "00000001", wal, out -> out.write(1)).created()).isTrue();
-        assertThat(two.storeWal("other", "shop", "00000001", wal, out -> out.write(2)).created()).isFalse();
+        assertThat(two.storeWal("other", "shop", "00000001", wal, out -> out.write(1), () -> true).storedName())
+                .isEqualTo(wal);
+        String own = two.storeWal("other", "shop", "00000001", wal, out -> out.write(2), () -> true).storedName();
+        assertThat(own).as("the name is taken: a name of its own").startsWith(wal + ".");
+        two.deleteWal("other", "shop", "00000001", own);
         assertThat(two.hasWal("other", "shop", "00000001", wal)).isTrue();
         try (InputStream in = two.openWal("other", "shop", "00000001", wal)) {
             assertThat(in.readAllBytes()).containsExactly(1);

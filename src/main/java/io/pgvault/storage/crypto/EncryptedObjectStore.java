@@ -51,6 +51,21 @@ public final class EncryptedObjectStore implements ObjectStore {
     }
 
     @Override
+    public Optional<StoredObject> create(String key, InputStream content) throws IOException {
+        return backend.create(key, new EncryptingInputStream(content, key));
+    }
+
+    @Override
+    public boolean createsExclusively() throws IOException {
+        return backend.createsExclusively();
+    }
+
+    @Override
+    public List<String> listWrittenBefore(String prefix, java.time.Instant before) throws IOException {
+        return backend.listWrittenBefore(prefix, before);
+    }
+
+    @Override
     public InputStream get(String key) throws IOException {
         InputStream stored = backend.get(key);
         try {

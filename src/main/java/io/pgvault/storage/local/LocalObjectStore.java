@@ -38,6 +38,21 @@ public final class LocalObjectStore implements ObjectStore {
 
     @Override
     public StoredObject put(String key, InputStream content) throws IOException {
+        return write(key, content, false).orElseThrow();
+    }
+
+    /** A hard link to the written file fails atomically when the name exists: the first complete create wins. */
+    @Override
+    public Optional<StoredObject> create(String key, InputStream content) throws IOException {
+        return write(key, content, true);
+    }
+
+    @Override
+    public boolean createsExclusively() {
+        return true;
+    }
+
+    private Optional<StoredObject> write(String key, InputStream content, boolean exclusive) throws IOException {
         Path target = path(key);
         Files.createDirectories(target.getParent(), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                 FileTrees.OWNER_ONLY_DIR));
@@ -51,13 +66,23 @@ public final class LocalObjectStore implements ObjectStore {
             try (HashingOutputStream written = out) {
                 content.transferTo(written);
             }
-            Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            if (exclusive) {
+                try {
+                    Files.createLink(target, part);
+                } catch (java.nio.file.FileAlreadyExistsException taken) {
+                    return Optional.empty();
+                } finally {
+                    Files.deleteIfExists(part);
+                }
+            } else {
+                Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            }
             Fsync.directory(target.getParent());
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(part);
             throw e;
         }
-        return new StoredObject(key, out.size(), out.sha256());
+        return Optional.of(new StoredObject(key, out.size(), out.sha256()));
     }
 
     @Override
@@ -94,6 +119,21 @@ public final class LocalObjectStore implements ObjectStore {
                     .filter(k -> k.startsWith(prefix)).sorted().forEach(keys::add);
         }
         return keys;
+    }
+
+    @Override
+    public List<String> listWrittenBefore(String prefix, Instant before) throws IOException {
+        List<String> old = new ArrayList<>();
+        for (String key : list(prefix)) {
+            try {
+                if (Files.getLastModifiedTime(path(key)).toInstant().isBefore(before)) {
+                    old.add(key);
+                }
+            } catch (NoSuchFileException gone) {
+                // deleted meanwhile
+            }
+        }
+        return old;
     }
 
     @Override

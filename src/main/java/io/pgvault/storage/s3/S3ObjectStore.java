@@ -51,6 +51,8 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
     private final S3Settings settings;
     private final S3Client client;
+    /** Whether the server honours {@code If-None-Match: *}; null until {@link #createsExclusively} asked it. */
+    private volatile Boolean exclusive;
     private final ScheduledExecutorService retries =
             Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("s3-abort-retry"));
 
@@ -70,6 +72,43 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
     @Override
     public StoredObject put(String key, InputStream content) throws IOException {
+        return write(key, content, false).orElseThrow();
+    }
+
+    /** {@code If-None-Match: *} on the PUT, or on the completion of a multipart upload: 412 when the key exists. */
+    @Override
+    public Optional<StoredObject> create(String key, InputStream content) throws IOException {
+        return write(key, content, true);
+    }
+
+    /**
+     * Asked once, by trying it: S3 honours the condition since 2024, as do MinIO and most current servers, but
+     * one that ignores it would silently replace, so a probe object is created twice below {@code .pgvault/}.
+     * A probe that cannot reach the bucket answers false this time and is tried again next time.
+     */
+    @Override
+    public boolean createsExclusively() throws IOException {
+        Boolean known = exclusive;
+        if (known != null) {
+            return known;
+        }
+        String probe = ".pgvault/create-probe-" + java.util.UUID.randomUUID();
+        try {
+            boolean first = create(probe, new ByteArrayInputStream(new byte[] {1})).isPresent();
+            boolean second = create(probe, new ByteArrayInputStream(new byte[] {2})).isPresent();
+            exclusive = first && !second;
+        } catch (IOException e) {
+            if (!(e.getCause() instanceof S3Exception s3) || s3.statusCode() >= 500 && s3.statusCode() != 501) {
+                throw e;
+            }
+            exclusive = false; // the server refuses the header (400, 501): it cannot promise it
+        } finally {
+            delete(probe);
+        }
+        return exclusive;
+    }
+
+    private Optional<StoredObject> write(String key, InputStream content, boolean ifAbsent) throws IOException {
         String name = name(key);
         MessageDigest digest = Sha256.newDigest();
         byte[] buffer = new byte[settings.partSize()];
@@ -77,18 +116,28 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
         try {
             if (filled < buffer.length) {
                 digest.update(buffer, 0, filled);
-                client.putObject(b -> b.bucket(settings.bucket()).key(name).contentLength((long) filled),
-                        body(buffer, filled));
-                return new StoredObject(key, filled, Sha256.hex(digest));
+                client.putObject(b -> b.bucket(settings.bucket()).key(name).contentLength((long) filled)
+                        .ifNoneMatch(ifAbsent ? "*" : null), body(buffer, filled));
+                return Optional.of(new StoredObject(key, filled, Sha256.hex(digest)));
             }
+        } catch (S3Exception e) {
+            if (ifAbsent && taken(e)) {
+                return Optional.empty();
+            }
+            throw failure("could not store", key, e);
         } catch (SdkException e) {
             throw failure("could not store", key, e);
         }
-        return multipart(key, name, content, buffer, filled, digest);
+        return multipart(key, name, content, buffer, filled, digest, ifAbsent);
     }
 
-    private StoredObject multipart(String key, String name, InputStream content, byte[] first, int firstFilled,
-            MessageDigest digest) throws IOException {
+    /** 412: the key exists; 409: a concurrent write to it is in progress (S3's ConditionalRequestConflict). */
+    private static boolean taken(S3Exception e) {
+        return e.statusCode() == 412 || e.statusCode() == 409;
+    }
+
+    private Optional<StoredObject> multipart(String key, String name, InputStream content, byte[] first,
+            int firstFilled, MessageDigest digest, boolean ifAbsent) throws IOException {
         String uploadId;
         try {
             uploadId = client.createMultipartUpload(b -> b.bucket(settings.bucket()).key(name)).uploadId();
@@ -115,14 +164,18 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
                 filled = readFully(content, buffer);
             }
             client.completeMultipartUpload(b -> b.bucket(settings.bucket()).key(name).uploadId(uploadId)
+                    .ifNoneMatch(ifAbsent ? "*" : null)
                     .multipartUpload(CompletedMultipartUpload.builder().parts(parts).build()));
-            return new StoredObject(key, size, Sha256.hex(digest));
+            return Optional.of(new StoredObject(key, size, Sha256.hex(digest)));
         } catch (IOException | RuntimeException e) {
             try {
                 client.abortMultipartUpload(b -> b.bucket(settings.bucket()).key(name).uploadId(uploadId));
             } catch (SdkException abort) {
                 e.addSuppressed(abort);
                 retryAbort(name, uploadId);
+            }
+            if (ifAbsent && e instanceof S3Exception s3 && taken(s3)) {
+                return Optional.empty();
             }
             if (e instanceof SdkException sdk) {
                 throw failure("could not store", key, sdk);
@@ -168,6 +221,26 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
             for (S3Object object : client.listObjectsV2Paginator(b -> b.bucket(settings.bucket()).prefix(full))
                     .contents()) {
                 keys.add(settings.prefix().isEmpty() ? object.key() : object.key().substring(settings.prefix().length() + 1));
+            }
+            keys.sort(null);
+            return keys;
+        } catch (SdkException e) {
+            throw failure("could not list", prefix, e);
+        }
+    }
+
+    @Override
+    public List<String> listWrittenBefore(String prefix, Instant before) throws IOException {
+        String full = settings.prefix().isEmpty() ? ObjectKeys.checkPrefix(prefix)
+                : settings.prefix() + "/" + ObjectKeys.checkPrefix(prefix);
+        try {
+            List<String> keys = new ArrayList<>();
+            for (S3Object object : client.listObjectsV2Paginator(b -> b.bucket(settings.bucket()).prefix(full))
+                    .contents()) {
+                if (object.lastModified() != null && object.lastModified().isBefore(before)) {
+                    keys.add(settings.prefix().isEmpty() ? object.key()
+                            : object.key().substring(settings.prefix().length() + 1));
+                }
             }
             keys.sort(null);
             return keys;
