@@ -4,11 +4,15 @@ import io.pgvault.backup.BackupCopy;
 import io.pgvault.backup.BackupFile;
 import io.pgvault.backup.BackupView;
 import io.pgvault.backup.VerificationStatus;
+import io.pgvault.job.Cancellation;
 import io.pgvault.job.FailureCause;
+import io.pgvault.job.JobCancelledException;
+import io.pgvault.job.JobContext;
 import io.pgvault.storage.BackupStorage;
 import io.pgvault.storage.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -49,10 +53,13 @@ public class BackupSources {
      * their repositories' names. A backup whose newest verification failed is read from a good copy where there
      * is one, else from its own repository if that reads back whole now.
      */
-    public BackupView readable(BackupView backup, Consumer<String> log) {
+    public BackupView readable(BackupView backup, JobContext context) {
+        Consumer<String> log = context::log;
+        Cancellation cancellation = context.cancellation();
+        context.phase("reading back the backup's files before use");
         List<String> faults = new ArrayList<>();
         boolean verificationFailed = backup.verificationStatus() == VerificationStatus.FAILED;
-        String own = verificationFailed ? null : fault(backup, true);
+        String own = verificationFailed ? null : fault(backup, true, cancellation);
         if (own == null && !verificationFailed) {
             return backup;
         }
@@ -64,7 +71,7 @@ public class BackupSources {
                 continue;
             }
             BackupView there = backup.in(copy);
-            String problem = fault(there, false);
+            String problem = fault(there, false, cancellation);
             if (problem == null) {
                 log.accept("pgvault: backup " + backup.id() + " in repository '" + backup.repository() + "': "
                         + ownProblem + "; using its copy in repository '" + copy.repository() + "'"
@@ -76,7 +83,7 @@ public class BackupSources {
             faults.add("copy in repository '" + copy.repository() + "': " + problem);
         }
         if (verificationFailed) {
-            String now = fault(backup, true);
+            String now = fault(backup, true, cancellation);
             if (now == null) {
                 log.accept("pgvault: backup " + backup.id() + " in repository '" + backup.repository() + "': "
                         + ownProblem + ", but it reads back whole with the catalog's SHA-256 now and no copy is "
@@ -94,7 +101,7 @@ public class BackupSources {
      * recorded size and SHA-256. {@code storedSizes}: in the backup's own repository, where the catalog has the
      * stored (maybe encrypted) sizes, a file of another size is found without reading it.
      */
-    private String fault(BackupView backup, boolean storedSizes) {
+    private String fault(BackupView backup, boolean storedSizes, Cancellation cancellation) {
         for (BackupFile file : backup.files()) {
             long expected = file.storedSizeBytes() != null ? file.storedSizeBytes() : file.sizeBytes();
             try {
@@ -113,7 +120,9 @@ public class BackupSources {
             long[] read = new long[1];
             String sha;
             try (InputStream in = storage.open(backup.repository(), backup.location(), file.path())) {
-                sha = Sha256.of(in, read);
+                sha = hash(in, read, cancellation);
+            } catch (JobCancelledException e) {
+                throw e;
             } catch (IOException | RuntimeException e) {
                 return file.path() + " cannot be read: " + FailureCause.describe(e);
             }
@@ -123,5 +132,19 @@ public class BackupSources {
             }
         }
         return null;
+    }
+
+    /** Sha256.of, with a cancel heard between buffers: a big backup's read-through must not outlast a cancel. */
+    private static String hash(InputStream in, long[] size, Cancellation cancellation) throws IOException {
+        MessageDigest digest = Sha256.newDigest();
+        byte[] buffer = new byte[256 * 1024];
+        long total = 0;
+        for (int n; (n = in.read(buffer)) >= 0; ) {
+            cancellation.throwIfCancelled();
+            digest.update(buffer, 0, n);
+            total += n;
+        }
+        size[0] = total;
+        return Sha256.hex(digest);
     }
 }
