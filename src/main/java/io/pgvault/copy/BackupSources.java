@@ -20,7 +20,7 @@ import java.util.function.Consumer;
 import org.springframework.stereotype.Component;
 
 /**
- * Where a restore, recovery or extraction reads a backup from: the first of its own repository and its COPIED
+ * Where a restore, recovery, extraction or download reads a backup from: the first of its own repository and its COPIED
  * copies whose every file is there and reads back whole with the catalog's size and SHA-256 (decrypted and so
  * authenticated, where the repository encrypts). The choice, and what was wrong with each source passed over, is
  * logged to the job; when no source is good, the job fails naming each one's fault.
@@ -42,7 +42,7 @@ public class BackupSources {
     }
 
     /** No source of the backup reads back whole: each one's fault is in the message. */
-    public static final class NoGoodCopyException extends IllegalStateException {
+    public static final class NoGoodCopyException extends io.pgvault.api.ConflictException {
         NoGoodCopyException(String message) {
             super(message);
         }
@@ -54,9 +54,12 @@ public class BackupSources {
      * is one, else from its own repository if that reads back whole now.
      */
     public BackupView readable(BackupView backup, JobContext context) {
-        Consumer<String> log = context::log;
-        Cancellation cancellation = context.cancellation();
         context.phase("reading back the backup's files before use");
+        return readable(backup, context::log, context.cancellation());
+    }
+
+    /** As above, outside a job (a download): {@code log} hears the choice and the faults passed over. */
+    public BackupView readable(BackupView backup, Consumer<String> log, Cancellation cancellation) {
         List<String> faults = new ArrayList<>();
         boolean verificationFailed = backup.verificationStatus() == VerificationStatus.FAILED;
         String own = verificationFailed ? null : fault(backup, true, cancellation);

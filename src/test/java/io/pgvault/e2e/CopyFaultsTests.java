@@ -152,6 +152,11 @@ class CopyFaultsTests {
         assertThat(jobLog(restored)).contains("in repository 'main': dump.custom reads back with")
                 .contains("(damaged); using its copy in repository 'offsite'");
         assertThat(pg.queryValue("shop_despite_damage", "SELECT count(*) FROM orders")).isEqualTo(500L);
+        Api.Response download = api.get("/api/v1/backups/" + id + "/content");
+        assertThat(download.status()).isEqualTo(200);
+        assertThat(api.download("/api/v1/backups/" + id + "/content")).as("the copy's bytes, as the catalog has them")
+                .satisfies(b -> assertThat(io.pgvault.storage.Sha256.of(b)).isEqualTo(api.get("/api/v1/backups/"
+                        + id).json().path("files").get(0).path("sha256").asString()));
 
         // the copy rots as well: the restore fails before anything is written, naming each source's fault
         String key = CLUSTER + "/DUMP/" + id + "/dump.custom";
@@ -167,6 +172,10 @@ class CopyFaultsTests {
                 .contains("copy in repository 'offsite': dump.custom cannot be read")
                 .contains("authentication failed");
         assertThat(pg.databaseExists("never_restored")).as("nothing is restored").isFalse();
+        Api.Response noDownload = api.get("/api/v1/backups/" + id + "/content");
+        assertThat(noDownload.status()).isEqualTo(409);
+        assertThat(noDownload.contentType()).startsWith("application/problem+json");
+        assertThat(noDownload.body()).contains("cannot be read whole from anywhere").contains("authentication failed");
     }
 
     @Test
