@@ -82,9 +82,15 @@ public class BackupCopies {
      */
     @Transactional
     public java.util.Optional<String> copied(UUID backupId, String repository, Generation generation, String detail) {
-        String old = jdbc.query("select status, location from backup_copy where backup_id = ? and repository = ? "
-                + "for update", rs -> rs.next() && BackupCopy.COPIED.equals(rs.getString(1)) ? rs.getString(2) : null,
+        String[] row = jdbc.query("select status, location from backup_copy where backup_id = ? and repository = ? "
+                + "for update", rs -> rs.next() ? new String[] {rs.getString(1), rs.getString(2)} : null,
                 backupId, repository);
+        if (row == null || "DELETED".equals(row[0])) {
+            // the backup, or this copy by its repository's retention, went while the generation was written
+            throw new IllegalStateException("the copy of backup " + backupId + " in repository '" + repository
+                    + "' was deleted while this generation was written; the new generation is removed");
+        }
+        String old = BackupCopy.COPIED.equals(row[0]) ? row[1] : null;
         jdbc.update("update backup_copy set status = 'COPIED', location = ?, generation = ?, job_id = coalesce("
                 + "attempt_job_id, job_id), finished_at = ?, detail = ?, attempt_status = null, attempt_job_id = null, "
                 + "attempt_location = null, attempt_detail = null, attempt_finished_at = null where backup_id = ? and "
@@ -111,9 +117,10 @@ public class BackupCopies {
                     + "attempt_finished_at = ? where backup_id = ? and repository = ?", cut(detail), now, backupId,
                     repository);
         } else {
+            // a copy DELETED meanwhile stays DELETED
             jdbc.update("update backup_copy set status = 'FAILED', location = null, attempt_location = null, "
-                    + "finished_at = ?, detail = ? where backup_id = ? and repository = ?", now, cut(detail), backupId,
-                    repository);
+                    + "finished_at = ?, detail = ? where backup_id = ? and repository = ? and status <> 'DELETED'", now,
+                    cut(detail), backupId, repository);
         }
         return failed;
     }
