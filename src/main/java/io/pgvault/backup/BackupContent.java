@@ -18,6 +18,16 @@ public final class BackupContent {
         this.storage = storage;
     }
 
+    /** The same content, read from {@code source} instead: the backup as one of its copies holds it. */
+    public BackupContent from(java.util.function.UnaryOperator<BackupView> source) {
+        return new BackupContent(source.apply(backup), storage);
+    }
+
+    /** The repository the bytes are read from. */
+    public String repository() {
+        return backup.repository();
+    }
+
     public boolean isSingleFile() {
         return backup.files().size() == 1;
     }

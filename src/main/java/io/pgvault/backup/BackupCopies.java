@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.UUID;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Transactional;
 
 /** The catalog's record of each backup's copies in other repositories (table backup_copy). */
 @Component
@@ -19,28 +20,113 @@ public class BackupCopies {
         this.clock = clock;
     }
 
-    /** A new copy job for the backup in that repository: the row is (re)set to QUEUED. */
+    /**
+     * A new copy job for the backup in that repository. A COPIED copy stays COPIED (it is what restores read until
+     * a new generation replaces it), and the job is its attempt; any other row is (re)set to QUEUED.
+     */
     public void queue(UUID backupId, String repository, UUID jobId) {
         Timestamp now = Timestamp.from(clock.instant());
+        if (jdbc.update("update backup_copy set attempt_status = 'QUEUED', attempt_job_id = ?, attempt_location = null, "
+                + "attempt_detail = null, attempt_finished_at = null where backup_id = ? and repository = ? and status = "
+                + "'COPIED'", jobId, backupId, repository) > 0) {
+            return;
+        }
         int updated = jdbc.update("update backup_copy set status = 'QUEUED', job_id = ?, queued_at = ?, finished_at = null, "
-                + "detail = null where backup_id = ? and repository = ?", jobId, now, backupId, repository);
+                + "detail = null, attempt_status = null, attempt_job_id = null, attempt_location = null, "
+                + "attempt_detail = null, attempt_finished_at = null where backup_id = ? and repository = ?",
+                jobId, now, backupId, repository);
         if (updated == 0) {
-            jdbc.update("insert into backup_copy (backup_id, repository, status, job_id, queued_at) values (?, ?, 'QUEUED', ?, ?)",
-                    backupId, repository, jobId, now);
+            jdbc.update("insert into backup_copy (backup_id, repository, status, job_id, queued_at, generation) values "
+                    + "(?, ?, 'QUEUED', ?, ?, 0)", backupId, repository, jobId, now);
         }
     }
 
-    public void copying(UUID backupId, String repository) {
-        jdbc.update("update backup_copy set status = 'COPYING' where backup_id = ? and repository = ?", backupId,
-                repository);
+    /**
+     * Where a copy job writes: the next generation's location beside the backup's {@code location} (the first
+     * generation at that location itself, later ones at {@code <location>.g<n>}), and the COPIED one it is to
+     * replace (null when there is none). Recorded on the row, so that a crashed attempt's files can be found.
+     */
+    @Transactional
+    public Generation copying(UUID backupId, String repository, String location) {
+        Generation next = jdbc.query("select status, location, generation from backup_copy where backup_id = ? and "
+                + "repository = ? for update", rs -> {
+                    if (!rs.next()) {
+                        throw new IllegalStateException("backup " + backupId + " has no copy row for repository '"
+                                + repository + "'");
+                    }
+                    int generation = rs.getInt(3) + 1;
+                    boolean copied = BackupCopy.COPIED.equals(rs.getString(1));
+                    return new Generation(generation, generation <= 1 ? location : location + ".g" + generation,
+                            copied ? rs.getString(2) : null, copied ? rs.getInt(3) : 0);
+                }, backupId, repository);
+        if (next.kept() != null) {
+            jdbc.update("update backup_copy set attempt_status = 'COPYING', attempt_location = ? where backup_id = ? "
+                    + "and repository = ?", next.location(), backupId, repository);
+        } else {
+            jdbc.update("update backup_copy set status = 'COPYING', attempt_location = ? where backup_id = ? and "
+                    + "repository = ?", next.location(), backupId, repository);
+        }
+        return next;
     }
 
-    public void copied(UUID backupId, String repository, String location, String detail) {
-        end(backupId, repository, BackupCopy.COPIED, location, detail);
+    /**
+     * The generation a copy job writes: its number and location, and the location and number of the COPIED
+     * generation it replaces once complete (null and 0 when there is none).
+     */
+    public record Generation(int number, String location, String kept, int keptNumber) {
     }
 
-    public void failed(UUID backupId, String repository, String detail) {
-        end(backupId, repository, "FAILED", null, detail);
+    /**
+     * The new generation is complete and read back: it is the copy now. Returns the location of the generation it
+     * replaced, for the caller to remove now that nothing points at it (empty when there was none, or the same).
+     */
+    @Transactional
+    public java.util.Optional<String> copied(UUID backupId, String repository, Generation generation, String detail) {
+        String[] row = jdbc.query("select status, location from backup_copy where backup_id = ? and repository = ? "
+                + "for update", rs -> rs.next() ? new String[] {rs.getString(1), rs.getString(2)} : null,
+                backupId, repository);
+        if (row == null || "DELETED".equals(row[0])) {
+            // the backup, or this copy by its repository's retention, went while the generation was written
+            throw new IllegalStateException("the copy of backup " + backupId + " in repository '" + repository
+                    + "' was deleted while this generation was written; the new generation is removed");
+        }
+        String old = BackupCopy.COPIED.equals(row[0]) ? row[1] : null;
+        jdbc.update("update backup_copy set status = 'COPIED', location = ?, generation = ?, job_id = coalesce("
+                + "attempt_job_id, job_id), finished_at = ?, detail = ?, attempt_status = null, attempt_job_id = null, "
+                + "attempt_location = null, attempt_detail = null, attempt_finished_at = null where backup_id = ? and "
+                + "repository = ?", generation.location(), generation.number(), Timestamp.from(clock.instant()),
+                cut(detail), backupId, repository);
+        return old == null || old.equals(generation.location()) ? java.util.Optional.empty()
+                : java.util.Optional.of(old);
+    }
+
+    /**
+     * The copy job failed. A COPIED copy stays COPIED, and the failure is its attempt's; any other copy is
+     * FAILED. Returns where the failed attempt wrote (for the caller to remove; null when unknown) and whether
+     * a COPIED copy was kept.
+     */
+    @Transactional
+    public Failed failed(UUID backupId, String repository, String detail) {
+        Failed failed = jdbc.query("select status, attempt_location, generation from backup_copy where backup_id = ? "
+                + "and repository = ? for update", rs -> rs.next() ? new Failed(rs.getString(2),
+                        BackupCopy.COPIED.equals(rs.getString(1)), rs.getInt(3)) : new Failed(null, false, 0),
+                backupId, repository);
+        Timestamp now = Timestamp.from(clock.instant());
+        if (failed.kept()) {
+            jdbc.update("update backup_copy set attempt_status = 'FAILED', attempt_location = null, attempt_detail = ?, "
+                    + "attempt_finished_at = ? where backup_id = ? and repository = ?", cut(detail), now, backupId,
+                    repository);
+        } else {
+            // a copy DELETED meanwhile stays DELETED
+            jdbc.update("update backup_copy set status = 'FAILED', location = null, attempt_location = null, "
+                    + "finished_at = ?, detail = ? where backup_id = ? and repository = ? and status <> 'DELETED'", now,
+                    cut(detail), backupId, repository);
+        }
+        return failed;
+    }
+
+    /** A failed copy job: where its attempt wrote, and whether the COPIED generation {@code keptNumber} stays. */
+    public record Failed(String attemptLocation, boolean kept, int keptNumber) {
     }
 
     /** Marks one copy DELETED (retention of its repository removed it). */
@@ -55,10 +141,8 @@ public class BackupCopies {
                 Timestamp.from(clock.instant()), backupId);
     }
 
-    private void end(UUID backupId, String repository, String status, String location, String detail) {
-        jdbc.update("update backup_copy set status = ?, location = ?, finished_at = ?, detail = ? where backup_id = ? "
-                + "and repository = ?", status, location, Timestamp.from(clock.instant()),
-                detail == null ? null : detail.length() > 4000 ? detail.substring(0, 4000) : detail, backupId, repository);
+    private static String cut(String detail) {
+        return detail == null ? null : detail.length() > 4000 ? detail.substring(0, 4000) : detail;
     }
 
     /** The backup's copies, by repository name. */
@@ -79,12 +163,19 @@ public class BackupCopies {
 
     private void read(List<UUID> backupIds, java.util.Map<UUID, List<BackupCopy>> copies) {
         String marks = String.join(", ", java.util.Collections.nCopies(backupIds.size(), "?"));
-        jdbc.query("select backup_id, repository, status, location, job_id, queued_at, finished_at, detail from "
-                + "backup_copy where backup_id in (" + marks + ") order by repository", rs -> {
+        jdbc.query("select backup_id, repository, status, location, job_id, queued_at, finished_at, detail, generation, "
+                + "attempt_status, attempt_job_id, attempt_detail, attempt_finished_at from backup_copy where backup_id "
+                + "in (" + marks + ") order by repository", rs -> {
+                    BackupCopy.Attempt attempt = rs.getString(10) == null ? null : new BackupCopy.Attempt(
+                            rs.getString(10), rs.getObject(11, UUID.class), rs.getString(12), instant(rs.getTimestamp(13)));
                     copies.computeIfAbsent(rs.getObject(1, UUID.class), k -> new java.util.ArrayList<>()).add(
                             new BackupCopy(rs.getString(2), rs.getString(3), rs.getString(4), rs.getObject(5, UUID.class),
-                                    rs.getTimestamp(6).toInstant(),
-                                    rs.getTimestamp(7) == null ? null : rs.getTimestamp(7).toInstant(), rs.getString(8)));
+                                    rs.getTimestamp(6).toInstant(), instant(rs.getTimestamp(7)), rs.getString(8),
+                                    rs.getInt(9) == 0 ? null : rs.getInt(9), attempt));
                 }, backupIds.toArray());
+    }
+
+    private static java.time.Instant instant(Timestamp t) {
+        return t == null ? null : t.toInstant();
     }
 }

@@ -6,7 +6,8 @@ import java.util.UUID;
 
 /**
  * A copy of a backup in another repository: QUEUED, COPYING, COPIED (every file copied and read back with the
- * catalog's SHA-256), FAILED, or DELETED with its backup.
+ * catalog's SHA-256), FAILED, or DELETED with its backup. A COPIED copy stays COPIED while a new copy of it is
+ * written beside it as the next generation; {@code attempt} tells how that went.
  */
 @Schema(description = "A copy of a backup in another repository; status QUEUED, COPYING, COPIED (every "
         + "file read back there with the catalog's SHA-256), FAILED, or DELETED with its "
@@ -23,11 +24,26 @@ public record BackupCopy(
         Instant queuedAt,
         Instant finishedAt,
         @Schema(description = "why it failed, or what was checked")
-        String detail) {
+        String detail,
+        @Schema(description = "which generation of the copy this is: a copy made again is written beside the "
+                + "old one and replaces it only once every file was read back there")
+        Integer generation,
+        @Schema(description = "the newest attempt to copy the backup again while this copy is COPIED: the copy "
+                + "stays COPIED whatever becomes of it")
+        Attempt attempt) {
 
     public static final String COPIED = "COPIED";
 
     public boolean copied() {
         return COPIED.equals(status);
+    }
+
+    /** A new generation of a COPIED copy in the making, or one that failed (the COPIED one is kept). */
+    @Schema(description = "A new generation of a COPIED copy: QUEUED, COPYING or FAILED")
+    public record Attempt(
+            @Schema(description = "QUEUED, COPYING or FAILED") String status,
+            @Schema(description = "the COPY job") UUID jobId,
+            @Schema(description = "why it failed") String detail,
+            Instant finishedAt) {
     }
 }

@@ -198,6 +198,6 @@ class BackupJobHandler implements JobHandler {
 
     private static String reason(Exception e, JobContext context) {
         String cancelled = context.cancellation().reason();
-        return cancelled != null ? cancelled : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        return cancelled != null ? cancelled : io.pgvault.job.FailureCause.describe(e);
     }
 }

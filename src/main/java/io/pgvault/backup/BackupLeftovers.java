@@ -59,7 +59,8 @@ class BackupLeftovers implements RepositorySweep {
             return null;
         }
         try {
-            return UUID.fromString(rest.substring(0, slash));
+            // a copy's later generations live beside the first: {id}.g2, {id}.g3 (see copy/CopyHandler)
+            return UUID.fromString(rest.substring(0, slash).replaceFirst("\\.g[0-9]+$", ""));
         } catch (IllegalArgumentException e) {
             return null;
         }

@@ -14,10 +14,14 @@ public record BackupView(UUID id, String cluster, BackupKind kind, DumpFormat fo
         String sizeAnomaly, Double drillSeconds, ServerConfig serverConfig, List<String> warnings,
         RecordedRetention retention, String repository, List<BackupCopy> copies) {
 
-    /** The same backup as read from another repository that holds a copy of it (same location there). */
-    public BackupView in(String otherRepository) {
+    /** The same backup as read from its copy in another repository (at the copy's location there). */
+    public BackupView in(BackupCopy copy) {
+        return in(copy.repository(), copy.location() == null ? location : copy.location());
+    }
+
+    private BackupView in(String otherRepository, String otherLocation) {
         return new BackupView(id, cluster, kind, format, database, spec, status, queuedAt, startedAt, finishedAt,
-                location, sizeBytes, sha256, files, serverVersion, toolVersion, startLsn, stopLsn, timeline, firstWal,
+                otherLocation, sizeBytes, sha256, files, serverVersion, toolVersion, startLsn, stopLsn, timeline, firstWal,
                 lastWal, verificationStatus, verificationLevel, verifiedAt, verificationDetail, error, label, pinned,
                 jobId, scheduleId, sizeAnomaly, drillSeconds, serverConfig, warnings, retention, otherRepository,
                 copies);

@@ -5,7 +5,9 @@ import io.pgvault.backup.BackupFile;
 import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupService;
 import io.pgvault.backup.BackupView;
+import io.pgvault.job.FailureCause;
 import io.pgvault.job.Job;
+import io.pgvault.job.JobCancelledException;
 import io.pgvault.job.JobContext;
 import io.pgvault.job.JobHandler;
 import io.pgvault.job.JobType;
@@ -23,7 +25,9 @@ import tools.jackson.databind.json.JsonMapper;
  * A COPY job: every file of the backup to the same location in another repository (decrypted from the one,
  * encrypted for the other, where they say so), each read back there and checked against the catalog's SHA-256;
  * for a BASE backup also the archived WAL from its first to its last segment and the timeline history. The
- * copy counts (COPIED) only when all of that passed; a failed copy's files are removed.
+ * copy counts (COPIED) only when all of that passed; a failed copy's files are removed. A backup copied again is
+ * written as a new generation beside the COPIED one, which stays COPIED and readable until the new one is read
+ * back and recorded, and only then goes: a failed attempt (a bucket answering 503) loses no copy.
  */
 @Component
 class CopyHandler implements JobHandler {
@@ -51,18 +55,25 @@ class CopyHandler implements JobHandler {
     public void run(JobContext context) throws Exception {
         String to = json.readValue(context.payload(), String.class);
         BackupView backup = backups.get(context.backupId());
-        copies.copying(backup.id(), to);
+        BackupCopies.Generation generation = copies.copying(backup.id(), to, backup.location());
+        if (generation.kept() != null) {
+            context.log("pgvault: the copy in repository '" + to + "' (generation " + generation.keptNumber() + ", at "
+                    + generation.kept() + ") stays COPIED while generation " + generation.number() + " is written "
+                    + "beside it, at " + generation.location() + "; it replaces the old one only once read back");
+        }
         try {
+            // what a crashed attempt left of this generation: never the COPIED one, which has another number
+            storage.delete(to, generation.location());
             long total = backup.files().stream().mapToLong(BackupFile::sizeBytes).sum();
             long done = 0;
             for (BackupFile file : backup.files()) {
                 context.cancellation().throwIfCancelled();
                 context.phase("copying " + file.path() + " to repository '" + to + "'");
-                storage.copy(backup.repository(), to, backup.location(), file.path());
+                storage.copy(backup.repository(), backup.location(), to, generation.location(), file.path());
                 context.phase("reading back " + file.path());
                 long[] size = new long[1];
                 String sha;
-                try (InputStream in = storage.open(to, backup.location(), file.path())) {
+                try (InputStream in = storage.open(to, generation.location(), file.path())) {
                     sha = Sha256.of(in, size);
                 }
                 if (size[0] != file.sizeBytes() || !sha.equals(file.sha256())) {
@@ -81,35 +92,67 @@ class CopyHandler implements JobHandler {
             String detail = backup.files().size() + " file(s), " + total + " bytes, read back from '" + to
                     + "' with the catalog's SHA-256" + (backup.kind() == BackupKind.BASE ? "; " + walFiles
                     + " archived WAL file(s) of its range copied" : "");
-            copies.copied(backup.id(), to, backup.location(), detail);
+            copies.copied(backup.id(), to, generation, detail).ifPresent(old -> removeOld(to, old, context));
             context.log("pgvault: copied backup " + backup.id() + " from repository '" + backup.repository() + "' to '"
-                    + to + "': " + detail);
+                    + to + "' (generation " + generation.number() + ", at " + generation.location() + "): " + detail);
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("backupId", backup.id());
             result.put("from", backup.repository());
             result.put("repository", to);
+            result.put("location", generation.location());
+            result.put("generation", generation.number());
             result.put("files", backup.files().size());
             result.put("bytes", total);
             result.put("walFiles", walFiles);
             context.result(json.writeValueAsString(result));
         } catch (Exception e) {
-            removeCopy(to, backup.location(), context);
-            copies.failed(backup.id(), to, e.getMessage() == null ? e.toString() : e.getMessage());
-            throw e;
+            String cause = FailureCause.describe(e);
+            BackupCopies.Failed failed = copies.failed(backup.id(), to, cause);
+            removeAttempt(to, generation.location(), context);
+            if (!failed.kept()) {
+                throw e;
+            }
+            String kept = "the earlier copy in repository '" + to + "' (generation " + failed.keptNumber() + ", at "
+                    + generation.kept() + ") is kept, untouched and still COPIED";
+            context.log("pgvault: copying again failed: " + cause + "; " + kept);
+            if (e instanceof JobCancelledException) {
+                throw e;
+            }
+            throw new IOException("copying backup " + backup.id() + " again failed: " + cause + "; " + kept, e);
         }
     }
 
-    private void removeCopy(String to, String location, JobContext context) {
+    /** The generation a new one replaced: nothing points at it any more. A failure leaves files, never a gap. */
+    private void removeOld(String to, String old, JobContext context) {
+        try {
+            storage.delete(to, old);
+            context.log("pgvault: removed the replaced generation at " + old + " in repository '" + to + "'");
+        } catch (IOException | RuntimeException e) {
+            context.log("pgvault: could not remove the replaced generation at " + old + " in repository '" + to
+                    + "' (" + FailureCause.describe(e) + "); nothing points at it, remove it by hand");
+        }
+    }
+
+    /** What a failed attempt wrote of its own generation; the COPIED generation is at another location. */
+    private void removeAttempt(String to, String location, JobContext context) {
         try {
             storage.delete(to, location);
         } catch (IOException | RuntimeException e) {
-            context.log("pgvault: could not remove the partial copy in repository '" + to + "': " + e.getMessage());
+            context.log("pgvault: could not remove the partial copy at " + location + " in repository '" + to + "': "
+                    + FailureCause.describe(e));
         }
     }
 
     @Override
     public void abandon(Job job, String reason) {
         String to = json.readValue(job.getPayload(), String.class);
-        copies.failed(job.getBackupId(), to, reason);
+        BackupCopies.Failed failed = copies.failed(job.getBackupId(), to, reason);
+        if (failed.attemptLocation() != null) {
+            try {
+                storage.delete(to, failed.attemptLocation());
+            } catch (IOException | RuntimeException e) {
+                // the next attempt of this generation removes it before it writes
+            }
+        }
     }
 }

@@ -83,7 +83,7 @@ class ExtractionHandler implements JobHandler {
     @Override
     public void run(JobContext context) throws Exception {
         ExtractionPlan plan = json.readValue(context.payload(), ExtractionPlan.class);
-        BackupView backup = sources.readable(backups.get(plan.backupId()), context::log);
+        BackupView backup = sources.readable(backups.get(plan.backupId()), context);
         long began = System.nanoTime();
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("source", plan.source());

@@ -304,7 +304,7 @@ class JobEngine {
         if (reason != null) {
             return reason;
         }
-        String message = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        String message = FailureCause.describe(e);
         if (e instanceof java.nio.file.FileSystemException && message.contains("No space left")) {
             return "no space left on the backup storage: " + message;
         }

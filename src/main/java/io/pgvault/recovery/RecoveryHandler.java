@@ -69,7 +69,7 @@ class RecoveryHandler implements JobHandler {
     @Override
     public void run(JobContext context) throws Exception {
         RecoveryPlan plan = json.readValue(context.payload(), RecoveryPlan.class);
-        BackupView backup = sources.readable(backups.get(plan.backupId()), context::log);
+        BackupView backup = sources.readable(backups.get(plan.backupId()), context);
         ClusterView cluster = clusters.get(context.cluster());
         Path directory = Path.of(plan.dataDirectory());
         boolean inPlace = plan.replaceExisting();

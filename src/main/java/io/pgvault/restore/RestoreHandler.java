@@ -65,7 +65,7 @@ class RestoreHandler implements JobHandler {
     @Override
     public void run(JobContext context) throws Exception {
         RestoreSpec spec = json.readValue(context.payload(), RestoreSpec.class);
-        BackupView backup = sources.readable(backups.get(context.backupId()), context::log);
+        BackupView backup = sources.readable(backups.get(context.backupId()), context);
         if (storage.uploads(backup.repository())) {
             context.phase("downloading from repository '" + backup.repository() + "'");
         }

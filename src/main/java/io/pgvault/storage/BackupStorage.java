@@ -39,10 +39,10 @@ public interface BackupStorage {
     }
 
     /**
-     * Copies a committed file to the same location in another repository (decrypted from the one, encrypted
-     * for the other where they say so); the copy is visible only once complete.
+     * Copies a committed file at {@code location} to {@code toLocation} in another repository (decrypted from the
+     * one, encrypted for the other where they say so); the copy is visible only once complete.
      */
-    void copy(String from, String to, String location, String relativePath) throws IOException;
+    void copy(String from, String location, String to, String toLocation, String relativePath) throws IOException;
 
     /** The stored size of a committed file, or empty when it is not in the repository. */
     java.util.Optional<Long> storedSize(String repository, String location, String relativePath) throws IOException;

@@ -262,10 +262,11 @@ public class RepositoryStorage implements BackupStorage {
     }
 
     @Override
-    public void copy(String from, String to, String location, String relativePath) throws IOException {
+    public void copy(String from, String location, String to, String toLocation, String relativePath)
+            throws IOException {
         Repositories.Repository target = repositories.forReading(to);
         try (InputStream in = open(from, location, relativePath)) {
-            target.store().put(location + "/" + relativePath, in);
+            target.store().put(toLocation + "/" + relativePath, in);
         }
     }
 

@@ -76,8 +76,10 @@ final class StreamedUpload {
         try {
             return put.get();
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof IOException io ? io : new IOException("upload of " + key + " failed: "
-                    + e.getCause(), e.getCause());
+            // a new exception at every call: the writer's write and its close (in one try-with-resources) both
+            // report the failed upload, and one instance thrown twice ends in "Self-suppression not permitted"
+            throw new IOException("the upload of " + key + " failed: "
+                    + io.pgvault.job.FailureCause.describe(e.getCause()), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while uploading " + key);

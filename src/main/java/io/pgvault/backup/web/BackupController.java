@@ -39,10 +39,14 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping("/api/v1")
 class BackupController {
 
-    private final BackupService backups;
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(BackupController.class);
 
-    BackupController(BackupService backups) {
+    private final BackupService backups;
+    private final io.pgvault.copy.BackupSources sources;
+
+    BackupController(BackupService backups, io.pgvault.copy.BackupSources sources) {
         this.backups = backups;
+        this.sources = sources;
     }
 
     @ApiResponse(responseCode = "202", description = "A BACKUP job, QUEUED; the backup's id is the job's backupId")
@@ -83,19 +87,26 @@ class BackupController {
     }
 
     @ApiResponse(responseCode = "200", description = "The backup's bytes, decompressed and decrypted as they were "
-            + "written by the tool", headers = @Header(name = "Content-Disposition", description = "attachment; "
+            + "written by the tool", headers = {@Header(name = "Content-Disposition", description = "attachment; "
                     + "filename=<cluster>-<kind>-<id>-<file> for one file, <cluster>-<kind>-<id>.tar for several",
-                    schema = @Schema(type = "string")),
+                    schema = @Schema(type = "string")), @Header(name = "X-Pgvault-Repository", description = "the "
+                    + "repository the bytes come from: the backup's own, or one that holds a COPIED copy when its own "
+                    + "files are missing or damaged", schema = @Schema(type = "string"))},
             content = {
                     @Content(mediaType = "application/octet-stream", schema = @Schema(type = "string",
                             format = "binary")),
                     @Content(mediaType = "application/x-tar", schema = @Schema(type = "string", format = "binary"))})
-    @ApiResponse(responseCode = "409", description = "The backup has no content (not SUCCEEDED)")
+    @ApiResponse(responseCode = "409", description = "The backup has no content (not SUCCEEDED), or neither its own "
+            + "repository nor any COPIED copy reads back whole (each one's fault is named)")
     @Operation(operationId = "downloadBackup", summary = "Download a backup", description = "A single file as is "
-            + "(application/octet-stream); several files (DIRECTORY format, BASE) as a tar stream (application/x-tar).")
+            + "(application/octet-stream); several files (DIRECTORY format, BASE) as a tar stream (application/x-tar). "
+            + "Read from the first of the backup's own repository and its COPIED copies that reads back whole with "
+            + "the catalog's SHA-256 (checked before the first byte is sent); X-Pgvault-Repository names it.")
     @GetMapping("/backups/{id}/content")
     void content(@PathVariable UUID id, HttpServletResponse response) throws IOException {
-        BackupContent content = backups.content(id);
+        BackupContent content = backups.content(id).from(backup -> sources.readable(backup,
+                line -> log.warn("Download of backup {}: {}", id, line), io.pgvault.job.Cancellation.none()));
+        response.setHeader("X-Pgvault-Repository", content.repository());
         response.setHeader(HttpHeaders.CONTENT_DISPOSITION,
                 ContentDisposition.attachment().filename(content.fileName()).build().toString());
         response.setContentType(content.isSingleFile() ? MediaType.APPLICATION_OCTET_STREAM_VALUE

@@ -1,6 +1,7 @@
 package io.pgvault.storage.s3;
 
 import io.pgvault.job.DaemonThreads;
+import io.pgvault.job.FailureCause;
 import io.pgvault.storage.BackgroundRetry;
 import io.pgvault.storage.ObjectKeys;
 import io.pgvault.storage.ObjectStore;
@@ -324,6 +325,6 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     }
 
     private IOException failure(String what, String key, SdkException e) {
-        return new IOException(what + " '" + key + "' in " + describe() + ": " + e.getMessage(), e);
+        return new IOException(what + " '" + key + "' in " + describe() + ": " + FailureCause.describe(e), e);
     }
 }
