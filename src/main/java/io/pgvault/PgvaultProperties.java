@@ -259,7 +259,26 @@ public record PgvaultProperties(
     }
 
     /** Where backups are kept. */
-    public record Storage(@Valid @DefaultValue Local local) {
+    public record Storage(@Valid @DefaultValue Local local, @Valid @DefaultValue Probe probe) {
+
+        @ConstructorBinding
+        public Storage {
+        }
+
+        /** Local storage with the default probe settings. */
+        public Storage(Local local) {
+            this(local, new Probe(Duration.ofSeconds(5), Duration.ofSeconds(15)));
+        }
+
+        /**
+         * How repositories are probed for health: in the background, never while a caller waits.
+         *
+         * @param timeout how long one probe may take before its repository is DOWN ("no answer within ...")
+         * @param interval how old the last probe may be before the next one starts (a caller gets the last one)
+         */
+        public record Probe(@NotNull @DefaultValue("5s") Duration timeout,
+                @NotNull @DefaultValue("15s") Duration interval) {
+        }
 
         /**
          * The local filesystem store, and this instance's workspace (.staging, .scratch) whatever the repositories.

@@ -7,20 +7,15 @@ import io.pgvault.storage.local.LocalObjectStore;
 import io.pgvault.storage.s3.S3ObjectStore;
 import io.pgvault.storage.s3.S3Settings;
 import jakarta.annotation.PreDestroy;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -32,22 +27,20 @@ import org.springframework.stereotype.Component;
  *
  * <p>A cluster's backups and WAL go to the repository it names, else to the default one. What was stored
  * before repositories existed is in {@code local}, the storage root, which stays readable under that name
- * even when no repository of that name is configured any more. Health is probed at most every 15 s per repository: a local one by
- * its directory's write access and free space, an S3 one by writing, reading and deleting a small object
- * below {@code .pgvault/}.
+ * even when no repository of that name is configured any more. Health is probed in the background ({@link RepositoryProbes}): a local
+ * repository by its directory's write access and free space, an S3 one by listing, writing and deleting a small
+ * object below {@code .pgvault/}.
  */
 @Component
 public class Repositories {
 
-    private static final Duration PROBE_EVERY = Duration.ofSeconds(15);
     private static final Set<String> COMPRESSIONS = Set.of("zstd", "lz4", "none");
     private static final Logger log = LoggerFactory.getLogger(Repositories.class);
 
     private final Map<String, Repository> repositories = new LinkedHashMap<>();
     private final String defaultName;
     private final long minFreeBytes;
-    private final Clock clock;
-    private final Map<String, Health> probed = new ConcurrentHashMap<>();
+    private final RepositoryProbes probes;
     private final Map<String, io.pgvault.cluster.RetentionPolicy> copyRetention = new LinkedHashMap<>();
     private final Path workspace;
     private final LocalObjectStore workspaceStore;
@@ -57,16 +50,27 @@ public class Repositories {
             ObjectStore store, Path path) {
     }
 
-    /** What the last probe found; {@code freeBytes} only where the backend knows it. */
+    /**
+     * What the last probe found; {@code freeBytes} only where the backend knows it, {@code checkedAt} null while
+     * no probe has answered yet (UNKNOWN).
+     */
     public record Health(boolean reachable, boolean writable, Long freeBytes, String detail, Instant checkedAt) {
+
+        static Health unknown(String detail) {
+            return new Health(false, false, null, detail, null);
+        }
 
         public boolean up() {
             return reachable && writable;
         }
+
+        /** UP, DOWN, or UNKNOWN while the first probe has not answered. */
+        public String status() {
+            return checkedAt == null ? "UNKNOWN" : up() ? "UP" : "DOWN";
+        }
     }
 
     public Repositories(PgvaultProperties properties, Clock clock) {
-        this.clock = clock;
         this.minFreeBytes = properties.storage().local().minFreeBytes();
         this.defaultName = properties.defaultRepository();
         Map<String, PgvaultProperties.Repository> configured = properties.repositories() == null ? Map.of()
@@ -91,6 +95,8 @@ public class Repositories {
                     + "has only " + repositories.keySet() + (configured.size() > 1 && properties.repository() == null
                     ? ": with several repositories, name the default with pgvault.repository" : ""));
         }
+        PgvaultProperties.Storage.Probe probe = properties.storage().probe();
+        this.probes = new RepositoryProbes(clock, probe.timeout(), probe.interval(), minFreeBytes);
         this.workspace = properties.storageRoot();
         this.workspaceStore = new LocalObjectStore(workspace);
     }
@@ -226,57 +232,18 @@ public class Repositories {
         return repositories.get(defaultName);
     }
 
-    /** The repository's health, probed now unless a probe in the last 15 s answered already. */
+    /**
+     * The repository's last known health, at once: probes run in the background with a bounded timeout
+     * ({@link RepositoryProbes}), so a bucket that does not answer never holds the caller.
+     */
     public Health health(Repository repository) {
-        Health last = probed.get(repository.name());
-        if (last != null && last.checkedAt().isAfter(clock.instant().minus(PROBE_EVERY))) {
-            return last;
-        }
-        Health now = repository.type().equals("local") ? probeLocal(repository.path()) : probeStore(repository);
-        probed.put(repository.name(), now);
-        if (!now.up()) {
-            log.warn("Repository '{}' ({}) is not usable: {}", repository.name(), repository.store().describe(),
-                    now.detail());
-        }
-        return now;
+        return probes.health(repository);
     }
 
-    private Health probeLocal(Path path) {
-        Instant at = clock.instant();
-        try {
-            Path existing = path;
-            while (existing != null && !Files.exists(existing)) {
-                existing = existing.getParent();
-            }
-            if (existing == null) {
-                return new Health(false, false, null, path + " has no existing parent", at);
-            }
-            long free = Files.getFileStore(existing).getUsableSpace();
-            boolean writable = Files.isWritable(existing);
-            String detail = !writable ? existing + " is not writable"
-                    : free < minFreeBytes ? "free space " + free + " bytes is below pgvault.storage.local.min-free-bytes"
-                    : "writable, " + free + " bytes free";
-            return new Health(true, writable && free >= minFreeBytes, free, detail, at);
-        } catch (IOException e) {
-            return new Health(false, false, null, e.getMessage(), at);
-        }
-    }
-
-    private Health probeStore(Repository repository) {
-        Instant at = clock.instant();
-        String key = ".pgvault/probe-" + UUID.randomUUID();
-        try {
-            repository.store().list(".pgvault/");
-        } catch (IOException | RuntimeException e) {
-            return new Health(false, false, null, e.getMessage(), at);
-        }
-        try {
-            repository.store().put(key, new ByteArrayInputStream(new byte[] {1}));
-            repository.store().delete(key);
-            return new Health(true, true, null, "reachable and writable", at);
-        } catch (IOException | RuntimeException e) {
-            return new Health(true, false, null, e.getMessage(), at);
-        }
+    /** Probes every repository once the application is up, so that the first health question finds answers. */
+    @org.springframework.context.event.EventListener(org.springframework.boot.context.event.ApplicationReadyEvent.class)
+    void probeAtStart() {
+        repositories.values().forEach(probes::refresh);
     }
 
     /** Every repository's health, by name. */
@@ -288,6 +255,7 @@ public class Repositories {
 
     @PreDestroy
     void close() {
+        probes.close();
         for (Repository r : repositories.values()) {
             if (r.store() instanceof AutoCloseable closeable) {
                 try {
