@@ -2,6 +2,7 @@ package io.pgvault.storage;
 
 import io.pgvault.PgvaultProperties;
 import io.pgvault.storage.crypto.EncryptedObjectStore;
+import io.pgvault.storage.crypto.MissingKeyMaterialException;
 import io.pgvault.storage.crypto.RepositoryKeys;
 import io.pgvault.storage.local.LocalObjectStore;
 import io.pgvault.storage.s3.S3ObjectStore;
@@ -97,6 +98,11 @@ public class Repositories {
         }
         PgvaultProperties.Storage.Probe probe = properties.storage().probe();
         this.probes = new RepositoryProbes(clock, probe.timeout(), probe.interval(), minFreeBytes);
+        for (Repository r : repositories.values()) {
+            if (r.store() instanceof EncryptedObjectStore encrypted) {
+                encrypted.keys().refusal().ifPresent(reason -> refuseWrites(r.name(), reason));
+            }
+        }
         this.workspace = properties.storageRoot();
         this.workspaceStore = new LocalObjectStore(workspace);
     }
@@ -121,11 +127,11 @@ public class Repositories {
             return plain;
         }
         return new Repository(name, plain.type(), isDefault, compression, encryption,
-                new EncryptedObjectStore(plain.store(), keys(name, r, prefix)), plain.path());
+                new EncryptedObjectStore(plain.store(), keys(r, prefix, plain.store())), plain.path());
     }
 
     /** The keys of an encrypted repository: inline (from the environment) or from its key file, and the old ones. */
-    private static RepositoryKeys keys(String name, PgvaultProperties.Repository r, String prefix) {
+    private static RepositoryKeys keys(PgvaultProperties.Repository r, String prefix, ObjectStore stored) {
         List<Path> old = r.encryptionOldKeyFiles() == null ? List.of() : r.encryptionOldKeyFiles();
         try {
             if (r.encryptionKey() != null && !r.encryptionKey().isBlank()) {
@@ -133,10 +139,11 @@ public class Repositories {
             }
             if (r.encryptionKeyFile() == null) {
                 throw new IllegalStateException(prefix + "encryption is aes-256-gcm: set " + prefix
-                        + "encryption-key-file (created with a new key when missing; keep a copy away from the "
-                        + "repository, without it nothing there can be read) or " + prefix + "encryption-key");
+                        + "encryption-key-file (created with a new key when missing and the repository holds nothing "
+                        + "encrypted yet; keep a copy away from the repository, without it nothing there can be read) "
+                        + "or " + prefix + "encryption-key");
             }
-            return RepositoryKeys.fromFiles(r.encryptionKeyFile(), old);
+            return RepositoryKeys.open(r.encryptionKeyFile(), old, stored, prefix);
         } catch (IOException e) {
             throw new IllegalStateException(prefix + "encryption: " + e.getMessage());
         }
@@ -166,6 +173,23 @@ public class Repositories {
             default -> throw new IllegalStateException(prefix + "type is " + (type.isEmpty() ? "missing" : "'" + r.type()
                     + "'") + ": use local (with path) or s3 (with bucket, and endpoint for other servers than AWS)");
         }
+    }
+
+    /**
+     * Stops every write to the repository, for good (until a restart with the key material fixed), and reports
+     * it DOWN with {@code reason}: its key material lacks a key its stored files need. For the default repository
+     * pgvault does not start ({@link MissingKeyMaterialException}), since every backup and WAL file goes there.
+     */
+    public void refuseWrites(String name, String reason) {
+        Repository r = repositories.get(name);
+        if (r.isDefault()) {
+            throw new MissingKeyMaterialException(name, reason);
+        }
+        if (r.store() instanceof EncryptedObjectStore encrypted) {
+            encrypted.keys().refuse(reason);
+        }
+        probes.refuse(name, reason);
+        log.error("Repository '{}' refuses to write: {}", name, reason);
     }
 
     /** The rules that thin out the copies made to a repository, when it has its own; see {@code retention}. */
