@@ -273,6 +273,8 @@ public class Repositories {
     /** Every repository's health, by name. */
     public Map<String, Health> healthOfAll() {
         Map<String, Health> all = new LinkedHashMap<>();
+        // probes that are due start together, so that first answers are awaited at once, not one after another
+        repositories.values().forEach(probes::refreshIfDue);
         repositories.values().forEach(r -> all.put(r.name(), health(r)));
         return all;
     }

@@ -98,6 +98,15 @@ final class RepositoryProbes implements AutoCloseable {
         start(repository);
     }
 
+    /** Starts a probe of {@code repository} when its last answer is older than the interval (or missing). */
+    void refreshIfDue(Repository repository) {
+        Health known = last.get(repository.name());
+        if (!refusals.containsKey(repository.name())
+                && (known == null || known.checkedAt().isBefore(clock.instant().minus(interval)))) {
+            start(repository);
+        }
+    }
+
     /** The probe of {@code repository} that is running, or a new one. */
     private CompletableFuture<Health> start(Repository repository) {
         CompletableFuture<Health> fresh = new CompletableFuture<>();
