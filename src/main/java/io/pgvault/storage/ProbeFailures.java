@@ -24,8 +24,8 @@ final class ProbeFailures {
             String code = s3.awsErrorDetails() == null ? null : s3.awsErrorDetails().errorCode();
             String said = "S3 answered " + s3.statusCode() + (code == null ? "" : " " + code) + ": ";
             if ("NoSuchBucket".equals(code) || (s3.statusCode() == 404 && code == null)) {
-                return said + "the bucket does not exist (" + repository.store().describe() + "); check " + setting + "bucket (and " + setting
-                        + "endpoint)";
+                return said + "the bucket does not exist (" + repository.store().describe() + "); check "
+                        + setting + "bucket (and " + setting + "endpoint)";
             }
             if ("InvalidAccessKeyId".equals(code) || "SignatureDoesNotMatch".equals(code)
                     || "InvalidToken".equals(code) || "ExpiredToken".equals(code)) {

@@ -28,9 +28,10 @@ import org.springframework.stereotype.Component;
  *
  * <p>A cluster's backups and WAL go to the repository it names, else to the default one. What was stored
  * before repositories existed is in {@code local}, the storage root, which stays readable under that name
- * even when no repository of that name is configured any more. Health is probed in the background ({@link RepositoryProbes}): a local
- * repository by its directory's write access and free space, an S3 one by listing, writing and deleting a small
- * object below {@code .pgvault/}.
+ * even when no repository of that name is configured any more. Health is probed in the background
+ * ({@link RepositoryProbes}): a local repository by its directory's write access and free space, an S3 one by
+ * listing, writing and deleting a small object below {@code .pgvault/}. An encrypted repository whose key
+ * material lacks a key its stored files need refuses to write ({@link #refuseWrites}).
  */
 @Component
 public class Repositories {

@@ -169,7 +169,8 @@ final class RepositoryProbes implements AutoCloseable {
             long free = Files.getFileStore(existing).getUsableSpace();
             boolean writable = Files.isWritable(existing);
             String detail = !writable ? existing + " is not writable"
-                    : free < minFreeBytes ? "free space " + free + " bytes is below pgvault.storage.local.min-free-bytes"
+                    : free < minFreeBytes
+                    ? "free space " + free + " bytes is below pgvault.storage.local.min-free-bytes"
                     : "writable, " + free + " bytes free";
             return new Health(true, writable && free >= minFreeBytes, free, detail, at);
         } catch (IOException e) {

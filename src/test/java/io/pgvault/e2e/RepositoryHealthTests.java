@@ -100,7 +100,8 @@ class RepositoryHealthTests {
     void misconfiguredRepositoriesAreDownWithTheSettingToFix() {
         Api admin = new Api(port);
         JsonNode nobucket = await(admin, "nobucket", h -> h.path("status").asString().equals("DOWN"));
-        assertThat(nobucket.path("detail").asString()).contains("no-such-bucket", "pgvault.repositories.nobucket.bucket");
+        assertThat(nobucket.path("detail").asString())
+                .contains("no-such-bucket", "pgvault.repositories.nobucket.bucket");
         JsonNode badkeys = await(admin, "badkeys", h -> h.path("status").asString().equals("DOWN"));
         assertThat(badkeys.path("detail").asString()).contains("pgvault.repositories.badkeys.access-key")
                 .doesNotContain("not-the-secret", S3Server.SECRET_KEY);

@@ -23,11 +23,13 @@ import org.slf4j.LoggerFactory;
  * readable by its owner only. A file that group or others may read is refused rather than repaired, as ssh
  * does, because by then the key may already have leaked and only its owner can judge that.
  *
- * <p>A missing current key file is created (only where nothing stored needs a key pgvault lacks), atomically: the new key is written to an owner-only
- * temporary file in the same directory (mode 0600 from its creation, never wider for a moment), synced, and
- * then hard-linked to its name. A link, unlike a rename, fails when the name exists, so when two processes
+ * <p>A missing current key file is created (only where nothing stored needs a key pgvault lacks), atomically:
+ * the new key is written to an owner-only temporary file in the same directory (mode 0600 from its creation,
+ * never wider for a moment), synced, and then hard-linked to its name. A link, unlike a rename, fails when the name exists, so when two processes
  * start at once exactly one key wins and the other process reads it instead of silently replacing it; a
  * rename would let the second key overwrite the first after the first process had already encrypted with it.
+ * A rotation, by contrast, replaces the file with a rename ({@link #replace}): the new keyset holds the old
+ * keys too, so nothing written before is lost whichever keyset a reader sees.
  */
 final class KeyFile {
 

@@ -194,8 +194,25 @@ public final class RepositoryKeys {
         return current;
     }
 
+    /**
+     * The key with that id. One not known here is looked for in the key file again before it counts as missing:
+     * another instance sharing the file may have rotated, and its new key (then current here too) is there.
+     */
     Optional<RepositoryKey> find(String keyId) {
-        return Optional.ofNullable(state.byId().get(keyId));
+        RepositoryKey key = state.byId().get(keyId);
+        if (key == null && keyFile != null && refusal == null) {
+            key = reread().byId().get(keyId);
+        }
+        return Optional.ofNullable(key);
+    }
+
+    private synchronized State reread() {
+        try {
+            state = state(KeyFile.read(keyFile, KEY_FILE_SETTING), oldKeys);
+        } catch (IOException e) {
+            // the file as it was read at start-up stays in use; the caller reports the key as missing
+        }
+        return state;
     }
 
     @Override

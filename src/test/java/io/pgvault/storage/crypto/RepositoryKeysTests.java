@@ -185,6 +185,7 @@ class RepositoryKeysTests {
         EncryptedObjectStore encrypted = new EncryptedObjectStore(stored, keys);
         String before = keys.currentKeyId();
         encrypted.put("a", new ByteArrayInputStream("old".getBytes(StandardCharsets.UTF_8)));
+        RepositoryKeys otherInstance = RepositoryKeys.open(keyFile, List.of(), stored, "pgvault.repositories.main.");
 
         String rotated = keys.rotate();
         assertThat(rotated).isNotEqualTo(before).isEqualTo(keys.currentKeyId());
@@ -193,6 +194,12 @@ class RepositoryKeysTests {
         assertThat(encrypted.keyIdOf("b")).isEqualTo(rotated);
         assertThat(Files.readString(keyFile)).doesNotContain("\"" + before + "\"");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile))).isEqualTo("rw-------");
+
+        // another instance sharing the key file reads what the new key wrote, and writes with it from then on
+        try (var in = new EncryptedObjectStore(stored, otherInstance).get("b")) {
+            assertThat(in.readAllBytes()).asString(StandardCharsets.UTF_8).isEqualTo("new");
+        }
+        assertThat(otherInstance.currentKeyId()).isEqualTo(rotated);
 
         // a restart reads both from the one file
         RepositoryKeys reread = RepositoryKeys.open(keyFile, List.of(), stored, "pgvault.repositories.main.");
