@@ -98,6 +98,11 @@ public class Repositories {
                     ? ": with several repositories, name the default with pgvault.repository" : ""));
         }
         PgvaultProperties.Storage.Probe probe = properties.storage().probe();
+        if (probe.timeout().isNegative() || probe.timeout().isZero() || probe.interval().isNegative()) {
+            throw new IllegalStateException("pgvault.storage.probe.timeout must be positive and "
+                    + "pgvault.storage.probe.interval not negative (are " + probe.timeout() + ", " + probe.interval()
+                    + ")");
+        }
         this.probes = new RepositoryProbes(clock, probe.timeout(), probe.interval(), minFreeBytes);
         for (Repository r : repositories.values()) {
             if (r.store() instanceof EncryptedObjectStore encrypted) {
