@@ -259,15 +259,17 @@ public record PgvaultProperties(
     }
 
     /** Where backups are kept. */
-    public record Storage(@Valid @DefaultValue Local local, @Valid @DefaultValue Sweep sweep) {
+    public record Storage(@Valid @DefaultValue Local local, @Valid @DefaultValue Sweep sweep,
+            @Valid @DefaultValue Probe probe) {
 
-        @org.springframework.boot.context.properties.bind.ConstructorBinding
+        @ConstructorBinding
         public Storage {
         }
 
-        /** The default sweep settings. */
+        /** Local storage with the default sweep and probe settings. */
         public Storage(Local local) {
-            this(local, new Sweep(Duration.ofHours(1), Duration.ofHours(1)));
+            this(local, new Sweep(Duration.ofHours(1), Duration.ofHours(1)),
+                    new Probe(Duration.ofSeconds(5), Duration.ofSeconds(15)));
         }
 
         /**
@@ -278,6 +280,16 @@ public record PgvaultProperties(
          * between storing and recording, so that work in progress (on any instance) is never taken for a leftover
          */
         public record Sweep(@NotNull @DefaultValue("1h") Duration every, @NotNull @DefaultValue("1h") Duration grace) {
+        }
+
+        /**
+         * How repositories are probed for health: in the background, never while a caller waits.
+         *
+         * @param timeout how long one probe may take before its repository is DOWN ("no answer within ...")
+         * @param interval how old the last probe may be before the next one starts (a caller gets the last one)
+         */
+        public record Probe(@NotNull @DefaultValue("5s") Duration timeout,
+                @NotNull @DefaultValue("15s") Duration interval) {
         }
 
         /**

@@ -1,5 +1,12 @@
 package io.pgvault.security;
 
+import com.google.crypto.tink.Aead;
+import com.google.crypto.tink.InsecureSecretKeyAccess;
+import com.google.crypto.tink.aead.AesGcmKey;
+import com.google.crypto.tink.aead.AesGcmParameters;
+import com.google.crypto.tink.subtle.AesGcmJce;
+import com.google.crypto.tink.subtle.Hkdf;
+import com.google.crypto.tink.util.SecretBytes;
 import io.pgvault.PgvaultProperties;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,30 +16,40 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.Base64;
-import javax.crypto.Cipher;
-import javax.crypto.SecretKey;
-import javax.crypto.spec.GCMParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
+import javax.crypto.SecretKeyFactory;
+import javax.crypto.spec.PBEKeySpec;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
- * Seals secrets for the catalog with AES-256-GCM: {@code v1:} and the base64 of a random 12-byte nonce and
- * the ciphertext with its tag. The key is the SHA-256 of {@code PGVAULT_SECRET_KEY} when that is set, else
- * 32 random bytes kept in {@code pgvault.security.key-file} (created 0600). Values written before
- * encryption existed (no {@code v1:}) are read as they are and sealed on their next write.
+ * Seals secrets for the catalog with Tink's AES-256-GCM AEAD: {@code v2:} and the base64 of a random 16-byte
+ * salt and Tink's ciphertext (nonce, ciphertext, tag). Each value's key is derived with HKDF-SHA256 from the
+ * master key and the value's salt, so no two values share a GCM key and the nonce space is never a concern.
+ *
+ * <p>The master key is 32 random bytes kept in {@code pgvault.security.key-file} (created 0600), or, when
+ * {@code PGVAULT_SECRET_KEY} is set, that passphrase stretched with PBKDF2-HMAC-SHA256 (600,000 iterations,
+ * OWASP's figure) under a fixed pgvault salt: every instance must derive the same key from the passphrase
+ * alone, and the per-value salts keep values apart. Values sealed by earlier versions ({@code v1:}, a single
+ * AES-GCM key that was the SHA-256 of the passphrase or the file's bytes) and values written before encryption
+ * existed (no prefix) are still read, and sealed as {@code v2:} on their next write.
  */
 @Component
 public class SecretBox {
 
-    static final String PREFIX = "v1:";
-    private static final int NONCE = 12;
-    private static final int TAG_BITS = 128;
+    static final String PREFIX = "v2:";
+    static final String V1 = "v1:";
+    private static final int SALT = 16;
+    private static final int PBKDF2_ITERATIONS = 600_000;
+    private static final byte[] PBKDF2_SALT = "pgvault secret box master key".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] HKDF_INFO = "pgvault secret box v2".getBytes(StandardCharsets.UTF_8);
+    /** Binds a sealed value to its purpose: a ciphertext from another Tink user with this key does not open. */
+    private static final byte[] ASSOCIATED = "pgvault catalog secret".getBytes(StandardCharsets.UTF_8);
 
-    private final SecretKey key;
+    private final byte[] master;
+    private final LegacySecretBox legacy;
     private final SecureRandom random = new SecureRandom();
 
     @Autowired
@@ -41,8 +58,14 @@ public class SecretBox {
     }
 
     SecretBox(String fromEnvironment, Path keyFile) {
-        this.key = new SecretKeySpec(fromEnvironment != null && !fromEnvironment.isEmpty()
-                ? sha256(fromEnvironment.getBytes(StandardCharsets.UTF_8)) : keyFile(keyFile), "AES");
+        if (fromEnvironment != null && !fromEnvironment.isEmpty()) {
+            this.master = pbkdf2(fromEnvironment);
+            this.legacy = LegacySecretBox.fromPassphrase(fromEnvironment);
+        } else {
+            byte[] fileKey = keyFile(keyFile);
+            this.master = fileKey;
+            this.legacy = LegacySecretBox.fromKey(fileKey);
+        }
     }
 
     public String seal(String plain) {
@@ -50,14 +73,12 @@ public class SecretBox {
             return null;
         }
         try {
-            byte[] nonce = new byte[NONCE];
-            random.nextBytes(nonce);
-            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-            cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
-            byte[] sealed = cipher.doFinal(plain.getBytes(StandardCharsets.UTF_8));
-            byte[] all = new byte[NONCE + sealed.length];
-            System.arraycopy(nonce, 0, all, 0, NONCE);
-            System.arraycopy(sealed, 0, all, NONCE, sealed.length);
+            byte[] salt = new byte[SALT];
+            random.nextBytes(salt);
+            byte[] sealed = aead(salt).encrypt(plain.getBytes(StandardCharsets.UTF_8), ASSOCIATED);
+            byte[] all = new byte[SALT + sealed.length];
+            System.arraycopy(salt, 0, all, 0, SALT);
+            System.arraycopy(sealed, 0, all, SALT, sealed.length);
             return PREFIX + Base64.getEncoder().encodeToString(all);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("could not encrypt a secret", e);
@@ -65,18 +86,49 @@ public class SecretBox {
     }
 
     public String open(String stored) {
+        if (stored != null && stored.startsWith(V1)) {
+            return legacy.open(stored.substring(V1.length()));
+        }
         if (stored == null || !stored.startsWith(PREFIX)) {
             return stored;
         }
         try {
             byte[] all = Base64.getDecoder().decode(stored.substring(PREFIX.length()));
-            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-            cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, all, 0, NONCE));
-            return new String(cipher.doFinal(all, NONCE, all.length - NONCE), StandardCharsets.UTF_8);
+            if (all.length <= SALT) {
+                throw new GeneralSecurityException("too short");
+            }
+            byte[] plain = aead(Arrays.copyOf(all, SALT)).decrypt(Arrays.copyOfRange(all, SALT, all.length),
+                    ASSOCIATED);
+            return new String(plain, StandardCharsets.UTF_8);
         } catch (GeneralSecurityException | IllegalArgumentException e) {
-            // never the value itself in the message
-            throw new IllegalStateException("a stored secret cannot be decrypted: is PGVAULT_SECRET_KEY (or the key "
-                    + "file) the one it was written with?");
+            throw cannotOpen();
+        }
+    }
+
+    static IllegalStateException cannotOpen() {
+        // never the value itself in the message
+        return new IllegalStateException("a stored secret cannot be decrypted: is PGVAULT_SECRET_KEY (or the key "
+                + "file) the one it was written with?");
+    }
+
+    private Aead aead(byte[] salt) throws GeneralSecurityException {
+        byte[] key = Hkdf.computeHkdf("HMACSHA256", master, salt, HKDF_INFO, 32);
+        AesGcmParameters parameters = AesGcmParameters.builder().setKeySizeBytes(32).setIvSizeBytes(12)
+                .setTagSizeBytes(16).setVariant(AesGcmParameters.Variant.NO_PREFIX).build();
+        return AesGcmJce.create(AesGcmKey.builder().setParameters(parameters)
+                .setKeyBytes(SecretBytes.copyFrom(key, InsecureSecretKeyAccess.get())).build());
+    }
+
+    private static byte[] pbkdf2(String passphrase) {
+        try {
+            PBEKeySpec spec = new PBEKeySpec(passphrase.toCharArray(), PBKDF2_SALT, PBKDF2_ITERATIONS, 256);
+            try {
+                return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
+            } finally {
+                spec.clearPassword();
+            }
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot derive the secret key from PGVAULT_SECRET_KEY", e);
         }
     }
 
@@ -100,14 +152,6 @@ public class SecretBox {
             return key;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read or create the key file " + file, e);
-        }
-    }
-
-    private static byte[] sha256(byte[] bytes) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(bytes);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -2,25 +2,21 @@ package io.pgvault.storage;
 
 import io.pgvault.PgvaultProperties;
 import io.pgvault.storage.crypto.EncryptedObjectStore;
+import io.pgvault.storage.crypto.MissingKeyMaterialException;
 import io.pgvault.storage.crypto.RepositoryKeys;
 import io.pgvault.storage.local.LocalObjectStore;
 import io.pgvault.storage.s3.S3ObjectStore;
 import io.pgvault.storage.s3.S3Settings;
 import jakarta.annotation.PreDestroy;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -32,22 +28,21 @@ import org.springframework.stereotype.Component;
  *
  * <p>A cluster's backups and WAL go to the repository it names, else to the default one. What was stored
  * before repositories existed is in {@code local}, the storage root, which stays readable under that name
- * even when no repository of that name is configured any more. Health is probed at most every 15 s per repository: a local one by
- * its directory's write access and free space, an S3 one by writing, reading and deleting a small object
- * below {@code .pgvault/}.
+ * even when no repository of that name is configured any more. Health is probed in the background
+ * ({@link RepositoryProbes}): a local repository by its directory's write access and free space, an S3 one by
+ * listing, writing and deleting a small object below {@code .pgvault/}. An encrypted repository whose key
+ * material lacks a key its stored files need refuses to write ({@link #refuseWrites}).
  */
 @Component
 public class Repositories {
 
-    private static final Duration PROBE_EVERY = Duration.ofSeconds(15);
     private static final Set<String> COMPRESSIONS = Set.of("zstd", "lz4", "none");
     private static final Logger log = LoggerFactory.getLogger(Repositories.class);
 
     private final Map<String, Repository> repositories = new LinkedHashMap<>();
     private final String defaultName;
     private final long minFreeBytes;
-    private final Clock clock;
-    private final Map<String, Health> probed = new ConcurrentHashMap<>();
+    private final RepositoryProbes probes;
     private final Map<String, io.pgvault.cluster.RetentionPolicy> copyRetention = new LinkedHashMap<>();
     private final Path workspace;
     private final LocalObjectStore workspaceStore;
@@ -57,16 +52,27 @@ public class Repositories {
             ObjectStore store, Path path) {
     }
 
-    /** What the last probe found; {@code freeBytes} only where the backend knows it. */
+    /**
+     * What the last probe found; {@code freeBytes} only where the backend knows it, {@code checkedAt} null while
+     * no probe has answered yet (UNKNOWN).
+     */
     public record Health(boolean reachable, boolean writable, Long freeBytes, String detail, Instant checkedAt) {
+
+        static Health unknown(String detail) {
+            return new Health(false, false, null, detail, null);
+        }
 
         public boolean up() {
             return reachable && writable;
         }
+
+        /** UP, DOWN, or UNKNOWN while the first probe has not answered. */
+        public String status() {
+            return checkedAt == null ? "UNKNOWN" : up() ? "UP" : "DOWN";
+        }
     }
 
     public Repositories(PgvaultProperties properties, Clock clock) {
-        this.clock = clock;
         this.minFreeBytes = properties.storage().local().minFreeBytes();
         this.defaultName = properties.defaultRepository();
         Map<String, PgvaultProperties.Repository> configured = properties.repositories() == null ? Map.of()
@@ -90,6 +96,18 @@ public class Repositories {
             throw new IllegalStateException("pgvault.repository names '" + defaultName + "', but pgvault.repositories "
                     + "has only " + repositories.keySet() + (configured.size() > 1 && properties.repository() == null
                     ? ": with several repositories, name the default with pgvault.repository" : ""));
+        }
+        PgvaultProperties.Storage.Probe probe = properties.storage().probe();
+        if (probe.timeout().isNegative() || probe.timeout().isZero() || probe.interval().isNegative()) {
+            throw new IllegalStateException("pgvault.storage.probe.timeout must be positive and "
+                    + "pgvault.storage.probe.interval not negative (are " + probe.timeout() + ", " + probe.interval()
+                    + ")");
+        }
+        this.probes = new RepositoryProbes(clock, probe.timeout(), probe.interval(), minFreeBytes);
+        for (Repository r : repositories.values()) {
+            if (r.store() instanceof EncryptedObjectStore encrypted) {
+                encrypted.keys().refusal().ifPresent(reason -> refuseWrites(r.name(), reason));
+            }
         }
         this.workspace = properties.storageRoot();
         this.workspaceStore = new LocalObjectStore(workspace);
@@ -115,11 +133,11 @@ public class Repositories {
             return plain;
         }
         return new Repository(name, plain.type(), isDefault, compression, encryption,
-                new EncryptedObjectStore(plain.store(), keys(name, r, prefix)), plain.path());
+                new EncryptedObjectStore(plain.store(), keys(r, prefix, plain.store())), plain.path());
     }
 
     /** The keys of an encrypted repository: inline (from the environment) or from its key file, and the old ones. */
-    private static RepositoryKeys keys(String name, PgvaultProperties.Repository r, String prefix) {
+    private static RepositoryKeys keys(PgvaultProperties.Repository r, String prefix, ObjectStore stored) {
         List<Path> old = r.encryptionOldKeyFiles() == null ? List.of() : r.encryptionOldKeyFiles();
         try {
             if (r.encryptionKey() != null && !r.encryptionKey().isBlank()) {
@@ -127,10 +145,11 @@ public class Repositories {
             }
             if (r.encryptionKeyFile() == null) {
                 throw new IllegalStateException(prefix + "encryption is aes-256-gcm: set " + prefix
-                        + "encryption-key-file (created with a new key when missing; keep a copy away from the "
-                        + "repository, without it nothing there can be read) or " + prefix + "encryption-key");
+                        + "encryption-key-file (created with a new key when missing and the repository holds nothing "
+                        + "encrypted yet; keep a copy away from the repository, without it nothing there can be read) "
+                        + "or " + prefix + "encryption-key");
             }
-            return RepositoryKeys.fromFiles(r.encryptionKeyFile(), old);
+            return RepositoryKeys.open(r.encryptionKeyFile(), old, stored, prefix);
         } catch (IOException e) {
             throw new IllegalStateException(prefix + "encryption: " + e.getMessage());
         }
@@ -160,6 +179,23 @@ public class Repositories {
             default -> throw new IllegalStateException(prefix + "type is " + (type.isEmpty() ? "missing" : "'" + r.type()
                     + "'") + ": use local (with path) or s3 (with bucket, and endpoint for other servers than AWS)");
         }
+    }
+
+    /**
+     * Stops every write to the repository, for good (until a restart with the key material fixed), and reports
+     * it DOWN with {@code reason}: its key material lacks a key its stored files need. For the default repository
+     * pgvault does not start ({@link MissingKeyMaterialException}), since every backup and WAL file goes there.
+     */
+    public void refuseWrites(String name, String reason) {
+        Repository r = repositories.get(name);
+        if (r.isDefault()) {
+            throw new MissingKeyMaterialException(name, reason);
+        }
+        if (r.store() instanceof EncryptedObjectStore encrypted) {
+            encrypted.keys().refuse(reason);
+        }
+        probes.refuse(name, reason);
+        log.error("Repository '{}' refuses to write: {}", name, reason);
     }
 
     /** The rules that thin out the copies made to a repository, when it has its own; see {@code retention}. */
@@ -226,68 +262,32 @@ public class Repositories {
         return repositories.get(defaultName);
     }
 
-    /** The repository's health, probed now unless a probe in the last 15 s answered already. */
+    /**
+     * The repository's last known health, at once: probes run in the background with a bounded timeout
+     * ({@link RepositoryProbes}), so a bucket that does not answer never holds the caller.
+     */
     public Health health(Repository repository) {
-        Health last = probed.get(repository.name());
-        if (last != null && last.checkedAt().isAfter(clock.instant().minus(PROBE_EVERY))) {
-            return last;
-        }
-        Health now = repository.type().equals("local") ? probeLocal(repository.path()) : probeStore(repository);
-        probed.put(repository.name(), now);
-        if (!now.up()) {
-            log.warn("Repository '{}' ({}) is not usable: {}", repository.name(), repository.store().describe(),
-                    now.detail());
-        }
-        return now;
+        return probes.health(repository);
     }
 
-    private Health probeLocal(Path path) {
-        Instant at = clock.instant();
-        try {
-            Path existing = path;
-            while (existing != null && !Files.exists(existing)) {
-                existing = existing.getParent();
-            }
-            if (existing == null) {
-                return new Health(false, false, null, path + " has no existing parent", at);
-            }
-            long free = Files.getFileStore(existing).getUsableSpace();
-            boolean writable = Files.isWritable(existing);
-            String detail = !writable ? existing + " is not writable"
-                    : free < minFreeBytes ? "free space " + free + " bytes is below pgvault.storage.local.min-free-bytes"
-                    : "writable, " + free + " bytes free";
-            return new Health(true, writable && free >= minFreeBytes, free, detail, at);
-        } catch (IOException e) {
-            return new Health(false, false, null, e.getMessage(), at);
-        }
-    }
-
-    private Health probeStore(Repository repository) {
-        Instant at = clock.instant();
-        String key = ".pgvault/probe-" + UUID.randomUUID();
-        try {
-            repository.store().list(".pgvault/");
-        } catch (IOException | RuntimeException e) {
-            return new Health(false, false, null, e.getMessage(), at);
-        }
-        try {
-            repository.store().put(key, new ByteArrayInputStream(new byte[] {1}));
-            repository.store().delete(key);
-            return new Health(true, true, null, "reachable and writable", at);
-        } catch (IOException | RuntimeException e) {
-            return new Health(true, false, null, e.getMessage(), at);
-        }
+    /** Probes every repository once the application is up, so that the first health question finds answers. */
+    @org.springframework.context.event.EventListener(org.springframework.boot.context.event.ApplicationReadyEvent.class)
+    void probeAtStart() {
+        repositories.values().forEach(probes::refresh);
     }
 
     /** Every repository's health, by name. */
     public Map<String, Health> healthOfAll() {
         Map<String, Health> all = new LinkedHashMap<>();
+        // probes that are due start together, so that first answers are awaited at once, not one after another
+        repositories.values().forEach(probes::refreshIfDue);
         repositories.values().forEach(r -> all.put(r.name(), health(r)));
         return all;
     }
 
     @PreDestroy
     void close() {
+        probes.close();
         for (Repository r : repositories.values()) {
             if (r.store() instanceof AutoCloseable closeable) {
                 try {

@@ -203,6 +203,8 @@ class ApiConformanceTests extends EndToEndTest {
         send("copies", "GET", backup + "/copies", null);
         send("copy to unknown repository", "POST", backup + "/copies", Map.of("repository", "nowhere"));
         send("repositories", "GET", "/api/v1/repositories", null);
+        send("keys of an unencrypted repository", "GET", "/api/v1/repositories/local/keys", null);
+        send("new key for an unknown repository", "POST", "/api/v1/repositories/nowhere/keys", null);
         return UUID.fromString(id);
     }
 

@@ -82,7 +82,7 @@ class NotificationTests extends EndToEndTest {
         assertThat(secret).matches("[0-9a-f]{64}");
         assertThat(api.get("/api/v1/notifications/" + id).body()).doesNotContain(secret).contains("\"secretSet\":true");
         assertThat(catalog.queryForObject("select secret from webhook where id = ?", String.class,
-                java.util.UUID.fromString(id))).as("sealed at rest").startsWith("v1:").doesNotContain(secret);
+                java.util.UUID.fromString(id))).as("sealed at rest").startsWith("v2:").doesNotContain(secret);
 
         Map<String, Object> cluster = new LinkedHashMap<>(Map.of("name", CLUSTER, "host", pg.host(), "port", pg.port(),
                 "username", pg.superuser()));

@@ -58,7 +58,7 @@ class SecretsTests extends EndToEndTest {
         assertThat(registered.status()).as(registered.body()).isEqualTo(201);
         assertThat(registered.json().path("passwordSet").asBoolean()).isTrue();
         String stored = catalog.queryForObject("select password from cluster where name = 'secret'", String.class);
-        assertThat(stored).as("sealed at rest").startsWith("v1:").doesNotContain(SECRET);
+        assertThat(stored).as("sealed at rest").startsWith("v2:").doesNotContain(SECRET);
         Path keyFile = STORAGE.resolveSibling(STORAGE.getFileName() + ".key");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile))).isEqualTo("rw-------");
         List<String> answers = new java.util.ArrayList<>(List.of(registered.body(),

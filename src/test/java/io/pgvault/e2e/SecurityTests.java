@@ -197,7 +197,7 @@ class SecurityTests extends EndToEndTest {
         assertThat(config.path("archiveCommand").asString()).contains("-H @" + config.path("headerFile").asString())
                 .doesNotContain(token);
         assertThat(catalog.queryForObject("select archive_token from cluster where name = 'archive-a'", String.class))
-                .as("sealed at rest").startsWith("v1:").doesNotContain(token);
+                .as("sealed at rest").startsWith("v2:").doesNotContain(token);
         Api archiver = api.as(token);
 
         String segment = "000000010000000000000001";

@@ -51,6 +51,15 @@ class RepositoriesConfigurationTests {
                 "pgvault.repositories.cloud.*: an S3 repository needs a bucket");
     }
 
+    @Test
+    void aProbeWithoutATimeoutIsRefused() {
+        PgvaultProperties p = new PgvaultProperties(null, new PgvaultProperties.Storage(
+                new PgvaultProperties.Storage.Local(ROOT.resolve("root"), 0),
+                new PgvaultProperties.Storage.Probe(java.time.Duration.ZERO, java.time.Duration.ofSeconds(15))),
+                null, null, null, null, null, null, null, Map.of(), null);
+        refused(p, "pgvault.storage.probe.timeout must be positive");
+    }
+
     private static void refused(PgvaultProperties p, String message) {
         assertThatThrownBy(() -> new Repositories(p, Clock.systemUTC())).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining(message);

@@ -20,6 +20,8 @@ public final class Relay implements AutoCloseable {
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile ServerSocket listener;
     private volatile boolean unavailable;
+    /** While set, connections stay open and every byte is swallowed: the server "does not answer". */
+    private volatile boolean hanging;
     /** Bytes clients may still send before the relay cuts itself; negative: no limit. */
     private final java.util.concurrent.atomic.AtomicLong budget = new java.util.concurrent.atomic.AtomicLong(-1);
     private volatile int port;
@@ -68,6 +70,26 @@ public final class Relay implements AutoCloseable {
     public synchronized void answer503(boolean on) {
         unavailable = on;
         if (on) {
+            for (Socket s : sockets) {
+                try {
+                    s.close();
+                } catch (IOException alreadyGone) {
+                    // closed by its pump meanwhile
+                }
+            }
+            sockets.clear();
+        }
+    }
+
+    /**
+     * While on, the server stops answering: connections (open and new) stay open, but nothing passes in
+     * either direction, so a client waits until its own timeout. Off: the silent connections are reset and new
+     * ones pass bytes again.
+     */
+    public synchronized void hang(boolean on) {
+        hanging = on;
+        if (!on) {
+            // what was swallowed is lost: reset those connections so that clients retry on new ones
             for (Socket s : sockets) {
                 try {
                     s.close();
@@ -144,6 +166,9 @@ public final class Relay implements AutoCloseable {
                 byte[] buffer = new byte[64 * 1024];
                 int n;
                 while ((n = in.read(buffer)) >= 0) {
+                    if (hanging) {
+                        continue; // swallowed: the other side never hears of it
+                    }
                     out.write(buffer, 0, n);
                     if (counted && budget.get() >= 0 && budget.addAndGet(-n) < 0) {
                         budget.set(-1);

@@ -39,9 +39,14 @@ public final class EncryptedObjectStore implements ObjectStore {
         return backend;
     }
 
-    /** The id of the key new objects are encrypted with. */
+    /** The id of the key new objects are encrypted with (null while writing is refused for want of one). */
     public String currentKeyId() {
         return keys.currentKeyId();
+    }
+
+    /** The repository's keys: which there are, rotation, and whether writing is refused. */
+    public RepositoryKeys keys() {
+        return keys;
     }
 
     /** Stores {@code content} encrypted; the answer's size and SHA-256 are those of the stored ciphertext. */
@@ -87,7 +92,8 @@ public final class EncryptedObjectStore implements ObjectStore {
         }
     }
 
-    private static String header(InputStream stored, String key) throws IOException {
+    /** The key id in an object's first line, which {@code stored} starts at. */
+    static String header(InputStream stored, String key) throws IOException {
         byte[] line = stored.readNBytes(MAGIC.length() + 9);
         String text = new String(line, StandardCharsets.US_ASCII);
         if (line.length != MAGIC.length() + 9 || !text.startsWith(MAGIC) || text.charAt(text.length() - 1) != '\n'
@@ -138,8 +144,10 @@ public final class EncryptedObjectStore implements ObjectStore {
 
         EncryptingInputStream(InputStream plain, String key) throws IOException {
             this.plain = plain;
-            buffer.write((MAGIC + keys.currentKeyId() + "\n").getBytes(StandardCharsets.US_ASCII));
-            this.sealed = streams.encrypt(buffer, key).stream();
+            // one key for the header and the ciphertext, even when a rotation happens meanwhile
+            RepositoryKey current = keys.current();
+            buffer.write((MAGIC + current.id() + "\n").getBytes(StandardCharsets.US_ASCII));
+            this.sealed = streams.encrypt(buffer, key, current).stream();
         }
 
         @Override

@@ -9,9 +9,11 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,11 +23,13 @@ import org.slf4j.LoggerFactory;
  * readable by its owner only. A file that group or others may read is refused rather than repaired, as ssh
  * does, because by then the key may already have leaked and only its owner can judge that.
  *
- * <p>A missing current key file is created, and created atomically: the new key is written to an owner-only
- * temporary file in the same directory (mode 0600 from its creation, never wider for a moment), synced, and
- * then hard-linked to its name. A link, unlike a rename, fails when the name exists, so when two processes
+ * <p>A missing current key file is created (only where nothing stored needs a key pgvault lacks), atomically:
+ * the new key is written to an owner-only temporary file in the same directory (mode 0600 from its creation,
+ * never wider for a moment), synced, and then hard-linked to its name. A link, unlike a rename, fails when the name exists, so when two processes
  * start at once exactly one key wins and the other process reads it instead of silently replacing it; a
  * rename would let the second key overwrite the first after the first process had already encrypted with it.
+ * A rotation, by contrast, replaces the file with a rename ({@link #replace}): the new keyset holds the old
+ * keys too, so nothing written before is lost whichever keyset a reader sees.
  */
 final class KeyFile {
 
@@ -41,8 +45,11 @@ final class KeyFile {
     private KeyFile() {
     }
 
-    /** The key in {@code file}, which must exist; {@code setting} names the setting that named the file. */
-    static RepositoryKey read(Path file, String setting) throws IOException {
+    /**
+     * The keys in {@code file}, which must exist, its primary first; {@code setting} names the setting that named
+     * the file.
+     */
+    static List<RepositoryKey> read(Path file, String setting) throws IOException {
         String source = "key file " + file + " (" + setting + ")";
         String json;
         try {
@@ -53,12 +60,27 @@ final class KeyFile {
         return Keysets.parse(json, source);
     }
 
-    /** The key in {@code file}, created with a new key first when the file does not exist. */
-    static RepositoryKey readOrCreate(Path file, String setting) throws IOException {
-        if (Files.notExists(file)) {
-            create(file);
+    /** The text of {@code file}, refused as {@link #read} refuses it. */
+    static String readJson(Path file, String setting) throws IOException {
+        return readOwnerOnly(file, "key file " + file + " (" + setting + ")");
+    }
+
+    /**
+     * Replaces the keyset in {@code file} by {@code json}, atomically: the new keyset is written owner-only
+     * beside it and synced before it takes the name, so a crash leaves the old keyset or the new one, whole.
+     */
+    static void replace(Path file, String json) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Path temporary = Files.createTempFile(dir, "." + file.getFileName() + ".", ".new",
+                PosixFilePermissions.asFileAttribute(FileTrees.OWNER_ONLY_FILE));
+        try {
+            Files.writeString(temporary, json, StandardCharsets.UTF_8);
+            Fsync.file(temporary);
+            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Fsync.directory(dir);
+        } finally {
+            Files.deleteIfExists(temporary);
         }
-        return read(file, setting);
     }
 
     private static String readOwnerOnly(Path file, String source) throws IOException {
@@ -79,7 +101,12 @@ final class KeyFile {
         }
     }
 
-    private static void create(Path file) throws IOException {
+    /**
+     * Creates {@code file} with a new key unless it exists (then another process made it first and its key is
+     * the one to use). Only for a repository that holds nothing encrypted with a key pgvault lacks: see
+     * {@link RepositoryKeys#open}.
+     */
+    static void create(Path file) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         if (Files.notExists(dir)) {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(FileTrees.OWNER_ONLY_DIR));

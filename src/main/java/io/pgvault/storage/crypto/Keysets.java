@@ -11,6 +11,8 @@ import com.google.crypto.tink.streamingaead.PredefinedStreamingAeadParameters;
 import com.google.crypto.tink.streamingaead.StreamingAeadConfig2026;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -48,25 +50,53 @@ final class Keysets {
     }
 
     /**
-     * The key a keyset in JSON holds; {@code source} names where the JSON came from (a file, an environment
-     * variable) in every message, since the JSON itself must never appear in one.
+     * The keys a keyset in JSON holds, its primary (the key new files are encrypted with) first; {@code source}
+     * names where the JSON came from (a file, an environment variable) in every message, since the JSON itself
+     * must never appear in one. A keyset holds one key, or several after a rotation: the newest primary, the
+     * older ones kept to read what they encrypted.
      */
-    static RepositoryKey parse(String json, String source) throws IOException {
-        KeysetHandle keyset;
+    static List<RepositoryKey> parse(String json, String source) throws IOException {
+        KeysetHandle keyset = handle(json, source);
+        List<RepositoryKey> keys = new ArrayList<>();
+        keys.add(key(keyset.getPrimary(), source));
+        for (int i = 0; i < keyset.size(); i++) {
+            if (!keyset.getAt(i).isPrimary()) {
+                keys.add(key(keyset.getAt(i), source));
+            }
+        }
+        return keys;
+    }
+
+    /**
+     * The keyset in {@code json} with a new key added and made primary (the others stay, to read with), as
+     * JSON; the new key's id is the first of {@link #parse} on the answer.
+     */
+    static String withNewPrimary(String json, String source) throws IOException {
+        KeysetHandle keyset = handle(json, source);
         try {
-            keyset = TinkJsonProtoKeysetFormat.parseKeyset(json, TINK, InsecureSecretKeyAccess.get());
+            KeysetHandle.Builder builder = KeysetHandle.newBuilder(keyset).setConfiguration(TINK);
+            builder.addEntry(KeysetHandle.generateEntryFromParameters(PredefinedStreamingAeadParameters
+                    .AES256_GCM_HKDF_1MB).withRandomId().makePrimary());
+            return TinkJsonProtoKeysetFormat.serializeKeyset(builder.build(), TINK, InsecureSecretKeyAccess.get());
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot add a new key to " + source + ": " + e.getMessage());
+        }
+    }
+
+    private static KeysetHandle handle(String json, String source) throws IOException {
+        try {
+            return TinkJsonProtoKeysetFormat.parseKeyset(json, TINK, InsecureSecretKeyAccess.get());
         } catch (GeneralSecurityException | RuntimeException e) {
             // Gson throws unchecked exceptions on malformed JSON; neither kind's message may be repeated
             throw new IOException(source + " does not hold a Tink keyset in JSON format"
                     + " (the cleartext keyset that pgvault writes, or tinkey's --out-format json)");
         }
-        if (keyset.size() != 1) {
-            throw new IOException(source + " holds " + keyset.size() + " keys; pgvault expects one key per key"
-                    + " file: put older keys in their own files and name them in encryption-old-key-files");
-        }
-        KeysetHandle.Entry entry = keyset.getPrimary();
+    }
+
+    private static RepositoryKey key(KeysetHandle.Entry entry, String source) throws IOException {
+        String id = keyId(entry.getId());
         if (entry.getStatus() != KeyStatus.ENABLED) {
-            throw new IOException(source + " holds a key that is " + entry.getStatus() + ", not ENABLED");
+            throw new IOException(source + " holds key " + id + ", which is " + entry.getStatus() + ", not ENABLED");
         }
         if (!(entry.getKey() instanceof AesGcmHkdfStreamingKey key)
                 || key.getParameters().getKeySizeBytes() != AES_256_BYTES
@@ -75,7 +105,10 @@ final class Keysets {
                     + "); encryption aes-256-gcm needs an AES256_GCM_HKDF streaming key");
         }
         try {
-            return new RepositoryKey(keyId(entry.getId()), source, keyset.getPrimitive(TINK, StreamingAead.class));
+            // a keyset of this key alone: an object's header names its key, so reading never tries the others
+            KeysetHandle single = KeysetHandle.newBuilder()
+                    .addEntry(KeysetHandle.importKey(entry.getKey()).withFixedId(entry.getId()).makePrimary()).build();
+            return new RepositoryKey(id, source, single.getPrimitive(TINK, StreamingAead.class));
         } catch (GeneralSecurityException e) {
             throw new IOException(source + " holds a key that Tink cannot use: " + e.getMessage());
         }

@@ -35,7 +35,10 @@ public final class SealedStreams {
      * segment and closes {@code out}. Without that close the ciphertext is incomplete and will not decrypt.
      */
     public Sealed encrypt(OutputStream out, String associatedData) throws IOException {
-        RepositoryKey key = keys.current();
+        return encrypt(out, associatedData, keys.current());
+    }
+
+    Sealed encrypt(OutputStream out, String associatedData, RepositoryKey key) throws IOException {
         try {
             return new Sealed(key.aead().newEncryptingStream(out, bytes(associatedData)), key.id());
         } catch (GeneralSecurityException e) {

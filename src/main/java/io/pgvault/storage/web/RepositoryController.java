@@ -25,14 +25,15 @@ class RepositoryController {
     @ApiResponse(responseCode = "200", description = "Every configured repository with its health")
     @Operation(operationId = "listRepositories",
             summary = "List repositories", description = "Each configured repository (pgvault.repositories) "
-            + "with its health: reachable, writable, and free space where the backend knows it (probed at most "
-            + "every 15 s). Never shows a credential.")
+            + "with its health: reachable, writable, and free space where the backend knows it, as last probed in "
+            + "the background (pgvault.storage.probe.*): the answer never waits on a repository. Never shows a "
+            + "credential.")
     @GetMapping
     List<RepositoryResponse> list() {
         return repositories.all().stream().map(r -> {
             Repositories.Health h = repositories.health(r);
             return new RepositoryResponse(r.name(), r.type(), r.isDefault(), r.store().describe(), r.compression(),
-                    r.encryption(), new RepositoryResponse.HealthResponse(h.up() ? "UP" : "DOWN", h.reachable(),
+                    r.encryption(), new RepositoryResponse.HealthResponse(h.status(), h.reachable(),
                             h.writable(), h.freeBytes(), h.detail(), h.checkedAt()));
         }).toList();
     }
@@ -50,14 +51,15 @@ class RepositoryController {
             HealthResponse health) {
 
         /** Whether the repository works, as last probed. */
-        @Schema(name = "RepositoryHealth", description = "Whether the repository works, probed at most every 15 s")
+        @Schema(name = "RepositoryHealth", description = "Whether the repository works, as last probed in the "
+                + "background (every pgvault.storage.probe.interval, each probe bounded by pgvault.storage.probe.timeout)")
         record HealthResponse(
-                @Schema(description = "UP or DOWN") String status,
+                @Schema(description = "UP, DOWN, or UNKNOWN while the first probe has not answered") String status,
                 boolean reachable,
                 boolean writable,
                 @Schema(description = "free bytes, where the backend knows it") Long freeBytes,
-                @Schema(description = "why it is DOWN") String detail,
-                @Schema(description = "when it was last probed")
+                @Schema(description = "why it is DOWN (with the setting to fix where one is at fault)") String detail,
+                @Schema(description = "when it was last probed (null: not yet)")
                 Instant checkedAt) {
         }
     }

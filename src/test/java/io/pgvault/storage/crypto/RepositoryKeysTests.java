@@ -8,7 +8,11 @@ import com.google.crypto.tink.KeysetHandle;
 import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
 import com.google.crypto.tink.streamingaead.PredefinedStreamingAeadParameters;
 import com.google.crypto.tink.streamingaead.StreamingAeadConfig2026;
+import io.pgvault.storage.ObjectStore;
+import io.pgvault.storage.local.LocalObjectStore;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -121,7 +125,7 @@ class RepositoryKeysTests {
     }
 
     @Test
-    void aKeysetOfAnotherKindOrOfSeveralKeysIsRefused() throws Exception {
+    void aKeysetOfAnotherKindIsRefusedAndOneOfSeveralKeysWritesWithItsPrimary() throws Exception {
         var tink = StreamingAeadConfig2026.get();
         KeysetHandle aes128 = KeysetHandle.generateNew(PredefinedStreamingAeadParameters.AES128_GCM_HKDF_1MB, tink);
         Path weak = ownerOnly("aes128.key",
@@ -139,9 +143,79 @@ class RepositoryKeysTests {
                 .build();
         Path several = ownerOnly("two.key",
                 TinkJsonProtoKeysetFormat.serializeKeyset(two, tink, InsecureSecretKeyAccess.get()));
-        assertThatThrownBy(() -> RepositoryKeys.fromFiles(several, List.of()))
-                .hasMessageContaining(several.toString())
-                .hasMessageContaining("holds 2 keys");
+        RepositoryKeys keys = RepositoryKeys.fromFiles(several, List.of());
+        assertThat(keys.keyIds()).hasSize(2);
+        assertThat(keys.currentKeyId()).isEqualTo(Keysets.keyId(two.getPrimary().getId()));
+    }
+
+    @Test
+    void aMissingKeyFileIsCreatedOnlyWhileTheRepositoryHoldsNothingEncryptedWithAnUnknownKey() throws IOException {
+        ObjectStore stored = new LocalObjectStore(dir.resolve("repository"));
+        Path keyFile = dir.resolve("keys/main.key");
+        RepositoryKeys first = RepositoryKeys.open(keyFile, List.of(), stored, "pgvault.repositories.main.");
+        assertThat(first.refusal()).isEmpty();
+        EncryptedObjectStore encrypted = new EncryptedObjectStore(stored, first);
+        encrypted.put("shop/DUMP/1/dump.custom", new ByteArrayInputStream("rows".getBytes(StandardCharsets.UTF_8)));
+        // health probes' objects are pgvault's own and do not count
+        stored.put(".pgvault/probe-x", new ByteArrayInputStream(new byte[] {1}));
+
+        Path aside = Files.move(keyFile, dir.resolve("keys/main.key.aside"));
+        RepositoryKeys lost = RepositoryKeys.open(keyFile, List.of(), stored, "pgvault.repositories.main.");
+        assertThat(keyFile).as("no new key replaces the lost one").doesNotExist();
+        assertThat(lost.refusal()).get().asString().contains(keyFile.toString(), first.currentKeyId(),
+                "pgvault.repositories.main.encryption-key-file", "shop/DUMP/1/dump.custom");
+        assertThatThrownBy(() -> new EncryptedObjectStore(stored, lost).put("shop/DUMP/2/dump.custom",
+                new ByteArrayInputStream(new byte[] {1}))).hasMessageContaining("refusing to write");
+
+        // with the old key named for reading, nothing stored needs a key pgvault lacks: a new key may start
+        RepositoryKeys renewed = RepositoryKeys.open(keyFile, List.of(aside), stored, "pgvault.repositories.main.");
+        assertThat(renewed.refusal()).isEmpty();
+        assertThat(keyFile).exists();
+        assertThat(renewed.currentKeyId()).isNotEqualTo(first.currentKeyId());
+        try (var in = new EncryptedObjectStore(stored, renewed).get("shop/DUMP/1/dump.custom")) {
+            assertThat(in.readAllBytes()).asString(StandardCharsets.UTF_8).isEqualTo("rows");
+        }
+    }
+
+    @Test
+    void rotationAddsANewCurrentKeyToTheFileAndKeepsTheOldOnesForReading() throws IOException {
+        ObjectStore stored = new LocalObjectStore(dir.resolve("repository"));
+        Path keyFile = dir.resolve("main.key");
+        RepositoryKeys keys = RepositoryKeys.open(keyFile, List.of(), stored, "pgvault.repositories.main.");
+        EncryptedObjectStore encrypted = new EncryptedObjectStore(stored, keys);
+        String before = keys.currentKeyId();
+        encrypted.put("a", new ByteArrayInputStream("old".getBytes(StandardCharsets.UTF_8)));
+        RepositoryKeys otherInstance = RepositoryKeys.open(keyFile, List.of(), stored, "pgvault.repositories.main.");
+
+        String rotated = keys.rotate();
+        assertThat(rotated).isNotEqualTo(before).isEqualTo(keys.currentKeyId());
+        encrypted.put("b", new ByteArrayInputStream("new".getBytes(StandardCharsets.UTF_8)));
+        assertThat(encrypted.keyIdOf("a")).isEqualTo(before);
+        assertThat(encrypted.keyIdOf("b")).isEqualTo(rotated);
+        assertThat(Files.readString(keyFile)).doesNotContain("\"" + before + "\"");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile))).isEqualTo("rw-------");
+
+        // another instance sharing the key file reads what the new key wrote, and writes with it from then on
+        try (var in = new EncryptedObjectStore(stored, otherInstance).get("b")) {
+            assertThat(in.readAllBytes()).asString(StandardCharsets.UTF_8).isEqualTo("new");
+        }
+        assertThat(otherInstance.currentKeyId()).isEqualTo(rotated);
+
+        // a restart reads both from the one file
+        RepositoryKeys reread = RepositoryKeys.open(keyFile, List.of(), stored, "pgvault.repositories.main.");
+        assertThat(reread.currentKeyId()).isEqualTo(rotated);
+        assertThat(reread.keyIds()).containsExactlyInAnyOrder(before, rotated);
+        EncryptedObjectStore again = new EncryptedObjectStore(stored, reread);
+        for (String[] object : new String[][] {{"a", "old"}, {"b", "new"}}) {
+            try (var in = again.get(object[0])) {
+                assertThat(in.readAllBytes()).asString(StandardCharsets.UTF_8).isEqualTo(object[1]);
+            }
+        }
+
+        String json = Files.readString(keyFile);
+        RepositoryKeys inline = RepositoryKeys.fromEnvironment("PGVAULT_X", json, List.of());
+        assertThatThrownBy(inline::rotate).isInstanceOf(KeyRotationRefusedException.class)
+                .hasMessageContaining("environment variable");
     }
 
     @Test

@@ -1,0 +1,72 @@
+package io.pgvault.storage.web;
+
+import io.pgvault.storage.RepositoryKeyRotation;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.util.List;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+
+/** An encrypted repository's key ids, and a new key for it without a restart; never any key material. */
+@Tag(name = "Repositories", description = "Where backups and WAL are kept, and whether each place works")
+@RestController
+@RequestMapping("/api/v1/repositories/{name}/keys")
+class RepositoryKeyController {
+
+    private final RepositoryKeyRotation rotation;
+
+    RepositoryKeyController(RepositoryKeyRotation rotation) {
+        this.rotation = rotation;
+    }
+
+    @ApiResponse(responseCode = "200", description = "The repository's key ids")
+    @ApiResponse(responseCode = "404", description = "No repository of that name")
+    @ApiResponse(responseCode = "409", description = "The repository is not encrypted")
+    @Operation(operationId = "listRepositoryKeys", summary = "List a repository's key ids",
+            description = "The ids of the keys an encrypted repository holds (8 hex digits, Tink's key ids, as "
+                    + "recorded with each file as keyId): the current one, which encrypts new files, and the older "
+                    + "ones, which still read what they encrypted. Never key material.")
+    @GetMapping
+    KeysResponse list(@PathVariable String name) {
+        return KeysResponse.of(rotation.keys(name));
+    }
+
+    @ApiResponse(responseCode = "201", description = "The new key is current; the older ones stay for reading")
+    @ApiResponse(responseCode = "404", description = "No repository of that name")
+    @ApiResponse(responseCode = "409", description = "The repository is not encrypted, its key comes from an "
+            + "environment variable (pgvault cannot change it), or it refuses to write (its keys lack a key its "
+            + "files need)")
+    @Operation(operationId = "rotateRepositoryKey", summary = "Add a new current key (ADMIN)",
+            description = "Generates a new key, adds it to the repository's key file (encryption-key-file) and makes "
+                    + "it current, without a restart: every file written from now on is encrypted with it, and every "
+                    + "earlier file still decrypts with the key it names, which stays in the file. The file is "
+                    + "replaced atomically (owner-only). Back the key file up again afterwards. Files already stored "
+                    + "are not re-encrypted. Answers the new key's id, never key material.")
+    @PostMapping
+    @ResponseStatus(HttpStatus.CREATED)
+    KeysResponse rotate(@PathVariable String name) {
+        return KeysResponse.of(rotation.rotate(name));
+    }
+
+    /** A repository's key ids. */
+    @Schema(name = "RepositoryKeys", description = "An encrypted repository's key ids; never key material")
+    record KeysResponse(String repository,
+            @Schema(description = "the id of the key that encrypts new files (null while writing is refused for "
+                    + "want of one)") String currentKeyId,
+            @Schema(description = "every key id the repository can read with, the current one first")
+            List<String> keyIds,
+            @Schema(description = "why the repository refuses to write (a key its files need is missing); null "
+                    + "when it writes") String refusal) {
+
+        static KeysResponse of(RepositoryKeyRotation.KeyIds keys) {
+            return new KeysResponse(keys.repository(), keys.currentKeyId(), keys.keyIds(), keys.refusal());
+        }
+    }
+}
