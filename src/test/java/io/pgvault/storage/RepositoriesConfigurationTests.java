@@ -55,6 +55,7 @@ class RepositoriesConfigurationTests {
     void aProbeWithoutATimeoutIsRefused() {
         PgvaultProperties p = new PgvaultProperties(null, new PgvaultProperties.Storage(
                 new PgvaultProperties.Storage.Local(ROOT.resolve("root"), 0),
+                new PgvaultProperties.Storage.Sweep(java.time.Duration.ofHours(1), java.time.Duration.ofHours(1)),
                 new PgvaultProperties.Storage.Probe(java.time.Duration.ZERO, java.time.Duration.ofSeconds(15))),
                 null, null, null, null, null, null, null, Map.of(), null);
         refused(p, "pgvault.storage.probe.timeout must be positive");
