@@ -24,6 +24,7 @@ import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.access.prepost.PreAuthorize;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -56,6 +57,7 @@ class BackupController {
             with pg_basebackup, the base of point-in-time recoveries (with the WAL archive). The backup goes to the \
             cluster's repository, is verified as its schedule or the server's settings say, and is kept until \
             retention expires it. Answers 202 with the job; the backup's id is the job's backupId.""")
+    @PreAuthorize("hasRole('OPERATOR')")
     @PostMapping("/clusters/{name}/backups")
     ResponseEntity<JobResponse> start(@PathVariable String name,
             @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "What to back up and how; only kind "
@@ -66,6 +68,7 @@ class BackupController {
     @ApiResponse(responseCode = "200", description = "One page of backups, newest first")
     @Operation(operationId = "listBackups", summary = "The backup catalog, newest first", description = "Filter by "
             + "cluster, kind, status and verification status; page from 0, size from 1 to 500.")
+    @PreAuthorize("hasRole('VIEWER')")
     @GetMapping("/backups")
     PageResponse<BackupResponse> list(@RequestParam(required = false) String cluster,
             @RequestParam(required = false) BackupKind kind, @RequestParam(required = false) BackupStatus status,
@@ -77,6 +80,7 @@ class BackupController {
 
     @ApiResponse(responseCode = "200", description = "The catalog entry")
     @Operation(operationId = "getBackup", summary = "Show a backup: files, sizes, checksums, versions, verification")
+    @PreAuthorize("hasRole('VIEWER')")
     @GetMapping("/backups/{id}")
     BackupResponse get(@PathVariable UUID id) {
         return BackupResponse.of(backups.get(id));
@@ -93,6 +97,7 @@ class BackupController {
     @ApiResponse(responseCode = "409", description = "The backup has no content (not SUCCEEDED)")
     @Operation(operationId = "downloadBackup", summary = "Download a backup", description = "A single file as is "
             + "(application/octet-stream); several files (DIRECTORY format, BASE) as a tar stream (application/x-tar).")
+    @PreAuthorize("hasRole('OPERATOR')")
     @GetMapping("/backups/{id}/content")
     void content(@PathVariable UUID id, HttpServletResponse response) throws IOException {
         BackupContent content = backups.content(id);
@@ -113,6 +118,7 @@ class BackupController {
     @Operation(operationId = "deleteBackup",
             summary = "Delete a backup", description = "Removes its files and marks the entry DELETED. "
             + "Refused for pinned backups, unfinished ones, and a cluster's only BASE backup unless force=true.")
+    @PreAuthorize("hasRole('ADMIN')")
     @DeleteMapping("/backups/{id}")
     BackupResponse delete(@PathVariable UUID id, @Parameter(description = "also delete the cluster's only BASE "
             + "backup") @RequestParam(defaultValue = "false") boolean force) {
@@ -122,6 +128,7 @@ class BackupController {
     @ApiResponse(responseCode = "200", description = "The entry, pinned")
     @Operation(operationId = "pinBackup", summary = "Pin a backup so that nothing deletes it", description = "Neither "
             + "retention nor DELETE removes a pinned backup. Pinning a pinned backup changes nothing.")
+    @PreAuthorize("hasRole('OPERATOR')")
     @PutMapping("/backups/{id}/pin")
     BackupResponse pin(@PathVariable UUID id) {
         return BackupResponse.of(backups.pin(id, true));
@@ -129,6 +136,7 @@ class BackupController {
 
     @ApiResponse(responseCode = "200", description = "The entry, unpinned")
     @Operation(operationId = "unpinBackup", summary = "Unpin a backup")
+    @PreAuthorize("hasRole('OPERATOR')")
     @DeleteMapping("/backups/{id}/pin")
     BackupResponse unpin(@PathVariable UUID id) {
         return BackupResponse.of(backups.pin(id, false));
@@ -142,6 +150,7 @@ class BackupController {
             + "every file and compares SHA-256; LIST also lists the archive with pg_restore (or checks a PLAIN dump's "
             + "structure, or runs pg_verifybackup on a BASE backup); RESTORE restores it into a scratch database or "
             + "server and runs the cluster's sanity queries (a drill, which measures the RTO).")
+    @PreAuthorize("hasRole('OPERATOR')")
     @PostMapping("/backups/{id}/verifications")
     ResponseEntity<JobResponse> verify(@PathVariable UUID id,
             @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "The verification level") @Valid
