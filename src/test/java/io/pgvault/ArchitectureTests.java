@@ -33,13 +33,12 @@ import org.springframework.web.bind.annotation.RestController;
 class ArchitectureTests {
 
     /**
-     * Known dependencies that close a cycle between features (origin class, target feature), to be cut:
-     * storage's repository settings carry cluster's RetentionPolicy while cluster checks repository names;
-     * copy follows a schedule's copyTo after a scheduled backup while schedules lead to verification, verification
-     * to recovery (drills) and recovery to copy (reading a backup from a copy).
+     * Known dependencies that close a cycle between features (origin class, target feature), to be cut: copy
+     * follows a schedule's copyTo after a scheduled backup, while schedule leads to verification (it implements
+     * VerificationAfterBackup), verification to recovery (drills) and recovery to copy (reading a backup from a
+     * copy). Publishing the schedule's copyTo with the backup's event would cut it.
      */
     static final List<Frozen> FROZEN = List.of(
-            new Frozen("io.pgvault.storage.Repositories", "io.pgvault.cluster"),
             new Frozen("io.pgvault.copy.CopyAfterScheduledBackup", "io.pgvault.schedule"));
 
     record Frozen(String origin, String targetFeature) {
