@@ -48,7 +48,7 @@ final class ProblemResponses implements AuthenticationEntryPoint, AccessDeniedHa
                 : role == Role.OPERATOR ? "; it needs the ADMIN role" : "";
         write(request, response, 403, "Forbidden", who + " does not allow " + request.getMethod() + " "
                 + request.getRequestURI() + (isPost(request) ? " as asked" : "") + needs
-                + " (docs/api.md lists what each role may do)");
+                + " (docs/roles.md lists what each role may do)");
         audit.denied(request, 403);
     }
 
