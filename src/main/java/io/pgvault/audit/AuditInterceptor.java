@@ -5,6 +5,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.Set;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.security.access.AccessDeniedException;
 import org.springframework.web.servlet.HandlerInterceptor;
 import org.springframework.web.servlet.HandlerMapping;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
@@ -36,6 +37,9 @@ class AuditInterceptor implements HandlerInterceptor, WebMvcConfigurer {
     @Override
     public void afterCompletion(HttpServletRequest request, HttpServletResponse response, Object handler,
             Exception ex) {
+        if (ex instanceof AccessDeniedException) {
+            return; // refused by the operation's role rule: Spring Security records the denial (403)
+        }
         String pattern = (String) request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
         String method = request.getMethod();
         boolean read = "GET".equals(method) || "HEAD".equals(method) || "OPTIONS".equals(method);

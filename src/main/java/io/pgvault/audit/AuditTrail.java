@@ -42,21 +42,8 @@ public class AuditTrail implements SecurityAudit {
 
     /** Records a request the API answered. */
     void answered(HttpServletRequest request, HttpServletResponse response, Exception failure) {
-        String pattern = (String) request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
-        @SuppressWarnings("unchecked")
-        Map<String, String> vars = (Map<String, String>) request.getAttribute(
-                HandlerMapping.URI_TEMPLATE_VARIABLES_ATTRIBUTE);
-        vars = vars == null ? Map.of() : vars;
-        String cluster = pattern != null && pattern.startsWith("/api/v1/clusters/{name}") ? vars.get("name") : null;
-        UUID backup = pattern != null && pattern.startsWith("/api/v1/backups/{id}") ? uuid(vars.get("id")) : null;
-        UUID job = pattern != null && pattern.startsWith("/api/v1/jobs/{id}") ? uuid(vars.get("id")) : null;
-        String location = response.getHeader("Location");
-        if (job == null && location != null) {
-            Matcher m = JOB_LOCATION.matcher(location);
-            job = m.find() ? uuid(m.group(1)) : null;
-        }
         int status = failure != null && response.getStatus() < 400 ? 500 : response.getStatus();
-        record(request, pattern == null ? request.getRequestURI() : pattern, cluster, backup, job, status);
+        recordRoute(request, response.getHeader("Location"), status);
     }
 
     @Override
@@ -67,7 +54,24 @@ public class AuditTrail implements SecurityAudit {
                     cut(request.getRequestURI(), 200), request.getRemoteAddr());
             return;
         }
-        record(request, request.getRequestURI(), null, null, null, status);
+        // refused by an operation's role rule, its route is known (and with it the cluster or backup)
+        recordRoute(request, null, status);
+    }
+
+    private void recordRoute(HttpServletRequest request, String location, int status) {
+        String pattern = (String) request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
+        @SuppressWarnings("unchecked")
+        Map<String, String> vars = (Map<String, String>) request.getAttribute(
+                HandlerMapping.URI_TEMPLATE_VARIABLES_ATTRIBUTE);
+        vars = vars == null ? Map.of() : vars;
+        String cluster = pattern != null && pattern.startsWith("/api/v1/clusters/{name}") ? vars.get("name") : null;
+        UUID backup = pattern != null && pattern.startsWith("/api/v1/backups/{id}") ? uuid(vars.get("id")) : null;
+        UUID job = pattern != null && pattern.startsWith("/api/v1/jobs/{id}") ? uuid(vars.get("id")) : null;
+        if (job == null && location != null) {
+            Matcher m = JOB_LOCATION.matcher(location);
+            job = m.find() ? uuid(m.group(1)) : null;
+        }
+        record(request, pattern == null ? request.getRequestURI() : pattern, cluster, backup, job, status);
     }
 
     @Transactional(readOnly = true)

@@ -1,8 +1,8 @@
 package io.pgvault.backup;
 
 import io.pgvault.job.Cancellation;
-import io.pgvault.job.ProcessExecutor;
-import io.pgvault.job.ProcessSpec;
+import io.pgvault.process.ProcessExecutor;
+import io.pgvault.process.ProcessSpec;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -4,7 +4,7 @@ import io.pgvault.api.ConflictException;
 import io.pgvault.cluster.ClusterAccess;
 import io.pgvault.cluster.ToolSession;
 import io.pgvault.job.Cancellation;
-import io.pgvault.job.ProcessExecutor;
+import io.pgvault.process.ProcessExecutor;
 import io.pgvault.storage.BackupStorage;
 import java.io.IOException;
 import java.io.UncheckedIOException;

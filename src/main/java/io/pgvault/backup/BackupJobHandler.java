@@ -2,7 +2,7 @@ package io.pgvault.backup;
 
 import io.pgvault.cluster.ClusterAccess;
 import io.pgvault.cluster.ToolSession;
-import io.pgvault.job.ProcessExecutor;
+import io.pgvault.process.ProcessExecutor;
 import java.sql.SQLException;
 
 import io.pgvault.job.Job;

@@ -3,7 +3,6 @@ package io.pgvault.cluster;
 import io.pgvault.api.ConflictException;
 import io.pgvault.api.InvalidRequestException;
 import io.pgvault.security.ArchiveTokenCheck;
-import io.pgvault.storage.Repositories;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -29,12 +28,12 @@ public class ClusterService implements ArchiveTokenCheck {
     private final PostgresTools tools;
     private final JdbcTemplate catalog;
     private final Clock clock;
-    private final Repositories repositories;
+    private final RepositoryNames repositories;
     private final RefusedPushes refusedPushes;
     private final SecureRandom random = new SecureRandom();
 
     ClusterService(ClusterRepository clusters, ClusterAccess access, PostgresTools tools, JdbcTemplate catalog,
-            Clock clock, Repositories repositories, RefusedPushes refusedPushes) {
+            Clock clock, RepositoryNames repositories, RefusedPushes refusedPushes) {
         this.repositories = repositories;
         this.refusedPushes = refusedPushes;
         this.clusters = clusters;

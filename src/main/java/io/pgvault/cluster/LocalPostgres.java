@@ -2,9 +2,9 @@ package io.pgvault.cluster;
 
 import io.pgvault.api.ConflictException;
 import io.pgvault.job.Cancellation;
-import io.pgvault.job.ProcessExecutor;
-import io.pgvault.job.ProcessResult;
-import io.pgvault.job.ProcessSpec;
+import io.pgvault.process.ProcessExecutor;
+import io.pgvault.process.ProcessResult;
+import io.pgvault.process.ProcessSpec;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -43,6 +43,8 @@ import tools.jackson.databind.json.JsonMapper;
 public class ExtractionService {
 
     static final String PREFIX = "pgvault_recovered_";
+    /** Where an extraction does not go unless an ADMIN asks (allowSystemDatabase). */
+    private static final Set<String> SYSTEM_DATABASES = Set.of("template0", "template1", "postgres");
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss");
     private final ClusterService clusters;
     private final ClusterAccess access;
@@ -207,6 +209,13 @@ public class ExtractionService {
             }
         }
         Names.checkIdentifier("into.database", intoDatabase);
+        if (SYSTEM_DATABASES.contains(intoDatabase) && !Boolean.TRUE.equals(spec.allowSystemDatabase())) {
+            throw new InvalidRequestException("into.database", "the destination would be the system database '"
+                    + intoDatabase + "'" + (into.database() == null ? " (the source database, the default)" : "")
+                    + ": tables put into template0 or template1 come with every database created afterwards, and "
+                    + "postgres is every tool's first connection; name another into.database (created when missing)"
+                    + ", or, as ADMIN, set \"allowSystemDatabase\": true");
+        }
 
         boolean replace = Boolean.TRUE.equals(spec.replace());
         boolean createSchema = false;

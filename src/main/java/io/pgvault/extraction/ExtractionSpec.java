@@ -30,7 +30,10 @@ public record ExtractionSpec(
         @Schema(description = "also report each table's live row count next to the recovered one") Boolean compare,
         @Schema(description = "when the rows put in a table differ from the source's, keep what was extracted (and "
                 + "the database or schema created for it) to look at; the job still fails (default false: it rolls "
-                + "back and nothing stays)") Boolean keepFailed) {
+                + "back and nothing stays)") Boolean keepFailed,
+        @Schema(description = "ADMIN only: allow the destination database to be template0, template1 or postgres "
+                + "(default false: refused, as every database created later from template1 would inherit the "
+                + "tables)") Boolean allowSystemDatabase) {
 
     /** The destination. */
     @Schema(description = "The destination: a registered cluster, a database on it (created when missing) and "

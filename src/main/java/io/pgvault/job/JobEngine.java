@@ -48,7 +48,6 @@ class JobEngine {
     static final String TIMER_TASK = "pgvault-timer";
     private static final Duration TIMER_RETRY = Duration.ofMinutes(1);
     private static final int TIMER_THREADS = 2;
-    private static final String TIMED_OUT = "timed out after ";
     private static final Duration BUSY_RETRY = Duration.ofSeconds(2);
     private static final Duration SLOT_RETRY = Duration.ofMillis(500);
     private static final Duration PLACED_RETRY = Duration.ofMillis(300);
@@ -125,7 +124,8 @@ class JobEngine {
 
     @PreDestroy
     void stop() {
-        running.values().forEach(r -> r.context().cancellation().cancel("pgvault is shutting down"));
+        running.values().forEach(r -> r.context().cancellation().cancel(CancelCause.SHUTDOWN,
+                "pgvault is shutting down"));
         heartbeat.shutdownNow();
         placedRunner.shutdownNow();
         scheduler.stop();
@@ -204,7 +204,7 @@ class JobEngine {
     void cancelLocal(UUID jobId) {
         Running r = running.get(jobId);
         if (r != null) {
-            r.context().cancellation().cancel("cancelled on request");
+            r.context().cancellation().cancel(CancelCause.USER, "cancelled on request");
         }
     }
 
@@ -249,7 +249,8 @@ class JobEngine {
             context.cancellation().throwIfCancelled();
         } catch (JobCancelledException e) {
             String reason = context.cancellation().reason();
-            outcome = reason != null && reason.startsWith(TIMED_OUT) ? JobStatus.FAILED : JobStatus.CANCELLED;
+            CancelCause cause = context.cancellation().cause();
+            outcome = cause != null ? cause.outcome() : JobStatus.CANCELLED;
             error = reason != null ? reason : e.getMessage();
         } catch (Exception e) {
             outcome = JobStatus.FAILED;
@@ -323,10 +324,11 @@ class JobEngine {
             try {
                 lifecycle.recordProgress(r.context());
                 if (lifecycle.isCancelRequested(id)) {
-                    r.context().cancellation().cancel("cancelled on request");
+                    r.context().cancellation().cancel(CancelCause.USER, "cancelled on request");
                 }
                 if (Duration.between(r.startedAt(), now).compareTo(settings.timeout()) > 0) {
-                    r.context().cancellation().cancel(TIMED_OUT + settings.timeout() + " (pgvault.jobs.timeout)");
+                    r.context().cancellation().cancel(CancelCause.TIMEOUT,
+                            "timed out after " + settings.timeout() + " (pgvault.jobs.timeout)");
                 }
             } catch (RuntimeException e) {
                 log.warn("Heartbeat of job {} failed: {}", id, e.toString());

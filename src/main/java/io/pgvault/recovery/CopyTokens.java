@@ -2,10 +2,12 @@ package io.pgvault.recovery;
 
 import io.pgvault.PgvaultProperties;
 import io.pgvault.job.Instances;
+import io.pgvault.backup.BackupView;
 import io.pgvault.job.JobService;
 import io.pgvault.job.TimerListener;
 import io.pgvault.security.CopyTokenCheck;
 import io.pgvault.storage.Sha256;
+import io.pgvault.wal.WalArchiveService;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -27,7 +29,8 @@ import org.springframework.transaction.annotation.Transactional;
  * A recovered copy's WAL credential. A copy must fetch its cluster's WAL while it recovers, but it must never
  * push: a superuser of the copy can read its header file, and a push under a future segment name would make
  * the real server's archive_command fail with 409 for ever. So a copy's header file holds a token of its own
- * that may only fetch, bound to the recovery job (whose promised WAL it guards), revoked when the copy is
+ * that may only fetch, and only the WAL its recovery can read ({@link WalScope}: a copy must not read the
+ * cluster's other WAL for days), bound to the recovery job (whose promised WAL it guards), revoked when the copy is
  * dropped or replaced or its recovery promoted it, and at the latest after {@code pgvault.recovery.copy-token-ttl}.
  * Only the token's SHA-256 is stored. Whether a copy was dropped is judged by looking at its directory, so only
  * an instance on the copy's host judges it ({@link CopyHosts}): the sweep's timer is one per host.
@@ -45,12 +48,15 @@ class CopyTokens implements CopyTokenCheck, TimerListener {
     private final JobService jobs;
     private final Clock clock;
     private final Duration ttl;
+    private final WalArchiveService wal;
     private final SecureRandom random = new SecureRandom();
     private final Instances instances;
 
-    CopyTokens(JdbcTemplate catalog, JobService jobs, Clock clock, PgvaultProperties properties, Instances instances) {
+    CopyTokens(JdbcTemplate catalog, JobService jobs, Clock clock, PgvaultProperties properties, Instances instances,
+            WalArchiveService wal) {
         this.instances = instances;
         this.catalog = catalog;
+        this.wal = wal;
         this.jobs = jobs;
         this.clock = clock;
         this.ttl = properties.recovery().copyTokenTtl();
@@ -59,19 +65,19 @@ class CopyTokens implements CopyTokenCheck, TimerListener {
     /**
      * A new token for the copy a recovery job makes in {@code directory}; earlier copies' tokens for that
      * directory are revoked (the directory holds a new copy now). {@code promised}: the WAL segments the job
-     * was promised when it was planned (see {@link #promised}).
+     * was promised when it was planned (see {@link #promised}); {@code scope}: the WAL it may fetch at all.
      */
     @Transactional
-    String issue(String cluster, UUID jobId, UUID backupId, Path directory, List<String> promised) {
+    String issue(String cluster, UUID jobId, UUID backupId, Path directory, List<String> promised, WalScope scope) {
         revokeDirectory(directory, "replaced by the copy of job " + jobId);
         byte[] secret = new byte[32];
         random.nextBytes(secret);
         String token = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
         Instant now = clock.instant();
         catalog.update("insert into copy_token (id, cluster, job_id, backup_id, data_directory, token_hash, promised, "
-                + "created_at, expires_at, host) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", UUID.randomUUID(), cluster,
-                jobId, backupId, directory.toString(), hash(token), String.join(",", promised), Timestamp.from(now),
-                Timestamp.from(now.plus(ttl)), instances.host());
+                + "wal_scope, created_at, expires_at, host) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", UUID.randomUUID(),
+                cluster, jobId, backupId, directory.toString(), hash(token), String.join(",", promised),
+                scope.format(), Timestamp.from(now), Timestamp.from(now.plus(ttl)), instances.host());
         jobs.ensureTimer(TIMER, instances.host(), now.plus(SWEEP));
         return token;
     }
@@ -83,6 +89,19 @@ class CopyTokens implements CopyTokenCheck, TimerListener {
                 (rs, i) -> new CopyCredential(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class)),
                 hash(token), cluster, Timestamp.from(clock.instant()));
         return found.stream().findFirst();
+    }
+
+    /** What a copy recovered from {@code backup} as {@code plan} says may fetch (see {@link WalScope}). */
+    WalScope scope(BackupView backup, RecoveryPlan plan) {
+        return WalScope.of(wal.archived(backup.cluster()), backup, plan);
+    }
+
+    @Override
+    public boolean allows(UUID tokenId, String file) {
+        List<String> rows = catalog.queryForList("select wal_scope from copy_token where id = ?", String.class,
+                tokenId);
+        // a token issued before scopes were recorded fetches its cluster's WAL, as it did, until it expires
+        return !rows.isEmpty() && (rows.get(0) == null || WalScope.parse(rows.get(0)).allows(file));
     }
 
     @Override

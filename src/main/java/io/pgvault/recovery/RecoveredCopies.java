@@ -61,7 +61,7 @@ public class RecoveredCopies {
             // a drill needs no archived WAL (it recovers to consistency from the backup's own): it holds none
             boolean needsWal = !point.target().isImmediate();
             String token = tokens.issue(backup.cluster(), context.jobId(), needsWal ? backup.id() : null, directory,
-                    needsWal ? point.promised() : List.of());
+                    needsWal ? point.promised() : List.of(), tokens.scope(backup, plan));
             writer.write(plan, backup, directory, copy.port(), null, WalCommands.header(token), context);
             directories.release(claim);
             context.phase("starting a throwaway server on port " + copy.port()

@@ -102,7 +102,8 @@ class RecoveryHandler implements JobHandler {
         }
         // an in-place recovery left to start by hand promotes unseen and must then archive: the cluster's own token
         String token = inPlace && !plan.start() ? clusters.archiveToken(cluster.name())
-                : tokens.issue(cluster.name(), context.jobId(), backup.id(), directory, plan.promised());
+                : tokens.issue(cluster.name(), context.jobId(), backup.id(), directory, plan.promised(),
+                        tokens.scope(backup, plan));
         try {
             writer.write(plan, backup, directory, port, original == null ? null : original.aside(),
                     WalCommands.header(token), context);

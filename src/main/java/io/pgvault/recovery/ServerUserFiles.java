@@ -2,9 +2,9 @@ package io.pgvault.recovery;
 
 import io.pgvault.cluster.ServerUser;
 import io.pgvault.job.Cancellation;
-import io.pgvault.job.ProcessExecutor;
-import io.pgvault.job.ProcessResult;
-import io.pgvault.job.ProcessSpec;
+import io.pgvault.process.ProcessExecutor;
+import io.pgvault.process.ProcessResult;
+import io.pgvault.process.ProcessSpec;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -82,11 +82,15 @@ class WalPlanner {
 
     /** "latest" (the newest timeline archived after the backup's), "current" (the backup's) or a number. */
     private static long targetTimeline(ArchivedWal archived, BackupView backup, String timeline) {
+        return targetTimeline(archived, backup.timeline(), timeline);
+    }
+
+    static long targetTimeline(ArchivedWal archived, long backupTimeline, String timeline) {
         if (timeline == null || timeline.equals("latest")) {
-            return archived.latestTimeline(backup.timeline());
+            return archived.latestTimeline(backupTimeline);
         }
         if (timeline.equals("current")) {
-            return backup.timeline();
+            return backupTimeline;
         }
         return Long.parseLong(timeline);
     }

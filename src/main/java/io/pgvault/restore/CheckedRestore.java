@@ -2,8 +2,8 @@ package io.pgvault.restore;
 
 import io.pgvault.cluster.ToolSession;
 import io.pgvault.job.JobContext;
-import io.pgvault.job.ProcessExecutor;
-import io.pgvault.job.ProcessSpec;
+import io.pgvault.process.ProcessExecutor;
+import io.pgvault.process.ProcessSpec;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;

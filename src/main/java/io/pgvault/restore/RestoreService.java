@@ -16,8 +16,6 @@ import io.pgvault.job.JobService;
 import io.pgvault.job.JobType;
 import io.pgvault.job.JobView;
 import io.pgvault.recovery.RecoveryService;
-import io.pgvault.security.Caller;
-import io.pgvault.security.Role;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -63,6 +61,26 @@ public class RestoreService {
         }
     }
 
+    /**
+     * Whether this restore only makes something new, which is what OPERATOR may do (the controller's
+     * {@code @PreAuthorize} asks): a DUMP into a database the restore creates, without overwrite or clean, or a
+     * BASE backup into a new data directory. A cluster dump (DUMP_ALL) replays roles and databases into a running
+     * cluster: never new. An unknown backup (or none yet: the check before the body is read) counts as new, so
+     * that the restore itself answers for it (404).
+     */
+    @Transactional(readOnly = true)
+    public boolean toNewTarget(UUID backupId, RestoreSpec request) {
+        if (backupId == null) {
+            return true;
+        }
+        BackupKind kind = backups.lookup(backupId).map(BackupView::kind).orElse(null);
+        if (kind == null || kind == BackupKind.BASE) {
+            return true;
+        }
+        return kind == BackupKind.DUMP && request != null && request.createDatabase() && !request.overwrite()
+                && !request.clean();
+    }
+
     @Transactional
     public JobView start(UUID backupId, RestoreSpec request, BaseTarget base) {
         BackupView backup = backups.get(backupId);
@@ -90,14 +108,8 @@ public class RestoreService {
         }
         if (backup.kind() == BackupKind.DUMP_ALL) {
             checkDumpAll(spec, source, target);
-            Caller.require(Role.ADMIN, "replaying a cluster dump (DUMP_ALL) into a running cluster");
         } else {
             checkDump(backup, spec, source, target);
-            if (!spec.createDatabase() || spec.overwrite() || spec.clean()) {
-                // OPERATOR restores to new targets only: a database created by the restore itself
-                Caller.require(Role.ADMIN, "a restore into an existing database (without createDatabase, or with "
-                        + "overwrite or clean)");
-            }
             List<TableChoice.Chosen> chosen = spec.tables().isEmpty() ? List.of()
                     : TableChoice.resolve(spec.tables(), contents.of(backup), null);
             if (!spec.createDatabase()) {

@@ -10,7 +10,7 @@ import io.pgvault.backup.TableRows;
 import io.pgvault.cluster.ClusterAccess;
 import io.pgvault.cluster.ToolSession;
 import io.pgvault.job.JobContext;
-import io.pgvault.job.ProcessExecutor;
+import io.pgvault.process.ProcessExecutor;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.ArrayList;

@@ -20,12 +20,4 @@ public record Caller(String name, Role role, String archiveCluster) {
     public static String currentName() {
         return current().map(Caller::name).orElse("system");
     }
-
-    /** Refuses with 403 unless the current caller holds {@code role}; {@code why} says what needed it. */
-    public static void require(Role role, String why) {
-        Caller caller = current().orElse(null);
-        if (caller == null || caller.role() == null || !caller.role().includes(role)) {
-            throw new ForbiddenException(why + " needs the " + role + " role");
-        }
-    }
 }

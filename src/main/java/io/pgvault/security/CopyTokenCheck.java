@@ -18,6 +18,13 @@ public interface CopyTokenCheck {
     Optional<CopyCredential> check(String cluster, String token);
 
     /**
+     * Whether the credential may fetch {@code file} at all: the timelines and segments its recovery can read.
+     * Outside them a fetch answers 404 whether the file is archived or not: restore_command takes anything but
+     * 404 as fatal, and PostgreSQL asks for files that need not exist (the next timeline's history file).
+     */
+    boolean allows(UUID credentialId, String file);
+
+    /**
      * Whether {@code file} is one of the segments the copy's recovery was promised when it was planned: its
      * absence is then a loss, never the end of the archive, and must stop the recovery.
      */

@@ -40,11 +40,21 @@ final class ProblemResponses implements AuthenticationEntryPoint, AccessDeniedHa
     @Override
     public void handle(HttpServletRequest request, HttpServletResponse response, AccessDeniedException e)
             throws IOException {
-        String role = Caller.current().map(c -> c.role() == null ? "an archive token" : "the " + c.role() + " role")
-                .orElse("this token");
-        write(request, response, 403, "Forbidden", role + " does not allow " + request.getMethod() + " "
-                + request.getRequestURI());
+        Role role = Caller.current().map(Caller::role).orElse(null);
+        String who = Caller.current().map(c -> c.role() == null ? "an archive or copy token" : "the " + c.role()
+                + " role").orElse("this token");
+        // roles are ordered: what a role is refused needs one of the roles above it
+        String needs = role == Role.VIEWER ? "; it needs the OPERATOR or ADMIN role"
+                : role == Role.OPERATOR ? "; it needs the ADMIN role" : "";
+        write(request, response, 403, "Forbidden", who + " does not allow " + request.getMethod() + " "
+                + request.getRequestURI() + (isPost(request) ? " as asked" : "") + needs
+                + " (docs/roles.md lists what each role may do)");
         audit.denied(request, 403);
+    }
+
+    private static boolean isPost(HttpServletRequest request) {
+        return "POST".equals(request.getMethod()) || "PUT".equals(request.getMethod())
+                || "PATCH".equals(request.getMethod());
     }
 
     static void write(HttpServletRequest request, HttpServletResponse response, int status, String title,

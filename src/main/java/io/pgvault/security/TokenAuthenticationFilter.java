@@ -20,7 +20,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Reads {@code Authorization: Bearer <token>}: an API token (any endpoint its role allows) or, on
- * {@code /api/v1/clusters/{name}/wal/{file}} only, that cluster's archive token. A request without a valid
+ * {@code /api/v1/clusters/{name}/wal/{file}} only, that cluster's archive token or a recovered copy's token
+ * (which the fetch itself limits to the WAL its recovery reads). A request without a valid
  * token goes on unauthenticated, and the rules then answer 401 wherever a token is needed. It runs once per
  * request: an asynchronous answer's re-dispatch is not checked again, it keeps the caller saved here.
  */

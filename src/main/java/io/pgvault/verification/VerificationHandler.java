@@ -13,8 +13,8 @@ import io.pgvault.cluster.ToolSession;
 import io.pgvault.job.JobContext;
 import io.pgvault.job.JobHandler;
 import io.pgvault.job.JobType;
-import io.pgvault.job.ProcessExecutor;
-import io.pgvault.job.ProcessSpec;
+import io.pgvault.process.ProcessExecutor;
+import io.pgvault.process.ProcessSpec;
 import io.pgvault.storage.BackupStorage;
 import io.pgvault.wal.WalVerification;
 import io.pgvault.storage.Sha256;
@@ -164,7 +164,7 @@ class VerificationHandler implements JobHandler {
             } else {
                 findings.add("pg_restore --list read " + entries + " TOC entries");
             }
-        } catch (io.pgvault.job.ToolFailedException e) {
+        } catch (io.pgvault.process.ToolFailedException e) {
             problems.add(e.getMessage());
         } catch (IOException e) {
             problems.add(backup.mainFile() + " cannot be read: " + e.getMessage());

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.pgvault.PgvaultProperties;
 import io.pgvault.api.ConflictException;
 import io.pgvault.api.InvalidRequestException;
-import io.pgvault.job.ProcessExecutor;
+import io.pgvault.process.ProcessExecutor;
 import io.pgvault.testing.PgCluster;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -74,7 +74,8 @@ class AuditTrailTests extends EndToEndTest {
                 + e.path("status").asInt() + " " + e.path("outcome").asString()).containsExactlyInAnyOrder(
                         operatorName + " GET /api/v1/clusters/{name}/wal/{file} 200 SUCCEEDED",
                         "admin-token (configuration) GET /api/v1/clusters/{name}/wal/{file} 200 SUCCEEDED",
-                        operatorName + " GET /api/v1/clusters/{name}/wal/{file} 404 FAILED");
+                        operatorName + " GET /api/v1/clusters/{name}/wal/{file} 404 FAILED",
+                        viewerName + " GET /api/v1/clusters/{name}/wal/{file} 403 DENIED");
         // the viewer's 403 is recorded by the security layer, with the path it asked for
         assertThat(api.get("/api/v1/audit?actor=" + viewerName).json().path("content").valueStream()
                 .map(e -> e.path("path").asString() + " " + e.path("outcome").asString()))

@@ -315,6 +315,24 @@ class ExtractionTests extends EndToEndTest {
         Api.Response replace = operator.post(path, body("target", Map.of("time", beforeDrop), "database", DB,
                 "tables", List.of("public.customers"), "into", Map.of("schema", "taken"), "replace", true));
         assertThat(replace.status()).as(replace.body()).isEqualTo(403);
+
+        // never into a database every later one is made from (template1), nor the tools' first one, by accident
+        for (String system : List.of("template0", "template1", "postgres")) {
+            Api.Response refused = operator.post(path, body("target", Map.of("time", beforeDrop), "database", DB,
+                    "tables", List.of("public.orders"), "into", Map.of("database", system)));
+            assertThat(refused.status()).as(refused.body()).isEqualTo(400);
+            assertThat(refused.json().path("errors").path(0).path("field").asString()).isEqualTo("into.database");
+            assertThat(refused.body()).contains(system).contains("allowSystemDatabase");
+        }
+        Map<String, Object> intoTemplate = body("target", Map.of("time", beforeDrop), "database", DB,
+                "tables", List.of("public.orders"), "into", Map.of("database", "template1", "schema", "recovered"),
+                "allowSystemDatabase", true);
+        Api.Response operatorAllowed = operator.post(path + "/preview", intoTemplate);
+        assertThat(operatorAllowed.status()).as(operatorAllowed.body()).isEqualTo(403);
+        assertThat(operatorAllowed.field("detail")).contains("ADMIN");
+        Api.Response adminAllowed = api.post(path + "/preview", intoTemplate);
+        assertThat(adminAllowed.status()).as(adminAllowed.body()).isEqualTo(200);
+        assertThat(adminAllowed.json().path("intoDatabase").asString()).isEqualTo("template1");
         assertThat(api.jobCount()).as("no job was queued").isEqualTo(jobs);
     }
 

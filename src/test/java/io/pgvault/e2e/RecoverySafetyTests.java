@@ -150,6 +150,21 @@ class RecoverySafetyTests extends EndToEndTest {
         String segment = second.path("lastWal").asString();
 
         assertThat(walRequest(CLUSTER, segment, token, "GET").statusCode()).isEqualTo(200);
+        // only the WAL its recovery can read: from its backup's first segment on, on its timelines
+        assertThat(second.path("firstWal").asString()).isGreaterThan(first.path("firstWal").asString());
+        // (outside, it is not there for the copy: 404, as restore_command needs, whether it is archived or not)
+        assertThat(api.get("/api/v1/clusters/" + CLUSTER + "/wal/" + first.path("firstWal").asString()).status())
+                .isEqualTo(200);
+        for (String outside : List.of(first.path("firstWal").asString(), "000000020000000000000077",
+                "00000002.history")) {
+            HttpResponse<byte[]> refused = walRequest(CLUSTER, outside, token, "GET");
+            assertThat(refused.statusCode()).as(outside).isEqualTo(404);
+            assertThat(new String(refused.body(), java.nio.charset.StandardCharsets.UTF_8)).as(outside)
+                    .contains("outside the WAL that recovery job");
+        }
+        HttpResponse<byte[]> missing = walRequest(CLUSTER, "000000010000000000000077", token, "GET");
+        assertThat(missing.statusCode()).as("its timeline after its backup, not archived").isEqualTo(404);
+        assertThat(new String(missing.body(), java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("outside");
         assertThat(walRequest(CLUSTER, "000000010000000000000077", token, "PUT").statusCode())
                 .as("a copy never pushes").isIn(401, 403);
         assertThat(walRequest(BLOCKER, segment, token, "GET").statusCode()).as("another cluster's WAL").isEqualTo(401);

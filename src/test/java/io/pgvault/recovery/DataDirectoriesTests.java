@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.pgvault.api.InvalidRequestException;
 import io.pgvault.cluster.ServerUser;
 import io.pgvault.job.Cancellation;
-import io.pgvault.job.ProcessExecutor;
+import io.pgvault.process.ProcessExecutor;
 import io.pgvault.testing.PgCluster;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

@@ -26,7 +26,7 @@ class RetentionCancellationTests {
         RetentionPlan plan = new RetentionPlan("c", Instant.EPOCH, List.of(expire(), expire()),
                 new RetentionPlan.WalRemoval("000000010000000000000003", 1, UUID.randomUUID(), 2), 0, 2);
         Cancellation cancellation = new Cancellation();
-        cancellation.cancel("timed out after PT1S (pgvault.jobs.timeout)");
+        cancellation.cancel(io.pgvault.job.CancelCause.TIMEOUT, "timed out after PT1S (pgvault.jobs.timeout)");
         List<String> log = new ArrayList<>();
 
         assertThatThrownBy(() -> retention.apply(plan, log::add, cancellation))

@@ -7,6 +7,7 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.UUID;
+import org.springframework.security.access.prepost.PreAuthorize;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
@@ -33,6 +34,7 @@ class BackupContentsController {
             and sizes from the catalogs when the dump started (and the exact row counts of its snapshot). A \
             partitioned table shows its partitions as a tree, with rows per partition. Extractions and restores \
             check the names they are given against this list.""")
+    @PreAuthorize("hasRole('VIEWER')")
     @GetMapping("/api/v1/backups/{id}/contents")
     BackupContentsResponse contents(@PathVariable UUID id) {
         BackupView backup = backups.get(id);

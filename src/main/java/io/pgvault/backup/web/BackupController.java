@@ -2,7 +2,6 @@ package io.pgvault.backup.web;
 
 import io.pgvault.api.PageResponse;
 import io.pgvault.api.Paging;
-import io.pgvault.backup.BackupContent;
 import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupService;
 import io.pgvault.backup.BackupStatus;
@@ -11,19 +10,12 @@ import io.pgvault.job.web.Accepted;
 import io.pgvault.job.web.JobResponse;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
-import io.swagger.v3.oas.annotations.headers.Header;
-import io.swagger.v3.oas.annotations.media.Content;
-import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
-import jakarta.servlet.http.HttpServletResponse;
 import jakarta.validation.Valid;
-import java.io.IOException;
 import java.util.UUID;
-import org.springframework.http.ContentDisposition;
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.access.prepost.PreAuthorize;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -39,14 +31,10 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping("/api/v1")
 class BackupController {
 
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(BackupController.class);
-
     private final BackupService backups;
-    private final io.pgvault.copy.BackupSources sources;
 
-    BackupController(BackupService backups, io.pgvault.copy.BackupSources sources) {
+    BackupController(BackupService backups) {
         this.backups = backups;
-        this.sources = sources;
     }
 
     @ApiResponse(responseCode = "202", description = "A BACKUP job, QUEUED; the backup's id is the job's backupId")
@@ -60,6 +48,7 @@ class BackupController {
             with pg_basebackup, the base of point-in-time recoveries (with the WAL archive). The backup goes to the \
             cluster's repository, is verified as its schedule or the server's settings say, and is kept until \
             retention expires it. Answers 202 with the job; the backup's id is the job's backupId.""")
+    @PreAuthorize("hasRole('OPERATOR')")
     @PostMapping("/clusters/{name}/backups")
     ResponseEntity<JobResponse> start(@PathVariable String name,
             @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "What to back up and how; only kind "
@@ -70,6 +59,7 @@ class BackupController {
     @ApiResponse(responseCode = "200", description = "One page of backups, newest first")
     @Operation(operationId = "listBackups", summary = "The backup catalog, newest first", description = "Filter by "
             + "cluster, kind, status and verification status; page from 0, size from 1 to 500.")
+    @PreAuthorize("hasRole('VIEWER')")
     @GetMapping("/backups")
     PageResponse<BackupResponse> list(@RequestParam(required = false) String cluster,
             @RequestParam(required = false) BackupKind kind, @RequestParam(required = false) BackupStatus status,
@@ -81,41 +71,10 @@ class BackupController {
 
     @ApiResponse(responseCode = "200", description = "The catalog entry")
     @Operation(operationId = "getBackup", summary = "Show a backup: files, sizes, checksums, versions, verification")
+    @PreAuthorize("hasRole('VIEWER')")
     @GetMapping("/backups/{id}")
     BackupResponse get(@PathVariable UUID id) {
         return BackupResponse.of(backups.get(id));
-    }
-
-    @ApiResponse(responseCode = "200", description = "The backup's bytes, decompressed and decrypted as they were "
-            + "written by the tool", headers = {@Header(name = "Content-Disposition", description = "attachment; "
-                    + "filename=<cluster>-<kind>-<id>-<file> for one file, <cluster>-<kind>-<id>.tar for several",
-                    schema = @Schema(type = "string")), @Header(name = "X-Pgvault-Repository", description = "the "
-                    + "repository the bytes come from: the backup's own, or one that holds a COPIED copy when its own "
-                    + "files are missing or damaged", schema = @Schema(type = "string"))},
-            content = {
-                    @Content(mediaType = "application/octet-stream", schema = @Schema(type = "string",
-                            format = "binary")),
-                    @Content(mediaType = "application/x-tar", schema = @Schema(type = "string", format = "binary"))})
-    @ApiResponse(responseCode = "409", description = "The backup has no content (not SUCCEEDED), or neither its own "
-            + "repository nor any COPIED copy reads back whole (each one's fault is named)")
-    @Operation(operationId = "downloadBackup", summary = "Download a backup", description = "A single file as is "
-            + "(application/octet-stream); several files (DIRECTORY format, BASE) as a tar stream (application/x-tar). "
-            + "Read from the first of the backup's own repository and its COPIED copies that reads back whole with "
-            + "the catalog's SHA-256 (checked before the first byte is sent); X-Pgvault-Repository names it.")
-    @GetMapping("/backups/{id}/content")
-    void content(@PathVariable UUID id, HttpServletResponse response) throws IOException {
-        BackupContent content = backups.content(id).from(backup -> sources.readable(backup,
-                line -> log.warn("Download of backup {}: {}", id, line), io.pgvault.job.Cancellation.none()));
-        response.setHeader("X-Pgvault-Repository", content.repository());
-        response.setHeader(HttpHeaders.CONTENT_DISPOSITION,
-                ContentDisposition.attachment().filename(content.fileName()).build().toString());
-        response.setContentType(content.isSingleFile() ? MediaType.APPLICATION_OCTET_STREAM_VALUE
-                : "application/x-tar");
-        if (content.length() >= 0) {
-            response.setContentLengthLong(content.length());
-        }
-        // written on the request's own thread (see WalController#fetch)
-        content.writeTo(response.getOutputStream());
     }
 
     @ApiResponse(responseCode = "200", description = "The entry, now DELETED (it stays in the catalog)")
@@ -124,6 +83,7 @@ class BackupController {
     @Operation(operationId = "deleteBackup",
             summary = "Delete a backup", description = "Removes its files and marks the entry DELETED. "
             + "Refused for pinned backups, unfinished ones, and a cluster's only BASE backup unless force=true.")
+    @PreAuthorize("hasRole('ADMIN')")
     @DeleteMapping("/backups/{id}")
     BackupResponse delete(@PathVariable UUID id, @Parameter(description = "also delete the cluster's only BASE "
             + "backup") @RequestParam(defaultValue = "false") boolean force) {
@@ -133,6 +93,7 @@ class BackupController {
     @ApiResponse(responseCode = "200", description = "The entry, pinned")
     @Operation(operationId = "pinBackup", summary = "Pin a backup so that nothing deletes it", description = "Neither "
             + "retention nor DELETE removes a pinned backup. Pinning a pinned backup changes nothing.")
+    @PreAuthorize("hasRole('OPERATOR')")
     @PutMapping("/backups/{id}/pin")
     BackupResponse pin(@PathVariable UUID id) {
         return BackupResponse.of(backups.pin(id, true));
@@ -140,6 +101,7 @@ class BackupController {
 
     @ApiResponse(responseCode = "200", description = "The entry, unpinned")
     @Operation(operationId = "unpinBackup", summary = "Unpin a backup")
+    @PreAuthorize("hasRole('OPERATOR')")
     @DeleteMapping("/backups/{id}/pin")
     BackupResponse unpin(@PathVariable UUID id) {
         return BackupResponse.of(backups.pin(id, false));
@@ -153,6 +115,7 @@ class BackupController {
             + "every file and compares SHA-256; LIST also lists the archive with pg_restore (or checks a PLAIN dump's "
             + "structure, or runs pg_verifybackup on a BASE backup); RESTORE restores it into a scratch database or "
             + "server and runs the cluster's sanity queries (a drill, which measures the RTO).")
+    @PreAuthorize("hasRole('OPERATOR')")
     @PostMapping("/backups/{id}/verifications")
     ResponseEntity<JobResponse> verify(@PathVariable UUID id,
             @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "The verification level") @Valid

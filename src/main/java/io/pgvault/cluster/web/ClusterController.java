@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Set;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.access.prepost.PreAuthorize;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PatchMapping;
@@ -57,6 +58,7 @@ class ClusterController {
             + "client tools of at least that major version; refuses when it cannot.")
     @io.swagger.v3.oas.annotations.parameters.RequestBody(
             description = "The cluster's name and how to connect; password is write-only")
+    @PreAuthorize("hasRole('ADMIN')")
     @PostMapping
     ResponseEntity<ClusterResponse> register(@Valid @RequestBody ClusterRequest request) {
         if (request.name() == null) {
@@ -68,6 +70,7 @@ class ClusterController {
 
     @ApiResponse(responseCode = "200", description = "Every registered cluster, by name")
     @Operation(operationId = "listClusters", summary = "List clusters")
+    @PreAuthorize("hasRole('VIEWER')")
     @GetMapping
     List<ClusterResponse> list() {
         return clusters.list().stream().map(this::response).toList();
@@ -76,6 +79,7 @@ class ClusterController {
     @ApiResponse(responseCode = "200", description = "The cluster")
     @Operation(operationId = "getCluster",
             summary = "Show a cluster", description = "Includes live reachability and the last backup.")
+    @PreAuthorize("hasRole('VIEWER')")
     @GetMapping("/{name}")
     ClusterResponse get(@PathVariable String name) {
         return response(clusters.get(name));
@@ -91,6 +95,7 @@ class ClusterController {
     @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, description = "The whole registration; "
             + "name may be left out or must be the path's, password is write-only",
             content = @Content(schema = @Schema(implementation = ClusterRequest.class)))
+    @PreAuthorize("hasRole('ADMIN')")
     @PutMapping(path = "/{name}", consumes = MediaType.APPLICATION_JSON_VALUE)
     ClusterResponse replace(@PathVariable String name, @RequestBody JsonNode body) {
         ClusterRequest request = representations.complete(body, ClusterRequest.class, "cluster",
@@ -113,6 +118,7 @@ class ClusterController {
                             value = "{\"rpo\": \"PT6H\"}")),
             @Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
                     schema = @Schema(implementation = ClusterRequest.class))})
+    @PreAuthorize("hasRole('ADMIN')")
     @PatchMapping(path = "/{name}", consumes = {Representations.MERGE_PATCH, MediaType.APPLICATION_JSON_VALUE})
     ClusterResponse patch(@PathVariable String name, @RequestBody JsonNode patch) {
         if (patch.has("name") && !patch.get("name").isNull()) {
@@ -139,6 +145,7 @@ class ClusterController {
             + "jobs, or streams its WAL into pgvault")
     @Operation(operationId = "deleteCluster",
             summary = "Remove a cluster", description = "Refused while it has backups or unfinished jobs.")
+    @PreAuthorize("hasRole('ADMIN')")
     @DeleteMapping("/{name}")
     ResponseEntity<Void> delete(@PathVariable String name) {
         clusters.delete(name);
@@ -153,6 +160,7 @@ class ClusterController {
             for this cluster or not; archive_library), archiver (pg_stat_archiver: a failure newer than the last \
             success fails), archiving (all archive items), privileges and replication. Each failing item's detail \
             and fix say what to change and whether a reload or a restart applies it.""")
+    @PreAuthorize("hasRole('OPERATOR')")
     @PostMapping("/{name}/check")
     CheckResponse check(@PathVariable String name) {
         List<CheckResponse.Item> items = check.run(name).stream()

@@ -12,6 +12,7 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
 import java.util.UUID;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.access.prepost.PreAuthorize;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -46,6 +47,7 @@ class CopyController {
             summary = "Copy a backup to another repository (3-2-1)", description = "A COPY job: every file, and "
             + "for a BASE backup the archived WAL of its range, is copied and read back with the catalog's SHA-256. "
             + "Restores and recoveries use a COPIED copy when the backup's own files are missing or damaged.")
+    @PreAuthorize("hasRole('OPERATOR')")
     @PostMapping("/backups/{id}/copies")
     ResponseEntity<JobResponse> copy(@PathVariable UUID id,
             @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "The repository to copy to")
@@ -55,6 +57,7 @@ class CopyController {
 
     @ApiResponse(responseCode = "200", description = "The backup's copies, one per repository")
     @Operation(operationId = "listBackupCopies", summary = "List a backup's copies, with their status per repository")
+    @PreAuthorize("hasRole('VIEWER')")
     @GetMapping("/backups/{id}/copies")
     List<BackupCopy> list(@PathVariable UUID id) {
         return backups.get(id).copies();

@@ -5,8 +5,6 @@ import io.pgvault.extraction.ExtractionService;
 import io.pgvault.extraction.ExtractionSpec;
 import io.pgvault.job.web.Accepted;
 import io.pgvault.job.web.JobResponse;
-import io.pgvault.security.Caller;
-import io.pgvault.security.Role;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.ExampleObject;
@@ -14,6 +12,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.access.prepost.PreAuthorize;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -51,9 +50,10 @@ class ExtractionController {
                     schema = @Schema(implementation = ExtractionPreview.class)))
     @ApiResponse(responseCode = "400", description = "No target or backupId, a target outside the recovery window, "
             + "an unknown database, table or schema (with close matches), an unknown destination cluster, or a "
-            + "selection that does not fit the destination")
-    @ApiResponse(responseCode = "403", description = "The token's role does not allow extractions, or replace "
-            + "without ADMIN")
+            + "selection that does not fit the destination, or a destination database that is template0, template1 "
+            + "or postgres without allowSystemDatabase")
+    @ApiResponse(responseCode = "403", description = "The token's role does not allow extractions, or replace or "
+            + "allowSystemDatabase without ADMIN")
     @ApiResponse(responseCode = "409", description = "No backup reaches the target, a WAL segment it needs is "
             + "missing, the destination already holds tables of the same names (without replace), or a DUMP's "
             + "tables need objects that the destination lacks and the dump does not hold (each is named)")
@@ -71,6 +71,8 @@ class ExtractionController {
             restore must find the source's row count in every table before it commits. Foreign keys to tables that are not extracted are left out \
             (the result lists them). Names are checked before anything starts, against what the backup holds \
             (GET /backups/{id}/contents). dryRun: true answers 200 with what would be done instead of 202.""")
+    @PreAuthorize("hasRole('ADMIN') or hasRole('OPERATOR') and #request?.replace() != true"
+            + " and #request?.allowSystemDatabase() != true")
     @PostMapping("/api/v1/clusters/{name}/extractions")
     ResponseEntity<?> extract(@PathVariable String name,
             @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "What to recover, as of when, and "
@@ -91,17 +93,19 @@ class ExtractionController {
                             description = "answers 200 with the backup, the WAL range and the expected time",
                             value = PREVIEW)}))
             @RequestBody ExtractionSpec request) {
-        requireRole(request);
         ExtractionService.Outcome outcome = extractions.start(name, request, false);
         return outcome.job() != null ? Accepted.job(outcome.job()) : ResponseEntity.ok(outcome.preview());
     }
 
     @ApiResponse(responseCode = "200", description = "What the extraction would use and do; nothing started")
     @ApiResponse(responseCode = "400", description = "As for the extraction itself")
+    @ApiResponse(responseCode = "403", description = "As for the extraction itself")
     @ApiResponse(responseCode = "409", description = "As for the extraction itself")
     @Operation(operationId = "previewExtraction", summary = "What an extraction would use and do, without starting it",
             description = "The same request and checks as POST /clusters/{name}/extractions, always answered as a "
                     + "dry run: the backup, the WAL range, the destination and the expected time.")
+    @PreAuthorize("hasRole('ADMIN') or hasRole('OPERATOR') and #request?.replace() != true"
+            + " and #request?.allowSystemDatabase() != true")
     @PostMapping("/api/v1/clusters/{name}/extractions/preview")
     ExtractionPreview preview(@PathVariable String name,
             @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "An extraction request",
@@ -109,13 +113,6 @@ class ExtractionController {
                             schema = @Schema(implementation = ExtractionSpec.class),
                             examples = @ExampleObject(name = "dropped-table", value = DROPPED_TABLE)))
             @RequestBody ExtractionSpec request) {
-        requireRole(request);
         return extractions.start(name, request, true).preview();
-    }
-
-    private static void requireRole(ExtractionSpec request) {
-        if (request != null && Boolean.TRUE.equals(request.replace())) {
-            Caller.require(Role.ADMIN, "an extraction that replaces existing tables (replace)");
-        }
     }
 }

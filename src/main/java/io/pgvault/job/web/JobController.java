@@ -16,6 +16,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.springframework.http.MediaType;
+import org.springframework.security.access.prepost.PreAuthorize;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -40,6 +41,7 @@ class JobController {
     @ApiResponse(responseCode = "200", description = "One page of jobs, newest first")
     @Operation(operationId = "listJobs", summary = "List jobs, newest first", description = "Filter by cluster, type "
             + "and status; page from 0, size from 1 to 500.")
+    @PreAuthorize("hasRole('VIEWER')")
     @GetMapping
     PageResponse<JobResponse> list(@RequestParam(required = false) String cluster,
             @RequestParam(required = false) JobType type, @RequestParam(required = false) JobStatus status,
@@ -56,6 +58,7 @@ class JobController {
                     + "many seconds with the job as it is then: a script can wait without polling. A waiting "
                     + "request holds no server thread; when pgvault.jobs.max-waiters requests wait already, "
                     + "the answer is 503 with Retry-After.")
+    @PreAuthorize("hasRole('VIEWER')")
     @GetMapping("/{id}")
     DeferredResult<JobResponse> get(@PathVariable UUID id, @Parameter(description = "seconds to wait for the job "
             + "to end, 0 (default: answer at once) to 600") @RequestParam(defaultValue = "0") int waitSeconds) {
@@ -84,6 +87,7 @@ class JobController {
 
     @ApiResponse(responseCode = "200", description = "The log as plain text (empty when the tools wrote nothing)")
     @Operation(operationId = "getJobLog", summary = "The job's log: the tools' stderr, newest 64 KiB")
+    @PreAuthorize("hasRole('VIEWER')")
     @GetMapping(value = "/{id}/log", produces = MediaType.TEXT_PLAIN_VALUE)
     String log(@PathVariable UUID id) {
         return jobs.log(id);
@@ -95,6 +99,7 @@ class JobController {
     @Operation(operationId = "cancelJob",
             summary = "Cancel a job", description = "A queued job is cancelled at once; a running one has its "
             + "tool's process tree ended, its partial files removed, and ends CANCELLED.")
+    @PreAuthorize("hasRole('OPERATOR')")
     @PostMapping("/{id}/cancel")
     JobResponse cancel(@PathVariable UUID id) {
         return JobResponse.of(jobs.cancel(id));

@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.springframework.security.access.prepost.PreAuthorize;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -44,6 +45,7 @@ class StatusController {
                     + "(archive_command fails on the server), WAL_ARCHIVE_GAP (a gap cuts the recovery window "
                     + "short), WAL_COPY_LAG (the WAL copy to walCopyTo falls behind); and every repository that is "
                     + "DOWN, with why. The same judgement as /actuator/health's clusters and repositories components.")
+    @PreAuthorize("hasRole('VIEWER')")
     @GetMapping("/api/v1/status")
     StatusResponse status() {
         List<StatusResponse.ClusterRisks> clusters = new ArrayList<>();

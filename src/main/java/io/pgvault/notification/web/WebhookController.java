@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.UUID;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.access.prepost.PreAuthorize;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PatchMapping;
@@ -44,6 +45,7 @@ class WebhookController {
 
     @ApiResponse(responseCode = "200", description = "The webhooks, without their secrets")
     @Operation(operationId = "listWebhooks", summary = "List webhooks")
+    @PreAuthorize("hasRole('VIEWER')")
     @GetMapping
     List<WebhookView> list() {
         return webhooks.list();
@@ -58,6 +60,7 @@ class WebhookController {
             + "HMAC-SHA256(secret, timestamp + \".\" + body)>. A generated secret is shown in this answer only.")
     @io.swagger.v3.oas.annotations.parameters.RequestBody(
             description = "Where to POST, which events, and the signing secret")
+    @PreAuthorize("hasRole('ADMIN')")
     @PostMapping
     ResponseEntity<WebhookView> create(@RequestBody WebhookRequest r) {
         WebhookView view = webhooks.create(r.url(), r.secret(), r.events(), r.enabled());
@@ -66,6 +69,7 @@ class WebhookController {
 
     @ApiResponse(responseCode = "200", description = "The webhook, without its secret")
     @Operation(operationId = "getWebhook", summary = "Show a webhook")
+    @PreAuthorize("hasRole('VIEWER')")
     @GetMapping("/{id}")
     WebhookView get(@PathVariable UUID id) {
         return webhooks.get(id);
@@ -78,6 +82,7 @@ class WebhookController {
             + "change some fields only, use PATCH.")
     @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, description = "The whole new "
             + "definition; secret is write-only", content = @Content(schema = @Schema(implementation = WebhookRequest.class)))
+    @PreAuthorize("hasRole('ADMIN')")
     @PutMapping(path = "/{id}", consumes = MediaType.APPLICATION_JSON_VALUE)
     WebhookView replace(@PathVariable UUID id, @RequestBody JsonNode body) {
         WebhookRequest r = representations.complete(body, WebhookRequest.class, "webhook", Set.of("secret"));
@@ -95,6 +100,7 @@ class WebhookController {
                             value = "{\"enabled\": false}")),
             @Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
                     schema = @Schema(implementation = WebhookRequest.class))})
+    @PreAuthorize("hasRole('ADMIN')")
     @PatchMapping(path = "/{id}", consumes = {Representations.MERGE_PATCH, MediaType.APPLICATION_JSON_VALUE})
     WebhookView patch(@PathVariable UUID id, @RequestBody JsonNode patch) {
         return webhooks.update(id, current -> {
@@ -105,6 +111,7 @@ class WebhookController {
 
     @ApiResponse(responseCode = "204", description = "Deleted")
     @Operation(operationId = "deleteWebhook", summary = "Delete a webhook and its delivery history")
+    @PreAuthorize("hasRole('ADMIN')")
     @DeleteMapping("/{id}")
     ResponseEntity<Void> delete(@PathVariable UUID id) {
         webhooks.delete(id);
@@ -115,6 +122,7 @@ class WebhookController {
     @Operation(operationId = "listWebhookDeliveries",
             summary = "A webhook's newest 100 deliveries", description = "Status, attempts, the last HTTP "
             + "status or error, and when the next attempt is due.")
+    @PreAuthorize("hasRole('VIEWER')")
     @GetMapping("/{id}/deliveries")
     List<DeliveryView> deliveries(@PathVariable UUID id) {
         return webhooks.deliveries(id);

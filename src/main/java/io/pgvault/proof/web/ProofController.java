@@ -12,6 +12,7 @@ import jakarta.validation.constraints.NotNull;
 import io.pgvault.job.web.Accepted;
 import io.pgvault.job.web.JobResponse;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.access.prepost.PreAuthorize;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -43,6 +44,7 @@ class ProofController {
     @Operation(operationId = "getProof", summary = "The cluster's proof by replay: mode, proven point, lag, last "
             + "failure")
     @GetMapping
+    @PreAuthorize("hasRole('VIEWER')")
     ProofView get(@PathVariable String name) {
         return proofs.get(name);
     }
@@ -52,6 +54,7 @@ class ProofController {
     @Operation(operationId = "setProof", summary = "Set how often the cluster's WAL archive is proven by replay "
             + "(a first run follows at once unless OFF)")
     @PutMapping
+    @PreAuthorize("hasRole('ADMIN')")
     ProofView set(@PathVariable String name, @io.swagger.v3.oas.annotations.parameters.RequestBody(
             description = "How often to prove the archive: DAILY, CONTINUOUS or OFF") @Valid @RequestBody
             ProofSettings settings) {
@@ -64,6 +67,7 @@ class ProofController {
     @Operation(operationId = "runProof", summary = "Prove the WAL archive by replay now: a job that restores the "
             + "newest verified BASE backup to a scratch server and replays every archived segment")
     @PostMapping("/runs")
+    @PreAuthorize("hasRole('OPERATOR')")
     ResponseEntity<JobResponse> run(@PathVariable String name) {
         return Accepted.job(proofs.run(name));
     }

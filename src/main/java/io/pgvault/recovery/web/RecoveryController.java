@@ -4,8 +4,6 @@ import io.pgvault.job.web.Accepted;
 import io.pgvault.job.web.JobResponse;
 import io.pgvault.recovery.RecoveryService;
 import io.pgvault.recovery.RecoverySpec;
-import io.pgvault.security.Caller;
-import io.pgvault.security.Role;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.ExampleObject;
@@ -13,6 +11,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.access.prepost.PreAuthorize;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -44,6 +43,7 @@ class RecoveryController {
             dataDirectory (empty or new; replaceExisting: true stops the server there and moves the old directory \
             aside), points restore_command at this server and, unless start is false, starts the server and waits \
             until recovery ends. The job's result has the reached LSN, time and timeline. Answers 202 with the job.""")
+    @PreAuthorize("hasRole('ADMIN') or hasRole('OPERATOR') and #request?.replaceExisting() != true")
     @PostMapping("/api/v1/clusters/{name}/recoveries")
     ResponseEntity<JobResponse> recover(@PathVariable String name,
             @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "Where to stop (exactly one target) "
@@ -68,9 +68,6 @@ class RecoveryController {
                             description = "immediate: true, with start: false (only the data directory is written)",
                             value = RecoveryExamples.IMMEDIATE)}))
             @RequestBody RecoverySpec request) {
-        if (request != null && Boolean.TRUE.equals(request.replaceExisting())) {
-            Caller.require(Role.ADMIN, "an in-place recovery (replaceExisting)");
-        }
         return Accepted.job(recoveries.start(name, request));
     }
 }

@@ -8,6 +8,7 @@ import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.UUID;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.access.prepost.PreAuthorize;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -38,6 +39,7 @@ class RestoreController {
             + "into a target cluster and database. Restoring over the backup's own source database needs "
             + "\"overwrite\": true. A BASE backup is extracted into dataDirectory and started on port, consistent "
             + "as of its end (a recovery to immediate). Answers 202 with the job.")
+    @PreAuthorize("hasRole('ADMIN') or hasRole('OPERATOR') and @restoreService.toNewTarget(#id, #request?.toSpec())")
     @PostMapping("/api/v1/backups/{id}/restores")
     ResponseEntity<JobResponse> restore(@PathVariable UUID id,
             @io.swagger.v3.oas.annotations.parameters.RequestBody(

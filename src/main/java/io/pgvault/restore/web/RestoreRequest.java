@@ -43,7 +43,7 @@ record RestoreRequest(
         return new RestoreService.BaseTarget(dataDirectory, port, start);
     }
 
-    RestoreSpec toSpec() {
+    public RestoreSpec toSpec() {
         return new RestoreSpec(targetCluster, targetDatabase, isTrue(createDatabase), isTrue(clean), isTrue(noOwner),
                 isTrue(noPrivileges), tables, isTrue(schemaOnly), isTrue(dataOnly), jobs, isTrue(overwrite),
                 isTrue(keepFailed));

@@ -11,6 +11,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.access.prepost.PreAuthorize;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
@@ -36,6 +37,7 @@ class RetentionController {
             summary = "Apply retention", description = "With dryRun=true: what would be kept and expired, entry "
             + "by entry with the reasons, and the WAL that would go; nothing changes. Without it: a RETENTION job. "
             + "Expired entries stay in the catalog as EXPIRED, their files gone.")
+    @PreAuthorize("hasRole('ADMIN')")
     @PostMapping
     ResponseEntity<?> apply(@PathVariable String name, @Parameter(description = "true: only show what would be "
             + "kept and expired") @RequestParam(defaultValue = "false") boolean dryRun) {

@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.UUID;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.access.prepost.PreAuthorize;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PatchMapping;
@@ -48,6 +49,7 @@ class ScheduleController {
 
     @ApiResponse(responseCode = "200", description = "The schedules")
     @Operation(operationId = "listSchedules", summary = "List schedules", description = "Optionally of one cluster.")
+    @PreAuthorize("hasRole('VIEWER')")
     @GetMapping
     List<ScheduleView> list(@RequestParam(required = false) String cluster) {
         return schedules.list(cluster);
@@ -63,6 +65,7 @@ class ScheduleController {
             + "as a backup would (the database must exist); fires once per due time across all pgvault instances.")
     @io.swagger.v3.oas.annotations.parameters.RequestBody(
             description = "The schedule: cron, time zone, backup request, retention, verification")
+    @PreAuthorize("hasRole('ADMIN')")
     @PostMapping
     ResponseEntity<ScheduleView> create(@RequestBody ScheduleRequest request) {
         ScheduleView view = schedules.create(request.toSpec());
@@ -72,6 +75,7 @@ class ScheduleController {
     @ApiResponse(responseCode = "200", description = "The schedule")
     @Operation(operationId = "getSchedule",
             summary = "Show a schedule", description = "With the next and last run and the last run's outcome.")
+    @PreAuthorize("hasRole('VIEWER')")
     @GetMapping("/{id}")
     ScheduleView get(@PathVariable UUID id) {
         return schedules.get(id);
@@ -85,6 +89,7 @@ class ScheduleController {
             + "To change some fields only, use PATCH.")
     @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, description = "The whole new "
             + "definition", content = @Content(schema = @Schema(implementation = ScheduleRequest.class)))
+    @PreAuthorize("hasRole('ADMIN')")
     @PutMapping(path = "/{id}", consumes = MediaType.APPLICATION_JSON_VALUE)
     ScheduleView replace(@PathVariable UUID id, @RequestBody JsonNode body) {
         return schedules.update(id, representations.complete(body, ScheduleRequest.class, "schedule", Set.of())
@@ -103,6 +108,7 @@ class ScheduleController {
                             value = "{\"enabled\": false}")),
             @Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
                     schema = @Schema(implementation = ScheduleRequest.class))})
+    @PreAuthorize("hasRole('ADMIN')")
     @PatchMapping(path = "/{id}", consumes = {Representations.MERGE_PATCH, MediaType.APPLICATION_JSON_VALUE})
     ScheduleView patch(@PathVariable UUID id, @RequestBody JsonNode patch) {
         return schedules.update(id, current -> representations.patch(ScheduleRequest.of(current), patch,
@@ -116,6 +122,7 @@ class ScheduleController {
             + "decides about them from the next retention run on; backups=expire: they expire now (pinned ones and "
             + "those a job is using stay). The answer says which backups that touched. A schedule already deleted "
             + "can be deleted again with release or expire while its backups remember it.")
+    @PreAuthorize("hasRole('ADMIN')")
     @DeleteMapping("/{id}")
     ScheduleDeletion delete(@PathVariable UUID id,
             @Parameter(description = "keep, release or expire", schema = @Schema(allowableValues = {"keep", "release",
@@ -130,6 +137,7 @@ class ScheduleController {
             + "not allow")
     @Operation(operationId = "runSchedule",
             summary = "Run a schedule's backup now", description = "The next scheduled time does not move.")
+    @PreAuthorize("hasRole('OPERATOR')")
     @PostMapping("/{id}/runs")
     ResponseEntity<JobResponse> run(@PathVariable UUID id) {
         return Accepted.job(schedules.runNow(id));

@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.access.prepost.PreAuthorize;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -49,6 +50,7 @@ class TokenController {
             summary = "Create a token", description = "role: VIEWER (reads), OPERATOR (backups, verifications, "
             + "restores and recoveries to new targets, cancels, pins) or ADMIN (everything). The answer's token "
             + "field is the only time the value is shown.")
+    @PreAuthorize("hasRole('ADMIN')")
     @PostMapping
     ResponseEntity<TokenView> create(
             @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "The token's name, role and expiry")
@@ -59,6 +61,7 @@ class TokenController {
 
     @ApiResponse(responseCode = "200", description = "Every token, without its value")
     @Operation(operationId = "listTokens", summary = "List tokens (without their values)")
+    @PreAuthorize("hasRole('ADMIN')")
     @GetMapping
     List<TokenView> list() {
         return tokens.list();
@@ -66,6 +69,7 @@ class TokenController {
 
     @ApiResponse(responseCode = "204", description = "Revoked")
     @Operation(operationId = "revokeToken", summary = "Revoke a token", description = "It stops working at once.")
+    @PreAuthorize("hasRole('ADMIN')")
     @DeleteMapping("/{id}")
     ResponseEntity<Void> revoke(@PathVariable UUID id) {
         tokens.revoke(id);

@@ -7,6 +7,7 @@ import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.time.Instant;
 import java.util.List;
+import org.springframework.security.access.prepost.PreAuthorize;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -28,6 +29,7 @@ class RepositoryController {
             + "with its health: reachable, writable, and free space where the backend knows it, as last probed in "
             + "the background (pgvault.storage.probe.*): the answer never waits on a repository. Never shows a "
             + "credential.")
+    @PreAuthorize("hasRole('VIEWER')")
     @GetMapping
     List<RepositoryResponse> list() {
         return repositories.all().stream().map(r -> {

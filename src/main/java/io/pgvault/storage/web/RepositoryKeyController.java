@@ -7,6 +7,7 @@ import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
 import org.springframework.http.HttpStatus;
+import org.springframework.security.access.prepost.PreAuthorize;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -34,6 +35,7 @@ class RepositoryKeyController {
                     + "recorded with each file as keyId): the current one, which encrypts new files, and the older "
                     + "ones, which still read what they encrypted. Never key material.")
     @GetMapping
+    @PreAuthorize("hasRole('VIEWER')")
     KeysResponse list(@PathVariable String name) {
         return KeysResponse.of(rotation.keys(name));
     }
@@ -50,6 +52,7 @@ class RepositoryKeyController {
                     + "replaced atomically (owner-only). Back the key file up again afterwards. Files already stored "
                     + "are not re-encrypted. Answers the new key's id, never key material.")
     @PostMapping
+    @PreAuthorize("hasRole('ADMIN')")
     @ResponseStatus(HttpStatus.CREATED)
     KeysResponse rotate(@PathVariable String name) {
         return KeysResponse.of(rotation.rotate(name));

@@ -25,6 +25,7 @@ import java.util.List;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.access.prepost.PreAuthorize;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -81,6 +82,7 @@ class WalController {
     @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, description = "The file's bytes as "
             + "PostgreSQL wrote them (any Content-Type)", content = @Content(mediaType = "application/octet-stream",
                     schema = @Schema(type = "string", format = "binary")))
+    @PreAuthorize("hasAnyAuthority('WAL_ARCHIVE', 'ROLE_ADMIN')")
     @PutMapping(value = "/wal/{file}", consumes = MediaType.ALL_VALUE)
     ResponseEntity<WalArchiveService.Pushed> push(@PathVariable String name, @Parameter(description = "a WAL file "
             + "name: a segment, .partial, .history or .backup file", example = "000000010000000000000003")
@@ -101,12 +103,20 @@ class WalController {
     @Operation(operationId = "fetchWalFile",
             summary = "Fetch a WAL file (restore_command)", description = "The bytes as they were pushed, "
             + "decompressed while they stream out whatever the file is stored with. 404 when it is not archived.")
+    @PreAuthorize("hasAnyAuthority('WAL_ARCHIVE', 'WAL_FETCH', 'ROLE_OPERATOR')")
     @GetMapping(value = "/wal/{file}", produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
     void fetch(@PathVariable String name, @Parameter(description = "a WAL file name", example =
             "000000010000000000000003") @PathVariable String file, HttpServletRequest request,
             HttpServletResponse response) throws IOException {
         // written on the request's own thread: an asynchronous answer raced the filters' header writing under
         // load and could reach the client with its chunk framing in the body
+        if (request.getAttribute(CopyTokenCheck.ATTRIBUTE) instanceof CopyTokenCheck.CopyCredential copy
+                && !copyTokens.allows(copy.id(), file)) {
+            // the same answer whether it is archived or not: for this copy it is not there (restore_command
+            // takes anything but 404 as fatal, and PostgreSQL probes for the next timeline's history file)
+            throw new NotFoundException("WAL file " + file + " is outside the WAL that recovery job " + copy.jobId()
+                    + " reads");
+        }
         InputStream found;
         try {
             found = wal.fetch(name, file);
@@ -130,6 +140,7 @@ class WalController {
             summary = "Verify the archive", description = "A VERIFICATION job (without backupId) re-reads every "
             + "archived file, decompressed, and compares it with the original's size and SHA-256 recorded at push time; a changed, truncated or vanished "
             + "file fails the job and is named in its error and log. Answers 202 with the job.")
+    @PreAuthorize("hasRole('OPERATOR')")
     @PostMapping("/wal/verifications")
     ResponseEntity<JobResponse> verify(@PathVariable String name) {
         return Accepted.job(verifications.start(name));
@@ -138,6 +149,7 @@ class WalController {
     @ApiResponse(responseCode = "200", description = "The archive's state")
     @Operation(operationId = "getWalArchive", summary = "The archive: per timeline first and last segment, gaps, time "
             + "since the last file")
+    @PreAuthorize("hasRole('VIEWER')")
     @GetMapping("/wal")
     ArchiveSummary summary(@PathVariable String name) {
         return wal.summary(name).withStreaming(streamer.status(clusters.get(name)));
@@ -151,6 +163,7 @@ class WalController {
             request was sent to: ask at the address the database host reaches pgvault at. Both commands send the cluster's archive token (it may push and fetch this cluster's WAL, \
             nothing else) from headerFile, a file to create owner-only (0600, owned by the server's OS user) in \
             the server's data directory with exactly headerFileContent.""")
+    @PreAuthorize("hasRole('ADMIN')")
     @GetMapping("/archive-config")
     ArchiveConfig archiveConfig(@PathVariable String name) {
         return config(name, clusters.archiveToken(name));
@@ -160,6 +173,7 @@ class WalController {
     @Operation(operationId = "rotateArchiveToken",
             summary = "Replace the cluster's archive token", description = "The old token stops working at "
             + "once: write the new headerFileContent into the data directory's header file right after.")
+    @PreAuthorize("hasRole('ADMIN')")
     @PostMapping("/archive-token")
     ArchiveConfig rotateArchiveToken(@PathVariable String name) {
         return config(name, clusters.rotateArchiveToken(name));

@@ -1,8 +1,10 @@
-package io.pgvault.job;
+package io.pgvault.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pgvault.job.Cancellation;
+import io.pgvault.job.JobCancelledException;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.pgvault.job;
+package io.pgvault.process;
 
 /** A tool ended badly: a disallowed exit code or a timeout. The message holds the tool's last stderr lines. */
 public class ToolFailedException extends RuntimeException {

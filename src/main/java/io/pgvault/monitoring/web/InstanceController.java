@@ -1,4 +1,4 @@
-package io.pgvault.job.web;
+package io.pgvault.monitoring.web;
 
 import io.pgvault.cluster.ClusterService;
 import io.pgvault.cluster.ClusterView;
@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.springframework.security.access.prepost.PreAuthorize;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -56,6 +57,7 @@ class InstanceController {
             description = "Each with its host, version, last heartbeat, whether it is alive, the jobs it runs and "
                     + "the clusters whose local work is placed on its host. An instance that stops removes itself; "
                     + "one that died stays, not alive, until a week after its last heartbeat.")
+    @PreAuthorize("hasRole('VIEWER')")
     @GetMapping("/api/v1/instances")
     List<InstanceResponse> list() {
         Map<String, List<JobView>> running = jobs.runningByInstance();

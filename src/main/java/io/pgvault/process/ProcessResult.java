@@ -1,4 +1,4 @@
-package io.pgvault.job;
+package io.pgvault.process;
 
 import java.time.Duration;
 

@@ -1,5 +1,6 @@
-package io.pgvault.job;
+package io.pgvault.process;
 
+import io.pgvault.job.Cancellation;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
