@@ -36,8 +36,13 @@ export function lastDrills(backups) {
 
 /** The proof as the API shows it (the archive summary's, else the cluster's); null when there is none. */
 export function proofOf(entry) {
-  const proof = (entry.wal && entry.wal.proof) || entry.cluster.proof || null;
-  return proof && proof.mode !== 'OFF' ? proof : null;
+  const proven = entry.wal && entry.wal.proven;
+  const proof = (entry.wal && entry.wal.proof) || entry.cluster.proof || (proven ? {
+    mode: proven.mode, state: proven.state, provenTime: proven.provenTime, provenLsn: proven.provenLsn,
+    lastFailure: proven.state === 'FAILED'
+      ? { segment: proven.failedSegment, reason: 'replay stopped there', at: proven.lastRunAt } : null,
+  } : null);
+  return proof && (proof.mode !== 'OFF' || proof.state) ? proof : null;
 }
 
 function describeFailure(failure) {
