@@ -35,7 +35,8 @@ import org.springframework.stereotype.Component;
  * ({@code pg_last_wal_replay_lsn()}, {@code pg_last_xact_replay_timestamp()}); when that falls short of the last
  * archived segment, replay stopped early (a damaged record, a segment gone from storage) and the proof fails,
  * naming the segment and the server's own words. A gap or a damaged segment the catalog already knows fails it
- * before anything is restored. The scratch server is always removed.
+ * before anything is restored. Once replay ended, amcheck checks the copy's tables and indexes
+ * ({@link IntegrityCheck}): corruption fails the proof too. The scratch server is always removed.
  */
 @Component
 class ProofHandler implements JobHandler {
@@ -53,9 +54,14 @@ class ProofHandler implements JobHandler {
     private final ProofRecords records;
     private final ProofMetrics metrics;
     private final WebhookService webhooks;
+    private final IntegrityCheck integrity;
+    private final tools.jackson.databind.json.JsonMapper json;
 
     ProofHandler(BackupService backups, RecoveryService recoveries, RecoveredCopies copies, WalArchiveService wal,
-            ProofRecords records, ProofMetrics metrics, WebhookService webhooks) {
+            ProofRecords records, ProofMetrics metrics, WebhookService webhooks, IntegrityCheck integrity,
+            tools.jackson.databind.json.JsonMapper json) {
+        this.integrity = integrity;
+        this.json = json;
         this.backups = backups;
         this.recoveries = recoveries;
         this.copies = copies;
@@ -125,9 +131,21 @@ class ProofHandler implements JobHandler {
                             + reason(log), named);
                 }
             }
+            context.log("pgvault: replay reached " + lsn + " (" + time + "); checking the copy with amcheck");
+            context.phase("checking tables and indexes with amcheck");
+            IntegrityCheck.Result checked = integrity.check(cluster, copy.port());
+            context.log("pgvault: " + checked.summary());
+            if (!checked.findings().isEmpty()) {
+                throw fail(cluster, base, lsn, time, archiveEnd, "replay reached " + lsn + ", but the recovered data "
+                        + "is corrupt: " + checked.summary(), null);
+            }
             records.proven(cluster, base.id(), lsn, time, archiveEnd);
-            context.result("{\"provenLsn\": \"" + lsn + "\", \"provenTime\": " + (time == null ? "null"
-                    : "\"" + time + "\"") + ", \"backupId\": \"" + base.id() + "\"}");
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("provenLsn", lsn);
+            result.put("provenTime", time == null ? null : time.toString());
+            result.put("backupId", base.id().toString());
+            result.put("integrity", checked.summary());
+            context.result(json.writeValueAsString(result));
             context.log("pgvault: proven: PostgreSQL replayed the archive to " + lsn + " (" + time + ")");
         } finally {
             context.phase("removing the scratch server");

@@ -66,6 +66,10 @@ class ProofTests extends EndToEndTest {
                 .isGreaterThanOrEqualTo(Long.parseLong(last.substring(8, 16), 16) * 0x100000000L / segmentSize
                         + Long.parseLong(last.substring(16), 16));
         assertThat(proven.path("provenTime").isNull()).isFalse();
+        JsonNode job = api.get("/api/v1/jobs/" + proven.path("lastJobId").asString()).json();
+        assertThat(job.path("result").path("integrity").asString()).as("amcheck ran on the replayed copy: %s", job)
+                .contains("amcheck: ")
+                .contains("no corruption").doesNotContain("not run");
         JsonNode summary = api.get("/api/v1/clusters/" + CLUSTER + "/wal").json();
         assertThat(summary.path("proven").path("state").asString()).isEqualTo("PROVEN");
         assertThat(summary.path("proven").path("provenLsn").asString()).isEqualTo(proven.path("provenLsn").asString());
