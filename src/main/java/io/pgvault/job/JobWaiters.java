@@ -174,8 +174,10 @@ class JobWaiters implements SmartLifecycle {
                 .orElseThrow(() -> new NotFoundException("no job with id " + id));
     }
 
+    /** Also after a stop: Spring's test framework pauses (stops) a cached context and starts it again. */
     @Override
     public void start() {
+        stopped = false;
         long period = recheck.toMillis();
         rechecking = timer.scheduleWithFixedDelay(this::recheck, period, period, TimeUnit.MILLISECONDS);
         running = true;

@@ -31,6 +31,7 @@ public final class SlowestClassesReport implements TestExecutionListener {
 
     /** How many classes the table lists. */
     static final int ROWS = 15;
+    private static final int EXIT_WATCH_SECONDS = 12;
 
     private final Map<String, Long> started = new ConcurrentHashMap<>();
     private final Map<String, Long> nanos = new ConcurrentHashMap<>();
@@ -56,6 +57,7 @@ public final class SlowestClassesReport implements TestExecutionListener {
 
     @Override
     public void testPlanExecutionFinished(TestPlan plan) {
+        watchTheExit();
         if (nanos.isEmpty()) {
             return;
         }
@@ -74,6 +76,35 @@ public final class SlowestClassesReport implements TestExecutionListener {
         }
         nanos.clear();
         tests.clear();
+    }
+
+    /**
+     * Surefire kills a fork whose JVM has not ended 30 s after {@code System.exit}, and a slow exit (shutdown hooks:
+     * Spring contexts closing, clusters stopped) costs every run that much. A daemon thread, which does not hold up
+     * the exit, prints where the threads are if the exit still runs after {@value #EXIT_WATCH_SECONDS} s.
+     */
+    private static void watchTheExit() {
+        Thread watcher = new Thread(() -> {
+            try {
+                Thread.sleep(EXIT_WATCH_SECONDS * 1000L);
+            } catch (InterruptedException e) {
+                return;
+            }
+            PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true,
+                    StandardCharsets.UTF_8);
+            err.println("[slow exit] the test JVM still runs " + EXIT_WATCH_SECONDS + " s after its last test:");
+            Thread.getAllStackTraces().forEach((t, stack) -> {
+                if (t != Thread.currentThread() && stack.length > 0) {
+                    err.println("[slow exit] \"" + t.getName() + "\"" + (t.isDaemon() ? " daemon" : "") + " "
+                            + t.getState());
+                    for (int i = 0; i < Math.min(stack.length, 25); i++) {
+                        err.println("[slow exit]     at " + stack[i]);
+                    }
+                }
+            });
+        }, "slow-exit-watcher");
+        watcher.setDaemon(true);
+        watcher.start();
     }
 
     /** The Markdown table of the {@code rows} slowest classes, with the run's total. */
