@@ -34,7 +34,9 @@ import tools.jackson.databind.JsonNode;
  * real PostgreSQL, with the job engine running a backup and its verification on it, and the archive lock that
  * instances sharing the catalog take when they record and remove WAL.
  */
+@org.junit.jupiter.api.extension.ExtendWith(PostgresCatalogTests.StopCatalogAfterContext.class)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@org.springframework.test.annotation.DirtiesContext
 class PostgresCatalogTests {
 
     static final String CATALOG = "pgvault_catalog";
@@ -60,9 +62,20 @@ class PostgresCatalogTests {
         registry.add("pgvault.recovery.drill-directory", () -> PgCluster.recoveryRoot().resolve("drills").toString());
     }
 
-    @org.junit.jupiter.api.AfterAll
-    static void stopCatalog() {
-        catalog.close();
+    /**
+     * Stops the catalog once Spring has closed this class's context ({@code @DirtiesContext}): declared before
+     * {@code @SpringBootTest}, this extension's afterAll runs after Spring's. The other way round, or with the
+     * context left to the JVM's exit (after the harness's cluster, where the catalog lives without Docker, was
+     * stopped by its own exit hook), the job engine's last update waited Hikari's 30 s for a connection to a
+     * catalog that was gone, and Surefire killed the test JVM: 30 s lost by every run.
+     */
+    static final class StopCatalogAfterContext implements org.junit.jupiter.api.extension.AfterAllCallback {
+        @Override
+        public void afterAll(org.junit.jupiter.api.extension.ExtensionContext extension) {
+            if (catalog != null) {
+                catalog.close();
+            }
+        }
     }
 
     @LocalServerPort
