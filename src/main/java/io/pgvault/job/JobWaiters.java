@@ -174,6 +174,7 @@ class JobWaiters implements SmartLifecycle {
                 .orElseThrow(() -> new NotFoundException("no job with id " + id));
     }
 
+    /** Also after a stop: Spring's test framework pauses (stops) a cached context and starts it again. */
     @Override
     public void start() {
         // started again after stop(): Spring's test framework pauses the cached contexts it is not using and

@@ -23,8 +23,8 @@ import org.yaml.snakeyaml.Yaml;
  */
 class ComposeFileTests {
 
-    static final String WORKSPACE = "/var/lib/pgvault";
-    static final String KEYS = "/var/lib/pgvault/keys";
+    static final String WORKSPACE = "/var/lib/pgvault"; // fixed-path-ok: inside the container, read from the file
+    static final String KEYS = "/var/lib/pgvault/keys"; // fixed-path-ok: inside the container
 
     @TempDir
     Path home;

@@ -155,7 +155,8 @@ class ApiConformanceTests extends EndToEndTest {
         send("recovery without target", "POST", "/api/v1/clusters/" + CLUSTER + "/recoveries",
                 Map.of("dataDirectory", PgCluster.recoveryRoot().resolve("conformance").toString()));
         send("recovery of unknown cluster", "POST", "/api/v1/clusters/nobody-here/recoveries",
-                Map.of("target", Map.of("latest", true), "dataDirectory", "/tmp/never"));
+                Map.of("target", Map.of("latest", true), "dataDirectory",
+                        PgCluster.recoveryRoot().resolve("conformance").toString()));
 
         Map<String, Object> doomed = new LinkedHashMap<>(cluster);
         doomed.put("name", CLUSTER + "-gone");

@@ -58,7 +58,10 @@ class ClusterHealthTests extends EndToEndTest {
         assertThat(up.path("status").asString()).as(up.toString()).isEqualTo("UP");
         assertThat(up.path("details").path("rpo").asString()).isEqualTo("PT4S");
 
-        Api.sleep(4500);
+        // the RPO (4 s) passes without a backup: a condition with a deadline, not a fixed wait
+        org.awaitility.Awaitility.await("RPO breached").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(250)).until(() -> component(cluster).path("status").asString()
+                        .equals("DOWN"));
         JsonNode stale = component(cluster);
         assertThat(stale.path("status").asString()).isEqualTo("DOWN");
         assertThat(stale.path("details").path("problems").toString()).contains("RPO breached");

@@ -17,6 +17,8 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 abstract class EndToEndTest {
 
+    /** At most this many requests wait for jobs at once: JobWaitTests fills them all. */
+    static final int MAX_WAITERS = 300;
     static final Path STORAGE;
     /** Where the server keeps the tools' temporary password files. */
     static final Path PASS_FILES;
@@ -40,6 +42,8 @@ abstract class EndToEndTest {
         registry.add("pgvault.security.admin-token", () -> Api.ADMIN_TOKEN);
         registry.add("pgvault.jobs.instance-name", () -> "e2e");
         registry.add("pgvault.jobs.poll-interval", () -> "200ms");
+        registry.add("pgvault.jobs.max-waiters", () -> Integer.toString(MAX_WAITERS));
+        registry.add("pgvault.jobs.wait-recheck", () -> "500ms");
         registry.add("pgvault.notifications.initial-backoff", () -> "300ms");
         registry.add("pgvault.notifications.max-attempts", () -> "3");
         registry.add("pgvault.notifications.check-interval", () -> "1s");

@@ -116,15 +116,12 @@ class FleetFailoverTests {
             String victimName = running.path("instance").asString();
             ServerProcess victim = instances.stream().filter(i -> i.name.equals(victimName)).findFirst().orElseThrow();
             Instant killedAt = Instant.now();
-            long killed = System.nanoTime();
             victim.kill();
 
-            JsonNode failed = api.awaitJob(baseJob, Duration.ofSeconds(90));
-            double detected = (System.nanoTime() - killed) / 1e9;
+            Duration bound = STALE_AFTER.plus(STALE_AFTER.dividedBy(4)).plusSeconds(10).plusSeconds(10);
+            JsonNode failed = api.awaitJob(baseJob, bound);
             assertThat(failed.path("status").asString()).as(failed.toString()).isEqualTo("FAILED");
             assertThat(failed.path("error").asString()).isEqualTo("interrupted");
-            Duration bound = STALE_AFTER.plus(STALE_AFTER.dividedBy(4)).plusSeconds(10).plusSeconds(10);
-            assertThat(detected).as("detected within the bound").isLessThan(bound.toSeconds());
 
             // the next scheduled backup runs on a survivor
             JsonNode scheduled = awaitScheduledBackupAfter(api, schedule.field("id"), killedAt);
@@ -170,11 +167,12 @@ class FleetFailoverTests {
             assertThat(actual).isEqualTo(expected);
 
             System.out.printf("FleetFailoverTests: 3 instances behind HAProxy, S3 repository; SIGKILL of %s during a "
-                    + "BASE backup and WAL pushes: detected (job FAILED by a survivor) %.1f s after the kill "
+                    + "BASE backup and WAL pushes: detected (job FAILED by a survivor) within %d s of the kill "
                     + "(stale-after %d s); worst WAL backlog %d segment(s) waiting to be archived; pushes retried "
                     + "by PostgreSQL %s, archived %s; %d segments in the archive, no gap; scheduled backup after "
-                    + "the kill on %s; recovery to latest on %s equals the source%n", victimName, detected,
-                    STALE_AFTER.toSeconds(), worstBacklog.get(), archiver.get("failed_count"),
+                    + "the kill on %s; recovery to latest on %s equals the source%n", victimName,
+                    STALE_AFTER.plus(STALE_AFTER.dividedBy(4)).plusSeconds(20).toSeconds(), STALE_AFTER.toSeconds(),
+                    worstBacklog.get(), archiver.get("failed_count"),
                     archiver.get("archived_count"), timeline.path("segments").asLong(),
                     scheduled.path("jobInstance").asString(), recovered.path("instance").asString());
         } finally {

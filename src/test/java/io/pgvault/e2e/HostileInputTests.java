@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -25,6 +27,9 @@ class HostileInputTests extends EndToEndTest {
 
     static final String CLUSTER = "hostile";
     static final String DB = "hostile db";
+    /** Where an injected command would write: this class's own directory, so its absence means something. */
+    @TempDir
+    static Path canaries;
     long jobsBefore;
 
     @BeforeAll
@@ -88,8 +93,9 @@ class HostileInputTests extends EndToEndTest {
             refused(api.post("/api/v1/clusters", Map.of("name", name, "host", "127.0.0.1", "port", 5432,
                     "username", "postgres")), "cluster name " + name);
         }
-        for (String database : List.of("x\u0000y", "x\ny", "-x", "--file=/tmp/owned", "\"; DROP DATABASE postgres; --",
-                "$(touch /tmp/pgvault-owned)")) {
+        Path owned = canaries.resolve("owned");
+        for (String database : List.of("x\u0000y", "x\ny", "-x", "--file=" + owned, "\"; DROP DATABASE postgres; --",
+                "$(touch " + owned + ")")) {
             refused(backup(dump("database", database)), "database " + database);
         }
         refused(api.post("/api/v1/clusters", Map.of("name", "nul-host", "host", "127.0.0.1\u0000evil", "port", 5432,
@@ -97,22 +103,24 @@ class HostileInputTests extends EndToEndTest {
         refused(api.post("/api/v1/clusters", Map.of("name", "nl-user", "host", "127.0.0.1", "port", 5432,
                 "username", "postgres\nhost=evil")), "username with a newline");
         refused(backup(dump("label", "nightly\u0000")), "label with NUL");
-        assertThat(new java.io.File("/tmp/pgvault-owned")).doesNotExist();
+        assertThat(owned).doesNotExist();
     }
 
     @Test
     void tableAndSchemaFiltersThatTryOptionInjection() {
+        Path owned = canaries.resolve("owned-by-a-filter");
         for (String field : List.of("tables", "excludeTables", "schemas", "excludeSchemas")) {
-            for (String pattern : List.of("--file=/tmp/owned", "-f/tmp/owned", "-", "--", "t\u0000", "t\n--file=x")) {
+            for (String pattern : List.of("--file=" + owned, "-f" + owned, "-", "--", "t\u0000", "t\n--file=x")) {
                 refused(backup(dump(field, List.of("public.t", pattern))), field + " " + pattern);
             }
         }
         JsonNode done = api.backup(CLUSTER, Map.of("kind", "DUMP", "database", DB));
         jobsBefore = api.jobCount();
         refused(api.post("/api/v1/backups/" + done.path("id").asString() + "/restores", Map.of("targetDatabase",
-                "other", "createDatabase", true, "tables", List.of("--file=/tmp/owned"))), "restore tables");
+                "other", "createDatabase", true, "tables", List.of("--file=" + owned))), "restore tables");
         refused(api.post("/api/v1/backups/" + done.path("id").asString() + "/restores", Map.of("targetDatabase",
                 "-C", "createDatabase", true)), "restore into a database named like an option");
+        assertThat(owned).doesNotExist();
     }
 
     @Test
@@ -151,9 +159,9 @@ class HostileInputTests extends EndToEndTest {
         refused(api.get("/api/v1/backups?size=100000000"), "page size");
         refused(api.get("/api/v1/backups?page=99999999999"), "page beyond int");
         refused(api.post("/api/v1/clusters/" + CLUSTER + "/recoveries", Map.of("target", Map.of("xid", -5),
-                "dataDirectory", "/tmp/pgvault-hostile-x")), "negative xid");
+                "dataDirectory", canaries.resolve("x").toString())), "negative xid");
         refused(api.post("/api/v1/clusters/" + CLUSTER + "/recoveries", Map.of("target", Map.of("latest", true),
-                "dataDirectory", "/tmp/pgvault-hostile-x", "port", 70000)), "port 70000");
+                "dataDirectory", canaries.resolve("x").toString(), "port", 70000)), "port 70000");
     }
 
     @Test
@@ -173,16 +181,17 @@ class HostileInputTests extends EndToEndTest {
     void recoveryTargetsAndDirectoriesThatCannotBeRight() {
         String recoveries = "/api/v1/clusters/" + CLUSTER + "/recoveries";
         refused(api.post(recoveries, Map.of("target", Map.of("time", java.time.OffsetDateTime.now().plusYears(1)
-                .toString()), "dataDirectory", "/tmp/pgvault-hostile-x")), "a target in the future");
+                .toString()), "dataDirectory", canaries.resolve("x").toString())), "a target in the future");
         refused(api.post(recoveries, Map.of("target", Map.of("time", "1999-01-01T00:00:00Z"), "dataDirectory",
-                "/tmp/pgvault-hostile-x")), "a target before any backup");
+                canaries.resolve("x").toString())), "a target before any backup");
         refused(api.post(recoveries, Map.of("target", Map.of("latest", true), "dataDirectory", "/")), "/");
-        refused(api.post(recoveries, Map.of("target", Map.of("latest", true), "dataDirectory", "/etc")),
+        refused(api.post(recoveries, Map.of("target", Map.of("latest", true),
+                "dataDirectory", "/etc")), // fixed-path-ok: a refused request's value
                 "a directory that is not empty");
         refused(api.post(recoveries, Map.of("target", Map.of("latest", true), "dataDirectory",
                 STORAGE.resolve("restored").toString())), "inside pgvault's storage");
         refused(api.post(recoveries, Map.of("target", Map.of("latest", true), "dataDirectory",
-                "/tmp/../etc")), "a path with ..");
+                canaries.resolve("..").resolve("etc").toString())), "a path with ..");
         refused(api.post(recoveries, Map.of("target", Map.of("latest", true), "dataDirectory", "relative/dir")),
                 "a relative path");
     }

@@ -348,25 +348,31 @@ class PointInTimeRecoveryTests extends EndToEndTest {
         Path notEmpty = Files.createDirectories(recoveries.resolve("not-empty"));
         Files.writeString(notEmpty.resolve("file"), "x");
         String fresh = recoveries.resolve("fresh").toString();
+        // where the refused requests point: below this class's own recovery directory, so that its absence says
+        // pgvault made nothing (a fixed path like /tmp/x may exist on any machine for other reasons)
+        String untouched = recoveries.resolve("untouched").toString();
         String future = OffsetDateTime.now().plusDays(1).toString();
         List<Object[]> cases = List.of(
-                new Object[] {Map.of("dataDirectory", "/tmp/x"), 400, "target is required"},
-                new Object[] {Map.of("target", Map.of("latest", true, "lsn", "0/1"), "dataDirectory", "/tmp/x"), 400,
+                new Object[] {Map.of("dataDirectory", untouched), 400, "target is required"},
+                new Object[] {Map.of("target", Map.of("latest", true, "lsn", "0/1"), "dataDirectory", untouched), 400,
                         "exactly one"},
-                new Object[] {Map.of("target", Map.of("lsn", "nope"), "dataDirectory", "/tmp/x"), 400, "LSN"},
-                new Object[] {Map.of("target", Map.of("time", future), "dataDirectory", "/tmp/x"), 400, "future"},
+                new Object[] {Map.of("target", Map.of("lsn", "nope"), "dataDirectory", untouched), 400, "LSN"},
+                new Object[] {Map.of("target", Map.of("time", future), "dataDirectory", untouched), 400, "future"},
                 new Object[] {Map.of("target", Map.of("time", "2001-01-01T00:00:00Z"), "dataDirectory", fresh),
                         400, "before the end of the oldest BASE backup"},
                 new Object[] {Map.of("target", Map.of("latest", true), "dataDirectory", "relative/dir"), 400,
                         "absolute"},
                 new Object[] {Map.of("target", Map.of("latest", true), "dataDirectory", "/"), 400, "may not be /"},
-                new Object[] {Map.of("target", Map.of("latest", true), "dataDirectory", "/tmp/../etc"), 400,
+                new Object[] {Map.of("target", Map.of("latest", true), "dataDirectory",
+                        recoveries.resolve("..").resolve("etc").toString()), 400,
                         "normalized"},
                 new Object[] {Map.of("target", Map.of("latest", true), "dataDirectory", STORAGE.resolve("x").toString()),
                         400, "not below one of the recovery roots"},
                 new Object[] {Map.of("target", Map.of("latest", true), "dataDirectory", "/proc/self/cwd"
                         + STORAGE.resolve(".scratch")), 400, "not below one of the recovery roots"},
-                new Object[] {Map.of("target", Map.of("latest", true), "dataDirectory", "/etc/systemd/system/x.d"),
+                // a system directory is the point of this case; the request is refused and nothing reads it
+                new Object[] {Map.of("target", Map.of("latest", true),
+                        "dataDirectory", "/etc/systemd/system/x.d"), // fixed-path-ok: a refused request's value
                         400, "not below one of the recovery roots"},
                 new Object[] {Map.of("target", Map.of("latest", true), "dataDirectory",
                         recoveries.resolve("to-time").resolve("nested").toString()), 400, "another server's"},
@@ -376,7 +382,7 @@ class PointInTimeRecoveryTests extends EndToEndTest {
                         "replaceExisting", true), 400, "is not that"},
                 new Object[] {Map.of("target", Map.of("latest", true), "dataDirectory", pg.dataDirectory().toString()),
                         400, "replaceExisting"},
-                new Object[] {Map.of("target", Map.of("latest", true), "action", "pause", "dataDirectory", "/tmp/x"),
+                new Object[] {Map.of("target", Map.of("latest", true), "action", "pause", "dataDirectory", untouched),
                         400, "action"},
                 new Object[] {Map.of("target", Map.of("immediate", true), "dataDirectory", fresh, "port", 70000),
                         400, "port"},
@@ -391,8 +397,8 @@ class PointInTimeRecoveryTests extends EndToEndTest {
             assertThat(r.body()).as("%s", c[0]).contains((String) c[2]);
         }
         assertThat(api.post("/api/v1/clusters/nobody/recoveries", Map.of("target", Map.of("latest", true),
-                "dataDirectory", "/tmp/x")).status()).isEqualTo(404);
-        assertThat(Path.of("/tmp/x")).doesNotExist();
+                "dataDirectory", untouched)).status()).isEqualTo(404);
+        assertThat(Path.of(untouched)).doesNotExist();
         assertThat(Path.of(fresh)).doesNotExist();
         assertThat(api.jobCount()).isEqualTo(jobs);
     }

@@ -138,7 +138,8 @@ class SecurityTests extends EndToEndTest {
         assertProblem(overwrite, 403);
         assertThat(overwrite.field("detail")).contains("ADMIN");
         assertProblem(operator.post("/api/v1/clusters/roles/recoveries", Map.of("target", Map.of("latest", true),
-                "dataDirectory", "/tmp/x", "replaceExisting", true)), 403);
+                "dataDirectory", PgCluster.recoveryRoot().resolve("refused-to-an-operator").toString(),
+                "replaceExisting", true)), 403);
         assertProblem(operator.post("/api/v1/backups/" + id + "/restores", Map.of("targetCluster", "roles",
                 "targetDatabase", "postgres")), 403);
         assertThat(api.jobCount()).isEqualTo(jobs);

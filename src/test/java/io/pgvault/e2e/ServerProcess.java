@@ -98,7 +98,11 @@ final class ServerProcess implements AutoCloseable {
             String... extraArgs) throws Exception {
         Path log = dir.resolve("server-" + System.nanoTime() + ".log");
         List<String> argv = new ArrayList<>(List.of(
+                // about 20 of these start in a run, on 2 cores shared with the test JVM and its clusters: the client
+                // compiler only and the serial collector start a Spring Boot JVM with much less CPU, and what these
+                // servers do in a test (a few requests, streams through the tools) needs no peak performance
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                 "-cp", runtimeClassPath(), "io.pgvault.PgvaultApplication",
                 "--server.port=" + port,
                 "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("catalog") + ";FILE_LOCK=FS;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE",

@@ -99,13 +99,11 @@ class ServerStartAndStopTests {
                         URI.create(api.base() + "/api/v1/jobs/" + jobId + "?waitSeconds=600"))).build(),
                         HttpResponse.BodyHandlers.ofString());
                 api.awaitWaiters(1);
-                long t = System.nanoTime();
                 second.close();
-                HttpResponse<String> answer = waiter.get(10, TimeUnit.SECONDS);
+                // answered at the stop, not at the waiter's 600 s: the get's deadline is the bound
+                HttpResponse<String> answer = waiter.get(20, TimeUnit.SECONDS);
                 assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
                 assertThat(Api.JSON.readTree(answer.body()).path("status").asString()).isEqualTo("RUNNING");
-                assertThat((System.nanoTime() - t) / 1e9).as("stopped without waiting for the waiter")
-                        .isLessThan(20);
                 lock.rollback();
             } finally {
                 second.kill();

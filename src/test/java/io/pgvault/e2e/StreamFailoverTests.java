@@ -50,12 +50,10 @@ class StreamFailoverTests {
 
             ServerProcess victim = owner.equals("s1") ? s1 : s2;
             Api survivor = new Api(owner.equals("s1") ? s2.port : s1.port);
-            long killed = System.nanoTime();
             victim.kill();
             // the orphaned pg_receivewal lives on, holding the slot
             awaitSlotActive(pg);
             JsonNode moved = awaitStreaming(survivor, owner, Duration.ofSeconds(90));
-            double movedAfter = (System.nanoTime() - killed) / 1e9;
             assertThat(moved.path("instance").asString()).doesNotStartWith(owner + "/");
             awaitSlotActive(pg);
             String after = switchSegment(pg, 2);
@@ -98,8 +96,8 @@ class StreamFailoverTests {
                     Api.sleep(200);
                 }
             }
-            System.out.printf("StreamFailoverTests: pg_receivewal of a SIGKILLed instance moved to %s %.1f s after "
-                    + "the kill (lease 30 s)%n", moved.path("instance").asString(), movedAfter);
+            System.out.printf("StreamFailoverTests: pg_receivewal of a SIGKILLed instance moved to %s within 90 s "
+                    + "of the kill (lease 30 s)%n", moved.path("instance").asString());
         }
     }
 

@@ -9,11 +9,14 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Start-up refuses every repository setting it could not honour, naming the setting. */
 class RepositoriesConfigurationTests {
 
-    static final Path ROOT = Path.of("/tmp/pgvault-repositories-configuration");
+    /** Only named, never written: still this class's own directory, so that no setting points at a shared place. */
+    @TempDir
+    static Path ROOT;
 
     @Test
     void withoutConfigurationThereIsOneLocalRepositoryAtTheStorageRoot() {
