@@ -4,6 +4,7 @@
 create table cluster_proof (
     cluster          varchar(63)              not null primary key references cluster (name) on delete cascade,
     mode             varchar(16)              not null,
+    rpo_basis        varchar(16)              not null default 'BACKUP',
     state            varchar(16)              not null,
     backup_id        uuid,
     proven_lsn       varchar(32),

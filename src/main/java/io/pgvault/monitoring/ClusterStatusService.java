@@ -102,7 +102,7 @@ public class ClusterStatusService {
             }
         }
         if (cluster.walArchive() == WalArchiveMode.PUSH || cluster.walArchive() == WalArchiveMode.STREAM) {
-            archive(name, cluster.walArchive(), now, problems, details);
+            archive(name, cluster.walArchive(), now, rpo, problems, details);
         }
         if (cluster.walCopyTo() != null) {
             WalCopies.Lag lag = walCopies.lag(name, cluster.walCopyTo());
@@ -117,8 +117,8 @@ public class ClusterStatusService {
         return new ClusterStatus(name, List.copyOf(problems), details);
     }
 
-    private void archive(String name, WalArchiveMode mode, Instant now, List<ClusterStatus.Problem> problems,
-            Map<String, Object> details) {
+    private void archive(String name, WalArchiveMode mode, Instant now, Duration rpo,
+            List<ClusterStatus.Problem> problems, Map<String, Object> details) {
         ArchiveSummary summary = wal.summary(name);
         details.put("walLagSeconds", summary.secondsSinceLastArchived());
         if (summary.lastArchivedAt() == null) {
@@ -143,6 +143,14 @@ public class ClusterStatusService {
         if (proven != null) {
             details.put("provenLsn", proven.provenLsn());
             details.put("provenTime", proven.provenTime());
+            if ("PROVEN".equals(proven.rpoBasis()) && rpo != null && (proven.provenTime() == null
+                    || Duration.between(proven.provenTime(), now).compareTo(rpo) > 0)) {
+                problems.add(problem(Kind.RPO_BREACHED, "RPO breached (measured against the archive proven by "
+                        + "replay): " + (proven.provenTime() == null ? "nothing proven yet"
+                                : "the newest proven point (" + proven.provenTime() + ") is "
+                                        + Duration.between(proven.provenTime(), now).toSeconds() + " s old")
+                        + ", beyond the RPO of " + rpo));
+            }
             if ("FAILED".equals(proven.state())) {
                 problems.add(problem(Kind.PROOF_FAILED, "the WAL archive's proof by replay failed at its last run ("
                         + proven.lastRunAt() + ")" + (proven.failedSegment() == null ? ""

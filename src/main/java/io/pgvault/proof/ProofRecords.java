@@ -24,7 +24,7 @@ class ProofRecords {
     }
 
     /** A row as stored; {@link ProofService} adds the lag. */
-    record Row(String cluster, ProofMode mode, ProofState state, UUID backupId, String provenLsn, Instant provenTime,
+    record Row(String cluster, ProofMode mode, RpoBasis rpoBasis, ProofState state, UUID backupId, String provenLsn, Instant provenTime,
             String archiveEnd, String failure, String failedSegment, long failures, UUID lastJob, Instant lastRunAt) {
     }
 
@@ -37,20 +37,20 @@ class ProofRecords {
         return catalog.query("select * from cluster_proof order by cluster", ProofRecords::row);
     }
 
-    /** Sets the mode, making the row if the cluster had none. */
-    void mode(String cluster, ProofMode mode) {
+    /** Sets the mode and the RPO's basis, making the row if the cluster had none. */
+    void mode(String cluster, ProofMode mode, RpoBasis basis) {
         Timestamp now = Timestamp.from(clock.instant());
-        if (catalog.update("update cluster_proof set mode = ?, updated_at = ? where cluster = ?", mode.name(), now,
-                cluster) == 0) {
-            catalog.update("insert into cluster_proof (cluster, mode, state, failures, updated_at) values (?, ?, ?, 0, ?)",
-                    cluster, mode.name(), ProofState.NEVER.name(), now);
+        if (catalog.update("update cluster_proof set mode = ?, rpo_basis = ?, updated_at = ? where cluster = ?",
+                mode.name(), basis.name(), now, cluster) == 0) {
+            catalog.update("insert into cluster_proof (cluster, mode, rpo_basis, state, failures, updated_at) "
+                    + "values (?, ?, ?, ?, 0, ?)", cluster, mode.name(), basis.name(), ProofState.NEVER.name(), now);
         }
     }
 
     /** A run was queued: the job it is, so that the timer does not queue another while it runs. */
     void started(String cluster, UUID job) {
         if (find(cluster).isEmpty()) {
-            mode(cluster, ProofMode.OFF);
+            mode(cluster, ProofMode.OFF, RpoBasis.BACKUP);
         }
         catalog.update("update cluster_proof set last_job = ?, updated_at = ? where cluster = ?", job,
                 Timestamp.from(clock.instant()), cluster);
@@ -80,6 +80,7 @@ class ProofRecords {
 
     private static Row row(ResultSet rs, int n) throws SQLException {
         return new Row(rs.getString("cluster"), ProofMode.valueOf(rs.getString("mode")),
+                RpoBasis.valueOf(rs.getString("rpo_basis")),
                 ProofState.valueOf(rs.getString("state")), rs.getObject("backup_id", UUID.class),
                 rs.getString("proven_lsn"), instant(rs.getTimestamp("proven_time")), rs.getString("archive_end"),
                 rs.getString("failure"), rs.getString("failed_segment"), rs.getLong("failures"),

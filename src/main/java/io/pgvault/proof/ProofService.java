@@ -55,14 +55,16 @@ public class ProofService implements TimerListener, ProvenPoints {
     /** The cluster's proof: its mode and what the last run proved (NEVER and OFF when it has none). */
     public ProofView get(String cluster) {
         clusters.get(cluster);
-        return records.find(cluster).map(this::view).orElse(new ProofView(cluster, ProofMode.OFF, ProofState.NEVER,
+        return records.find(cluster).map(this::view).orElse(new ProofView(cluster, ProofMode.OFF, RpoBasis.BACKUP,
+                ProofState.NEVER,
                 null, null, null, null, null, null, null, 0, null, null));
     }
 
     @Override
     public java.util.Optional<ArchiveSummary.Proven> of(String cluster) {
-        return records.find(cluster).filter(r -> r.state() != ProofState.NEVER).map(r -> new ArchiveSummary.Proven(
-                r.state().name(), r.mode().name(), r.provenLsn(), r.provenTime(), r.failedSegment(), r.lastRunAt()));
+        return records.find(cluster).filter(r -> r.state() != ProofState.NEVER || r.rpoBasis() == RpoBasis.PROVEN).map(r -> new ArchiveSummary.Proven(
+                r.state().name(), r.mode().name(), r.provenLsn(), r.provenTime(), r.failedSegment(), r.lastRunAt(),
+                r.rpoBasis().name()));
     }
 
     /** The clusters with a proof record. */
@@ -70,10 +72,13 @@ public class ProofService implements TimerListener, ProvenPoints {
         return records.all().stream().map(ProofRecords.Row::cluster).toList();
     }
 
-    /** Sets how often the cluster's archive is proven; a first run follows at once unless the mode is OFF. */
-    public ProofView setMode(String cluster, ProofMode mode) {
+    /**
+     * Sets how often the cluster's archive is proven and what its RPO is measured against (null: BACKUP); a first
+     * run follows at once unless the mode is OFF.
+     */
+    public ProofView setMode(String cluster, ProofMode mode, RpoBasis basis) {
         requireArchive(clusters.get(cluster));
-        records.mode(cluster, Objects.requireNonNull(mode));
+        records.mode(cluster, Objects.requireNonNull(mode), basis == null ? RpoBasis.BACKUP : basis);
         metrics.watch(cluster);
         if (mode == ProofMode.OFF) {
             jobs.cancelTimer(TIMER, cluster);
@@ -153,7 +158,7 @@ public class ProofService implements TimerListener, ProvenPoints {
             Instant newest = newestKnown(row.cluster());
             lag = newest == null ? 0 : Math.max(0, Duration.between(row.provenTime(), newest).toSeconds());
         }
-        return new ProofView(row.cluster(), row.mode(), row.state(), row.backupId(), row.provenLsn(),
+        return new ProofView(row.cluster(), row.mode(), row.rpoBasis(), row.state(), row.backupId(), row.provenLsn(),
                 row.provenTime(), row.archiveEnd(), lag, row.failure(), row.failedSegment(), row.failures(),
                 row.lastJob(), row.lastRunAt());
     }

@@ -11,6 +11,9 @@ import java.util.UUID;
 public record ProofView(
         String cluster,
         ProofMode mode,
+        @Schema(description = "what the cluster's RPO is measured against: BACKUP (the newest successful backup) or "
+                + "PROVEN (the newest point proven by replay)")
+        RpoBasis rpoBasis,
         ProofState state,
         @Schema(description = "the BASE backup the last proof started from")
         UUID backupId,

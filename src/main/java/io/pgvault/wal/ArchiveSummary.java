@@ -57,12 +57,13 @@ public record ArchiveSummary(
     @Schema(name = "WalProven", description = "The archive's proof by replay: the newest point PostgreSQL replayed "
             + "from it (GET /api/v1/clusters/{name}/proof has the details)")
     public record Proven(
-            @Schema(description = "PROVEN or FAILED") String state,
+            @Schema(description = "NEVER, PROVEN or FAILED") String state,
             String mode,
             String provenLsn,
             Instant provenTime,
             @Schema(description = "the segment the last failure names") String failedSegment,
-            Instant lastRunAt) {
+            Instant lastRunAt,
+            @Schema(description = "BACKUP or PROVEN: what the cluster's RPO is measured against") String rpoBasis) {
     }
 
     /** A segment whose records do not decode: replay would stop at it. */

@@ -76,6 +76,15 @@ class ProofTests extends EndToEndTest {
         assertThat(api.get("/actuator/prometheus").body()).contains("pgvault_proof_lag_seconds{cluster=\"proven\"")
                 .contains("pgvault_proof_failures_total{cluster=\"proven\"");
 
+        // the RPO measured against what replay proved: the newest proven transaction is older than a second by now
+        assertThat(api.put("/api/v1/clusters/" + CLUSTER + "/proof", Map.of("mode", "OFF", "rpoBasis", "PROVEN"))
+                .status()).isEqualTo(200);
+        assertThat(api.patch("/api/v1/clusters/" + CLUSTER, Map.of("rpo", "PT1S")).status()).isEqualTo(200);
+        JsonNode late = api.get("/actuator/health/backups").json().path("components").path("clusters")
+                .path("components").path(CLUSTER);
+        assertThat(late.path("details").path("problems").toString()).as(late.toString())
+                .contains("measured against the archive proven by replay");
+
         String removed = segments.get(1);
         removeFromStorage(removed);
         JsonNode failed = runProof("FAILED");

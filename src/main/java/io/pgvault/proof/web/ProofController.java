@@ -3,6 +3,7 @@ package io.pgvault.proof.web;
 import io.pgvault.proof.ProofMode;
 import io.pgvault.proof.ProofService;
 import io.pgvault.proof.ProofView;
+import io.pgvault.proof.RpoBasis;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -36,8 +37,10 @@ class ProofController {
     /** How often the archive is proven by replay. */
     @Schema(name = "ProofSettings", description = "How often the cluster's WAL archive is proven by replay: DAILY, "
             + "CONTINUOUS (every 15 minutes once the previous run ended) or OFF (only on demand)",
-            example = "{\"mode\": \"DAILY\"}")
-    record ProofSettings(@NotNull ProofMode mode) {
+            example = "{\"mode\": \"DAILY\", \"rpoBasis\": \"PROVEN\"}")
+    record ProofSettings(@NotNull ProofMode mode, @Schema(description = "what the cluster's RPO is measured "
+            + "against: BACKUP (default: the newest successful backup) or PROVEN (the newest point proven by replay)")
+            RpoBasis rpoBasis) {
     }
 
     @ApiResponse(responseCode = "200", description = "The cluster's proof (mode OFF, state NEVER when none ran)")
@@ -58,7 +61,7 @@ class ProofController {
     ProofView set(@PathVariable String name, @io.swagger.v3.oas.annotations.parameters.RequestBody(
             description = "How often to prove the archive: DAILY, CONTINUOUS or OFF") @Valid @RequestBody
             ProofSettings settings) {
-        return proofs.setMode(name, settings.mode());
+        return proofs.setMode(name, settings.mode(), settings.rpoBasis());
     }
 
     @ApiResponse(responseCode = "202", description = "A PROOF job, QUEUED")
