@@ -7,6 +7,7 @@ import io.pgvault.backup.VerificationStatus;
 import io.pgvault.job.JobCancelledException;
 import io.pgvault.job.JobContext;
 import io.pgvault.job.JobHandler;
+import io.pgvault.job.NoPayload;
 import io.pgvault.job.JobType;
 import io.pgvault.notification.NotificationEvent;
 import io.pgvault.notification.WebhookService;
@@ -38,7 +39,7 @@ import org.springframework.stereotype.Component;
  * before anything is restored. The scratch server is always removed.
  */
 @Component
-class ProofHandler implements JobHandler {
+class ProofHandler implements JobHandler<NoPayload> {
 
     private static final Pattern RECORD_AT = Pattern.compile(
             "(invalid record length at|incorrect resource manager data checksum in record at|invalid magic number"
@@ -71,7 +72,12 @@ class ProofHandler implements JobHandler {
     }
 
     @Override
-    public void run(JobContext context) throws Exception {
+    public Class<NoPayload> payloadType() {
+        return NoPayload.class;
+    }
+
+    @Override
+    public void run(JobContext context, NoPayload payload) throws Exception {
         String cluster = context.cluster();
         metrics.watch(cluster);
         BackupView base = startingPoint(cluster);

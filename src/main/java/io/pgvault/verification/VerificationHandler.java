@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.springframework.stereotype.Component;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Proves a backup intact. CHECKSUM re-reads every stored file and compares size and SHA-256 with the
@@ -35,13 +34,12 @@ import tools.jackson.databind.json.JsonMapper;
  * pg_verifybackup on an extracted copy). RESTORE checks the checksums and then runs a restore drill.
  */
 @Component
-class VerificationHandler implements JobHandler {
+class VerificationHandler implements JobHandler<VerificationOrder> {
 
     private final BackupService backups;
     private final BackupStorage storage;
     private final ClusterAccess clusters;
     private final ProcessExecutor executor;
-    private final JsonMapper json;
     private final BaseBackupCheck baseCheck;
     private final DumpDrill drill;
     private final BaseDrill baseDrill;
@@ -49,7 +47,7 @@ class VerificationHandler implements JobHandler {
     private final WalVerification walVerification;
 
     VerificationHandler(BackupService backups, BackupStorage storage, ClusterAccess clusters,
-            ProcessExecutor executor, JsonMapper json, BaseBackupCheck baseCheck, DumpDrill drill,
+            ProcessExecutor executor, BaseBackupCheck baseCheck, DumpDrill drill,
             BaseDrill baseDrill, WalVerification walVerification) {
         this.walVerification = walVerification;
         this.baseCheck = baseCheck;
@@ -59,7 +57,6 @@ class VerificationHandler implements JobHandler {
         this.storage = storage;
         this.clusters = clusters;
         this.executor = executor;
-        this.json = json;
     }
 
     @Override
@@ -68,7 +65,12 @@ class VerificationHandler implements JobHandler {
     }
 
     @Override
-    public void run(JobContext context) throws Exception {
+    public Class<VerificationOrder> payloadType() {
+        return VerificationOrder.class;
+    }
+
+    @Override
+    public void run(JobContext context, VerificationOrder order) throws Exception {
         if (context.backupId() == null) {
             walVerification.run(context);
             return;
@@ -78,10 +80,6 @@ class VerificationHandler implements JobHandler {
             context.log("pgvault: backup " + backup.id() + " is " + backup.status() + " now; nothing to verify");
             return;
         }
-        // jobs queued by earlier versions carry the level alone
-        VerificationOrder order = context.payload().startsWith("\"")
-                ? new VerificationOrder(json.readValue(context.payload(), VerificationLevel.class), null)
-                : json.readValue(context.payload(), VerificationOrder.class);
         VerificationLevel level = order.level();
         List<String> problems = new ArrayList<>();
         List<String> findings = new ArrayList<>();
