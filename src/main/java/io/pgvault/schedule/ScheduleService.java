@@ -3,6 +3,7 @@ package io.pgvault.schedule;
 import io.pgvault.api.InvalidRequestException;
 import io.pgvault.api.NotFoundException;
 import io.pgvault.backup.BackupKind;
+import io.pgvault.backup.BackupRetention;
 import io.pgvault.backup.BackupService;
 import io.pgvault.backup.BackupSpec;
 import io.pgvault.backup.BackupView;
@@ -51,6 +52,7 @@ public class ScheduleService implements VerificationAfterBackup {
     private final BackupsAfterDeletion afterDeletion;
     private final ClusterService clusters;
     private final BackupService backups;
+    private final BackupRetention retained;
     private final JobService jobs;
     private final JsonMapper json;
     private final Clock clock;
@@ -60,14 +62,15 @@ public class ScheduleService implements VerificationAfterBackup {
     private final Repositories repositories;
 
     ScheduleService(ScheduleRepository schedules, ScheduleTimers timers, BackupsAfterDeletion afterDeletion,
-            ClusterService clusters, BackupService backups, JobService jobs, JsonMapper json, Clock clock,
-            PlatformTransactionManager transactions, Repositories repositories) {
+            ClusterService clusters, BackupService backups, BackupRetention retained, JobService jobs, JsonMapper json,
+            Clock clock, PlatformTransactionManager transactions, Repositories repositories) {
         this.repositories = repositories;
         this.schedules = schedules;
         this.timers = timers;
         this.afterDeletion = afterDeletion;
         this.clusters = clusters;
         this.backups = backups;
+        this.retained = retained;
         this.jobs = jobs;
         this.json = json;
         this.clock = clock;
@@ -129,7 +132,7 @@ public class ScheduleService implements VerificationAfterBackup {
     @Transactional
     public ScheduleDeletion delete(UUID id, BackupsOfDeletedSchedule action) {
         Schedule schedule = schedules.lockById(id).orElse(null);
-        List<BackupView> taken = backups.succeededOfSchedule(id);
+        List<BackupView> taken = retained.succeededOfSchedule(id);
         if (schedule == null && (action == BackupsOfDeletedSchedule.KEEP || taken.isEmpty())) {
             throw new NotFoundException("no schedule with id " + id);
         }
@@ -198,7 +201,7 @@ public class ScheduleService implements VerificationAfterBackup {
         if (schedule == null || !schedule.isEnabled() || policy == null || policy.drillCron() == null) {
             return null;
         }
-        Optional<UUID> newest = backups.newestOfSchedule(id);
+        Optional<UUID> newest = retained.newestOfSchedule(id);
         if (newest.isEmpty()) {
             log.info("Schedule {}: no successful backup to drill yet", id);
         } else {
