@@ -5,6 +5,7 @@ import io.pgvault.api.NotFoundException;
 import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupRetention;
 import io.pgvault.backup.BackupService;
+import io.pgvault.backup.BackupVerifications;
 import io.pgvault.backup.BackupSpec;
 import io.pgvault.backup.BackupView;
 import io.pgvault.backup.RecordedRetention;
@@ -53,6 +54,7 @@ public class ScheduleService implements VerificationAfterBackup {
     private final ClusterService clusters;
     private final BackupService backups;
     private final BackupRetention retained;
+    private final BackupVerifications verifications;
     private final JobService jobs;
     private final JsonMapper json;
     private final Clock clock;
@@ -62,8 +64,9 @@ public class ScheduleService implements VerificationAfterBackup {
     private final Repositories repositories;
 
     ScheduleService(ScheduleRepository schedules, ScheduleTimers timers, BackupsAfterDeletion afterDeletion,
-            ClusterService clusters, BackupService backups, BackupRetention retained, JobService jobs, JsonMapper json,
-            Clock clock, PlatformTransactionManager transactions, Repositories repositories) {
+            ClusterService clusters, BackupService backups, BackupRetention retained,
+            BackupVerifications verifications, JobService jobs, JsonMapper json, Clock clock,
+            PlatformTransactionManager transactions, Repositories repositories) {
         this.repositories = repositories;
         this.schedules = schedules;
         this.timers = timers;
@@ -71,6 +74,7 @@ public class ScheduleService implements VerificationAfterBackup {
         this.clusters = clusters;
         this.backups = backups;
         this.retained = retained;
+        this.verifications = verifications;
         this.jobs = jobs;
         this.json = json;
         this.clock = clock;
@@ -206,7 +210,7 @@ public class ScheduleService implements VerificationAfterBackup {
             log.info("Schedule {}: no successful backup to drill yet", id);
         } else {
             try {
-                backups.verify(newest.get(), VerificationLevel.RESTORE);
+                verifications.verify(newest.get(), VerificationLevel.RESTORE);
             } catch (RuntimeException e) {
                 log.warn("Schedule {}: could not start the drill of backup {}: {}", id, newest.get(), e.getMessage());
             }

@@ -3,6 +3,7 @@ package io.pgvault.verification;
 import io.pgvault.backup.BackupFile;
 import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupService;
+import io.pgvault.backup.BackupVerifications;
 import io.pgvault.backup.BackupStatus;
 import io.pgvault.backup.BackupView;
 import io.pgvault.backup.VerificationLevel;
@@ -37,6 +38,7 @@ import org.springframework.stereotype.Component;
 class VerificationHandler implements JobHandler<VerificationOrder> {
 
     private final BackupService backups;
+    private final BackupVerifications verifications;
     private final BackupStorage storage;
     private final ClusterAccess clusters;
     private final ProcessExecutor executor;
@@ -46,14 +48,15 @@ class VerificationHandler implements JobHandler<VerificationOrder> {
 
     private final WalVerification walVerification;
 
-    VerificationHandler(BackupService backups, BackupStorage storage, ClusterAccess clusters,
-            ProcessExecutor executor, BaseBackupCheck baseCheck, DumpDrill drill,
+    VerificationHandler(BackupService backups, BackupVerifications verifications, BackupStorage storage,
+            ClusterAccess clusters, ProcessExecutor executor, BaseBackupCheck baseCheck, DumpDrill drill,
             BaseDrill baseDrill, WalVerification walVerification) {
         this.walVerification = walVerification;
         this.baseCheck = baseCheck;
         this.drill = drill;
         this.baseDrill = baseDrill;
         this.backups = backups;
+        this.verifications = verifications;
         this.storage = storage;
         this.clusters = clusters;
         this.executor = executor;
@@ -90,7 +93,7 @@ class VerificationHandler implements JobHandler<VerificationOrder> {
                     : drill.run(backup, order.drillCluster() == null ? backup.cluster() : order.drillCluster(), context,
                             problems, findings);
             if (seconds != null) {
-                backups.recordDrill(backup.id(), seconds);
+                verifications.recordDrill(backup.id(), seconds);
             }
         }
         if (level == VerificationLevel.LIST && problems.isEmpty()) {
@@ -105,7 +108,7 @@ class VerificationHandler implements JobHandler<VerificationOrder> {
         }
         boolean passed = problems.isEmpty();
         String detail = String.join("; ", passed ? findings : problems);
-        backups.recordVerification(backup.id(), passed ? VerificationStatus.PASSED : VerificationStatus.FAILED,
+        verifications.recordVerification(backup.id(), passed ? VerificationStatus.PASSED : VerificationStatus.FAILED,
                 level, detail);
         context.log("pgvault: verification " + level + (passed ? " passed: " : " FAILED: ") + detail);
         if (!passed) {
