@@ -9,6 +9,7 @@ import io.pgvault.job.Job;
 import io.pgvault.job.JobCancelledException;
 import io.pgvault.job.JobContext;
 import io.pgvault.job.JobHandler;
+import io.pgvault.job.NoPayload;
 import io.pgvault.job.JobType;
 import io.pgvault.storage.BackupStorage;
 import io.pgvault.storage.ObjectStore;
@@ -26,7 +27,7 @@ import org.springframework.stereotype.Component;
  * then mark the backup SUCCEEDED. Any failure removes what was written.
  */
 @Component
-class BackupJobHandler implements JobHandler {
+class BackupJobHandler implements JobHandler<NoPayload> {
 
     private static final Logger log = LoggerFactory.getLogger(BackupJobHandler.class);
 
@@ -58,12 +59,17 @@ class BackupJobHandler implements JobHandler {
     }
 
     @Override
+    public Class<NoPayload> payloadType() {
+        return NoPayload.class;
+    }
+
+    @Override
     public boolean limitedPerCluster() {
         return true;
     }
 
     @Override
-    public void run(JobContext context) throws Exception {
+    public void run(JobContext context, NoPayload payload) throws Exception {
         BackupView backup = ledger.view(context.backupId());
         BackupRunner runner = runners.stream().filter(r -> r.kinds().contains(backup.kind())).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no runner for " + backup.kind() + " backups"));
@@ -182,7 +188,7 @@ class BackupJobHandler implements JobHandler {
     }
 
     @Override
-    public void abandon(Job job, String reason) {
+    public void abandon(Job job, NoPayload payload, String reason) {
         ledger.end(job.getBackupId(), !Job.INTERRUPTED.equals(reason), reason);
         BackupView backup = ledger.view(job.getBackupId());
         if (backup.status() == BackupStatus.SUCCEEDED) {

@@ -11,8 +11,6 @@ import io.pgvault.job.JobType;
 import io.pgvault.job.JobView;
 import io.pgvault.storage.BackupStorage;
 import io.pgvault.storage.Repositories;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.List;
 import java.util.UUID;
@@ -26,8 +24,6 @@ import org.springframework.data.domain.Sort;
 import org.springframework.data.jpa.domain.Specification;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Starts backups and answers questions about the catalog. */
@@ -45,10 +41,12 @@ public class BackupService {
     private final ApplicationEventPublisher events;
     private final Repositories repositories;
     private final BackupCopies copies;
+    private final BackupFileRemoval removal;
 
     BackupService(BackupRepository backups, ClusterAccess clusters, JobService jobs, BackupStorage storage,
             JsonMapper json, Clock clock, ApplicationEventPublisher events, Repositories repositories,
-            BackupCopies copies) {
+            BackupCopies copies, BackupFileRemoval removal) {
+        this.removal = removal;
         this.copies = copies;
         this.repositories = repositories;
         this.events = events;
@@ -199,7 +197,7 @@ public class BackupService {
         }
         String location = backup.getLocation();
         backup.markDeleted(clock.instant());
-        deleteAfterCommit(id, backup.getRepository(), location);
+        removal.afterCommit(id, backup.getRepository(), location);
         return view(backup);
     }
 
@@ -247,70 +245,6 @@ public class BackupService {
         return List.copyOf(find(id).getTableRows());
     }
 
-    /** Records a drill's measured restore time on the backup. */
-    @Transactional
-    public void recordDrill(UUID id, double seconds) {
-        backups.lockById(id).orElseThrow(() -> notFound(id)).drilled(seconds);
-    }
-
-    /** Records the outcome of a verification on the backup. */
-    @Transactional
-    public void recordVerification(UUID id, VerificationStatus result, VerificationLevel level, String detail) {
-        Backup backup = backups.lockById(id).orElseThrow(() -> notFound(id));
-        backup.verified(result, level, detail, clock.instant());
-        if (result == VerificationStatus.FAILED) {
-            events.publishEvent(new VerificationFailed(id, backup.getCluster(), level, detail));
-        }
-    }
-
-    /** Queues a verification job for a finished backup. */
-    @Transactional
-    public JobView verify(UUID id, VerificationLevel level) {
-        return verify(id, level, null);
-    }
-
-    /**
-     * Queues a verification job for a finished backup; a RESTORE drill restores on {@code drillCluster}
-     * (default: the backup's own cluster, into a scratch database).
-     */
-    @Transactional
-    public JobView verify(UUID id, VerificationLevel level, String drillCluster) {
-        Backup backup = find(id);
-        if (backup.getStatus() != BackupStatus.SUCCEEDED) {
-            throw new ConflictException("only a SUCCEEDED backup can be verified; backup " + id + " is "
-                    + backup.getStatus());
-        }
-        if (level == VerificationLevel.RESTORE) {
-            checkDrillable(view(backup));
-            if (drillCluster != null && backup.getKind() == BackupKind.BASE) {
-                throw new InvalidRequestException("drillCluster", "a BASE drill runs a throwaway server on this "
-                        + "host; drillCluster applies to DUMP drills");
-            }
-            if (drillCluster != null) {
-                clusters.target(drillCluster);
-            }
-        } else if (drillCluster != null) {
-            throw new InvalidRequestException("drillCluster", "drillCluster applies to RESTORE drills only");
-        }
-        // a BASE drill writes a throwaway server's directory: on the cluster's data host when it names one
-        String placement = level == VerificationLevel.RESTORE && backup.getKind() == BackupKind.BASE
-                ? clusters.dataHostOf(backup.getCluster()) : null;
-        return jobs.submit(JobType.VERIFICATION, backup.getCluster(), id,
-                json.writeValueAsString(new VerificationOrder(level, drillCluster)), placement);
-    }
-
-    /** Refuses a RESTORE drill this version cannot run. */
-    public static void checkDrillable(BackupView backup) {
-        if (backup.kind() == BackupKind.DUMP_ALL) {
-            throw new InvalidRequestException("level", "RESTORE drills are available for DUMP and BASE backups; "
-                    + "DUMP_ALL backups verify at CHECKSUM or LIST");
-        }
-        if (backup.spec().dataOnly()) {
-            throw new InvalidRequestException("level", "a data-only dump cannot be restored into an empty "
-                    + "database; verify it at CHECKSUM or LIST");
-        }
-    }
-
     /** The stored files of a finished backup, to download. */
     @Transactional(readOnly = true)
     public BackupContent content(UUID id) {
@@ -321,89 +255,12 @@ public class BackupService {
         return new BackupContent(view(backup), storage);
     }
 
-    /** The SUCCEEDED backups a schedule made, newest first. */
-    @Transactional(readOnly = true)
-    public List<BackupView> succeededOfSchedule(UUID scheduleId) {
-        Specification<Backup> spec = (root, query, cb) -> cb.and(cb.equal(root.get("scheduleId"), scheduleId),
-                cb.equal(root.get("status"), BackupStatus.SUCCEEDED));
-        return backups.findAll(spec, Sort.by(Sort.Direction.DESC, "finishedAt", "id")).stream().map(this::view)
-                .toList();
-    }
-
-    /**
-     * Hands a backup to the cluster's policy: the schedule policy recorded when it was taken is dropped.
-     * False when it is no longer a SUCCEEDED backup.
-     */
-    @Transactional
-    public boolean releaseRetention(UUID id) {
-        Backup backup = backups.lockById(id).orElseThrow(() -> notFound(id));
-        if (backup.getStatus() != BackupStatus.SUCCEEDED) {
-            return false;
-        }
-        backup.retainUnder(null, null);
-        return true;
-    }
-
-    /** The newest SUCCEEDED backup a schedule made. */
-    @Transactional(readOnly = true)
-    public java.util.Optional<UUID> newestOfSchedule(UUID scheduleId) {
-        Specification<Backup> spec = (root, query, cb) -> cb.and(cb.equal(root.get("scheduleId"), scheduleId),
-                cb.equal(root.get("status"), BackupStatus.SUCCEEDED));
-        return backups.findAll(spec, PageRequest.of(0, 1, Sort.by(Sort.Direction.DESC, "finishedAt"))).stream()
-                .map(Backup::getId).findFirst();
-    }
-
     /** A cluster's SUCCEEDED backups, newest first: what retention decides about. */
     @Transactional(readOnly = true)
     public List<BackupView> succeeded(String cluster) {
         Specification<Backup> spec = (root, query, cb) -> cb.and(cb.equal(root.get("cluster"), cluster),
                 cb.equal(root.get("status"), BackupStatus.SUCCEEDED));
         return views(backups.findAll(spec, Sort.by(Sort.Direction.DESC, "finishedAt", "id")));
-    }
-
-    /**
-     * Retention's removal: the files go, the entry stays as EXPIRED with the reason. The catalog stops
-     * pointing at the files before they are deleted, so a crash between leaves an orphan, never a lie.
-     */
-    @Transactional
-    public boolean expire(UUID id, String reason) {
-        Backup backup = backups.lockById(id).orElseThrow(() -> notFound(id));
-        if (backup.getStatus() != BackupStatus.SUCCEEDED || backup.isPinned() || jobs.hasActive(id)) {
-            // changed since the plan was made: pinned, deleted, expired by another run, or in use by a job
-            return false;
-        }
-        String location = backup.getLocation();
-        backup.expire(reason);
-        deleteAfterCommit(id, backup.getRepository(), location);
-        return true;
-    }
-
-    /** Files go only once the catalog no longer points at them; a failure then leaves an orphan, logged. */
-    private void deleteAfterCommit(UUID id, String repository, String location) {
-        if (location == null) {
-            return;
-        }
-        List<BackupCopy> copied = copies.of(id).stream().filter(c -> c.location() != null).toList();
-        copies.deleted(id);
-        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-            @Override
-            public void afterCommit() {
-                try {
-                    storage.delete(repository, location);
-                } catch (IOException e) {
-                    log.warn("Backup {} is out of the catalog but its files at {} could not be deleted: {}", id,
-                            location, e.toString());
-                }
-                for (BackupCopy copy : copied) {
-                    try {
-                        storage.delete(copy.repository(), copy.location());
-                    } catch (IOException | RuntimeException e) {
-                        log.warn("Backup {} is out of the catalog but its copy in repository '{}' could not be "
-                                + "deleted: {}", id, copy.repository(), e.toString());
-                    }
-                }
-            }
-        });
     }
 
     /** The cluster's SUCCEEDED BASE backups, oldest first: what recoveries start from. */

@@ -30,7 +30,7 @@ import tools.jackson.databind.json.JsonMapper;
  * back and recorded, and only then goes: a failed attempt (a bucket answering 503) loses no copy.
  */
 @Component
-class CopyHandler implements JobHandler {
+class CopyHandler implements JobHandler<CopyOrder> {
 
     private final BackupService backups;
     private final BackupCopies copies;
@@ -52,8 +52,13 @@ class CopyHandler implements JobHandler {
     }
 
     @Override
-    public void run(JobContext context) throws Exception {
-        String to = json.readValue(context.payload(), String.class);
+    public Class<CopyOrder> payloadType() {
+        return CopyOrder.class;
+    }
+
+    @Override
+    public void run(JobContext context, CopyOrder order) throws Exception {
+        String to = order.repository();
         BackupView backup = backups.get(context.backupId());
         BackupCopies.Generation generation = copies.copying(backup.id(), to, backup.location());
         if (generation.kept() != null) {
@@ -144,8 +149,11 @@ class CopyHandler implements JobHandler {
     }
 
     @Override
-    public void abandon(Job job, String reason) {
-        String to = json.readValue(job.getPayload(), String.class);
+    public void abandon(Job job, CopyOrder order, String reason) {
+        if (order == null) {
+            return;
+        }
+        String to = order.repository();
         BackupCopies.Failed failed = copies.failed(job.getBackupId(), to, reason);
         if (failed.attemptLocation() != null) {
             try {

@@ -43,7 +43,7 @@ import tools.jackson.databind.json.JsonMapper;
  * happens; a destination database or schema that pgvault created goes again when the restore fails.
  */
 @Component
-class ExtractionHandler implements JobHandler {
+class ExtractionHandler implements JobHandler<ExtractionPlan> {
 
     private static final Logger log = LoggerFactory.getLogger(ExtractionHandler.class);
 
@@ -81,8 +81,12 @@ class ExtractionHandler implements JobHandler {
     }
 
     @Override
-    public void run(JobContext context) throws Exception {
-        ExtractionPlan plan = json.readValue(context.payload(), ExtractionPlan.class);
+    public Class<ExtractionPlan> payloadType() {
+        return ExtractionPlan.class;
+    }
+
+    @Override
+    public void run(JobContext context, ExtractionPlan plan) throws Exception {
         BackupView backup = sources.readable(backups.get(plan.backupId()), context);
         long began = System.nanoTime();
         Map<String, Object> result = new LinkedHashMap<>();
@@ -268,11 +272,10 @@ class ExtractionHandler implements JobHandler {
     }
 
     @Override
-    public void abandon(Job job, String reason) {
+    public void abandon(Job job, ExtractionPlan plan, String reason) {
         copies.removeLeftover(BaseScratch.COPY_PREFIX, job.getId(), line -> log.info("{}", line));
         try {
-            ExtractionPlan plan = json.readValue(job.getPayload(), ExtractionPlan.class);
-            if (plan.fromDump()) {
+            if (plan != null && plan.fromDump()) {
                 undo.dropDatabase(plan.intoCluster(), DumpScratch.databaseName(job.getId()));
             }
         } catch (Exception e) {

@@ -219,7 +219,7 @@ class JobEngine {
             // placed on another host: an instance there takes it (db-scheduler offers it to every instance)
             return (complete, operations) -> operations.reschedule(complete, clock.instant().plus(PLACED_RETRY));
         }
-        JobHandler handler = handlers.get(job.getType());
+        JobHandler<?> handler = handlers.get(job.getType());
         int limit = handler.limitedPerCluster() ? settings.maxBackupsPerCluster() : 0;
         if (!jobSlots.tryAcquire()) {
             return (complete, operations) -> operations.reschedule(complete, clock.instant().plus(SLOT_RETRY));
@@ -239,13 +239,13 @@ class JobEngine {
         }
     }
 
-    private void run(Job job, JobHandler handler) {
+    private void run(Job job, JobHandler<?> handler) {
         JobContext context = new JobContext(job, settings.logLimitBytes());
         running.put(job.getId(), new Running(context, clock.instant()));
         JobStatus outcome = JobStatus.SUCCEEDED;
         String error = null;
         try {
-            handler.run(context);
+            handlers.run(handler, context);
             context.cancellation().throwIfCancelled();
         } catch (JobCancelledException e) {
             String reason = context.cancellation().reason();
@@ -347,7 +347,7 @@ class JobEngine {
             if (running.containsKey(job.getId()) || !jobSlots.tryAcquire()) {
                 return;
             }
-            JobHandler handler = handlers.get(job.getType());
+            JobHandler<?> handler = handlers.get(job.getType());
             int limit = handler.limitedPerCluster() ? settings.maxBackupsPerCluster() : 0;
             try {
                 placedRunner.execute(() -> {

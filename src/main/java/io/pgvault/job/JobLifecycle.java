@@ -97,7 +97,7 @@ class JobLifecycle {
                 continue;
             }
             job.fail(Job.INTERRUPTED, clock.instant());
-            handlers.get(job.getType()).abandon(job, Job.INTERRUPTED);
+            handlers.abandon(job, Job.INTERRUPTED);
             publish(job);
             log.warn("Job {} ({}) was running when its server stopped: marked FAILED ({})",
                     job.getId(), job.getType(), Job.INTERRUPTED);
@@ -130,7 +130,7 @@ class JobLifecycle {
             return;
         }
         job.fail(reason, clock.instant());
-        handlers.get(job.getType()).abandon(job, reason);
+        handlers.abandon(job, reason);
         publish(job);
         log.warn("Job {} ({}) failed before it started: {}", job.getId(), job.getType(), reason);
     }

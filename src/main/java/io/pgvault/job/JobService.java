@@ -158,7 +158,7 @@ public class JobService {
         if (job.getStatus() == JobStatus.QUEUED) {
             String reason = "cancelled before it started";
             job.cancel(reason, clock.instant());
-            handlers.get(job.getType()).abandon(job, reason);
+            handlers.abandon(job, reason);
             lifecycle.publish(job);
         } else {
             job.requestCancel();

@@ -7,6 +7,7 @@ import io.pgvault.backup.VerificationStatus;
 import io.pgvault.job.JobCancelledException;
 import io.pgvault.job.JobContext;
 import io.pgvault.job.JobHandler;
+import io.pgvault.job.NoPayload;
 import io.pgvault.job.JobType;
 import io.pgvault.notification.NotificationEvent;
 import io.pgvault.notification.WebhookService;
@@ -39,7 +40,7 @@ import org.springframework.stereotype.Component;
  * ({@link IntegrityCheck}): corruption fails the proof too. The scratch server is always removed.
  */
 @Component
-class ProofHandler implements JobHandler {
+class ProofHandler implements JobHandler<NoPayload> {
 
     private static final Pattern RECORD_AT = Pattern.compile(
             "(invalid record length at|incorrect resource manager data checksum in record at|invalid magic number"
@@ -77,7 +78,12 @@ class ProofHandler implements JobHandler {
     }
 
     @Override
-    public void run(JobContext context) throws Exception {
+    public Class<NoPayload> payloadType() {
+        return NoPayload.class;
+    }
+
+    @Override
+    public void run(JobContext context, NoPayload payload) throws Exception {
         String cluster = context.cluster();
         metrics.watch(cluster);
         BackupView base = startingPoint(cluster);

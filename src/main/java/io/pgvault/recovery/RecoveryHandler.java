@@ -30,7 +30,7 @@ import tools.jackson.databind.json.JsonMapper;
  * An in-place recovery that fails puts the original directory back and starts its server again.
  */
 @Component
-class RecoveryHandler implements JobHandler {
+class RecoveryHandler implements JobHandler<RecoveryPlan> {
 
     private final JsonMapper json;
     private final BackupService backups;
@@ -67,8 +67,12 @@ class RecoveryHandler implements JobHandler {
     }
 
     @Override
-    public void run(JobContext context) throws Exception {
-        RecoveryPlan plan = json.readValue(context.payload(), RecoveryPlan.class);
+    public Class<RecoveryPlan> payloadType() {
+        return RecoveryPlan.class;
+    }
+
+    @Override
+    public void run(JobContext context, RecoveryPlan plan) throws Exception {
         BackupView backup = sources.readable(backups.get(plan.backupId()), context);
         ClusterView cluster = clusters.get(context.cluster());
         Path directory = Path.of(plan.dataDirectory());

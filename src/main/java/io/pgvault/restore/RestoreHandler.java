@@ -24,14 +24,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 import org.springframework.stereotype.Component;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Restores a logical backup: pg_restore for archive formats, psql for PLAIN SQL and cluster dumps.
  * Warnings stay in the job log; errors fail the job.
  */
 @Component
-class RestoreHandler implements JobHandler {
+class RestoreHandler implements JobHandler<RestoreSpec> {
 
     private static final Pattern PROCESSING = Pattern.compile("pg_restore: (?:processing data for table|creating [A-Z ]+) \"?(.+?)\"?$");
     private static final Pattern PSQL_ERROR = Pattern.compile("ERROR:\\s+(.*)$");
@@ -41,20 +40,18 @@ class RestoreHandler implements JobHandler {
     private final ClusterAccess clusters;
     private final BackupStorage storage;
     private final ProcessExecutor executor;
-    private final JsonMapper json;
 
     private final io.pgvault.copy.BackupSources sources;
     private final TableRestore tableRestore;
 
     RestoreHandler(BackupService backups, ClusterAccess clusters, BackupStorage storage, ProcessExecutor executor,
-            JsonMapper json, io.pgvault.copy.BackupSources sources, TableRestore tableRestore) {
+            io.pgvault.copy.BackupSources sources, TableRestore tableRestore) {
         this.sources = sources;
         this.tableRestore = tableRestore;
         this.backups = backups;
         this.clusters = clusters;
         this.storage = storage;
         this.executor = executor;
-        this.json = json;
     }
 
     @Override
@@ -63,8 +60,12 @@ class RestoreHandler implements JobHandler {
     }
 
     @Override
-    public void run(JobContext context) throws Exception {
-        RestoreSpec spec = json.readValue(context.payload(), RestoreSpec.class);
+    public Class<RestoreSpec> payloadType() {
+        return RestoreSpec.class;
+    }
+
+    @Override
+    public void run(JobContext context, RestoreSpec spec) throws Exception {
         BackupView backup = sources.readable(backups.get(context.backupId()), context);
         if (storage.uploads(backup.repository())) {
             context.phase("downloading from repository '" + backup.repository() + "'");

@@ -2,13 +2,14 @@ package io.pgvault.retention;
 
 import io.pgvault.job.JobContext;
 import io.pgvault.job.JobHandler;
+import io.pgvault.job.NoPayload;
 import io.pgvault.job.JobType;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
 /** A retention run: the plan made again now (the catalog may have moved since it was asked for), then carried out. */
 @Component
-class RetentionHandler implements JobHandler {
+class RetentionHandler implements JobHandler<NoPayload> {
 
     private final RetentionService retention;
     private final JsonMapper json;
@@ -26,6 +27,11 @@ class RetentionHandler implements JobHandler {
         return JobType.RETENTION;
     }
 
+    @Override
+    public Class<NoPayload> payloadType() {
+        return NoPayload.class;
+    }
+
     /** One retention run per cluster at a time (pgvault.jobs.max-backups-per-cluster). */
     @Override
     public boolean limitedPerCluster() {
@@ -33,7 +39,7 @@ class RetentionHandler implements JobHandler {
     }
 
     @Override
-    public void run(JobContext context) throws Exception {
+    public void run(JobContext context, NoPayload payload) throws Exception {
         context.phase("planning");
         context.cancellation().throwIfCancelled();
         RetentionPlan plan = retention.plan(context.cluster());

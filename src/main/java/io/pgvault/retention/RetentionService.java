@@ -1,5 +1,6 @@
 package io.pgvault.retention;
 
+import io.pgvault.backup.BackupRetention;
 import io.pgvault.backup.BackupService;
 import io.pgvault.backup.BackupView;
 import io.pgvault.cluster.ClusterService;
@@ -40,6 +41,7 @@ import org.springframework.transaction.annotation.Transactional;
 public class RetentionService {
 
     private final BackupService backups;
+    private final BackupRetention retained;
     private final ClusterService clusters;
     private final ScheduleService schedules;
     private final WalArchiveService wal;
@@ -47,10 +49,11 @@ public class RetentionService {
     private final Clock clock;
     private final WalRetention walRetention;
 
-    RetentionService(BackupService backups, ClusterService clusters, ScheduleService schedules, WalArchiveService wal,
-            JobService jobs, Clock clock, WalRetention walRetention) {
+    RetentionService(BackupService backups, BackupRetention retained, ClusterService clusters,
+            ScheduleService schedules, WalArchiveService wal, JobService jobs, Clock clock, WalRetention walRetention) {
         this.walRetention = walRetention;
         this.backups = backups;
+        this.retained = retained;
         this.clusters = clusters;
         this.schedules = schedules;
         this.wal = wal;
@@ -172,7 +175,7 @@ public class RetentionService {
                 continue;
             }
             cancellation.throwIfCancelled();
-            if (backups.expire(d.backupId(), "expired by retention: " + String.join("; ", d.reasons()))) {
+            if (retained.expire(d.backupId(), "expired by retention: " + String.join("; ", d.reasons()))) {
                 log.accept("pgvault: expired backup " + d.backupId() + " (" + d.kind()
                         + (d.database() == null ? "" : " " + d.database()) + ", " + d.finishedAt() + "): "
                         + String.join("; ", d.reasons()));

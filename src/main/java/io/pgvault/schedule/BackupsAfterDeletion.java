@@ -1,6 +1,6 @@
 package io.pgvault.schedule;
 
-import io.pgvault.backup.BackupService;
+import io.pgvault.backup.BackupRetention;
 import io.pgvault.backup.BackupView;
 import io.pgvault.cluster.ClusterService;
 import io.pgvault.cluster.RetentionPolicy;
@@ -13,10 +13,10 @@ import org.springframework.stereotype.Component;
 @Component
 class BackupsAfterDeletion {
 
-    private final BackupService backups;
+    private final BackupRetention backups;
     private final ClusterService clusters;
 
-    BackupsAfterDeletion(BackupService backups, ClusterService clusters) {
+    BackupsAfterDeletion(BackupRetention backups, ClusterService clusters) {
         this.backups = backups;
         this.clusters = clusters;
     }

@@ -3,7 +3,9 @@ package io.pgvault.schedule;
 import io.pgvault.api.InvalidRequestException;
 import io.pgvault.api.NotFoundException;
 import io.pgvault.backup.BackupKind;
+import io.pgvault.backup.BackupRetention;
 import io.pgvault.backup.BackupService;
+import io.pgvault.backup.BackupVerifications;
 import io.pgvault.backup.BackupSpec;
 import io.pgvault.backup.BackupView;
 import io.pgvault.backup.RecordedRetention;
@@ -51,6 +53,8 @@ public class ScheduleService implements VerificationAfterBackup {
     private final BackupsAfterDeletion afterDeletion;
     private final ClusterService clusters;
     private final BackupService backups;
+    private final BackupRetention retained;
+    private final BackupVerifications verifications;
     private final JobService jobs;
     private final JsonMapper json;
     private final Clock clock;
@@ -60,7 +64,8 @@ public class ScheduleService implements VerificationAfterBackup {
     private final Repositories repositories;
 
     ScheduleService(ScheduleRepository schedules, ScheduleTimers timers, BackupsAfterDeletion afterDeletion,
-            ClusterService clusters, BackupService backups, JobService jobs, JsonMapper json, Clock clock,
+            ClusterService clusters, BackupService backups, BackupRetention retained,
+            BackupVerifications verifications, JobService jobs, JsonMapper json, Clock clock,
             PlatformTransactionManager transactions, Repositories repositories) {
         this.repositories = repositories;
         this.schedules = schedules;
@@ -68,6 +73,8 @@ public class ScheduleService implements VerificationAfterBackup {
         this.afterDeletion = afterDeletion;
         this.clusters = clusters;
         this.backups = backups;
+        this.retained = retained;
+        this.verifications = verifications;
         this.jobs = jobs;
         this.json = json;
         this.clock = clock;
@@ -129,7 +136,7 @@ public class ScheduleService implements VerificationAfterBackup {
     @Transactional
     public ScheduleDeletion delete(UUID id, BackupsOfDeletedSchedule action) {
         Schedule schedule = schedules.lockById(id).orElse(null);
-        List<BackupView> taken = backups.succeededOfSchedule(id);
+        List<BackupView> taken = retained.succeededOfSchedule(id);
         if (schedule == null && (action == BackupsOfDeletedSchedule.KEEP || taken.isEmpty())) {
             throw new NotFoundException("no schedule with id " + id);
         }
@@ -198,12 +205,12 @@ public class ScheduleService implements VerificationAfterBackup {
         if (schedule == null || !schedule.isEnabled() || policy == null || policy.drillCron() == null) {
             return null;
         }
-        Optional<UUID> newest = backups.newestOfSchedule(id);
+        Optional<UUID> newest = retained.newestOfSchedule(id);
         if (newest.isEmpty()) {
             log.info("Schedule {}: no successful backup to drill yet", id);
         } else {
             try {
-                backups.verify(newest.get(), VerificationLevel.RESTORE);
+                verifications.verify(newest.get(), VerificationLevel.RESTORE);
             } catch (RuntimeException e) {
                 log.warn("Schedule {}: could not start the drill of backup {}: {}", id, newest.get(), e.getMessage());
             }

@@ -5,11 +5,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -47,14 +44,13 @@ public class RepositoryStorage implements BackupStorage {
     private static final String STAGING = ".staging";
     private static final String SCRATCH = ".scratch";
     private static final String RECEIVE = ".receive";
-    /** The temporary file of a WAL push in progress, in the WAL directory it goes to. */
-    private static final String PUSH_PREFIX = ".push-";
     private static final Set<PosixFilePermission> OWNER_ONLY_DIR = FileTrees.OWNER_ONLY_DIR;
     private final Repositories repositories;
     private final Path root;
     private final Path staging;
     private final Path scratch;
     private final Path receive;
+    private final WalFiles wal;
     private final ScheduledExecutorService retries =
             Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("pgvault-discard-retry"));
     private static final Logger log = LoggerFactory.getLogger(RepositoryStorage.class);
@@ -68,6 +64,7 @@ public class RepositoryStorage implements BackupStorage {
         this.staging = root.resolve(STAGING);
         this.scratch = root.resolve(SCRATCH);
         this.receive = root.resolve(RECEIVE);
+        this.wal = new WalFiles(repositories, root, scratch);
         try {
             Files.createDirectories(staging);
             Files.createDirectories(scratch);
@@ -148,7 +145,7 @@ public class RepositoryStorage implements BackupStorage {
             }
         }
         FileTrees.delete(area.directory());
-        return new Committed(location, encrypted, keyId(target));
+        return new Committed(location, encrypted, WalFiles.keyId(target));
     }
 
     /**
@@ -207,39 +204,7 @@ public class RepositoryStorage implements BackupStorage {
 
     @Override
     public int sweepWalPushes(Instant before) throws IOException {
-        int removed = 0;
-        // only {cluster}/wal/{timeline}/ holds pushes; a file that goes meanwhile is no error
-        try (DirectoryStream<Path> clusters = Files.newDirectoryStream(root, "[a-z]*")) {
-            for (Path cluster : clusters) {
-                try (DirectoryStream<Path> timelines = Files.newDirectoryStream(cluster.resolve("wal"))) {
-                    for (Path timeline : timelines) {
-                        try (DirectoryStream<Path> pushes = Files.newDirectoryStream(timeline, PUSH_PREFIX + "*")) {
-                            for (Path push : pushes) {
-                                if (Files.getLastModifiedTime(push).toInstant().isBefore(before)
-                                        && Files.deleteIfExists(push)) {
-                                    removed++;
-                                }
-                            }
-                        }
-                    }
-                } catch (NoSuchFileException | NotDirectoryException e) {
-                    // no WAL for this cluster, or gone meanwhile
-                }
-            }
-        }
-        for (Repositories.Repository r : repositories.all()) {
-            if (!repositories.isWorkspace(r)) {
-                try {
-                    // an hour at least: another instance's upload in progress is not an orphan
-                    removed += r.store().sweepIncomplete(Math.max(3600,
-                            java.time.Duration.between(before, Instant.now()).toSeconds()));
-                } catch (IOException | RuntimeException e) {
-                    log.warn(
-                            "Could not sweep the incomplete uploads of repository '{}': {}", r.name(), e.toString());
-                }
-            }
-        }
-        return removed;
+        return wal.sweepPushes(before);
     }
 
     @Override
@@ -282,24 +247,12 @@ public class RepositoryStorage implements BackupStorage {
     }
 
     @Override
-    public void copyWal(String from, String to, String cluster, String timeline, String name) throws IOException {
-        Repositories.Repository target = repositories.forReading(to);
-        try (InputStream in = openWal(from, cluster, timeline, name)) {
-            target.store().put(walKey(cluster, timeline, name), in);
-        }
-    }
-
-    @Override
     public InputStream openStored(String repository, String location, String relativePath) throws IOException {
         Repositories.Repository r = repositories.forReading(repository);
         if (r.store() instanceof EncryptedObjectStore encrypted) {
             return encrypted.raw().get(location + "/" + relativePath);
         }
         return open(repository, location, relativePath);
-    }
-
-    private static String keyId(Repositories.Repository r) {
-        return r.store() instanceof EncryptedObjectStore encrypted ? encrypted.currentKeyId() : null;
     }
 
     @Override
@@ -362,61 +315,33 @@ public class RepositoryStorage implements BackupStorage {
     }
 
     @Override
+    public void copyWal(String from, String to, String cluster, String timeline, String name) throws IOException {
+        wal.copy(from, to, cluster, timeline, name);
+    }
+
+    @Override
     public WalStored storeWal(String repository, String cluster, String timeline, String name, WalContent content,
             WalGate gate) throws IOException {
-        Repositories.Repository r = repositories.forReading(repository);
-        if (!repositories.isWorkspace(r)) {
-            return WalWrites.toStore(r.store(), keyId(r), scratch, stored -> walKey(cluster, timeline, stored), name,
-                    content, gate);
-        }
-        return WalWrites.toDirectory(walDirectory(cluster, timeline), PUSH_PREFIX, name, content, gate);
+        return wal.store(repository, cluster, timeline, name, content, gate);
     }
 
     @Override
     public InputStream openWal(String repository, String cluster, String timeline, String name) throws IOException {
-        Repositories.Repository r = repositories.forReading(repository);
-        if (!repositories.isWorkspace(r)) {
-            return r.store().get(walKey(cluster, timeline, name));
-        }
-        return Files.newInputStream(walDirectory(cluster, timeline).resolve(name));
+        return wal.open(repository, cluster, timeline, name);
     }
 
     @Override
     public boolean hasWal(String repository, String cluster, String timeline, String name) throws IOException {
-        Repositories.Repository r = repositories.forReading(repository);
-        if (!repositories.isWorkspace(r)) {
-            return r.store().stat(walKey(cluster, timeline, name)).isPresent();
-        }
-        return Files.isRegularFile(walDirectory(cluster, timeline).resolve(name), LinkOption.NOFOLLOW_LINKS);
+        return wal.has(repository, cluster, timeline, name);
     }
 
     @Override
     public void deleteWal(String repository, String cluster, String timeline, String name) throws IOException {
-        Repositories.Repository r = repositories.forReading(repository);
-        if (!repositories.isWorkspace(r)) {
-            r.store().delete(walKey(cluster, timeline, name));
-            return;
-        }
-        Path dir = walDirectory(cluster, timeline);
-        if (Files.deleteIfExists(dir.resolve(name))) {
-            Fsync.directory(dir);
-        }
-    }
-
-    private String walKey(String cluster, String timeline, String name) {
-        walDirectory(cluster, timeline);
-        return cluster + "/wal/" + timeline + "/" + ObjectKeys.check(name);
-    }
-
-    private Path walDirectory(String cluster, String timeline) {
-        if (!timeline.matches("^[0-9A-F]{8}$")) {
-            throw new IllegalArgumentException("not a WAL timeline: " + timeline);
-        }
-        return root.resolve(checkedCluster(cluster)).resolve("wal").resolve(timeline);
+        wal.delete(repository, cluster, timeline, name);
     }
 
     /** A cluster name as a path element: only what cluster names may hold, so nothing can traverse. */
-    private static String checkedCluster(String cluster) {
+    static String checkedCluster(String cluster) {
         if (!cluster.matches("^[a-z][a-z0-9-]{0,62}$")) {
             throw new IllegalArgumentException("not a cluster name: " + cluster);
         }

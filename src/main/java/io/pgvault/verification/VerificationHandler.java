@@ -3,6 +3,7 @@ package io.pgvault.verification;
 import io.pgvault.backup.BackupFile;
 import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupService;
+import io.pgvault.backup.BackupVerifications;
 import io.pgvault.backup.BackupStatus;
 import io.pgvault.backup.BackupView;
 import io.pgvault.backup.VerificationLevel;
@@ -26,7 +27,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.springframework.stereotype.Component;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Proves a backup intact. CHECKSUM re-reads every stored file and compares size and SHA-256 with the
@@ -35,31 +35,31 @@ import tools.jackson.databind.json.JsonMapper;
  * pg_verifybackup on an extracted copy). RESTORE checks the checksums and then runs a restore drill.
  */
 @Component
-class VerificationHandler implements JobHandler {
+class VerificationHandler implements JobHandler<VerificationOrder> {
 
     private final BackupService backups;
+    private final BackupVerifications verifications;
     private final BackupStorage storage;
     private final ClusterAccess clusters;
     private final ProcessExecutor executor;
-    private final JsonMapper json;
     private final BaseBackupCheck baseCheck;
     private final DumpDrill drill;
     private final BaseDrill baseDrill;
 
     private final WalVerification walVerification;
 
-    VerificationHandler(BackupService backups, BackupStorage storage, ClusterAccess clusters,
-            ProcessExecutor executor, JsonMapper json, BaseBackupCheck baseCheck, DumpDrill drill,
+    VerificationHandler(BackupService backups, BackupVerifications verifications, BackupStorage storage,
+            ClusterAccess clusters, ProcessExecutor executor, BaseBackupCheck baseCheck, DumpDrill drill,
             BaseDrill baseDrill, WalVerification walVerification) {
         this.walVerification = walVerification;
         this.baseCheck = baseCheck;
         this.drill = drill;
         this.baseDrill = baseDrill;
         this.backups = backups;
+        this.verifications = verifications;
         this.storage = storage;
         this.clusters = clusters;
         this.executor = executor;
-        this.json = json;
     }
 
     @Override
@@ -68,7 +68,12 @@ class VerificationHandler implements JobHandler {
     }
 
     @Override
-    public void run(JobContext context) throws Exception {
+    public Class<VerificationOrder> payloadType() {
+        return VerificationOrder.class;
+    }
+
+    @Override
+    public void run(JobContext context, VerificationOrder order) throws Exception {
         if (context.backupId() == null) {
             walVerification.run(context);
             return;
@@ -78,10 +83,6 @@ class VerificationHandler implements JobHandler {
             context.log("pgvault: backup " + backup.id() + " is " + backup.status() + " now; nothing to verify");
             return;
         }
-        // jobs queued by earlier versions carry the level alone
-        VerificationOrder order = context.payload().startsWith("\"")
-                ? new VerificationOrder(json.readValue(context.payload(), VerificationLevel.class), null)
-                : json.readValue(context.payload(), VerificationOrder.class);
         VerificationLevel level = order.level();
         List<String> problems = new ArrayList<>();
         List<String> findings = new ArrayList<>();
@@ -92,7 +93,7 @@ class VerificationHandler implements JobHandler {
                     : drill.run(backup, order.drillCluster() == null ? backup.cluster() : order.drillCluster(), context,
                             problems, findings);
             if (seconds != null) {
-                backups.recordDrill(backup.id(), seconds);
+                verifications.recordDrill(backup.id(), seconds);
             }
         }
         if (level == VerificationLevel.LIST && problems.isEmpty()) {
@@ -107,7 +108,7 @@ class VerificationHandler implements JobHandler {
         }
         boolean passed = problems.isEmpty();
         String detail = String.join("; ", passed ? findings : problems);
-        backups.recordVerification(backup.id(), passed ? VerificationStatus.PASSED : VerificationStatus.FAILED,
+        verifications.recordVerification(backup.id(), passed ? VerificationStatus.PASSED : VerificationStatus.FAILED,
                 level, detail);
         context.log("pgvault: verification " + level + (passed ? " passed: " : " FAILED: ") + detail);
         if (!passed) {

@@ -2,6 +2,7 @@ package io.pgvault.verification;
 
 import io.pgvault.api.InvalidRequestException;
 import io.pgvault.backup.BackupService;
+import io.pgvault.backup.BackupVerifications;
 import io.pgvault.backup.BackupSucceeded;
 import io.pgvault.backup.VerificationLevel;
 import io.pgvault.backup.VerificationOrder;
@@ -41,7 +42,7 @@ class VerifyAfterBackup {
         }
         if (level == VerificationLevel.RESTORE) {
             try {
-                BackupService.checkDrillable(backups.get(event.backupId()));
+                BackupVerifications.checkDrillable(backups.get(event.backupId()));
             } catch (InvalidRequestException e) {
                 level = VerificationLevel.LIST;
             }

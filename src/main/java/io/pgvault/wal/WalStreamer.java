@@ -13,17 +13,14 @@ import io.pgvault.process.ProcessSpec;
 import io.pgvault.storage.BackupStorage;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -33,8 +30,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.event.EventListener;
-import org.springframework.dao.DataAccessException;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
@@ -50,7 +45,6 @@ public class WalStreamer implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(WalStreamer.class);
     private static final Pattern SHIPPABLE = Pattern.compile("[0-9A-F]{24}|[0-9A-F]{8}\\.history");
-    private static final Duration LEASE = Duration.ofSeconds(30);
     private static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
 
     private final ClusterService clusters;
@@ -58,27 +52,27 @@ public class WalStreamer implements SmartLifecycle {
     private final WalArchiveService archive;
     private final BackupStorage storage;
     private final ProcessExecutor executor;
-    private final JdbcTemplate catalog;
+    private final WalStreamLease lease;
+    private final WalStreamSlots slots;
     private final Clock clock;
-    private final String owner;
     private final Duration interval;
     private final Map<String, Receiver> receivers = new ConcurrentHashMap<>();
     private volatile Thread supervisor;
     private volatile boolean running;
 
     WalStreamer(ClusterService clusters, ClusterAccess access, WalArchiveService archive, BackupStorage storage,
-            ProcessExecutor executor, JdbcTemplate catalog, Clock clock, PgvaultProperties properties) {
+            ProcessExecutor executor, WalStreamLease lease, WalStreamSlots slots, Clock clock,
+            PgvaultProperties properties) {
         this.clusters = clusters;
         this.access = access;
         this.archive = archive;
         this.storage = storage;
         this.executor = executor;
-        this.catalog = catalog;
+        this.lease = lease;
+        this.slots = slots;
         this.clock = clock;
         this.interval = properties.jobs().pollInterval().compareTo(Duration.ofSeconds(2)) < 0
                 ? Duration.ofSeconds(1) : Duration.ofSeconds(2);
-        String instance = properties.jobs().instanceName();
-        this.owner = (instance != null ? instance : host()) + "/" + UUID.randomUUID();
     }
 
     /**
@@ -219,7 +213,7 @@ public class WalStreamer implements SmartLifecycle {
             log.warn("WAL streaming of '{}': the server cannot stream from where the archive ends ({}); streaming "
                     + "from the slot's position instead", r.cluster, outcome);
         }
-        if (outcome != null && outcome.contains("is active for PID") && freeSlot(r.cluster)) {
+        if (outcome != null && outcome.contains("is active for PID") && holdLease(r.cluster) && slots.free(r.cluster)) {
             // the slot was held by the receiver of an instance that died (SIGKILL leaves pg_receivewal running,
             // streaming into a spool nobody ships): its lease ran out and is this instance's now
             r.backoff = Duration.ofSeconds(1);
@@ -243,12 +237,10 @@ public class WalStreamer implements SmartLifecycle {
         String slot = slotName(cluster.name());
         Receiver r = receivers.get(cluster.name());
         if (r != null) {
-            return new ArchiveSummary.Streaming(r.alive(), owner, slot, r.restarts, r.lastError);
+            return new ArchiveSummary.Streaming(r.alive(), lease.owner(), slot, r.restarts, r.lastError);
         }
-        List<String> holder = catalog.queryForList("select owner from wal_stream_lease where cluster = ? and "
-                + "lease_until > ?", String.class, cluster.name(), Timestamp.from(clock.instant()));
-        return new ArchiveSummary.Streaming(!holder.isEmpty(), holder.isEmpty() ? null : holder.get(0), slot, 0,
-                null);
+        String holder = lease.holder(cluster.name());
+        return new ArchiveSummary.Streaming(holder != null, holder, slot, 0, null);
     }
 
     /** Moves every completed segment and history file from the spool into the archive, oldest first. */
@@ -290,8 +282,8 @@ public class WalStreamer implements SmartLifecycle {
         // the spool stays: what is still in it (the catalog may be unreachable) is shipped by the next receiver
         ship(r);
         // the lease row stays until the slot is gone: it marks a slot that some instance must still drop
-        if (dropSlot && dropSlot(r.cluster)) {
-            releaseLease(r.cluster);
+        if (dropSlot && slots.drop(r.cluster)) {
+            lease.release(r.cluster);
         }
     }
 
@@ -300,8 +292,7 @@ public class WalStreamer implements SmartLifecycle {
      * down, or lost its lease): their lease row outlived the receiver, so their slot may still exist.
      */
     private void dropLeftoverSlots(Set<String> streaming) {
-        List<String> leftovers = catalog.queryForList("select cluster from wal_stream_lease where lease_until < ?",
-                String.class, Timestamp.from(clock.instant()));
+        List<String> leftovers = lease.expired();
         Set<String> registered = clusters.list().stream().map(ClusterView::name).collect(Collectors.toSet());
         for (String name : leftovers) {
             if (streaming.contains(name) || receivers.containsKey(name) || !holdLease(name)) {
@@ -310,39 +301,11 @@ public class WalStreamer implements SmartLifecycle {
             if (!registered.contains(name)) {
                 log.warn("WAL streaming of '{}': the cluster is gone; if its slot {} still exists on the server, drop "
                         + "it by hand (pg_drop_replication_slot)", name, slotName(name));
-                releaseLease(name);
-            } else if (dropSlot(name)) {
-                releaseLease(name);
+                lease.release(name);
+            } else if (slots.drop(name)) {
+                lease.release(name);
             }
         }
-    }
-
-    /**
-     * A slot nobody reads makes the server keep its WAL forever: it goes with the streaming. Right after the
-     * receiver ended the server may still count the slot active, so a refusal is tried again a few times.
-     */
-    private boolean dropSlot(String cluster) {
-        String failure = null;
-        for (int attempt = 1; attempt <= 5; attempt++) {
-            try (ToolSession session = access.toolSession(cluster)) {
-                executor.run(ProcessSpec.of(List.of(session.tool("pg_receivewal"), "--slot=" + slotName(cluster),
-                        "--drop-slot", "--no-password")).environment(session.environment(null))
-                        .timeout(Duration.ofMinutes(1)), Cancellation.none());
-                log.info("WAL streaming of '{}': slot {} dropped", cluster, slotName(cluster));
-                return true;
-            } catch (Exception e) {
-                failure = e.getMessage();
-            }
-            try {
-                Thread.sleep(1000L * attempt);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        log.warn("WAL streaming of '{}': could not drop slot {} (drop it by hand with pg_drop_replication_slot, or "
-                + "the server keeps its WAL): {}", cluster, slotName(cluster), failure);
-        return false;
     }
 
     /**
@@ -382,57 +345,9 @@ public class WalStreamer implements SmartLifecycle {
         }
     }
 
-    /**
-     * Ends the replication connection that holds the cluster's slot, when it is pgvault's own pg_receivewal
-     * (application name pgvault) and this instance holds the lease: an orphan of an instance that died.
-     */
-    private boolean freeSlot(String cluster) {
-        if (!holdLease(cluster)) {
-            return false;
-        }
-        try (java.sql.Connection c = access.connect(cluster, access.target(cluster).maintenanceDatabase());
-                java.sql.PreparedStatement st = c.prepareStatement("select pg_terminate_backend(s.active_pid) "
-                        + "from pg_replication_slots s join pg_stat_activity a on a.pid = s.active_pid "
-                        + "where s.slot_name = ? and s.active and a.application_name = 'pgvault'")) {
-            st.setString(1, slotName(cluster));
-            try (java.sql.ResultSet rs = st.executeQuery()) {
-                if (rs.next() && rs.getBoolean(1)) {
-                    log.warn("WAL streaming of '{}': ended the replication connection of an earlier pg_receivewal "
-                            + "that still held slot {} (its instance's lease had run out)", cluster, slotName(cluster));
-                    return true;
-                }
-            }
-        } catch (java.sql.SQLException | RuntimeException e) {
-            log.warn("WAL streaming of '{}': could not free slot {}: {}", cluster, slotName(cluster), e.toString());
-        }
-        return false;
-    }
-
-    /** Takes or renews this instance's lease on the cluster's receiver; false when another instance holds it. */
+    /** Takes or renews the lease; while the catalog is unreachable, a receiver running here goes on. */
     private boolean holdLease(String cluster) {
-        Instant now = clock.instant();
-        Timestamp until = Timestamp.from(now.plus(LEASE));
-        try {
-            int updated = catalog.update("update wal_stream_lease set owner = ?, lease_until = ? where cluster = ? "
-                    + "and (owner = ? or lease_until < ?)", owner, until, cluster, owner, Timestamp.from(now));
-            if (updated == 1) {
-                return true;
-            }
-            return catalog.update("insert into wal_stream_lease (cluster, owner, lease_until) select ?, ?, ? "
-                    + "where not exists (select 1 from wal_stream_lease where cluster = ?)", cluster, owner, until,
-                    cluster) == 1;
-        } catch (DataAccessException e) {
-            // the catalog is unreachable (a receiver that runs goes on), or another instance inserted first
-            return receivers.containsKey(cluster);
-        }
-    }
-
-    private void releaseLease(String cluster) {
-        try {
-            catalog.update("delete from wal_stream_lease where cluster = ? and owner = ?", cluster, owner);
-        } catch (DataAccessException e) {
-            // it expires on its own
-        }
+        return lease.hold(cluster, receivers.containsKey(cluster));
     }
 
     @Override
@@ -465,13 +380,5 @@ public class WalStreamer implements SmartLifecycle {
     @Override
     public boolean isRunning() {
         return running;
-    }
-
-    private static String host() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "pgvault";
-        }
     }
 }

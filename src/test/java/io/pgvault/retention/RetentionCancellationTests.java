@@ -22,7 +22,7 @@ class RetentionCancellationTests {
     @Test
     void aCancelledRunExpiresNothingMoreAndRemovesNoWal() {
         // no catalog behind it: a run that went past the cancellation would fail on the missing services
-        RetentionService retention = new RetentionService(null, null, null, null, null, null, null);
+        RetentionService retention = new RetentionService(null, null, null, null, null, null, null, null);
         RetentionPlan plan = new RetentionPlan("c", Instant.EPOCH, List.of(expire(), expire()),
                 new RetentionPlan.WalRemoval("000000010000000000000003", 1, UUID.randomUUID(), 2), 0, 2);
         Cancellation cancellation = new Cancellation();

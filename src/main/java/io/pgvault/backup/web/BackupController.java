@@ -4,6 +4,7 @@ import io.pgvault.api.PageResponse;
 import io.pgvault.api.Paging;
 import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupService;
+import io.pgvault.backup.BackupVerifications;
 import io.pgvault.backup.BackupStatus;
 import io.pgvault.backup.VerificationStatus;
 import io.pgvault.job.web.Accepted;
@@ -32,9 +33,11 @@ import org.springframework.web.bind.annotation.RestController;
 class BackupController {
 
     private final BackupService backups;
+    private final BackupVerifications verifications;
 
-    BackupController(BackupService backups) {
+    BackupController(BackupService backups, BackupVerifications verifications) {
         this.backups = backups;
+        this.verifications = verifications;
     }
 
     @ApiResponse(responseCode = "202", description = "A BACKUP job, QUEUED; the backup's id is the job's backupId")
@@ -120,6 +123,6 @@ class BackupController {
     ResponseEntity<JobResponse> verify(@PathVariable UUID id,
             @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "The verification level") @Valid
             @RequestBody VerificationRequest request) {
-        return Accepted.job(backups.verify(id, request.level(), request.drillCluster()));
+        return Accepted.job(verifications.verify(id, request.level(), request.drillCluster()));
     }
 }
