@@ -42,8 +42,8 @@ import tools.jackson.databind.JsonNode;
  * takes the expired backup out of the catalog (objects a fault kept it from deleting are the leftovers sweep's)
  * or leaves it listed and verifying. A "middle" or "commit" fault is armed by bytes, so a job that sends fewer
  * bytes than its healthy run may never meet it: the table says so. A read right after a reset or a hang may meet
- * a dead pooled connection once; each read check is tried up to three times and the table notes it. The matrix is printed
- * as Markdown (docs/failures.md holds one run's).
+ * a dead pooled connection once; each read check is tried up to three times and the table notes it. The matrix
+ * is printed as Markdown (docs/failures.md holds one run's).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
