@@ -24,6 +24,12 @@ public final class Relay implements AutoCloseable {
     private volatile boolean hanging;
     /** Bytes clients may still send before the relay cuts itself; negative: no limit. */
     private final java.util.concurrent.atomic.AtomicLong budget = new java.util.concurrent.atomic.AtomicLong(-1);
+    /** What happens when the budget runs out: {@link #cut} unless {@link #faultAfter} said otherwise. */
+    private volatile Runnable onBudgetSpent = this::cut;
+    /** Bytes that went from clients to the server since the relay started. */
+    private final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+    /** Whether the last budget ran out (its fault fired). */
+    private volatile boolean fired;
     private volatile int port;
 
     public Relay(int target) {
@@ -60,7 +66,37 @@ public final class Relay implements AutoCloseable {
      * goes in the middle of an upload.
      */
     public void cutAfter(long bytes) {
+        faultAfter(bytes, this::cut);
+    }
+
+    /**
+     * Runs {@code fault} (e.g. {@code () -> answer503(true)}) once {@code bytes} more have gone from clients to the
+     * server: a fault that hits a transfer in its middle, or its last request.
+     */
+    public void faultAfter(long bytes, Runnable fault) {
+        fired = false;
+        onBudgetSpent = fault;
         budget.set(bytes);
+    }
+
+    /** Whether the fault armed by {@link #faultAfter} (or {@link #cutAfter}) has happened. */
+    public boolean fired() {
+        return fired;
+    }
+
+    /** Bytes sent from clients to the server through the relay so far. */
+    public long sent() {
+        return sent.get();
+    }
+
+    /** Ends every fault: no 503, no hang, no armed budget, and listening again if it was cut. */
+    public synchronized void heal() {
+        budget.set(-1);
+        answer503(false);
+        hang(false);
+        if (listener.isClosed()) {
+            restore();
+        }
     }
 
     /**
@@ -170,10 +206,16 @@ public final class Relay implements AutoCloseable {
                         continue; // swallowed: the other side never hears of it
                     }
                     out.write(buffer, 0, n);
+                    if (counted) {
+                        sent.addAndGet(n);
+                    }
                     if (counted && budget.get() >= 0 && budget.addAndGet(-n) < 0) {
                         budget.set(-1);
-                        cut();
-                        return;
+                        fired = true;
+                        onBudgetSpent.run();
+                        if (from.isClosed() || to.isClosed()) {
+                            return;
+                        }
                     }
                 }
             } catch (IOException ended) {

@@ -1,0 +1,485 @@
+package io.pgvault.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgvault.storage.Sha256;
+import io.pgvault.testing.PgCluster;
+import io.pgvault.testing.Relay;
+import io.pgvault.testing.S3Server;
+import io.pgvault.testing.WalSegments;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The fault matrix of issue 22: every job that writes to an encrypted S3 repository (S3Proxy behind a relay) — a
+ * DUMP, a BASE backup, a WAL push, a COPY from local disk to the bucket, and retention — meets each fault (503,
+ * connection reset, a 3 s hang whose silent connections are then reset) at each phase: before it starts, after
+ * half of its bytes, and in its last request (the last 200 bytes it sends, measured by one healthy run first).
+ * The rule checked after each case, with the relay healed: SUCCEEDED and every object it wrote reads back with
+ * the recorded SHA-256 (CHECKSUM verification, download, fetch), or FAILED with nothing half-visible (no
+ * SUCCEEDED entry, no download, no fetch) and the backup made at the start still verifying at CHECKSUM level and
+ * downloading with its SHA-256. Every SUCCEEDED backup in the catalog keeps all its objects; retention either
+ * takes the expired backup out of the catalog (objects a fault kept it from deleting are the leftovers sweep's)
+ * or leaves it listed and verifying. A "middle" or "commit" fault is armed by bytes, so a job that sends fewer
+ * bytes than its healthy run may never meet it: the table says so. A read right after a reset or a hang may meet
+ * a dead pooled connection once; each read check is tried up to three times and the table notes it. The matrix
+ * is printed as Markdown (docs/failures.md holds one run's).
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class FaultMatrixTests {
+
+    static final Path HOME = Api.tempDirectory("pgvault-fault-matrix");
+    static final S3Server S3 = S3Server.start("pgvault-matrix");
+    static final Relay RELAY = new Relay(S3.port());
+    /** The bucket behind pgvault's back, not through the relay. */
+    static final software.amazon.awssdk.services.s3.S3Client DIRECT = S3.client();
+    /** Bytes before a job's measured end at which the "commit" fault fires: inside its last request. */
+    static final long LAST_REQUEST = 200;
+
+    enum Job { DUMP, BASE, WAL_PUSH, COPY, RETENTION }
+
+    enum Fault { HTTP_503, RESET, HANG }
+
+    enum Phase { START, MIDDLE, COMMIT }
+
+    @DynamicPropertySource
+    static void pgvault(DynamicPropertyRegistry registry) {
+        Api.ownServer(registry, "matrix", HOME);
+        registry.add("pgvault.storage.local.root", () -> HOME.resolve("ground").toString());
+        registry.add("pgvault.repository", () -> "ground");
+        registry.add("pgvault.repositories.ground.type", () -> "local");
+        registry.add("pgvault.repositories.ground.path", () -> HOME.resolve("ground").toString());
+        S3.registerRepository(registry, "cloud", () -> "http://127.0.0.1:" + RELAY.port(), S3.bucket());
+        registry.add("pgvault.repositories.cloud.encryption", () -> "aes-256-gcm");
+        registry.add("pgvault.repositories.cloud.encryption-key-file", () -> HOME.resolve("cloud.key").toString());
+        // background traffic would spend the relay's byte budgets: probes and sweeps stay out of the cases' way
+        registry.add("pgvault.storage.probe.interval", () -> "1h");
+        registry.add("pgvault.storage.sweep.every", () -> "1h");
+    }
+
+    @LocalServerPort
+    int port;
+    Api api;
+    PgCluster pg;
+    WalSegments wal;
+    String good;
+    String copied;
+    int walPosition = 10;
+    final HttpClient http = HttpClient.newHttpClient();
+    final Map<Job, Long> healthyBytes = new EnumMap<>(Job.class);
+    final List<String> rows = new ArrayList<>();
+    final List<String> violations = new ArrayList<>();
+    /** What a case showed beyond the rule (leftovers for a sweep, a retried read). */
+    final List<String> notes = new ArrayList<>();
+    volatile CompletableFuture<Void> pendingHeal;
+
+    @BeforeAll
+    void clustersAndAGoodBackup() {
+        api = new Api(port);
+        // 1 MiB segments keep WAL pushes and the BASE backup small
+        pg = PgCluster.start("matrix", Map.of(), List.of("--wal-segsize=1"));
+        wal = WalSegments.of(pg);
+        pg.createDatabase("shop");
+        pg.execute("shop", "CREATE TABLE orders (id int PRIMARY KEY, item text NOT NULL)",
+                "INSERT INTO orders SELECT g, 'item ' || g FROM generate_series(1, 500) g");
+        register("cloudy", "cloud", null);
+        register("ground", "ground", null);
+        register("aging", "cloud", Map.of("keepLast", 1));
+        good = api.backup("cloudy", Map.of("kind", "DUMP", "database", "shop")).path("id").asString();
+        api.awaitVerification(good, Duration.ofMinutes(2));
+        copied = api.backup("ground", Map.of("kind", "DUMP", "database", "shop")).path("id").asString();
+        api.awaitVerification(copied, Duration.ofMinutes(2));
+    }
+
+    @AfterAll
+    void cleanUp() {
+        if (pg != null) {
+            pg.close();
+        }
+        RELAY.close();
+        DIRECT.close();
+        S3.close();
+    }
+
+    @Test
+    void everyWritingJobUnderEveryFaultAtEveryPhaseSucceedsWholeOrFailsLeavingEverythingEarlierRestorable() {
+        for (Job job : Job.values()) {
+            if (job == Job.WAL_PUSH) {
+                run(job); // the first push also asks the bucket whether it honours If-None-Match: not measured
+            }
+            prepare(job);
+            long before = RELAY.sent();
+            Outcome healthy = run(job);
+            healthyBytes.put(job, RELAY.sent() - before);
+            assertThat(healthy.succeeded()).as("%s without a fault: %s", job, healthy.detail()).isTrue();
+            assertThat(check(job, healthy)).as("%s without a fault", job).isNull();
+            for (Fault fault : Fault.values()) {
+                for (Phase phase : Phase.values()) {
+                    runCase(job, fault, phase);
+                }
+            }
+        }
+        StringBuilder table = new StringBuilder("| Job | Fault | Phase | Fault happened | Outcome | Rule |\n"
+                + "|---|---|---|---|---|---|\n");
+        rows.forEach(r -> table.append(r).append('\n'));
+        System.out.println("\nThe fault matrix (S3Proxy behind a relay; healthy bytes per job: " + healthyBytes
+                + ")\n\n" + table);
+        assertThat(violations).as("cases that broke the rule").isEmpty();
+        assertThat(checksumVerified(good)).as("the backup made first still verifies").isNull();
+    }
+
+    private void runCase(Job job, Fault fault, Phase phase) {
+        long bytes = healthyBytes.get(job);
+        prepare(job);
+        notes.clear();
+        pendingHeal = null;
+        Runnable inject = () -> inject(fault);
+        switch (phase) {
+            case START -> inject.run();
+            case MIDDLE -> RELAY.faultAfter(bytes / 2, inject);
+            case COMMIT -> RELAY.faultAfter(Math.max(0, bytes - LAST_REQUEST), inject);
+        }
+        Outcome outcome;
+        boolean happened;
+        try {
+            outcome = run(job);
+        } finally {
+            happened = phase == Phase.START || RELAY.fired();
+            CompletableFuture<Void> heal = pendingHeal;
+            if (heal != null) {
+                heal.join();
+            }
+            RELAY.heal();
+        }
+        String broken = check(job, outcome);
+        if (broken == null && !outcome.succeeded()) {
+            broken = checksumVerified(good);
+        }
+        if (broken != null) {
+            violations.add(job + " / " + fault + " / " + phase + ": " + broken);
+        }
+        rows.add("| " + job + " | " + label(fault) + " | " + phase.name().toLowerCase() + " | "
+                + (happened ? "yes" : "no (the job sent fewer bytes)") + " | "
+                + (outcome.succeeded() ? "SUCCEEDED" : "FAILED") + " | "
+                + (broken == null ? (job == Job.RETENTION ? (outcome.succeeded()
+                        ? "expired backup out of the catalog; every listed one has its objects"
+                        : "expired backup removed, or listed and verifying")
+                        : outcome.succeeded() ? "all objects read back and verified"
+                        : "nothing half-visible; earlier backups verify") : "BROKEN: " + broken.replace('\n', ' '))
+                + (notes.isEmpty() ? "" : "; " + String.join("; ", notes)) + " |");
+    }
+
+    private static String label(Fault fault) {
+        return switch (fault) {
+            case HTTP_503 -> "503";
+            case RESET -> "reset";
+            case HANG -> "hang 3 s";
+        };
+    }
+
+    /** A hang lasts 3 s; then its silent connections are reset and new ones pass, as after a client timeout. */
+    private void inject(Fault fault) {
+        switch (fault) {
+            case HTTP_503 -> RELAY.answer503(true);
+            case RESET -> RELAY.cut();
+            case HANG -> {
+                RELAY.hang(true);
+                pendingHeal = CompletableFuture.runAsync(() -> RELAY.hang(false),
+                        CompletableFuture.delayedExecutor(3, TimeUnit.SECONDS));
+            }
+        }
+    }
+
+    /** What a case produced: whether it succeeded, what it wrote (a backup id, a WAL name), and why not. */
+    record Outcome(boolean succeeded, String subject, byte[] body, String detail) {
+    }
+
+    private Outcome run(Job job) {
+        return switch (job) {
+            case DUMP -> backupJob(Map.of("kind", "DUMP", "database", "shop"));
+            case BASE -> backupJob(Map.of("kind", "BASE"));
+            case WAL_PUSH -> push();
+            case COPY -> jobOutcome(api.post("/api/v1/backups/" + copied + "/copies", Map.of("repository", "cloud")),
+                    copied);
+            case RETENTION -> retention();
+        };
+    }
+
+    private Outcome backupJob(Map<String, ?> request) {
+        JsonNode job = api.startBackup("cloudy", request);
+        return finished(job.path("id").asString(), job.path("backupId").asString());
+    }
+
+    private Outcome jobOutcome(Api.Response accepted, String subject) {
+        assertThat(accepted.status()).as(accepted.body()).isEqualTo(202);
+        return finished(accepted.field("id"), subject);
+    }
+
+    private Outcome finished(String jobId, String subject) {
+        JsonNode done = api.awaitJob(jobId, Duration.ofMinutes(3));
+        return new Outcome("SUCCEEDED".equals(done.path("status").asString()), subject, null,
+                done.path("status").asString() + " " + done.path("error").asString());
+    }
+
+    private Outcome push() {
+        String name = wal.name(1, walPosition++);
+        byte[] body = wal.segment(name);
+        try {
+            HttpResponse<String> r = http.send(Api.authorized(HttpRequest.newBuilder(URI.create(api.base()
+                    + "/api/v1/clusters/cloudy/wal/" + name)))
+                    .header("Content-Type", "application/octet-stream").timeout(Duration.ofMinutes(2))
+                    .PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+            return new Outcome(r.statusCode() == 201, name, body, r.statusCode() + " " + r.body());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Before the fault: two backups of "aging" listed, of which retention (keep the last one) expires one. */
+    private void prepare(Job job) {
+        if (job == Job.RETENTION) {
+            while (succeeded("aging").size() < 2) {
+                JsonNode b = api.backup("aging", Map.of("kind", "DUMP", "database", "shop"));
+                api.awaitVerification(b.path("id").asString(), Duration.ofMinutes(2));
+            }
+        }
+    }
+
+    private Outcome retention() {
+        String older = succeeded("aging").get(1).path("id").asString();
+        return jobOutcome(api.post("/api/v1/clusters/aging/retention", ""), older);
+    }
+
+    /** Null when the case kept the rule, else what broke it. */
+    private String check(Job job, Outcome outcome) {
+        String broken = switch (job) {
+            case DUMP, BASE -> checkBackup(outcome);
+            case WAL_PUSH -> checkWal(outcome);
+            case COPY -> checkCopy(outcome);
+            case RETENTION -> checkRetention(outcome);
+        };
+        return broken != null ? broken : everySucceededBackupHasItsObjects();
+    }
+
+    private String checkBackup(Outcome outcome) {
+        JsonNode backup = api.get("/api/v1/backups/" + outcome.subject()).json();
+        if (outcome.succeeded()) {
+            api.awaitVerification(outcome.subject(), Duration.ofMinutes(2));
+            return checksumVerified(outcome.subject());
+        }
+        if ("SUCCEEDED".equals(backup.path("status").asString())) {
+            return "the job FAILED but its backup is SUCCEEDED";
+        }
+        int download = api.get("/api/v1/backups/" + outcome.subject() + "/content").status();
+        return download == 200 ? "the failed backup downloads" : null;
+    }
+
+    private String checkWal(Outcome outcome) {
+        String path = "/api/v1/clusters/cloudy/wal/" + outcome.subject();
+        if (!outcome.succeeded()) {
+            int fetched = api.get(path).status();
+            if (fetched != 404) {
+                return "a refused push (" + outcome.detail() + ") is fetched with " + fetched;
+            }
+            Outcome again = push(outcome.subject(), outcome.body());
+            if (!again.succeeded() && !again.detail().startsWith("200")) {
+                return "after the fault the same push is refused: " + again.detail();
+            }
+        }
+        // right after a reset or a hang the SDK's pool may still hold dead connections: a fetch can fail once
+        // with 500 (PostgreSQL's restore_command is retried the same way); it must succeed within three tries
+        for (int attempt = 1; ; attempt++) {
+            Api.Response fetched = api.get(path);
+            if (fetched.status() == 200) {
+                if (attempt > 1) {
+                    notes.add("WAL fetch on attempt " + attempt + " (first: 500, dead pooled connection)");
+                }
+                try {
+                    byte[] bytes = api.download(path);
+                    return Sha256.of(bytes).equals(Sha256.of(outcome.body())) ? null : "fetch serves other bytes";
+                } catch (Exception | AssertionError e) {
+                    return "the archived segment cannot be fetched: " + e.getMessage();
+                }
+            }
+            if (attempt == 3) {
+                return "the archived segment cannot be fetched: " + fetched.status();
+            }
+            Api.sleep(500);
+        }
+    }
+
+    private Outcome push(String name, byte[] body) {
+        try {
+            HttpResponse<String> r = http.send(Api.authorized(HttpRequest.newBuilder(URI.create(api.base()
+                    + "/api/v1/clusters/cloudy/wal/" + name))).header("Content-Type", "application/octet-stream")
+                    .PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+            return new Outcome(r.statusCode() == 201, name, body, r.statusCode() + " " + r.body());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private String checkCopy(Outcome outcome) {
+        return settled(() -> copyReadsAlone(outcome), "the copy");
+    }
+
+    /** Either way the backup has a COPIED copy whose objects exist and which serves the right bytes alone. */
+    private String copyReadsAlone(Outcome outcome) {
+        JsonNode backup = api.get("/api/v1/backups/" + copied).json();
+        JsonNode copy = backup.path("copies").path(0);
+        if (!"COPIED".equals(copy.path("status").asString())) {
+            return "the copy is " + copy.path("status").asString() + " after " + outcome.detail();
+        }
+        String location = copy.path("location").asString();
+        for (JsonNode file : backup.path("files")) {
+            if (keys(location + "/" + file.path("path").asString()).isEmpty()) {
+                return "the COPIED copy lacks " + file.path("path").asString() + " at " + location;
+            }
+        }
+        Path local = HOME.resolve("ground").resolve("ground").resolve("DUMP").resolve(copied).resolve("dump.custom");
+        Path aside = local.resolveSibling("dump.custom.aside");
+        try {
+            Files.move(local, aside);
+            try {
+                byte[] read = api.download("/api/v1/backups/" + copied + "/content");
+                return Sha256.of(read).equals(backup.path("files").path(0).path("sha256").asString()) ? null
+                        : "the copy serves other bytes";
+            } finally {
+                Files.move(aside, local);
+            }
+        } catch (Exception | AssertionError e) {
+            return "the copy cannot be read alone: " + e.getMessage();
+        }
+    }
+
+    /** Removed fully (not SUCCEEDED, no objects) when the job succeeded; else removed or listed and intact. */
+    private String checkRetention(Outcome outcome) {
+        JsonNode older = api.get("/api/v1/backups/" + outcome.subject()).json();
+        boolean listed = "SUCCEEDED".equals(older.path("status").asString());
+        if (outcome.succeeded() && listed) {
+            return "retention SUCCEEDED but the expired backup is still SUCCEEDED";
+        }
+        int left = keys(location(older) + "/").size();
+        if (!listed && left > 0) {
+            notes.add(left + " object(s) of the expired (no longer listed) backup left for the leftovers sweep");
+        }
+        return listed ? checksumVerified(outcome.subject()) : null;
+    }
+
+    /** Every SUCCEEDED backup on the bucket still has an object for each of its files. */
+    private String everySucceededBackupHasItsObjects() {
+        for (String cluster : List.of("cloudy", "aging")) {
+            for (JsonNode backup : succeeded(cluster)) {
+                String location = location(backup);
+                for (JsonNode file : backup.path("files")) {
+                    if (keys(location + "/" + file.path("path").asString()).isEmpty()) {
+                        return "SUCCEEDED backup " + backup.path("id").asString() + " lacks "
+                                + file.path("path").asString();
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    private String checksumVerified(String id) {
+        return settled(() -> checksumVerifiedOnce(id), "backup " + id.substring(0, 8));
+    }
+
+    /**
+     * A read check tried up to three times: right after a reset or a hang the S3 client's pool may still hold dead
+     * connections, and a read on one fails once (NoHttpResponseException, not retried by the SDK). The table notes
+     * each retried read; a read that fails three times breaks the rule.
+     */
+    private String settled(java.util.function.Supplier<String> check, String what) {
+        String first = null;
+        for (int attempt = 1; ; attempt++) {
+            String broken = check.get();
+            if (broken == null) {
+                if (attempt > 1) {
+                    notes.add(what + " read on attempt " + attempt + " (first: " + (first.contains("failed to respond")
+                            ? "dead pooled connection, NoHttpResponseException" : first.replace('\n', ' ')) + ")");
+                }
+                return null;
+            }
+            first = first == null ? broken : first;
+            if (attempt == 3) {
+                return broken;
+            }
+            Api.sleep(500);
+        }
+    }
+
+    /** Null when a CHECKSUM verification passes and a single-file backup downloads with its SHA-256. */
+    private String checksumVerifiedOnce(String id) {
+        Api.Response r = api.post("/api/v1/backups/" + id + "/verifications", Map.of("level", "CHECKSUM"));
+        if (r.status() != 202) {
+            return "verification of " + id + " refused: " + r.body();
+        }
+        JsonNode done = api.awaitJob(r.field("id"), Duration.ofMinutes(2));
+        JsonNode backup = api.get("/api/v1/backups/" + id).json();
+        if (!"SUCCEEDED".equals(done.path("status").asString())
+                || !"PASSED".equals(backup.path("verification").path("status").asString())) {
+            return "backup " + id + " does not verify: " + backup.path("verification").path("detail").asString();
+        }
+        if (backup.path("files").size() != 1) {
+            return null;
+        }
+        try {
+            byte[] read = api.download("/api/v1/backups/" + id + "/content");
+            return Sha256.of(read).equals(backup.path("files").path(0).path("sha256").asString()) ? null
+                    : "backup " + id + " downloads other bytes";
+        } catch (Exception | AssertionError e) {
+            return "backup " + id + " does not download: " + e.getMessage();
+        }
+    }
+
+    /** Where the backup's objects are in the bucket (no prefix configured): cluster/KIND/id. */
+    private static String location(JsonNode backup) {
+        return backup.path("cluster").asString() + "/" + backup.path("kind").asString() + "/"
+                + backup.path("id").asString();
+    }
+
+    private List<JsonNode> succeeded(String cluster) {
+        List<JsonNode> found = new ArrayList<>();
+        api.get("/api/v1/backups?cluster=" + cluster + "&status=SUCCEEDED&size=500").json().path("content")
+                .forEach(found::add);
+        return found;
+    }
+
+    private void register(String name, String repository, Map<String, Integer> retention) {
+        Map<String, Object> body = new java.util.LinkedHashMap<>(Map.of("name", name, "host", pg.host(), "port",
+                pg.port(), "username", pg.superuser(), "repository", repository));
+        if (retention != null) {
+            body.put("retention", retention);
+        }
+        Api.Response r = api.post("/api/v1/clusters", body);
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+    }
+
+    private static List<String> keys(String prefix) {
+        return DIRECT.listObjectsV2(b -> b.bucket(S3.bucket()).prefix(prefix)).contents().stream()
+                .map(o -> o.key()).toList();
+    }
+}
