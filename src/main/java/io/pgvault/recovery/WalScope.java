@@ -15,8 +15,8 @@ import java.util.stream.Collectors;
  * The WAL a recovered copy's token may fetch: what its recovery can read, not the cluster's whole archive for a
  * week. That is the timelines from the backup's to the recovery's target timeline (following the target's
  * .history file) and their .history files, from the backup's first segment on, and, for a recovery that stops
- * at a known place (a time, an LSN, consistency), up to the segment after the last one planned (a record may
- * end in it). A recovery to the end, to a transaction or to a restore point has no known last segment.
+ * at a known place (an LSN, consistency), up to the segment after the last one planned (a record may end in
+ * it). A recovery to the end, to a time, to a transaction or to a restore point has no known last segment.
  * Positions are compared as the 16 hex digits after a segment name's timeline, which order as the WAL does
  * whatever the segment size.
  */
@@ -38,7 +38,9 @@ record WalScope(List<Long> timelines, String from, String to) {
         String from = backup.firstWal() == null ? "0000000000000000" : backup.firstWal().substring(8, 24);
         String to = null;
         RecoveryTarget t = plan.target();
-        if (t.isImmediate() || t.lsn() != null || t.time() != null) {
+        // a time target has no known last segment either: replay stops at the first transaction end after the
+        // time, which may lie in any later segment (an idle hour writes none), whatever the plan checked up front
+        if (t.isImmediate() || t.lsn() != null) {
             String last = plan.walTo() != null ? plan.walTo() : backup.lastWal();
             if (last != null) {
                 WalFileName name = WalFileName.parse(last);

@@ -24,6 +24,7 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.regions.Region;
@@ -188,7 +189,14 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     @Override
     public InputStream get(String key) throws IOException {
         try {
-            return client.getObject(b -> b.bucket(settings.bucket()).key(name(key)));
+            try {
+                return client.getObject(b -> b.bucket(settings.bucket()).key(name(key)));
+            } catch (SdkClientException e) {
+                // a pooled connection that a network fault left dead fails its first use ("failed to respond"),
+                // and the SDK does not always try again: once more, on a fresh connection, before a good object is
+                // called unreadable (a verification would mark an intact backup FAILED)
+                return client.getObject(b -> b.bucket(settings.bucket()).key(name(key)));
+            }
         } catch (NoSuchKeyException e) {
             throw new NoSuchFileException(key, null, "no object with this key in " + describe());
         } catch (SdkException e) {
@@ -199,7 +207,13 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     @Override
     public Optional<ObjectInfo> stat(String key) throws IOException {
         try {
-            long size = client.headObject(b -> b.bucket(settings.bucket()).key(name(key))).contentLength();
+            long size;
+            try {
+                size = client.headObject(b -> b.bucket(settings.bucket()).key(name(key))).contentLength();
+            } catch (SdkClientException e) {
+                // as in get: a connection left dead by a network fault fails its first use
+                size = client.headObject(b -> b.bucket(settings.bucket()).key(name(key))).contentLength();
+            }
             return Optional.of(new ObjectInfo(key, size));
         } catch (NoSuchKeyException e) {
             return Optional.empty();
