@@ -75,6 +75,19 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
                 + "removing WAL, a recovery being queued); the same request will work in a moment", 1));
     }
 
+    /**
+     * Storage that did not take or give a file (S3 answering 503, a connection a fault left dead, a full disk):
+     * the request did nothing half-visibly and may simply be sent again, as archive_command and scripts do; 503
+     * with Retry-After and the store's own words, not an "unexpected error".
+     */
+    @ExceptionHandler(java.io.IOException.class)
+    ResponseEntity<ProblemDetail> storage(java.io.IOException e) {
+        log.warn("a request met a storage error: {}", e.getMessage());
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "5")
+                .body(problem(HttpStatus.SERVICE_UNAVAILABLE, "Storage unavailable", e.getMessage()
+                        + "; nothing was recorded, the same request may be sent again"));
+    }
+
     @ExceptionHandler(InvalidRequestException.class)
     ProblemDetail invalid(InvalidRequestException e) {
         ProblemDetail p = problem(HttpStatus.BAD_REQUEST, "Invalid request", e.getMessage());

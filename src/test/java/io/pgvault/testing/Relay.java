@@ -144,7 +144,7 @@ public final class Relay implements AutoCloseable {
 
     private void listen(int on) {
         try {
-            ServerSocket server = new ServerSocket(on, 50, InetAddress.getLoopbackAddress());
+            ServerSocket server = bind(on);
             listener = server;
             port = server.getLocalPort();
             Thread accepting = new Thread(() -> accept(server), "relay-" + port);
@@ -152,6 +152,34 @@ public final class Relay implements AutoCloseable {
             accepting.start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A listener on the port (any free one for 0). Listening again on a port just given up can meet its old
+     * connections in TIME_WAIT, or a client's outgoing connection that took it meanwhile: tried again for a
+     * bounded time.
+     */
+    private static ServerSocket bind(int on) throws IOException {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+        while (true) {
+            ServerSocket server = new ServerSocket();
+            try {
+                server.setReuseAddress(true);
+                server.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), on), 50);
+                return server;
+            } catch (java.net.BindException e) {
+                server.close();
+                if (on == 0 || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
     }
 
