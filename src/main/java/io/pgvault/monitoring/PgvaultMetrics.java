@@ -50,6 +50,7 @@ class PgvaultMetrics {
     private final WalArchiveService wal;
     private final MultiGauge lastSuccessAge;
     private final MultiGauge walLag;
+    private final MultiGauge proofLag;
     private final MultiGauge windowStart;
     private final MultiGauge windowEnd;
     private final MultiGauge healthy;
@@ -82,6 +83,9 @@ class PgvaultMetrics {
                 .description("age of the newest successful backup").register(registry);
         this.walLag = MultiGauge.builder("pgvault.wal.archive.lag").baseUnit("seconds")
                 .description("time since the last archived WAL file").register(registry);
+        this.proofLag = MultiGauge.builder("pgvault.proof.lag").baseUnit("seconds")
+                .description("the WAL archive's newest known time minus the time its proof by replay reached")
+                .register(registry);
         this.windowStart = MultiGauge.builder("pgvault.recovery.window.start").baseUnit("seconds")
                 .description("start of the recovery window, epoch seconds").register(registry);
         this.windowEnd = MultiGauge.builder("pgvault.recovery.window.end").baseUnit("seconds")
@@ -169,6 +173,7 @@ class PgvaultMetrics {
         try {
             List<MultiGauge.Row<?>> age = new ArrayList<>();
             List<MultiGauge.Row<?>> lag = new ArrayList<>();
+            List<MultiGauge.Row<?>> proven = new ArrayList<>();
             List<MultiGauge.Row<?>> start = new ArrayList<>();
             List<MultiGauge.Row<?>> end = new ArrayList<>();
             List<MultiGauge.Row<?>> ok = new ArrayList<>();
@@ -224,6 +229,9 @@ class PgvaultMetrics {
                 if (summary.secondsSinceLastArchived() != null) {
                     lag.add(MultiGauge.Row.of(tags, summary.secondsSinceLastArchived()));
                 }
+                if (summary.provenLagSeconds() != null) {
+                    proven.add(MultiGauge.Row.of(tags, summary.provenLagSeconds()));
+                }
                 if (summary.recoveryWindow() != null) {
                     start.add(MultiGauge.Row.of(tags, summary.recoveryWindow().startTime().getEpochSecond()));
                     end.add(MultiGauge.Row.of(tags, summary.recoveryWindow().endTime().getEpochSecond()));
@@ -231,6 +239,7 @@ class PgvaultMetrics {
             }
             lastSuccessAge.register(age, true);
             walLag.register(lag, true);
+            proofLag.register(proven, true);
             windowStart.register(start, true);
             windowEnd.register(end, true);
             healthy.register(ok, true);

@@ -15,7 +15,6 @@ import io.pgvault.wal.WalArchiveService;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Objects;
 import org.springframework.stereotype.Service;
 
@@ -65,11 +64,6 @@ public class ProofService implements TimerListener, ProvenPoints {
         return records.find(cluster).filter(r -> r.state() != ProofState.NEVER || r.rpoBasis() == RpoBasis.PROVEN).map(r -> new ArchiveSummary.Proven(
                 r.state().name(), r.mode().name(), r.provenLsn(), r.provenTime(), r.failedSegment(), r.lastRunAt(),
                 r.rpoBasis().name()));
-    }
-
-    /** The clusters with a proof record. */
-    List<String> clusters() {
-        return records.all().stream().map(ProofRecords.Row::cluster).toList();
     }
 
     /**
@@ -153,20 +147,9 @@ public class ProofService implements TimerListener, ProvenPoints {
     }
 
     private ProofView view(ProofRecords.Row row) {
-        Long lag = null;
-        if (row.provenTime() != null) {
-            Instant newest = newestKnown(row.cluster());
-            lag = newest == null ? 0 : Math.max(0, Duration.between(row.provenTime(), newest).toSeconds());
-        }
+        Long lag = row.provenTime() == null ? null : wal.summary(row.cluster()).provenLagSeconds();
         return new ProofView(row.cluster(), row.mode(), row.rpoBasis(), row.state(), row.backupId(), row.provenLsn(),
                 row.provenTime(), row.archiveEnd(), lag, row.failure(), row.failedSegment(), row.failures(),
                 row.lastJob(), row.lastRunAt());
-    }
-
-    /** The newest time the archive knows: the last transaction end read in its newest timeline's segments. */
-    private Instant newestKnown(String cluster) {
-        ArchiveSummary summary = wal.summary(cluster);
-        return summary.timelines().stream().map(ArchiveSummary.Timeline::lastTime).filter(Objects::nonNull)
-                .max(Instant::compareTo).orElse(null);
     }
 }

@@ -48,6 +48,19 @@ public record ArchiveSummary(
             String lastError) {
     }
 
+    /**
+     * Seconds from the proven time to the newest time the archive knows (the last transaction end read in its
+     * timelines; 0 when none is known yet); null when nothing was proven.
+     */
+    public Long provenLagSeconds() {
+        if (proven == null || proven.provenTime() == null) {
+            return null;
+        }
+        Instant newest = timelines.stream().map(Timeline::lastTime).filter(java.util.Objects::nonNull)
+                .max(Instant::compareTo).orElse(null);
+        return newest == null ? 0 : Math.max(0, java.time.Duration.between(proven.provenTime(), newest).toSeconds());
+    }
+
     public ArchiveSummary withStreaming(Streaming s) {
         return new ArchiveSummary(cluster, segmentSizeBytes, files, bytes, lastArchivedAt, secondsSinceLastArchived,
                 recoveryWindow, timelines, s, damagedSegments, proven);

@@ -73,8 +73,10 @@ class ProofTests extends EndToEndTest {
         JsonNode summary = api.get("/api/v1/clusters/" + CLUSTER + "/wal").json();
         assertThat(summary.path("proven").path("state").asString()).isEqualTo("PROVEN");
         assertThat(summary.path("proven").path("provenLsn").asString()).isEqualTo(proven.path("provenLsn").asString());
-        assertThat(api.get("/actuator/prometheus").body()).contains("pgvault_proof_lag_seconds{cluster=\"proven\"")
-                .contains("pgvault_proof_failures_total{cluster=\"proven\"");
+        // the per-cluster figures are refreshed after each job's end, off the request's path
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                assertThat(api.get("/actuator/prometheus").body()).contains("pgvault_proof_lag_seconds{cluster=\"proven\"")
+                        .contains("pgvault_proof_failures_total{cluster=\"proven\""));
 
         // the RPO measured against what replay proved: the newest proven transaction is older than a second by now
         assertThat(api.put("/api/v1/clusters/" + CLUSTER + "/proof", Map.of("mode", "OFF", "rpoBasis", "PROVEN"))
