@@ -142,15 +142,30 @@ public record PgvaultProperties(
      * @param encryptionOldKeyFiles keys of files written before a rotation: read, never written with
      * @param retention what this repository keeps of the copies made to it (keep-last, keep-days, daily, weekly,
      * monthly); none: a copy lives as long as its backup
+     * @param connectTimeout s3: how long opening a connection may take
+     * @param readTimeout s3: how long a connection may send or take no byte before the attempt fails (a hanging
+     * bucket)
+     * @param attempts s3: how often one request is sent (the first included) when the answer is a network error,
+     * a 5xx or a throttling answer (1 to 20)
      */
     public record Repository(String type, Path path, String endpoint, String region, String bucket, String prefix,
             @DefaultValue("false") boolean pathStyle, String accessKey, String secretKey,
             @DefaultValue("zstd") String compression, @DefaultValue("none") String encryption,
             Path encryptionKeyFile, String encryptionKey, java.util.List<Path> encryptionOldKeyFiles,
-            io.pgvault.cluster.RetentionPolicy retention) {
+            io.pgvault.cluster.RetentionPolicy retention, @DefaultValue("10s") Duration connectTimeout,
+            @DefaultValue("60s") Duration readTimeout, @DefaultValue("4") int attempts) {
 
         @ConstructorBinding
         public Repository {
+        }
+
+        /** With the S3 client's default timeouts and attempts. */
+        public Repository(String type, Path path, String endpoint, String region, String bucket, String prefix,
+                boolean pathStyle, String accessKey, String secretKey, String compression, String encryption,
+                Path encryptionKeyFile, String encryptionKey, java.util.List<Path> encryptionOldKeyFiles,
+                io.pgvault.cluster.RetentionPolicy retention) {
+            this(type, path, endpoint, region, bucket, prefix, pathStyle, accessKey, secretKey, compression, encryption,
+                    encryptionKeyFile, encryptionKey, encryptionOldKeyFiles, retention, null, null, 0);
         }
 
         /** As configured, without a key given inline or old key files. */
@@ -158,7 +173,7 @@ public record PgvaultProperties(
                 boolean pathStyle, String accessKey, String secretKey, String compression, String encryption,
                 Path encryptionKeyFile) {
             this(type, path, endpoint, region, bucket, prefix, pathStyle, accessKey, secretKey, compression, encryption,
-                    encryptionKeyFile, null, null, null);
+                    encryptionKeyFile, null, null, null, null, null, 0);
         }
 
         @Override

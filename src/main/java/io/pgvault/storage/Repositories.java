@@ -169,7 +169,7 @@ public class Repositories {
             case "s3" -> {
                 try {
                     S3Settings settings = new S3Settings(r.endpoint(), r.region(), r.bucket(), r.prefix(), r.pathStyle(),
-                            r.accessKey(), r.secretKey(), 0);
+                            r.accessKey(), r.secretKey(), 0, r.connectTimeout(), r.readTimeout(), r.attempts());
                     return new Repository(name, type, isDefault, compression, encryption, new S3ObjectStore(settings),
                             null);
                 } catch (IllegalArgumentException e) {

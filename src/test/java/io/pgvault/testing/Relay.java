@@ -31,6 +31,10 @@ public final class Relay implements AutoCloseable {
     /** Whether the last budget ran out (its fault fired). */
     private volatile boolean fired;
     private volatile int port;
+    /** Connections still to be answered 503 before connections pass again (see {@link #answer503Next}). */
+    private final java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger();
+    /** Connections accepted since the relay started, refused ones included. */
+    private final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
 
     public Relay(int target) {
         this.target = target;
@@ -137,6 +141,16 @@ public final class Relay implements AutoCloseable {
         }
     }
 
+    /** The next {@code connections} new connections are answered 503; later ones pass. */
+    public void answer503Next(int connections) {
+        refusals.set(connections);
+    }
+
+    /** How many connections clients opened to the relay so far (each attempt of an S3 client that was refused, too). */
+    public int accepted() {
+        return accepted.get();
+    }
+
     /** Listens again on the same port. */
     public synchronized void restore() {
         listen(port);
@@ -187,7 +201,8 @@ public final class Relay implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket client = server.accept();
-                if (unavailable) {
+                accepted.incrementAndGet();
+                if (unavailable || refusals.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                     refuse(client);
                     continue;
                 }

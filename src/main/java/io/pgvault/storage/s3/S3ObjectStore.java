@@ -22,11 +22,12 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
-import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
@@ -65,7 +66,16 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
         S3ClientBuilder builder = S3Client.builder().region(Region.of(settings.region()))
                 .forcePathStyle(settings.pathStyle()).credentialsProvider(credentials)
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .httpClientBuilder(Apache5HttpClient.builder().connectionTimeout(settings.connectTimeout())
+                        .socketTimeout(settings.readTimeout()))
+                // retries belong here, on each request, not around the operations: network errors (a pooled
+                // connection a fault left dead answers its first use with "failed to respond"), 5xx and throttling
+                // are sent again up to attempts times. Without the circuit breaker: the standard strategy's token
+                // bucket stops retrying after a burst of failures, which is exactly when one more try is needed
+                // before a good object is called unreadable (a verification would mark an intact backup FAILED)
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                        .maxAttempts(settings.attempts()).circuitBreakerEnabled(false).build()));
         if (settings.endpoint() != null) {
             builder.endpointOverride(URI.create(settings.endpoint()));
         }
@@ -189,14 +199,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     @Override
     public InputStream get(String key) throws IOException {
         try {
-            try {
-                return client.getObject(b -> b.bucket(settings.bucket()).key(name(key)));
-            } catch (SdkClientException e) {
-                // a pooled connection that a network fault left dead fails its first use ("failed to respond"),
-                // and the SDK does not always try again: once more, on a fresh connection, before a good object is
-                // called unreadable (a verification would mark an intact backup FAILED)
-                return client.getObject(b -> b.bucket(settings.bucket()).key(name(key)));
-            }
+            return client.getObject(b -> b.bucket(settings.bucket()).key(name(key)));
         } catch (NoSuchKeyException e) {
             throw new NoSuchFileException(key, null, "no object with this key in " + describe());
         } catch (SdkException e) {
@@ -207,13 +210,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     @Override
     public Optional<ObjectInfo> stat(String key) throws IOException {
         try {
-            long size;
-            try {
-                size = client.headObject(b -> b.bucket(settings.bucket()).key(name(key))).contentLength();
-            } catch (SdkClientException e) {
-                // as in get: a connection left dead by a network fault fails its first use
-                size = client.headObject(b -> b.bucket(settings.bucket()).key(name(key))).contentLength();
-            }
+            long size = client.headObject(b -> b.bucket(settings.bucket()).key(name(key))).contentLength();
             return Optional.of(new ObjectInfo(key, size));
         } catch (NoSuchKeyException e) {
             return Optional.empty();

@@ -93,10 +93,56 @@ class S3ObjectStoreTests extends ObjectStoreContract {
         }
     }
 
+    /** Retries happen per request in the S3 client (not around operations): a 503 is sent again, on a new connection. */
+    @Test
+    void aRequestAnswered503IsSentAgainByTheClientUpToItsAttempts() throws IOException {
+        store.put("c/DUMP/retry/db.dump", new java.io.ByteArrayInputStream(new byte[] {1, 2, 3}));
+        try (Relay relay = new Relay(s3.port()); S3ObjectStore flaky = new S3ObjectStore(
+                settings("http://127.0.0.1:" + relay.port(), java.time.Duration.ofSeconds(30), 3))) {
+            relay.answer503Next(2);
+            try (InputStream in = flaky.get("c/DUMP/retry/db.dump")) {
+                assertThat(in.readAllBytes()).containsExactly(1, 2, 3);
+            }
+            assertThat(relay.accepted()).as("two refused attempts, then the one that read").isEqualTo(3);
+
+        }
+        try (Relay relay = new Relay(s3.port()); S3ObjectStore flaky = new S3ObjectStore(
+                settings("http://127.0.0.1:" + relay.port(), java.time.Duration.ofSeconds(30), 3))) {
+            relay.answer503Next(5);
+            int before = relay.accepted();
+            assertThatThrownBy(() -> flaky.stat("c/DUMP/retry/db.dump")).isInstanceOf(IOException.class)
+                    .hasMessageContaining("c/DUMP/retry/db.dump").hasMessageContaining("503")
+                    .hasMessageNotContaining(S3Server.SECRET_KEY);
+            assertThat(relay.accepted() - before).as("attempts bound how often one request is sent").isEqualTo(3);
+            relay.answer503Next(0);
+        }
+    }
+
+    /** A bucket that stops answering fails the request after the read timeout, instead of holding its caller. */
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void aHangingBucketFailsTheRequestAfterTheReadTimeout() throws IOException {
+        store.put("c/DUMP/hang/db.dump", new java.io.ByteArrayInputStream(new byte[] {4}));
+        try (Relay relay = new Relay(s3.port()); S3ObjectStore flaky = new S3ObjectStore(
+                settings("http://127.0.0.1:" + relay.port(), java.time.Duration.ofSeconds(1), 2))) {
+            relay.hang(true);
+            assertThatThrownBy(() -> flaky.stat("c/DUMP/hang/db.dump")).isInstanceOf(IOException.class)
+                    .hasMessageContaining("c/DUMP/hang/db.dump").hasMessageContaining("timed out");
+            assertThat(relay.accepted()).as("each attempt on its own connection").isEqualTo(2);
+            relay.hang(false);
+            assertThat(flaky.stat("c/DUMP/hang/db.dump")).map(ObjectStore.ObjectInfo::size).contains(1L);
+        }
+    }
+
     @Test
     void describingTheStoreNeverShowsTheSecret() {
         assertThat(store.describe()).contains("pgvault-contract").doesNotContain(S3Server.SECRET_KEY);
         assertThat(settings(s3.endpoint()).toString()).doesNotContain(S3Server.SECRET_KEY);
+    }
+
+    private S3Settings settings(String endpoint, java.time.Duration readTimeout, int attempts) {
+        return new S3Settings(endpoint, "us-east-1", s3.bucket(), prefix, true, S3Server.ACCESS_KEY,
+                S3Server.SECRET_KEY, S3Settings.MIN_PART_SIZE, java.time.Duration.ofSeconds(5), readTimeout, attempts);
     }
 
     private S3Settings settings(String endpoint) {
