@@ -188,9 +188,26 @@ public record PgvaultProperties(
      * @param compression how pushed segments (and .partial segments) are stored: zstd or none; recorded per file,
      * so a change applies to new pushes and every file stays readable
      * @param compressionLevel zstd's level, 1 (fastest) to 19; 3 is zstd's own default and pgBackRest's
+     * @param streamLease how long an instance's claim to run a cluster's pg_receivewal (walArchive STREAM) lasts
+     * without renewal (renewed every 1 to 2 s); after an instance dies, another takes the receiver over once
+     * it ran out (5 s at least)
      */
     public record Wal(@NotNull @DefaultValue("zstd") Codec compression,
-            @Min(1) @Max(19) @DefaultValue("3") int compressionLevel) {
+            @Min(1) @Max(19) @DefaultValue("3") int compressionLevel,
+            @NotNull @DefaultValue("30s") Duration streamLease) {
+
+        @ConstructorBinding
+        public Wal {
+            streamLease = streamLease == null ? Duration.ofSeconds(30) : streamLease;
+            if (streamLease.compareTo(Duration.ofSeconds(5)) < 0) {
+                throw new IllegalArgumentException("pgvault.wal.stream-lease must be 5s or more (it is renewed every "
+                        + "1 to 2 s)");
+            }
+        }
+
+        public Wal(Codec compression, int compressionLevel) {
+            this(compression, compressionLevel, null);
+        }
     }
 
     /**

@@ -20,15 +20,15 @@ import org.springframework.stereotype.Component;
 @Component
 class WalStreamLease {
 
-    private static final Duration LEASE = Duration.ofSeconds(30);
-
     private final JdbcTemplate catalog;
     private final Clock clock;
     private final String owner;
+    private final Duration lease;
 
     WalStreamLease(JdbcTemplate catalog, Clock clock, PgvaultProperties properties) {
         this.catalog = catalog;
         this.clock = clock;
+        this.lease = properties.wal().streamLease();
         String instance = properties.jobs().instanceName();
         this.owner = (instance != null ? instance : host()) + "/" + UUID.randomUUID();
     }
@@ -44,7 +44,7 @@ class WalStreamLease {
      */
     boolean hold(String cluster, boolean receiving) {
         Instant now = clock.instant();
-        Timestamp until = Timestamp.from(now.plus(LEASE));
+        Timestamp until = Timestamp.from(now.plus(lease));
         try {
             int updated = catalog.update("update wal_stream_lease set owner = ?, lease_until = ? where cluster = ? "
                     + "and (owner = ? or lease_until < ?)", owner, until, cluster, owner, Timestamp.from(now));
