@@ -5,7 +5,7 @@ import io.pgvault.cluster.ClusterAccess;
 import io.pgvault.cluster.ToolSession;
 import io.pgvault.job.Cancellation;
 import io.pgvault.process.ProcessExecutor;
-import io.pgvault.storage.BackupStorage;
+import io.pgvault.storage.Workspace;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Connection;
@@ -63,13 +63,13 @@ public class BackupContents {
 
     private final ClusterAccess clusters;
     private final JdbcTemplate catalog;
-    private final BackupStorage storage;
+    private final Workspace workspace;
     private final ProcessExecutor executor;
 
-    BackupContents(ClusterAccess clusters, JdbcTemplate catalog, BackupStorage storage, ProcessExecutor executor) {
+    BackupContents(ClusterAccess clusters, JdbcTemplate catalog, Workspace workspace, ProcessExecutor executor) {
         this.clusters = clusters;
         this.catalog = catalog;
-        this.storage = storage;
+        this.workspace = workspace;
         this.executor = executor;
     }
 
@@ -92,7 +92,8 @@ public class BackupContents {
                     + "failed; its job log says why). A DUMP in an archive format is listed from its table of contents");
         }
         try (ToolSession session = clusters.toolSession(backup.cluster());
-                BackupStorage.LocalCopy file = storage.local(backup.repository(), backup.location(), backup.mainFile())) {
+                Workspace.LocalCopy file = workspace.materialize(backup.repository(), backup.location(),
+                        backup.mainFile())) {
             ArchiveToc toc = ArchiveToc.list(executor, session.tool("pg_restore"), session.environment(null),
                     file.path(), Cancellation.none());
             rows = fromToc(backup.database(), toc);

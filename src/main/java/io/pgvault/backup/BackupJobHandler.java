@@ -12,6 +12,7 @@ import io.pgvault.job.JobHandler;
 import io.pgvault.job.NoPayload;
 import io.pgvault.job.JobType;
 import io.pgvault.storage.BackupStorage;
+import io.pgvault.storage.Workspace;
 import io.pgvault.storage.ObjectStore;
 import io.pgvault.storage.StagingArea;
 import io.pgvault.storage.StoredFile;
@@ -34,13 +35,14 @@ class BackupJobHandler implements JobHandler<NoPayload> {
     private final BackupLedger ledger;
     private final List<BackupRunner> runners;
     private final BackupStorage storage;
+    private final Workspace workspace;
     private final ApplicationEventPublisher events;
     private final BackupContents contents;
     private final ClusterAccess clusters;
     private final ProcessExecutor executor;
     private final TableNeeds needs;
 
-    BackupJobHandler(BackupLedger ledger, List<BackupRunner> runners, BackupStorage storage,
+    BackupJobHandler(BackupLedger ledger, List<BackupRunner> runners, BackupStorage storage, Workspace workspace,
             ApplicationEventPublisher events, BackupContents contents, ClusterAccess clusters,
             ProcessExecutor executor, TableNeeds needs) {
         this.contents = contents;
@@ -50,6 +52,7 @@ class BackupJobHandler implements JobHandler<NoPayload> {
         this.ledger = ledger;
         this.runners = runners;
         this.storage = storage;
+        this.workspace = workspace;
         this.events = events;
     }
 
@@ -174,14 +177,14 @@ class BackupJobHandler implements JobHandler<NoPayload> {
      * runs, instead of filling the disk.
      */
     private void checkStagingSpace(BackupView backup) throws IOException {
-        if (!storage.uploads(backup.repository())) {
+        if (workspace.storesInPlace(backup.repository())) {
             return;
         }
         Long last = ledger.lastSizeOfSameSpec(backup.id());
-        long free = storage.workspaceSpace();
+        long free = workspace.usableSpace();
         if (last != null && free < last + last / 10) {
             throw new IllegalStateException("not enough local staging space: a backup to repository '"
-                    + backup.repository() + "' is staged in " + storage.describe() + " before it is uploaded, "
+                    + backup.repository() + "' is staged in " + workspace.describe() + " before it is uploaded, "
                     + "the last one like it took " + last + " bytes, and only " + free + " bytes are free there; "
                     + "free space or move pgvault.storage.local.root");
         }

@@ -1,6 +1,6 @@
 package io.pgvault.backup;
 
-import io.pgvault.storage.BackupStorage;
+import io.pgvault.storage.Workspace;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.time.Instant;
@@ -21,11 +21,11 @@ class StagingSweeper {
 
     private static final Logger log = LoggerFactory.getLogger(StagingSweeper.class);
     private final BackupRepository backups;
-    private final BackupStorage storage;
+    private final Workspace workspace;
 
-    StagingSweeper(BackupRepository backups, BackupStorage storage) {
+    StagingSweeper(BackupRepository backups, Workspace workspace) {
         this.backups = backups;
-        this.storage = storage;
+        this.workspace = workspace;
     }
 
     @EventListener(ApplicationReadyEvent.class)
@@ -33,12 +33,12 @@ class StagingSweeper {
         Set<UUID> unfinished = backups.findAll((root, query, cb) ->
                 root.get("status").in(BackupStatus.QUEUED, BackupStatus.RUNNING)).stream()
                 .map(Backup::getId).collect(Collectors.toSet());
-        int removed = storage.sweepStaging(unfinished);
+        int removed = workspace.sweepStaging(unfinished);
         if (removed > 0) {
             log.warn("Removed {} staging area(s) left by an earlier run", removed);
         }
         Instant started = Instant.ofEpochMilli(ManagementFactory.getRuntimeMXBean().getStartTime());
-        int pushes = storage.sweepWalPushes(started);
+        int pushes = workspace.sweepWalPushes(started);
         if (pushes > 0) {
             log.warn("Removed {} partial WAL push(es) cut off by an earlier run", pushes);
         }

@@ -8,7 +8,7 @@ import io.pgvault.cluster.ToolSession;
 import io.pgvault.job.JobContext;
 import io.pgvault.process.ProcessExecutor;
 import io.pgvault.process.ProcessSpec;
-import io.pgvault.storage.BackupStorage;
+import io.pgvault.storage.Workspace;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,13 +32,13 @@ class DumpScratch {
     static final String DATABASE_PREFIX = "pgvault_extract_";
 
     private final ClusterAccess access;
-    private final BackupStorage storage;
+    private final Workspace workspace;
     private final ProcessExecutor executor;
     private final ExtractionUndo undo;
 
-    DumpScratch(ClusterAccess access, BackupStorage storage, ProcessExecutor executor, ExtractionUndo undo) {
+    DumpScratch(ClusterAccess access, Workspace workspace, ProcessExecutor executor, ExtractionUndo undo) {
         this.access = access;
-        this.storage = storage;
+        this.workspace = workspace;
         this.executor = executor;
         this.undo = undo;
     }
@@ -94,10 +94,10 @@ class DumpScratch {
             }
         };
         try {
-            if (storage.uploads(backup.repository())) {
+            if (!workspace.storesInPlace(backup.repository())) {
                 context.phase("downloading the dump from repository '" + backup.repository() + "'");
             }
-            try (BackupStorage.LocalCopy file = storage.local(backup.repository(), backup.location(),
+            try (Workspace.LocalCopy file = workspace.materialize(backup.repository(), backup.location(),
                     backup.mainFile())) {
                 restore(plan, backup, name, file.path(), work, session, scratch, context);
             }

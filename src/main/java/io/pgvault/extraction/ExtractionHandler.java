@@ -12,7 +12,7 @@ import io.pgvault.job.JobType;
 import io.pgvault.process.ProcessExecutor;
 import io.pgvault.process.ProcessSpec;
 import io.pgvault.recovery.RecoveredCopies;
-import io.pgvault.storage.BackupStorage;
+import io.pgvault.storage.Workspace;
 import io.pgvault.storage.FileTrees;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -52,7 +52,7 @@ class ExtractionHandler implements JobHandler<ExtractionPlan> {
     private final BackupSources sources;
     private final RecoveredCopies copies;
     private final ClusterAccess access;
-    private final BackupStorage storage;
+    private final Workspace workspace;
     private final ProcessExecutor executor;
     private final BaseScratch baseScratch;
     private final DumpScratch dumpScratch;
@@ -60,14 +60,14 @@ class ExtractionHandler implements JobHandler<ExtractionPlan> {
     private final ExtractionUndo undo;
 
     ExtractionHandler(JsonMapper json, BackupService backups, BackupSources sources, RecoveredCopies copies,
-            ClusterAccess access, BackupStorage storage, ProcessExecutor executor, BaseScratch baseScratch,
+            ClusterAccess access, Workspace workspace, ProcessExecutor executor, BaseScratch baseScratch,
             DumpScratch dumpScratch, DestinationRestore destination, ExtractionUndo undo) {
         this.json = json;
         this.backups = backups;
         this.sources = sources;
         this.copies = copies;
         this.access = access;
-        this.storage = storage;
+        this.workspace = workspace;
         this.executor = executor;
         this.baseScratch = baseScratch;
         this.dumpScratch = dumpScratch;
@@ -104,7 +104,7 @@ class ExtractionHandler implements JobHandler<ExtractionPlan> {
         context.log("pgvault: extracting " + describe(plan) + " of database '" + plan.database() + "' from "
                 + plan.source() + " backup " + backup.id() + (plan.target() == null ? "" : " recovered to "
                 + plan.target()) + " into " + where(plan));
-        Path work = storage.scratch("extraction");
+        Path work = workspace.scratch("extraction");
         Scratch scratch = null;
         try {
             scratch = plan.fromDump() ? dumpScratch.open(plan, backup, work, context)

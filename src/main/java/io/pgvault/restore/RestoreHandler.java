@@ -12,7 +12,7 @@ import io.pgvault.job.JobHandler;
 import io.pgvault.job.JobType;
 import io.pgvault.process.ProcessExecutor;
 import io.pgvault.process.ProcessSpec;
-import io.pgvault.storage.BackupStorage;
+import io.pgvault.storage.Workspace;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,19 +38,19 @@ class RestoreHandler implements JobHandler<RestoreSpec> {
 
     private final BackupService backups;
     private final ClusterAccess clusters;
-    private final BackupStorage storage;
+    private final Workspace workspace;
     private final ProcessExecutor executor;
 
     private final io.pgvault.copy.BackupSources sources;
     private final TableRestore tableRestore;
 
-    RestoreHandler(BackupService backups, ClusterAccess clusters, BackupStorage storage, ProcessExecutor executor,
+    RestoreHandler(BackupService backups, ClusterAccess clusters, Workspace workspace, ProcessExecutor executor,
             io.pgvault.copy.BackupSources sources, TableRestore tableRestore) {
         this.sources = sources;
         this.tableRestore = tableRestore;
         this.backups = backups;
         this.clusters = clusters;
-        this.storage = storage;
+        this.workspace = workspace;
         this.executor = executor;
     }
 
@@ -67,13 +67,14 @@ class RestoreHandler implements JobHandler<RestoreSpec> {
     @Override
     public void run(JobContext context, RestoreSpec spec) throws Exception {
         BackupView backup = sources.readable(backups.get(context.backupId()), context);
-        if (storage.uploads(backup.repository())) {
+        if (!workspace.storesInPlace(backup.repository())) {
             context.phase("downloading from repository '" + backup.repository() + "'");
         }
         // a backup in a repository that is not local disk (or is encrypted) is downloaded, and so read whole and
         // authenticated, before anything is written to the target: a damaged or unreadable file restores nothing
         try (ToolSession session = clusters.toolSession(spec.targetCluster());
-                BackupStorage.LocalCopy file = storage.local(backup.repository(), backup.location(), backup.mainFile())) {
+                Workspace.LocalCopy file = workspace.materialize(backup.repository(), backup.location(),
+                        backup.mainFile())) {
             if (backup.kind() == BackupKind.DUMP_ALL) {
                 replayClusterDump(backup, file.path(), session, context);
                 return;
@@ -99,7 +100,7 @@ class RestoreHandler implements JobHandler<RestoreSpec> {
      */
     private void restoreTables(BackupView backup, RestoreSpec spec, java.nio.file.Path file, ToolSession session,
             JobContext context) throws Exception {
-        java.nio.file.Path work = storage.scratch("restore");
+        java.nio.file.Path work = workspace.scratch("restore");
         try {
             tableRestore.run(backup, spec, file, work, session, context);
         } catch (Exception e) {
@@ -162,7 +163,7 @@ class RestoreHandler implements JobHandler<RestoreSpec> {
             for (String schema : alone.schemas()) {
                 execute(spec, "CREATE SCHEMA IF NOT EXISTS " + quoteIdentifier(schema));
             }
-            work = storage.scratch("restore");
+            work = workspace.scratch("restore");
             java.nio.file.Path list = work.resolve("restore.list");
             java.nio.file.Files.writeString(list, alone.list());
             argv.add("--use-list=" + list);

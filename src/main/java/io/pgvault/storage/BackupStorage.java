@@ -1,21 +1,19 @@
 package io.pgvault.storage;
 
 import java.io.IOException;
+import io.pgvault.storage.codec.Codec;
+import io.pgvault.storage.codec.Compression;
 import java.io.InputStream;
-import java.nio.file.Path;
-import java.util.Set;
 import java.util.UUID;
 
 /**
- * Where backups and WAL live: in named repositories ({@link Repositories}), with this host's workspace
- * (staging areas, scratch directories, WAL spools) on local disk. Writing goes through a {@link StagingArea}
- * that becomes visible, whole, only through {@link #commit}; nothing half-written ever has a location. A
- * backup's files are found by its repository's name and its location, {@code {cluster}/{kind}/{backupId}}.
+ * The store: where backups and WAL live, in named repositories ({@link Repositories}), read and written as
+ * streams. This host's local work (staging areas, scratch directories, WAL spools, sweeps, local paths for
+ * tools) is the {@link Workspace}'s. Writing a backup goes through a {@link StagingArea} that becomes visible,
+ * whole, only through {@link #commit}; nothing half-written ever has a location. A backup's files are found by
+ * its repository's name and its location, {@code {cluster}/{kind}/{backupId}}.
  */
 public interface BackupStorage {
-
-    /** A fresh, empty staging area for a backup (an old one for the same id is removed first). */
-    StagingArea stage(UUID backupId) throws IOException;
 
     /**
      * A staging area for a backup that {@link #commit} stores at {@code {cluster}/{kind}/{backupId}} in
@@ -59,58 +57,16 @@ public interface BackupStorage {
      */
     void discard(UUID backupId, String repository, String cluster, String kind) throws IOException;
 
-    /**
-     * A new, empty local directory for temporary work such as extracting a base backup to verify it; the
-     * caller removes it with {@link io.pgvault.storage.FileTrees#delete}, and start-up sweeps leftovers.
-     */
-    Path scratch(String purpose) throws IOException;
-
-    /** Removes staging areas of every backup not in {@code keep}, and every scratch directory; returns how many staging areas went. */
-    int sweepStaging(Set<UUID> keep) throws IOException;
-
-    /**
-     * Removes the temporary files of WAL pushes that were cut off (by a crash) and not written to since
-     * {@code before}; returns how many went. A push in progress writes its file all the time, so it is left alone.
-     */
-    int sweepWalPushes(java.time.Instant before) throws IOException;
-
-    /**
-     * Where pgvault's own pg_receivewal writes a cluster's WAL (walArchive STREAM) until it is archived: one
-     * fixed directory per cluster that outlives restarts, so that a finished but not yet archived segment is
-     * never lost (the replication slot has already moved past it).
-     */
-    Path walSpool(String cluster) throws IOException;
-
+    /** A committed file's original bytes (decrypted where the repository encrypts). */
     InputStream open(String repository, String location, String relativePath) throws IOException;
 
-    /**
-     * A local path to a committed backup's file or directory, for tools like pg_restore that need one: in the
-     * workspace's own repository the stored file itself, else a copy downloaded into a scratch directory, which
-     * closing removes.
-     */
-    LocalCopy local(String repository, String location, String relativePath) throws IOException;
-
-    /** A local path to read; {@link #close} removes it if it was downloaded for the caller. */
-    record LocalCopy(Path path, Path temporary) implements AutoCloseable {
-        @Override
-        public void close() throws IOException {
-            if (temporary != null) {
-                FileTrees.delete(temporary);
-            }
-        }
-    }
-
+    /** Removes everything stored at a backup's location; a missing one is no error. */
     void delete(String repository, String location) throws IOException;
-
-    /** Bytes free in the workspace, where backups are staged before they go to a repository that is not local. */
-    long workspaceSpace() throws IOException;
-
-    /** Whether committing to this repository copies the staged files (instead of moving them in place). */
-    boolean uploads(String repository);
 
     /**
      * Stores a WAL file in {@code {cluster}/wal/{timeline}/} durably (fsync before returning): the bytes
-     * {@code content} writes, as they are (codecs are the caller's). Once they are written (and the caller has
+     * {@code content} writes, encoded with {@code compression} on their way (and encrypted after that where the
+     * repository says so: the pipeline of every stored file). Once they are written (and the caller has
      * seen them whole), {@code gate} decides whether they go into the repository at all: false stores nothing.
      * They are stored under {@code name} if no object has that name, created in one step (a hard link; S3:
      * {@code If-None-Match: *}), else under a name of their own, {@code name.<random>}: storage never replaces
@@ -118,8 +74,8 @@ public interface BackupStorage {
      * catalog) to decide. Safe under concurrent pushes of one name. Content that refuses itself by throwing (a
      * WAL file that fails its check) leaves nothing, not even a temporary file.
      */
-    WalStored storeWal(String repository, String cluster, String timeline, String name, WalContent content,
-            WalGate gate) throws IOException;
+    WalStored storeWal(String repository, String cluster, String timeline, String name, Compression compression,
+            WalContent content, WalGate gate) throws IOException;
 
     /** Decides, once a push's bytes are written, whether they are stored; may refuse the push by throwing. */
     @FunctionalInterface
@@ -127,17 +83,20 @@ public interface BackupStorage {
         boolean proceed() throws IOException;
     }
 
-    /** Writes a WAL file's stored bytes; closing {@code out} is allowed (storage closes it after anyway). */
+    /** Writes a WAL file's original bytes; closing {@code out} is allowed (storage closes it after anyway). */
     @FunctionalInterface
     interface WalContent {
         void writeTo(java.io.OutputStream out) throws IOException;
     }
 
     /**
-     * Opens a stored WAL file by its stored name (the archived file's name, or the name of its own a push
-     * stored it under); {@link java.nio.file.NoSuchFileException} when there is none.
+     * Opens a stored WAL file's original bytes by its stored name (the archived file's name, or the name of its
+     * own a push stored it under), decoded with {@code codec}, the one the catalog recorded for it;
+     * {@link java.nio.file.NoSuchFileException} when there is none. A damaged file fails the read that reaches
+     * the damage (zstd checks its frames, encryption authenticates).
      */
-    InputStream openWal(String repository, String cluster, String timeline, String storedName) throws IOException;
+    InputStream openWal(String repository, String cluster, String timeline, String storedName, Codec codec)
+            throws IOException;
 
     /** Whether a stored WAL file is in storage (a push checks this before it records the file). */
     boolean hasWal(String repository, String cluster, String timeline, String storedName) throws IOException;
@@ -146,8 +105,8 @@ public interface BackupStorage {
     void deleteWal(String repository, String cluster, String timeline, String storedName) throws IOException;
 
     /**
-     * The outcome of storing a WAL file: the bytes this push wrote (size, SHA-256) and the name they are stored
-     * under, null when the gate kept them out.
+     * The outcome of storing a WAL file: the bytes this push stored (size, SHA-256, after compression and before
+     * encryption) and the name they are stored under, null when the gate kept them out.
      */
     record WalStored(StoredFile file, String storedName, String keyId) {
 
@@ -156,13 +115,4 @@ public interface BackupStorage {
             return storedName != null;
         }
     }
-
-    /** Bytes free in the workspace's own repository (the storage root). */
-    long usableSpace() throws IOException;
-
-    /** Whether a file can be created and removed right now. */
-    boolean isWritable();
-
-    /** A short description for health and logs, e.g. the root directory. */
-    String describe();
 }

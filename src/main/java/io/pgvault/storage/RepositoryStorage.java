@@ -3,19 +3,15 @@ package io.pgvault.storage;
 import io.pgvault.job.DaemonThreads;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Instant;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
+import io.pgvault.storage.codec.Codec;
+import io.pgvault.storage.codec.Compression;
 import io.pgvault.storage.crypto.EncryptedObjectStore;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,15 +19,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.stream.Stream;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Keeps backups and WAL in repositories, and the work in progress in the workspace (the storage root):
- * {@code .staging/{backupId}} while a backup is written, {@code .scratch/} for temporary work, {@code .receive/}
- * for WAL spools. The layout is the same in every repository: {@code {cluster}/{kind}/{backupId}/{file}} and
- * {@code {cluster}/wal/{timeline}/{name}}.
+ * Keeps backups and WAL in repositories; the layout is the same in every one:
+ * {@code {cluster}/{kind}/{backupId}/{file}} and {@code {cluster}/wal/{timeline}/{name}}. The work in progress
+ * (staging, scratch) is the {@link Workspace}'s.
  *
  * <p>The workspace's own repository (a local one at the storage root, as before repositories existed) is
  * written in place: a staging area becomes a backup by an atomic move, a WAL push by a hard link, both
@@ -41,54 +34,24 @@ import org.springframework.stereotype.Component;
 @Component
 public class RepositoryStorage implements BackupStorage {
 
-    private static final String STAGING = ".staging";
-    private static final String SCRATCH = ".scratch";
-    private static final String RECEIVE = ".receive";
-    private static final Set<PosixFilePermission> OWNER_ONLY_DIR = FileTrees.OWNER_ONLY_DIR;
     private final Repositories repositories;
-    private final Path root;
-    private final Path staging;
-    private final Path scratch;
-    private final Path receive;
+    private final Workspace workspace;
     private final WalFiles wal;
     private final ScheduledExecutorService retries =
             Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("pgvault-discard-retry"));
-    private static final Logger log = LoggerFactory.getLogger(RepositoryStorage.class);
     /** Uploads that tools stream into while they run, by backup, until commit completes or discard aborts them. */
     private final Map<UUID, Map<String, StreamedUpload>> streaming = new ConcurrentHashMap<>();
     private final ExecutorService uploadThreads = Executors.newCachedThreadPool(DaemonThreads.named("pgvault-upload"));
 
-    public RepositoryStorage(Repositories repositories) {
+    public RepositoryStorage(Repositories repositories, Workspace workspace) {
         this.repositories = repositories;
-        this.root = repositories.workspace();
-        this.staging = root.resolve(STAGING);
-        this.scratch = root.resolve(SCRATCH);
-        this.receive = root.resolve(RECEIVE);
-        this.wal = new WalFiles(repositories, root, scratch);
-        try {
-            Files.createDirectories(staging);
-            Files.createDirectories(scratch);
-            // backups hold every database's data: nobody but pgvault's own user may even list them
-            for (Path dir : List.of(root, staging, scratch)) {
-                Files.setPosixFilePermissions(dir, OWNER_ONLY_DIR);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the backup storage under " + root, e);
-        }
-    }
-
-    @Override
-    public StagingArea stage(UUID backupId) throws IOException {
-        FileTrees.delete(staging.resolve(backupId.toString()));
-        // a backup in the making holds a database's data: owner-only from the start, like the stored ones
-        Path dir = Files.createDirectory(staging.resolve(backupId.toString()),
-                PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
-        return new StagingArea(backupId, dir);
+        this.workspace = workspace;
+        this.wal = new WalFiles(repositories, workspace.root(), workspace.scratchRoot());
     }
 
     @Override
     public StagingArea stage(UUID backupId, String repository, String cluster, String kind) throws IOException {
-        StagingArea plain = stage(backupId);
+        StagingArea plain = workspace.stage(backupId);
         Repositories.Repository target = repositories.forReading(repository);
         if (repositories.isWorkspace(target)) {
             return plain;
@@ -109,11 +72,11 @@ public class RepositoryStorage implements BackupStorage {
         Repositories.Repository target = repositories.forReading(repository);
         if (repositories.isWorkspace(target)) {
             Path dir = resolve(location);
-            Files.createDirectories(dir.getParent(), PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
+            Files.createDirectories(dir.getParent(), PosixFilePermissions.asFileAttribute(FileTrees.OWNER_ONLY_DIR));
             FileTrees.ownerOnly(area.directory());
             Files.move(area.directory(), dir, StandardCopyOption.ATOMIC_MOVE);
             Fsync.directory(dir.getParent());
-            Fsync.directory(staging);
+            Fsync.directory(workspace.stagingRoot());
             return new Committed(location, java.util.Map.of(), null);
         }
         java.util.Map<String, ObjectStore.StoredObject> encrypted = new java.util.TreeMap<>();
@@ -159,7 +122,7 @@ public class RepositoryStorage implements BackupStorage {
         if (streamed != null) {
             streamed.values().forEach(StreamedUpload::abandon);
         }
-        FileTrees.delete(staging.resolve(backupId.toString()));
+        workspace.removeStaging(backupId);
         String location = checkedCluster(cluster) + "/" + kind + "/" + backupId;
         try {
             delete(repository, location);
@@ -174,43 +137,6 @@ public class RepositoryStorage implements BackupStorage {
     void stopRetries() {
         retries.shutdownNow();
         uploadThreads.shutdownNow();
-    }
-
-    @Override
-    public Path scratch(String purpose) throws IOException {
-        return Files.createDirectory(scratch.resolve(purpose + "-" + UUID.randomUUID()),
-                PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
-    }
-
-    @Override
-    public int sweepStaging(Set<UUID> keep) throws IOException {
-        OrphanedTools.end(List.of(staging, scratch, receive));
-        int removed = 0;
-        try (Stream<Path> children = Files.list(scratch)) {
-            for (Path child : children.toList()) {
-                FileTrees.delete(child);
-            }
-        }
-        try (Stream<Path> children = Files.list(staging)) {
-            for (Path child : children.toList()) {
-                if (!keep.contains(parseId(child.getFileName().toString()))) {
-                    FileTrees.delete(child);
-                    removed++;
-                }
-            }
-        }
-        return removed;
-    }
-
-    @Override
-    public int sweepWalPushes(Instant before) throws IOException {
-        return wal.sweepPushes(before);
-    }
-
-    @Override
-    public Path walSpool(String cluster) throws IOException {
-        return Files.createDirectories(receive.resolve(checkedCluster(cluster)),
-                PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
     }
 
     @Override
@@ -256,39 +182,6 @@ public class RepositoryStorage implements BackupStorage {
     }
 
     @Override
-    public LocalCopy local(String repository, String location, String relativePath) throws IOException {
-        Repositories.Repository r = repositories.forReading(repository);
-        if (repositories.isWorkspace(r)) {
-            return new LocalCopy(resolve(location).resolve(relativePath).normalize(), null);
-        }
-        Path dir = scratch("download");
-        try {
-            String wanted = location + "/" + relativePath;
-            List<String> keys = r.store().list(wanted).stream()
-                    .filter(k -> k.equals(wanted) || k.startsWith(wanted + "/")).toList();
-            if (keys.isEmpty()) {
-                throw new NoSuchFileException(relativePath, null, "not in repository '" + r.name() + "' ("
-                        + r.store().describe() + ") at " + location);
-            }
-            for (String key : keys) {
-                Path file = dir.resolve(key.substring(location.length() + 1)).normalize();
-                if (!file.startsWith(dir)) {
-                    throw new NoSuchFileException(key);
-                }
-                Files.createDirectories(file.getParent(), PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
-                try (InputStream in = r.store().get(key);
-                        OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW)) {
-                    in.transferTo(out);
-                }
-            }
-            return new LocalCopy(dir.resolve(relativePath).normalize(), dir);
-        } catch (IOException | RuntimeException e) {
-            FileTrees.delete(dir);
-            throw e;
-        }
-    }
-
-    @Override
     public void delete(String repository, String location) throws IOException {
         Repositories.Repository r = repositories.forReading(repository);
         if (repositories.isWorkspace(r)) {
@@ -305,29 +198,20 @@ public class RepositoryStorage implements BackupStorage {
     }
 
     @Override
-    public long workspaceSpace() throws IOException {
-        return Files.getFileStore(root).getUsableSpace();
-    }
-
-    @Override
-    public boolean uploads(String repository) {
-        return !repositories.isWorkspace(repositories.forReading(repository));
-    }
-
-    @Override
     public void copyWal(String from, String to, String cluster, String timeline, String name) throws IOException {
         wal.copy(from, to, cluster, timeline, name);
     }
 
     @Override
-    public WalStored storeWal(String repository, String cluster, String timeline, String name, WalContent content,
-            WalGate gate) throws IOException {
-        return wal.store(repository, cluster, timeline, name, content, gate);
+    public WalStored storeWal(String repository, String cluster, String timeline, String name,
+            Compression compression, WalContent content, WalGate gate) throws IOException {
+        return wal.store(repository, cluster, timeline, name, compression, content, gate);
     }
 
     @Override
-    public InputStream openWal(String repository, String cluster, String timeline, String name) throws IOException {
-        return wal.open(repository, cluster, timeline, name);
+    public InputStream openWal(String repository, String cluster, String timeline, String name, Codec codec)
+            throws IOException {
+        return codec.decode(wal.open(repository, cluster, timeline, name));
     }
 
     @Override
@@ -348,40 +232,17 @@ public class RepositoryStorage implements BackupStorage {
         return cluster;
     }
 
-    @Override
-    public long usableSpace() throws IOException {
-        return Files.getFileStore(root).getUsableSpace();
-    }
-
-    @Override
-    public boolean isWritable() {
-        try {
-            Path probe = Files.createTempFile(staging, "probe", ".tmp");
-            Files.delete(probe);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    @Override
-    public String describe() {
-        return root.toString();
-    }
-
     private Path resolve(String location) {
+        return resolve(workspace, location);
+    }
+
+    /** A backup location in the workspace's own repository; never the root, nor anything outside or in staging. */
+    static Path resolve(Workspace workspace, String location) {
+        Path root = workspace.root();
         Path path = root.resolve(location).normalize();
-        if (!path.startsWith(root) || path.equals(root) || path.startsWith(staging)) {
+        if (!path.startsWith(root) || path.equals(root) || path.startsWith(workspace.stagingRoot())) {
             throw new IllegalArgumentException("not a backup location: " + location);
         }
         return path;
-    }
-
-    private static UUID parseId(String name) {
-        try {
-            return UUID.fromString(name);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
     }
 }

@@ -9,10 +9,10 @@ import org.springframework.stereotype.Component;
 @Component("storage")
 class StorageHealthIndicator extends AbstractHealthIndicator {
 
-    private final BackupStorage storage;
+    private final Workspace storage;
     private final long minFree;
 
-    StorageHealthIndicator(BackupStorage storage, PgvaultProperties properties) {
+    StorageHealthIndicator(Workspace storage, PgvaultProperties properties) {
         this.storage = storage;
         this.minFree = properties.storage().local().minFreeBytes();
     }

@@ -1,28 +1,22 @@
 package io.pgvault.storage;
 
+import io.pgvault.storage.codec.Compression;
 import io.pgvault.storage.crypto.EncryptedObjectStore;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
-import java.time.Instant;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The WAL half of {@link RepositoryStorage}: archived WAL files under {@code {cluster}/wal/{timeline}/{name}} in
  * every repository, written in place (a hard link) in the workspace's own and through the {@link ObjectStore}
- * elsewhere ({@link WalWrites}), and the sweep of pushes that a dead process left half-written.
+ * elsewhere ({@link WalWrites}). The {@link Workspace} sweeps the pushes that a dead process left half-written.
  */
 final class WalFiles {
 
     /** The temporary file of a WAL push in progress, in the WAL directory it goes to. */
-    private static final String PUSH_PREFIX = ".push-";
-    private static final Logger log = LoggerFactory.getLogger(WalFiles.class);
+    static final String PUSH_PREFIX = ".push-";
 
     private final Repositories repositories;
     private final Path root;
@@ -34,42 +28,6 @@ final class WalFiles {
         this.scratch = scratch;
     }
 
-    int sweepPushes(Instant before) throws IOException {
-        int removed = 0;
-        // only {cluster}/wal/{timeline}/ holds pushes; a file that goes meanwhile is no error
-        try (DirectoryStream<Path> clusters = Files.newDirectoryStream(root, "[a-z]*")) {
-            for (Path cluster : clusters) {
-                try (DirectoryStream<Path> timelines = Files.newDirectoryStream(cluster.resolve("wal"))) {
-                    for (Path timeline : timelines) {
-                        try (DirectoryStream<Path> pushes = Files.newDirectoryStream(timeline, PUSH_PREFIX + "*")) {
-                            for (Path push : pushes) {
-                                if (Files.getLastModifiedTime(push).toInstant().isBefore(before)
-                                        && Files.deleteIfExists(push)) {
-                                    removed++;
-                                }
-                            }
-                        }
-                    }
-                } catch (NoSuchFileException | NotDirectoryException e) {
-                    // no WAL for this cluster, or gone meanwhile
-                }
-            }
-        }
-        for (Repositories.Repository r : repositories.all()) {
-            if (!repositories.isWorkspace(r)) {
-                try {
-                    // an hour at least: another instance's upload in progress is not an orphan
-                    removed += r.store().sweepIncomplete(Math.max(3600,
-                            java.time.Duration.between(before, Instant.now()).toSeconds()));
-                } catch (IOException | RuntimeException e) {
-                    log.warn(
-                            "Could not sweep the incomplete uploads of repository '{}': {}", r.name(), e.toString());
-                }
-            }
-        }
-        return removed;
-    }
-
     void copy(String from, String to, String cluster, String timeline, String name) throws IOException {
         Repositories.Repository target = repositories.forReading(to);
         try (InputStream in = open(from, cluster, timeline, name)) {
@@ -77,8 +35,18 @@ final class WalFiles {
         }
     }
 
-    BackupStorage.WalStored store(String repository, String cluster, String timeline, String name, BackupStorage.WalContent content,
-            BackupStorage.WalGate gate) throws IOException {
+    /**
+     * The pipeline's compression stage comes first, the same for every repository: what is written whole to a
+     * local file (and checked, and hashed as stored) is the encoded bytes; encryption, where the repository has
+     * it, is its store's, on the way from that file to the backend.
+     */
+    BackupStorage.WalStored store(String repository, String cluster, String timeline, String name,
+            Compression compression, BackupStorage.WalContent original, BackupStorage.WalGate gate) throws IOException {
+        BackupStorage.WalContent content = out -> {
+            try (java.io.OutputStream encoded = compression.encode(out)) {
+                original.writeTo(encoded);
+            }
+        };
         Repositories.Repository r = repositories.forReading(repository);
         if (!repositories.isWorkspace(r)) {
             return WalWrites.toStore(r.store(), keyId(r), scratch, stored -> walKey(cluster, timeline, stored), name,
@@ -87,6 +55,7 @@ final class WalFiles {
         return WalWrites.toDirectory(walDirectory(cluster, timeline), PUSH_PREFIX, name, content, gate);
     }
 
+    /** A stored file's stored bytes, decrypted where the repository encrypts, still encoded. */
     InputStream open(String repository, String cluster, String timeline, String name) throws IOException {
         Repositories.Repository r = repositories.forReading(repository);
         if (!repositories.isWorkspace(r)) {

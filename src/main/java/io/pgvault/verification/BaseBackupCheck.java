@@ -9,7 +9,7 @@ import io.pgvault.job.JobContext;
 import io.pgvault.process.ProcessExecutor;
 import io.pgvault.process.ProcessSpec;
 import io.pgvault.process.ToolFailedException;
-import io.pgvault.storage.BackupStorage;
+import io.pgvault.storage.Workspace;
 import io.pgvault.storage.FileTrees;
 import io.pgvault.wal.BrokenWalException;
 import io.pgvault.wal.WalContinuity;
@@ -39,16 +39,16 @@ class BaseBackupCheck {
     private static final long DEFAULT_SEGMENT_SIZE = 16L * 1024 * 1024;
 
     private final BaseBackupArchive archive;
-    private final BackupStorage storage;
+    private final Workspace workspace;
     private final PostgresTools tools;
     private final ClusterService clusters;
     private final ProcessExecutor executor;
     private final JsonMapper json;
 
-    BaseBackupCheck(BaseBackupArchive archive, BackupStorage storage, PostgresTools tools, ClusterService clusters,
+    BaseBackupCheck(BaseBackupArchive archive, Workspace workspace, PostgresTools tools, ClusterService clusters,
             ProcessExecutor executor, JsonMapper json) {
         this.archive = archive;
-        this.storage = storage;
+        this.workspace = workspace;
         this.tools = tools;
         this.clusters = clusters;
         this.executor = executor;
@@ -56,8 +56,8 @@ class BaseBackupCheck {
     }
 
     void check(BackupView backup, JobContext context, List<String> problems, List<String> findings) throws Exception {
-        Path scratch = storage.scratch("verify-" + backup.id());
-        try (BackupStorage.LocalCopy manifestCopy = storage.local(backup.repository(), backup.location(),
+        Path scratch = workspace.scratch("verify-" + backup.id());
+        try (Workspace.LocalCopy manifestCopy = workspace.materialize(backup.repository(), backup.location(),
                 "backup_manifest")) {
             context.phase("extracting into a scratch directory");
             long total = BaseBackupArchive.storedBytes(backup);

@@ -14,6 +14,7 @@ import io.pgvault.process.ProcessExecutor;
 import io.pgvault.process.ProcessSpec;
 import io.pgvault.process.ToolFailedException;
 import io.pgvault.storage.BackupStorage;
+import io.pgvault.storage.Workspace;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,15 +43,17 @@ class DumpDrill {
     private final ClusterAccess clusters;
     private final ClusterService clusterService;
     private final BackupStorage storage;
+    private final Workspace workspace;
     private final ProcessExecutor executor;
     private final SecureRandom random = new SecureRandom();
 
     DumpDrill(BackupService backups, ClusterAccess clusters, ClusterService clusterService, BackupStorage storage,
-            ProcessExecutor executor) {
+            Workspace workspace, ProcessExecutor executor) {
         this.backups = backups;
         this.clusters = clusters;
         this.clusterService = clusterService;
         this.storage = storage;
+        this.workspace = workspace;
         this.executor = executor;
     }
 
@@ -96,7 +99,7 @@ class DumpDrill {
     private void restore(BackupView backup, ToolSession session, String scratch, JobContext context)
             throws Exception {
         if (backup.format().isArchive()) {
-            try (BackupStorage.LocalCopy file = storage.local(backup.repository(), backup.location(),
+            try (Workspace.LocalCopy file = workspace.materialize(backup.repository(), backup.location(),
                     backup.mainFile())) {
                 List<String> argv = new ArrayList<>(List.of(session.tool("pg_restore"), "--no-password",
                         "--exit-on-error", "--no-owner", "--no-privileges", "--dbname=" + scratch));
@@ -111,7 +114,7 @@ class DumpDrill {
                         execute(drillCluster(session), scratch, "CREATE SCHEMA IF NOT EXISTS "
                                 + quote(schema));
                     }
-                    list = storage.scratch("drill").resolve("drill.list");
+                    list = workspace.scratch("drill").resolve("drill.list");
                     Files.writeString(list, alone.list());
                     argv.add("--use-list=" + list);
                 }

@@ -17,6 +17,7 @@ import io.pgvault.job.JobType;
 import io.pgvault.process.ProcessExecutor;
 import io.pgvault.process.ProcessSpec;
 import io.pgvault.storage.BackupStorage;
+import io.pgvault.storage.Workspace;
 import io.pgvault.wal.WalVerification;
 import io.pgvault.storage.Sha256;
 import java.io.ByteArrayOutputStream;
@@ -40,6 +41,7 @@ class VerificationHandler implements JobHandler<VerificationOrder> {
     private final BackupService backups;
     private final BackupVerifications verifications;
     private final BackupStorage storage;
+    private final Workspace workspace;
     private final ClusterAccess clusters;
     private final ProcessExecutor executor;
     private final BaseBackupCheck baseCheck;
@@ -49,8 +51,8 @@ class VerificationHandler implements JobHandler<VerificationOrder> {
     private final WalVerification walVerification;
 
     VerificationHandler(BackupService backups, BackupVerifications verifications, BackupStorage storage,
-            ClusterAccess clusters, ProcessExecutor executor, BaseBackupCheck baseCheck, DumpDrill drill,
-            BaseDrill baseDrill, WalVerification walVerification) {
+            Workspace workspace, ClusterAccess clusters, ProcessExecutor executor, BaseBackupCheck baseCheck,
+            DumpDrill drill, BaseDrill baseDrill, WalVerification walVerification) {
         this.walVerification = walVerification;
         this.baseCheck = baseCheck;
         this.drill = drill;
@@ -58,6 +60,7 @@ class VerificationHandler implements JobHandler<VerificationOrder> {
         this.backups = backups;
         this.verifications = verifications;
         this.storage = storage;
+        this.workspace = workspace;
         this.clusters = clusters;
         this.executor = executor;
     }
@@ -151,7 +154,7 @@ class VerificationHandler implements JobHandler<VerificationOrder> {
     private void list(BackupView backup, JobContext context, List<String> problems, List<String> findings)
             throws Exception {
         try (ToolSession session = clusters.toolSession(backup.cluster());
-                BackupStorage.LocalCopy file = storage.local(backup.repository(), backup.location(),
+                Workspace.LocalCopy file = workspace.materialize(backup.repository(), backup.location(),
                         backup.mainFile())) {
             String path = file.path().toString();
             ByteArrayOutputStream out = new ByteArrayOutputStream();

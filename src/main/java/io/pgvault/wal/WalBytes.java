@@ -4,9 +4,9 @@ import io.pgvault.PgvaultProperties;
 import io.pgvault.storage.BackupStorage;
 import io.pgvault.storage.Sha256;
 import io.pgvault.storage.codec.Codec;
+import io.pgvault.storage.codec.Compression;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.security.MessageDigest;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -14,14 +14,15 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * The archive's bytes on their way to storage and back: segments are encoded (zstd by default) while the body
- * streams in, in the one pass that also hashes the original, and decoded while a fetch streams out. The catalog
- * keeps the original's size and SHA-256, the codec and the stored name per file, so what PostgreSQL pushed is
- * what it gets back and what verification checks, whatever the file was stored with. Storage judges no
- * content and never replaces a stored file; the catalog is the arbiter: a name it lists already is compared
- * with the recorded checksum (same: nothing is stored again; different: {@link WalConflict}), and a fetch reads
- * only the stored file the catalog recorded. History and .backup files, small text that a person may want to
- * read in the repository, are stored as they are.
+ * The archive's bytes on their way to storage and back: which codec a file is stored with (segments: zstd by
+ * default, the store's compression stage encodes them while the body streams in), the one pass that hashes the
+ * original, and the catalog's rules. The catalog keeps the original's size and SHA-256, the codec and the stored
+ * name per file, so what PostgreSQL pushed is what it gets back and what verification checks, whatever the file
+ * was stored with: a fetch is decoded with the recorded codec. Storage judges no content and never replaces a
+ * stored file; the catalog is the arbiter: a name it lists already is compared with the recorded checksum
+ * (same: nothing is stored again; different: {@link WalConflict}), and a fetch reads only the stored file the
+ * catalog recorded. History and .backup files, small text that a person may want to read in the repository, are
+ * stored as they are.
  */
 @Component
 class WalBytes {
@@ -61,15 +62,13 @@ class WalBytes {
         String[] sha256 = new String[1];
         WalFile[] listed = new WalFile[1];
         BackupStorage.WalStored stored = storage.storeWal(repository, cluster, WalArchiveService.timelineDir(file),
-                file.name(), out -> {
-                    try (OutputStream encoded = chosen.encode(out, level)) {
-                        byte[] buffer = new byte[256 * 1024];
-                        int n;
-                        while ((n = content.read(buffer)) >= 0) {
-                            digest.update(buffer, 0, n);
-                            encoded.write(buffer, 0, n);
-                            size[0] += n;
-                        }
+                file.name(), new Compression(chosen, level), out -> {
+                    byte[] buffer = new byte[256 * 1024];
+                    int n;
+                    while ((n = content.read(buffer)) >= 0) {
+                        digest.update(buffer, 0, n);
+                        out.write(buffer, 0, n);
+                        size[0] += n;
                     }
                 }, () -> {
                     sha256[0] = Sha256.hex(digest);
@@ -133,11 +132,11 @@ class WalBytes {
     InputStream open(String cluster, WalFile f) throws IOException {
         WalFileName name = WalFileName.parse(f.getName());
         try {
-            return f.getCodec().decode(openStored(f.getRepository(), cluster, name, f.getStoredName()));
+            return openStored(f.getRepository(), cluster, name, f);
         } catch (java.nio.file.NoSuchFileException missing) {
             for (String repository : copies.repositoriesOf(cluster, f.getName())) {
                 try {
-                    InputStream in = f.getCodec().decode(openStored(repository, cluster, name, f.getStoredName()));
+                    InputStream in = openStored(repository, cluster, name, f);
                     log.warn("WAL file {} of cluster '{}' is missing from repository '{}': read from its copy in '{}'",
                             f.getName(), cluster, f.getRepository(), repository);
                     return in;
@@ -149,8 +148,8 @@ class WalBytes {
         }
     }
 
-    private InputStream openStored(String repository, String cluster, WalFileName file, String storedName)
+    private InputStream openStored(String repository, String cluster, WalFileName file, WalFile f)
             throws IOException {
-        return storage.openWal(repository, cluster, WalArchiveService.timelineDir(file), storedName);
+        return storage.openWal(repository, cluster, WalArchiveService.timelineDir(file), f.getStoredName(), f.getCodec());
     }
 }

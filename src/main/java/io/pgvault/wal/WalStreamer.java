@@ -10,7 +10,7 @@ import io.pgvault.job.Cancellation;
 import io.pgvault.process.ProcessExecutor;
 import io.pgvault.process.ProcessResult;
 import io.pgvault.process.ProcessSpec;
-import io.pgvault.storage.BackupStorage;
+import io.pgvault.storage.Workspace;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -50,7 +50,7 @@ public class WalStreamer implements SmartLifecycle {
     private final ClusterService clusters;
     private final ClusterAccess access;
     private final WalArchiveService archive;
-    private final BackupStorage storage;
+    private final Workspace workspace;
     private final ProcessExecutor executor;
     private final WalStreamLease lease;
     private final WalStreamSlots slots;
@@ -60,13 +60,13 @@ public class WalStreamer implements SmartLifecycle {
     private volatile Thread supervisor;
     private volatile boolean running;
 
-    WalStreamer(ClusterService clusters, ClusterAccess access, WalArchiveService archive, BackupStorage storage,
+    WalStreamer(ClusterService clusters, ClusterAccess access, WalArchiveService archive, Workspace workspace,
             ProcessExecutor executor, WalStreamLease lease, WalStreamSlots slots, Clock clock,
             PgvaultProperties properties) {
         this.clusters = clusters;
         this.access = access;
         this.archive = archive;
-        this.storage = storage;
+        this.workspace = workspace;
         this.executor = executor;
         this.lease = lease;
         this.slots = slots;
@@ -152,7 +152,7 @@ public class WalStreamer implements SmartLifecycle {
                     continue;
                 }
                 try {
-                    r = new Receiver(name, storage.walSpool(name));
+                    r = new Receiver(name, workspace.walSpool(name));
                 } catch (IOException e) {
                     log.warn("WAL streaming of '{}': no spool directory: {}", name, e.getMessage());
                     continue;

@@ -7,7 +7,7 @@ import io.pgvault.cluster.PostgresTools;
 import io.pgvault.job.Cancellation;
 import io.pgvault.process.ProcessExecutor;
 import io.pgvault.process.ProcessSpec;
-import io.pgvault.storage.BackupStorage;
+import io.pgvault.storage.Workspace;
 import io.pgvault.storage.FileTrees;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -71,7 +71,7 @@ public class WalTimes {
     private final WalFileRepository files;
     private final ClusterService clusters;
     private final PostgresTools tools;
-    private final BackupStorage storage;
+    private final Workspace workspace;
     private final WalBytes bytes;
     private final ProcessExecutor executor;
     private final Clock clock;
@@ -80,13 +80,13 @@ public class WalTimes {
     /** When the last segment arrived: scans wait for a pause in a burst of pushes (see {@link #awaitQuiet}). */
     private volatile long lastArrival = System.nanoTime() - QUIET.toNanos();
 
-    WalTimes(WalFileRepository files, ClusterService clusters, PostgresTools tools, BackupStorage storage,
+    WalTimes(WalFileRepository files, ClusterService clusters, PostgresTools tools, Workspace workspace,
             WalBytes bytes, ProcessExecutor executor, Clock clock) {
         this.bytes = bytes;
         this.files = files;
         this.clusters = clusters;
         this.tools = tools;
-        this.storage = storage;
+        this.workspace = workspace;
         this.executor = executor;
         this.clock = clock;
     }
@@ -183,7 +183,7 @@ public class WalTimes {
     private Scan read(String cluster, WalFile f, PostgresTools.ToolSet waldump)
             throws IOException, InterruptedException {
         WalFileName name = WalFileName.parse(f.getName());
-        Path scratch = storage.scratch("waldump");
+        Path scratch = workspace.scratch("waldump");
         try {
             Path copy = scratch.resolve(f.getName());
             try (InputStream in = bytes.open(cluster, f)) {

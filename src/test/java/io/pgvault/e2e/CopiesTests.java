@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgvault.testing.PgCluster;
 import io.pgvault.testing.S3Server;
+import io.pgvault.testing.StoredBackups;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -23,8 +22,10 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ApplicationContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
@@ -61,6 +62,8 @@ class CopiesTests {
     @LocalServerPort
     int port;
     Api api;
+    @Autowired
+    ApplicationContext context;
     PgCluster pg;
     Path recoveries;
     final List<Path> started = new ArrayList<>();
@@ -121,10 +124,9 @@ class CopiesTests {
         assertThat(copies.get(0).path("repository").asString()).isEqualTo("offsite");
         assertThat(copies.get(0).path("status").asString()).isEqualTo("COPIED");
         assertThat(copies.get(0).path("detail").asString()).contains("read back");
-        assertThat(S3.client().listObjectsV2(b -> b.bucket(S3.bucket()).prefix(CLUSTER + "/DUMP/" + id + "/"))
-                .contents()).hasSize(1);
+        assertThat(stored().copiesIn("offsite").files(id)).containsExactly("dump.custom");
 
-        Files.delete(HOME.resolve("main").resolve(CLUSTER).resolve("DUMP").resolve(id).resolve("dump.custom"));
+        stored().delete(id, "dump.custom");
         JsonNode restored = api.restore(id, Map.of("targetDatabase", "shop_again", "createDatabase", true));
         assertThat(api.get("/api/v1/jobs/" + restored.path("id").asString() + "/log").body())
                 .contains("dump.custom is missing; using its copy in repository 'offsite'");
@@ -160,7 +162,7 @@ class CopiesTests {
         assertThat(metrics).contains("pgvault_wal_copy_lag_files{cluster=\"" + CLUSTER + "\"}");
 
         // the host's disk loses the backup and the archive: the copies carry the recovery
-        deleteTree(HOME.resolve("main").resolve(CLUSTER));
+        stored().loseCluster("main", CLUSTER);
         Path dir = recoveries.resolve("from-copies");
         started.add(dir);
         Api.Response r = api.post("/api/v1/clusters/" + CLUSTER + "/recoveries",
@@ -179,27 +181,26 @@ class CopiesTests {
 
     @Test
     @Order(4)
-    void deletingABackupRemovesItsCopies() {
+    void deletingABackupRemovesItsCopies() throws Exception {
         JsonNode backup = api.backup(CLUSTER, Map.of("kind", "DUMP", "database", "shop"));
         String id = backup.path("id").asString();
         api.awaitVerification(id, Duration.ofMinutes(2));
         copy(id);
-        String prefix = CLUSTER + "/DUMP/" + id + "/";
-        assertThat(S3.client().listObjectsV2(b -> b.bucket(S3.bucket()).prefix(prefix)).contents()).isNotEmpty();
+        StoredBackups offsite = stored().copiesIn("offsite");
+        assertThat(offsite.anythingStored(id)).isTrue();
         Api.Response deleted = api.delete("/api/v1/backups/" + id);
         assertThat(deleted.status()).as(deleted.body()).isEqualTo(200);
         assertThat(deleted.json().path("copies").get(0).path("status").asString()).isEqualTo("DELETED");
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!S3.client().listObjectsV2(b -> b.bucket(S3.bucket()).prefix(prefix)).contents().isEmpty()
-                && System.nanoTime() < deadline) {
+        while (offsite.anythingStored(id) && System.nanoTime() < deadline) {
             Api.sleep(100);
         }
-        assertThat(S3.client().listObjectsV2(b -> b.bucket(S3.bucket()).prefix(prefix)).contents()).isEmpty();
+        assertThat(offsite.anythingStored(id)).isFalse();
     }
 
     @Test
     @Order(5)
-    void theOffsiteRepositoryKeepsItsOwnNumberOfCopies() {
+    void theOffsiteRepositoryKeepsItsOwnNumberOfCopies() throws Exception {
         JsonNode older = api.backup(CLUSTER, Map.of("kind", "DUMP", "database", "shop"));
         api.awaitVerification(older.path("id").asString(), Duration.ofMinutes(2));
         copy(older.path("id").asString());
@@ -217,12 +218,11 @@ class CopiesTests {
         assertThat(thinned.path("copies").get(0).path("status").asString()).isEqualTo("DELETED");
         assertThat(thinned.path("copies").get(0).path("detail").asString())
                 .contains("retention of repository 'offsite'");
-        assertThat(S3.client().listObjectsV2(b -> b.bucket(S3.bucket())
-                .prefix(CLUSTER + "/DUMP/" + older.path("id").asString() + "/")).contents()).isEmpty();
+        assertThat(stored().copiesIn("offsite").anythingStored(older.path("id").asString())).isFalse();
         JsonNode kept = api.get("/api/v1/backups/" + newer.path("id").asString()).json();
         assertThat(kept.path("copies").get(0).path("status").asString()).isEqualTo("COPIED");
-        assertThat(HOME.resolve("main").resolve(CLUSTER).resolve("DUMP").resolve(older.path("id").asString()))
-                .as("the local backup is not touched").isDirectory();
+        assertThat(stored().exists(older.path("id").asString(), "dump.custom")).as("the local backup is not touched")
+                .isTrue();
     }
 
     private JsonNode copy(String id) {
@@ -245,16 +245,12 @@ class CopiesTests {
         }
     }
 
-    private static boolean copiedToOffsite(String segment) {
-        return !S3.client().listObjectsV2(b -> b.bucket(S3.bucket()).prefix(CLUSTER + "/wal/00000001/" + segment))
-                .contents().isEmpty();
+    private boolean copiedToOffsite(String segment) throws IOException {
+        return stored().walNames("offsite", CLUSTER).stream().anyMatch(n -> n.startsWith(segment));
     }
 
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
+    /** The backups' and the WAL archive's stored files, through the server's own store: never by path or key. */
+    private StoredBackups stored() {
+        return new StoredBackups(context);
     }
 }

@@ -3,8 +3,10 @@ package io.pgvault.e2e;
 import java.io.IOException;
 import java.nio.file.Files;
 import io.pgvault.testing.PgCluster;
+import io.pgvault.testing.StoredBackups;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -55,6 +57,13 @@ abstract class EndToEndTest {
     @LocalServerPort
     int port;
     Api api;
+    @Autowired
+    org.springframework.context.ApplicationContext context;
+
+    /** Backups' and the WAL archive's stored files, through the application's own store: never by path. */
+    StoredBackups stored() {
+        return new StoredBackups(context);
+    }
 
     @BeforeEach
     void client() {

@@ -64,7 +64,7 @@ class JobCancelTests extends EndToEndTest {
             String backupId = first.path("backupId").asString();
             assertThat(api.get("/api/v1/backups/" + backupId).field("status")).isEqualTo("CANCELLED");
             assertThat(STORAGE.resolve(".staging").resolve(backupId)).doesNotExist();
-            assertThat(STORAGE.resolve(CLUSTER).resolve("DUMP").resolve(backupId)).doesNotExist();
+            assertThat(stored().anythingStored(backupId)).as("nothing of the backup is stored").isFalse();
             assertThat(api.get("/api/v1/backups/" + backupId + "/content").status()).isEqualTo(409);
 
             Api.Response again = api.post("/api/v1/jobs/" + firstId + "/cancel", "");

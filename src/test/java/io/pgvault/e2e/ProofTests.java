@@ -4,13 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgvault.testing.PgCluster;
 import io.pgvault.wal.Lsn;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -111,11 +108,8 @@ class ProofTests extends EndToEndTest {
     }
 
     /** Deletes a segment's stored file, as a lost disk or a careless hand would, leaving its catalog row. */
-    private static void removeFromStorage(String segment) throws Exception {
-        try (Stream<Path> files = Files.walk(STORAGE.resolve(CLUSTER))) {
-            List<Path> found = files.filter(p -> p.getFileName().toString().startsWith(segment)).toList();
-            assertThat(found).as("the stored file of %s", segment).hasSize(1);
-            Files.delete(found.get(0));
-        }
+    private void removeFromStorage(String segment) throws Exception {
+        assertThat(stored().storedWalSize(CLUSTER, segment)).as("the stored file of %s", segment).isPositive();
+        stored().deleteWal(CLUSTER, segment);
     }
 }

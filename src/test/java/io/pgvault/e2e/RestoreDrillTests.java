@@ -3,12 +3,7 @@ package io.pgvault.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgvault.testing.PgCluster;
-import java.io.RandomAccessFile;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -84,14 +79,11 @@ class RestoreDrillTests extends EndToEndTest {
         // broken inside, with the catalog's checksums taken of the broken file: only a restore can tell
         JsonNode broken = api.backup(CLUSTER, Map.of("kind", "DUMP", "database", DB, "format", "CUSTOM"));
         String id = broken.path("id").asString();
-        Path file = STORAGE.resolve(CLUSTER).resolve("DUMP").resolve(id).resolve("dump.custom");
-        assertThat(file).exists();
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-            raf.seek(raf.length() / 2);
-            raf.write(new byte[4096]);
-        }
-        catalog.update("update backup_file set sha256 = ?, size_bytes = ? where backup_id = ?", sha256(file),
-                Files.size(file), UUID.fromString(id));
+        byte[] dump = stored().stored(id, "dump.custom");
+        java.util.Arrays.fill(dump, dump.length / 2, Math.min(dump.length, dump.length / 2 + 4096), (byte) 0);
+        stored().replaceStored(id, "dump.custom", dump);
+        catalog.update("update backup_file set sha256 = ?, size_bytes = ? where backup_id = ?",
+                io.pgvault.storage.Sha256.of(dump), (long) dump.length, UUID.fromString(id));
         JsonNode failed = drill(id).path("verification");
         assertThat(failed.path("status").asString()).as(failed.toString()).isEqualTo("FAILED");
         assertThat(failed.path("detail").asString()).contains("the restore into a scratch database failed");
@@ -151,9 +143,5 @@ class RestoreDrillTests extends EndToEndTest {
         assertThat(r.status()).as(r.body()).isEqualTo(202);
         api.awaitJob(r.field("id"), Duration.ofMinutes(2));
         return api.get("/api/v1/backups/" + backupId).json();
-    }
-
-    private static String sha256(Path file) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.pgvault.testing.PgCluster;
 import io.pgvault.testing.Relay;
 import io.pgvault.testing.S3Server;
+import io.pgvault.testing.StoredBackups;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,11 +25,12 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ApplicationContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-import software.amazon.awssdk.core.sync.RequestBody;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -63,6 +65,8 @@ class S3RepositoryTests {
     @LocalServerPort
     int port;
     Api api;
+    @Autowired
+    ApplicationContext context;
     PgCluster pg;
     Path recoveries;
     final List<Path> started = new ArrayList<>();
@@ -95,13 +99,11 @@ class S3RepositoryTests {
         JsonNode backup = api.backup(CLUSTER, Map.of("kind", "DUMP", "database", "shop"));
         String id = backup.path("id").asString();
         assertThat(backup.path("repository").asString()).isEqualTo("cloud");
-        assertThat(keys("backups/" + CLUSTER + "/DUMP/" + id + "/")).containsExactly(
-                "backups/" + CLUSTER + "/DUMP/" + id + "/dump.custom");
+        assertThat(stored().files(id)).containsExactly("dump.custom");
         assertThat(HOME.resolve("workspace").resolve(CLUSTER)).as("nothing of the backup on local disk").doesNotExist();
-        byte[] stored = S3.client().getObjectAsBytes(b -> b.bucket(S3.bucket())
-                .key("backups/" + CLUSTER + "/DUMP/" + id + "/dump.custom")).asByteArray();
+        byte[] inBucket = stored().stored(id, "dump.custom");
         JsonNode file = backup.path("files").get(0);
-        assertThat(new String(stored, java.nio.charset.StandardCharsets.ISO_8859_1))
+        assertThat(new String(inBucket, java.nio.charset.StandardCharsets.ISO_8859_1))
                 .startsWith("pgvault-aead-1 " + file.path("keyId").asString()).doesNotContain("item 999");
         assertThat(file.path("keyId").asString()).matches("[0-9a-f]{8}");
         assertThat(api.awaitVerification(id, Duration.ofMinutes(2)).path("verification").path("status").asString())
@@ -138,7 +140,7 @@ class S3RepositoryTests {
                 "tables", List.of("public.no_such_table")));
         JsonNode failed = api.awaitJob(job.path("id").asString(), Duration.ofMinutes(2));
         assertThat(failed.path("status").asString()).isEqualTo("FAILED");
-        assertThat(keys("backups/" + CLUSTER + "/DUMP/" + job.path("backupId").asString() + "/")).isEmpty();
+        assertThat(stored().anythingStored(job.path("backupId").asString())).isFalse();
         assertThat(S3.incompleteUploads()).isEmpty();
         assertThat(pg.queryValue("shop_plain", "SELECT count(*) FROM orders")).isEqualTo(1000L);
     }
@@ -148,13 +150,13 @@ class S3RepositoryTests {
     void walAndBaseBackupsGoToTheBucketAndRecoverToLatest() throws Exception {
         JsonNode base = api.backup(CLUSTER, Map.of("kind", "BASE"));
         String id = base.path("id").asString();
-        assertThat(keys("backups/" + CLUSTER + "/BASE/" + id + "/")).hasSize(3);
+        assertThat(stored().files(id)).hasSize(3);
         assertThat(api.awaitVerification(id, Duration.ofMinutes(2)).path("verification").path("status").asString())
                 .isEqualTo("PASSED");
         pg.execute("shop", "INSERT INTO orders SELECT g, 'late ' || g FROM generate_series(1001, 1500) g");
         String last = pg.switchWal();
         api.awaitLastSegment(CLUSTER, last, pg);
-        assertThat(keys("backups/" + CLUSTER + "/wal/00000001/")).contains("backups/" + CLUSTER + "/wal/00000001/" + last);
+        assertThat(stored().walNames("cloud", CLUSTER)).contains(last);
         assertThat(HOME.resolve("workspace").resolve(CLUSTER)).doesNotExist();
 
         Path dir = recoveries.resolve("latest");
@@ -178,10 +180,7 @@ class S3RepositoryTests {
         JsonNode damaged = api.backup(CLUSTER, Map.of("kind", "DUMP", "database", "shop"));
         // the automatic verification reads the file too: the damage comes after it, or it could pass after ours
         api.awaitVerification(damaged.path("id").asString(), Duration.ofMinutes(2));
-        String key = "backups/" + CLUSTER + "/DUMP/" + damaged.path("id").asString() + "/dump.custom";
-        byte[] bytes = S3.client().getObjectAsBytes(b -> b.bucket(S3.bucket()).key(key)).asByteArray();
-        bytes[bytes.length / 2] ^= 0x40;
-        S3.client().putObject(b -> b.bucket(S3.bucket()).key(key), RequestBody.fromBytes(bytes));
+        stored().damage(damaged.path("id").asString(), "dump.custom");
         JsonNode failed = verify(damaged.path("id").asString(), "CHECKSUM", "FAILED");
         assertThat(failed.path("verification").path("detail").asString())
                 .contains("dump.custom (encrypted, as stored) has SHA-256");
@@ -197,8 +196,7 @@ class S3RepositoryTests {
 
         JsonNode lost = api.backup(CLUSTER, Map.of("kind", "DUMP", "database", "shop"));
         api.awaitVerification(lost.path("id").asString(), Duration.ofMinutes(2));
-        S3.client().deleteObject(b -> b.bucket(S3.bucket()).key("backups/" + CLUSTER + "/DUMP/"
-                + lost.path("id").asString() + "/dump.custom"));
+        stored().delete(lost.path("id").asString(), "dump.custom");
         JsonNode missing = verify(lost.path("id").asString(), "CHECKSUM", "FAILED");
         assertThat(missing.path("verification").path("detail").asString()).contains("dump.custom cannot be read");
     }
@@ -231,21 +229,22 @@ class S3RepositoryTests {
             Api.sleep(500);
         }
         assertThat(S3.incompleteUploads()).isEmpty();
-        String prefix = "backups/" + CLUSTER + "/BASE/" + job.path("backupId").asString() + "/";
-        while (!keys(prefix).isEmpty() && System.nanoTime() < deadline) {
+        String cut = job.path("backupId").asString();
+        while (stored().anythingStored(cut) && System.nanoTime() < deadline) {
             Api.sleep(500);
         }
-        assertThat(keys(prefix)).as("what was uploaded before the cut is removed once the bucket answers").isEmpty();
+        assertThat(stored().anythingStored(cut)).as("what was uploaded before the cut is removed once the bucket "
+                + "answers").isFalse();
         assertThat(HOME.resolve("workspace").resolve(".staging")).isEmptyDirectory();
         pg.execute("postgres", "DROP TABLE noise");
     }
 
     @Test
     @Order(6)
-    void deletingABackupRemovesItsObjects() {
+    void deletingABackupRemovesItsObjects() throws Exception {
         JsonNode backup = api.backup(CLUSTER, Map.of("kind", "DUMP", "database", "shop", "format", "DIRECTORY"));
-        String prefix = "backups/" + CLUSTER + "/DUMP/" + backup.path("id").asString() + "/";
-        assertThat(keys(prefix)).isNotEmpty();
+        String id = backup.path("id").asString();
+        assertThat(stored().anythingStored(id)).isTrue();
         api.awaitVerification(backup.path("id").asString(), Duration.ofMinutes(2));
         Api.Response deleted = api.delete("/api/v1/backups/" + backup.path("id").asString());
         for (int i = 0; i < 50 && deleted.status() == 409; i++) {
@@ -254,10 +253,10 @@ class S3RepositoryTests {
         }
         assertThat(deleted.status()).as(deleted.body()).isEqualTo(200);
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!keys(prefix).isEmpty() && System.nanoTime() < deadline) {
+        while (stored().anythingStored(id) && System.nanoTime() < deadline) {
             Api.sleep(100);
         }
-        assertThat(keys(prefix)).isEmpty();
+        assertThat(stored().anythingStored(id)).isFalse();
     }
 
     @Test
@@ -295,6 +294,11 @@ class S3RepositoryTests {
         assertThat(api.get("/api/v1/clusters/" + CLUSTER + "/wal/" + segment).status()).isEqualTo(200);
     }
 
+    /** The backups' and the WAL archive's stored files, through the server's own store: never by object key. */
+    private StoredBackups stored() {
+        return new StoredBackups(context);
+    }
+
     private long archiverFailures() {
         return ((Number) pg.queryValue("postgres", "SELECT failed_count FROM pg_stat_archiver")).longValue();
     }
@@ -306,11 +310,6 @@ class S3RepositoryTests {
         assertThat(job.path("status").asString()).as(api.get("/api/v1/jobs/" + r.field("id") + "/log").body())
                 .isEqualTo(jobStatus);
         return api.get("/api/v1/backups/" + id).json();
-    }
-
-    private static List<String> keys(String prefix) {
-        return S3.client().listObjectsV2Paginator(b -> b.bucket(S3.bucket()).prefix(prefix)).contents().stream()
-                .map(o -> o.key()).sorted().toList();
     }
 
     private static List<Path> scratchLeftovers() throws IOException {

@@ -56,7 +56,7 @@ class WalArchiveTests extends EndToEndTest {
         assertThat(new String(conflict.body())).contains("different content").contains("kept");
         assertThat(fetch(CLUSTER, name).body()).isEqualTo(segment);
         try (var stored = io.pgvault.storage.codec.Codec.ZSTD.decode(
-                java.nio.file.Files.newInputStream(STORAGE.resolve(CLUSTER + "/wal/00000001/" + name)))) {
+                new java.io.ByteArrayInputStream(stored().encodedWal(CLUSTER, name)))) {
             assertThat(stored.readAllBytes()).as("stored compressed").isEqualTo(segment);
         }
 

@@ -3,7 +3,6 @@ package io.pgvault.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgvault.storage.Sha256;
-import io.pgvault.testing.Damage;
 import io.pgvault.testing.PgCluster;
 import io.pgvault.testing.WalSegments;
 import java.net.URI;
@@ -11,7 +10,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
@@ -61,10 +59,9 @@ class WalCompressionTests extends EndToEndTest {
 
             byte[] original = Files.readAllBytes(pg.dataDirectory().resolve("pushed").resolve(segment));
             assertThat(original).hasSize(SEGMENT);
-            Path stored = STORAGE.resolve("zwal/wal/00000001/" + segment);
-            byte[] head = Arrays.copyOf(Files.readAllBytes(stored), 4);
-            assertThat(head).as("a zstd frame").isEqualTo(ZSTD_MAGIC);
-            assertThat(Files.size(stored)).as("stored compressed").isLessThan(SEGMENT / 2);
+            byte[] stored = stored().encodedWal("zwal", segment);
+            assertThat(Arrays.copyOf(stored, 4)).as("a zstd frame").isEqualTo(ZSTD_MAGIC);
+            assertThat(stored.length).as("stored compressed").isLessThan(SEGMENT / 2);
             assertThat(api.download("/api/v1/clusters/zwal/wal/" + segment)).as("fetch gives the original")
                     .isEqualTo(original);
 
@@ -73,7 +70,7 @@ class WalCompressionTests extends EndToEndTest {
             assertThat(row.get("sha256")).isEqualTo(Sha256.of(original));
             assertThat(((Number) row.get("size_bytes")).longValue()).isEqualTo(SEGMENT);
             assertThat(row.get("codec")).isEqualTo("ZSTD");
-            assertThat(((Number) row.get("stored_size_bytes")).longValue()).isEqualTo(Files.size(stored));
+            assertThat(((Number) row.get("stored_size_bytes")).longValue()).isEqualTo(stored.length);
 
             // archive_command sending it again is recognized by the original's checksum; other content is not
             assertThat(put("zwal", segment, original).statusCode()).isEqualTo(200);
@@ -83,7 +80,7 @@ class WalCompressionTests extends EndToEndTest {
             assertThat(api.download("/api/v1/clusters/zwal/wal/" + segment)).isEqualTo(original);
 
             assertThat(verifyArchive("zwal").path("status").asString()).isEqualTo("SUCCEEDED");
-            Damage.flipAByte(stored);
+            stored().damageWal("zwal", segment);
             JsonNode damaged = verifyArchive("zwal");
             assertThat(damaged.path("status").asString()).isEqualTo("FAILED");
             assertThat(damaged.path("error").asString()).contains(segment);
@@ -98,26 +95,25 @@ class WalCompressionTests extends EndToEndTest {
         // as an upgrade finds them: stored as they came, a row without a codec or stored size
         String listed = "000000010000000000000031";
         byte[] old = wal.segment(listed, 5);
-        Path dir = Files.createDirectories(STORAGE.resolve("zold/wal/00000001"));
-        Files.write(dir.resolve(listed), old);
+        stored().putWalUnrecorded("local", "zold", listed, old);
         catalog.update("INSERT INTO wal_file (cluster, name, timeline, kind, size_bytes, sha256, archived_at) "
                 + "VALUES ('zold', ?, 1, 'SEGMENT', ?, ?, CURRENT_TIMESTAMP)", listed, old.length, Sha256.of(old));
         assertThat(api.download("/api/v1/clusters/zold/wal/" + listed)).isEqualTo(old);
         assertThat(put("zold", listed, old).statusCode()).as("an identical re-push").isEqualTo(200);
-        assertThat(Files.readAllBytes(dir.resolve(listed))).as("left as it was").isEqualTo(old);
+        assertThat(stored().encodedWal("zold", listed)).as("left as it was").isEqualTo(old);
 
         // a push cut off between storing and recording leaves an unlisted file: no archived file, never served
         String unlisted = "000000010000000000000032";
         byte[] segment = wal.segment(unlisted, 6);
-        Files.write(dir.resolve(unlisted), segment);
+        stored().putWalUnrecorded("local", "zold", unlisted, segment);
         assertThat(api.get("/api/v1/clusters/zold/wal/" + unlisted).status()).isEqualTo(404);
 
         String pushed = "000000010000000000000033";
         byte[] fresh = wal.segment(pushed, 7);
         assertThat(put("zold", pushed, fresh).statusCode()).isEqualTo(201);
-        assertThat(Arrays.copyOf(Files.readAllBytes(dir.resolve(pushed)), 4)).isEqualTo(ZSTD_MAGIC);
+        assertThat(Arrays.copyOf(stored().encodedWal("zold", pushed), 4)).isEqualTo(ZSTD_MAGIC);
         assertThat(verifyArchive("zold").path("status").asString()).isEqualTo("SUCCEEDED");
-        Damage.flipAByte(dir.resolve(listed));
+        stored().damageWal("zold", listed);
         JsonNode damaged = verifyArchive("zold");
         assertThat(damaged.path("status").asString()).isEqualTo("FAILED");
         assertThat(damaged.path("error").asString()).contains(listed).doesNotContain(pushed);

@@ -10,12 +10,12 @@ import io.pgvault.wal.WalArchiveAccess;
 import io.pgvault.wal.WalArchiveService;
 import io.pgvault.testing.PgCluster;
 import io.pgvault.testing.S3Server;
+import io.pgvault.testing.StoredBackups;
 import io.pgvault.testing.WalSegments;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -80,6 +79,8 @@ class WalFaultsTests {
     Repositories repositories;
     @Autowired
     MeterRegistry meters;
+    @Autowired
+    org.springframework.context.ApplicationContext context;
     Api api;
     PgCluster pg;
     WalSegments wal;
@@ -231,16 +232,10 @@ class WalFaultsTests {
                 .statusCode();
     }
 
-    /** The stored WAL files of the cluster, as the repository lists them behind pgvault's back. */
+    /** The stored WAL files of the cluster, as its repository lists them (recorded or not), never by path or key. */
     private List<String> stored(String cluster) throws Exception {
-        if (cluster.equals("ground")) {
-            try (Stream<Path> files = Files.list(HOME.resolve("workspace/ground/wal/00000001"))) {
-                return files.map(f -> f.getFileName().toString()).filter(f -> !f.startsWith(".")).toList();
-            }
-        }
-        try (var client = S3.client()) {
-            return client.listObjectsV2(b -> b.bucket(S3.bucket()).prefix("vault/cloudy/wal/")).contents().stream()
-                    .map(o -> o.key()).toList();
-        }
+        String repository = cluster.equals("ground") ? "local" : "cloud";
+        return new StoredBackups(context).walNames(repository, cluster).stream()
+                .filter(f -> !f.startsWith(".")).toList();
     }
 }

@@ -16,13 +16,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -69,13 +66,8 @@ class WalPushValidationTests extends EndToEndTest {
         assertThat(api.get("/api/v1/clusters/" + cluster + "/wal/" + file).status()).as(file).isEqualTo(404);
         assertThat(catalog.queryForObject("select count(*) from wal_file where cluster = ? and name = ?", Long.class,
                 cluster, file)).as(file).isZero();
-        Path wal = STORAGE.resolve(cluster).resolve("wal");
-        if (Files.exists(wal)) {
-            try (Stream<Path> files = Files.walk(wal)) {
-                assertThat(files.filter(Files::isRegularFile).map(p -> p.getFileName().toString()))
-                        .as(file).doesNotContain(file).noneMatch(n -> n.startsWith(".push-"));
-            }
-        }
+        assertThat(stored().walNames("local", cluster)).as(file).doesNotContain(file)
+                .noneMatch(n -> n.startsWith(file + ".")).noneMatch(n -> n.startsWith(".push-"));
     }
 
     @Test

@@ -2,8 +2,11 @@ package io.pgvault.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static io.pgvault.storage.codec.Compression.NONE;
 
 import io.pgvault.PgvaultProperties;
+import io.pgvault.storage.codec.Codec;
+import io.pgvault.storage.codec.Compression;
 import io.pgvault.storage.crypto.EncryptedObjectStore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,6 +30,8 @@ class EncryptedRepositoryTests {
 
     @TempDir
     Path home;
+    /** The workspace of the last storage made: one place, {@code home/workspace}, for them all. */
+    Workspace workspace;
 
     @Test
     void filesAreStoredEncryptedAndReadBackWhole() throws Exception {
@@ -49,16 +54,28 @@ class EncryptedRepositoryTests {
         try (InputStream in = storage.openStored("vault", committed.location(), "dump.custom")) {
             assertThat(in.readAllBytes()).isEqualTo(onDisk);
         }
-        try (BackupStorage.LocalCopy copy = storage.local("vault", committed.location(), "dump.custom")) {
+        try (Workspace.LocalCopy copy = workspace.materialize("vault", committed.location(), "dump.custom")) {
             assertThat(Files.readAllBytes(copy.path())).isEqualTo(data);
         }
 
-        BackupStorage.WalStored wal = storage.storeWal("vault", "shop", "00000001", "000000010000000000000001",
+        BackupStorage.WalStored wal = storage.storeWal("vault", "shop", "00000001", "000000010000000000000001", NONE,
                 out -> out.write(data), () -> true);
         assertThat(wal.keyId()).isEqualTo(committed.keyId());
         assertThat(Files.readString(home.resolve("vault/shop/wal/00000001/000000010000000000000001"),
                 StandardCharsets.ISO_8859_1)).doesNotContain("secret row");
-        try (InputStream in = storage.openWal("vault", "shop", "00000001", "000000010000000000000001")) {
+        try (InputStream in = storage.openWal("vault", "shop", "00000001", "000000010000000000000001",
+                Codec.NONE)) {
+            assertThat(in.readAllBytes()).isEqualTo(data);
+        }
+        // the whole pipeline: compressed, then encrypted; the push's stored size is the compressed one
+        BackupStorage.WalStored zstd = storage.storeWal("vault", "shop", "00000001", "000000010000000000000002",
+                new Compression(Codec.ZSTD, 3), out -> out.write(data), () -> true);
+        assertThat(zstd.file().sizeBytes()).isLessThan(data.length / 10);
+        Path zstdStored = home.resolve("vault/shop/wal/00000001/000000010000000000000002");
+        assertThat(new String(Files.readAllBytes(zstdStored), StandardCharsets.ISO_8859_1))
+                .startsWith("pgvault-aead-1 " + committed.keyId());
+        try (InputStream in = storage.openWal("vault", "shop", "00000001", "000000010000000000000002",
+                Codec.ZSTD)) {
             assertThat(in.readAllBytes()).isEqualTo(data);
         }
 
@@ -71,7 +88,7 @@ class EncryptedRepositoryTests {
             }
         }).isInstanceOf(IOException.class).hasMessageContaining(committed.location() + "/dump.custom")
                 .hasMessageContaining("authentication failed");
-        assertThatThrownBy(() -> storage.local("vault", committed.location(), "dump.custom"))
+        assertThatThrownBy(() -> workspace.materialize("vault", committed.location(), "dump.custom"))
                 .hasMessageContaining("dump.custom");
         assertThat(home.resolve("workspace/.scratch")).as("no partial download is left").isEmptyDirectory();
     }
@@ -104,7 +121,7 @@ class EncryptedRepositoryTests {
         Files.writeString(legacy.resolve("dump.sql"), "select 1;");
         RepositoryStorage storage = storage(home.resolve("current.key"), List.of());
         String location = "shop/DUMP/" + legacy.getFileName();
-        assertThat(storage.uploads("local")).isFalse();
+        assertThat(workspace.storesInPlace("local")).isTrue();
         try (InputStream in = storage.open("local", location, "dump.sql")) {
             assertThat(in.readAllBytes()).asString(StandardCharsets.UTF_8).isEqualTo("select 1;");
         }
@@ -120,8 +137,8 @@ class EncryptedRepositoryTests {
                 .hasMessageContaining("pgvault.repositories.vault.encryption-key-file");
     }
 
-    private static BackupStorage.Committed commit(RepositoryStorage storage, byte[] data) throws IOException {
-        StagingArea area = storage.stage(UUID.randomUUID());
+    private BackupStorage.Committed commit(RepositoryStorage storage, byte[] data) throws IOException {
+        StagingArea area = workspace.stage(UUID.randomUUID());
         try (HashingOutputStream out = area.create("dump.custom", n -> { })) {
             out.write(data);
         }
@@ -134,7 +151,8 @@ class EncryptedRepositoryTests {
                 null, null, null, false, null, null, "zstd", "aes-256-gcm", keyFile, null, oldKeys, null);
         Repositories repositories = new Repositories(properties(vault), Clock.systemUTC());
         assertThat(repositories.forReading("vault").store()).isInstanceOf(EncryptedObjectStore.class);
-        return new RepositoryStorage(repositories);
+        workspace = new Workspace(repositories);
+        return new RepositoryStorage(repositories, workspace);
     }
 
     private PgvaultProperties properties(PgvaultProperties.Repository vault) {

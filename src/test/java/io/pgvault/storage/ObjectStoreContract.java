@@ -11,8 +11,10 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * What every repository backend promises, run against each of them (local disk, S3 through a real S3
- * server): puts are all or nothing, keys mean the same everywhere, reads give back exactly what was put.
+ * What every repository store promises, run against each backend (local disk, S3 through a real S3 server) and
+ * each codec decorator over one (encrypted): puts are all or nothing, keys mean the same everywhere, reads give
+ * back exactly what was put, and what a put answers (size, SHA-256) describes the bytes the backend holds, which
+ * are the original ones unless a decorator encodes them.
  */
 public abstract class ObjectStoreContract {
 
@@ -25,18 +27,26 @@ public abstract class ObjectStoreContract {
     /** What the backend holds that interrupted puts left behind (temporary files, incomplete uploads). */
     protected abstract int leftovers() throws IOException;
 
+    /** The bytes the backend holds under the key: what was put, unless the store under test encodes it. */
+    protected byte[] storedBytes(String key) throws IOException {
+        try (InputStream in = store().get(key)) {
+            return in.readAllBytes();
+        }
+    }
+
     @Test
     void whatIsPutIsReadBackByteForByteWithItsSizeAndChecksum() throws IOException {
         for (int size : new int[] {0, 1, 1000, multipartSize()}) {
             byte[] bytes = random(size);
-            ObjectStore.StoredObject stored = store().put("c/BASE/b" + size + "/base.tar.zst", new ByteArrayInputStream(bytes));
-            assertThat(stored.size()).isEqualTo(size);
-            assertThat(stored.sha256()).isEqualTo(Sha256.of(bytes));
-            try (InputStream in = store().get("c/BASE/b" + size + "/base.tar.zst")) {
+            String key = "c/BASE/b" + size + "/base.tar.zst";
+            ObjectStore.StoredObject stored = store().put(key, new ByteArrayInputStream(bytes));
+            byte[] held = storedBytes(key);
+            assertThat(stored.size()).isEqualTo(held.length);
+            assertThat(stored.sha256()).isEqualTo(Sha256.of(held));
+            try (InputStream in = store().get(key)) {
                 assertThat(in.readAllBytes()).as("%d bytes", size).isEqualTo(bytes);
             }
-            assertThat(store().stat("c/BASE/b" + size + "/base.tar.zst")).hasValueSatisfying(
-                    info -> assertThat(info.size()).isEqualTo(size));
+            assertThat(store().stat(key)).hasValueSatisfying(info -> assertThat(info.size()).isEqualTo(held.length));
         }
     }
 
@@ -72,9 +82,11 @@ public abstract class ObjectStoreContract {
         for (int size : new int[] {100, multipartSize()}) {
             byte[] first = random(size);
             String key = "c/wal/00000001/000000010000000000000007." + size;
-            assertThat(store().create(key, new ByteArrayInputStream(first))).hasValueSatisfying(
-                    stored -> assertThat(stored.sha256()).isEqualTo(Sha256.of(first)));
+            java.util.Optional<ObjectStore.StoredObject> created = store().create(key, new ByteArrayInputStream(first));
+            String held = Sha256.of(storedBytes(key));
+            assertThat(created).hasValueSatisfying(stored -> assertThat(stored.sha256()).isEqualTo(held));
             assertThat(store().create(key, new ByteArrayInputStream(random(size + 1)))).as("%d bytes", size).isEmpty();
+            assertThat(Sha256.of(storedBytes(key))).as("not replaced").isEqualTo(held);
             try (InputStream in = store().get(key)) {
                 assertThat(in.readAllBytes()).isEqualTo(first);
             }
@@ -92,9 +104,7 @@ public abstract class ObjectStoreContract {
                 t.get().ifPresent(won::add);
             }
             assertThat(won).hasSize(1);
-            try (InputStream in = store().get("c/wal/00000001/race")) {
-                assertThat(Sha256.of(in.readAllBytes())).isEqualTo(won.get(0).sha256());
-            }
+            assertThat(Sha256.of(storedBytes("c/wal/00000001/race"))).isEqualTo(won.get(0).sha256());
         } finally {
             pool.shutdownNow();
         }

@@ -2,8 +2,10 @@ package io.pgvault.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static io.pgvault.storage.codec.Compression.NONE;
 
 import io.pgvault.PgvaultProperties;
+import io.pgvault.storage.codec.Codec;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,25 +19,31 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Staging, hashing on the way in, sealing, the atomic commit, and clean-up of what never committed. */
+/**
+ * Staging (the workspace), hashing on the way in, sealing, the atomic commit (the store), and clean-up of what
+ * never committed.
+ */
 class RepositoryStorageTests {
 
     @TempDir
     Path root;
     RepositoryStorage storage;
+    Workspace workspace;
 
     @BeforeEach
     void setUp() {
-        storage = new RepositoryStorage(new Repositories(new PgvaultProperties(null,
+        Repositories repositories = new Repositories(new PgvaultProperties(null,
                 new PgvaultProperties.Storage(new PgvaultProperties.Storage.Local(root, 0)),
                 new PgvaultProperties.Tools(List.of(), Duration.ofSeconds(5)), null, null, null, null, null, null, null,
-                null), java.time.Clock.systemUTC()));
+                null), java.time.Clock.systemUTC());
+        workspace = new Workspace(repositories);
+        storage = new RepositoryStorage(repositories, workspace);
     }
 
     @Test
     void hashesWhileWritingAndCommitsAtomically() throws Exception {
         UUID id = UUID.randomUUID();
-        StagingArea area = storage.stage(id);
+        StagingArea area = workspace.stage(id);
         AtomicLong progress = new AtomicLong();
         byte[] data = "pgvault".repeat(100_000).getBytes(StandardCharsets.UTF_8);
         try (HashingOutputStream out = area.create("dump.custom", progress::set)) {
@@ -72,14 +80,15 @@ class RepositoryStorageTests {
                         throw new IllegalStateException("refused");
                     }
                 });
-        assertThatThrownBy(() -> storage.storeWal("local", "shop", "00000001", "000000010000000000000001",
+        assertThatThrownBy(() -> storage.storeWal("local", "shop", "00000001", "000000010000000000000001", NONE,
                 refusing::transferTo, () -> true))
                 .hasMessage("refused");
         Path wal = root.resolve("shop/wal/00000001");
         try (var files = Files.list(wal)) {
             assertThat(files).as("no file, no temporary file").isEmpty();
         }
-        assertThatThrownBy(() -> storage.openWal("local", "shop", "00000001", "000000010000000000000001"))
+        assertThatThrownBy(() -> storage.openWal("local", "shop", "00000001", "000000010000000000000001",
+                Codec.NONE))
                 .isInstanceOf(java.nio.file.NoSuchFileException.class);
         assertThat(storage.hasWal("local", "shop", "00000001", "000000010000000000000001")).isFalse();
     }
@@ -88,19 +97,20 @@ class RepositoryStorageTests {
     void aStoredWalFileIsThereUntilDeleted() throws Exception {
         byte[] body = "pgvault".repeat(1000).getBytes(StandardCharsets.UTF_8);
         assertThat(storage.hasWal("local", "shop", "00000001", "000000010000000000000002")).isFalse();
-        assertThat(storage.storeWal("local", "shop", "00000001", "000000010000000000000002",
+        assertThat(storage.storeWal("local", "shop", "00000001", "000000010000000000000002", NONE,
                 out -> out.write(body), () -> true).storedName()).isEqualTo("000000010000000000000002");
         assertThat(storage.hasWal("local", "shop", "00000001", "000000010000000000000002")).isTrue();
         BackupStorage.WalStored second = storage.storeWal("local", "shop", "00000001", "000000010000000000000002",
-                out -> out.write(new byte[] {1}), () -> true);
+                NONE, out -> out.write(new byte[] {1}), () -> true);
         assertThat(second.storedName()).as("the name is taken: stored under a name of its own")
                 .startsWith("000000010000000000000002.");
-        assertThat(storage.storeWal("local", "shop", "00000001", "000000010000000000000002",
+        assertThat(storage.storeWal("local", "shop", "00000001", "000000010000000000000002", NONE,
                 out -> out.write(new byte[] {2}), () -> false).created()).as("the gate keeps it out").isFalse();
-        try (InputStream in = storage.openWal("local", "shop", "00000001", "000000010000000000000002")) {
+        try (InputStream in = storage.openWal("local", "shop", "00000001", "000000010000000000000002",
+                Codec.NONE)) {
             assertThat(in.readAllBytes()).as("never replaced").isEqualTo(body);
         }
-        try (InputStream in = storage.openWal("local", "shop", "00000001", second.storedName())) {
+        try (InputStream in = storage.openWal("local", "shop", "00000001", second.storedName(), Codec.NONE)) {
             assertThat(in.readAllBytes()).containsExactly(1);
         }
         try (var stored = Files.list(root.resolve("shop/wal/00000001"))) {
@@ -111,9 +121,25 @@ class RepositoryStorageTests {
         storage.deleteWal("local", "shop", "00000001", "000000010000000000000002");
     }
 
+    /** The store's compression stage: what is stored is encoded, what is read back is decoded by the codec asked. */
+    @Test
+    void aWalFileIsStoredCompressedAndReadBackDecoded() throws Exception {
+        byte[] body = "pgvault".repeat(100_000).getBytes(StandardCharsets.UTF_8);
+        BackupStorage.WalStored stored = storage.storeWal("local", "shop", "00000001", "000000010000000000000004",
+                new io.pgvault.storage.codec.Compression(Codec.ZSTD, 3), out -> out.write(body), () -> true);
+        byte[] onDisk = Files.readAllBytes(root.resolve("shop/wal/00000001/000000010000000000000004"));
+        assertThat(stored.file().sizeBytes()).isEqualTo(onDisk.length).isLessThan(body.length / 10);
+        assertThat(stored.file().sha256()).isEqualTo(Sha256.of(onDisk));
+        assertThat(Codec.detect(new java.io.BufferedInputStream(new java.io.ByteArrayInputStream(onDisk))))
+                .isEqualTo(Codec.ZSTD);
+        try (InputStream in = storage.openWal("local", "shop", "00000001", "000000010000000000000004", Codec.ZSTD)) {
+            assertThat(in.readAllBytes()).isEqualTo(body);
+        }
+    }
+
     @Test
     void stagingAndScratchAreOwnerOnlyFromTheStart() throws Exception {
-        StagingArea area = storage.stage(UUID.randomUUID());
+        StagingArea area = workspace.stage(UUID.randomUUID());
         assertThat(mode(area.directory())).isEqualTo("rwx------");
         area.create("sub/written.sql", n -> { }).close();
         Path reserved = area.reserve("dumpall.sql");
@@ -131,7 +157,7 @@ class RepositoryStorageTests {
         area.seal();
         assertThat(mode(toolMade)).isEqualTo("rwx------");
         assertThat(mode(toolMade.resolve("toc.dat"))).isEqualTo("rw-------");
-        assertThat(mode(storage.scratch("verify"))).isEqualTo("rwx------");
+        assertThat(mode(workspace.scratch("verify"))).isEqualTo("rwx------");
     }
 
     private static String mode(Path p) throws java.io.IOException {
@@ -141,9 +167,9 @@ class RepositoryStorageTests {
     @Test
     void discardRemovesStagingAndAnUnrecordedCommit() throws Exception {
         UUID staged = UUID.randomUUID();
-        storage.stage(staged).create("f", n -> { }).close();
+        workspace.stage(staged).create("f", n -> { }).close();
         UUID committed = UUID.randomUUID();
-        StagingArea area = storage.stage(committed);
+        StagingArea area = workspace.stage(committed);
         area.create("f", n -> { }).close();
         storage.commit(area, "local", "shop", "DUMP");
 
@@ -157,35 +183,37 @@ class RepositoryStorageTests {
     void sweepKeepsOnlyUnfinishedBackups() throws Exception {
         UUID keep = UUID.randomUUID();
         UUID orphan = UUID.randomUUID();
-        storage.stage(keep);
-        storage.stage(orphan).create("partial", n -> { }).close();
-        assertThat(storage.sweepStaging(Set.of(keep))).isEqualTo(1);
+        workspace.stage(keep);
+        workspace.stage(orphan).create("partial", n -> { }).close();
+        assertThat(workspace.sweepStaging(Set.of(keep))).isEqualTo(1);
         assertThat(root.resolve(".staging").resolve(keep.toString())).exists();
         assertThat(root.resolve(".staging").resolve(orphan.toString())).doesNotExist();
     }
 
     @Test
     void refusesPathsOutsideTheStore() throws Exception {
-        StagingArea area = storage.stage(UUID.randomUUID());
+        StagingArea area = workspace.stage(UUID.randomUUID());
         assertThatThrownBy(() -> area.create("../../escape", n -> { })).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> storage.open("local", "../outside", "x")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> storage.delete("local", ".staging")).isInstanceOf(IllegalArgumentException.class);
-        assertThat(storage.isWritable()).isTrue();
-        assertThat(storage.usableSpace()).isPositive();
+        assertThat(workspace.isWritable()).isTrue();
+        assertThat(workspace.usableSpace()).isPositive();
     }
 
     /** A repository that is not the workspace's own goes through its object store: uploads, downloads, deletes. */
     @Test
     void anotherRepositoryGetsUploadsAndGivesLocalCopies(@TempDir Path elsewhere) throws Exception {
-        RepositoryStorage two = new RepositoryStorage(new Repositories(new PgvaultProperties(null,
+        Repositories repositories = new Repositories(new PgvaultProperties(null,
                 new PgvaultProperties.Storage(new PgvaultProperties.Storage.Local(root, 0)),
                 new PgvaultProperties.Tools(List.of(), Duration.ofSeconds(5)), null, null, null, null, null, null,
                 java.util.Map.of("local", repository(root), "other", repository(elsewhere)), "local"),
-                java.time.Clock.systemUTC()));
-        assertThat(two.uploads("local")).isFalse();
-        assertThat(two.uploads("other")).isTrue();
+                java.time.Clock.systemUTC());
+        Workspace here = new Workspace(repositories);
+        RepositoryStorage two = new RepositoryStorage(repositories, here);
+        assertThat(here.storesInPlace("local")).isTrue();
+        assertThat(here.storesInPlace("other")).isFalse();
         UUID id = UUID.randomUUID();
-        StagingArea area = two.stage(id);
+        StagingArea area = here.stage(id);
         try (HashingOutputStream out = area.create("dump/toc.dat", n -> { })) {
             out.write("toc".getBytes(StandardCharsets.UTF_8));
         }
@@ -198,24 +226,26 @@ class RepositoryStorageTests {
             assertThat(in.readAllBytes()).asString(StandardCharsets.UTF_8).isEqualTo("toc");
         }
         Path copied;
-        try (BackupStorage.LocalCopy copy = two.local("other", location, "dump")) {
+        try (Workspace.LocalCopy copy = here.materialize("other", location, "dump")) {
             copied = copy.path();
             assertThat(copied.startsWith(root.resolve(".scratch"))).isTrue();
             assertThat(copied.resolve("toc.dat")).hasContent("toc");
             assertThat(copied.resolve("1.dat")).exists();
         }
         assertThat(copied).doesNotExist();
-        assertThatThrownBy(() -> two.local("other", location, "missing"))
+        assertThatThrownBy(() -> here.materialize("other", location, "missing"))
                 .isInstanceOf(java.nio.file.NoSuchFileException.class).hasMessageContaining("other");
 
         String wal = "000000010000000000000003";
-        assertThat(two.storeWal("other", "shop", "00000001", wal, out -> out.write(1), () -> true).storedName())
+        assertThat(two.storeWal("other", "shop", "00000001", wal, NONE,
+                out -> out.write(1), () -> true).storedName())
                 .isEqualTo(wal);
-        String own = two.storeWal("other", "shop", "00000001", wal, out -> out.write(2), () -> true).storedName();
+        String own = two.storeWal("other", "shop", "00000001", wal, NONE,
+                out -> out.write(2), () -> true).storedName();
         assertThat(own).as("the name is taken: a name of its own").startsWith(wal + ".");
         two.deleteWal("other", "shop", "00000001", own);
         assertThat(two.hasWal("other", "shop", "00000001", wal)).isTrue();
-        try (InputStream in = two.openWal("other", "shop", "00000001", wal)) {
+        try (InputStream in = two.openWal("other", "shop", "00000001", wal, Codec.NONE)) {
             assertThat(in.readAllBytes()).containsExactly(1);
         }
         two.deleteWal("other", "shop", "00000001", wal);
