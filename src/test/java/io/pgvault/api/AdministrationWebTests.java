@@ -70,7 +70,8 @@ class AdministrationWebTests extends WebSliceTest {
     }
 
     @Test
-    void repositoryKeysRotateOnlyForAnAdmin() throws Exception {
+    void repositoriesNeedATokenAndTheirKeysRotateOnlyForAnAdmin() throws Exception {
+        send(null, get("/api/v1/repositories")).andExpect(problem(401, "Unauthorized", "needs a token"));
         send(OPERATOR, post("/api/v1/repositories/offsite/keys", "")).andExpect(problem(403, "Forbidden", "ADMIN"));
         verifyNoInteractions(keyRotation);
         given(keyRotation.rotate("nowhere")).willThrow(new NotFoundException("no repository named nowhere"));
