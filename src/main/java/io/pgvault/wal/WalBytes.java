@@ -135,9 +135,15 @@ class WalBytes {
         try {
             return f.getCodec().decode(openStored(f.getRepository(), cluster, name, f.getStoredName()));
         } catch (java.nio.file.NoSuchFileException missing) {
-            for (String repository : copies.repositoriesOf(cluster, f.getName())) {
+            // a re-encryption may have switched the row to new bytes, and deleted the old ones, since it was read
+            Optional<String> now = copies.storedNameNow(cluster, f.getName(), f.getRepository());
+            if (now.isPresent() && !now.get().equals(f.getStoredName())) {
+                return f.getCodec().decode(openStored(f.getRepository(), cluster, name, now.get()));
+            }
+            for (WalCopies.Copy copy : copies.copiesOf(cluster, f.getName(), f.getStoredName())) {
+                String repository = copy.repository();
                 try {
-                    InputStream in = f.getCodec().decode(openStored(repository, cluster, name, f.getStoredName()));
+                    InputStream in = f.getCodec().decode(openStored(repository, cluster, name, copy.storedName()));
                     log.warn("WAL file {} of cluster '{}' is missing from repository '{}': read from its copy in '{}'",
                             f.getName(), cluster, f.getRepository(), repository);
                     return in;
