@@ -27,8 +27,9 @@ import tools.jackson.databind.JsonNode;
  * midway fails naming the cause, and the dump still restores exactly and the WAL archive still verifies; a second
  * run finishes, leaves every object of the bucket under the new key (and no old object behind), the old key
  * counting 0 objects; the old key is then removed from the key file (refused before, while objects needed it), and
- * the dump still restores exactly and verifies, the WAL archive verifies; a third run finds nothing to do. A copy in the local
- * repository is re-encrypted as its next generation. Bad requests answer problem+json and start nothing.
+ * the dump still restores exactly and verifies, the WAL archive verifies; a third run finds nothing to do. In the
+ * local repository that holds the dump's copy and the cluster's second WAL archive, the copy is re-encrypted as its
+ * next generation and the WAL copies under stored names of their own. Bad requests answer problem+json and start nothing.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -65,7 +66,9 @@ class ReencryptionTests {
         api = new Api(port);
         pg = PgCluster.start("reencryption", Map.of("archive_mode", "on", "archive_command", "",
                 "archive_timeout", "0"));
-        api.register(CLUSTER, pg);
+        Api.Response registered = api.post("/api/v1/clusters", Map.of("name", CLUSTER, "host", pg.host(), "port",
+                pg.port(), "username", pg.superuser(), "walArchive", "PUSH", "walCopyTo", "near"));
+        assertThat(registered.status()).as(registered.body()).isEqualTo(201);
         api.archiveThroughPgvault(CLUSTER, pg);
         pg.createDatabase("shop");
         pg.execute("shop", "CREATE TABLE orders (id int PRIMARY KEY, item text NOT NULL)",
@@ -104,6 +107,12 @@ class ReencryptionTests {
         String oldKey = before.path("currentKeyId").asString();
         long underOldKey = before.path("objectsByKey").path(oldKey).asLong();
         assertThat(underOldKey).as("the dump and the archived WAL files").isGreaterThanOrEqualTo(4);
+        // the copy of the dump and the second WAL archive in 'near': copies record no key until re-encrypted
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (keys("near").path("objectsWithoutRecordedKey").asLong() < underOldKey) {
+            assertThat(System.nanoTime()).as("the WAL copied to 'near'").isLessThan(deadline);
+            Api.sleep(200);
+        }
         Api.Response rotated = api.post("/api/v1/repositories/vault/keys", Map.of());
         assertThat(rotated.status()).as(rotated.body()).isEqualTo(201);
         String newKey = rotated.json().path("currentKeyId").asString();
@@ -165,8 +174,12 @@ class ReencryptionTests {
         assertThat(api.post("/api/v1/repositories/near/keys", Map.of()).status()).isEqualTo(201);
         JsonNode nearDone = reencrypt("near");
         assertThat(nearDone.path("status").asString()).as(jobLog(nearDone)).isEqualTo("SUCCEEDED");
-        assertThat(nearDone.path("result").path("reencrypted").asInt()).isEqualTo(1);
-        assertThat(keys("near").path("objectsByKey").path(nearOld).asLong()).isZero();
+        assertThat(nearDone.path("result").path("reencrypted").asInt()).as("the dump's copy and the WAL copies, "
+                + "read where they are stored though the WAL files got new stored names in 'vault'")
+                .isEqualTo((int) underOldKey);
+        JsonNode nearKeys = keys("near");
+        assertThat(nearKeys.path("objectsByKey").path(nearOld).asLong()).as(nearKeys.toString()).isZero();
+        assertThat(nearKeys.path("objectsWithoutRecordedKey").asLong()).isZero();
         JsonNode copyRow = api.get("/api/v1/backups/" + id).json().path("copies").get(0);
         assertThat(copyRow.path("status").asString()).isEqualTo("COPIED");
         assertThat(copyRow.path("generation").asInt()).isEqualTo(2);
