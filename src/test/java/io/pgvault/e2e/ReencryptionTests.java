@@ -23,13 +23,14 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * Key rotation and re-encryption (issue 22), on a real S3 server (S3Proxy behind a relay that answers 503 on
- * demand) and a local encrypted repository: after a rotation, a REENCRYPT job whose bucket starts answering 503
- * midway fails naming the cause, and the dump still restores exactly and the WAL archive still verifies; a second
- * run finishes, leaves every object of the bucket under the new key (and no old object behind), the old key
- * counting 0 objects; the old key is then removed from the key file (refused before, while objects needed it), and
- * the dump still restores exactly and verifies, the WAL archive verifies; a third run finds nothing to do. In the
- * local repository that holds the dump's copy and the cluster's second WAL archive, the copy is re-encrypted as its
- * next generation and the WAL copies under stored names of their own. Bad requests answer problem+json and start nothing.
+ * demand) and a local encrypted repository. After a rotation, a REENCRYPT job whose bucket starts answering 503
+ * midway fails naming the cause (a second request while it runs answers 409), and the dump still restores exactly
+ * and the WAL archive still verifies. A second run finishes: every object of the bucket is under the new key, no
+ * old object is left behind, the old key counts 0 objects and is then removed from the key file (refused before,
+ * while objects needed it), and the dump still restores exactly and verifies, the WAL archive verifies; a third run
+ * finds nothing to do. In the local repository that holds the dump's copy and the cluster's second WAL archive,
+ * the copy is re-encrypted as its next generation and the WAL copies under stored names of their own. Bad requests
+ * answer problem+json and start nothing.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -126,7 +127,13 @@ class ReencryptionTests {
         RELAY.faultAfter(20_000, () -> RELAY.answer503(true));
         JsonNode failed;
         try {
-            failed = reencrypt("vault");
+            Api.Response started = api.post("/api/v1/repositories/vault/reencryptions", Map.of());
+            assertThat(started.status()).as(started.body()).isEqualTo(202);
+            Api.Response second = api.post("/api/v1/repositories/vault/reencryptions", Map.of());
+            assertThat(second.status()).as("one at a time: " + second.body()).isEqualTo(409);
+            assertThat(second.contentType()).startsWith("application/problem+json");
+            assertThat(second.body()).contains(started.field("id"));
+            failed = api.awaitJob(started.field("id"), Duration.ofMinutes(3));
         } finally {
             RELAY.heal();
         }
