@@ -129,6 +129,15 @@ public class BackupGenerations {
         return copies.failed(id, repository, detail);
     }
 
+    /**
+     * A job that ended without finishing (the server died): the copies' attempts it had begun are FAILED with
+     * {@code reason}; their COPIED generations stay, and what an attempt wrote is removed by the next one.
+     */
+    public void abandonAttempts(UUID jobId, String reason) {
+        jdbc.update("update backup_copy set attempt_status = 'FAILED', attempt_detail = ?, attempt_location = null "
+                + "where attempt_job_id = ? and attempt_status in ('QUEUED', 'COPYING')", reason, jobId);
+    }
+
     /** Records the key a copy's files are encrypted with (read from the objects when it was not recorded). */
     public void recordCopyKey(UUID id, String repository, String keyId) {
         jdbc.update("update backup_copy set key_id = ? where backup_id = ? and repository = ? and status = 'COPIED'",

@@ -126,4 +126,10 @@ class ReencryptionHandler implements JobHandler<ReencryptionOrder> {
         result.put("bytes", p.bytes);
         context.result(json.writeValueAsString(result));
     }
+
+    @Override
+    public void abandon(io.pgvault.job.Job job, ReencryptionOrder order, String reason) {
+        // nothing was switched half-way: a catalog switch is one transaction; only a copy's attempt is left to close
+        generations.abandonAttempts(job.getId(), "re-encryption: " + reason);
+    }
 }
