@@ -91,7 +91,8 @@ public class BackupCopies {
                     + "' was deleted while this generation was written; the new generation is removed");
         }
         String old = BackupCopy.COPIED.equals(row[0]) ? row[1] : null;
-        jdbc.update("update backup_copy set status = 'COPIED', location = ?, generation = ?, job_id = coalesce("
+        // key_id: the key the new generation is under is recorded by whoever knows it (a re-encryption), else unknown
+        jdbc.update("update backup_copy set status = 'COPIED', location = ?, generation = ?, key_id = null, job_id = coalesce("
                 + "attempt_job_id, job_id), finished_at = ?, detail = ?, attempt_status = null, attempt_job_id = null, "
                 + "attempt_location = null, attempt_detail = null, attempt_finished_at = null where backup_id = ? and "
                 + "repository = ?", generation.location(), generation.number(), Timestamp.from(clock.instant()),

@@ -2,6 +2,7 @@ package io.pgvault.copy;
 
 import io.pgvault.backup.BackupCopies;
 import io.pgvault.backup.BackupFile;
+import io.pgvault.backup.BackupGenerations;
 import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupService;
 import io.pgvault.backup.BackupView;
@@ -60,7 +61,8 @@ class CopyHandler implements JobHandler<CopyOrder> {
     public void run(JobContext context, CopyOrder order) throws Exception {
         String to = order.repository();
         BackupView backup = backups.get(context.backupId());
-        BackupCopies.Generation generation = copies.copying(backup.id(), to, backup.location());
+        BackupCopies.Generation generation = copies.copying(backup.id(), to,
+                BackupGenerations.baseLocation(backup.location()));
         if (generation.kept() != null) {
             context.log("pgvault: the copy in repository '" + to + "' (generation " + generation.keptNumber() + ", at "
                     + generation.kept() + ") stays COPIED while generation " + generation.number() + " is written "

@@ -24,6 +24,11 @@ class RecordedKeyCheck {
              where f.key_id is not null group by b.repository, f.key_id
             union
             select repository, key_id from wal_file where key_id is not null group by repository, key_id
+            union
+            select repository, key_id from backup_copy where key_id is not null and status = 'COPIED'
+             group by repository, key_id
+            union
+            select repository, key_id from wal_copy where key_id is not null group by repository, key_id
             """;
 
     RecordedKeyCheck(Repositories repositories, JdbcTemplate jdbc) {

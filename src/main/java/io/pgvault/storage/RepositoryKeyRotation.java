@@ -7,7 +7,9 @@ import io.pgvault.storage.crypto.KeyRotationRefusedException;
 import io.pgvault.storage.crypto.RepositoryKeys;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
@@ -15,7 +17,8 @@ import org.springframework.stereotype.Service;
 /**
  * The keys of an encrypted repository as the API shows them (ids, never key material) and their rotation
  * without a restart: a new key is added to the repository's key file and encrypts every file written from
- * then on; the older keys stay in the file and read what they encrypted. Old files are not re-encrypted.
+ * then on; the older keys stay in the file and read what they encrypted. Old files are re-encrypted by a REENCRYPT
+ * job; how many objects each key still encrypts comes from the catalog ({@link StoredKeyUsage}).
  */
 @Service
 public class RepositoryKeyRotation {
@@ -23,13 +26,20 @@ public class RepositoryKeyRotation {
     private static final Logger log = LoggerFactory.getLogger(RepositoryKeyRotation.class);
 
     private final Repositories repositories;
+    private final StoredKeyUsage usage;
 
-    RepositoryKeyRotation(Repositories repositories) {
+    RepositoryKeyRotation(Repositories repositories, StoredKeyUsage usage) {
         this.repositories = repositories;
+        this.usage = usage;
     }
 
-    /** A repository's key ids: the current one, all of them, and why writing is refused if it is. */
-    public record KeyIds(String repository, String currentKeyId, List<String> keyIds, String refusal) {
+    /**
+     * A repository's key ids: the current one, all of them, and why writing is refused if it is; how many stored
+     * objects the catalog records under each key (every configured key listed, 0 when none), and how many objects
+     * it records no key for.
+     */
+    public record KeyIds(String repository, String currentKeyId, List<String> keyIds, String refusal,
+            Map<String, Long> objectsByKey, long objectsWithoutRecordedKey) {
     }
 
     /** The key ids of the encrypted repository {@code name}. */
@@ -55,6 +65,37 @@ public class RepositoryKeyRotation {
         return view(name, keys);
     }
 
+    /**
+     * Removes an older key from the repository's key file, only while the catalog records no stored object under
+     * it and none without a recorded key; answers the key ids left.
+     */
+    public KeyIds remove(String name, String keyId) {
+        RepositoryKeys keys = keysOf(name);
+        if (!keys.keyIds().contains(keyId)) {
+            throw new NotFoundException("repository '" + name + "' has no key " + keyId + " (its keys: "
+                    + keys.keyIds() + ")");
+        }
+        KeyIds now = view(name, keys);
+        long using = now.objectsByKey().getOrDefault(keyId, 0L);
+        if (using > 0 || now.objectsWithoutRecordedKey() > 0) {
+            throw new ConflictException("repository '" + name + "': key " + keyId + " cannot go, " + (using > 0
+                    ? using + " stored object(s) are encrypted with it" : now.objectsWithoutRecordedKey()
+                    + " stored object(s) have no recorded key") + ": re-encrypt the repository first (POST "
+                    + "/api/v1/repositories/" + name + "/reencryptions)");
+        }
+        try {
+            keys.remove(keyId);
+            log.info("Repository '{}': key {} removed from {}; nothing the catalog points at was encrypted with it",
+                    name, keyId, keys.currentSource());
+        } catch (KeyRotationRefusedException e) {
+            throw new ConflictException("repository '" + name + "': " + e.getMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException("repository '" + name + "': key " + keyId + " could not be removed: "
+                    + e.getMessage(), e);
+        }
+        return view(name, keys);
+    }
+
     private RepositoryKeys keysOf(String name) {
         Repositories.Repository r = repositories.configured(name)
                 .orElseThrow(() -> new NotFoundException("no repository is named '" + name + "'"));
@@ -65,7 +106,16 @@ public class RepositoryKeyRotation {
         return encrypted.keys();
     }
 
-    private static KeyIds view(String name, RepositoryKeys keys) {
-        return new KeyIds(name, keys.currentKeyId(), List.copyOf(keys.keyIds()), keys.refusal().orElse(null));
+    private KeyIds view(String name, RepositoryKeys keys) {
+        Map<String, Long> counted = usage.count(name);
+        Map<String, Long> byKey = new LinkedHashMap<>();
+        keys.keyIds().forEach(id -> byKey.put(id, counted.getOrDefault(id, 0L)));
+        counted.forEach((id, n) -> {
+            if (!id.equals(StoredKeyUsage.UNRECORDED)) {
+                byKey.putIfAbsent(id, n);
+            }
+        });
+        return new KeyIds(name, keys.currentKeyId(), List.copyOf(keys.keyIds()), keys.refusal().orElse(null), byKey,
+                counted.getOrDefault(StoredKeyUsage.UNRECORDED, 0L));
     }
 }

@@ -42,6 +42,8 @@ public class RepositoryStorage implements BackupStorage {
     /** Uploads that tools stream into while they run, by backup, until commit completes or discard aborts them. */
     private final Map<UUID, Map<String, StreamedUpload>> streaming = new ConcurrentHashMap<>();
     private final ExecutorService uploadThreads = Executors.newCachedThreadPool(DaemonThreads.named("pgvault-upload"));
+    /** The key current when each backup's streamed uploads began, to record only a key that all its files took. */
+    private final Map<UUID, String> stagedKeys = new ConcurrentHashMap<>();
 
     public RepositoryStorage(Repositories repositories, Workspace workspace) {
         this.repositories = repositories;
@@ -59,6 +61,10 @@ public class RepositoryStorage implements BackupStorage {
         String location = checkedCluster(cluster) + "/" + kind + "/" + backupId;
         Map<String, StreamedUpload> mine = new ConcurrentHashMap<>();
         streaming.put(backupId, mine);
+        String keyId = WalFiles.keyId(target);
+        if (keyId != null) {
+            stagedKeys.put(backupId, keyId);
+        }
         return new StagingArea(backupId, plain.directory(), relativePath -> {
             StreamedUpload upload = new StreamedUpload(target.store(), location + "/" + relativePath, uploadThreads);
             mine.put(relativePath, upload);
@@ -80,6 +86,8 @@ public class RepositoryStorage implements BackupStorage {
             return new Committed(location, java.util.Map.of(), null);
         }
         java.util.Map<String, ObjectStore.StoredObject> encrypted = new java.util.TreeMap<>();
+        String keyBefore = stagedKeys.containsKey(area.backupId()) ? stagedKeys.remove(area.backupId())
+                : WalFiles.keyId(target);
         Map<String, StreamedUpload> streamed = streaming.remove(area.backupId());
         if (streamed != null) {
             try {
@@ -108,7 +116,10 @@ public class RepositoryStorage implements BackupStorage {
             }
         }
         FileTrees.delete(area.directory());
-        return new Committed(location, encrypted, WalFiles.keyId(target));
+        String keyId = WalFiles.keyId(target);
+        // a rotation while the files were written: each took the key current when it began (its first line says
+        // which), so none is recorded; a count of objects per key then says "not recorded", never a wrong key
+        return new Committed(location, encrypted, java.util.Objects.equals(keyBefore, keyId) ? keyId : null);
     }
 
     /**
@@ -119,6 +130,7 @@ public class RepositoryStorage implements BackupStorage {
     @Override
     public void discard(UUID backupId, String repository, String cluster, String kind) throws IOException {
         Map<String, StreamedUpload> streamed = streaming.remove(backupId);
+        stagedKeys.remove(backupId);
         if (streamed != null) {
             streamed.values().forEach(StreamedUpload::abandon);
         }

@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -83,18 +84,33 @@ public class WalCopies {
     public record Lag(long files, long seconds) {
     }
 
-    /** The repositories that hold a copy of the file, besides its own. */
-    List<String> repositoriesOf(String cluster, String name) {
-        return jdbc.queryForList("select repository from wal_copy where cluster = ? and name = ? order by repository",
-                String.class, cluster, name);
+    /**
+     * The copies of the file, besides its own: each repository and the name the bytes are stored under there
+     * ({@code storedName}, the file's own stored name, for copies that recorded none: see V45).
+     */
+    List<Copy> copiesOf(String cluster, String name, String storedName) {
+        return jdbc.query("select repository, stored_name from wal_copy where cluster = ? and name = ? order by "
+                + "repository", (rs, n) -> new Copy(rs.getString(1), rs.getString(2) == null ? storedName
+                        : rs.getString(2)), cluster, name);
+    }
+
+    /** The name the file's bytes are stored under in its own repository, as the catalog says now. */
+    Optional<String> storedNameNow(String cluster, String name, String repository) {
+        return jdbc.queryForList("select coalesce(stored_name, name) from wal_file where cluster = ? and name = ? and "
+                + "coalesce(repository, 'local') = ?", String.class, cluster, name, repository).stream().findFirst();
+    }
+
+    /** A copy of a WAL file: the repository and the name its bytes are stored under there. */
+    record Copy(String repository, String storedName) {
     }
 
     /** Forgets the copies of a file retention removed, after deleting them; a copy that cannot go is kept listed. */
     void deleteCopies(String cluster, String name, String storedName) {
-        for (String repository : repositoriesOf(cluster, name)) {
+        for (Copy copy : copiesOf(cluster, name, storedName)) {
+            String repository = copy.repository();
             try {
                 storage.deleteWal(repository, cluster, WalArchiveService.timelineDir(WalFileName.parse(name)),
-                        storedName);
+                        copy.storedName());
                 jdbc.update("delete from wal_copy where cluster = ? and name = ? and repository = ?", cluster, name,
                         repository);
             } catch (IOException | RuntimeException e) {
@@ -109,8 +125,8 @@ public class WalCopies {
         storage.copyWal(f.getRepository(), to, f.getCluster(), WalArchiveService.timelineDir(
                 WalFileName.parse(f.getName())), f.getStoredName());
         try {
-            jdbc.update("insert into wal_copy (cluster, name, repository, copied_at) values (?, ?, ?, ?)", f.getCluster(),
-                    f.getName(), to, Timestamp.from(Instant.now(clock)));
+            jdbc.update("insert into wal_copy (cluster, name, repository, copied_at, stored_name) values (?, ?, ?, ?, ?)",
+                    f.getCluster(), f.getName(), to, Timestamp.from(Instant.now(clock)), f.getStoredName());
         } catch (DuplicateKeyException copiedMeanwhile) {
             // another instance copied it too: the same bytes
         }

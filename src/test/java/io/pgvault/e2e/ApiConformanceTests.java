@@ -206,6 +206,8 @@ class ApiConformanceTests extends EndToEndTest {
         send("repositories", "GET", "/api/v1/repositories", null);
         send("keys of an unencrypted repository", "GET", "/api/v1/repositories/local/keys", null);
         send("new key for an unknown repository", "POST", "/api/v1/repositories/nowhere/keys", null);
+        send("re-encryption of an unencrypted repository", "POST", "/api/v1/repositories/local/reencryptions", null);
+        send("key removal in an unknown repository", "DELETE", "/api/v1/repositories/nowhere/keys/1a2b3c4d", null);
         return UUID.fromString(id);
     }
 

@@ -83,6 +83,27 @@ final class Keysets {
         }
     }
 
+    /** The keyset in {@code json} without the key {@code keyId} (which must be there and not primary), as JSON. */
+    static String without(String json, String source, String keyId) throws IOException {
+        KeysetHandle keyset = handle(json, source);
+        for (int i = 0; i < keyset.size(); i++) {
+            if (keyId(keyset.getAt(i).getId()).equals(keyId)) {
+                if (keyset.getAt(i).isPrimary()) {
+                    throw new IOException("key " + keyId + " is the primary key of " + source);
+                }
+                try {
+                    KeysetHandle.Builder builder = KeysetHandle.newBuilder(keyset).setConfiguration(TINK);
+                    builder.deleteAt(i);
+                    return TinkJsonProtoKeysetFormat.serializeKeyset(builder.build(), TINK,
+                            InsecureSecretKeyAccess.get());
+                } catch (GeneralSecurityException e) {
+                    throw new IOException("cannot remove key " + keyId + " from " + source + ": " + e.getMessage());
+                }
+            }
+        }
+        throw new IOException(source + " holds no key " + keyId);
+    }
+
     private static KeysetHandle handle(String json, String source) throws IOException {
         try {
             return TinkJsonProtoKeysetFormat.parseKeyset(json, TINK, InsecureSecretKeyAccess.get());

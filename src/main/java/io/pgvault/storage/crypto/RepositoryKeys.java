@@ -156,6 +156,33 @@ public final class RepositoryKeys {
         return rotated.current().id();
     }
 
+    /**
+     * Removes an older key from the key file (replaced atomically, as by {@link #rotate}); the caller has made
+     * sure that nothing stored needs it any more. Answers false when no key has that id.
+     *
+     * @throws KeyRotationRefusedException when it is the current key, or comes from elsewhere than the key file
+     */
+    public synchronized boolean remove(String keyId) throws IOException {
+        if (!state.byId().containsKey(keyId)) {
+            return false;
+        }
+        if (keyId.equals(currentKeyId())) {
+            throw new KeyRotationRefusedException("key " + keyId + " is the current key, which encrypts every new file:"
+                    + " rotate first");
+        }
+        if (keyFile == null || oldKeys.stream().anyMatch(k -> k.id().equals(keyId))) {
+            throw new KeyRotationRefusedException("key " + keyId + " does not come from the key file (" + KEY_FILE_SETTING
+                    + ") but from " + state.byId().get(keyId).source() + ", which pgvault does not change: remove it "
+                    + "there and restart");
+        }
+        String source = "key file " + keyFile + " (" + KEY_FILE_SETTING + ")";
+        String next = Keysets.without(KeyFile.readJson(keyFile, KEY_FILE_SETTING), source, keyId);
+        State removed = state(Keysets.parse(next, source), oldKeys);
+        KeyFile.replace(keyFile, next);
+        state = removed;
+        return true;
+    }
+
     /** From now on every write fails with {@code reason}; reads go on with the keys there are. */
     public void refuse(String reason) {
         this.refusal = reason;

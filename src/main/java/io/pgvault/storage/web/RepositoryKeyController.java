@@ -6,8 +6,10 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
+import java.util.Map;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.access.prepost.PreAuthorize;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -33,7 +35,8 @@ class RepositoryKeyController {
     @Operation(operationId = "listRepositoryKeys", summary = "List a repository's key ids",
             description = "The ids of the keys an encrypted repository holds (8 hex digits, Tink's key ids, as "
                     + "recorded with each file as keyId): the current one, which encrypts new files, and the older "
-                    + "ones, which still read what they encrypted. Never key material.")
+                    + "ones, which still read what they encrypted, and how many stored objects the catalog records under "
+                    + "each (objectsByKey). Never key material.")
     @GetMapping
     @PreAuthorize("hasRole('VIEWER')")
     KeysResponse list(@PathVariable String name) {
@@ -50,12 +53,29 @@ class RepositoryKeyController {
                     + "it current, without a restart: every file written from now on is encrypted with it, and every "
                     + "earlier file still decrypts with the key it names, which stays in the file. The file is "
                     + "replaced atomically (owner-only). Back the key file up again afterwards. Files already stored "
-                    + "are not re-encrypted. Answers the new key's id, never key material.")
+                    + "are re-encrypted by POST /api/v1/repositories/{name}/reencryptions. Answers the new key's id, never "
+                    + "key material.")
     @PostMapping
     @PreAuthorize("hasRole('ADMIN')")
     @ResponseStatus(HttpStatus.CREATED)
     KeysResponse rotate(@PathVariable String name) {
         return KeysResponse.of(rotation.rotate(name));
+    }
+
+    @ApiResponse(responseCode = "200", description = "The key is removed; the answer lists the key ids left")
+    @ApiResponse(responseCode = "404", description = "No repository of that name, or it has no key of that id")
+    @ApiResponse(responseCode = "409", description = "The repository is not encrypted; the key is the current one, "
+            + "or comes from encryption-old-key-files or the environment; or the catalog records stored objects "
+            + "under it (or objects without a recorded key): re-encrypt first")
+    @Operation(operationId = "removeRepositoryKey", summary = "Remove an older key from the key file (ADMIN)",
+            description = "Removes a key that is no longer current from the repository's key file (replaced "
+                    + "atomically), only while the catalog records no stored object encrypted with it "
+                    + "(objectsByKey 0, after a REENCRYPT job). Keep a copy of the old key file if backups made "
+                    + "elsewhere with it may still need it.")
+    @DeleteMapping("/{id}")
+    @PreAuthorize("hasRole('ADMIN')")
+    KeysResponse remove(@PathVariable String name, @PathVariable String id) {
+        return KeysResponse.of(rotation.remove(name, id));
     }
 
     /** A repository's key ids. */
@@ -66,10 +86,18 @@ class RepositoryKeyController {
             @Schema(description = "every key id the repository can read with, the current one first")
             List<String> keyIds,
             @Schema(description = "why the repository refuses to write (a key its files need is missing); null "
-                    + "when it writes") String refusal) {
+                    + "when it writes") String refusal,
+            @Schema(description = "how many stored objects (backup files, copies' files, WAL files, WAL copies) the "
+                    + "catalog records under each key id, every key id listed (0: the key encrypts nothing the catalog "
+                    + "points at any more; a REENCRYPT job brings the older keys there)")
+            Map<String, Long> objectsByKey,
+            @Schema(description = "objects the catalog records no key id for (copies made before key ids were "
+                    + "recorded for them); a REENCRYPT job reads and records their keys")
+            long objectsWithoutRecordedKey) {
 
         static KeysResponse of(RepositoryKeyRotation.KeyIds keys) {
-            return new KeysResponse(keys.repository(), keys.currentKeyId(), keys.keyIds(), keys.refusal());
+            return new KeysResponse(keys.repository(), keys.currentKeyId(), keys.keyIds(), keys.refusal(),
+                    keys.objectsByKey(), keys.objectsWithoutRecordedKey());
         }
     }
 }
