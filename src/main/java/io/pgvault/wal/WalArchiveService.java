@@ -150,6 +150,19 @@ public class WalArchiveService {
                 throw e;
             }
             recorded = WalFileRecords.Recorded.LISTED;
+        } catch (org.springframework.dao.PessimisticLockingFailureException
+                | org.springframework.dao.QueryTimeoutException e) {
+            // the row was not written (a lock wait or the statement timed out, its transaction rolled back): the
+            // bytes this push stored would stay unrecorded until the sweep, and curl's retry stores its own. Removed
+            // unless a row names them after all; kept for the sweep when the catalog cannot say
+            try {
+                walBytes.discard(cluster, file, stored, files.findById(new WalFile.Key(cluster, file.name())).orElse(null));
+            } catch (org.springframework.dao.DataAccessException unreachable) {
+                log.warn("WAL push of {} to cluster '{}' could not be recorded and the catalog cannot say whether "
+                        + "another push was: its bytes ({}) are left for the sweep", file.name(), cluster,
+                        stored.storedName());
+            }
+            throw e;
         }
         if (recorded == WalFileRecords.Recorded.GONE) {
             log.warn("WAL push of {} to cluster '{}' crossed retention, which removed the file before the push "
