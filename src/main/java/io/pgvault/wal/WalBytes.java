@@ -132,11 +132,11 @@ class WalBytes {
     InputStream open(String cluster, WalFile f) throws IOException {
         WalFileName name = WalFileName.parse(f.getName());
         try {
-            return openStored(f.getRepository(), cluster, name, f);
+            return openStored(f.getRepository(), cluster, name, f.getStoredName(), f.getCodec());
         } catch (java.nio.file.NoSuchFileException missing) {
             for (String repository : copies.repositoriesOf(cluster, f.getName())) {
                 try {
-                    InputStream in = openStored(repository, cluster, name, f);
+                    InputStream in = openStored(repository, cluster, name, f.getStoredName(), f.getCodec());
                     log.warn("WAL file {} of cluster '{}' is missing from repository '{}': read from its copy in '{}'",
                             f.getName(), cluster, f.getRepository(), repository);
                     return in;
@@ -148,8 +148,9 @@ class WalBytes {
         }
     }
 
-    private InputStream openStored(String repository, String cluster, WalFileName file, WalFile f)
-            throws IOException {
-        return storage.openWal(repository, cluster, WalArchiveService.timelineDir(file), f.getStoredName(), f.getCodec());
+    /** A stored file's original bytes: the store decodes them with the codec the catalog recorded. */
+    private InputStream openStored(String repository, String cluster, WalFileName file, String storedName,
+            Codec codec) throws IOException {
+        return storage.openWal(repository, cluster, WalArchiveService.timelineDir(file), storedName, codec);
     }
 }
