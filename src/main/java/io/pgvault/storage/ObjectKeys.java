@@ -28,6 +28,14 @@ public final class ObjectKeys {
         return key;
     }
 
+    /** A cluster name as a key segment and path element: only what cluster names may hold, so nothing can traverse. */
+    static String checkedCluster(String cluster) {
+        if (!cluster.matches("^[a-z][a-z0-9-]{0,62}$")) {
+            throw new IllegalArgumentException("not a cluster name: " + cluster);
+        }
+        return cluster;
+    }
+
     /** A prefix to list: empty, or a key, optionally ending in '/'. */
     public static String checkPrefix(String prefix) {
         if (prefix.isEmpty()) {

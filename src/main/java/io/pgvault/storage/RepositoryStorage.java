@@ -58,7 +58,7 @@ public class RepositoryStorage implements BackupStorage {
         if (repositories.isWorkspace(target)) {
             return plain;
         }
-        String location = checkedCluster(cluster) + "/" + kind + "/" + backupId;
+        String location = ObjectKeys.checkedCluster(cluster) + "/" + kind + "/" + backupId;
         Map<String, StreamedUpload> mine = new ConcurrentHashMap<>();
         streaming.put(backupId, mine);
         String keyId = WalFiles.keyId(target);
@@ -74,7 +74,7 @@ public class RepositoryStorage implements BackupStorage {
 
     @Override
     public Committed commit(StagingArea area, String repository, String cluster, String kind) throws IOException {
-        String location = checkedCluster(cluster) + "/" + kind + "/" + area.backupId();
+        String location = ObjectKeys.checkedCluster(cluster) + "/" + kind + "/" + area.backupId();
         Repositories.Repository target = repositories.forReading(repository);
         if (repositories.isWorkspace(target)) {
             Path dir = resolve(location);
@@ -135,7 +135,7 @@ public class RepositoryStorage implements BackupStorage {
             streamed.values().forEach(StreamedUpload::abandon);
         }
         workspace.removeStaging(backupId);
-        String location = checkedCluster(cluster) + "/" + kind + "/" + backupId;
+        String location = ObjectKeys.checkedCluster(cluster) + "/" + kind + "/" + backupId;
         try {
             delete(repository, location);
         } catch (IOException | RuntimeException e) {
@@ -236,25 +236,7 @@ public class RepositoryStorage implements BackupStorage {
         wal.delete(repository, cluster, timeline, name);
     }
 
-    /** A cluster name as a path element: only what cluster names may hold, so nothing can traverse. */
-    static String checkedCluster(String cluster) {
-        if (!cluster.matches("^[a-z][a-z0-9-]{0,62}$")) {
-            throw new IllegalArgumentException("not a cluster name: " + cluster);
-        }
-        return cluster;
-    }
-
     private Path resolve(String location) {
-        return resolve(workspace, location);
-    }
-
-    /** A backup location in the workspace's own repository; never the root, nor anything outside or in staging. */
-    static Path resolve(Workspace workspace, String location) {
-        Path root = workspace.root();
-        Path path = root.resolve(location).normalize();
-        if (!path.startsWith(root) || path.equals(root) || path.startsWith(workspace.stagingRoot())) {
-            throw new IllegalArgumentException("not a backup location: " + location);
-        }
-        return path;
+        return workspace.inPlace(location);
     }
 }

@@ -93,7 +93,7 @@ final class WalFiles {
         if (!timeline.matches("^[0-9A-F]{8}$")) {
             throw new IllegalArgumentException("not a WAL timeline: " + timeline);
         }
-        return root.resolve(RepositoryStorage.checkedCluster(cluster)).resolve("wal").resolve(timeline);
+        return root.resolve(ObjectKeys.checkedCluster(cluster)).resolve("wal").resolve(timeline);
     }
 
     static String keyId(Repositories.Repository r) {

@@ -77,9 +77,21 @@ public class Workspace {
         return root;
     }
 
-    /** The directory of staging areas, which no backup location may name. */
+    /** The directory of staging areas. */
     Path stagingRoot() {
         return staging;
+    }
+
+    /**
+     * A backup location in the workspace's own repository, which keeps its files in place under the root: never
+     * the root itself, nor anything outside it or in staging.
+     */
+    Path inPlace(String location) {
+        Path path = root.resolve(location).normalize();
+        if (!path.startsWith(root) || path.equals(root) || path.startsWith(staging)) {
+            throw new IllegalArgumentException("not a backup location: " + location);
+        }
+        return path;
     }
 
     /** The directory of scratch directories, where a WAL push is written whole before it is stored. */
@@ -167,7 +179,7 @@ public class Workspace {
      * never lost (the replication slot has already moved past it).
      */
     public Path walSpool(String cluster) throws IOException {
-        return Files.createDirectories(receive.resolve(RepositoryStorage.checkedCluster(cluster)),
+        return Files.createDirectories(receive.resolve(ObjectKeys.checkedCluster(cluster)),
                 PosixFilePermissions.asFileAttribute(FileTrees.OWNER_ONLY_DIR));
     }
 
@@ -187,7 +199,7 @@ public class Workspace {
     public LocalCopy materialize(String repository, String location, String relativePath) throws IOException {
         Repositories.Repository r = repositories.forReading(repository);
         if (repositories.isWorkspace(r)) {
-            return new LocalCopy(RepositoryStorage.resolve(this, location).resolve(relativePath).normalize(), null);
+            return new LocalCopy(inPlace(location).resolve(relativePath).normalize(), null);
         }
         Path dir = scratch("download");
         try {

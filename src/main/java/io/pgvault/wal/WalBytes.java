@@ -132,17 +132,17 @@ class WalBytes {
     InputStream open(String cluster, WalFile f) throws IOException {
         WalFileName name = WalFileName.parse(f.getName());
         try {
-            return openStored(f.getRepository(), cluster, name, f.getStoredName(), f);
+            return openStored(f.getRepository(), cluster, name, f.getStoredName(), f.getCodec());
         } catch (java.nio.file.NoSuchFileException missing) {
             // a re-encryption may have switched the row to new bytes, and deleted the old ones, since it was read
             Optional<String> now = copies.storedNameNow(cluster, f.getName(), f.getRepository());
             if (now.isPresent() && !now.get().equals(f.getStoredName())) {
-                return openStored(f.getRepository(), cluster, name, now.get(), f);
+                return openStored(f.getRepository(), cluster, name, now.get(), f.getCodec());
             }
             for (WalCopies.Copy copy : copies.copiesOf(cluster, f.getName(), f.getStoredName())) {
                 String repository = copy.repository();
                 try {
-                    InputStream in = openStored(repository, cluster, name, copy.storedName(), f);
+                    InputStream in = openStored(repository, cluster, name, copy.storedName(), f.getCodec());
                     log.warn("WAL file {} of cluster '{}' is missing from repository '{}': read from its copy in '{}'",
                             f.getName(), cluster, f.getRepository(), repository);
                     return in;
@@ -154,9 +154,9 @@ class WalBytes {
         }
     }
 
-    /** The WAL file's original bytes from {@code storedName} in {@code repository}, decoded by its recorded codec. */
-    private InputStream openStored(String repository, String cluster, WalFileName file, String storedName, WalFile f)
-            throws IOException {
-        return storage.openWal(repository, cluster, WalArchiveService.timelineDir(file), storedName, f.getCodec());
+    /** A stored file's original bytes: the store decodes them with the codec the catalog recorded. */
+    private InputStream openStored(String repository, String cluster, WalFileName file, String storedName,
+            Codec codec) throws IOException {
+        return storage.openWal(repository, cluster, WalArchiveService.timelineDir(file), storedName, codec);
     }
 }

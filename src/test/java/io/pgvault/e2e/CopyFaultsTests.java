@@ -2,11 +2,10 @@ package io.pgvault.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.pgvault.testing.Damage;
 import io.pgvault.testing.PgCluster;
 import io.pgvault.testing.Relay;
 import io.pgvault.testing.S3Server;
-import java.nio.file.Files;
+import io.pgvault.testing.StoredBackups;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -18,11 +17,12 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ApplicationContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-import software.amazon.awssdk.core.sync.RequestBody;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -58,6 +58,8 @@ class CopyFaultsTests {
     @LocalServerPort
     int port;
     Api api;
+    @Autowired
+    ApplicationContext context;
     PgCluster pg;
 
     @BeforeAll
@@ -85,8 +87,8 @@ class CopyFaultsTests {
             throws Exception {
         String id = verifiedDump();
         assertThat(copy(id).path("status").asString()).isEqualTo("SUCCEEDED");
-        String first = CLUSTER + "/DUMP/" + id + "/dump.custom";
-        byte[] stored = S3.client().getObjectAsBytes(b -> b.bucket(S3.bucket()).key(first)).asByteArray();
+        StoredBackups offsite = stored().copiesIn("offsite");
+        byte[] copied = offsite.stored(id, "dump.custom");
 
         RELAY.answer503(true);
         JsonNode failed;
@@ -106,19 +108,17 @@ class CopyFaultsTests {
         assertThat(copyRow.path("generation").asInt()).isEqualTo(1);
         assertThat(copyRow.path("attempt").path("status").asString()).isEqualTo("FAILED");
         assertThat(copyRow.path("attempt").path("detail").asString()).contains("503");
-        assertThat(S3.client().getObjectAsBytes(b -> b.bucket(S3.bucket()).key(first)).asByteArray())
-                .as("the earlier copy's object is untouched").isEqualTo(stored);
+        assertThat(offsite.stored(id, "dump.custom")).as("the earlier copy's object is untouched").isEqualTo(copied);
         assertThat(keys(CLUSTER + "/DUMP/" + id + ".g2/")).as("nothing of the failed generation").isEmpty();
 
         // the kept copy restores when the local file is gone
-        Path local = HOME.resolve("main").resolve(CLUSTER).resolve("DUMP").resolve(id).resolve("dump.custom");
-        Path aside = local.resolveSibling("dump.custom.aside");
-        Files.move(local, aside);
+        byte[] local = stored().stored(id, "dump.custom");
+        stored().delete(id, "dump.custom");
         JsonNode restored = api.restore(id, Map.of("targetDatabase", "shop_from_kept", "createDatabase", true));
         assertThat(jobLog(restored)).contains("dump.custom is missing; using its copy in repository 'offsite' "
                 + "(generation 1)");
         assertThat(pg.queryValue("shop_from_kept", "SELECT count(*) FROM orders")).isEqualTo(500L);
-        Files.move(aside, local);
+        stored().replaceStored(id, "dump.custom", local);
 
         // copied again with the bucket answering: generation 2 replaces generation 1, which goes only then
         JsonNode again = copy(id);
@@ -132,7 +132,7 @@ class CopyFaultsTests {
         assertThat(keys(CLUSTER + "/DUMP/" + id + "/")).as("the replaced generation is removed").isEmpty();
         assertThat(keys(CLUSTER + "/DUMP/" + id + ".g2/")).containsExactly(CLUSTER + "/DUMP/" + id
                 + ".g2/dump.custom");
-        Files.delete(local);
+        stored().delete(id, "dump.custom");
         JsonNode fromNew = api.restore(id, Map.of("targetDatabase", "shop_from_g2", "createDatabase", true));
         assertThat(jobLog(fromNew)).contains("using its copy in repository 'offsite' (generation 2)");
         assertThat(pg.queryValue("shop_from_g2", "SELECT count(*) FROM orders")).isEqualTo(500L);
@@ -143,10 +143,10 @@ class CopyFaultsTests {
     void aFlippedByteInThePrimaryRestoresFromTheCopyAndWithBothDamagedNothingIsRestored() throws Exception {
         String id = verifiedDump();
         assertThat(copy(id).path("status").asString()).isEqualTo("SUCCEEDED");
-        Path local = HOME.resolve("main").resolve(CLUSTER).resolve("DUMP").resolve(id).resolve("dump.custom");
-        long size = Files.size(local);
-        Damage.flipAByte(local);
-        assertThat(Files.size(local)).as("same size, other bytes").isEqualTo(size);
+        byte[] local = stored().stored(id, "dump.custom");
+        stored().damage(id, "dump.custom");
+        assertThat(stored().stored(id, "dump.custom")).as("same size, other bytes").hasSameSizeAs(local)
+                .isNotEqualTo(local);
 
         JsonNode restored = api.restore(id, Map.of("targetDatabase", "shop_despite_damage", "createDatabase", true));
         assertThat(jobLog(restored)).contains("in repository 'main': dump.custom reads back with")
@@ -159,10 +159,7 @@ class CopyFaultsTests {
                         + id).json().path("files").get(0).path("sha256").asString()));
 
         // the copy rots as well: the restore fails before anything is written, naming each source's fault
-        String key = CLUSTER + "/DUMP/" + id + "/dump.custom";
-        byte[] bytes = S3.client().getObjectAsBytes(b -> b.bucket(S3.bucket()).key(key)).asByteArray();
-        bytes[bytes.length / 2] ^= 0x40;
-        S3.client().putObject(b -> b.bucket(S3.bucket()).key(key), RequestBody.fromBytes(bytes));
+        stored().copiesIn("offsite").damage(id, "dump.custom");
         Api.Response r = api.post("/api/v1/backups/" + id + "/restores",
                 Map.of("targetDatabase", "never_restored", "createDatabase", true));
         assertThat(r.status()).as(r.body()).isEqualTo(202);
@@ -223,6 +220,11 @@ class CopyFaultsTests {
 
     private String jobLog(JsonNode job) {
         return api.get("/api/v1/jobs/" + job.path("id").asString() + "/log").body();
+    }
+
+    /** The backups' stored files, through the server's own store: never by path or key. */
+    private StoredBackups stored() {
+        return new StoredBackups(context);
     }
 
     private static List<String> keys(String prefix) {
