@@ -40,7 +40,7 @@ public class ObjectRewrite {
         if (!timeline.matches("^[0-9A-F]{8}$")) {
             throw new IllegalArgumentException("not a WAL timeline: " + timeline);
         }
-        return ObjectKeys.check(RepositoryStorage.checkedCluster(cluster) + "/wal/" + timeline + "/" + storedName);
+        return ObjectKeys.check(ObjectKeys.checkedCluster(cluster) + "/wal/" + timeline + "/" + storedName);
     }
 
     /** Whether the repository is configured and encrypted. */
