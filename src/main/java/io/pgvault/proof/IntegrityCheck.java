@@ -14,8 +14,10 @@ import org.springframework.stereotype.Component;
  * amcheck on the proof's scratch server, once replay has ended: every B-tree index of every database with
  * {@code bt_index_check(index, heapallindexed => true)} and, from PostgreSQL 14, every table with
  * {@code verify_heapam}. The scratch server is a promoted throwaway copy, so the extension can be created in it
- * without touching the cluster. Corruption found here is already in the backups and the archive: it is found
- * before anyone needs them. A server without the amcheck extension (binaries without contrib) says so.
+ * without touching the cluster; a standing standby (mode CONTINUOUS) is read-only, so there only the databases
+ * where the source created the extension are checked, and the others are named. Corruption found here is already
+ * in the backups and the archive: it is found before anyone needs them. A server without the amcheck extension
+ * (binaries without contrib) says so.
  */
 @Component
 class IntegrityCheck {
@@ -30,7 +32,11 @@ class IntegrityCheck {
     }
 
     /** What the check found: counts, findings (empty: no corruption), and a note when it could not run. */
-    record Result(int relations, int indexes, List<String> findings, String note) {
+    record Result(int relations, int indexes, List<String> findings, String note, List<String> skipped) {
+
+        Result(int relations, int indexes, List<String> findings, String note) {
+            this(relations, indexes, findings, note, List.of());
+        }
 
         String summary() {
             if (note != null) {
@@ -38,11 +44,22 @@ class IntegrityCheck {
             }
             return "amcheck: " + relations + " table(s) and " + indexes + " B-tree index(es) checked, "
                     + (findings.isEmpty() ? "no corruption" : findings.size() + " finding(s): "
-                            + String.join("; ", findings));
+                            + String.join("; ", findings))
+                    + (skipped.isEmpty() ? "" : "; not checked (the amcheck extension is not created there, and a "
+                            + "standby cannot create it: create it in the source): " + String.join(", ", skipped));
         }
     }
 
     Result check(String cluster, int port) {
+        return check(cluster, port, false);
+    }
+
+    /**
+     * {@code standby}: the server is a hot standby, read-only: it checks the databases where the source created the
+     * extension and names the others.
+     */
+    Result check(String cluster, int port, boolean standby) {
+        List<String> skipped = new ArrayList<>();
         List<String> databases = new ArrayList<>();
         int[] counts = {0, 0};
         List<String> findings = new ArrayList<>();
@@ -57,7 +74,16 @@ class IntegrityCheck {
         for (String database : databases) {
             try (Connection c = clusters.connectToLocalCopy(cluster, port, database)) {
                 try (Statement st = c.createStatement()) {
-                    st.execute("create extension if not exists amcheck");
+                    if (standby) {
+                        try (ResultSet rs = st.executeQuery("select 1 from pg_extension where extname = 'amcheck'")) {
+                            if (!rs.next()) {
+                                skipped.add(database);
+                                continue;
+                            }
+                        }
+                    } else {
+                        st.execute("create extension if not exists amcheck");
+                    }
                 }
                 heap(c, database, counts, findings);
                 indexes(c, database, counts, findings);
@@ -69,7 +95,7 @@ class IntegrityCheck {
                 findings.add(database + ": " + e.getMessage());
             }
         }
-        return new Result(counts[0], counts[1], findings, null);
+        return new Result(counts[0], counts[1], findings, null, skipped);
     }
 
     private static void heap(Connection c, String database, int[] counts, List<String> findings) throws SQLException {
