@@ -27,7 +27,7 @@ import tools.jackson.databind.JsonNode;
  * killed like a crashed server), a cluster that archives through it (1 MiB segments), a BASE backup. Mode
  * CONTINUOUS restores a standby that the follower tracks: it follows a load of inserts and WAL switches up to the
  * source's LSN, amcheck checks it, and it survives a pgvault crash (the restarted pgvault adopts the same
- * postmaster, no second copy). Then replay is paused, five segments are archived and the fourth is deleted from
+ * postmaster, no second copy); the source recovers and goes on on timeline 2, and the standby follows. Then replay is paused, five segments are archived and the fourth is deleted from
  * storage behind pgvault's back; replay resumes and stops before it: the proof FAILED names that segment, the
  * backups' health is DOWN. Finally pgvault shuts down and stops the standby.
  */
@@ -62,7 +62,7 @@ class StandingProofTests {
     }
 
     @Test
-    void theStandbyFollowsSurvivesACrashNamesTheSegmentThatIsGoneAndStopsWithPgvault() throws Exception {
+    void theStandbyFollowsSurvivesACrashFollowsANewTimelineNamesTheSegmentThatIsGoneAndStopsWithPgvault() throws Exception {
         int port = ServerProcess.freePort();
         String[] settings = {"--pgvault.proof.follow-interval=1s", "--pgvault.proof.stall-after=10s",
                 "--pgvault.recovery.roots=" + recoveries, "--pgvault.recovery.drill-directory=" + recoveries.resolve("drills")};
@@ -105,6 +105,20 @@ class StandingProofTests {
             JsonNode adopted = awaitProof(api, p -> provenAtLeast(p, later), Duration.ofSeconds(90), second);
             assertThat(adopted.path("standby").path("pid").asLong()).as(adopted.toString()).isEqualTo(pid);
 
+            // the source recovers (archive recovery to the end of its own WAL) and goes on on timeline 2: followed
+            pg.execute("postgres", "ALTER SYSTEM SET restore_command = 'false'");
+            pg.stop();
+            pg.writeDataFile("recovery.signal", "");
+            pg.start();
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> Boolean.FALSE.equals(
+                    pg.queryValue("postgres", "SELECT pg_is_in_recovery()")));
+            String onTimeline2 = load(2, 5);
+            assertThat(pg.queryValue("postgres", "SELECT pg_walfile_name(pg_current_wal_lsn())").toString())
+                    .startsWith("00000002");
+            JsonNode switched = awaitProof(api, p -> provenAtLeast(p, onTimeline2), Duration.ofSeconds(90), second);
+            assertThat(switched.path("state").asString()).as(switched.toString()).isEqualTo("PROVEN");
+            assertThat(switched.path("archiveEnd").asString()).as(switched.toString()).startsWith("00000002");
+
             // a segment gone from storage before the standby reached it: the finding names it
             List<String> segments = new ArrayList<>();
             try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:"
@@ -124,7 +138,8 @@ class StandingProofTests {
             JsonNode failed = awaitProof(api, p -> p.path("state").asString().equals("FAILED"), Duration.ofSeconds(60),
                     second);
             assertThat(failed.path("failedSegment").asString()).as(failed.toString()).isEqualTo(gone);
-            assertThat(failed.path("failure").asString()).contains(gone);
+            assertThat(failed.path("failure").asString()).as(failed.toString()).contains(gone)
+                    .contains("stored file is gone");
             JsonNode health = api.get("/actuator/health/backups").json().path("components").path("clusters")
                     .path("components").path(CLUSTER);
             assertThat(health.path("status").asString()).as(health.toString()).isEqualTo("DOWN");
