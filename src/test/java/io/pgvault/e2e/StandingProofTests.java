@@ -29,7 +29,8 @@ import tools.jackson.databind.JsonNode;
  * source's LSN, amcheck checks it, and it survives a pgvault crash (the restarted pgvault adopts the same
  * postmaster, no second copy); the source recovers and goes on on timeline 2, and the standby follows. Then replay is paused, five segments are archived and the fourth is deleted from
  * storage behind pgvault's back; replay resumes and stops before it: the proof FAILED names that segment, the
- * backups' health is DOWN. Finally pgvault shuts down and stops the standby.
+ * backups' health is DOWN. Finally pgvault shuts down and stops the standby; started again it starts the standby
+ * again from its directory; mode OFF stops it and removes its directory.
  */
 class StandingProofTests {
 
@@ -68,6 +69,7 @@ class StandingProofTests {
                 "--pgvault.recovery.roots=" + recoveries, "--pgvault.recovery.drill-directory=" + recoveries.resolve("drills")};
         ServerProcess first = ServerProcess.start(home, port, settings);
         ServerProcess second = null;
+        ServerProcess third = null;
         try {
             Api api = new Api(port);
             pg.execute("postgres", "CREATE EXTENSION IF NOT EXISTS amcheck",
@@ -147,13 +149,31 @@ class StandingProofTests {
                     .filter(l -> l.startsWith("pgvault_proof_failures_total{cluster=\"" + CLUSTER + "\""))
                     .toList()).as("the failure counted").singleElement().asString().endsWith(" 1.0");
 
-            // pgvault shuts down: the standby stops with it
+            // pgvault shuts down: the standby stops with it, and starts again with pgvault, from its directory
             second.close();
             Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> ProcessHandle.of(pid).isEmpty());
+            third = ServerProcess.start(home, port, settings);
+            ServerProcess again = third;
+            Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> again.output().contains("Started the standby of cluster '" + CLUSTER + "' again"));
+            JsonNode resumed = api.get("/api/v1/clusters/" + CLUSTER + "/proof").json();
+            long newPid = resumed.path("standby").path("pid").asLong();
+            assertThat(ProcessHandle.of(newPid)).as(resumed.toString()).isPresent();
+            assertThat(standbyDirectories()).as("the same directory, not a second copy").hasSize(1);
+
+            // mode OFF: the standby is stopped and its directory removed
+            assertThat(api.put("/api/v1/clusters/" + CLUSTER + "/proof", Map.of("mode", "OFF")).status()).isEqualTo(200);
+            awaitProof(api, p -> p.path("standby").isNull() || p.path("standby").isMissingNode(), Duration.ofSeconds(60),
+                    third);
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> ProcessHandle.of(newPid).isEmpty()
+                    && standbyDirectories().isEmpty());
         } finally {
             first.kill();
             if (second != null) {
                 second.close();
+            }
+            if (third != null) {
+                third.close();
             }
         }
     }
