@@ -20,6 +20,7 @@ final class ReplayLog {
     static final Pattern SEGMENT = Pattern.compile("[0-9A-F]{24}");
     private static final Pattern NOT_SERVED = Pattern.compile(
             "restore_command: pgvault answered HTTP \\S+ \\(curl exit \\d+\\) for ([0-9A-F]{24})");
+    /** PostgreSQL's words when it cannot follow a timeline (not "new target timeline is N": that is following). */
     private static final List<String> TIMELINE = List.of("is not a child of this server's history",
             "new timeline", "unexpected timeline ID", "requested timeline", "out of sequence timeline ID");
 
@@ -58,7 +59,7 @@ final class ReplayLog {
 
     /** The last line about a timeline the server could not follow, or null. */
     static String timelineTrouble(String log) {
-        return log.lines().filter(l -> TIMELINE.stream().anyMatch(l::contains) && !l.contains("LOG:  new timeline"))
+        return log.lines().filter(l -> TIMELINE.stream().anyMatch(l::contains))
                 .reduce((a, b) -> b).map(String::strip).orElse(null);
     }
 
