@@ -152,6 +152,20 @@ public class ProofService implements TimerListener, ProvenPoints {
                 || standby.checkedAt() == null || standby.checkedAt().plus(checkInterval).isBefore(now);
     }
 
+    /**
+     * CONTINUOUS: a backup that was taken or passed verification may be newer than the standby's own; the timer looks
+     * at once rather than at its next time.
+     */
+    @org.springframework.context.event.EventListener
+    void on(io.pgvault.job.JobFinished event) {
+        if (event.cluster() == null || event.status() != io.pgvault.job.JobStatus.SUCCEEDED
+                || (event.type() != JobType.VERIFICATION && event.type() != JobType.BACKUP)) {
+            return;
+        }
+        records.find(event.cluster()).filter(r -> r.mode() == ProofMode.CONTINUOUS)
+                .ifPresent(r -> jobs.setTimer(TIMER, event.cluster(), clock.instant()));
+    }
+
     private JobView running(String cluster) {
         ProofRecords.Row row = records.find(cluster).orElse(null);
         if (row == null || row.lastJob() == null) {

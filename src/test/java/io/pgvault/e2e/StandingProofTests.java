@@ -27,7 +27,8 @@ import tools.jackson.databind.JsonNode;
  * killed like a crashed server), a cluster that archives through it (1 MiB segments), a BASE backup. Mode
  * CONTINUOUS restores a standby that the follower tracks: it follows a load of inserts and WAL switches up to the
  * source's LSN, amcheck checks it, and it survives a pgvault crash (the restarted pgvault adopts the same
- * postmaster, no second copy); the source recovers and goes on on timeline 2, and the standby follows. Then replay is paused, five segments are archived and the fourth is deleted from
+ * postmaster, no second copy); the source recovers and goes on on timeline 2, and the standby follows; a newer BASE
+ * backup passes verification and the proof moves to a standby of it. Then replay is paused, five segments are archived and the fourth is deleted from
  * storage behind pgvault's back; replay resumes and stops before it: the proof FAILED names that segment, the
  * backups' health is DOWN. Finally pgvault shuts down and stops the standby; started again it starts the standby
  * again from its directory; mode OFF stops it and removes its directory.
@@ -121,10 +122,21 @@ class StandingProofTests {
             assertThat(switched.path("state").asString()).as(switched.toString()).isEqualTo("PROVEN");
             assertThat(switched.path("archiveEnd").asString()).as(switched.toString()).startsWith("00000002");
 
+            // a newer BASE backup passes verification: the proof moves to it, the old standby goes
+            String newer = api.backup(CLUSTER, Map.of("kind", "BASE")).path("id").asString();
+            assertThat(api.awaitVerification(newer, Duration.ofMinutes(2)).path("verification").path("status")
+                    .asString()).isEqualTo("PASSED");
+            JsonNode moved = awaitProof(api, p -> newer.equals(p.path("standby").path("backupId").asString())
+                    && p.path("state").asString().equals("PROVEN"), Duration.ofMinutes(3), second);
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> ProcessHandle.of(pid).isEmpty()
+                    && standbyDirectories().size() == 1);
+            long movedPid = moved.path("standby").path("pid").asLong();
+            assertThat(ProcessHandle.of(movedPid)).as(moved.toString()).isPresent();
+
             // a segment gone from storage before the standby reached it: the finding names it
             List<String> segments = new ArrayList<>();
             try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:"
-                    + adopted.path("standby").path("port").asInt() + "/postgres", pg.superuser(), pg.password());
+                    + moved.path("standby").path("port").asInt() + "/postgres", pg.superuser(), pg.password());
                     Statement st = c.createStatement()) {
                 st.execute("SELECT pg_wal_replay_pause()");
                 for (int i = 0; i < 5; i++) {
@@ -151,7 +163,7 @@ class StandingProofTests {
 
             // pgvault shuts down: the standby stops with it, and starts again with pgvault, from its directory
             second.close();
-            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> ProcessHandle.of(pid).isEmpty());
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> ProcessHandle.of(movedPid).isEmpty());
             third = ServerProcess.start(home, port, settings);
             ServerProcess again = third;
             Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
