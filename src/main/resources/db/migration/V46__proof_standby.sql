@@ -2,7 +2,8 @@
 -- segment as it arrives. Directory, port and host identify the server, so that after a restart pgvault adopts the
 -- one running there (or starts it again from its directory) and never makes a second. job_id is the PROOF job that
 -- restored it, to which its fetch-only WAL credential is bound. While a proof moves to a newer backup a cluster has
--- two rows for a moment; the newest is the proof's.
+-- two rows for a moment; the newest is the proof's. owner is the instance that follows it (one per standby, also
+-- with several instances on its host); another instance of the host takes it over once the owner is gone.
 create table proof_standby (
     job_id           uuid                     not null primary key,
     cluster          varchar(63)              not null references cluster (name) on delete cascade,
@@ -10,6 +11,7 @@ create table proof_standby (
     data_directory   varchar(4000)            not null,
     port             integer                  not null,
     host             varchar(255)             not null,
+    owner            varchar(255),
     pid              bigint,
     started_at       timestamp with time zone not null,
     checked_at       timestamp with time zone,

@@ -138,7 +138,19 @@ class StandbyFollower implements SmartLifecycle {
         try {
             Set<UUID> seen = new HashSet<>();
             Set<String> clusters = new HashSet<>();
+            Set<String> alive = new HashSet<>();
+            instances.list().stream().filter(Instances.Instance::alive).forEach(i -> alive.add(i.name()));
             for (StandbyRecords.Row row : standbys.onHost(instances.host())) {
+                if (!instances.name().equals(row.owner())) {
+                    // another instance of this host follows it; once that one is gone, one of the others takes over
+                    if (row.owner() != null && alive.contains(row.owner())
+                            || !standbys.claim(row.jobId(), row.owner(), instances.name())) {
+                        clusters.add(row.cluster());
+                        continue;
+                    }
+                    log.info("Took over following the standby of cluster '{}' in {} from instance '{}'", row.cluster(),
+                            row.directory(), row.owner());
+                }
                 seen.add(row.jobId());
                 ProofMode mode = records.find(row.cluster()).map(ProofRecords.Row::mode).orElse(ProofMode.OFF);
                 if (mode != ProofMode.CONTINUOUS) {
@@ -152,7 +164,9 @@ class StandbyFollower implements SmartLifecycle {
             for (UUID gone : List.copyOf(watched.keySet())) {
                 if (!seen.contains(gone)) {
                     Watch w = watched.remove(gone);
-                    copies.remove(w.standby, "its cluster is gone", line -> log.info("{}", line));
+                    if (standbys.find(gone).isEmpty()) {
+                        copies.remove(w.standby, "its cluster is gone", line -> log.info("{}", line));
+                    }
                 }
             }
         } catch (RuntimeException e) {

@@ -79,7 +79,7 @@ class StandbyProof {
             throw failures.fail(cluster, base.id(), null, null, point.walTo(), "the standby could not be made: "
                     + e.getMessage(), ReplayLog.firstSegmentIn(e.getMessage(), point.walTo()));
         }
-        standbys.insert(made, base.id(), instances.host(), copies.pid(made.directory()));
+        standbys.insert(made, base.id(), instances.host(), instances.name(), copies.pid(made.directory()));
         context.log("pgvault: the standby runs in " + made.directory() + " on port " + made.port() + " (pid "
                 + copies.pid(made.directory()) + "), in standby mode, never promoted");
         StandbyRecords.Row row = standbys.find(made.jobId()).orElseThrow();

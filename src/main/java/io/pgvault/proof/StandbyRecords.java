@@ -26,19 +26,27 @@ class StandbyRecords {
     }
 
     /** A standby as recorded. */
-    record Row(UUID jobId, String cluster, UUID backupId, Path directory, int port, String host, Long pid,
-            Instant startedAt, Instant checkedAt, String checkSummary) {
+    record Row(UUID jobId, String cluster, UUID backupId, Path directory, int port, String host, String owner,
+            Long pid, Instant startedAt, Instant checkedAt, String checkSummary) {
 
         StandbyCopies.Standby standby() {
             return new StandbyCopies.Standby(cluster, directory, port, jobId);
         }
     }
 
-    void insert(StandbyCopies.Standby standby, UUID backupId, String host, Long pid) {
+    void insert(StandbyCopies.Standby standby, UUID backupId, String host, String owner, Long pid) {
         Timestamp now = Timestamp.from(clock.instant());
-        catalog.update("insert into proof_standby (job_id, cluster, backup_id, data_directory, port, host, pid, "
-                + "started_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)", standby.jobId(), standby.cluster(),
-                backupId, standby.directory().toString(), standby.port(), host, pid, now, now);
+        catalog.update("insert into proof_standby (job_id, cluster, backup_id, data_directory, port, host, owner, pid, "
+                + "started_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", standby.jobId(), standby.cluster(),
+                backupId, standby.directory().toString(), standby.port(), host, owner, pid, now, now);
+    }
+
+    /** Takes the standby over from {@code from} (gone); false when another instance took it first. */
+    boolean claim(UUID jobId, String from, String owner) {
+        return catalog.update("update proof_standby set owner = ?, updated_at = ? where job_id = ? and "
+                + (from == null ? "owner is null" : "owner = ?"), from == null
+                ? new Object[] {owner, Timestamp.from(clock.instant()), jobId}
+                : new Object[] {owner, Timestamp.from(clock.instant()), jobId, from}) == 1;
     }
 
     /** The cluster's standby: the newest one (an older one is on its way out). */
@@ -78,7 +86,7 @@ class StandbyRecords {
         Timestamp checked = rs.getTimestamp("checked_at");
         return new Row(rs.getObject("job_id", UUID.class), rs.getString("cluster"),
                 rs.getObject("backup_id", UUID.class), Path.of(rs.getString("data_directory")), rs.getInt("port"),
-                rs.getString("host"), maybePid, rs.getTimestamp("started_at").toInstant(),
+                rs.getString("host"), rs.getString("owner"), maybePid, rs.getTimestamp("started_at").toInstant(),
                 checked == null ? null : checked.toInstant(), rs.getString("check_summary"));
     }
 }
