@@ -1,7 +1,6 @@
 package io.pgvault.proof;
 
 import io.pgvault.PgvaultProperties;
-import io.pgvault.api.NotFoundException;
 import io.pgvault.job.DaemonThreads;
 import io.pgvault.job.Instances;
 import io.pgvault.job.JobService;
@@ -10,7 +9,6 @@ import io.pgvault.wal.ArchivedWal;
 import io.pgvault.wal.Lsn;
 import io.pgvault.wal.TimelineHistory;
 import io.pgvault.wal.WalArchiveService;
-import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -48,6 +46,7 @@ class StandbyFollower implements SmartLifecycle {
     private final StandbyCopies copies;
     private final WalArchiveService wal;
     private final ProofFailures failures;
+    private final StallReasons reasons;
     private final Instances instances;
     private final JobService jobs;
     private final Clock clock;
@@ -69,7 +68,9 @@ class StandbyFollower implements SmartLifecycle {
     }
 
     StandbyFollower(StandbyRecords standbys, ProofRecords records, StandbyCopies copies, WalArchiveService wal,
-            ProofFailures failures, Instances instances, JobService jobs, Clock clock, PgvaultProperties properties) {
+            ProofFailures failures, StallReasons reasons, Instances instances, JobService jobs, Clock clock,
+            PgvaultProperties properties) {
+        this.reasons = reasons;
         this.standbys = standbys;
         this.records = records;
         this.copies = copies;
@@ -272,36 +273,14 @@ class StandbyFollower implements SmartLifecycle {
         if (Duration.between(w.stallSince, now).compareTo(stallAfter) < 0) {
             return;
         }
-        String text = copies.log(row.directory());
-        String segment = needed < 0 ? null : archived.name(path, needed);
-        String why;
-        String damaged = needed < 0 ? null : ReplayLog.damagedAt(text, size, path.timelineOf(needed, size));
-        if (replay == null) {
-            why = "the standby in " + row.directory() + " does not answer (" + unanswered + "): "
-                    + ReplayLog.tail(text, 4);
-        } else if (damaged != null) {
-            segment = damaged;
-            why = "replay stands at " + lsn + " while the archive holds segments up to " + end + ": segment " + damaged
-                    + " could not be replayed" + ReplayLog.reason(text);
-        } else if (segment != null && !served(row.cluster(), segment)) {
-            why = "replay stands at " + lsn + " while the archive holds segments up to " + end + ": segment "
-                    + segment + " is listed in the archive, but its stored file is gone (pgvault answers 404 for it)";
-        } else if (ReplayLog.lastNotServed(text) != null) {
-            segment = ReplayLog.lastNotServed(text);
-            why = "replay stands at " + lsn + ": pgvault did not serve segment " + segment + " to the standby"
-                    + ReplayLog.reason(text);
-        } else {
-            String timeline = ReplayLog.timelineTrouble(text);
-            why = "replay stands at " + lsn + " while the archive holds segments up to " + end + "; the standby waits "
-                    + "for " + segment + (timeline != null ? " (PostgreSQL: \"" + timeline + "\")"
-                    : " (its last log lines: " + ReplayLog.tail(text, 3) + ")");
-        }
-        report(row, w, replay, why, segment);
+        StallReasons.Finding finding = reasons.explain(row.cluster(), copies.log(row.directory()), lsn, unanswered,
+                archived, path, needed, end);
+        report(row, w, replay, finding.why(), finding.segment());
     }
 
     /** A finding, once per segment (also across a restart: a finding the catalog holds is not told again). */
     private void report(StandbyRecords.Row row, Watch w, StandbyCopies.Replay replay, String why, String segment) {
-        String key = segment == null ? why : segment;
+        String key = segment != null ? segment : replay == null ? "no answer" : why;
         if (key.equals(w.reported)) {
             return;
         }
@@ -314,16 +293,5 @@ class StandbyFollower implements SmartLifecycle {
         log.warn("The standing proof of cluster '{}' found: {}", row.cluster(), why);
         failures.fail(row.cluster(), row.backupId(), replay == null ? null : replay.lsn(),
                 replay == null ? null : replay.time(), null, why, segment);
-    }
-
-    /** Whether pgvault can serve the segment from storage. */
-    private boolean served(String cluster, String segment) {
-        try (InputStream in = wal.fetch(cluster, segment)) {
-            return in != null;
-        } catch (NotFoundException e) {
-            return false;
-        } catch (Exception e) {
-            return true; // a passing storage error is not the finding
-        }
     }
 }
