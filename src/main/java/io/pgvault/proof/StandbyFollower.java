@@ -137,11 +137,15 @@ class StandbyFollower implements SmartLifecycle {
             return;
         }
         try {
+            List<StandbyRecords.Row> rows = standbys.onHost(instances.host());
+            if (rows.isEmpty() && watched.isEmpty()) {
+                return; // most ticks of most instances: one small query
+            }
             Set<UUID> seen = new HashSet<>();
             Set<String> clusters = new HashSet<>();
             Set<String> alive = new HashSet<>();
             instances.list().stream().filter(Instances.Instance::alive).forEach(i -> alive.add(i.name()));
-            for (StandbyRecords.Row row : standbys.onHost(instances.host())) {
+            for (StandbyRecords.Row row : rows) {
                 if (!instances.name().equals(row.owner())) {
                     // another instance of this host follows it; once that one is gone, one of the others takes over
                     if (row.owner() != null && alive.contains(row.owner())

@@ -29,9 +29,10 @@ import tools.jackson.databind.JsonNode;
  * source's LSN, amcheck checks it, and it survives a pgvault crash (the restarted pgvault adopts the same
  * postmaster, no second copy); the source recovers and goes on on timeline 2, and the standby follows; a newer BASE
  * backup passes verification and the proof moves to a standby of it. Then replay is paused, five segments are archived and the fourth is deleted from
- * storage behind pgvault's back; replay resumes and stops before it: the proof FAILED names that segment, the
- * backups' health is DOWN. Finally pgvault shuts down and stops the standby; started again it starts the standby
- * again from its directory; mode OFF stops it and removes its directory.
+ * storage behind pgvault's back; replay resumes and stops before it: the proof FAILED names that segment, so does
+ * the proof.failed webhook, the backups' health is DOWN, the failure is counted. Finally pgvault shuts down and
+ * stops the standby; started again it starts the standby again from its directory; mode OFF stops it and removes
+ * its directory.
  */
 class StandingProofTests {
 
@@ -66,7 +67,17 @@ class StandingProofTests {
     @Test
     void theStandbyFollowsSurvivesACrashFollowsANewTimelineNamesTheSegmentThatIsGoneAndStopsWithPgvault() throws Exception {
         int port = ServerProcess.freePort();
+        List<String> hooks = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer receiver = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        receiver.createContext("/hook", exchange -> {
+            hooks.add(new String(exchange.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        receiver.start();
         String[] settings = {"--pgvault.proof.follow-interval=1s", "--pgvault.proof.stall-after=10s",
+                "--pgvault.notifications.check-interval=1s",
                 "--pgvault.recovery.roots=" + recoveries, "--pgvault.recovery.drill-directory=" + recoveries.resolve("drills")};
         ServerProcess first = ServerProcess.start(home, port, settings);
         ServerProcess second = null;
@@ -76,6 +87,9 @@ class StandingProofTests {
             pg.execute("postgres", "CREATE EXTENSION IF NOT EXISTS amcheck",
                     "CREATE TABLE t (id int PRIMARY KEY, note text)");
             api.register(CLUSTER, pg);
+            assertThat(api.post("/api/v1/notifications", Map.of("url", "http://127.0.0.1:"
+                    + receiver.getAddress().getPort() + "/hook", "events", List.of("PROOF_FAILED"))).status())
+                    .isEqualTo(201);
             assertThat(api.patch("/api/v1/clusters/" + CLUSTER, Map.of("walArchive", "PUSH")).status()).isEqualTo(200);
             api.archiveThroughPgvault(CLUSTER, pg);
             api.backup(CLUSTER, Map.of("kind", "BASE"));
@@ -154,6 +168,8 @@ class StandingProofTests {
             assertThat(failed.path("failedSegment").asString()).as(failed.toString()).isEqualTo(gone);
             assertThat(failed.path("failure").asString()).as(failed.toString()).contains(gone)
                     .contains("stored file is gone");
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> hooks.stream().anyMatch(h ->
+                    h.contains("PROOF_FAILED") && h.contains(gone)));
             JsonNode health = api.get("/actuator/health/backups").json().path("components").path("clusters")
                     .path("components").path(CLUSTER);
             assertThat(health.path("status").asString()).as(health.toString()).isEqualTo("DOWN");
@@ -180,6 +196,7 @@ class StandingProofTests {
             Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> ProcessHandle.of(newPid).isEmpty()
                     && standbyDirectories().isEmpty());
         } finally {
+            receiver.stop(0);
             first.kill();
             if (second != null) {
                 second.close();
