@@ -28,8 +28,8 @@ import tools.jackson.databind.JsonNode;
  * CONTINUOUS restores a standby that the follower tracks: it follows a load of inserts and WAL switches up to the
  * source's LSN, amcheck checks it, and it survives a pgvault crash (the restarted pgvault adopts the same
  * postmaster, no second copy); the source recovers and goes on on timeline 2, and the standby follows; a newer BASE
- * backup passes verification and the proof moves to a standby of it. Then replay is paused, five segments are archived and the fourth is deleted from
- * storage behind pgvault's back; replay resumes and stops before it: the proof FAILED names that segment, so does
+ * backup passes verification and the proof moves to a standby of it. Then replay is paused, five segments are
+ * archived and the fourth is deleted from storage behind pgvault's back; replay resumes and stops before it: the proof FAILED names that segment, so does
  * the proof.failed webhook, the backups' health is DOWN, the failure is counted. Finally pgvault shuts down and
  * stops the standby; started again it starts the standby again from its directory; mode OFF stops it and removes
  * its directory.
