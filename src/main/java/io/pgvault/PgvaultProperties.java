@@ -43,7 +43,8 @@ public record PgvaultProperties(
         String repository,
         @Valid @DefaultValue Wal wal,
         @Valid @DefaultValue Instance instance,
-        @Valid @DefaultValue Api api) {
+        @Valid @DefaultValue Api api,
+        @Valid @DefaultValue Proof proof) {
 
     @ConstructorBinding
     public PgvaultProperties {
@@ -54,7 +55,21 @@ public record PgvaultProperties(
             Notifications notifications, Drills drills, Security security, Recovery recovery,
             Map<String, Repository> repositories, String repository, Wal wal) {
         this(jobs, storage, tools, postgres, clusters, notifications, drills, security, recovery, repositories,
-                repository, wal, new Instance(null), new Api(null));
+                repository, wal, new Instance(null), new Api(null),
+                new Proof(Duration.ofSeconds(5), Duration.ofSeconds(45), Duration.ofHours(24)));
+    }
+
+    /**
+     * The continuous proof's standing standby (proof mode CONTINUOUS).
+     *
+     * @param followInterval how often pgvault reads what the standby replayed and records the proven point
+     * @param stallAfter how long replay may stand still while the archive holds newer segments before it is a
+     * finding (FAILED, proof.failed, health DOWN)
+     * @param checkInterval how often amcheck checks the standby's tables and indexes while it stands
+     */
+    public record Proof(@NotNull @DefaultValue("5s") Duration followInterval,
+            @NotNull @DefaultValue("45s") Duration stallAfter,
+            @NotNull @DefaultValue("24h") Duration checkInterval) {
     }
 
     /**
@@ -94,7 +109,7 @@ public record PgvaultProperties(
             Notifications notifications, Drills drills, Security security, Recovery recovery,
             Map<String, Repository> repositories, String repository) {
         this(jobs, storage, tools, postgres, clusters, notifications, drills, security, recovery, repositories,
-                repository, new Wal(Codec.ZSTD, 3), new Instance(null), new Api(null));
+                repository, new Wal(Codec.ZSTD, 3));
     }
 
     /**

@@ -9,8 +9,6 @@ import io.pgvault.job.JobContext;
 import io.pgvault.job.JobHandler;
 import io.pgvault.job.NoPayload;
 import io.pgvault.job.JobType;
-import io.pgvault.notification.NotificationEvent;
-import io.pgvault.notification.WebhookService;
 import io.pgvault.recovery.RecoveredCopies;
 import io.pgvault.recovery.RecoveryService;
 import io.pgvault.recovery.RecoveryTarget;
@@ -24,8 +22,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.springframework.stereotype.Component;
 
 /**
@@ -37,16 +33,11 @@ import org.springframework.stereotype.Component;
  * archived segment, replay stopped early (a damaged record, a segment gone from storage) and the proof fails,
  * naming the segment and the server's own words. A gap or a damaged segment the catalog already knows fails it
  * before anything is restored. Once replay ended, amcheck checks the copy's tables and indexes
- * ({@link IntegrityCheck}): corruption fails the proof too. The scratch server is always removed.
+ * ({@link IntegrityCheck}): corruption fails the proof too. The scratch server is always removed. In mode
+ * CONTINUOUS the job makes, replaces or checks the cluster's standing standby instead ({@link StandbyProof}).
  */
 @Component
 class ProofHandler implements JobHandler<NoPayload> {
-
-    private static final Pattern RECORD_AT = Pattern.compile(
-            "(invalid record length at|incorrect resource manager data checksum in record at|invalid magic number"
-                    + "|record with incorrect prev-link|invalid resource manager ID|unexpected pageaddr)[^\\n]*?"
-                    + "([0-9A-F]+/[0-9A-F]+)");
-    private static final Pattern SEGMENT = Pattern.compile("[0-9A-F]{24}");
 
     private final BackupService backups;
     private final RecoveryService recoveries;
@@ -54,13 +45,16 @@ class ProofHandler implements JobHandler<NoPayload> {
     private final WalArchiveService wal;
     private final ProofRecords records;
     private final ProofMetrics metrics;
-    private final WebhookService webhooks;
+    private final ProofFailures failures;
+    private final StandbyProof standby;
     private final IntegrityCheck integrity;
     private final tools.jackson.databind.json.JsonMapper json;
 
     ProofHandler(BackupService backups, RecoveryService recoveries, RecoveredCopies copies, WalArchiveService wal,
-            ProofRecords records, ProofMetrics metrics, WebhookService webhooks, IntegrityCheck integrity,
-            tools.jackson.databind.json.JsonMapper json) {
+            ProofRecords records, ProofMetrics metrics, ProofFailures failures, StandbyProof standby,
+            IntegrityCheck integrity, tools.jackson.databind.json.JsonMapper json) {
+        this.failures = failures;
+        this.standby = standby;
         this.integrity = integrity;
         this.json = json;
         this.backups = backups;
@@ -69,7 +63,6 @@ class ProofHandler implements JobHandler<NoPayload> {
         this.wal = wal;
         this.records = records;
         this.metrics = metrics;
-        this.webhooks = webhooks;
     }
 
     @Override
@@ -87,6 +80,10 @@ class ProofHandler implements JobHandler<NoPayload> {
         String cluster = context.cluster();
         metrics.watch(cluster);
         BackupView base = startingPoint(cluster);
+        if (records.find(cluster).map(r -> r.mode() == ProofMode.CONTINUOUS).orElse(false)) {
+            standby.run(context, base);
+            return;
+        }
         context.log("pgvault: proving the WAL archive of cluster '" + cluster + "' by replay from BASE backup "
                 + base.id() + " (ended at " + base.stopLsn() + ", verification " + base.verificationStatus() + ")");
         RecoveryService.PointPlan point;
@@ -95,7 +92,7 @@ class ProofHandler implements JobHandler<NoPayload> {
                     "latest", base.id());
         } catch (ConflictException e) {
             throw fail(cluster, base, null, null, null, "the archive cannot be replayed from backup " + base.id()
-                    + ": " + e.getMessage(), segmentIn(e.getMessage()));
+                    + ": " + e.getMessage(), ReplayLog.segmentIn(e.getMessage()));
         }
         String archiveEnd = point.walTo();
         context.log("pgvault: replaying archived WAL " + (point.walFrom() == null ? "(none after the backup)"
@@ -108,7 +105,7 @@ class ProofHandler implements JobHandler<NoPayload> {
         } catch (Exception e) {
             context.cancellation().throwIfCancelled();
             throw fail(cluster, base, null, null, archiveEnd, "the scratch server did not finish replaying: "
-                    + e.getMessage(), firstSegmentIn(e.getMessage(), archiveEnd));
+                    + e.getMessage(), ReplayLog.firstSegmentIn(e.getMessage(), archiveEnd));
         }
         try {
             Map<String, Object> reached = new LinkedHashMap<>();
@@ -128,13 +125,13 @@ class ProofHandler implements JobHandler<NoPayload> {
                 if (stopped < end) {
                     String log = copies.serverLog(copy);
                     long timeline = ((Number) reached.getOrDefault("timeline", 1)).longValue();
-                    String named = damagedAt(log, size, timeline);
+                    String named = ReplayLog.damagedAt(log, size, timeline);
                     if (named == null) {
                         named = WalFileName.segmentName(WalFileName.parse(archiveEnd).timeline(), stopped + 1, size);
                     }
                     throw fail(cluster, base, lsn, time, archiveEnd, "replay stopped at " + lsn + ", before the "
                             + "archive's last segment " + archiveEnd + ": segment " + named + " could not be replayed"
-                            + reason(log), named);
+                            + ReplayLog.reason(log), named);
                 }
             }
             context.log("pgvault: replay reached " + lsn + " (" + time + "); checking the copy with amcheck");
@@ -159,8 +156,13 @@ class ProofHandler implements JobHandler<NoPayload> {
         }
     }
 
+    @Override
+    public void abandon(io.pgvault.job.Job job, NoPayload payload, String reason) {
+        standby.abandon(job.getId());
+    }
+
     /** The newest verified BASE backup, else the newest successful one. */
-    private BackupView startingPoint(String cluster) {
+    static BackupView startingPoint(BackupService backups, String cluster) {
         List<BackupView> bases = backups.baseBackups(cluster);
         if (bases.isEmpty()) {
             throw new IllegalStateException("cluster '" + cluster + "' has no successful BASE backup to replay the "
@@ -170,54 +172,12 @@ class ProofHandler implements JobHandler<NoPayload> {
                 .max(Comparator.comparing(BackupView::finishedAt)).orElse(bases.get(bases.size() - 1));
     }
 
+    private BackupView startingPoint(String cluster) {
+        return startingPoint(backups, cluster);
+    }
+
     private IllegalStateException fail(String cluster, BackupView base, String lsn, Instant time, String archiveEnd,
             String why, String segment) {
-        records.failed(cluster, base.id(), lsn, time, archiveEnd, why, segment);
-        metrics.failed(cluster);
-        Map<String, Object> details = new LinkedHashMap<>();
-        details.put("backupId", base.id());
-        details.put("segment", segment);
-        details.put("provenLsn", lsn);
-        webhooks.publish(NotificationEvent.PROOF_FAILED, cluster, "the WAL archive's proof by replay failed: " + why,
-                details);
-        return new IllegalStateException(why);
-    }
-
-    /** The segment of the first "invalid record ... at X/Y" the server logged, or null. */
-    private static String damagedAt(String log, long segmentSize, long timeline) {
-        Matcher m = RECORD_AT.matcher(log);
-        if (!m.find()) {
-            return null;
-        }
-        return WalFileName.segmentName(timeline, Lsn.parse(m.group(2)).segment(segmentSize), segmentSize);
-    }
-
-    /** The server's words for why replay ended, from its log, or nothing. */
-    private static String reason(String log) {
-        Matcher m = RECORD_AT.matcher(log);
-        if (m.find()) {
-            return " (PostgreSQL: \"" + m.group().strip() + "\")";
-        }
-        return log.lines().filter(l -> l.contains("restore_command") || l.contains("could not"))
-                .reduce((a, b) -> b).map(l -> " (PostgreSQL: \"" + l.strip() + "\")")
-                .orElse(" (the archive ended there for the server: the segment was not served)");
-    }
-
-    private static String segmentIn(String text) {
-        Matcher m = SEGMENT.matcher(text == null ? "" : text);
-        return m.find() ? m.group() : null;
-    }
-
-    /** The first segment a message names other than the archive's end, else any it names. */
-    private static String firstSegmentIn(String text, String archiveEnd) {
-        Matcher m = SEGMENT.matcher(text == null ? "" : text);
-        String any = null;
-        while (m.find()) {
-            if (!m.group().equals(archiveEnd)) {
-                return m.group();
-            }
-            any = m.group();
-        }
-        return any;
+        return failures.fail(cluster, base.id(), lsn, time, archiveEnd, why, segment);
     }
 }

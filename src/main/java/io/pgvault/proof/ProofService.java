@@ -20,15 +20,19 @@ import org.springframework.stereotype.Service;
 
 /**
  * Each cluster's proof by replay: its mode, its state, a run on demand, and the timer (kind {@code proof}, one per
- * cluster) that queues runs: DAILY every 24 hours, CONTINUOUS every 15 minutes once the previous run has ended.
- * A run is a job of type PROOF ({@link ProofHandler}); a cluster has at most one queued or running at a time.
+ * cluster) that queues runs. DAILY: a run every 24 hours that restores, replays to the end and removes its server.
+ * CONTINUOUS: a standing standby ({@link StandbyProof}, followed by {@link StandbyFollower}); every 5 minutes the
+ * timer queues a run when the cluster has no standby, a newer BASE backup passed verification, or amcheck is due
+ * ({@code pgvault.proof.check-interval}). A run is a job of type PROOF ({@link ProofHandler}); a cluster has at
+ * most one queued or running at a time, placed on the standby's host when it has one.
  */
 @Service
 public class ProofService implements TimerListener, ProvenPoints {
 
     static final String TIMER = "proof";
     static final Duration DAILY = Duration.ofHours(24);
-    static final Duration CONTINUOUS = Duration.ofMinutes(15);
+    /** CONTINUOUS: how often the timer looks whether the standby is missing, has a newer backup, or is due a check. */
+    static final Duration CONTINUOUS = Duration.ofMinutes(5);
     /** When a run is still going at its next time: look again this much later. */
     static final Duration BUSY_RETRY = Duration.ofMinutes(1);
 
@@ -39,9 +43,16 @@ public class ProofService implements TimerListener, ProvenPoints {
     private final WalArchiveService wal;
     private final ProofMetrics metrics;
     private final Clock clock;
+    private final StandbyRecords standbys;
+    private final io.pgvault.job.Instances instances;
+    private final Duration checkInterval;
 
     ProofService(ProofRecords records, ClusterService clusters, BackupService backups, JobService jobs,
-            WalArchiveService wal, ProofMetrics metrics, Clock clock) {
+            WalArchiveService wal, ProofMetrics metrics, Clock clock, StandbyRecords standbys,
+            io.pgvault.job.Instances instances, io.pgvault.PgvaultProperties properties) {
+        this.standbys = standbys;
+        this.instances = instances;
+        this.checkInterval = properties.proof().checkInterval();
         this.records = records;
         this.clusters = clusters;
         this.backups = backups;
@@ -56,7 +67,7 @@ public class ProofService implements TimerListener, ProvenPoints {
         clusters.get(cluster);
         return records.find(cluster).map(this::view).orElse(new ProofView(cluster, ProofMode.OFF, RpoBasis.BACKUP,
                 ProofState.NEVER,
-                null, null, null, null, null, null, null, 0, null, null));
+                null, null, null, null, null, null, null, 0, null, null, null));
     }
 
     @Override
@@ -95,7 +106,10 @@ public class ProofService implements TimerListener, ProvenPoints {
             throw new ConflictException("a proof of cluster '" + cluster + "' is " + running.status().name()
                     .toLowerCase(java.util.Locale.ROOT) + " already: job " + running.id());
         }
-        JobView job = jobs.submit(JobType.PROOF, cluster, null, "{}");
+        // a standing standby is checked or replaced by an instance of its own host
+        String host = standbys.current(cluster).map(StandbyRecords.Row::host).filter(instances::aliveOn)
+                .orElse(null);
+        JobView job = jobs.submit(JobType.PROOF, cluster, null, "{}", host);
         records.started(cluster, job.id());
         metrics.watch(cluster);
         return job;
@@ -117,13 +131,39 @@ public class ProofService implements TimerListener, ProvenPoints {
             return now.plus(BUSY_RETRY);
         }
         try {
-            run(cluster);
+            if (row.mode() != ProofMode.CONTINUOUS || standbyDue(cluster, now)) {
+                run(cluster);
+            }
         } catch (RuntimeException e) {
             // no BASE backup yet, or the cluster lost its archive: try again at the next time
             org.slf4j.LoggerFactory.getLogger(ProofService.class).info("Proof of cluster '{}' not started: {}",
                     cluster, e.getMessage());
         }
         return now.plus(row.mode() == ProofMode.DAILY ? DAILY : CONTINUOUS);
+    }
+
+    /** CONTINUOUS: no standby yet, a newer verified BASE backup than its own, or amcheck due. */
+    private boolean standbyDue(String cluster, Instant now) {
+        StandbyRecords.Row standby = standbys.current(cluster).orElse(null);
+        if (standby == null || backups.baseBackups(cluster).isEmpty()) {
+            return true;
+        }
+        return !ProofHandler.startingPoint(backups, cluster).id().equals(standby.backupId())
+                || standby.checkedAt() == null || standby.checkedAt().plus(checkInterval).isBefore(now);
+    }
+
+    /**
+     * CONTINUOUS: a backup that was taken or passed verification may be newer than the standby's own; the timer looks
+     * at once rather than at its next time.
+     */
+    @org.springframework.context.event.EventListener
+    void on(io.pgvault.job.JobFinished event) {
+        if (event.cluster() == null || event.status() != io.pgvault.job.JobStatus.SUCCEEDED
+                || (event.type() != JobType.VERIFICATION && event.type() != JobType.BACKUP)) {
+            return;
+        }
+        records.find(event.cluster()).filter(r -> r.mode() == ProofMode.CONTINUOUS)
+                .ifPresent(r -> jobs.setTimer(TIMER, event.cluster(), clock.instant()));
     }
 
     private JobView running(String cluster) {
@@ -150,6 +190,8 @@ public class ProofService implements TimerListener, ProvenPoints {
         Long lag = row.provenTime() == null ? null : wal.summary(row.cluster()).provenLagSeconds();
         return new ProofView(row.cluster(), row.mode(), row.rpoBasis(), row.state(), row.backupId(), row.provenLsn(),
                 row.provenTime(), row.archiveEnd(), lag, row.failure(), row.failedSegment(), row.failures(),
-                row.lastJob(), row.lastRunAt());
+                row.lastJob(), row.lastRunAt(), standbys.current(row.cluster()).map(s -> new ProofView.Standby(s.host(),
+                        s.directory().toString(), s.port(), s.pid(), s.backupId(), s.jobId(), s.startedAt(),
+                        s.checkedAt(), s.checkSummary())).orElse(null));
     }
 }

@@ -34,5 +34,20 @@ public record ProofView(
         long failures,
         @Schema(description = "the job of the last proof")
         UUID lastJobId,
-        Instant lastRunAt) {
+        Instant lastRunAt,
+        @Schema(description = "mode CONTINUOUS: the standing standby that replays the archive as it grows (null: none "
+                + "yet)")
+        Standby standby) {
+
+    /** The continuous proof's standing standby: where it runs and what amcheck last said of it. */
+    @Schema(name = "ProofStandby", description = "A server in standby mode, restored from the BASE backup, that "
+            + "replays each archived segment as it arrives and is never promoted")
+    public record Standby(String host, String directory, int port,
+            @Schema(description = "the postmaster's process id") Long pid,
+            UUID backupId,
+            @Schema(description = "the PROOF job that restored it") UUID jobId,
+            Instant startedAt,
+            @Schema(description = "when amcheck last checked it") Instant checkedAt,
+            String integrity) {
+    }
 }

@@ -127,6 +127,12 @@ class CopyTokens implements CopyTokenCheck, TimerListener {
                 + "and expires_at > ? and backup_id is not null", UUID.class, cluster, Timestamp.from(clock.instant()));
     }
 
+    /** A standing copy's credential lives on: its expiry moves to a full TTL from now (a revoked one stays so). */
+    void renew(UUID jobId) {
+        catalog.update("update copy_token set expires_at = ? where job_id = ? and revoked_at is null",
+                Timestamp.from(clock.instant().plus(ttl)), jobId);
+    }
+
     @Transactional
     void revokeJob(UUID jobId, String why) {
         catalog.update("update copy_token set revoked_at = ?, revoked_why = ? where job_id = ? and revoked_at is null",

@@ -83,6 +83,28 @@ class DataDirectoryWriter {
         lines.stream().filter(l -> !l.isEmpty()).forEach(l -> context.log("pgvault: postgresql.auto.conf: " + l));
     }
 
+    /**
+     * Turns a written copy into a standing standby: standby.signal instead of recovery.signal, hot_standby on, and a
+     * restore_command that never ends replay (a standby waits for the next segment; pgvault restarting must not
+     * stop it). Called after {@link #write}, before the server starts.
+     */
+    void standby(Path directory, String cluster, JobContext context) throws IOException, InterruptedException {
+        List<String> lines = List.of("", "# added by pgvault: a standing standby that follows the archive, never "
+                + "promoted", RecoveryConfig.setting("restore_command", WalCommands.standbyRestoreCommand(
+                        walUrl(cluster))), RecoveryConfig.setting("recovery_target_timeline", "latest"),
+                RecoveryConfig.setting("hot_standby", "on"));
+        byte[] own = files.readIfExists(directory.resolve("postgresql.auto.conf"), AUTO_CONF_LIMIT);
+        List<String> existing = own == null ? List.of() : new String(own, StandardCharsets.UTF_8).lines().toList();
+        FileBatch batch = new FileBatch(directory);
+        batch.file(directory.resolve("postgresql.auto.conf"),
+                String.join("\n", RecoveryConfig.merge(existing, lines)) + "\n");
+        batch.file(directory.resolve("standby.signal"), new byte[0]);
+        files.remove(directory.resolve("recovery.signal"));
+        files.writeAll(directory, batch);
+        context.log("pgvault: standby.signal written (instead of recovery.signal); hot_standby = on; restore_command "
+                + "waits for missing WAL instead of ending replay");
+    }
+
     /** Replaces the header file (the archive token once an in-place recovery is done with its fetch-only one). */
     void writeHeader(Path directory, String header) throws IOException, InterruptedException {
         files.write(directory.resolve(WalCommands.HEADER_FILE), header);

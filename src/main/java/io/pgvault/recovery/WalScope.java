@@ -20,10 +20,22 @@ import java.util.stream.Collectors;
  * Positions are compared as the 16 hex digits after a segment name's timeline, which order as the WAL does
  * whatever the segment size.
  */
-record WalScope(List<Long> timelines, String from, String to) {
+record WalScope(List<Long> timelines, String from, String to, boolean laterTimelines) {
 
     WalScope {
         timelines = List.copyOf(timelines);
+    }
+
+    WalScope(List<Long> timelines, String from, String to) {
+        this(timelines, from, to, false);
+    }
+
+    /**
+     * The same, and every timeline after its newest too: a standing standby follows recovery_target_timeline =
+     * 'latest' for as long as it runs, across timeline switches that happen after its token was issued.
+     */
+    WalScope following() {
+        return new WalScope(timelines, from, null, true);
     }
 
     /** The scope of a recovery from {@code backup} as {@code plan} says, along the archive's timelines. */
@@ -59,7 +71,9 @@ record WalScope(List<Long> timelines, String from, String to) {
         } catch (InvalidRequestException e) {
             return false;
         }
-        if (!timelines.contains(name.timeline())) {
+        boolean later = laterTimelines && name.timeline() > timelines.stream().mapToLong(Long::longValue).max()
+                .orElse(Long.MAX_VALUE);
+        if (!timelines.contains(name.timeline()) && !later) {
             return false;
         }
         if (name.kind() == WalFileKind.HISTORY) {
@@ -69,15 +83,17 @@ record WalScope(List<Long> timelines, String from, String to) {
         return at.compareTo(from) >= 0 && (to == null || at.compareTo(to) <= 0);
     }
 
-    /** As stored with the token: {@code 1,2;from;to} (to empty when open). */
+    /** As stored with the token: {@code 1,2;from;to} (to empty when open; {@code 1,2+} with later timelines). */
     String format() {
-        return timelines.stream().map(String::valueOf).collect(Collectors.joining(",")) + ";" + from + ";"
-                + (to == null ? "" : to);
+        return timelines.stream().map(String::valueOf).collect(Collectors.joining(",")) + (laterTimelines ? "+" : "")
+                + ";" + from + ";" + (to == null ? "" : to);
     }
 
     static WalScope parse(String stored) {
         String[] parts = stored.split(";", -1);
-        return new WalScope(Arrays.stream(parts[0].split(",")).map(Long::valueOf).toList(), parts[1],
-                parts[2].isEmpty() ? null : parts[2]);
+        boolean later = parts[0].endsWith("+");
+        String listed = later ? parts[0].substring(0, parts[0].length() - 1) : parts[0];
+        return new WalScope(Arrays.stream(listed.split(",")).map(Long::valueOf).toList(), parts[1],
+                parts[2].isEmpty() ? null : parts[2], later);
     }
 }

@@ -39,4 +39,18 @@ public final class WalCommands {
                 + "if [ \"$s\" = 404 ]; then exit 1; fi; "
                 + "echo \"restore_command: pgvault answered HTTP ${s:-none} (curl exit $rc) for %f\" >&2; exit 126";
     }
+
+    /**
+     * Fetches {@code %f} into {@code %p} for a standby that is never promoted: any failure exits 1, which a
+     * standby reads as "not there yet, ask again in a few seconds", so that a pgvault restart or a passing fault
+     * never stops it. Every answer other than 200 and 404 is written to the server's log with the file's name,
+     * where pgvault reads why replay waits.
+     */
+    public static String standbyRestoreCommand(String walUrl) {
+        return "s=$(curl --silent --show-error --output \"%p\" --write-out '%%{http_code}' -H @" + HEADER_FILE
+                + " '" + walUrl + "%f'); "
+                + "rc=$?; if [ $rc -eq 0 ] && [ \"$s\" = 200 ]; then exit 0; fi; rm -f \"%p\"; "
+                + "if [ \"$s\" != 404 ]; then echo \"restore_command: pgvault answered HTTP ${s:-none} (curl exit $rc) "
+                + "for %f\" >&2; fi; exit 1";
+    }
 }

@@ -31,4 +31,16 @@ class WalScopeTests {
         assertThat(scope.allows("00000004000000000000009F")).isFalse();
         assertThat(scope.allows("0000000100000007000000FF")).isFalse();
     }
+
+    @Test
+    void aStandbysScopeFollowsEveryLaterTimelineWithoutEnd() {
+        WalScope scope = WalScope.parse(new WalScope(List.of(2L), "0000000000000003", "0000000000000009").following()
+                .format());
+        assertThat(scope.to()).isNull();
+        assertThat(scope.allows("00000002000000000000000F")).as("past the planned end").isTrue();
+        assertThat(scope.allows("00000003.history")).as("a timeline born after the token").isTrue();
+        assertThat(scope.allows("000000050000000000000010")).isTrue();
+        assertThat(scope.allows("000000010000000000000010")).as("an earlier timeline").isFalse();
+        assertThat(scope.allows("000000030000000000000002")).as("before the backup").isFalse();
+    }
 }

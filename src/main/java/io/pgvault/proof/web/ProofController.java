@@ -36,7 +36,8 @@ class ProofController {
 
     /** How often the archive is proven by replay. */
     @Schema(name = "ProofSettings", description = "How often the cluster's WAL archive is proven by replay: DAILY, "
-            + "CONTINUOUS (every 15 minutes once the previous run ended) or OFF (only on demand)",
+            + "CONTINUOUS (a standing standby that replays each archived segment as it arrives, followed every few "
+            + "seconds) or OFF (only on demand)",
             example = "{\"mode\": \"DAILY\", \"rpoBasis\": \"PROVEN\"}")
     record ProofSettings(@NotNull ProofMode mode, @Schema(description = "what the cluster's RPO is measured "
             + "against: BACKUP (default: the newest successful backup) or PROVEN (the newest point proven by replay)")
