@@ -133,50 +133,48 @@ public final class ManifestTar {
         long written = 0;
         // never closed on a failure: the stream then ends without the tar's end marker, and tar fails on it too
         TarArchiveOutputStream tar = new TarArchiveOutputStream(target);
-        {
-            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-            tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-            for (BlockManifest.Entry e : entries) {
-                TarArchiveEntry t;
-                if (e.type() == 'd') {
-                    t = new TarArchiveEntry(e.path() + "/");
-                } else if (e.type() == 'l') {
-                    t = new TarArchiveEntry(e.path(), TarArchiveEntry.LF_SYMLINK);
-                    t.setLinkName(e.link());
-                } else {
-                    t = new TarArchiveEntry(e.path());
-                    t.setSize(e.size());
-                }
-                t.setMode((t.isDirectory() ? 040000 : t.isSymbolicLink() ? 0120000 : 0100000) | e.mode());
-                t.setModTime(e.mtime() * 1000);
-                tar.putArchiveEntry(t);
-                long left = e.size();
-                for (int i = 0; i < e.blocks().size(); i++) {
-                    fill.run();
-                    Fetch f = ahead.poll();
-                    byte[] bytes;
-                    try {
-                        bytes = f.bytes().get();
-                    } catch (ExecutionException ex) {
-                        throw new IOException("block " + e.blocks().get(i) + " of " + e.path() + " could not be read: "
-                                + ex.getCause().getMessage(), ex.getCause());
-                    }
-                    if (bytes.length > left) {
-                        throw new IOException("block " + e.blocks().get(i) + " of " + e.path() + " is longer than the file");
-                    }
-                    tar.write(bytes);
-                    left -= bytes.length;
-                    written += bytes.length;
-                    progress.accept(written);
-                }
-                if (left != 0) {
-                    throw new IOException("the blocks of " + e.path() + " hold " + (e.size() - left) + " bytes, not "
-                            + e.size());
-                }
-                tar.closeArchiveEntry();
+        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+        for (BlockManifest.Entry e : entries) {
+            TarArchiveEntry t;
+            if (e.type() == 'd') {
+                t = new TarArchiveEntry(e.path() + "/");
+            } else if (e.type() == 'l') {
+                t = new TarArchiveEntry(e.path(), TarArchiveEntry.LF_SYMLINK);
+                t.setLinkName(e.link());
+            } else {
+                t = new TarArchiveEntry(e.path());
+                t.setSize(e.size());
             }
-            tar.finish();
-            tar.flush();
+            t.setMode((t.isDirectory() ? 040000 : t.isSymbolicLink() ? 0120000 : 0100000) | e.mode());
+            t.setModTime(e.mtime() * 1000);
+            tar.putArchiveEntry(t);
+            long left = e.size();
+            for (int i = 0; i < e.blocks().size(); i++) {
+                fill.run();
+                Fetch f = ahead.poll();
+                byte[] bytes;
+                try {
+                    bytes = f.bytes().get();
+                } catch (ExecutionException ex) {
+                    throw new IOException("block " + e.blocks().get(i) + " of " + e.path() + " could not be read: "
+                            + ex.getCause().getMessage(), ex.getCause());
+                }
+                if (bytes.length > left) {
+                    throw new IOException("block " + e.blocks().get(i) + " of " + e.path() + " is longer than the file");
+                }
+                tar.write(bytes);
+                left -= bytes.length;
+                written += bytes.length;
+                progress.accept(written);
+            }
+            if (left != 0) {
+                throw new IOException("the blocks of " + e.path() + " hold " + (e.size() - left) + " bytes, not "
+                        + e.size());
+            }
+            tar.closeArchiveEntry();
         }
+        tar.finish();
+        tar.flush();
     }
 }

@@ -177,9 +177,19 @@ public final class TarBlockWriter implements AutoCloseable {
         }
     }
 
+    /**
+     * Lets the blocks already read finish storing (at most {@code workers + 2} of them, so that a retry finds
+     * them), then stops the workers.
+     */
     @Override
     public void close() {
         closed = true;
+        workers.shutdown();
+        try {
+            workers.awaitTermination(2, java.util.concurrent.TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         workers.shutdownNow();
     }
 }

@@ -87,6 +87,23 @@ class BlockStoreTests {
     }
 
     @Test
+    void aBackupCutOffMidwayLeavesBlocksItsRetryReuses() throws Exception {
+        BlockStore store = BlockStore.of(new LocalObjectStore(temp.resolve("repo")), false);
+        byte[] first = random(2 * BLOCK, 6);
+        byte[] second = random(3 * BLOCK, 7);
+        byte[] tar = tar(List.of("a", "b"), List.of(first, second));
+        // the stream breaks inside the second file: no manifest can be built, the first file's blocks are stored
+        byte[] cut = java.util.Arrays.copyOf(tar, 512 + first.length + 512 + BLOCK + 100);
+        assertThatThrownBy(() -> ingest(store, cut)).isInstanceOf(IOException.class);
+        try (TarBlockWriter retry = new TarBlockWriter(store, BLOCK, 2)) {
+            retry.read(new ByteArrayInputStream(tar), "", Cancellation.none());
+            assertThat(retry.stats().blocks()).isEqualTo(5);
+            assertThat(retry.stats().addedBlocks()).as("the retry stores only what the cut-off run did not read")
+                    .isEqualTo(2);
+        }
+    }
+
+    @Test
     void anEncryptedRepositoryNamesBlocksByAKeyedHash() throws Exception {
         LocalObjectStore objects = new LocalObjectStore(temp.resolve("keyed"));
         BlockStore keyed = BlockStore.of(objects, true);

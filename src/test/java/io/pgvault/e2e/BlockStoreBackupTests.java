@@ -27,7 +27,8 @@ import tools.jackson.databind.JsonNode;
  * BASE backups in the block store (format BLOCKS) against a real cluster that archives through pgvault: a FULL,
  * a change, an INCR that stores only new blocks and refers to the FULL; a point-in-time recovery from the INCR to
  * a point after it holds exactly the source's rows; CHECKSUM reads every block; then a delta restore of the
- * cluster's own directory in place writes far less than it checks and ends with the source's content.
+ * cluster's own directory in place writes far less than it checks and ends with the source's content; with the
+ * FULL deleted, the INCR still verifies whole (no chain), and the block sweep keeps blocks younger than its grace.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -43,6 +44,8 @@ class BlockStoreBackupTests extends EndToEndTest {
     final List<Path> started = new ArrayList<>();
     JsonNode full;
     JsonNode incr;
+    @org.springframework.beans.factory.annotation.Autowired
+    io.pgvault.storage.RepositorySweeps sweeps;
 
     @BeforeAll
     void archivingCluster() {
@@ -164,6 +167,30 @@ class BlockStoreBackupTests extends EndToEndTest {
         assertThat(skipped).isGreaterThan(checkedBytes / 2);
         assertThat(job.path("result").path("movedAsideTo").isMissingNode()).as("nothing moved aside").isTrue();
         assertThat(fingerprint(job.path("result").path("port").asInt())).isEqualTo(expected);
+    }
+
+    @Test
+    @Order(4)
+    void anIncrNeedsNoChainAndTheSweepKeepsYoungBlocks() {
+        String fullId = full.path("id").asString();
+        Api.Response deleted = api.delete("/api/v1/backups/" + fullId);
+        assertThat(deleted.status()).as(deleted.body()).isEqualTo(200);
+        // the INCR's manifest lists every block it needs: it verifies whole without the FULL it refers to
+        String incrId = incr.path("id").asString();
+        Api.Response checked = api.post("/api/v1/backups/" + incrId + "/verifications", Map.of("level", "CHECKSUM"));
+        assertThat(checked.status()).as(checked.body()).isEqualTo(202);
+        api.awaitSucceeded(checked.field("id"));
+        assertThat(api.get("/api/v1/backups/" + incrId).json().path("verification").path("status").asString())
+                .isEqualTo("PASSED");
+        // a DIFF with no FULL to refer to is taken as a FULL, says why, and stores little: its blocks are there
+        JsonNode diff = api.backup(CLUSTER, Map.of("kind", "BASE", "format", "BLOCKS", "type", "DIFF"));
+        assertThat(diff.path("type").asString()).isEqualTo("FULL");
+        assertThat(diff.path("options").path("type").asString()).isEqualTo("DIFF");
+        assertThat(diff.path("sizeBytes").asLong()).isLessThan(full.path("sizeBytes").asLong() / 3);
+        assertThat(api.get("/api/v1/jobs/" + diff.path("jobId").asString() + "/log").body())
+                .contains("DIFF asked, but no earlier FULL");
+        // the FULL's own blocks are younger than the sweep's grace period (1h): the sweep runs and removes none
+        assertThat(sweeps.sweepAll()).containsEntry("unreferenced-blocks", 0);
     }
 
     private static Object fingerprint(int port) throws Exception {
