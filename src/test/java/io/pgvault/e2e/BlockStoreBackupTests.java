@@ -162,6 +162,7 @@ class BlockStoreBackupTests extends EndToEndTest {
         long checkedBytes = Long.parseLong(m.group(1));
         long skipped = Long.parseLong(m.group(2));
         long written = Long.parseLong(m.group(3));
+        System.out.println("BlockStoreBackupTests: " + m.group());
         assertThat(checkedBytes).as(log).isGreaterThan(10_000_000L);
         assertThat(written).as("written << checked: %s", m.group()).isLessThan(checkedBytes / 5);
         assertThat(skipped).isGreaterThan(checkedBytes / 2);
