@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgvault.job.Cancellation;
+import io.pgvault.storage.crypto.EncryptedObjectStore;
+import io.pgvault.storage.crypto.RepositoryKeys;
 import io.pgvault.storage.local.LocalObjectStore;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -115,6 +117,24 @@ class BlockStoreTests {
         assertThat(BlockStore.of(objects, true).hasher().name(data, data.length)).isEqualTo(keyedName);
         assertThat(BlockStore.of(new LocalObjectStore(temp.resolve("other")), true).hasher().name(data, data.length))
                 .isNotEqualTo(keyedName);
+
+        // through the repository's encryption decorator: blocks (and the HMAC key) are ciphertext at rest
+        LocalObjectStore raw = new LocalObjectStore(temp.resolve("encrypted"));
+        EncryptedObjectStore encrypted = new EncryptedObjectStore(raw, RepositoryKeys.fromFiles(
+                temp.resolve("keys/main.key"), List.of()));
+        BlockStore sealed = BlockStore.of(encrypted, true);
+        BlockManifest manifest = ingest(sealed, tar(List.of("f"), List.of(data)));
+        String name = manifest.entries().get(0).blocks().get(0);
+        try (InputStream stored = raw.get(BlockStore.objectKey(name))) {
+            byte[] atRest = stored.readAllBytes();
+            assertThat(new String(atRest, 0, 15, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("pgvault-aead-1 ");
+        }
+        try (InputStream key = raw.get(BlockStore.PREFIX + "hmac-key")) {
+            assertThat(new String(key.readAllBytes(), 0, 15, java.nio.charset.StandardCharsets.US_ASCII))
+                    .isEqualTo("pgvault-aead-1 ");
+        }
+        assertThat(sealed.read(name)).isEqualTo(data);
+        assertThat(BlockCheck.run(sealed, manifest, 2, Cancellation.none(), n -> { }).problems()).isEmpty();
     }
 
     @Test
