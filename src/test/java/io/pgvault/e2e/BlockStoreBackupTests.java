@@ -183,6 +183,12 @@ class BlockStoreBackupTests extends EndToEndTest {
         api.awaitSucceeded(checked.field("id"));
         assertThat(api.get("/api/v1/backups/" + incrId).json().path("verification").path("status").asString())
                 .isEqualTo("PASSED");
+        // a restore drill: the INCR recovered to consistency on a throwaway server
+        Api.Response drill = api.post("/api/v1/backups/" + incrId + "/verifications", Map.of("level", "RESTORE"));
+        assertThat(drill.status()).as(drill.body()).isEqualTo(202);
+        api.awaitSucceeded(drill.field("id"));
+        assertThat(api.get("/api/v1/backups/" + incrId).json().path("verification").path("detail").asString())
+                .contains("recovered to consistency");
         // a DIFF with no FULL to refer to is taken as a FULL, says why, and stores little: its blocks are there
         JsonNode diff = api.backup(CLUSTER, Map.of("kind", "BASE", "format", "BLOCKS", "type", "DIFF"));
         assertThat(diff.path("type").asString()).isEqualTo("FULL");
