@@ -155,11 +155,10 @@ class DataDirectoryWriter {
      */
     private List<String> unarchivedWal(Path old, String cluster, JobContext context)
             throws IOException, InterruptedException {
-        Path aside = old;
         List<String> unarchived = new java.util.ArrayList<>();
         Map<String, String> control;
         try {
-            control = postgres.controlData(aside);
+            control = postgres.controlData(old);
         } catch (IOException e) {
             context.log("pgvault: could not read the replaced server's pg_control (" + e.getMessage()
                     + "); no WAL carried over");
@@ -167,7 +166,7 @@ class DataDirectoryWriter {
         }
         String checkpoint = control.get("Latest checkpoint location");
         String tli = control.get("Latest checkpoint's TimeLineID");
-        Path oldWal = aside.resolve("pg_wal");
+        Path oldWal = old.resolve("pg_wal");
         if (checkpoint == null || tli == null || !files.exists(oldWal)) {
             context.log("pgvault: could not read the replaced server's last checkpoint; no WAL carried over");
             return unarchived;
