@@ -66,6 +66,10 @@ class Backup {
     private String warnings;
     private String retentionPolicy;
     private String retentionTimeZone;
+    @Enumerated(EnumType.STRING)
+    private BackupType backupType;
+    private UUID referenceId;
+    private Long dataSizeBytes;
     @ElementCollection(fetch = FetchType.LAZY)
     @CollectionTable(name = "backup_table_rows", joinColumns = @JoinColumn(name = "backup_id"))
     private List<TableRows> tableRows = new ArrayList<>();
@@ -112,6 +116,17 @@ class Backup {
         this.sizeBytes = files.stream().mapToLong(BackupFile::sizeBytes).sum();
         this.sha256 = sha256;
         this.finishedAt = now;
+    }
+
+    /**
+     * A block-store backup: its type as taken, its reference, what it restores, and what it added to the repository
+     * ({@code addedBytes}: its new blocks as stored), which with its manifest is its size.
+     */
+    void recordBlocks(BackupType type, UUID reference, long dataSize, long addedBytes) {
+        this.backupType = type;
+        this.referenceId = reference;
+        this.dataSizeBytes = dataSize;
+        this.sizeBytes = (sizeBytes == null ? 0 : sizeBytes) + addedBytes;
     }
 
     void recordWal(String startLsn, String stopLsn, Integer timeline, String firstWal, String lastWal) {
@@ -183,6 +198,9 @@ class Backup {
     String getLocation() { return location; }
     String getRepository() { return repository == null ? "local" : repository; }
     Long getSizeBytes() { return sizeBytes; }
+    BackupType getBackupType() { return backupType; }
+    UUID getReferenceId() { return referenceId; }
+    Long getDataSizeBytes() { return dataSizeBytes; }
     String getSha256() { return sha256; }
     String getServerVersion() { return serverVersion; }
     String getToolVersion() { return toolVersion; }

@@ -45,6 +45,10 @@ class BackupLedger {
         backup.recordServerConfig(result.serverConfig() == null ? null : json.writeValueAsString(result.serverConfig()),
                 result.warnings());
         backup.succeed(location, files, sha256, clock.instant());
+        if (result.blocks() != null) {
+            BackupRunner.Blocks b = result.blocks();
+            backup.recordBlocks(b.type(), b.reference(), b.dataSizeBytes(), b.addedBytes());
+        }
     }
 
     /** Ends an unfinished backup as FAILED or CANCELLED; a finished one is left as it is. */

@@ -15,6 +15,10 @@ public interface BackupRunner {
     /** Writes the backup's files into {@code area}; throws on any failure. */
     Result run(BackupView backup, StagingArea area, JobContext context) throws Exception;
 
+    /** What a block-store backup was: its type as taken, its reference, bytes it restores and bytes it added. */
+    record Blocks(BackupType type, java.util.UUID reference, long dataSizeBytes, long addedBytes) {
+    }
+
     /** Versions recorded with a backup. */
     record Versions(String server, String tool) {
     }
@@ -24,7 +28,18 @@ public interface BackupRunner {
      * a logical one the row count of each table in its snapshot (empty when not counted).
      */
     record Result(String startLsn, String stopLsn, Integer timeline, String firstWal, String lastWal,
-            java.util.List<TableRows> tableRows, ServerConfig serverConfig, java.util.List<String> warnings) {
+            java.util.List<TableRows> tableRows, ServerConfig serverConfig, java.util.List<String> warnings,
+            Blocks blocks) {
+
+        public Result(String startLsn, String stopLsn, Integer timeline, String firstWal, String lastWal,
+                java.util.List<TableRows> tableRows, ServerConfig serverConfig, java.util.List<String> warnings) {
+            this(startLsn, stopLsn, timeline, firstWal, lastWal, tableRows, serverConfig, warnings, null);
+        }
+
+        /** The same result, for a backup in the block store. */
+        public Result with(Blocks taken) {
+            return new Result(startLsn, stopLsn, timeline, firstWal, lastWal, tableRows, serverConfig, warnings, taken);
+        }
 
         public static final Result NONE = new Result(null, null, null, null, null, java.util.List.of(), null,
                 java.util.List.of());

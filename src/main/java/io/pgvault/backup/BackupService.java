@@ -297,7 +297,7 @@ public class BackupService {
                 b.getServerConfig() == null ? null : json.readValue(b.getServerConfig(), ServerConfig.class),
                 b.getWarnings(), b.getRetentionPolicy() == null ? null : new RecordedRetention(
                         json.readValue(b.getRetentionPolicy(), RetentionPolicy.class), b.getRetentionTimeZone()),
-                b.getRepository(), copiesOfB);
+                b.getRepository(), copiesOfB, b.getBackupType(), b.getReferenceId(), b.getDataSizeBytes());
     }
 
     static NotFoundException notFound(UUID id) {

@@ -35,13 +35,32 @@ public record BackupSpec(
         @Schema(description = "BASE: transfer limit in kB/s")
         Integer maxRate,
         @Schema(description = "BASE with ZSTD: zstd threads used")
-        Integer compressionWorkers) {
+        Integer compressionWorkers,
+        @Schema(description = "BASE in format BLOCKS: FULL, DIFF or INCR as asked (the backup's own type says what "
+                + "was taken)")
+        BackupType type) {
 
     public BackupSpec {
         tables = tables == null ? List.of() : List.copyOf(tables);
         excludeTables = excludeTables == null ? List.of() : List.copyOf(excludeTables);
         schemas = schemas == null ? List.of() : List.copyOf(schemas);
         excludeSchemas = excludeSchemas == null ? List.of() : List.copyOf(excludeSchemas);
+    }
+
+    /** A spec without a backup type (everything before block-store backups). */
+    public BackupSpec(BackupKind kind, String database, DumpFormat format, Integer compression, Integer jobs,
+            List<String> tables, List<String> excludeTables, List<String> schemas, List<String> excludeSchemas,
+            boolean schemaOnly, boolean dataOnly, boolean globalsOnly, boolean noOwner, boolean noPrivileges,
+            String label, CompressionMethod compressionMethod, CompressionSite compressAt, WalMethod walMethod,
+            CheckpointMode checkpoint, Integer maxRate, Integer compressionWorkers) {
+        this(kind, database, format, compression, jobs, tables, excludeTables, schemas, excludeSchemas, schemaOnly,
+                dataOnly, globalsOnly, noOwner, noPrivileges, label, compressionMethod, compressAt, walMethod,
+                checkpoint, maxRate, compressionWorkers, null);
+    }
+
+    /** Whether this BASE backup goes to the block store. */
+    public boolean blocks() {
+        return format == DumpFormat.BLOCKS;
     }
 
     /** A logical backup's spec (no BASE options). */
@@ -61,12 +80,12 @@ public record BackupSpec(
     BackupSpec withCompressionMethod(CompressionMethod method) {
         return new BackupSpec(kind, database, format, compression, jobs, tables, excludeTables, schemas,
                 excludeSchemas, schemaOnly, dataOnly, globalsOnly, noOwner, noPrivileges, label, method, compressAt,
-                walMethod, checkpoint, maxRate, compressionWorkers);
+                walMethod, checkpoint, maxRate, compressionWorkers, type);
     }
 
     BackupSpec withCompressionWorkers(Integer workers) {
         return new BackupSpec(kind, database, format, compression, jobs, tables, excludeTables, schemas,
                 excludeSchemas, schemaOnly, dataOnly, globalsOnly, noOwner, noPrivileges, label, compressionMethod,
-                compressAt, walMethod, checkpoint, maxRate, workers);
+                compressAt, walMethod, checkpoint, maxRate, workers, type);
     }
 }

@@ -34,6 +34,13 @@ final class BackupSpecValidator {
                     "compressionMethod, compressionWorkers, compressAt, walMethod, checkpoint and maxRate apply to "
                     + "BASE backups only");
         }
+        if (s.type() != null) {
+            throw new InvalidRequestException("type", "type (FULL, DIFF, INCR) applies to BASE backups only");
+        }
+        if (s.format() == DumpFormat.BLOCKS) {
+            throw new InvalidRequestException("format", "format BLOCKS is for BASE backups; a DUMP is CUSTOM, "
+                    + "DIRECTORY, TAR or PLAIN");
+        }
         if (s.compression() != null && (s.compression() < 0 || s.compression() > 9)) {
             throw new InvalidRequestException("compression", "compression must be a gzip level from 0 to 9");
         }
@@ -49,8 +56,27 @@ final class BackupSpecValidator {
         if (s.database() != null) {
             throw new InvalidRequestException("database", "a BASE backup copies the whole cluster; leave database out");
         }
-        if (s.format() != null) {
-            throw new InvalidRequestException("format", "a BASE backup is always stored in pg_basebackup's tar format");
+        boolean blocks = s.format() == DumpFormat.BLOCKS;
+        if (s.format() != null && s.format() != DumpFormat.TAR && !blocks) {
+            throw new InvalidRequestException("format", "a BASE backup is stored as pg_basebackup's TAR files (the "
+                    + "default) or in the repository's block store (BLOCKS)");
+        }
+        if (s.type() != null && !blocks) {
+            throw new InvalidRequestException("type", "type (FULL, DIFF, INCR) applies to BASE backups in format "
+                    + "BLOCKS; a TAR backup is always whole");
+        }
+        if (blocks) {
+            // NONE and CLIENT are what a validated BLOCKS spec records (a schedule's spec is validated again)
+            if (s.compressionMethod() == CompressionMethod.GZIP || s.compressionMethod() == CompressionMethod.LZ4
+                    || s.compression() != null || s.compressAt() == CompressionSite.SERVER
+                    || s.compressionWorkers() != null) {
+                throw new InvalidRequestException("compressionMethod", "format BLOCKS compresses each block with zstd "
+                        + "itself: leave compressionMethod, compression, compressAt and compressionWorkers out");
+            }
+            if (s.walMethod() == WalMethod.STREAM) {
+                throw new InvalidRequestException("walMethod", "format BLOCKS reads pg_basebackup's stdout, which "
+                        + "carries the WAL only with walMethod FETCH (the default for BLOCKS)");
+            }
         }
         if (s.jobs() != null || !s.tables().isEmpty() || !s.excludeTables().isEmpty() || !s.schemas().isEmpty()
                 || !s.excludeSchemas().isEmpty() || s.schemaOnly() || s.dataOnly() || s.globalsOnly() || s.noOwner()
@@ -87,6 +113,12 @@ final class BackupSpecValidator {
         }
         if (s.maxRate() != null && (s.maxRate() < 32 || s.maxRate() > 1_048_576)) {
             throw new InvalidRequestException("maxRate", "maxRate is in kB/s, from 32 to 1048576");
+        }
+        if (blocks) {
+            return new BackupSpec(s.kind(), null, DumpFormat.BLOCKS, null, null, List.of(), List.of(), List.of(),
+                    List.of(), false, false, false, false, false, s.label(), CompressionMethod.NONE,
+                    CompressionSite.CLIENT, WalMethod.FETCH, s.checkpoint() == null ? CheckpointMode.FAST
+                    : s.checkpoint(), s.maxRate(), null, s.type() == null ? BackupType.FULL : s.type());
         }
         return new BackupSpec(s.kind(), null, null, s.compression(), null, List.of(), List.of(), List.of(),
                 List.of(), false, false, false, false, false, s.label(), method,

@@ -12,7 +12,8 @@ public record BackupView(UUID id, String cluster, BackupKind kind, DumpFormat fo
         VerificationStatus verificationStatus, VerificationLevel verificationLevel, Instant verifiedAt,
         String verificationDetail, String error, String label, boolean pinned, UUID jobId, UUID scheduleId,
         String sizeAnomaly, Double drillSeconds, ServerConfig serverConfig, List<String> warnings,
-        RecordedRetention retention, String repository, List<BackupCopy> copies) {
+        RecordedRetention retention, String repository, List<BackupCopy> copies, BackupType type, UUID reference,
+        Long dataSizeBytes) {
 
     /** The same backup as read from its copy in another repository (at the copy's location there). */
     public BackupView in(BackupCopy copy) {
@@ -24,11 +25,14 @@ public record BackupView(UUID id, String cluster, BackupKind kind, DumpFormat fo
                 otherLocation, sizeBytes, sha256, files, serverVersion, toolVersion, startLsn, stopLsn, timeline, firstWal,
                 lastWal, verificationStatus, verificationLevel, verifiedAt, verificationDetail, error, label, pinned,
                 jobId, scheduleId, sizeAnomaly, drillSeconds, serverConfig, warnings, retention, otherRepository,
-                copies);
+                copies, type, reference, dataSizeBytes);
     }
 
     /** The stored name of a single-file backup's file, of the directory of a DIRECTORY dump, or a BASE backup's base tar. */
     public String mainFile() {
+        if (kind == BackupKind.BASE && format == DumpFormat.BLOCKS) {
+            return DumpFormat.BLOCKS.fileName(false);
+        }
         if (kind == BackupKind.BASE) {
             return "base.tar" + (spec.compressionMethod() == null ? "" : spec.compressionMethod().suffix());
         }

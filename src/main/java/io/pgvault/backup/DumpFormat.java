@@ -1,8 +1,12 @@
 package io.pgvault.backup;
 
-/** pg_dump's output formats, and the file each is stored as. */
+/**
+ * pg_dump's output formats, and the file each is stored as; and BLOCKS, a BASE backup's format in the block store
+ * (io.pgvault.blocks: a manifest file plus shared blocks). A BASE backup without a format is pg_basebackup's tar.
+ */
 public enum DumpFormat {
-    CUSTOM("dump.custom"), DIRECTORY("dump"), TAR("dump.tar"), PLAIN("dump.sql");
+    CUSTOM("dump.custom"), DIRECTORY("dump"), TAR("dump.tar"), PLAIN("dump.sql"),
+    BLOCKS(io.pgvault.blocks.BlockManifest.FILE);
 
     private final String fileName;
 
@@ -17,6 +21,6 @@ public enum DumpFormat {
 
     /** Formats pg_restore reads (PLAIN is replayed with psql). */
     public boolean isArchive() {
-        return this != PLAIN;
+        return this != PLAIN && this != BLOCKS;
     }
 }

@@ -12,7 +12,8 @@ import org.springframework.stereotype.Component;
  * A successful backup whose size differs from the median of its spec's last 7 successful backups by more
  * than {@code pgvault.clusters.size-anomaly-ratio} is flagged on the backup and announced (a
  * {@link SizeAnomaly} event for notifications). At least 3 earlier backups are needed for a median worth
- * comparing with.
+ * comparing with. A block-store backup is compared by what it restores ({@code dataSizeBytes}): what it adds to
+ * the repository depends on what is stored already, and an INCR is small by design.
  */
 @Component
 class SizeAnomalyCheck {
@@ -35,19 +36,23 @@ class SizeAnomalyCheck {
     void on(BackupSucceeded event) {
         BackupView backup = backups.get(event.backupId());
         List<BackupView> earlier = backups.earlierOfSameSpec(backup.id(), WINDOW);
-        if (earlier.size() < MINIMUM || backup.sizeBytes() == null) {
+        if (earlier.size() < MINIMUM || size(backup) == null || earlier.stream().anyMatch(b -> size(b) == null)) {
             return;
         }
-        double median = median(earlier.stream().mapToLong(BackupView::sizeBytes).sorted().toArray());
-        double change = (backup.sizeBytes() - median) / median;
+        double median = median(earlier.stream().mapToLong(SizeAnomalyCheck::size).sorted().toArray());
+        double change = (size(backup) - median) / median;
         if (median > 0 && Math.abs(change) > ratio) {
             String anomaly = String.format("%d bytes is %+.0f%% from the median %.0f bytes of the last %d successful "
-                    + "backups of this spec (threshold ±%.0f%%)", backup.sizeBytes(), change * 100, median,
+                    + "backups of this spec (threshold ±%.0f%%)", size(backup), change * 100, median,
                     earlier.size(), ratio * 100);
             backups.flagSizeAnomaly(backup.id(), anomaly);
             log.warn("Backup {} of cluster '{}': size anomaly: {}", backup.id(), backup.cluster(), anomaly);
             events.publishEvent(new SizeAnomaly(backup.id(), backup.cluster(), anomaly));
         }
+    }
+
+    private static Long size(BackupView b) {
+        return b.format() == DumpFormat.BLOCKS ? b.dataSizeBytes() : b.sizeBytes();
     }
 
     static double median(long[] sorted) {

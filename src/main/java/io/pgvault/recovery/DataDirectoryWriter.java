@@ -24,7 +24,8 @@ import org.springframework.stereotype.Component;
 /**
  * Writes a claimed data directory, every byte with the PostgreSQL OS user's rights: the base backup's tar files
  * unpacked by tar running as that user, the configuration for a copy, restore_command and the target merged
- * into postgresql.auto.conf, recovery.signal, and the WAL credential's header file.
+ * into postgresql.auto.conf, recovery.signal, and the WAL credential's header file. A delta restore
+ * ({@link DeltaWriter}) brings the cluster's own directory to the backup instead of unpacking into an empty one.
  */
 @Component
 class DataDirectoryWriter {
@@ -37,9 +38,11 @@ class DataDirectoryWriter {
     private final LocalPostgres postgres;
     private final WalArchiveService wal;
     private final Environment environment;
+    private final DeltaWriter deltas;
 
     DataDirectoryWriter(BaseBackupArchive archive, ServerUserFiles files, CopyConfiguration configuration,
-            LocalPostgres postgres, WalArchiveService wal, Environment environment) {
+            LocalPostgres postgres, WalArchiveService wal, Environment environment, DeltaWriter deltas) {
+        this.deltas = deltas;
         this.archive = archive;
         this.files = files;
         this.configuration = configuration;
@@ -54,11 +57,23 @@ class DataDirectoryWriter {
      */
     void write(RecoveryPlan plan, BackupView backup, Path directory, int port, Path movedAside, String header,
             JobContext context) throws IOException, InterruptedException {
-        context.phase("extracting the base backup");
-        Set<String> names = extract(backup, directory, context);
+        Set<String> names;
+        if (plan.delta()) {
+            // the old server's unarchived WAL stays where it is (read before anything changes)
+            Set<String> unarchived = new HashSet<>();
+            for (String name : unarchivedWal(directory, backup.cluster(), context)) {
+                unarchived.add("pg_wal/" + name);
+            }
+            deltas.write(backup, directory, unarchived, context);
+            names = new HashSet<>(files.list(directory));
+        } else {
+            context.phase("extracting the base backup");
+            names = extract(backup, directory, context);
+        }
+        boolean copy = movedAside == null && !plan.delta();
         context.phase("writing the recovery configuration");
         FileBatch batch = new FileBatch(directory);
-        if (movedAside == null) {
+        if (copy) {
             configuration.lay(backup, directory, port, names, batch, context);
         }
         List<Path> stale = Stream.of("standby.signal", "postmaster.pid").filter(names::contains)
@@ -69,7 +84,7 @@ class DataDirectoryWriter {
         if (movedAside != null) {
             carryOverWal(movedAside, directory, backup.cluster(), context);
         }
-        List<String> lines = RecoveryConfig.lines(plan, walUrl(backup.cluster()), port, movedAside == null);
+        List<String> lines = RecoveryConfig.lines(plan, walUrl(backup.cluster()), port, copy);
         byte[] own = names.contains("postgresql.auto.conf")
                 ? files.readIfExists(directory.resolve("postgresql.auto.conf"), AUTO_CONF_LIMIT) : null;
         List<String> existing = own == null ? List.of() : new String(own, StandardCharsets.UTF_8).lines().toList();
@@ -142,28 +157,45 @@ class DataDirectoryWriter {
      */
     private void carryOverWal(Path aside, Path directory, String cluster, JobContext context)
             throws IOException, InterruptedException {
-        Map<String, String> control;
-        try {
-            control = postgres.controlData(aside);
-        } catch (IOException e) {
-            context.log("pgvault: could not read the replaced server's pg_control (" + e.getMessage()
-                    + "); no WAL carried over");
+        List<String> carried = unarchivedWal(aside, cluster, context);
+        if (carried.isEmpty()) {
             return;
         }
-        String checkpoint = control.get("Latest checkpoint location");
-        String tli = control.get("Latest checkpoint's TimeLineID");
-        Path oldWal = aside.resolve("pg_wal");
-        if (checkpoint == null || tli == null || !files.exists(oldWal)) {
-            context.log("pgvault: could not read the replaced server's last checkpoint; no WAL carried over");
-            return;
-        }
-        ArchivedWal archived = wal.archived(cluster);
-        long timeline = Long.parseLong(tli);
-        long last = Lsn.parse(checkpoint).segment(archived.segmentSize());
         Path target = directory.resolve("pg_wal");
         if (!files.exists(target)) {
             files.mkdir(target);
         }
+        for (String name : carried) {
+            files.copy(aside.resolve("pg_wal").resolve(name), target.resolve(name));
+            context.log("pgvault: carried over " + name + " from the replaced server (not archived)");
+        }
+    }
+
+    /**
+     * The old server's segments in {@code old}'s pg_wal that never reached the archive, up to its last checkpoint
+     * on its timeline (the last, unfinished one at least).
+     */
+    private List<String> unarchivedWal(Path old, String cluster, JobContext context)
+            throws IOException, InterruptedException {
+        List<String> unarchived = new java.util.ArrayList<>();
+        Map<String, String> control;
+        try {
+            control = postgres.controlData(old);
+        } catch (IOException e) {
+            context.log("pgvault: could not read the replaced server's pg_control (" + e.getMessage()
+                    + "); no WAL carried over");
+            return unarchived;
+        }
+        String checkpoint = control.get("Latest checkpoint location");
+        String tli = control.get("Latest checkpoint's TimeLineID");
+        Path oldWal = old.resolve("pg_wal");
+        if (checkpoint == null || tli == null || !files.exists(oldWal)) {
+            context.log("pgvault: could not read the replaced server's last checkpoint; no WAL carried over");
+            return unarchived;
+        }
+        ArchivedWal archived = wal.archived(cluster);
+        long timeline = Long.parseLong(tli);
+        long last = Lsn.parse(checkpoint).segment(archived.segmentSize());
         for (String name : files.list(oldWal)) {
             if (!WalFileName.isSegment(name)) {
                 continue;
@@ -171,10 +203,10 @@ class DataDirectoryWriter {
             WalFileName parsed = WalFileName.parse(name);
             long position = parsed.position(archived.segmentSize());
             if (parsed.timeline() == timeline && position <= last && !archived.has(timeline, position)) {
-                files.copy(oldWal.resolve(name), target.resolve(name));
-                context.log("pgvault: carried over " + name + " from the replaced server (not archived)");
+                unarchived.add(name);
             }
         }
+        return unarchived;
     }
 
     private String walUrl(String cluster) {

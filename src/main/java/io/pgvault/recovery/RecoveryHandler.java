@@ -27,7 +27,9 @@ import tools.jackson.databind.json.JsonMapper;
  * directory: claims it below a recovery root. Then writes the directory (as the PostgreSQL OS user), starts the
  * server and watches it until recovery ends, and records the point it reached. A copy gets a fetch-only WAL
  * credential bound to this job; an in-place recovery gets the cluster's archive token back once it is done.
- * An in-place recovery that fails puts the original directory back and starts its server again.
+ * An in-place recovery that fails puts the original directory back and starts its server again; a delta restore
+ * ({@code delta}, a block-store backup) writes into the cluster's own directory instead, so it has nothing to put
+ * back: what the user asked for is the directory changed.
  */
 @Component
 class RecoveryHandler implements JobHandler<RecoveryPlan> {
@@ -92,14 +94,22 @@ class RecoveryHandler implements JobHandler<RecoveryPlan> {
         Path configFile = inPlace ? clusterConfigFile(backup, cluster, directory) : null;
 
         Original original = null;
-        if (inPlace && Files.exists(directory, LinkOption.NOFOLLOW_LINKS)) {
+        boolean delta = inPlace && plan.delta() && Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS);
+        if (delta) {
+            stopIfRunning(directory, context);
+            context.log("pgvault: delta restore: " + directory + " is brought to the backup in place (not moved "
+                    + "aside): only blocks that differ are written, files the backup lacks are removed");
+            result.put("delta", true);
+        } else if (inPlace && Files.exists(directory, LinkOption.NOFOLLOW_LINKS)) {
             original = moveOriginalAside(directory, context);
             result.put("movedAsideTo", original.aside().toString());
         }
         Path root = inPlace ? directory.getParent() : roots.rootOf(directory);
-        DataDirectories.Claim claim;
+        DataDirectories.Claim claim = null;
         try {
-            claim = directories.claim(root, directory);
+            if (!delta) {
+                claim = directories.claim(root, directory);
+            }
         } catch (Exception e) {
             putBack(original, directory, port, configFile, false, context);
             throw e;
@@ -111,9 +121,13 @@ class RecoveryHandler implements JobHandler<RecoveryPlan> {
         try {
             writer.write(plan, backup, directory, port, original == null ? null : original.aside(),
                     WalCommands.header(token), context);
-            directories.release(claim);
+            if (claim != null) {
+                directories.release(claim);
+            }
         } catch (Exception e) {
-            directories.undo(claim, context::log);
+            if (claim != null) {
+                directories.undo(claim, context::log);
+            }
             tokens.revokeJob(context.jobId(), "the recovery failed before its server started");
             putBack(original, directory, port, configFile, false, context);
             throw e;
@@ -167,15 +181,20 @@ class RecoveryHandler implements JobHandler<RecoveryPlan> {
     }
 
     private Original moveOriginalAside(Path directory, JobContext context) throws Exception {
+        boolean running = stopIfRunning(directory, context);
+        Path aside = directories.moveAside(directory, ".pgvault-replaced-");
+        context.log("pgvault: moved the old data directory aside to " + aside + " (it is kept, never deleted)");
+        return new Original(aside, running);
+    }
+
+    private boolean stopIfRunning(Path directory, JobContext context) throws Exception {
         boolean running = postgres.mayBeRunning(directory) && postgres.isRunning(directory);
         if (running) {
             context.phase("stopping the server in " + directory);
             context.log("pgvault: stopping the server running in " + directory + " (pg_ctl stop -m fast)");
             postgres.stop(directory, "fast", context.cancellation());
         }
-        Path aside = directories.moveAside(directory, ".pgvault-replaced-");
-        context.log("pgvault: moved the old data directory aside to " + aside + " (it is kept, never deleted)");
-        return new Original(aside, running);
+        return running;
     }
 
     /**

@@ -136,11 +136,20 @@ public class RecoveryService {
             throw new ConflictException("port " + spec.port() + " is in use on this host; choose another port, or "
                     + "leave port out to let pgvault pick a free one");
         }
+        boolean delta = Boolean.TRUE.equals(spec.delta());
+        if (delta && !replace) {
+            throw new InvalidRequestException("delta", "delta writes into an existing directory: it needs "
+                    + "\"replaceExisting\": true (a new directory has nothing to compare with)");
+        }
         PointPlan point = planPoint(cluster.name(), target, spec.inclusive(), timeline, spec.backupId());
+        if (delta && point.backup().format() != io.pgvault.backup.DumpFormat.BLOCKS) {
+            throw new InvalidRequestException("delta", "delta needs a BASE backup in format BLOCKS (its manifest "
+                    + "names each block); backup " + point.backup().id() + " is a TAR backup");
+        }
         return new RecoveryPlan(target, point.inclusive(),
                 spec.action() == null ? RecoveryAction.PROMOTE : spec.action(), timeline, point.backup().id(),
                 directory.toString(), spec.port(), spec.start() == null || spec.start(), replace, point.walFrom(),
-                point.walTo(), point.promised(), false);
+                point.walTo(), point.promised(), false, delta);
     }
 
     private static String timeline(String timeline) {

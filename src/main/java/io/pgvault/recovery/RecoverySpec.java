@@ -29,5 +29,15 @@ public record RecoverySpec(
         @Schema(description = "start the server and wait until recovery ends (default true); false only writes the "
                 + "data directory and its recovery settings") Boolean start,
         @Schema(description = "ADMIN only: recover into the cluster's own data directory, stopping its server and "
-                + "moving the old directory aside (never removed); default false") Boolean replaceExisting) {
+                + "moving the old directory aside (never removed); default false") Boolean replaceExisting,
+        @Schema(description = "with replaceExisting, for a BASE backup in format BLOCKS: bring the existing "
+                + "directory to the backup by writing only the blocks that differ and removing files the backup does "
+                + "not have, instead of moving it aside (the old content is not kept); the job log states bytes "
+                + "checked, skipped and written; default false") Boolean delta) {
+
+    /** A request without delta. */
+    public RecoverySpec(RecoveryTarget target, Boolean inclusive, RecoveryAction action, String timeline,
+            UUID backupId, String dataDirectory, Integer port, Boolean start, Boolean replaceExisting) {
+        this(target, inclusive, action, timeline, backupId, dataDirectory, port, start, replaceExisting, null);
+    }
 }

@@ -146,6 +146,17 @@ class ServerUserFiles {
         run(List.of("find", directory.toString(), "-mindepth", "1", "-delete"));
     }
 
+    /** Writes {@code data} into an existing file at {@code offset}, leaving the rest of it as it is. */
+    void writeAt(Path file, long offset, byte[] data) throws IOException, InterruptedException {
+        run(spec(List.of("dd", "of=" + file, "bs=1M", "conv=notrunc", "oflag=seek_bytes", "seek=" + offset,
+                "status=none")).stdin(new ByteArrayInputStream(data)));
+    }
+
+    /** Cuts (or extends with zeros) a file to {@code size} bytes. */
+    void truncate(Path file, long size) throws IOException, InterruptedException {
+        run(List.of("truncate", "-s", Long.toString(size), "--", file.toString()));
+    }
+
     /** Renames within the user's reach; {@code to} must not exist. */
     void move(Path from, Path to) throws IOException, InterruptedException {
         run(List.of("mv", "-T", "--no-clobber", "--", from.toString(), to.toString()));

@@ -57,8 +57,10 @@ class BaseBackupCheck {
 
     void check(BackupView backup, JobContext context, List<String> problems, List<String> findings) throws Exception {
         Path scratch = workspace.scratch("verify-" + backup.id());
-        try (Workspace.LocalCopy manifestCopy = workspace.materialize(backup.repository(), backup.location(),
-                "backup_manifest")) {
+        // a block-store backup carries pg_basebackup's manifest inside its tar stream: it is extracted with the rest
+        try (Workspace.LocalCopy manifestCopy = BaseBackupArchive.isBlocks(backup)
+                ? new Workspace.LocalCopy(scratch.resolve("backup_manifest"), null)
+                : workspace.materialize(backup.repository(), backup.location(), "backup_manifest")) {
             context.phase("extracting into a scratch directory");
             long total = BaseBackupArchive.storedBytes(backup);
             archive.extract(backup, scratch, context.cancellation(), done -> context.bytes(done, total));

@@ -9,6 +9,9 @@ import io.pgvault.backup.BackupView;
 import io.pgvault.backup.VerificationLevel;
 import io.pgvault.backup.VerificationOrder;
 import io.pgvault.backup.VerificationStatus;
+import io.pgvault.backup.physical.BaseBackupArchive;
+import io.pgvault.blocks.BlockCheck;
+import io.pgvault.blocks.BlockStores;
 import io.pgvault.cluster.ClusterAccess;
 import io.pgvault.cluster.ToolSession;
 import io.pgvault.job.JobContext;
@@ -49,11 +52,13 @@ class VerificationHandler implements JobHandler<VerificationOrder> {
     private final BaseDrill baseDrill;
 
     private final WalVerification walVerification;
+    private final BaseBackupArchive archive;
 
     VerificationHandler(BackupService backups, BackupVerifications verifications, BackupStorage storage,
             Workspace workspace, ClusterAccess clusters, ProcessExecutor executor, BaseBackupCheck baseCheck,
-            DumpDrill drill, BaseDrill baseDrill, WalVerification walVerification) {
+            DumpDrill drill, BaseDrill baseDrill, WalVerification walVerification, BaseBackupArchive archive) {
         this.walVerification = walVerification;
+        this.archive = archive;
         this.baseCheck = baseCheck;
         this.drill = drill;
         this.baseDrill = baseDrill;
@@ -148,6 +153,28 @@ class VerificationHandler implements JobHandler<VerificationOrder> {
         }
         if (problems.isEmpty()) {
             findings.add("checksums match for " + backup.files().size() + " file(s), " + total + " bytes");
+        }
+        if (problems.isEmpty() && BaseBackupArchive.isBlocks(backup)) {
+            blockChecksums(backup, context, problems, findings);
+        }
+    }
+
+    /** A block-store backup: every block its manifest names read back and hashed again. */
+    private void blockChecksums(BackupView backup, JobContext context, List<String> problems, List<String> findings)
+            throws IOException {
+        context.phase("reading every block");
+        long total = BaseBackupArchive.storedBytes(backup);
+        try {
+            BlockCheck.Result checked = BlockCheck.run(archive.blockStore(backup), archive.manifest(backup),
+                    BlockStores.WORKERS, context.cancellation(), n -> context.bytes(n, total));
+            problems.addAll(checked.problems());
+            if (checked.problems().isEmpty()) {
+                findings.add("every block read back with its name as its hash: " + checked.blocks() + " block(s), "
+                        + checked.bytes() + " bytes");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new io.pgvault.job.JobCancelledException("interrupted");
         }
     }
 

@@ -56,6 +56,29 @@ class BackupSpecValidatorTests {
                 false, false, false, "bad\u0000label"), "label");
     }
 
+    private static BackupSpec base(DumpFormat format, CompressionMethod method, WalMethod wal, BackupType type) {
+        return new BackupSpec(BackupKind.BASE, null, format, null, null, null, null, null, null, false, false, false,
+                false, false, null, method, null, wal, null, null, null, type);
+    }
+
+    @Test
+    void blockStoreBackupsTakeATypeAndFetchTheirWal() {
+        BackupSpec blocks = BackupSpecValidator.validate(base(DumpFormat.BLOCKS, null, null, null));
+        assertThat(blocks.format()).isEqualTo(DumpFormat.BLOCKS);
+        assertThat(blocks.type()).isEqualTo(BackupType.FULL);
+        assertThat(blocks.walMethod()).isEqualTo(WalMethod.FETCH);
+        assertThat(BackupSpecValidator.validate(blocks)).as("a schedule's stored spec validates again").isEqualTo(blocks);
+        assertThat(BackupSpecValidator.validate(base(DumpFormat.BLOCKS, null, null, BackupType.INCR)).type())
+                .isEqualTo(BackupType.INCR);
+        assertThat(BackupSpecValidator.validate(base(DumpFormat.TAR, null, null, null)).format())
+                .as("TAR is today's BASE backup, recorded as before").isNull();
+        assertRefused(base(null, null, null, BackupType.INCR), "type");
+        assertRefused(base(DumpFormat.BLOCKS, CompressionMethod.GZIP, null, null), "compressionMethod");
+        assertRefused(base(DumpFormat.BLOCKS, null, WalMethod.STREAM, null), "walMethod");
+        assertRefused(base(DumpFormat.CUSTOM, null, null, null), "format");
+        assertRefused(dump(DumpFormat.BLOCKS, null, null, null), "format");
+    }
+
     @Test
     void compressionWorkersAreForZstdBaseBackupsOnly() {
         assertThat(BackupSpecValidator.validate(base(null, 4)).compressionWorkers()).isEqualTo(4);

@@ -5,6 +5,11 @@ import io.pgvault.backup.BackupFile;
 import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupView;
 import io.pgvault.backup.CompressionMethod;
+import io.pgvault.backup.DumpFormat;
+import io.pgvault.blocks.BlockManifest;
+import io.pgvault.blocks.BlockStore;
+import io.pgvault.blocks.BlockStores;
+import io.pgvault.blocks.ManifestTar;
 import io.pgvault.job.Cancellation;
 import io.pgvault.storage.BackupStorage;
 import java.io.BufferedInputStream;
@@ -35,7 +40,9 @@ import org.springframework.stereotype.Component;
  * Unpacks a stored BASE backup into a data directory: base.tar into it, pg_wal.tar into its pg_wal, and
  * each tablespace's {@code <oid>.tar} into {@code pg_tblspc/<oid>} (a directory in place of the link, so
  * the copy never writes over the source's tablespace paths). Entries that would leave the directory,
- * links other than tablespace links, and devices are refused.
+ * links other than tablespace links, and devices are refused. A backup in the block store (format BLOCKS) is one
+ * part, its manifest, read as the tar stream {@link ManifestTar} writes from its blocks, so every reader of a
+ * BASE backup unpacks it the same way.
  */
 @Component
 public class BaseBackupArchive {
@@ -47,13 +54,18 @@ public class BaseBackupArchive {
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
 
     private final BackupStorage storage;
+    private final BlockStores blocks;
 
-    BaseBackupArchive(BackupStorage storage) {
+    BaseBackupArchive(BackupStorage storage, BlockStores blocks) {
         this.storage = storage;
+        this.blocks = blocks;
     }
 
-    /** Bytes of stored files an extraction reads (for progress totals). */
+    /** Bytes of stored files an extraction reads (for progress totals); for BLOCKS, the bytes it restores. */
     public static long storedBytes(BackupView backup) {
+        if (isBlocks(backup)) {
+            return backup.dataSizeBytes() == null ? 0 : backup.dataSizeBytes();
+        }
         return backup.files().stream().filter(f -> !f.path().equals("backup_manifest"))
                 .mapToLong(BackupFile::sizeBytes).sum();
     }
@@ -68,6 +80,9 @@ public class BaseBackupArchive {
             throw new IllegalArgumentException("backup " + backup.id() + " is not a BASE backup");
         }
         List<Part> parts = new ArrayList<>(List.of(new Part(backup.mainFile(), "")));
+        if (isBlocks(backup)) {
+            return parts;
+        }
         for (BackupFile file : backup.files()) {
             Matcher tablespace = TABLESPACE.matcher(file.path());
             if (file.path().startsWith("pg_wal.tar")) {
@@ -81,8 +96,33 @@ public class BaseBackupArchive {
 
     /** A stored tar file, decompressed; {@code storedRead} hears how many stored bytes were read. */
     public InputStream openPlain(BackupView backup, String file, LongConsumer storedRead) throws IOException {
+        if (isBlocks(backup)) {
+            long[] last = {0};
+            return ManifestTar.open(blocks.of(backup.repository()), manifest(backup), e -> true, BlockStores.WORKERS,
+                    n -> {
+                        storedRead.accept(n - last[0]);
+                        last[0] = n;
+                    });
+        }
         return decompress(new Counting(storage.open(backup.repository(), backup.location(), file), storedRead),
                 CompressionMethod.ofFile(file));
+    }
+
+    /** Whether the backup is in the block store. */
+    public static boolean isBlocks(BackupView backup) {
+        return backup.kind() == BackupKind.BASE && backup.format() == DumpFormat.BLOCKS;
+    }
+
+    /** A block-store backup's manifest, read from its repository. */
+    public BlockManifest manifest(BackupView backup) throws IOException {
+        try (InputStream in = storage.open(backup.repository(), backup.location(), BlockManifest.FILE)) {
+            return BlockManifest.readFrom(in);
+        }
+    }
+
+    /** The block store a block-store backup's blocks are in. */
+    public BlockStore blockStore(BackupView backup) throws IOException {
+        return blocks.of(backup.repository());
     }
 
     /**

@@ -21,9 +21,14 @@ final class BaseBackupCommand {
 
     /** {@code major}: pg_basebackup's own major version, which decides how compression is spelt. */
     static List<String> argv(String tool, int major, BackupSpec spec, Path directory) {
+        return argv(tool, major, spec, directory.toString());
+    }
+
+    /** {@code target} "-": one tar on stdout (format BLOCKS; the spec's WAL method is FETCH then). */
+    static List<String> argv(String tool, int major, BackupSpec spec, String target) {
         List<String> argv = new ArrayList<>();
         argv.add(tool);
-        argv.add("--pgdata=" + directory);
+        argv.add("--pgdata=" + target);
         argv.add("--format=tar");
         argv.add("--wal-method=" + (spec.walMethod() == WalMethod.FETCH ? "fetch" : "stream"));
         argv.add("--checkpoint=" + (spec.checkpoint() == CheckpointMode.SPREAD ? "spread" : "fast"));

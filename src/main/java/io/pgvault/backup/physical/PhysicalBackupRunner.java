@@ -34,7 +34,8 @@ import org.springframework.stereotype.Component;
 /**
  * pg_basebackup in tar format. The tool writes base.tar (compressed), pg_wal.tar and backup_manifest into
  * the staging directory; its progress lines become the job's bytes done and total, and its verbose lines
- * give the start and stop LSN and the timeline the catalog records.
+ * give the start and stop LSN and the timeline the catalog records. A BASE backup in format BLOCKS runs the
+ * same tool with its tar on stdout, cut into the repository's block store as it comes ({@link BlockBackup}).
  */
 @Component
 class PhysicalBackupRunner implements BackupRunner {
@@ -48,9 +49,11 @@ class PhysicalBackupRunner implements BackupRunner {
     private final ClusterService clusterService;
     private final ProcessExecutor executor;
     private final ConfigCapture configCapture;
+    private final BlockBackup blocks;
 
     PhysicalBackupRunner(ClusterAccess clusters, ClusterService clusterService, ProcessExecutor executor,
-            ConfigCapture configCapture) {
+            ConfigCapture configCapture, BlockBackup blocks) {
+        this.blocks = blocks;
         this.clusters = clusters;
         this.clusterService = clusterService;
         this.executor = executor;
@@ -76,6 +79,55 @@ class PhysicalBackupRunner implements BackupRunner {
         AtomicReference<String> start = new AtomicReference<>();
         AtomicReference<String> end = new AtomicReference<>();
         AtomicReference<Integer> timeline = new AtomicReference<>();
+        BackupRunner.Blocks taken = null;
+        if (backup.spec().blocks()) {
+            taken = toBlocks(backup, area, context, start, end, timeline);
+        } else {
+            toTar(backup, area, context, start, end, timeline);
+        }
+        context.phase("capturing the configuration");
+        ConfigCapture.Captured config = configCapture.capture(backup.cluster(), cluster.maintenanceDatabase(), area,
+                context);
+        config.warnings().forEach(w -> context.log("pgvault: warning: " + w));
+        if (start.get() == null || end.get() == null) {
+            throw new IllegalStateException("pg_basebackup did not report its start and end WAL locations");
+        }
+        Lsn startLsn = Lsn.parse(start.get());
+        Lsn stopLsn = Lsn.parse(end.get());
+        int tli = timeline.get();
+        return new Result(startLsn.toString(), stopLsn.toString(), tli,
+                WalFileName.segmentName(tli, startLsn.segment(segmentSize), segmentSize),
+                WalFileName.segmentName(tli, stopLsn.segmentEndingHere(segmentSize), segmentSize), config.config(),
+                config.warnings()).with(taken);
+    }
+
+    /** pg_basebackup's stdout cut into the repository's block store as it comes; the manifest into the area. */
+    private BackupRunner.Blocks toBlocks(BackupView backup, StagingArea area, JobContext context,
+            AtomicReference<String> start, AtomicReference<String> end, AtomicReference<Integer> timeline)
+            throws Exception {
+        try (ToolSession session = clusters.toolSession(backup.cluster())) {
+            context.phase("waiting for checkpoint");
+            BlockBackup.Session blocked = blocks.open(backup, context);
+            ProcessResult result;
+            try {
+                ProcessSpec spec = ProcessSpec.of(BaseBackupCommand.argv(session.tool("pg_basebackup"),
+                        session.target().tools().major(), backup.spec(), "-"))
+                        .environment(session.environment(null)).stdout(blocked.stdout())
+                        .stderrLines(line -> onStderr(line, context, start, end, timeline, null));
+                result = executor.run(spec, context.cancellation());
+            } catch (Exception e) {
+                blocked.abandon();
+                throw e;
+            }
+            context.log(String.format("pgvault: pg_basebackup ran for %.3f s, its stdout cut into blocks as it came",
+                    result.duration().toNanos() / 1e9));
+            context.phase("writing the manifest");
+            return blocked.finish(backup, area, context);
+        }
+    }
+
+    private void toTar(BackupView backup, StagingArea area, JobContext context, AtomicReference<String> start,
+            AtomicReference<String> end, AtomicReference<Integer> timeline) throws Exception {
         try (ToolSession session = clusters.toolSession(backup.cluster())) {
             Path directory = area.directory();
             context.phase("waiting for checkpoint");
@@ -97,20 +149,6 @@ class PhysicalBackupRunner implements BackupRunner {
                     followed ? "; " + backup.mainFile() + " hashed while it was written" : ""));
             compressWal(area, backup.spec(), context);
         }
-        context.phase("capturing the configuration");
-        ConfigCapture.Captured config = configCapture.capture(backup.cluster(), cluster.maintenanceDatabase(), area,
-                context);
-        config.warnings().forEach(w -> context.log("pgvault: warning: " + w));
-        if (start.get() == null || end.get() == null) {
-            throw new IllegalStateException("pg_basebackup did not report its start and end WAL locations");
-        }
-        Lsn startLsn = Lsn.parse(start.get());
-        Lsn stopLsn = Lsn.parse(end.get());
-        int tli = timeline.get();
-        return new Result(startLsn.toString(), stopLsn.toString(), tli,
-                WalFileName.segmentName(tli, startLsn.segment(segmentSize), segmentSize),
-                WalFileName.segmentName(tli, stopLsn.segmentEndingHere(segmentSize), segmentSize), config.config(),
-                config.warnings());
     }
 
     /**
@@ -156,7 +194,9 @@ class PhysicalBackupRunner implements BackupRunner {
         if (m.find()) {
             end.set(m.group(1));
             // printed after the archives are closed, while WAL streaming winds down
-            follower.writerClosed();
+            if (follower != null) {
+                follower.writerClosed();
+            }
             context.phase("waiting for WAL");
         }
     }

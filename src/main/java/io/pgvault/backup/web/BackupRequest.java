@@ -2,6 +2,7 @@ package io.pgvault.backup.web;
 
 import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupSpec;
+import io.pgvault.backup.BackupType;
 import io.pgvault.backup.CheckpointMode;
 import io.pgvault.backup.CompressionMethod;
 import io.pgvault.backup.CompressionSite;
@@ -19,7 +20,9 @@ public record BackupRequest(
                 + "DUMP_ALL (pg_dumpall of the cluster) or BASE (pg_basebackup, for point-in-time recovery)")
         BackupKind kind,
         @Schema(description = "DUMP only: the database to dump") String database,
-        @Schema(description = "DUMP: CUSTOM (default), DIRECTORY, TAR or PLAIN; DUMP_ALL: PLAIN") DumpFormat format,
+        @Schema(description = "DUMP: CUSTOM (default), DIRECTORY, TAR or PLAIN; DUMP_ALL: PLAIN; BASE: TAR "
+                + "(default, pg_basebackup's tar files) or BLOCKS (the repository's deduplicating block store, "
+                + "docs/blocks.md)") DumpFormat format,
         @Schema(description = "DUMP, DUMP_ALL: gzip level 0-9; BASE: the level of compressionMethod") Integer compression,
         @Schema(description = "parallel workers, DIRECTORY format only") Integer jobs,
         @Schema(description = "DUMP only: dump only these tables (pg_dump -t patterns). A partitioned table (or an "
@@ -46,21 +49,23 @@ public record BackupRequest(
         @Schema(description = "BASE only: FAST (default) or SPREAD") CheckpointMode checkpoint,
         @Schema(description = "BASE only: transfer limit in kB/s, 32 to 1048576") Integer maxRate,
         @Schema(description = "BASE with ZSTD only: zstd compression threads, 1 to 64 (default: one per core of "
-                + "the pgvault host; the backup's options show the number used)") Integer compressionWorkers) {
+                + "the pgvault host; the backup's options show the number used)") Integer compressionWorkers,
+        @Schema(description = "BASE in format BLOCKS only: FULL (default), DIFF (refers to the newest FULL) or INCR "
+                + "(refers to the newest backup); stores only blocks the repository lacks") BackupType type) {
 
     /** The request that gives {@code s} (a schedule's backup, as PATCH's starting point). */
     public static BackupRequest of(BackupSpec s) {
         return new BackupRequest(s.kind(), s.database(), s.format(), s.compression(), s.jobs(), s.tables(),
                 s.excludeTables(), s.schemas(), s.excludeSchemas(), s.schemaOnly(), s.dataOnly(), s.globalsOnly(),
                 s.noOwner(), s.noPrivileges(), s.label(), s.compressionMethod(), s.compressAt(), s.walMethod(),
-                s.checkpoint(), s.maxRate(), s.compressionWorkers());
+                s.checkpoint(), s.maxRate(), s.compressionWorkers(), s.type());
     }
 
     public BackupSpec toSpec() {
         return new BackupSpec(kind, database, format, compression, jobs, tables, excludeTables, schemas,
                 excludeSchemas, isTrue(schemaOnly), isTrue(dataOnly), isTrue(globalsOnly), isTrue(noOwner),
                 isTrue(noPrivileges), label, compressionMethod, compressAt, walMethod, checkpoint, maxRate,
-                compressionWorkers);
+                compressionWorkers, type);
     }
 
     private static boolean isTrue(Boolean b) {

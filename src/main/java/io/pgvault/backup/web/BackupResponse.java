@@ -5,6 +5,7 @@ import io.pgvault.backup.BackupFile;
 import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupSpec;
 import io.pgvault.backup.BackupStatus;
+import io.pgvault.backup.BackupType;
 import io.pgvault.backup.BackupView;
 import io.pgvault.backup.DumpFormat;
 import io.pgvault.backup.RecordedRetention;
@@ -50,7 +51,12 @@ record BackupResponse(UUID id, String cluster, BackupKind kind, DumpFormat forma
         @Schema(description = "the repository (GET /api/v1/repositories) that holds the backup's files")
         String repository,
         @Schema(description = "its copies in other repositories, each with its status (COPIED: every file read back "
-                + "there with the catalog's SHA-256)") List<BackupCopy> copies) {
+                + "there with the catalog's SHA-256)") List<BackupCopy> copies,
+        @Schema(description = "BASE in format BLOCKS: FULL, DIFF or INCR as taken (a FULL when no reference was "
+                + "usable)") BackupType type,
+        @Schema(description = "BASE in format BLOCKS: the backup this one builds on (DIFF, INCR)") UUID reference,
+        @Schema(description = "BASE in format BLOCKS: bytes a restore writes (sizeBytes is what this backup added "
+                + "to the repository: its new blocks and its manifest, as stored)") Long dataSizeBytes) {
 
     /** One stored file. */
     @Schema(name = "BackupFile", description = "One file of a backup: its size and SHA-256 as the tool wrote it "
@@ -80,7 +86,8 @@ record BackupResponse(UUID id, String cluster, BackupKind kind, DumpFormat forma
                 b.lastWal(), new Verification(b.verificationStatus(), b.verificationLevel(), b.verifiedAt(),
                         b.verificationDetail()),
                 b.label(), b.pinned(), b.error(), b.jobId(), b.scheduleId(), b.sizeAnomaly(), b.drillSeconds(), b.spec(),
-                b.warnings().isEmpty() ? null : b.warnings(), b.serverConfig(), b.retention(), b.repository(), b.copies());
+                b.warnings().isEmpty() ? null : b.warnings(), b.serverConfig(), b.retention(), b.repository(), b.copies(),
+                b.type(), b.reference(), b.dataSizeBytes());
     }
 
     private static FileEntry file(BackupFile f) {

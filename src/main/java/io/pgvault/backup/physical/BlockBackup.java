@@ -1,0 +1,135 @@
+package io.pgvault.backup.physical;
+
+import io.pgvault.backup.BackupRunner;
+import io.pgvault.backup.BackupService;
+import io.pgvault.backup.BackupType;
+import io.pgvault.backup.BackupView;
+import io.pgvault.backup.DumpFormat;
+import io.pgvault.blocks.BlockManifest;
+import io.pgvault.blocks.BlockStore;
+import io.pgvault.blocks.BlockStores;
+import io.pgvault.blocks.BoundedPipe;
+import io.pgvault.blocks.TarBlockWriter;
+import io.pgvault.job.JobContext;
+import io.pgvault.storage.HashingOutputStream;
+import io.pgvault.storage.StagingArea;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.springframework.stereotype.Component;
+
+/**
+ * A BASE backup into the repository's block store (format BLOCKS): pg_basebackup writes one tar to its stdout
+ * ({@code -D - -X fetch}, the WAL inside it), and that stream is cut into blocks as it arrives (see
+ * {@link TarBlockWriter}): nothing is staged on disk but the manifest, and the heap holds at most
+ * {@code (workers + 2) × block size} plus the pipe's 16 chunks of 256 KiB. The manifest goes into the staging area
+ * last, so the backup exists (is committed and recorded) only once every block it names is stored; an
+ * interrupted one leaves blocks that its retry finds and skips.
+ *
+ * <p>pg_basebackup reads every file whatever the type, so FULL, DIFF and INCR read the same and each stores only
+ * the blocks the repository lacks; the type and its reference are resolved and recorded here (a DIFF or INCR with
+ * no earlier block-store backup of the cluster in the repository is taken as a FULL and says so). pg_basebackup
+ * cannot write to stdout for a cluster with tablespaces; such a backup fails with the tool's own message.
+ */
+@Component
+class BlockBackup {
+
+    private final BlockStores stores;
+    private final BackupService backups;
+
+    BlockBackup(BlockStores stores, BackupService backups) {
+        this.stores = stores;
+        this.backups = backups;
+    }
+
+    /** Where pg_basebackup's stdout goes, and how the manifest is written once it ended. */
+    final class Session {
+        private final BoundedPipe pipe = new BoundedPipe(16);
+        private final TarBlockWriter writer;
+        private final CompletableFuture<List<BlockManifest.Entry>> reading;
+        private final BlockStore store;
+        private final Reference reference;
+
+        Session(BackupView backup, JobContext context) throws java.io.IOException {
+            reference = reference(backup);
+            store = stores.of(backup.repository());
+            writer = new TarBlockWriter(store, TarBlockWriter.DEFAULT_BLOCK_SIZE, BlockStores.WORKERS);
+            reading = CompletableFuture.supplyAsync(() -> {
+                try (InputStream in = pipe.input()) {
+                    List<BlockManifest.Entry> entries = writer.read(in, "", context.cancellation());
+                    // what follows the tar's end (padding) is read too, so that the tool never waits on the pipe
+                    in.transferTo(java.io.OutputStream.nullOutputStream());
+                    return entries;
+                } catch (Exception e) {
+                    pipe.abandon();
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            }, r -> {
+                Thread t = new Thread(r, "pgvault-blocks-stdout");
+                t.setDaemon(true);
+                t.start();
+            });
+        }
+
+        java.io.OutputStream stdout() {
+            return pipe.output();
+        }
+
+        /** The tool failed: stop reading. */
+        void abandon() {
+            pipe.abandon();
+            reading.cancel(true);
+            writer.close();
+        }
+
+        /** The tool ended well: the rest of the stream, then the manifest into the staging area. */
+        BackupRunner.Blocks finish(BackupView backup, StagingArea area, JobContext context) throws Exception {
+            List<BlockManifest.Entry> entries;
+            try {
+                pipe.finish();
+                entries = reading.get();
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof Exception cause ? cause : e;
+            } finally {
+                writer.close();
+            }
+            BlockManifest manifest = new BlockManifest(1, TarBlockWriter.DEFAULT_BLOCK_SIZE, store.keyed(), entries);
+            try (HashingOutputStream out = area.create(BlockManifest.FILE, n -> { })) {
+                manifest.writeTo(out);
+            }
+            TarBlockWriter.Stats stats = writer.stats();
+            context.log(String.format("pgvault: block store: %d block(s) of %d bytes read (%d bytes), %d new (%d bytes "
+                    + "stored), %d reused; %s%s", stats.blocks(), TarBlockWriter.DEFAULT_BLOCK_SIZE, stats.bytesRead(),
+                    stats.addedBlocks(), stats.storedBytesAdded(), stats.blocks() - stats.addedBlocks(),
+                    reference.type(), reference.why() == null ? (reference.id() == null ? ""
+                            : " referring to " + reference.id()) : " (" + reference.why() + ")"));
+            return new BackupRunner.Blocks(reference.type(), reference.id(), manifest.dataSize(),
+                    stats.storedBytesAdded());
+        }
+    }
+
+    Session open(BackupView backup, JobContext context) throws java.io.IOException {
+        return new Session(backup, context);
+    }
+
+    private record Reference(BackupType type, java.util.UUID id, String why) {
+    }
+
+    /** DIFF: the newest FULL; INCR: the newest backup; of this cluster, in the block store of this repository. */
+    private Reference reference(BackupView backup) {
+        BackupType asked = backup.spec().type() == null ? BackupType.FULL : backup.spec().type();
+        if (asked == BackupType.FULL) {
+            return new Reference(BackupType.FULL, null, null);
+        }
+        List<BackupView> earlier = backups.baseBackups(backup.cluster()).stream()
+                .filter(b -> b.format() == DumpFormat.BLOCKS && b.repository().equals(backup.repository())
+                        && !b.id().equals(backup.id()))
+                .filter(b -> asked == BackupType.INCR || b.type() == BackupType.FULL).toList();
+        Optional<BackupView> newest = earlier.isEmpty() ? Optional.empty() : Optional.of(earlier.get(earlier.size() - 1));
+        return newest.map(b -> new Reference(asked, b.id(), null)).orElseGet(() -> new Reference(BackupType.FULL, null,
+                asked + " asked, but no earlier " + (asked == BackupType.DIFF ? "FULL " : "") + "block-store backup of "
+                + "cluster '" + backup.cluster() + "' is in repository '" + backup.repository() + "': taken as FULL"));
+    }
+}

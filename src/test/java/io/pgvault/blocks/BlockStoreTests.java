@@ -1,0 +1,261 @@
+package io.pgvault.blocks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pgvault.job.Cancellation;
+import io.pgvault.storage.crypto.EncryptedObjectStore;
+import io.pgvault.storage.crypto.RepositoryKeys;
+import io.pgvault.storage.local.LocalObjectStore;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The block store on a local repository, without PostgreSQL: a tar cut into blocks and written back byte for
+ * byte, a second backup of the same data adding nothing, a keyed repository naming blocks differently, a delta
+ * restore writing only the changed block, and the sweep keeping referenced blocks.
+ */
+class BlockStoreTests {
+
+    static final int BLOCK = 64 * 1024;
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void cutsStoresOnceAndWritesBackTheSameBytes() throws Exception {
+        LocalObjectStore objects = new LocalObjectStore(temp.resolve("repo"));
+        BlockStore store = BlockStore.of(objects, false);
+        byte[] big = random(3 * BLOCK + 123, 1);
+        byte[] small = random(100, 2);
+        byte[] tar = tar(List.of("base/", "base/1/16384", "PG_VERSION", "empty"), List.of(big, small, new byte[0]));
+
+        BlockManifest first = ingest(store, tar);
+        assertThat(first.entries()).extracting(BlockManifest.Entry::path)
+                .containsExactly("base", "base/1/16384", "PG_VERSION", "empty");
+        assertThat(first.entries().get(1).blocks()).hasSize(4);
+        assertThat(first.entries().get(3).blocks()).isEmpty();
+        assertThat(first.dataSize()).isEqualTo(big.length + small.length);
+
+        // the same data again: every block is there, nothing is added
+        try (TarBlockWriter writer = new TarBlockWriter(store, BLOCK, 2)) {
+            writer.read(new ByteArrayInputStream(tar), "", Cancellation.none());
+            assertThat(writer.stats().addedBlocks()).isZero();
+            assertThat(writer.stats().blocks()).isEqualTo(5);
+        }
+
+        // the manifest survives its own format, and the tar written from it holds the same bytes
+        ByteArrayOutputStream stored = new ByteArrayOutputStream();
+        first.writeTo(stored);
+        BlockManifest read = BlockManifest.readFrom(new ByteArrayInputStream(stored.toByteArray()));
+        assertThat(read).isEqualTo(first);
+        try (InputStream back = ManifestTar.open(store, read, e -> true, 3, n -> { });
+                TarArchiveInputStream in = new TarArchiveInputStream(back)) {
+            List<String> names = new ArrayList<>();
+            TarArchiveEntry e;
+            while ((e = in.getNextEntry()) != null) {
+                names.add(e.getName());
+                if (e.getName().equals("base/1/16384")) {
+                    assertThat(in.readAllBytes()).isEqualTo(big);
+                } else if (e.getName().equals("PG_VERSION")) {
+                    assertThat(in.readAllBytes()).isEqualTo(small);
+                }
+            }
+            assertThat(names).containsExactly("base/", "base/1/16384", "PG_VERSION", "empty");
+        }
+
+        // a damaged block fails the restore with the file it belongs to
+        String victim = first.entries().get(2).blocks().get(0);
+        objects.put(BlockStore.objectKey(victim), new ByteArrayInputStream(new byte[] {1, 2, 3}));
+        assertThatThrownBy(() -> {
+            try (InputStream back = ManifestTar.open(store, first, e -> true, 2, n -> { })) {
+                back.readAllBytes();
+            }
+        }).isInstanceOf(IOException.class).hasMessageContaining("PG_VERSION");
+    }
+
+    @Test
+    void aBackupCutOffMidwayLeavesBlocksItsRetryReuses() throws Exception {
+        BlockStore store = BlockStore.of(new LocalObjectStore(temp.resolve("repo")), false);
+        byte[] first = random(2 * BLOCK, 6);
+        byte[] second = random(3 * BLOCK, 7);
+        byte[] tar = tar(List.of("a", "b"), List.of(first, second));
+        // the stream breaks inside the second file: no manifest can be built, the first file's blocks are stored
+        byte[] cut = java.util.Arrays.copyOf(tar, 512 + first.length + 512 + BLOCK + 100);
+        assertThatThrownBy(() -> ingest(store, cut)).isInstanceOf(IOException.class);
+        try (TarBlockWriter retry = new TarBlockWriter(store, BLOCK, 2)) {
+            retry.read(new ByteArrayInputStream(tar), "", Cancellation.none());
+            assertThat(retry.stats().blocks()).isEqualTo(5);
+            assertThat(retry.stats().addedBlocks()).as("the retry stores only what the cut-off run did not read")
+                    .isEqualTo(2);
+        }
+    }
+
+    @Test
+    void anEncryptedRepositoryNamesBlocksByAKeyedHash() throws Exception {
+        LocalObjectStore objects = new LocalObjectStore(temp.resolve("keyed"));
+        BlockStore keyed = BlockStore.of(objects, true);
+        BlockStore plain = BlockStore.of(new LocalObjectStore(temp.resolve("plain")), false);
+        byte[] data = random(1000, 3);
+        String keyedName = keyed.hasher().name(data, data.length);
+        assertThat(keyedName).isNotEqualTo(plain.hasher().name(data, data.length)).hasSize(64);
+        // the key is the repository's: opened again, the same name
+        assertThat(BlockStore.of(objects, true).hasher().name(data, data.length)).isEqualTo(keyedName);
+        assertThat(BlockStore.of(new LocalObjectStore(temp.resolve("other")), true).hasher().name(data, data.length))
+                .isNotEqualTo(keyedName);
+
+        // through the repository's encryption decorator: blocks (and the HMAC key) are ciphertext at rest
+        LocalObjectStore raw = new LocalObjectStore(temp.resolve("encrypted"));
+        EncryptedObjectStore encrypted = new EncryptedObjectStore(raw, RepositoryKeys.fromFiles(
+                temp.resolve("keys/main.key"), List.of()));
+        BlockStore sealed = BlockStore.of(encrypted, true);
+        BlockManifest manifest = ingest(sealed, tar(List.of("f"), List.of(data)));
+        String name = manifest.entries().get(0).blocks().get(0);
+        try (InputStream stored = raw.get(BlockStore.objectKey(name))) {
+            byte[] atRest = stored.readAllBytes();
+            assertThat(new String(atRest, 0, 15, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("pgvault-aead-1 ");
+        }
+        try (InputStream key = raw.get(BlockStore.PREFIX + "hmac-key")) {
+            assertThat(new String(key.readAllBytes(), 0, 15, java.nio.charset.StandardCharsets.US_ASCII))
+                    .isEqualTo("pgvault-aead-1 ");
+        }
+        assertThat(sealed.read(name)).isEqualTo(data);
+        assertThat(BlockCheck.run(sealed, manifest, 2, Cancellation.none(), n -> { }).problems()).isEmpty();
+    }
+
+    @Test
+    void aDeltaRestoreWritesOnlyWhatDiffersAndTheSweepKeepsWhatIsReferenced() throws Exception {
+        LocalObjectStore objects = new LocalObjectStore(temp.resolve("repo"));
+        BlockStore store = BlockStore.of(objects, false);
+        byte[] big = random(4 * BLOCK, 4);
+        byte[] other = random(5000, 5);
+        BlockManifest manifest = ingest(store, tar(List.of("base/", "base/big", "other"), List.of(big, other)));
+
+        Path dir = Files.createDirectory(temp.resolve("data"));
+        Files.createDirectory(dir.resolve("base"));
+        byte[] drifted = big.clone();
+        drifted[BLOCK + 7] ^= 1;
+        Files.write(dir.resolve("base/big"), java.util.Arrays.copyOf(drifted, drifted.length + 10));
+        Files.write(dir.resolve("stray"), new byte[] {9});
+        Files.write(dir.resolve("kept"), new byte[] {9});
+
+        DeltaRestore.Report report = DeltaRestore.run(store, manifest, dir, e -> true, "kept"::equals, 2,
+                local(dir), Cancellation.none());
+        assertThat(Files.readAllBytes(dir.resolve("base/big"))).isEqualTo(big);
+        assertThat(Files.readAllBytes(dir.resolve("other"))).isEqualTo(other);
+        assertThat(dir.resolve("stray")).doesNotExist();
+        assertThat(dir.resolve("kept")).exists();
+        assertThat(report.bytesChecked()).isEqualTo(big.length);
+        assertThat(report.bytesSkipped()).isEqualTo(3L * BLOCK);
+        assertThat(report.bytesWritten()).isEqualTo(BLOCK + other.length);
+        assertThat(report.describe()).contains("checked", "skipped", "written");
+
+        // another backup that drops `other`; only the first manifest is deleted; a sweep then takes other's block
+        BlockManifest second = ingest(store, tar(List.of("base/", "base/big"), List.of(big)));
+        objects.put("c/BASE/2/" + BlockManifest.FILE, new ByteArrayInputStream(manifestBytes(second)));
+        Instant later = Instant.now().plusSeconds(60);
+        assertThat(BlockSweep.sweep(objects, store, later, () -> true).skipped()).isTrue();
+        BlockSweep.Result swept = BlockSweep.sweep(objects, store, later, () -> false);
+        assertThat(swept.removed()).isEqualTo(1);
+        assertThat(store.has(manifest.entries().get(2).blocks().get(0))).isFalse();
+        assertThat(second.blocks()).allSatisfy(n -> assertThat(store.has(n)).isTrue());
+        // within the grace period nothing goes
+        assertThat(BlockSweep.sweep(objects, store, Instant.now().minusSeconds(3600), () -> false).removed()).isZero();
+    }
+
+    static DeltaRestore.Target local(Path dir) {
+        return new DeltaRestore.Target() {
+            @Override
+            public void write(String path, long offset, byte[] data) throws IOException {
+                try (RandomAccessFile f = new RandomAccessFile(dir.resolve(path).toFile(), "rw")) {
+                    f.seek(offset);
+                    f.write(data);
+                }
+            }
+
+            @Override
+            public void truncate(String path, long size) throws IOException {
+                try (RandomAccessFile f = new RandomAccessFile(dir.resolve(path).toFile(), "rw")) {
+                    f.setLength(size);
+                }
+            }
+
+            @Override
+            public void remove(List<String> paths) throws IOException {
+                for (String p : paths) {
+                    io.pgvault.storage.FileTrees.delete(dir.resolve(p));
+                }
+            }
+
+            @Override
+            public void untar(InputStream tar) throws IOException {
+                TarArchiveInputStream in = new TarArchiveInputStream(tar);
+                TarArchiveEntry e;
+                while ((e = in.getNextEntry()) != null) {
+                    Path p = dir.resolve(e.getName());
+                    if (e.isDirectory()) {
+                        Files.createDirectories(p);
+                    } else {
+                        Files.write(p, in.readAllBytes());
+                    }
+                }
+            }
+        };
+    }
+
+    static byte[] manifestBytes(BlockManifest m) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        m.writeTo(out);
+        return out.toByteArray();
+    }
+
+    static BlockManifest ingest(BlockStore store, byte[] tar) throws Exception {
+        try (TarBlockWriter writer = new TarBlockWriter(store, BLOCK, 2)) {
+            return new BlockManifest(1, BLOCK, store.keyed(), writer.read(new ByteArrayInputStream(tar), "",
+                    Cancellation.none()));
+        }
+    }
+
+    /** A tar of directories (names ending in '/') and files, the files taking {@code contents} in order. */
+    static byte[] tar(List<String> names, List<byte[]> contents) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int next = 0;
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+            for (String name : names) {
+                TarArchiveEntry entry = new TarArchiveEntry(name);
+                if (name.endsWith("/")) {
+                    entry.setMode(040700);
+                    tar.putArchiveEntry(entry);
+                } else {
+                    byte[] content = contents.get(next++);
+                    entry.setMode(0100600);
+                    entry.setSize(content.length);
+                    tar.putArchiveEntry(entry);
+                    tar.write(content);
+                }
+                tar.closeArchiveEntry();
+            }
+        }
+        return out.toByteArray();
+    }
+
+    static byte[] random(int size, long seed) {
+        byte[] b = new byte[size];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+}
