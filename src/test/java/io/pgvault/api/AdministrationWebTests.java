@@ -77,4 +77,19 @@ class AdministrationWebTests extends WebSliceTest {
         given(keyRotation.rotate("nowhere")).willThrow(new NotFoundException("no repository named nowhere"));
         send(ADMIN, post("/api/v1/repositories/nowhere/keys", "")).andExpect(problem(404, "Not found", "nowhere"));
     }
+
+    @Test
+    void reencryptionIsForAnAdminAndNamesWhatStopsIt() throws Exception {
+        send(OPERATOR, post("/api/v1/repositories/offsite/reencryptions", "")).andExpect(problem(403, "Forbidden",
+                "ADMIN"));
+        send(VIEWER, post("/api/v1/repositories/offsite/reencryptions", "")).andExpect(problem(403, "Forbidden",
+                "ADMIN"));
+        verifyNoInteractions(reencryptions);
+        given(reencryptions.start("nowhere")).willThrow(new NotFoundException("no repository named nowhere"));
+        send(ADMIN, post("/api/v1/repositories/nowhere/reencryptions", "")).andExpect(problem(404, "Not found",
+                "nowhere"));
+        given(reencryptions.start("local")).willThrow(new ConflictException("repository 'local' is not encrypted"));
+        send(ADMIN, post("/api/v1/repositories/local/reencryptions", "")).andExpect(problem(409, "Conflict",
+                "not encrypted"));
+    }
 }

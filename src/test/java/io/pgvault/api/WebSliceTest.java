@@ -133,6 +133,8 @@ public abstract class WebSliceTest {
     protected Repositories repositories;
     @MockitoBean
     protected RepositoryKeyRotation keyRotation;
+    @MockitoBean
+    protected io.pgvault.reencryption.ReencryptionService reencryptions;
 
     @BeforeEach
     void callers() {
