@@ -11,9 +11,7 @@ import com.github.kagkarlsson.scheduler.task.CompletionHandler;
 import com.github.kagkarlsson.scheduler.task.TaskInstance;
 import com.github.kagkarlsson.scheduler.task.TaskInstanceId;
 import com.github.kagkarlsson.scheduler.task.helper.CustomTask;
-import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
-import com.github.kagkarlsson.scheduler.task.schedule.Schedules;
 import io.pgvault.PgvaultProperties;
 import jakarta.annotation.PreDestroy;
 import java.nio.charset.StandardCharsets;
@@ -69,6 +67,11 @@ class JobEngine {
             Executors.newCachedThreadPool(DaemonThreads.named("pgvault-placed-job"));
     private final ScheduledExecutorService heartbeat =
             Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("pgvault-job-heartbeat"));
+    /** Its own thread: a sweep waiting on the catalog must not hold up this instance's heartbeat. */
+    private final ScheduledExecutorService sweeper =
+            Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("pgvault-job-sweeper"));
+    /** A dead instance's running jobs fail within stale-after and one sweep interval (a quarter of it). */
+    private final Duration sweep;
 
     private record Running(JobContext context, Instant startedAt) {
     }
@@ -88,14 +91,12 @@ class JobEngine {
         this.jobTask = Tasks.custom(TASK, String.class).execute((instance, ctx) -> execute(instance));
         this.timerTask = Tasks.custom(TIMER_TASK, String.class)
                 .execute((instance, ctx) -> fireTimer(instance.getData(), ctx.getExecution().getExecutionTime()));
-        // a dead instance's running jobs fail within stale-after and a quarter of it (plus, when the dead instance
-        // held this very task, db-scheduler's 10 missed heartbeats before another instance takes it over)
-        Duration sweep = settings.staleAfter().dividedBy(4).compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1)
+        // every instance sweeps on a timer of its own, not as one db-scheduler recurring task: a recurring task
+        // held by the instance that died moves only after db-scheduler's 10 missed heartbeats, which more than
+        // doubled the time to fail a dead instance's jobs. The sweep locks each job, so concurrent sweeps are safe.
+        this.sweep = settings.staleAfter().dividedBy(4).compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1)
                 : settings.staleAfter().dividedBy(4);
-        RecurringTask<Void> sweeper = Tasks.recurring("pgvault-job-sweeper", Schedules.fixedDelay(sweep))
-                .execute((instance, ctx) -> sweepStale());
         this.scheduler = Scheduler.create(new TransactionAwareDataSourceProxy(dataSource), jobTask, timerTask)
-                .startTasks(sweeper)
                 // timers (schedules, webhook retries, alerts) get threads of their own: jobs may run for hours
                 .threads(settings.maxConcurrent() + TIMER_THREADS)
                 .pollingInterval(settings.pollInterval())
@@ -118,6 +119,7 @@ class JobEngine {
         }
         long period = settings.heartbeatInterval().toMillis();
         heartbeat.scheduleWithFixedDelay(this::beat, period, period, TimeUnit.MILLISECONDS);
+        sweeper.scheduleWithFixedDelay(this::sweepStale, sweep.toMillis(), sweep.toMillis(), TimeUnit.MILLISECONDS);
         scheduler.start();
         log.info("Job engine started as instance '{}' with {} worker(s)", instanceName, settings.maxConcurrent());
     }
@@ -127,6 +129,7 @@ class JobEngine {
         running.values().forEach(r -> r.context().cancellation().cancel(CancelCause.SHUTDOWN,
                 "pgvault is shutting down"));
         heartbeat.shutdownNow();
+        sweeper.shutdownNow();
         placedRunner.shutdownNow();
         scheduler.stop();
         instances.deregister();
@@ -373,6 +376,15 @@ class JobEngine {
      * queued jobs placed on a host where no instance has been alive for as long.
      */
     private void sweepStale() {
+        try {
+            sweepStaleJobs();
+        } catch (RuntimeException e) {
+            // the next sweep tries again (a failure must not end the timer)
+            log.warn("Sweep for stale jobs failed: {}", e.toString());
+        }
+    }
+
+    private void sweepStaleJobs() {
         Instant cutoff = clock.instant().minus(settings.staleAfter());
         lifecycle.failInterrupted(lifecycle.runningWithHeartbeatBefore(cutoff).stream()
                 .filter(j -> !running.containsKey(j.getId())).toList());

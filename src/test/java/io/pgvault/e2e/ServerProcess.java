@@ -16,6 +16,15 @@ import java.util.concurrent.TimeUnit;
 /** pgvault as a separate JVM, so a test can SIGKILL it like a crashed server and start it again. */
 final class ServerProcess implements AutoCloseable {
 
+    /**
+     * About 20 of these start in a run, on 2 cores shared with the test JVM and its clusters: the client compiler
+     * only, the serial collector and the classes mapped from a shared archive ({@link ServerClassArchive}) start a
+     * Spring Boot JVM with much less CPU, and what these servers do in a test (a few requests, streams through the
+     * tools) needs no peak performance.
+     */
+    static final List<String> JVM = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+
     private final Process process;
     final int port;
     /** A name a test gives this instance (its pgvault.jobs.instance-name), for its own bookkeeping. */
@@ -80,14 +89,14 @@ final class ServerProcess implements AutoCloseable {
     }
 
     /**
-     * pgvault's classes and its run-time dependencies only (target/runtime-classpath.txt, written by the build):
-     * what the jar and spring-boot:run get, so that a dependency the tests have and the server lacks fails here.
+     * pgvault's run-time dependencies only (target/runtime-classpath.txt, written by the build): what the jar and
+     * spring-boot:run get, so that a dependency the tests have and the server lacks fails here. pgvault's own
+     * classes come first, see {@link ServerClassArchive#classPath()}.
      */
-    static String runtimeClassPath() {
+    static String runtimeDependencies() {
         Path file = Path.of("target", "runtime-classpath.txt");
         try {
-            return Path.of("target", "classes").toAbsolutePath() + java.io.File.pathSeparator
-                    + java.nio.file.Files.readString(file).strip();
+            return java.nio.file.Files.readString(file).strip();
         } catch (java.io.IOException e) {
             throw new IllegalStateException(file + " is missing: the build writes it (maven-dependency-plugin, "
                     + "generate-test-resources); run the tests through Maven", e);
@@ -97,23 +106,11 @@ final class ServerProcess implements AutoCloseable {
     private static ServerProcess start(Path dir, int port, java.util.Map<String, String> env, List<String> wrapper,
             String... extraArgs) throws Exception {
         Path log = dir.resolve("server-" + System.nanoTime() + ".log");
-        List<String> argv = new ArrayList<>(List.of(
-                // about 20 of these start in a run, on 2 cores shared with the test JVM and its clusters: the client
-                // compiler only and the serial collector start a Spring Boot JVM with much less CPU, and what these
-                // servers do in a test (a few requests, streams through the tools) needs no peak performance
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                "-cp", runtimeClassPath(), "io.pgvault.PgvaultApplication",
-                "--server.port=" + port,
-                "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("catalog") + ";FILE_LOCK=FS;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE",
-                "--pgvault.storage.local.root=" + dir.resolve("store"),
-                "--pgvault.security.key-file=" + dir.resolve("pgvault.key"),
-                "--pgvault.storage.local.min-free-bytes=0",
-                "--pgvault.security.admin-token=" + Api.ADMIN_TOKEN,
-                "--pgvault.jobs.instance-name=restart-test",
-                "--pgvault.jobs.poll-interval=200ms",
-                "--pgvault.recovery.roots=" + dir.resolve("recoveries"),
-                "--pgvault.recovery.drill-directory=" + dir.resolve("recoveries").resolve("drills")));
+        ServerClassArchive classes = ServerClassArchive.get(JVM);
+        List<String> argv = new ArrayList<>(JVM);
+        argv.addAll(classes.flags());
+        argv.addAll(List.of("-cp", classes.classPath(), "io.pgvault.PgvaultApplication"));
+        argv.addAll(serverArgs(dir, port));
         for (String extra : extraArgs) {
             // an extra --key=value replaces the default of the same key (Spring would join both)
             String key = extra.contains("=") ? extra.substring(0, extra.indexOf('=') + 1) : extra + "=";
@@ -131,6 +128,20 @@ final class ServerProcess implements AutoCloseable {
         ServerProcess server = new ServerProcess(process, port, log, dir.resolve("store"));
         server.awaitHealthy();
         return server;
+    }
+
+    /** The server's arguments before a test's own (which replace those of the same key). */
+    static List<String> serverArgs(Path dir, int port) {
+        return List.of("--server.port=" + port,
+                "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("catalog") + ";FILE_LOCK=FS;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE",
+                "--pgvault.storage.local.root=" + dir.resolve("store"),
+                "--pgvault.security.key-file=" + dir.resolve("pgvault.key"),
+                "--pgvault.storage.local.min-free-bytes=0",
+                "--pgvault.security.admin-token=" + Api.ADMIN_TOKEN,
+                "--pgvault.jobs.instance-name=restart-test",
+                "--pgvault.jobs.poll-interval=200ms",
+                "--pgvault.recovery.roots=" + dir.resolve("recoveries"),
+                "--pgvault.recovery.drill-directory=" + dir.resolve("recoveries").resolve("drills"));
     }
 
     static int freePort() throws IOException {
