@@ -38,7 +38,10 @@ public record BackupSpec(
         Integer compressionWorkers,
         @Schema(description = "BASE in format BLOCKS: FULL, DIFF or INCR as asked (the backup's own type says what "
                 + "was taken)")
-        BackupType type) {
+        BackupType type,
+        @Schema(description = "BASE in format BLOCKS read on the data directory's host: true reads every file "
+                + "(unchanged blocks found by their hashes) instead of reusing files by size and mtime")
+        Boolean checksumDelta) {
 
     public BackupSpec {
         tables = tables == null ? List.of() : List.copyOf(tables);
@@ -55,7 +58,18 @@ public record BackupSpec(
             CheckpointMode checkpoint, Integer maxRate, Integer compressionWorkers) {
         this(kind, database, format, compression, jobs, tables, excludeTables, schemas, excludeSchemas, schemaOnly,
                 dataOnly, globalsOnly, noOwner, noPrivileges, label, compressionMethod, compressAt, walMethod,
-                checkpoint, maxRate, compressionWorkers, null);
+                checkpoint, maxRate, compressionWorkers, null, null);
+    }
+
+    /** A spec with a backup type and no checksumDelta (as before host reading). */
+    public BackupSpec(BackupKind kind, String database, DumpFormat format, Integer compression, Integer jobs,
+            List<String> tables, List<String> excludeTables, List<String> schemas, List<String> excludeSchemas,
+            boolean schemaOnly, boolean dataOnly, boolean globalsOnly, boolean noOwner, boolean noPrivileges,
+            String label, CompressionMethod compressionMethod, CompressionSite compressAt, WalMethod walMethod,
+            CheckpointMode checkpoint, Integer maxRate, Integer compressionWorkers, BackupType type) {
+        this(kind, database, format, compression, jobs, tables, excludeTables, schemas, excludeSchemas, schemaOnly,
+                dataOnly, globalsOnly, noOwner, noPrivileges, label, compressionMethod, compressAt, walMethod,
+                checkpoint, maxRate, compressionWorkers, type, null);
     }
 
     /** Whether this BASE backup goes to the block store. */
@@ -80,12 +94,12 @@ public record BackupSpec(
     BackupSpec withCompressionMethod(CompressionMethod method) {
         return new BackupSpec(kind, database, format, compression, jobs, tables, excludeTables, schemas,
                 excludeSchemas, schemaOnly, dataOnly, globalsOnly, noOwner, noPrivileges, label, method, compressAt,
-                walMethod, checkpoint, maxRate, compressionWorkers, type);
+                walMethod, checkpoint, maxRate, compressionWorkers, type, checksumDelta);
     }
 
     BackupSpec withCompressionWorkers(Integer workers) {
         return new BackupSpec(kind, database, format, compression, jobs, tables, excludeTables, schemas,
                 excludeSchemas, schemaOnly, dataOnly, globalsOnly, noOwner, noPrivileges, label, compressionMethod,
-                compressAt, walMethod, checkpoint, maxRate, workers, type);
+                compressAt, walMethod, checkpoint, maxRate, workers, type, checksumDelta);
     }
 }

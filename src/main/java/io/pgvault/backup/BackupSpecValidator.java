@@ -37,6 +37,10 @@ final class BackupSpecValidator {
         if (s.type() != null) {
             throw new InvalidRequestException("type", "type (FULL, DIFF, INCR) applies to BASE backups only");
         }
+        if (s.checksumDelta() != null) {
+            throw new InvalidRequestException("checksumDelta", "checksumDelta applies to BASE backups in format "
+                    + "BLOCKS only");
+        }
         if (s.format() == DumpFormat.BLOCKS) {
             throw new InvalidRequestException("format", "format BLOCKS is for BASE backups; a DUMP is CUSTOM, "
                     + "DIRECTORY, TAR or PLAIN");
@@ -64,6 +68,10 @@ final class BackupSpecValidator {
         if (s.type() != null && !blocks) {
             throw new InvalidRequestException("type", "type (FULL, DIFF, INCR) applies to BASE backups in format "
                     + "BLOCKS; a TAR backup is always whole");
+        }
+        if (s.checksumDelta() != null && !blocks) {
+            throw new InvalidRequestException("checksumDelta", "checksumDelta applies to BASE backups in format "
+                    + "BLOCKS (a TAR backup reads and stores every file)");
         }
         if (blocks) {
             // NONE and CLIENT are what a validated BLOCKS spec records (a schedule's spec is validated again)
@@ -118,7 +126,8 @@ final class BackupSpecValidator {
             return new BackupSpec(s.kind(), null, DumpFormat.BLOCKS, null, null, List.of(), List.of(), List.of(),
                     List.of(), false, false, false, false, false, s.label(), CompressionMethod.NONE,
                     CompressionSite.CLIENT, WalMethod.FETCH, s.checkpoint() == null ? CheckpointMode.FAST
-                    : s.checkpoint(), s.maxRate(), null, s.type() == null ? BackupType.FULL : s.type());
+                    : s.checkpoint(), s.maxRate(), null, s.type() == null ? BackupType.FULL : s.type(),
+                    Boolean.TRUE.equals(s.checksumDelta()) ? Boolean.TRUE : null);
         }
         return new BackupSpec(s.kind(), null, null, s.compression(), null, List.of(), List.of(), List.of(),
                 List.of(), false, false, false, false, false, s.label(), method,

@@ -131,7 +131,7 @@ class DataDirectoryWriter {
         long total = BaseBackupArchive.storedBytes(backup);
         long[] done = {0};
         Set<String> names = null;
-        for (BaseBackupArchive.Part part : BaseBackupArchive.parts(backup)) {
+        for (BaseBackupArchive.Part part : archive.partsOf(backup)) {
             Path into = part.into().isEmpty() ? directory : directory.resolve(part.into());
             if (names == null && !part.into().isEmpty()) {
                 names = new HashSet<>(files.list(directory));

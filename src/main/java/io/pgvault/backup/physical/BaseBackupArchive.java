@@ -94,11 +94,47 @@ public class BaseBackupArchive {
         return parts;
     }
 
+    /**
+     * As {@link #parts(BackupView)}, and for a block-store backup read on its host with tablespaces, one part per
+     * tablespace ({@code pg_tblspc/<oid>}, its files as the manifest lists them below that link), unpacked into a
+     * directory in place of the link as a TAR backup's {@code <oid>.tar} is.
+     */
+    public List<Part> partsOf(BackupView backup) throws IOException {
+        List<Part> parts = parts(backup);
+        if (!isBlocks(backup)) {
+            return parts;
+        }
+        List<Part> all = new ArrayList<>(parts);
+        for (BlockManifest.Entry e : manifest(backup).entries()) {
+            if (e.type() == 'l' && TABLESPACE_LINK.matcher(e.path()).matches()) {
+                all.add(new Part(e.path(), e.path()));
+            }
+        }
+        return all;
+    }
+
+    private static final Pattern TABLESPACE_LINK = Pattern.compile("^pg_tblspc/\\d+$");
+
     /** A stored tar file, decompressed; {@code storedRead} hears how many stored bytes were read. */
     public InputStream openPlain(BackupView backup, String file, LongConsumer storedRead) throws IOException {
         if (isBlocks(backup)) {
             long[] last = {0};
-            return ManifestTar.open(blocks.of(backup.repository()), manifest(backup), e -> true, BlockStores.WORKERS,
+            BlockManifest manifest = manifest(backup);
+            if (TABLESPACE_LINK.matcher(file).matches()) {
+                // a tablespace's part: its files, named as in the tablespace's own directory
+                String prefix = file + "/";
+                manifest = new BlockManifest(manifest.version(), manifest.blockSize(), manifest.keyed(),
+                        manifest.entries().stream().filter(e -> e.path().startsWith(prefix)).map(e ->
+                                new BlockManifest.Entry(e.path().substring(prefix.length()), e.type(), e.size(), e.mode(),
+                                        e.mtime(), e.link(), e.blocks())).toList());
+            } else {
+                // tablespaces become directories in place of their links, so the map that would turn them back into
+                // links to the source's own paths stays out
+                manifest = new BlockManifest(manifest.version(), manifest.blockSize(), manifest.keyed(),
+                        manifest.entries().stream().filter(e -> !inTablespace(e.path())
+                                && !e.path().equals("tablespace_map")).toList());
+            }
+            return ManifestTar.open(blocks.of(backup.repository()), manifest, e -> true, BlockStores.WORKERS,
                     n -> {
                         storedRead.accept(n - last[0]);
                         last[0] = n;
@@ -106,6 +142,11 @@ public class BaseBackupArchive {
         }
         return decompress(new Counting(storage.open(backup.repository(), backup.location(), file), storedRead),
                 CompressionMethod.ofFile(file));
+    }
+
+    private static boolean inTablespace(String path) {
+        int slash = path.indexOf('/', "pg_tblspc/".length());
+        return path.startsWith("pg_tblspc/") && slash > 0;
     }
 
     /** Whether the backup is in the block store. */
@@ -132,7 +173,7 @@ public class BaseBackupArchive {
     public void extract(BackupView backup, Path target, Cancellation cancellation, LongConsumer progress)
             throws IOException {
         long[] done = {0};
-        for (Part part : parts(backup)) {
+        for (Part part : partsOf(backup)) {
             Path into = target;
             if (part.into().startsWith("pg_tblspc/")) {
                 into = target.resolve(part.into());

@@ -103,8 +103,7 @@ class BlockBackup {
             context.log(String.format("pgvault: block store: %d block(s) of %d bytes read (%d bytes), %d new (%d bytes "
                     + "stored), %d reused; %s%s", stats.blocks(), TarBlockWriter.DEFAULT_BLOCK_SIZE, stats.bytesRead(),
                     stats.addedBlocks(), stats.storedBytesAdded(), stats.blocks() - stats.addedBlocks(),
-                    reference.type(), reference.why() == null ? (reference.id() == null ? ""
-                            : " referring to " + reference.id()) : " (" + reference.why() + ")"));
+                    reference.describe(), ""));
             return new BackupRunner.Blocks(reference.type(), reference.id(), manifest.dataSize(),
                     stats.storedBytesAdded());
         }
@@ -114,22 +113,28 @@ class BlockBackup {
         return new Session(backup, context);
     }
 
-    private record Reference(BackupType type, java.util.UUID id, String why) {
+    /** The type taken and the backup it refers to ({@code view}: null for a FULL); {@code why}: why a FULL. */
+    record Reference(BackupType type, java.util.UUID id, String why, BackupView view) {
+
+        /** For the job log: "INCR referring to id", or "FULL (why)". */
+        String describe() {
+            return type + (why == null ? (id == null ? "" : " referring to " + id) : " (" + why + ")");
+        }
     }
 
     /** DIFF: the newest FULL; INCR: the newest backup; of this cluster, in the block store of this repository. */
-    private Reference reference(BackupView backup) {
+    Reference reference(BackupView backup) {
         BackupType asked = backup.spec().type() == null ? BackupType.FULL : backup.spec().type();
         if (asked == BackupType.FULL) {
-            return new Reference(BackupType.FULL, null, null);
+            return new Reference(BackupType.FULL, null, null, null);
         }
         List<BackupView> earlier = backups.baseBackups(backup.cluster()).stream()
                 .filter(b -> b.format() == DumpFormat.BLOCKS && b.repository().equals(backup.repository())
                         && !b.id().equals(backup.id()))
                 .filter(b -> asked == BackupType.INCR || b.type() == BackupType.FULL).toList();
         Optional<BackupView> newest = earlier.isEmpty() ? Optional.empty() : Optional.of(earlier.get(earlier.size() - 1));
-        return newest.map(b -> new Reference(asked, b.id(), null)).orElseGet(() -> new Reference(BackupType.FULL, null,
+        return newest.map(b -> new Reference(asked, b.id(), null, b)).orElseGet(() -> new Reference(BackupType.FULL, null,
                 asked + " asked, but no earlier " + (asked == BackupType.DIFF ? "FULL " : "") + "block-store backup of "
-                + "cluster '" + backup.cluster() + "' is in repository '" + backup.repository() + "': taken as FULL"));
+                + "cluster '" + backup.cluster() + "' is in repository '" + backup.repository() + "': taken as FULL", null));
     }
 }

@@ -50,10 +50,12 @@ class PhysicalBackupRunner implements BackupRunner {
     private final ProcessExecutor executor;
     private final ConfigCapture configCapture;
     private final BlockBackup blocks;
+    private final HostBackup host;
 
     PhysicalBackupRunner(ClusterAccess clusters, ClusterService clusterService, ProcessExecutor executor,
-            ConfigCapture configCapture, BlockBackup blocks) {
+            ConfigCapture configCapture, BlockBackup blocks, HostBackup host) {
         this.blocks = blocks;
+        this.host = host;
         this.clusters = clusters;
         this.clusterService = clusterService;
         this.executor = executor;
@@ -80,7 +82,19 @@ class PhysicalBackupRunner implements BackupRunner {
         AtomicReference<String> end = new AtomicReference<>();
         AtomicReference<Integer> timeline = new AtomicReference<>();
         BackupRunner.Blocks taken = null;
-        if (backup.spec().blocks()) {
+        java.util.List<String> warnings = new java.util.ArrayList<>();
+        StringBuilder notHere = new StringBuilder();
+        java.util.Optional<Path> readable = backup.spec().blocks()
+                ? host.readableDirectory(backup.cluster(), notHere) : java.util.Optional.empty();
+        if (readable.isPresent()) {
+            HostBackup.Taken read = host.take(backup, readable.get(), area, context);
+            start.set(read.startLsn());
+            end.set(read.stopLsn());
+            timeline.set(read.timeline());
+            warnings.addAll(read.warnings());
+            taken = read.blocks();
+        } else if (backup.spec().blocks()) {
+            context.log("pgvault: reader: pg_basebackup's stream cut into blocks (" + notHere + ")");
             taken = toBlocks(backup, area, context, start, end, timeline);
         } else {
             toTar(backup, area, context, start, end, timeline);
@@ -89,6 +103,7 @@ class PhysicalBackupRunner implements BackupRunner {
         ConfigCapture.Captured config = configCapture.capture(backup.cluster(), cluster.maintenanceDatabase(), area,
                 context);
         config.warnings().forEach(w -> context.log("pgvault: warning: " + w));
+        warnings.addAll(config.warnings());
         if (start.get() == null || end.get() == null) {
             throw new IllegalStateException("pg_basebackup did not report its start and end WAL locations");
         }
@@ -98,7 +113,7 @@ class PhysicalBackupRunner implements BackupRunner {
         return new Result(startLsn.toString(), stopLsn.toString(), tli,
                 WalFileName.segmentName(tli, startLsn.segment(segmentSize), segmentSize),
                 WalFileName.segmentName(tli, stopLsn.segmentEndingHere(segmentSize), segmentSize), config.config(),
-                config.warnings()).with(taken);
+                warnings).with(taken);
     }
 
     /** pg_basebackup's stdout cut into the repository's block store as it comes; the manifest into the area. */

@@ -51,21 +51,24 @@ public record BackupRequest(
         @Schema(description = "BASE with ZSTD only: zstd compression threads, 1 to 64 (default: one per core of "
                 + "the pgvault host; the backup's options show the number used)") Integer compressionWorkers,
         @Schema(description = "BASE in format BLOCKS only: FULL (default), DIFF (refers to the newest FULL) or INCR "
-                + "(refers to the newest backup); stores only blocks the repository lacks") BackupType type) {
+                + "(refers to the newest backup); stores only blocks the repository lacks") BackupType type,
+        @Schema(description = "BASE in format BLOCKS only, for a DIFF or INCR read on the data directory's host: "
+                + "true reads every file and finds unchanged blocks by their hashes, instead of reusing the files whose "
+                + "size and mtime are unchanged (default false)") Boolean checksumDelta) {
 
     /** The request that gives {@code s} (a schedule's backup, as PATCH's starting point). */
     public static BackupRequest of(BackupSpec s) {
         return new BackupRequest(s.kind(), s.database(), s.format(), s.compression(), s.jobs(), s.tables(),
                 s.excludeTables(), s.schemas(), s.excludeSchemas(), s.schemaOnly(), s.dataOnly(), s.globalsOnly(),
                 s.noOwner(), s.noPrivileges(), s.label(), s.compressionMethod(), s.compressAt(), s.walMethod(),
-                s.checkpoint(), s.maxRate(), s.compressionWorkers(), s.type());
+                s.checkpoint(), s.maxRate(), s.compressionWorkers(), s.type(), s.checksumDelta());
     }
 
     public BackupSpec toSpec() {
         return new BackupSpec(kind, database, format, compression, jobs, tables, excludeTables, schemas,
                 excludeSchemas, isTrue(schemaOnly), isTrue(dataOnly), isTrue(globalsOnly), isTrue(noOwner),
                 isTrue(noPrivileges), label, compressionMethod, compressAt, walMethod, checkpoint, maxRate,
-                compressionWorkers, type);
+                compressionWorkers, type, checksumDelta);
     }
 
     private static boolean isTrue(Boolean b) {
