@@ -54,6 +54,12 @@ public final class FileBlockReader {
     private final AtomicLong bytesReused = new AtomicLong();
     private final AtomicLong vanished = new AtomicLong();
     private final List<String> badPages = Collections.synchronizedList(new ArrayList<>());
+    private volatile java.util.function.LongConsumer progress = n -> { };
+
+    /** {@code onBytes} hears the bytes read or reused so far (from any worker). */
+    public void onProgress(java.util.function.LongConsumer onBytes) {
+        this.progress = onBytes;
+    }
 
     public FileBlockReader(BlockStore store, int blockSize, int workers) {
         this.store = store;
@@ -149,7 +155,7 @@ public final class FileBlockReader {
         if (before != null && before.isFile() && before.size() == e.size() && before.mtime() == e.mtime()
                 && e.mtime() <= rules.reuseUpTo()) {
             filesReused.incrementAndGet();
-            bytesReused.addAndGet(e.size());
+            progress.accept(bytesReused.addAndGet(e.size()) + bytesRead.get());
             return new Taken(new BlockManifest.Entry(e.path(), 'f', e.size(), e.mode(), e.mtime(), null,
                     before.blocks()), null);
         }
@@ -179,7 +185,7 @@ public final class FileBlockReader {
                 }
                 names.add(name);
                 size += n;
-                bytesRead.addAndGet(n);
+                progress.accept(bytesRead.addAndGet(n) + bytesReused.get());
                 if (n < blockSize) {
                     break;
                 }

@@ -84,7 +84,13 @@ class DataDirectoryWriter {
         if (movedAside != null) {
             carryOverWal(movedAside, directory, backup.cluster(), context);
         }
-        List<String> lines = RecoveryConfig.lines(plan, walUrl(backup.cluster()), port, copy);
+        List<String> lines = new java.util.ArrayList<>(RecoveryConfig.lines(plan, walUrl(backup.cluster()), port,
+                copy));
+        if (!plan.delta() && archive.partsOf(backup).stream().anyMatch(p -> p.into().startsWith("pg_tblspc/"))) {
+            // each tablespace was unpacked into a directory in place of its link (never over the source's own
+            // path); PostgreSQL 15 (and the 2022 minors of 10-14) refuse such directories unless allowed
+            lines.add(RecoveryConfig.setting("allow_in_place_tablespaces", "on"));
+        }
         byte[] own = names.contains("postgresql.auto.conf")
                 ? files.readIfExists(directory.resolve("postgresql.auto.conf"), AUTO_CONF_LIMIT) : null;
         List<String> existing = own == null ? List.of() : new String(own, StandardCharsets.UTF_8).lines().toList();

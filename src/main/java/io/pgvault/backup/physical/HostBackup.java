@@ -42,7 +42,7 @@ import org.springframework.stereotype.Component;
 
 /**
  * A BLOCKS backup taken by reading the data directory on this host, as pgBackRest does, instead of cutting
- * pg_basebackup's stream: one JDBC session held from {@code pg_backup_start(label, fast := true)} to
+ * pg_basebackup's stream: one JDBC session held from {@code pg_backup_start(label, fast)} to
  * {@code pg_backup_stop()} ({@code pg_start_backup}/{@code pg_stop_backup(false)} before PostgreSQL 15, both
  * non-exclusive: the backup ends, unfinished, with the session), files read by {@link FileBlockReader}'s workers,
  * the WAL from the start segment through the stop segment added from pg_wal ({@link BackupWal}), and the
@@ -149,9 +149,10 @@ class HostBackup {
             String label = backup.spec().label() != null ? backup.spec().label() : "pgvault " + backup.id();
             context.phase("waiting for checkpoint");
             Lsn start;
-            try (PreparedStatement ps = conn.prepareStatement(version >= 150000 ? "select pg_backup_start(?, true)"
-                    : "select pg_start_backup(?, true, false)")) {
+            try (PreparedStatement ps = conn.prepareStatement(version >= 150000 ? "select pg_backup_start(?, ?)"
+                    : "select pg_start_backup(?, ?, false)")) {
                 ps.setString(1, label);
+                ps.setBoolean(2, backup.spec().checkpoint() != io.pgvault.backup.CheckpointMode.SPREAD);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     start = Lsn.parse(rs.getString(1));
@@ -167,6 +168,8 @@ class HostBackup {
                         l.type() == 'f' ? l.source() : null));
             }
             FileBlockReader.Rules rules = rules(backup, reference, checksums, start, context);
+            long total = items.stream().mapToLong(i -> i.entry().size()).sum();
+            reader.onProgress(done -> context.bytes(done, Math.max(done, total)));
             List<FileBlockReader.Taken> taken = new ArrayList<>(reader.read(items, rules, context.cancellation()));
 
             context.phase("waiting for WAL");
