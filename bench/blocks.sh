@@ -14,6 +14,10 @@
 #
 #   bench/blocks.sh [scale=50] [pgbench seconds=30]
 #
+# pgvault runs on the cluster's host here, so BLOCKS backups read the data directory themselves (the host reader,
+# docs/blocks.md); PGVAULT_ARGS=--pgvault.blocks.host-read=false measures pg_basebackup's stream cut into blocks
+# instead. Each BLOCKS row says which reader ran, and for an INCR how many files it reused unread.
+#
 # Environment: SKIP_BUILD=1 reuses target/pgvault-*.jar; NO_PGBACKREST=1 leaves pgBackRest out.
 set -euo pipefail
 
@@ -78,8 +82,18 @@ measure() {
   result=$(pgvault_backup "$2")
   read -r took id <<<"$result"
   b=$(api GET "/api/v1/backups/$id")
-  echo "$1|$took|$(jget .sizeBytes <<<"$b")|$(jget .dataSizeBytes <<<"$b")" >>"$WORK/results"
-  echo "$1: $took s" >&2
+  local name=$1 log reused
+  if [[ $2 == *BLOCKS* ]]; then
+    log=$(curl -fsS -H "Authorization: Bearer $PGVAULT_TOKEN" "$API/api/v1/jobs/$(jget .jobId <<<"$b")/log")
+    if grep -q "pgvault: reader: the data directory" <<<"$log"; then
+      reused=$(grep -o '[0-9]* reused unread' <<<"$log" | head -n 1 | cut -d' ' -f1)
+      name="$name [host reader, ${reused:-0} files reused unread]"
+    else
+      name="$name [pg_basebackup stream]"
+    fi
+  fi
+  echo "$name|$took|$(jget .sizeBytes <<<"$b")|$(jget .dataSizeBytes <<<"$b")" >>"$WORK/results"
+  echo "$name: $took s" >&2
 }
 # measure_pgbackrest NAME TYPE: one pgBackRest backup of that type
 measure_pgbackrest() {
