@@ -34,7 +34,8 @@ import tools.jackson.databind.JsonNode;
  * FULL, updates, an INCR that reuses the files that did not change unread and reads the ones that did, recovered
  * into a new directory with every table (the tablespace's too) equal to the source; an INCR with checksumDelta
  * reads everything; then a page damaged on disk (server stopped) is reported by the next backup as a warning, in
- * its job log and in a metric.
+ * its job log and in a metric. Where pgvault cannot confirm the data directory (a role that may not see it), a
+ * BLOCKS backup cuts pg_basebackup's stream as before, and says so.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -167,6 +168,23 @@ class HostReadBackupTests extends EndToEndTest {
         assertThat(api.get("/api/v1/jobs/" + backup.path("jobId").asString() + "/log").body())
                 .contains("page checksum failure: " + bad).contains("1 page checksum failure(s)");
         assertThat(failures() - before).isEqualTo(1.0);
+    }
+
+    @Test
+    @Order(3)
+    void whereTheDataDirectoryCannotBeConfirmedPgBasebackupsStreamIsCut() {
+        // a role that may replicate but not see data_directory: pgvault cannot tell where the files are
+        PgCluster shared = PgCluster.shared();
+        shared.execute("postgres", "DO $$ BEGIN CREATE ROLE hostread_streamer LOGIN REPLICATION; "
+                + "EXCEPTION WHEN duplicate_object THEN NULL; END $$");
+        Api.Response r = api.post("/api/v1/clusters", Map.of("name", "hostread-stream", "host", shared.host(), "port",
+                shared.port(), "username", "hostread_streamer"));
+        assertThat(r.status()).as(r.body()).isIn(201, 409);
+        JsonNode backup = api.backup("hostread-stream", Map.of("kind", "BASE", "format", "BLOCKS"));
+        String log = api.get("/api/v1/jobs/" + backup.path("jobId").asString() + "/log").body();
+        assertThat(log).contains("reader: pg_basebackup's stream cut into blocks (the server does not show "
+                + "data_directory").doesNotContain("host read:");
+        assertThat(backup.path("dataSizeBytes").asLong()).isPositive();
     }
 
     private double failures() {
