@@ -50,7 +50,7 @@ class BackupQueriesTests extends CatalogSliceTest {
         return b;
     }
 
-    /** The list's filters as {@code BackupService.list} applies them: each one given narrows, null leaves open. */
+    /** The list's filters as {@code BackupCatalog.list} applies them: each one given narrows, null leaves open. */
     private static Specification<Backup> filter(String cluster, BackupKind kind, BackupStatus status,
             VerificationStatus verification) {
         return (root, query, cb) -> cb.and(
