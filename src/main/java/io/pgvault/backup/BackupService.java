@@ -44,7 +44,7 @@ public class BackupService {
      * Fills in the compression method (ZSTD where pg_basebackup has it, 15 and later, else GZIP) and refuses
      * what this tool or server cannot do, before anything starts.
      */
-    private static BackupSpec baseDefaults(BackupSpec spec, ClusterTarget target) {
+    private static BaseSpec baseDefaults(BaseSpec spec, ClusterTarget target) {
         int tool = target.tools().major();
         int server = Integer.parseInt(target.serverVersion().split("\\.")[0]);
         CompressionMethod method = spec.compressionMethod();
@@ -77,12 +77,12 @@ public class BackupService {
      * that a schedule keeps asking for the default and each run records the number it used.
      */
     private static BackupSpec withWorkers(BackupSpec spec) {
-        if (spec.kind() != BackupKind.BASE || spec.compressionMethod() != CompressionMethod.ZSTD
-                || spec.compressionWorkers() != null) {
+        if (!(spec instanceof BaseSpec base) || base.compressionMethod() != CompressionMethod.ZSTD
+                || base.compressionWorkers() != null) {
             return spec;
         }
         int cores = Runtime.getRuntime().availableProcessors();
-        return spec.withCompressionWorkers(Math.min(cores, BackupSpecValidator.MAX_COMPRESSION_WORKERS));
+        return base.withCompressionWorkers(Math.min(cores, BackupSpecValidator.MAX_COMPRESSION_WORKERS));
     }
 
     /** Validates the request, checks the database exists, then records the backup and queues its job. */
@@ -117,8 +117,8 @@ public class BackupService {
     public BackupSpec check(String cluster, BackupSpec request) {
         BackupSpec spec = BackupSpecValidator.validate(request);
         ClusterTarget target = clusters.target(cluster);
-        if (spec.kind() == BackupKind.BASE) {
-            spec = baseDefaults(spec, target);
+        if (spec instanceof BaseSpec base) {
+            spec = baseDefaults(base, target);
             String refusal = clusters.replicationRefusal(cluster);
             if (refusal != null) {
                 throw new ConflictException("a BASE backup streams over a replication connection, which cluster '"

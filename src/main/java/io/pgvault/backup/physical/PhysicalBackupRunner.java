@@ -5,6 +5,7 @@ import com.github.luben.zstd.ZstdOutputStream;
 import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupRunner;
 import io.pgvault.backup.BackupSpec;
+import io.pgvault.backup.BaseSpec;
 import io.pgvault.backup.BackupView;
 import io.pgvault.backup.CompressionMethod;
 import io.pgvault.cluster.ClusterAccess;
@@ -80,7 +81,7 @@ class PhysicalBackupRunner implements BackupRunner {
         AtomicReference<String> end = new AtomicReference<>();
         AtomicReference<Integer> timeline = new AtomicReference<>();
         BackupRunner.Blocks taken = null;
-        if (backup.spec().blocks()) {
+        if (backup.spec() instanceof BaseSpec base && base.blocks()) {
             taken = toBlocks(backup, area, context, start, end, timeline);
         } else {
             toTar(backup, area, context, start, end, timeline);

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 class BaseBackupCommandTests {
 
     private static BackupSpec base(CompressionMethod method, CompressionSite site, Integer level, Integer workers) {
-        return new BackupSpec(BackupKind.BASE, null, null, level, null, null, null, null, null, false, false, false,
-                false, false, null, method, site, null, null, null, workers);
+        return BackupSpec.of(BackupKind.BASE, null, null, level, null, null, null, null, null, false, false, false,
+                false, false, null, method, site, null, null, null, workers, null);
     }
 
     @Test
