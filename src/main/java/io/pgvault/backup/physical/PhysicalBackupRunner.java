@@ -4,7 +4,6 @@ import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdOutputStream;
 import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupRunner;
-import io.pgvault.backup.BackupSpec;
 import io.pgvault.backup.BaseSpec;
 import io.pgvault.backup.BackupView;
 import io.pgvault.backup.CompressionMethod;
@@ -112,7 +111,7 @@ class PhysicalBackupRunner implements BackupRunner {
             ProcessResult result;
             try {
                 ProcessSpec spec = ProcessSpec.of(BaseBackupCommand.argv(session.tool("pg_basebackup"),
-                        session.target().tools().major(), backup.spec(), "-"))
+                        session.target().tools().major(), (BaseSpec) backup.spec(), "-"))
                         .environment(session.environment(null)).stdout(blocked.stdout())
                         .stderrLines(line -> onStderr(line, context, start, end, timeline, null));
                 result = executor.run(spec, context.cancellation());
@@ -135,7 +134,7 @@ class PhysicalBackupRunner implements BackupRunner {
             // the main archive is hashed as pg_basebackup writes it; the other files are small or rewritten
             FileFollower follower = area.follow(backup.mainFile());
             ProcessSpec spec = ProcessSpec.of(BaseBackupCommand.argv(session.tool("pg_basebackup"),
-                    session.target().tools().major(), backup.spec(), directory))
+                    session.target().tools().major(), (BaseSpec) backup.spec(), directory))
                     .environment(session.environment(null))
                     .stderrLines(line -> onStderr(line, context, start, end, timeline, follower));
             ProcessResult result;
@@ -148,7 +147,7 @@ class PhysicalBackupRunner implements BackupRunner {
             boolean followed = follower.finish();
             context.log(String.format("pgvault: pg_basebackup ran for %.3f s%s", result.duration().toNanos() / 1e9,
                     followed ? "; " + backup.mainFile() + " hashed while it was written" : ""));
-            compressWal(area, backup.spec(), context);
+            compressWal(area, (BaseSpec) backup.spec(), context);
         }
     }
 
@@ -157,7 +156,7 @@ class PhysicalBackupRunner implements BackupRunner {
      * fast-checkpoint backup's WAL is mostly a 16 MiB segment of zeros, so pgvault compresses it with the
      * backup's own method before the files are sealed.
      */
-    private static void compressWal(StagingArea area, BackupSpec spec, JobContext context) throws IOException {
+    private static void compressWal(StagingArea area, BaseSpec spec, JobContext context) throws IOException {
         Path plain = area.directory().resolve("pg_wal.tar");
         CompressionMethod method = spec.compressionMethod();
         if (!Files.exists(plain) || (method != CompressionMethod.ZSTD && method != CompressionMethod.LZ4)) {
