@@ -6,30 +6,30 @@ import java.util.UUID;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
 
-/** The backup job's catalog writes, each its own transaction. */
+/** The backup job's catalog writes (and the size check's flag on its result), each its own transaction. */
 @Component
 class BackupLedger {
 
     private final BackupRepository backups;
-    private final BackupService service;
+    private final BackupCatalog catalog;
     private final Clock clock;
     private final tools.jackson.databind.json.JsonMapper json;
 
-    BackupLedger(BackupRepository backups, BackupService service, Clock clock, tools.jackson.databind.json.JsonMapper json) {
+    BackupLedger(BackupRepository backups, BackupCatalog catalog, Clock clock, tools.jackson.databind.json.JsonMapper json) {
         this.backups = backups;
-        this.service = service;
+        this.catalog = catalog;
         this.clock = clock;
         this.json = json;
     }
 
     @Transactional(readOnly = true)
     BackupView view(UUID id) {
-        return service.get(id);
+        return catalog.get(id);
     }
 
-    /** See {@link BackupService#lastSizeOfSameSpec}. */
+    /** See {@link BackupCatalog#lastSizeOfSameSpec}. */
     Long lastSizeOfSameSpec(UUID id) {
-        return service.lastSizeOfSameSpec(id);
+        return catalog.lastSizeOfSameSpec(id);
     }
 
     @Transactional
@@ -65,7 +65,13 @@ class BackupLedger {
         }
     }
 
+    /** Records what {@link SizeAnomalyCheck} found on a successful backup. */
+    @Transactional
+    void flagSizeAnomaly(UUID id, String anomaly) {
+        lock(id).flagSize(anomaly);
+    }
+
     private Backup lock(UUID id) {
-        return backups.lockById(id).orElseThrow(() -> BackupService.notFound(id));
+        return backups.lockById(id).orElseThrow(() -> BackupCatalog.notFound(id));
     }
 }

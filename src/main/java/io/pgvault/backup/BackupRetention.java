@@ -12,18 +12,18 @@ import org.springframework.transaction.annotation.Transactional;
 
 /**
  * The catalog as retention and schedules see it: which backups a schedule made, handing them to the cluster's
- * policy, and expiring them. Kept apart from {@link BackupService} so that what may remove a backup's files
+ * policy, and expiring them. Kept apart from {@link BackupCatalog} and {@link BackupLifecycle} so that what may remove a backup's files
  * on a policy's word is in one place.
  */
 @Service
 public class BackupRetention {
 
     private final BackupRepository backups;
-    private final BackupService catalog;
+    private final BackupCatalog catalog;
     private final JobService jobs;
     private final BackupFileRemoval removal;
 
-    BackupRetention(BackupRepository backups, BackupService catalog, JobService jobs, BackupFileRemoval removal) {
+    BackupRetention(BackupRepository backups, BackupCatalog catalog, JobService jobs, BackupFileRemoval removal) {
         this.backups = backups;
         this.catalog = catalog;
         this.jobs = jobs;
@@ -45,7 +45,7 @@ public class BackupRetention {
      */
     @Transactional
     public boolean releaseRetention(UUID id) {
-        Backup backup = backups.lockById(id).orElseThrow(() -> BackupService.notFound(id));
+        Backup backup = backups.lockById(id).orElseThrow(() -> BackupCatalog.notFound(id));
         if (backup.getStatus() != BackupStatus.SUCCEEDED) {
             return false;
         }
@@ -68,7 +68,7 @@ public class BackupRetention {
      */
     @Transactional
     public boolean expire(UUID id, String reason) {
-        Backup backup = backups.lockById(id).orElseThrow(() -> BackupService.notFound(id));
+        Backup backup = backups.lockById(id).orElseThrow(() -> BackupCatalog.notFound(id));
         if (backup.getStatus() != BackupStatus.SUCCEEDED || backup.isPinned() || jobs.hasActive(id)) {
             // changed since the plan was made: pinned, deleted, expired by another run, or in use by a job
             return false;

@@ -12,34 +12,22 @@ final class BackupSpecValidator {
     private BackupSpecValidator() {
     }
 
-    /** Returns the spec with defaults filled in. */
+    /**
+     * Returns the spec with defaults filled in. Each kind's own checks (Java 17 has no switch over sealed types, so
+     * one {@code instanceof} per kind); the options a kind does not have cannot be in its record, and a request
+     * that names one was refused when it became a spec ({@link BackupSpec#of}).
+     */
     static BackupSpec validate(BackupSpec s) {
-        if (s.kind() == null) {
-            throw new InvalidRequestException("kind", "kind is required: DUMP, DUMP_ALL or BASE");
-        }
         checkText("label", s.label(), 200);
         if (s.label() != null && (s.label().contains("/") || s.label().contains("\\") || s.label().contains(".."))) {
             throw new InvalidRequestException("label",
                     "label may not contain '/', '\\' or '..': it is a name, not a path");
         }
+        if (s instanceof BaseSpec base) {
+            return base(base);
+        }
         if (s.schemaOnly() && s.dataOnly()) {
             throw new InvalidRequestException("dataOnly", "schemaOnly and dataOnly cannot be combined");
-        }
-        if (s.kind() == BackupKind.BASE) {
-            return base(s);
-        }
-        if (s.compressionMethod() != null || s.compressAt() != null || s.walMethod() != null || s.checkpoint() != null
-                || s.maxRate() != null || s.compressionWorkers() != null) {
-            throw new InvalidRequestException(s.compressionWorkers() != null ? "compressionWorkers" : "compressionMethod",
-                    "compressionMethod, compressionWorkers, compressAt, walMethod, checkpoint and maxRate apply to "
-                    + "BASE backups only");
-        }
-        if (s.type() != null) {
-            throw new InvalidRequestException("type", "type (FULL, DIFF, INCR) applies to BASE backups only");
-        }
-        if (s.checksumDelta() != null) {
-            throw new InvalidRequestException("checksumDelta", "checksumDelta applies to BASE backups in format "
-                    + "BLOCKS only");
         }
         if (s.format() == DumpFormat.BLOCKS) {
             throw new InvalidRequestException("format", "format BLOCKS is for BASE backups; a DUMP is CUSTOM, "
@@ -48,7 +36,10 @@ final class BackupSpecValidator {
         if (s.compression() != null && (s.compression() < 0 || s.compression() > 9)) {
             throw new InvalidRequestException("compression", "compression must be a gzip level from 0 to 9");
         }
-        return s.kind() == BackupKind.DUMP ? dump(s) : dumpAll(s);
+        if (s instanceof DumpSpec dump) {
+            return dump(dump);
+        }
+        return dumpAll((DumpAllSpec) s);
     }
 
     /**
@@ -56,10 +47,7 @@ final class BackupSpecValidator {
      * later (they depend on the tool version and the host); here the level and the workers are checked against
      * the method asked for.
      */
-    private static BackupSpec base(BackupSpec s) {
-        if (s.database() != null) {
-            throw new InvalidRequestException("database", "a BASE backup copies the whole cluster; leave database out");
-        }
+    private static BaseSpec base(BaseSpec s) {
         boolean blocks = s.format() == DumpFormat.BLOCKS;
         if (s.format() != null && s.format() != DumpFormat.TAR && !blocks) {
             throw new InvalidRequestException("format", "a BASE backup is stored as pg_basebackup's TAR files (the "
@@ -85,12 +73,6 @@ final class BackupSpecValidator {
                 throw new InvalidRequestException("walMethod", "format BLOCKS reads pg_basebackup's stdout, which "
                         + "carries the WAL only with walMethod FETCH (the default for BLOCKS)");
             }
-        }
-        if (s.jobs() != null || !s.tables().isEmpty() || !s.excludeTables().isEmpty() || !s.schemas().isEmpty()
-                || !s.excludeSchemas().isEmpty() || s.schemaOnly() || s.dataOnly() || s.globalsOnly() || s.noOwner()
-                || s.noPrivileges()) {
-            throw new InvalidRequestException("kind", "jobs, table and schema filters, schemaOnly, dataOnly, "
-                    + "globalsOnly, noOwner and noPrivileges apply to DUMP and DUMP_ALL only");
         }
         CompressionMethod method = s.compressionMethod();
         if (s.compression() != null) {
@@ -123,29 +105,25 @@ final class BackupSpecValidator {
             throw new InvalidRequestException("maxRate", "maxRate is in kB/s, from 32 to 1048576");
         }
         if (blocks) {
-            return new BackupSpec(s.kind(), null, DumpFormat.BLOCKS, null, null, List.of(), List.of(), List.of(),
-                    List.of(), false, false, false, false, false, s.label(), CompressionMethod.NONE,
-                    CompressionSite.CLIENT, WalMethod.FETCH, s.checkpoint() == null ? CheckpointMode.FAST
-                    : s.checkpoint(), s.maxRate(), null, s.type() == null ? BackupType.FULL : s.type(),
+            return new BaseSpec(DumpFormat.BLOCKS, null, s.label(), CompressionMethod.NONE, CompressionSite.CLIENT,
+                    WalMethod.FETCH, s.checkpoint() == null ? CheckpointMode.FAST : s.checkpoint(), s.maxRate(), null,
+                    s.type() == null ? BackupType.FULL : s.type(),
                     Boolean.TRUE.equals(s.checksumDelta()) ? Boolean.TRUE : null);
         }
-        return new BackupSpec(s.kind(), null, null, s.compression(), null, List.of(), List.of(), List.of(),
-                List.of(), false, false, false, false, false, s.label(), method,
+        return new BaseSpec(null, s.compression(), s.label(), method,
                 s.compressAt() == null ? CompressionSite.CLIENT : s.compressAt(),
                 s.walMethod() == null ? WalMethod.STREAM : s.walMethod(),
-                s.checkpoint() == null ? CheckpointMode.FAST : s.checkpoint(), s.maxRate(), s.compressionWorkers());
+                s.checkpoint() == null ? CheckpointMode.FAST : s.checkpoint(), s.maxRate(), s.compressionWorkers(),
+                null, null);
     }
 
-    private static BackupSpec dump(BackupSpec s) {
+    private static DumpSpec dump(DumpSpec s) {
         if (s.database() == null || s.database().isBlank()) {
             throw new InvalidRequestException("database", "database is required for a DUMP");
         }
         checkText("database", s.database(), 63);
         if (s.database().startsWith("-")) {
             throw new InvalidRequestException("database", "database may not start with '-'");
-        }
-        if (s.globalsOnly()) {
-            throw new InvalidRequestException("globalsOnly", "globalsOnly applies to DUMP_ALL only");
         }
         DumpFormat format = s.format() == null ? DumpFormat.CUSTOM : s.format();
         if (s.jobs() != null) {
@@ -164,31 +142,20 @@ final class BackupSpecValidator {
         checkPatterns("excludeTables", s.excludeTables());
         checkPatterns("schemas", s.schemas());
         checkPatterns("excludeSchemas", s.excludeSchemas());
-        return new BackupSpec(s.kind(), s.database(), format, s.compression(), s.jobs(), s.tables(),
-                s.excludeTables(), s.schemas(), s.excludeSchemas(), s.schemaOnly(), s.dataOnly(), false,
-                s.noOwner(), s.noPrivileges(), s.label());
+        return new DumpSpec(s.database(), format, s.compression(), s.jobs(), s.tables(), s.excludeTables(),
+                s.schemas(), s.excludeSchemas(), s.schemaOnly(), s.dataOnly(), s.noOwner(), s.noPrivileges(),
+                s.label());
     }
 
-    private static BackupSpec dumpAll(BackupSpec s) {
-        if (s.database() != null) {
-            throw new InvalidRequestException("database", "DUMP_ALL dumps every database; leave database out");
-        }
+    private static DumpAllSpec dumpAll(DumpAllSpec s) {
         if (s.format() != null && s.format() != DumpFormat.PLAIN) {
             throw new InvalidRequestException("format", "pg_dumpall writes PLAIN SQL only");
-        }
-        if (s.jobs() != null) {
-            throw new InvalidRequestException("jobs", "pg_dumpall cannot run in parallel");
-        }
-        if (!s.tables().isEmpty() || !s.excludeTables().isEmpty() || !s.schemas().isEmpty()
-                || !s.excludeSchemas().isEmpty()) {
-            throw new InvalidRequestException("tables", "table and schema filters apply to DUMP only");
         }
         if (s.globalsOnly() && s.dataOnly()) {
             throw new InvalidRequestException("dataOnly", "globalsOnly and dataOnly cannot be combined");
         }
-        return new BackupSpec(s.kind(), null, DumpFormat.PLAIN, s.compression(), null, List.of(), List.of(),
-                List.of(), List.of(), s.schemaOnly(), s.dataOnly(), s.globalsOnly(), s.noOwner(), s.noPrivileges(),
-                s.label());
+        return new DumpAllSpec(DumpFormat.PLAIN, s.compression(), s.schemaOnly(), s.dataOnly(), s.globalsOnly(),
+                s.noOwner(), s.noPrivileges(), s.label());
     }
 
     private static void checkPatterns(String field, List<String> patterns) {

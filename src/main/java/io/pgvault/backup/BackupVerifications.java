@@ -15,21 +15,21 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The verification policy of backups: which backups may be verified and drilled at which level, queueing the
- * job, and recording what it found. Kept apart from {@link BackupService}, which starts backups and reads the
- * catalog.
+ * job, and recording what it found. Kept apart from {@link BackupService}, which starts backups, and
+ * {@link BackupCatalog}, which reads the catalog.
  */
 @Service
 public class BackupVerifications {
 
     private final BackupRepository backups;
-    private final BackupService catalog;
+    private final BackupCatalog catalog;
     private final ClusterAccess clusters;
     private final JobService jobs;
     private final JsonMapper json;
     private final Clock clock;
     private final ApplicationEventPublisher events;
 
-    BackupVerifications(BackupRepository backups, BackupService catalog, ClusterAccess clusters, JobService jobs,
+    BackupVerifications(BackupRepository backups, BackupCatalog catalog, ClusterAccess clusters, JobService jobs,
             JsonMapper json, Clock clock, ApplicationEventPublisher events) {
         this.backups = backups;
         this.catalog = catalog;
@@ -43,13 +43,13 @@ public class BackupVerifications {
     /** Records a drill's measured restore time on the backup. */
     @Transactional
     public void recordDrill(UUID id, double seconds) {
-        backups.lockById(id).orElseThrow(() -> BackupService.notFound(id)).drilled(seconds);
+        backups.lockById(id).orElseThrow(() -> BackupCatalog.notFound(id)).drilled(seconds);
     }
 
     /** Records the outcome of a verification on the backup. */
     @Transactional
     public void recordVerification(UUID id, VerificationStatus result, VerificationLevel level, String detail) {
-        Backup backup = backups.lockById(id).orElseThrow(() -> BackupService.notFound(id));
+        Backup backup = backups.lockById(id).orElseThrow(() -> BackupCatalog.notFound(id));
         backup.verified(result, level, detail, clock.instant());
         if (result == VerificationStatus.FAILED) {
             events.publishEvent(new VerificationFailed(id, backup.getCluster(), level, detail));

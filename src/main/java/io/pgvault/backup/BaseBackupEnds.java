@@ -8,9 +8,9 @@ import org.springframework.stereotype.Component;
 @Component
 class BaseBackupEnds implements BaseBackupCatalog {
 
-    private final BackupService backups;
+    private final BackupCatalog backups;
 
-    BaseBackupEnds(BackupService backups) {
+    BaseBackupEnds(BackupCatalog backups) {
         this.backups = backups;
     }
 

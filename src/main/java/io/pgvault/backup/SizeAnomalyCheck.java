@@ -22,12 +22,14 @@ class SizeAnomalyCheck {
     static final int MINIMUM = 3;
     private static final Logger log = LoggerFactory.getLogger(SizeAnomalyCheck.class);
 
-    private final BackupService backups;
+    private final BackupCatalog backups;
+    private final BackupLedger ledger;
     private final ApplicationEventPublisher events;
     private final double ratio;
 
-    SizeAnomalyCheck(BackupService backups, ApplicationEventPublisher events, PgvaultProperties properties) {
+    SizeAnomalyCheck(BackupCatalog backups, BackupLedger ledger, ApplicationEventPublisher events, PgvaultProperties properties) {
         this.backups = backups;
+        this.ledger = ledger;
         this.events = events;
         this.ratio = properties.clusters().sizeAnomalyRatio();
     }
@@ -45,7 +47,7 @@ class SizeAnomalyCheck {
             String anomaly = String.format("%d bytes is %+.0f%% from the median %.0f bytes of the last %d successful "
                     + "backups of this spec (threshold ±%.0f%%)", size(backup), change * 100, median,
                     earlier.size(), ratio * 100);
-            backups.flagSizeAnomaly(backup.id(), anomaly);
+            ledger.flagSizeAnomaly(backup.id(), anomaly);
             log.warn("Backup {} of cluster '{}': size anomaly: {}", backup.id(), backup.cluster(), anomaly);
             events.publishEvent(new SizeAnomaly(backup.id(), backup.cluster(), anomaly));
         }

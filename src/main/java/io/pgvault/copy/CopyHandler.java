@@ -1,10 +1,10 @@
 package io.pgvault.copy;
 
+import io.pgvault.backup.BackupCatalog;
 import io.pgvault.backup.BackupCopies;
 import io.pgvault.backup.BackupFile;
 import io.pgvault.backup.BackupGenerations;
 import io.pgvault.backup.BackupKind;
-import io.pgvault.backup.BackupService;
 import io.pgvault.backup.BackupView;
 import io.pgvault.job.FailureCause;
 import io.pgvault.job.Job;
@@ -33,13 +33,13 @@ import tools.jackson.databind.json.JsonMapper;
 @Component
 class CopyHandler implements JobHandler<CopyOrder> {
 
-    private final BackupService backups;
+    private final BackupCatalog backups;
     private final BackupCopies copies;
     private final BackupStorage storage;
     private final WalCopies wal;
     private final JsonMapper json;
 
-    CopyHandler(BackupService backups, BackupCopies copies, BackupStorage storage, WalCopies wal, JsonMapper json) {
+    CopyHandler(BackupCatalog backups, BackupCopies copies, BackupStorage storage, WalCopies wal, JsonMapper json) {
         this.backups = backups;
         this.copies = copies;
         this.storage = storage;

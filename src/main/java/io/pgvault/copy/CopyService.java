@@ -2,8 +2,8 @@ package io.pgvault.copy;
 
 import io.pgvault.api.ConflictException;
 import io.pgvault.api.InvalidRequestException;
+import io.pgvault.backup.BackupCatalog;
 import io.pgvault.backup.BackupCopies;
-import io.pgvault.backup.BackupService;
 import io.pgvault.backup.BackupStatus;
 import io.pgvault.backup.BackupView;
 import io.pgvault.job.JobService;
@@ -19,13 +19,13 @@ import tools.jackson.databind.json.JsonMapper;
 @Service
 public class CopyService {
 
-    private final BackupService backups;
+    private final BackupCatalog backups;
     private final BackupCopies copies;
     private final JobService jobs;
     private final Repositories repositories;
     private final JsonMapper json;
 
-    CopyService(BackupService backups, BackupCopies copies, JobService jobs, Repositories repositories,
+    CopyService(BackupCatalog backups, BackupCopies copies, JobService jobs, Repositories repositories,
             JsonMapper json) {
         this.backups = backups;
         this.copies = copies;

@@ -1,6 +1,6 @@
 package io.pgvault.extraction;
 
-import io.pgvault.backup.BackupService;
+import io.pgvault.backup.BackupCatalog;
 import io.pgvault.backup.BackupView;
 import io.pgvault.backup.TableRows;
 import io.pgvault.cluster.ClusterAccess;
@@ -48,7 +48,7 @@ class ExtractionHandler implements JobHandler<ExtractionPlan> {
     private static final Logger log = LoggerFactory.getLogger(ExtractionHandler.class);
 
     private final JsonMapper json;
-    private final BackupService backups;
+    private final BackupCatalog backups;
     private final BackupSources sources;
     private final RecoveredCopies copies;
     private final ClusterAccess access;
@@ -59,7 +59,7 @@ class ExtractionHandler implements JobHandler<ExtractionPlan> {
     private final DestinationRestore destination;
     private final ExtractionUndo undo;
 
-    ExtractionHandler(JsonMapper json, BackupService backups, BackupSources sources, RecoveredCopies copies,
+    ExtractionHandler(JsonMapper json, BackupCatalog backups, BackupSources sources, RecoveredCopies copies,
             ClusterAccess access, Workspace workspace, ProcessExecutor executor, BaseScratch baseScratch,
             DumpScratch dumpScratch, DestinationRestore destination, ExtractionUndo undo) {
         this.json = json;

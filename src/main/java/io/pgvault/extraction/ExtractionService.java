@@ -5,7 +5,7 @@ import io.pgvault.api.InvalidRequestException;
 import io.pgvault.api.NotFoundException;
 import io.pgvault.backup.BackupContents;
 import io.pgvault.backup.BackupKind;
-import io.pgvault.backup.BackupService;
+import io.pgvault.backup.BackupCatalog;
 import io.pgvault.backup.BackupStatus;
 import io.pgvault.backup.BackupView;
 import io.pgvault.backup.RelationTree;
@@ -48,7 +48,7 @@ public class ExtractionService {
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss");
     private final ClusterService clusters;
     private final ClusterAccess access;
-    private final BackupService backups;
+    private final BackupCatalog backups;
     private final BackupContents contents;
     private final RecoveryService recoveries;
     private final WalArchiveService wal;
@@ -57,7 +57,7 @@ public class ExtractionService {
     private final Clock clock;
     private final ExtractionChecks checks;
 
-    ExtractionService(ClusterService clusters, ClusterAccess access, BackupService backups, BackupContents contents,
+    ExtractionService(ClusterService clusters, ClusterAccess access, BackupCatalog backups, BackupContents contents,
             RecoveryService recoveries, WalArchiveService wal, JobService jobs, JsonMapper json, Clock clock,
             ExtractionChecks checks) {
         this.checks = checks;

@@ -1,7 +1,7 @@
 package io.pgvault.monitoring;
 
 import io.pgvault.PgvaultProperties;
-import io.pgvault.backup.BackupService;
+import io.pgvault.backup.BackupCatalog;
 import io.pgvault.backup.BackupView;
 import io.pgvault.backup.VerificationStatus;
 import io.pgvault.cluster.ClusterService;
@@ -38,7 +38,7 @@ public class ClusterStatusService {
     private static final Duration ARCHIVER_CACHE = Duration.ofSeconds(30);
 
     private final ClusterService clusters;
-    private final BackupService backups;
+    private final BackupCatalog backups;
     private final JobService jobs;
     private final WalArchiveService wal;
     private final PgvaultProperties.Clusters settings;
@@ -50,7 +50,7 @@ public class ClusterStatusService {
 
     private final WalCopies walCopies;
 
-    ClusterStatusService(ClusterService clusters, BackupService backups, JobService jobs, WalArchiveService wal,
+    ClusterStatusService(ClusterService clusters, BackupCatalog backups, JobService jobs, WalArchiveService wal,
             PgvaultProperties properties, Clock clock, WalCopies walCopies) {
         this.walCopies = walCopies;
         this.clusters = clusters;

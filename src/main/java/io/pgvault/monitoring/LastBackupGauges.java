@@ -3,8 +3,8 @@ package io.pgvault.monitoring;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
+import io.pgvault.backup.BackupCatalog;
 import io.pgvault.backup.BackupKind;
-import io.pgvault.backup.BackupService;
 import io.pgvault.backup.BackupStatus;
 import io.pgvault.backup.BackupView;
 import java.time.Duration;
@@ -24,11 +24,11 @@ class LastBackupGauges {
 
     private static final PageRequest NEWEST = PageRequest.of(0, 1, Sort.by(Sort.Direction.DESC, "finishedAt", "id"));
 
-    private final BackupService backups;
+    private final BackupCatalog backups;
     private final MultiGauge size;
     private final MultiGauge duration;
 
-    LastBackupGauges(MeterRegistry registry, BackupService backups) {
+    LastBackupGauges(MeterRegistry registry, BackupCatalog backups) {
         this.backups = backups;
         this.size = MultiGauge.builder("pgvault.backup.last.size").baseUnit("bytes")
                 .description("size of the newest successful backup of a cluster and kind").register(registry);

@@ -8,7 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import io.pgvault.backup.BackupService;
+import io.pgvault.backup.BackupCatalog;
 import io.pgvault.backup.BackupSucceeded;
 import io.pgvault.backup.BackupView;
 import io.pgvault.backup.SizeAnomaly;
@@ -45,7 +45,7 @@ class PgvaultMetrics {
     private static final Duration REFRESH = Duration.ofSeconds(10);
 
     private final MeterRegistry registry;
-    private final BackupService backups;
+    private final BackupCatalog backups;
     private final ClusterStatusService statuses;
     private final WalArchiveService wal;
     private final MultiGauge lastSuccessAge;
@@ -67,7 +67,7 @@ class PgvaultMetrics {
     private final ScheduledExecutorService refresher =
             Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("pgvault-metrics"));
 
-    PgvaultMetrics(MeterRegistry registry, BackupService backups, JobService jobs, ClusterStatusService statuses,
+    PgvaultMetrics(MeterRegistry registry, BackupCatalog backups, JobService jobs, ClusterStatusService statuses,
             WalArchiveService wal, ClusterService clusters, io.pgvault.storage.Repositories repositories) {
         this.repositories = repositories;
         this.registry = registry;

@@ -1,7 +1,7 @@
 package io.pgvault.proof;
 
 import io.pgvault.api.ConflictException;
-import io.pgvault.backup.BackupService;
+import io.pgvault.backup.BackupCatalog;
 import io.pgvault.backup.BackupView;
 import io.pgvault.backup.VerificationStatus;
 import io.pgvault.job.JobCancelledException;
@@ -39,7 +39,7 @@ import org.springframework.stereotype.Component;
 @Component
 class ProofHandler implements JobHandler<NoPayload> {
 
-    private final BackupService backups;
+    private final BackupCatalog backups;
     private final RecoveryService recoveries;
     private final RecoveredCopies copies;
     private final WalArchiveService wal;
@@ -50,7 +50,7 @@ class ProofHandler implements JobHandler<NoPayload> {
     private final IntegrityCheck integrity;
     private final tools.jackson.databind.json.JsonMapper json;
 
-    ProofHandler(BackupService backups, RecoveryService recoveries, RecoveredCopies copies, WalArchiveService wal,
+    ProofHandler(BackupCatalog backups, RecoveryService recoveries, RecoveredCopies copies, WalArchiveService wal,
             ProofRecords records, ProofMetrics metrics, ProofFailures failures, StandbyProof standby,
             IntegrityCheck integrity, tools.jackson.databind.json.JsonMapper json) {
         this.failures = failures;
@@ -162,7 +162,7 @@ class ProofHandler implements JobHandler<NoPayload> {
     }
 
     /** The newest verified BASE backup, else the newest successful one. */
-    static BackupView startingPoint(BackupService backups, String cluster) {
+    static BackupView startingPoint(BackupCatalog backups, String cluster) {
         List<BackupView> bases = backups.baseBackups(cluster);
         if (bases.isEmpty()) {
             throw new IllegalStateException("cluster '" + cluster + "' has no successful BASE backup to replay the "

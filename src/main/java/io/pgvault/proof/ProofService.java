@@ -1,7 +1,7 @@
 package io.pgvault.proof;
 
 import io.pgvault.api.ConflictException;
-import io.pgvault.backup.BackupService;
+import io.pgvault.backup.BackupCatalog;
 import io.pgvault.cluster.ClusterService;
 import io.pgvault.cluster.ClusterView;
 import io.pgvault.cluster.WalArchiveMode;
@@ -38,7 +38,7 @@ public class ProofService implements TimerListener, ProvenPoints {
 
     private final ProofRecords records;
     private final ClusterService clusters;
-    private final BackupService backups;
+    private final BackupCatalog backups;
     private final JobService jobs;
     private final WalArchiveService wal;
     private final ProofMetrics metrics;
@@ -47,7 +47,7 @@ public class ProofService implements TimerListener, ProvenPoints {
     private final io.pgvault.job.Instances instances;
     private final Duration checkInterval;
 
-    ProofService(ProofRecords records, ClusterService clusters, BackupService backups, JobService jobs,
+    ProofService(ProofRecords records, ClusterService clusters, BackupCatalog backups, JobService jobs,
             WalArchiveService wal, ProofMetrics metrics, Clock clock, StandbyRecords standbys,
             io.pgvault.job.Instances instances, io.pgvault.PgvaultProperties properties) {
         this.standbys = standbys;

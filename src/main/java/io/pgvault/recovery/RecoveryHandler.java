@@ -1,6 +1,6 @@
 package io.pgvault.recovery;
 
-import io.pgvault.backup.BackupService;
+import io.pgvault.backup.BackupCatalog;
 import io.pgvault.backup.BackupView;
 import io.pgvault.cluster.ClusterService;
 import io.pgvault.cluster.ClusterView;
@@ -35,7 +35,7 @@ import tools.jackson.databind.json.JsonMapper;
 class RecoveryHandler implements JobHandler<RecoveryPlan> {
 
     private final JsonMapper json;
-    private final BackupService backups;
+    private final BackupCatalog backups;
     private final ClusterService clusters;
     private final LocalPostgres postgres;
     private final RecoveryRoots roots;
@@ -47,7 +47,7 @@ class RecoveryHandler implements JobHandler<RecoveryPlan> {
 
     private final io.pgvault.copy.BackupSources sources;
 
-    RecoveryHandler(JsonMapper json, BackupService backups, ClusterService clusters, LocalPostgres postgres,
+    RecoveryHandler(JsonMapper json, BackupCatalog backups, ClusterService clusters, LocalPostgres postgres,
             RecoveryRoots roots, DataDirectories directories, DataDirectoryWriter writer, ServerWatcher watcher,
             CopyTokens tokens, WalArchiveService wal, io.pgvault.copy.BackupSources sources) {
         this.sources = sources;

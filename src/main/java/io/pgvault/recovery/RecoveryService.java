@@ -3,8 +3,8 @@ package io.pgvault.recovery;
 import io.pgvault.PgvaultProperties;
 import io.pgvault.api.ConflictException;
 import io.pgvault.api.InvalidRequestException;
+import io.pgvault.backup.BackupCatalog;
 import io.pgvault.backup.BackupKind;
-import io.pgvault.backup.BackupService;
 import io.pgvault.backup.BackupStatus;
 import io.pgvault.backup.BackupView;
 import io.pgvault.cluster.ClusterService;
@@ -40,7 +40,7 @@ public class RecoveryService {
     private static final Pattern MAJOR = Pattern.compile("^(\\d+)");
 
     private final ClusterService clusters;
-    private final BackupService backups;
+    private final BackupCatalog backups;
     private final LocalPostgres postgres;
     private final JobService jobs;
     private final JsonMapper json;
@@ -50,7 +50,7 @@ public class RecoveryService {
     private final CopyTokens tokens;
     private final WalPlanner planner;
 
-    RecoveryService(ClusterService clusters, BackupService backups, LocalPostgres postgres,
+    RecoveryService(ClusterService clusters, BackupCatalog backups, LocalPostgres postgres,
             JobService jobs, JsonMapper json, Clock clock, PgvaultProperties properties, RecoveryRoots roots,
             CopyTokens tokens, WalPlanner planner) {
         this.tokens = tokens;

@@ -2,8 +2,8 @@ package io.pgvault.restore;
 
 import io.pgvault.backup.ArchiveGraph;
 import io.pgvault.backup.ArchiveSelection;
+import io.pgvault.backup.BackupCatalog;
 import io.pgvault.backup.BackupKind;
-import io.pgvault.backup.BackupService;
 import io.pgvault.backup.BackupView;
 import io.pgvault.cluster.ClusterAccess;
 import io.pgvault.cluster.ToolSession;
@@ -36,7 +36,7 @@ class RestoreHandler implements JobHandler<RestoreSpec> {
     private static final Pattern PSQL_ERROR = Pattern.compile("ERROR:\\s+(.*)$");
     private static final Pattern EXPECTED_IN_CLUSTER_DUMP = Pattern.compile("role \".*\" already exists");
 
-    private final BackupService backups;
+    private final BackupCatalog backups;
     private final ClusterAccess clusters;
     private final Workspace workspace;
     private final ProcessExecutor executor;
@@ -44,7 +44,7 @@ class RestoreHandler implements JobHandler<RestoreSpec> {
     private final io.pgvault.copy.BackupSources sources;
     private final TableRestore tableRestore;
 
-    RestoreHandler(BackupService backups, ClusterAccess clusters, Workspace workspace, ProcessExecutor executor,
+    RestoreHandler(BackupCatalog backups, ClusterAccess clusters, Workspace workspace, ProcessExecutor executor,
             io.pgvault.copy.BackupSources sources, TableRestore tableRestore) {
         this.sources = sources;
         this.tableRestore = tableRestore;

@@ -4,7 +4,7 @@ import io.pgvault.api.ConflictException;
 import io.pgvault.api.InvalidRequestException;
 import io.pgvault.backup.BackupContents;
 import io.pgvault.backup.BackupKind;
-import io.pgvault.backup.BackupService;
+import io.pgvault.backup.BackupCatalog;
 import io.pgvault.backup.BackupStatus;
 import io.pgvault.backup.BackupView;
 import io.pgvault.backup.CatalogObjects;
@@ -34,7 +34,7 @@ import tools.jackson.databind.json.JsonMapper;
 @Service
 public class RestoreService {
 
-    private final BackupService backups;
+    private final BackupCatalog backups;
     private final ClusterAccess clusters;
     private final JobService jobs;
     private final JsonMapper json;
@@ -42,7 +42,7 @@ public class RestoreService {
     private final BackupContents contents;
     private final TableNeeds needs;
 
-    RestoreService(BackupService backups, ClusterAccess clusters, JobService jobs, JsonMapper json,
+    RestoreService(BackupCatalog backups, ClusterAccess clusters, JobService jobs, JsonMapper json,
             RecoveryService recoveries, BackupContents contents, TableNeeds needs) {
         this.recoveries = recoveries;
         this.contents = contents;

@@ -2,8 +2,8 @@ package io.pgvault.restore;
 
 import io.pgvault.backup.ArchiveGraph;
 import io.pgvault.backup.ArchiveSelection;
+import io.pgvault.backup.BackupCatalog;
 import io.pgvault.backup.BackupContents;
-import io.pgvault.backup.BackupService;
 import io.pgvault.backup.BackupView;
 import io.pgvault.backup.CatalogObjects;
 import io.pgvault.backup.TableRows;
@@ -34,13 +34,13 @@ import tools.jackson.databind.json.JsonMapper;
 class TableRestore {
 
     private final BackupContents contents;
-    private final BackupService backups;
+    private final BackupCatalog backups;
     private final ClusterAccess clusters;
     private final ProcessExecutor executor;
     private final CheckedRestore checked;
     private final JsonMapper json;
 
-    TableRestore(BackupContents contents, BackupService backups, ClusterAccess clusters, ProcessExecutor executor,
+    TableRestore(BackupContents contents, BackupCatalog backups, ClusterAccess clusters, ProcessExecutor executor,
             CheckedRestore checked, JsonMapper json) {
         this.contents = contents;
         this.backups = backups;

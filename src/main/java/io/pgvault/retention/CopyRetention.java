@@ -1,8 +1,8 @@
 package io.pgvault.retention;
 
+import io.pgvault.backup.BackupCatalog;
 import io.pgvault.backup.BackupCopies;
 import io.pgvault.backup.BackupCopy;
-import io.pgvault.backup.BackupService;
 import io.pgvault.backup.BackupView;
 import io.pgvault.cluster.ClusterService;
 import io.pgvault.cluster.RetentionPolicy;
@@ -28,13 +28,13 @@ import org.springframework.stereotype.Component;
 class CopyRetention {
 
     private final Repositories repositories;
-    private final BackupService backups;
+    private final BackupCatalog backups;
     private final BackupCopies copies;
     private final BackupStorage storage;
     private final ClusterService clusters;
     private final Clock clock;
 
-    CopyRetention(Repositories repositories, BackupService backups, BackupCopies copies, BackupStorage storage,
+    CopyRetention(Repositories repositories, BackupCatalog backups, BackupCopies copies, BackupStorage storage,
             ClusterService clusters, Clock clock) {
         this.repositories = repositories;
         this.backups = backups;

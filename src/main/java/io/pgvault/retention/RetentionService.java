@@ -1,7 +1,7 @@
 package io.pgvault.retention;
 
+import io.pgvault.backup.BackupCatalog;
 import io.pgvault.backup.BackupRetention;
-import io.pgvault.backup.BackupService;
 import io.pgvault.backup.BackupView;
 import io.pgvault.cluster.ClusterService;
 import io.pgvault.cluster.ClusterView;
@@ -40,7 +40,7 @@ import org.springframework.transaction.annotation.Transactional;
 @Service
 public class RetentionService {
 
-    private final BackupService backups;
+    private final BackupCatalog backups;
     private final BackupRetention retained;
     private final ClusterService clusters;
     private final ScheduleService schedules;
@@ -49,7 +49,7 @@ public class RetentionService {
     private final Clock clock;
     private final WalRetention walRetention;
 
-    RetentionService(BackupService backups, BackupRetention retained, ClusterService clusters,
+    RetentionService(BackupCatalog backups, BackupRetention retained, ClusterService clusters,
             ScheduleService schedules, WalArchiveService wal, JobService jobs, Clock clock, WalRetention walRetention) {
         this.walRetention = walRetention;
         this.backups = backups;

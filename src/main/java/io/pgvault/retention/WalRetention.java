@@ -1,7 +1,7 @@
 package io.pgvault.retention;
 
+import io.pgvault.backup.BackupCatalog;
 import io.pgvault.backup.BackupKind;
-import io.pgvault.backup.BackupService;
 import io.pgvault.backup.BackupView;
 import io.pgvault.cluster.ClusterService;
 import io.pgvault.job.JobService;
@@ -26,13 +26,13 @@ import org.springframework.transaction.annotation.Transactional;
 @Component
 class WalRetention {
 
-    private final BackupService backups;
+    private final BackupCatalog backups;
     private final ClusterService clusters;
     private final JobService jobs;
     private final RecoveryService recoveries;
     private final WalArchiveService wal;
 
-    WalRetention(BackupService backups, ClusterService clusters, JobService jobs, RecoveryService recoveries,
+    WalRetention(BackupCatalog backups, ClusterService clusters, JobService jobs, RecoveryService recoveries,
             WalArchiveService wal) {
         this.backups = backups;
         this.clusters = clusters;

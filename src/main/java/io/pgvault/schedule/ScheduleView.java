@@ -1,6 +1,7 @@
 package io.pgvault.schedule;
 
 import io.pgvault.backup.BackupSpec;
+import io.pgvault.backup.BackupSpecSchema;
 import io.pgvault.job.JobStatus;
 import io.pgvault.cluster.RetentionPolicy;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -21,7 +22,7 @@ public record ScheduleView(
         @Schema(description = "the zone the cron is read in")
         String timeZone,
         boolean enabled,
-        @Schema(description = "the backup request each run makes")
+        @Schema(description = "the backup request each run makes", implementation = BackupSpecSchema.class)
         BackupSpec backup,
         RetentionPolicy retention,
         VerificationPolicy verification,

@@ -2,7 +2,7 @@ package io.pgvault.verification;
 
 import io.pgvault.backup.ArchiveGraph;
 import io.pgvault.backup.ArchiveSelection;
-import io.pgvault.backup.BackupService;
+import io.pgvault.backup.BackupCatalog;
 import io.pgvault.backup.BackupView;
 import io.pgvault.backup.TableRows;
 import io.pgvault.cluster.ClusterAccess;
@@ -39,7 +39,7 @@ import org.springframework.stereotype.Component;
 @Component
 class DumpDrill {
 
-    private final BackupService backups;
+    private final BackupCatalog backups;
     private final ClusterAccess clusters;
     private final ClusterService clusterService;
     private final BackupStorage storage;
@@ -47,7 +47,7 @@ class DumpDrill {
     private final ProcessExecutor executor;
     private final SecureRandom random = new SecureRandom();
 
-    DumpDrill(BackupService backups, ClusterAccess clusters, ClusterService clusterService, BackupStorage storage,
+    DumpDrill(BackupCatalog backups, ClusterAccess clusters, ClusterService clusterService, BackupStorage storage,
             Workspace workspace, ProcessExecutor executor) {
         this.backups = backups;
         this.clusters = clusters;

@@ -2,7 +2,7 @@ package io.pgvault.verification;
 
 import io.pgvault.backup.BackupFile;
 import io.pgvault.backup.BackupKind;
-import io.pgvault.backup.BackupService;
+import io.pgvault.backup.BackupCatalog;
 import io.pgvault.backup.BackupVerifications;
 import io.pgvault.backup.BackupStatus;
 import io.pgvault.backup.BackupView;
@@ -41,7 +41,7 @@ import org.springframework.stereotype.Component;
 @Component
 class VerificationHandler implements JobHandler<VerificationOrder> {
 
-    private final BackupService backups;
+    private final BackupCatalog backups;
     private final BackupVerifications verifications;
     private final BackupStorage storage;
     private final Workspace workspace;
@@ -54,7 +54,7 @@ class VerificationHandler implements JobHandler<VerificationOrder> {
     private final WalVerification walVerification;
     private final BaseBackupArchive archive;
 
-    VerificationHandler(BackupService backups, BackupVerifications verifications, BackupStorage storage,
+    VerificationHandler(BackupCatalog backups, BackupVerifications verifications, BackupStorage storage,
             Workspace workspace, ClusterAccess clusters, ProcessExecutor executor, BaseBackupCheck baseCheck,
             DumpDrill drill, BaseDrill baseDrill, WalVerification walVerification, BaseBackupArchive archive) {
         this.walVerification = walVerification;

@@ -1,7 +1,7 @@
 package io.pgvault.verification;
 
 import io.pgvault.api.InvalidRequestException;
-import io.pgvault.backup.BackupService;
+import io.pgvault.backup.BackupCatalog;
 import io.pgvault.backup.BackupVerifications;
 import io.pgvault.backup.BackupSucceeded;
 import io.pgvault.backup.VerificationLevel;
@@ -21,11 +21,11 @@ import tools.jackson.databind.json.JsonMapper;
 class VerifyAfterBackup {
 
     private final JobService jobs;
-    private final BackupService backups;
+    private final BackupCatalog backups;
     private final JsonMapper json;
     private final ObjectProvider<VerificationAfterBackup> policies;
 
-    VerifyAfterBackup(JobService jobs, BackupService backups, JsonMapper json,
+    VerifyAfterBackup(JobService jobs, BackupCatalog backups, JsonMapper json,
             ObjectProvider<VerificationAfterBackup> policies) {
         this.jobs = jobs;
         this.backups = backups;

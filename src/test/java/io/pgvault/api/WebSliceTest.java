@@ -8,7 +8,9 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 
 import io.pgvault.PgvaultProperties;
 import io.pgvault.audit.AuditTrail;
+import io.pgvault.backup.BackupCatalog;
 import io.pgvault.backup.BackupContents;
+import io.pgvault.backup.BackupLifecycle;
 import io.pgvault.backup.BackupService;
 import io.pgvault.backup.BackupVerifications;
 import io.pgvault.cluster.ClusterCheck;
@@ -95,6 +97,10 @@ public abstract class WebSliceTest {
     protected ClusterCheck clusterCheck;
     @MockitoBean
     protected BackupService backups;
+    @MockitoBean
+    protected BackupCatalog catalog;
+    @MockitoBean
+    protected BackupLifecycle lifecycle;
     @MockitoBean
     protected BackupVerifications verifications;
     @MockitoBean

@@ -35,9 +35,9 @@ class BackupQueriesTests extends CatalogSliceTest {
     }
 
     private Backup backup(UUID id, String cluster, BackupKind kind, Duration ago) {
-        BackupSpec spec = new BackupSpec(kind, kind == BackupKind.DUMP ? "shop" : null,
+        BackupSpec spec = BackupSpec.of(kind, kind == BackupKind.DUMP ? "shop" : null,
                 kind == BackupKind.DUMP ? DumpFormat.CUSTOM : null, null, null, null, null, null, null, false, false,
-                false, false, false, "label of " + id, null, null, null, null, null, null);
+                false, false, false, "label of " + id, null, null, null, null, null, null, null);
         return entities.persist(new Backup(id, cluster, spec, "{}", null, "local", NOW.minus(ago)));
     }
 
@@ -50,7 +50,7 @@ class BackupQueriesTests extends CatalogSliceTest {
         return b;
     }
 
-    /** The list's filters as {@code BackupService.list} applies them: each one given narrows, null leaves open. */
+    /** The list's filters as {@code BackupCatalog.list} applies them: each one given narrows, null leaves open. */
     private static Specification<Backup> filter(String cluster, BackupKind kind, BackupStatus status,
             VerificationStatus verification) {
         return (root, query, cb) -> cb.and(

@@ -5,13 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgvault.api.InvalidRequestException;
 import java.util.List;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /** Option combinations are refused before anything starts, naming the field at fault. */
 class BackupSpecValidatorTests {
 
     private static BackupSpec dump(DumpFormat format, Integer compression, Integer jobs, List<String> tables) {
-        return new BackupSpec(BackupKind.DUMP, "shop", format, compression, jobs, tables, null, null, null,
+        return BackupSpec.of(BackupKind.DUMP, "shop", format, compression, jobs, tables, null, null, null,
                 false, false, false, false, false, null);
     }
 
@@ -22,42 +23,42 @@ class BackupSpecValidatorTests {
 
     @Test
     void parallelDumpNeedsDirectoryFormat() {
-        assertRefused(dump(DumpFormat.CUSTOM, null, 2, null), "jobs");
+        assertRefused(() -> dump(DumpFormat.CUSTOM, null, 2, null), "jobs");
         assertThat(BackupSpecValidator.validate(dump(DumpFormat.DIRECTORY, null, 2, null)).jobs()).isEqualTo(2);
-        assertRefused(dump(DumpFormat.DIRECTORY, null, 0, null), "jobs");
+        assertRefused(() -> dump(DumpFormat.DIRECTORY, null, 0, null), "jobs");
     }
 
     @Test
     void refusesBadCompression() {
-        assertRefused(dump(DumpFormat.CUSTOM, 10, null, null), "compression");
-        assertRefused(dump(DumpFormat.TAR, 5, null, null), "compression");
+        assertRefused(() -> dump(DumpFormat.CUSTOM, 10, null, null), "compression");
+        assertRefused(() -> dump(DumpFormat.TAR, 5, null, null), "compression");
     }
 
     @Test
     void refusesOptionInjectionAndControlCharacters() {
-        assertRefused(dump(DumpFormat.CUSTOM, null, null, List.of("--file=/etc/passwd")), "tables");
-        assertRefused(dump(DumpFormat.CUSTOM, null, null, List.of("a\nb")), "tables");
-        assertRefused(dump(DumpFormat.CUSTOM, null, null, List.of(" ")), "tables");
+        assertRefused(() -> dump(DumpFormat.CUSTOM, null, null, List.of("--file=/etc/passwd")), "tables");
+        assertRefused(() -> dump(DumpFormat.CUSTOM, null, null, List.of("a\nb")), "tables");
+        assertRefused(() -> dump(DumpFormat.CUSTOM, null, null, List.of(" ")), "tables");
     }
 
     @Test
     void refusesContradictions() {
-        assertRefused(new BackupSpec(BackupKind.DUMP, "shop", null, null, null, null, null, null, null, true, true,
+        assertRefused(() -> BackupSpec.of(BackupKind.DUMP, "shop", null, null, null, null, null, null, null, true, true,
                 false, false, false, null), "dataOnly");
-        assertRefused(new BackupSpec(BackupKind.DUMP, null, null, null, null, null, null, null, null, false, false,
+        assertRefused(() -> BackupSpec.of(BackupKind.DUMP, null, null, null, null, null, null, null, null, false, false,
                 false, false, false, null), "database");
-        assertRefused(new BackupSpec(BackupKind.DUMP_ALL, "shop", null, null, null, null, null, null, null, false,
+        assertRefused(() -> BackupSpec.of(BackupKind.DUMP_ALL, "shop", null, null, null, null, null, null, null, false,
                 false, false, false, false, null), "database");
-        assertRefused(new BackupSpec(BackupKind.DUMP_ALL, null, DumpFormat.CUSTOM, null, null, null, null, null,
+        assertRefused(() -> BackupSpec.of(BackupKind.DUMP_ALL, null, DumpFormat.CUSTOM, null, null, null, null, null,
                 null, false, false, false, false, false, null), "format");
-        assertRefused(new BackupSpec(null, "shop", null, null, null, null, null, null, null, false, false, false,
+        assertRefused(() -> BackupSpec.of(null, "shop", null, null, null, null, null, null, null, false, false, false,
                 false, false, null), "kind");
-        assertRefused(new BackupSpec(BackupKind.DUMP, "shop", null, null, null, null, null, null, null, false, false,
+        assertRefused(() -> BackupSpec.of(BackupKind.DUMP, "shop", null, null, null, null, null, null, null, false, false,
                 false, false, false, "bad\u0000label"), "label");
     }
 
     private static BackupSpec base(DumpFormat format, CompressionMethod method, WalMethod wal, BackupType type) {
-        return new BackupSpec(BackupKind.BASE, null, format, null, null, null, null, null, null, false, false, false,
+        return BackupSpec.of(BackupKind.BASE, null, format, null, null, null, null, null, null, false, false, false,
                 false, false, null, method, null, wal, null, null, null, type);
     }
 
@@ -72,11 +73,11 @@ class BackupSpecValidatorTests {
                 .isEqualTo(BackupType.INCR);
         assertThat(BackupSpecValidator.validate(base(DumpFormat.TAR, null, null, null)).format())
                 .as("TAR is today's BASE backup, recorded as before").isNull();
-        assertRefused(base(null, null, null, BackupType.INCR), "type");
-        assertRefused(base(DumpFormat.BLOCKS, CompressionMethod.GZIP, null, null), "compressionMethod");
-        assertRefused(base(DumpFormat.BLOCKS, null, WalMethod.STREAM, null), "walMethod");
-        assertRefused(base(DumpFormat.CUSTOM, null, null, null), "format");
-        assertRefused(dump(DumpFormat.BLOCKS, null, null, null), "format");
+        assertRefused(() -> base(null, null, null, BackupType.INCR), "type");
+        assertRefused(() -> base(DumpFormat.BLOCKS, CompressionMethod.GZIP, null, null), "compressionMethod");
+        assertRefused(() -> base(DumpFormat.BLOCKS, null, WalMethod.STREAM, null), "walMethod");
+        assertRefused(() -> base(DumpFormat.CUSTOM, null, null, null), "format");
+        assertRefused(() -> dump(DumpFormat.BLOCKS, null, null, null), "format");
     }
 
     @Test
@@ -98,21 +99,22 @@ class BackupSpecValidatorTests {
     void compressionWorkersAreForZstdBaseBackupsOnly() {
         assertThat(BackupSpecValidator.validate(base(null, 4)).compressionWorkers()).isEqualTo(4);
         assertThat(BackupSpecValidator.validate(base(CompressionMethod.ZSTD, 64)).compressionWorkers()).isEqualTo(64);
-        assertRefused(base(CompressionMethod.ZSTD, 0), "compressionWorkers");
-        assertRefused(base(CompressionMethod.ZSTD, 65), "compressionWorkers");
-        assertRefused(base(CompressionMethod.GZIP, 2), "compressionWorkers");
-        assertRefused(base(CompressionMethod.NONE, 2), "compressionWorkers");
-        assertRefused(new BackupSpec(BackupKind.DUMP, "shop", null, null, null, null, null, null, null, false, false,
-                false, false, false, null, null, null, null, null, null, 2), "compressionWorkers");
+        assertRefused(() -> base(CompressionMethod.ZSTD, 0), "compressionWorkers");
+        assertRefused(() -> base(CompressionMethod.ZSTD, 65), "compressionWorkers");
+        assertRefused(() -> base(CompressionMethod.GZIP, 2), "compressionWorkers");
+        assertRefused(() -> base(CompressionMethod.NONE, 2), "compressionWorkers");
+        assertRefused(() -> BackupSpec.of(BackupKind.DUMP, "shop", null, null, null, null, null, null, null, false, false,
+                false, false, false, null, null, null, null, null, null, 2, null), "compressionWorkers");
     }
 
     private static BackupSpec base(CompressionMethod method, Integer workers) {
-        return new BackupSpec(BackupKind.BASE, null, null, null, null, null, null, null, null, false, false, false,
-                false, false, null, method, null, null, null, null, workers);
+        return BackupSpec.of(BackupKind.BASE, null, null, null, null, null, null, null, null, false, false, false,
+                false, false, null, method, null, null, null, null, workers, null);
     }
 
-    private static void assertRefused(BackupSpec spec, String field) {
-        assertThatThrownBy(() -> BackupSpecValidator.validate(spec))
+    /** The request is refused naming {@code field}: when it becomes a spec, or when the spec is validated. */
+    private static void assertRefused(Supplier<BackupSpec> request, String field) {
+        assertThatThrownBy(() -> BackupSpecValidator.validate(request.get()))
                 .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo(field));
     }
 }

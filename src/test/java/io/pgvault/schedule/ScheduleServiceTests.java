@@ -107,7 +107,7 @@ class ScheduleServiceTests {
     }
 
     private static ScheduleSpec spec(String cron, String zone, boolean enabled, String database) {
-        return new ScheduleSpec(CLUSTER, cron, zone, enabled, new BackupSpec(BackupKind.DUMP, database, null, null,
+        return new ScheduleSpec(CLUSTER, cron, zone, enabled, BackupSpec.of(BackupKind.DUMP, database, null, null,
                 null, null, null, null, null, false, false, false, false, false, null), null, null, null);
     }
 

@@ -1,6 +1,6 @@
 package io.pgvault.testing;
 
-import io.pgvault.backup.BackupService;
+import io.pgvault.backup.BackupCatalog;
 import io.pgvault.backup.BackupView;
 import io.pgvault.storage.BackupStorage;
 import io.pgvault.storage.ObjectStore;
@@ -24,7 +24,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
  */
 public final class StoredBackups {
 
-    private final BackupService backups;
+    private final BackupCatalog backups;
     private final BackupStorage store;
     private final Repositories repositories;
     private final JdbcTemplate catalog;
@@ -32,11 +32,11 @@ public final class StoredBackups {
     private final String copies;
 
     public StoredBackups(ApplicationContext context) {
-        this(context.getBean(BackupService.class), context.getBean(BackupStorage.class),
+        this(context.getBean(BackupCatalog.class), context.getBean(BackupStorage.class),
                 context.getBean(Repositories.class), context.getBean(JdbcTemplate.class), null);
     }
 
-    private StoredBackups(BackupService backups, BackupStorage store, Repositories repositories, JdbcTemplate catalog,
+    private StoredBackups(BackupCatalog backups, BackupStorage store, Repositories repositories, JdbcTemplate catalog,
             String copies) {
         this.backups = backups;
         this.store = store;

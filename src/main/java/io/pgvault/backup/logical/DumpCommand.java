@@ -1,8 +1,9 @@
 package io.pgvault.backup.logical;
 
-import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupSpec;
+import io.pgvault.backup.DumpAllSpec;
 import io.pgvault.backup.DumpFormat;
+import io.pgvault.backup.DumpSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +15,7 @@ final class DumpCommand {
     }
 
     /** pg_dump into {@code target} (a file, or for DIRECTORY a directory). The database comes from PGDATABASE. */
-    static List<String> pgDump(String pgDump, BackupSpec spec, Path target) {
+    static List<String> pgDump(String pgDump, DumpSpec spec, Path target) {
         return pgDump(pgDump, spec, target, null);
     }
 
@@ -22,12 +23,12 @@ final class DumpCommand {
      * As above, reading the exported {@code snapshot} (pgvault counts rows in it) when one is given; to stdout
      * when {@code target} is null (PLAIN dumps that stream to a repository).
      */
-    static List<String> pgDump(String pgDump, BackupSpec spec, Path target, String snapshot) {
+    static List<String> pgDump(String pgDump, DumpSpec spec, Path target, String snapshot) {
         return pgDump(pgDump, spec, target, snapshot, List.of());
     }
 
     /** As above, with the arguments that take or leave named tables' whole trees ({@link DumpSelection}). */
-    static List<String> pgDump(String pgDump, BackupSpec spec, Path target, String snapshot, List<String> trees) {
+    static List<String> pgDump(String pgDump, DumpSpec spec, Path target, String snapshot, List<String> trees) {
         List<String> argv = new ArrayList<>(List.of(pgDump, "--verbose", "--no-password"));
         if (snapshot != null) {
             argv.add("--snapshot=" + snapshot);
@@ -54,10 +55,7 @@ final class DumpCommand {
     }
 
     /** pg_dumpall (plain SQL) into {@code target}, or to stdout when it is null. */
-    static List<String> pgDumpAll(String pgDumpAll, BackupSpec spec, Path target) {
-        if (spec.kind() != BackupKind.DUMP_ALL) {
-            throw new IllegalArgumentException("not a DUMP_ALL spec");
-        }
+    static List<String> pgDumpAll(String pgDumpAll, DumpAllSpec spec, Path target) {
         List<String> argv = new ArrayList<>(List.of(pgDumpAll, "--verbose", "--no-password"));
         if (target != null) {
             argv.add("--file=" + target);

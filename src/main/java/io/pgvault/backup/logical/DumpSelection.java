@@ -1,6 +1,6 @@
 package io.pgvault.backup.logical;
 
-import io.pgvault.backup.BackupSpec;
+import io.pgvault.backup.DumpSpec;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -85,7 +85,7 @@ final class DumpSelection {
         return notes;
     }
 
-    static DumpSelection resolve(Connection snapshot, BackupSpec spec) throws SQLException {
+    static DumpSelection resolve(Connection snapshot, DumpSpec spec) throws SQLException {
         Map<Long, Relation> all = new LinkedHashMap<>();
         Map<Long, List<Long>> children = new HashMap<>();
         try (Statement st = snapshot.createStatement()) {

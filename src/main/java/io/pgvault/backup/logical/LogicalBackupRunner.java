@@ -4,7 +4,8 @@ import io.pgvault.PgvaultProperties;
 import io.pgvault.backup.ArchiveToc;
 import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupRunner;
-import io.pgvault.backup.BackupSpec;
+import io.pgvault.backup.DumpAllSpec;
+import io.pgvault.backup.DumpSpec;
 import io.pgvault.backup.BackupView;
 import io.pgvault.backup.DumpFormat;
 import io.pgvault.backup.TableRows;
@@ -90,7 +91,7 @@ class LogicalBackupRunner implements BackupRunner {
                 }
                 return dumpCounted(backup, session, target, null, context);
             }
-            List<String> argv = DumpCommand.pgDumpAll(session.tool("pg_dumpall"), backup.spec(),
+            List<String> argv = DumpCommand.pgDumpAll(session.tool("pg_dumpall"), (DumpAllSpec) backup.spec(),
                     gzipHere || stream ? null : target);
             ProcessSpec spec = ProcessSpec.of(argv)
                     .environment(session.environment(null))
@@ -128,7 +129,7 @@ class LogicalBackupRunner implements BackupRunner {
      */
     private Result dumpCounted(BackupView backup, ToolSession session, Path target, java.io.OutputStream stdout,
             JobContext context) throws Exception {
-        BackupSpec s = backup.spec();
+        DumpSpec s = (DumpSpec) backup.spec();
         boolean count = countRows && !s.schemaOnly() && !s.dataOnly();
         try (Connection snapshot = clusters.connect(backup.cluster(), backup.database())) {
             try (Statement st = snapshot.createStatement()) {

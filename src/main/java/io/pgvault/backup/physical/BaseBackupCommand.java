@@ -1,6 +1,6 @@
 package io.pgvault.backup.physical;
 
-import io.pgvault.backup.BackupSpec;
+import io.pgvault.backup.BaseSpec;
 import io.pgvault.backup.CheckpointMode;
 import io.pgvault.backup.CompressionMethod;
 import io.pgvault.backup.CompressionSite;
@@ -20,12 +20,12 @@ final class BaseBackupCommand {
     }
 
     /** {@code major}: pg_basebackup's own major version, which decides how compression is spelt. */
-    static List<String> argv(String tool, int major, BackupSpec spec, Path directory) {
+    static List<String> argv(String tool, int major, BaseSpec spec, Path directory) {
         return argv(tool, major, spec, directory.toString());
     }
 
     /** {@code target} "-": one tar on stdout (format BLOCKS; the spec's WAL method is FETCH then). */
-    static List<String> argv(String tool, int major, BackupSpec spec, String target) {
+    static List<String> argv(String tool, int major, BaseSpec spec, String target) {
         List<String> argv = new ArrayList<>();
         argv.add(tool);
         argv.add("--pgdata=" + target);
@@ -51,7 +51,7 @@ final class BaseBackupCommand {
      * pg_basebackup 13 and 14 know gzip only, on the client, as a bare level ({@code --compress=0..9}); without
      * a level, {@code --gzip} is gzip's default level. The request was checked against that before it started.
      */
-    static String olderCompression(BackupSpec spec) {
+    static String olderCompression(BaseSpec spec) {
         CompressionMethod method = spec.compressionMethod() == null ? CompressionMethod.NONE : spec.compressionMethod();
         if (method == CompressionMethod.NONE) {
             return "--compress=0";
@@ -63,7 +63,7 @@ final class BaseBackupCommand {
      * {@code [client|server]-METHOD[:DETAIL]}, the detail in the keyword form of PostgreSQL 15+
      * ({@code level=N,workers=M}); a bare level ({@code gzip:6}) is what 13 and 14 read as well.
      */
-    static String compression(BackupSpec spec) {
+    static String compression(BaseSpec spec) {
         CompressionMethod method = spec.compressionMethod() == null ? CompressionMethod.NONE : spec.compressionMethod();
         if (method == CompressionMethod.NONE) {
             return "none";

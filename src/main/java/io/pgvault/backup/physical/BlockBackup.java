@@ -1,7 +1,7 @@
 package io.pgvault.backup.physical;
 
+import io.pgvault.backup.BackupCatalog;
 import io.pgvault.backup.BackupRunner;
-import io.pgvault.backup.BackupService;
 import io.pgvault.backup.BackupType;
 import io.pgvault.backup.BackupView;
 import io.pgvault.backup.DumpFormat;
@@ -37,9 +37,9 @@ import org.springframework.stereotype.Component;
 class BlockBackup {
 
     private final BlockStores stores;
-    private final BackupService backups;
+    private final BackupCatalog backups;
 
-    BlockBackup(BlockStores stores, BackupService backups) {
+    BlockBackup(BlockStores stores, BackupCatalog backups) {
         this.stores = stores;
         this.backups = backups;
     }

@@ -4,7 +4,7 @@ import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdOutputStream;
 import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupRunner;
-import io.pgvault.backup.BackupSpec;
+import io.pgvault.backup.BaseSpec;
 import io.pgvault.backup.BackupView;
 import io.pgvault.backup.CompressionMethod;
 import io.pgvault.cluster.ClusterAccess;
@@ -83,8 +83,9 @@ class PhysicalBackupRunner implements BackupRunner {
         AtomicReference<Integer> timeline = new AtomicReference<>();
         BackupRunner.Blocks taken = null;
         java.util.List<String> warnings = new java.util.ArrayList<>();
+        boolean blocks = backup.spec() instanceof BaseSpec base && base.blocks();
         StringBuilder notHere = new StringBuilder();
-        java.util.Optional<Path> readable = backup.spec().blocks()
+        java.util.Optional<Path> readable = blocks
                 ? host.readableDirectory(backup.cluster(), notHere) : java.util.Optional.empty();
         if (readable.isPresent()) {
             HostBackup.Taken read = host.take(backup, readable.get(), area, context);
@@ -93,7 +94,7 @@ class PhysicalBackupRunner implements BackupRunner {
             timeline.set(read.timeline());
             warnings.addAll(read.warnings());
             taken = read.blocks();
-        } else if (backup.spec().blocks()) {
+        } else if (blocks) {
             context.log("pgvault: reader: pg_basebackup's stream cut into blocks (" + notHere + ")");
             taken = toBlocks(backup, area, context, start, end, timeline);
         } else {
@@ -126,7 +127,7 @@ class PhysicalBackupRunner implements BackupRunner {
             ProcessResult result;
             try {
                 ProcessSpec spec = ProcessSpec.of(BaseBackupCommand.argv(session.tool("pg_basebackup"),
-                        session.target().tools().major(), backup.spec(), "-"))
+                        session.target().tools().major(), (BaseSpec) backup.spec(), "-"))
                         .environment(session.environment(null)).stdout(blocked.stdout())
                         .stderrLines(line -> onStderr(line, context, start, end, timeline, null));
                 result = executor.run(spec, context.cancellation());
@@ -149,7 +150,7 @@ class PhysicalBackupRunner implements BackupRunner {
             // the main archive is hashed as pg_basebackup writes it; the other files are small or rewritten
             FileFollower follower = area.follow(backup.mainFile());
             ProcessSpec spec = ProcessSpec.of(BaseBackupCommand.argv(session.tool("pg_basebackup"),
-                    session.target().tools().major(), backup.spec(), directory))
+                    session.target().tools().major(), (BaseSpec) backup.spec(), directory))
                     .environment(session.environment(null))
                     .stderrLines(line -> onStderr(line, context, start, end, timeline, follower));
             ProcessResult result;
@@ -162,7 +163,7 @@ class PhysicalBackupRunner implements BackupRunner {
             boolean followed = follower.finish();
             context.log(String.format("pgvault: pg_basebackup ran for %.3f s%s", result.duration().toNanos() / 1e9,
                     followed ? "; " + backup.mainFile() + " hashed while it was written" : ""));
-            compressWal(area, backup.spec(), context);
+            compressWal(area, (BaseSpec) backup.spec(), context);
         }
     }
 
@@ -171,7 +172,7 @@ class PhysicalBackupRunner implements BackupRunner {
      * fast-checkpoint backup's WAL is mostly a 16 MiB segment of zeros, so pgvault compresses it with the
      * backup's own method before the files are sealed.
      */
-    private static void compressWal(StagingArea area, BackupSpec spec, JobContext context) throws IOException {
+    private static void compressWal(StagingArea area, BaseSpec spec, JobContext context) throws IOException {
         Path plain = area.directory().resolve("pg_wal.tar");
         CompressionMethod method = spec.compressionMethod();
         if (!Files.exists(plain) || (method != CompressionMethod.ZSTD && method != CompressionMethod.LZ4)) {

@@ -1,7 +1,7 @@
 package io.pgvault.backup.web;
 
+import io.pgvault.backup.BackupCatalog;
 import io.pgvault.backup.BackupContents;
-import io.pgvault.backup.BackupService;
 import io.pgvault.backup.BackupView;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -16,10 +16,10 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 class BackupContentsController {
 
-    private final BackupService backups;
+    private final BackupCatalog backups;
     private final BackupContents contents;
 
-    BackupContentsController(BackupService backups, BackupContents contents) {
+    BackupContentsController(BackupCatalog backups, BackupContents contents) {
         this.backups = backups;
         this.contents = contents;
     }

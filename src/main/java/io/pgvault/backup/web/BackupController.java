@@ -2,7 +2,9 @@ package io.pgvault.backup.web;
 
 import io.pgvault.api.PageResponse;
 import io.pgvault.api.Paging;
+import io.pgvault.backup.BackupCatalog;
 import io.pgvault.backup.BackupKind;
+import io.pgvault.backup.BackupLifecycle;
 import io.pgvault.backup.BackupService;
 import io.pgvault.backup.BackupVerifications;
 import io.pgvault.backup.BackupStatus;
@@ -33,10 +35,15 @@ import org.springframework.web.bind.annotation.RestController;
 class BackupController {
 
     private final BackupService backups;
+    private final BackupCatalog catalog;
+    private final BackupLifecycle lifecycle;
     private final BackupVerifications verifications;
 
-    BackupController(BackupService backups, BackupVerifications verifications) {
+    BackupController(BackupService backups, BackupCatalog catalog, BackupLifecycle lifecycle,
+            BackupVerifications verifications) {
         this.backups = backups;
+        this.catalog = catalog;
+        this.lifecycle = lifecycle;
         this.verifications = verifications;
     }
 
@@ -68,7 +75,7 @@ class BackupController {
             @RequestParam(required = false) BackupKind kind, @RequestParam(required = false) BackupStatus status,
             @RequestParam(required = false) VerificationStatus verification,
             @RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "20") int size) {
-        return PageResponse.of(backups.list(cluster, kind, status, verification,
+        return PageResponse.of(catalog.list(cluster, kind, status, verification,
                 Paging.newestFirst(page, size, "queuedAt")), BackupResponse::of);
     }
 
@@ -77,7 +84,7 @@ class BackupController {
     @PreAuthorize("hasRole('VIEWER')")
     @GetMapping("/backups/{id}")
     BackupResponse get(@PathVariable UUID id) {
-        return BackupResponse.of(backups.get(id));
+        return BackupResponse.of(catalog.get(id));
     }
 
     @ApiResponse(responseCode = "200", description = "The entry, now DELETED (it stays in the catalog)")
@@ -90,7 +97,7 @@ class BackupController {
     @DeleteMapping("/backups/{id}")
     BackupResponse delete(@PathVariable UUID id, @Parameter(description = "also delete the cluster's only BASE "
             + "backup") @RequestParam(defaultValue = "false") boolean force) {
-        return BackupResponse.of(backups.delete(id, force));
+        return BackupResponse.of(lifecycle.delete(id, force));
     }
 
     @ApiResponse(responseCode = "200", description = "The entry, pinned")
@@ -99,7 +106,7 @@ class BackupController {
     @PreAuthorize("hasRole('OPERATOR')")
     @PutMapping("/backups/{id}/pin")
     BackupResponse pin(@PathVariable UUID id) {
-        return BackupResponse.of(backups.pin(id, true));
+        return BackupResponse.of(lifecycle.pin(id, true));
     }
 
     @ApiResponse(responseCode = "200", description = "The entry, unpinned")
@@ -107,7 +114,7 @@ class BackupController {
     @PreAuthorize("hasRole('OPERATOR')")
     @DeleteMapping("/backups/{id}/pin")
     BackupResponse unpin(@PathVariable UUID id) {
-        return BackupResponse.of(backups.pin(id, false));
+        return BackupResponse.of(lifecycle.pin(id, false));
     }
 
     @ApiResponse(responseCode = "202", description = "A VERIFICATION job, QUEUED")

@@ -64,8 +64,9 @@ public record BackupRequest(
                 s.checkpoint(), s.maxRate(), s.compressionWorkers(), s.type(), s.checksumDelta());
     }
 
+    /** The spec of the kind asked for; a request without a kind or with another kind's options is refused. */
     public BackupSpec toSpec() {
-        return new BackupSpec(kind, database, format, compression, jobs, tables, excludeTables, schemas,
+        return BackupSpec.of(kind, database, format, compression, jobs, tables, excludeTables, schemas,
                 excludeSchemas, isTrue(schemaOnly), isTrue(dataOnly), isTrue(globalsOnly), isTrue(noOwner),
                 isTrue(noPrivileges), label, compressionMethod, compressAt, walMethod, checkpoint, maxRate,
                 compressionWorkers, type, checksumDelta);

@@ -4,6 +4,7 @@ import io.pgvault.backup.BackupCopy;
 import io.pgvault.backup.BackupFile;
 import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupSpec;
+import io.pgvault.backup.BackupSpecSchema;
 import io.pgvault.backup.BackupStatus;
 import io.pgvault.backup.BackupType;
 import io.pgvault.backup.BackupView;
@@ -41,7 +42,8 @@ record BackupResponse(UUID id, String cluster, BackupKind kind, DumpFormat forma
         @Schema(description = "set when its size differs much from the previous backups of the same kind")
         String sizeAnomaly,
         @Schema(description = "seconds the newest restore drill of it took") Double drillSeconds,
-        @Schema(description = "the options it was taken with") BackupSpec options,
+        @Schema(description = "the options it was taken with", implementation = BackupSpecSchema.class)
+        BackupSpec options,
         @Schema(description = "things to know about it that are no failure") List<String> warnings,
         @Schema(description = "BASE only: where the server kept its configuration, and the files captured")
         ServerConfig serverConfig,

@@ -1,7 +1,7 @@
 package io.pgvault.copy.web;
 
 import io.pgvault.backup.BackupContent;
-import io.pgvault.backup.BackupService;
+import io.pgvault.backup.BackupCatalog;
 import io.pgvault.copy.BackupSources;
 import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.Operation;
@@ -33,10 +33,10 @@ class BackupDownloadController {
 
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(BackupDownloadController.class);
 
-    private final BackupService backups;
+    private final BackupCatalog backups;
     private final BackupSources sources;
 
-    BackupDownloadController(BackupService backups, BackupSources sources) {
+    BackupDownloadController(BackupCatalog backups, BackupSources sources) {
         this.backups = backups;
         this.sources = sources;
     }

@@ -1,7 +1,7 @@
 package io.pgvault.copy.web;
 
+import io.pgvault.backup.BackupCatalog;
 import io.pgvault.backup.BackupCopy;
-import io.pgvault.backup.BackupService;
 import io.pgvault.copy.CopyService;
 import io.pgvault.job.web.Accepted;
 import io.pgvault.job.web.JobResponse;
@@ -26,9 +26,9 @@ import org.springframework.web.bind.annotation.RestController;
 class CopyController {
 
     private final CopyService copies;
-    private final BackupService backups;
+    private final BackupCatalog backups;
 
-    CopyController(CopyService copies, BackupService backups) {
+    CopyController(CopyService copies, BackupCatalog backups) {
         this.copies = copies;
         this.backups = backups;
     }

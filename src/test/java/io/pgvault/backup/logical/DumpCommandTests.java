@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupSpec;
+import io.pgvault.backup.DumpAllSpec;
 import io.pgvault.backup.DumpCommandAccess;
 import io.pgvault.backup.DumpFormat;
+import io.pgvault.backup.DumpSpec;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -15,7 +17,7 @@ class DumpCommandTests {
 
     @Test
     void buildsAParallelDirectoryDump() {
-        BackupSpec spec = DumpCommandAccess.validate(new BackupSpec(BackupKind.DUMP, "shop db", DumpFormat.DIRECTORY,
+        DumpSpec spec = DumpCommandAccess.dump(BackupSpec.of(BackupKind.DUMP, "shop db", DumpFormat.DIRECTORY,
                 5, 2, List.of("sales.\"OrderLines\""), List.of("tmp_*"), List.of("sales"), List.of("audit"), false,
                 false, false, true, true, null));
         assertThat(DumpCommand.pgDump("/bin/pg_dump", spec, Path.of("/s/dump"))).containsExactly(
@@ -38,7 +40,7 @@ class DumpCommandTests {
 
     @Test
     void theTreesOfNamedTablesComeAfterTheSpecsOwnFilters() {
-        BackupSpec spec = DumpCommandAccess.validate(new BackupSpec(BackupKind.DUMP, "shop", null, null, null,
+        DumpSpec spec = DumpCommandAccess.dump(BackupSpec.of(BackupKind.DUMP, "shop", null, null, null,
                 List.of("public.m"), null, null, null, false, false, false, false, false, null));
         assertThat(DumpCommand.pgDump("/bin/pg_dump", spec, Path.of("/s/d"), "0000-1", List.of(
                 "--table=\"public\".\"m_2025\""))).containsSubsequence("--snapshot=0000-1", "--table=public.m",
@@ -47,7 +49,7 @@ class DumpCommandTests {
 
     @Test
     void neverPutsTheDatabaseNameInArgv() {
-        BackupSpec spec = DumpCommandAccess.validate(new BackupSpec(BackupKind.DUMP, "x --file=/etc/passwd", null,
+        DumpSpec spec = DumpCommandAccess.dump(BackupSpec.of(BackupKind.DUMP, "x --file=/etc/passwd", null,
                 null, null, null, null, null, null, false, false, false, false, false, null));
         assertThat(DumpCommand.pgDump("/bin/pg_dump", spec, Path.of("/s/dump.custom")))
                 .containsExactly("/bin/pg_dump", "--verbose", "--no-password", "--format=custom",
@@ -56,7 +58,7 @@ class DumpCommandTests {
 
     @Test
     void buildsAGlobalsOnlyClusterDump() {
-        BackupSpec spec = DumpCommandAccess.validate(new BackupSpec(BackupKind.DUMP_ALL, null, null, null, null, null,
+        DumpAllSpec spec = DumpCommandAccess.dumpAll(BackupSpec.of(BackupKind.DUMP_ALL, null, null, null, null, null,
                 null, null, null, false, false, true, false, false, null));
         assertThat(DumpCommand.pgDumpAll("/bin/pg_dumpall", spec, null))
                 .containsExactly("/bin/pg_dumpall", "--verbose", "--no-password", "--globals-only");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupSpec;
+import io.pgvault.backup.BaseSpec;
 import io.pgvault.backup.CompressionMethod;
 import io.pgvault.backup.CompressionSite;
 import java.nio.file.Path;
@@ -12,9 +13,9 @@ import org.junit.jupiter.api.Test;
 /** pg_basebackup's --compress: a bare level as 13 and 14 read it, the keyword detail once there are workers. */
 class BaseBackupCommandTests {
 
-    private static BackupSpec base(CompressionMethod method, CompressionSite site, Integer level, Integer workers) {
-        return new BackupSpec(BackupKind.BASE, null, null, level, null, null, null, null, null, false, false, false,
-                false, false, null, method, site, null, null, null, workers);
+    private static BaseSpec base(CompressionMethod method, CompressionSite site, Integer level, Integer workers) {
+        return (BaseSpec) BackupSpec.of(BackupKind.BASE, null, null, level, null, null, null, null, null, false, false, false,
+                false, false, null, method, site, null, null, null, workers, null);
     }
 
     @Test

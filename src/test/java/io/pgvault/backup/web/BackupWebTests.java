@@ -79,14 +79,14 @@ class BackupWebTests extends WebSliceTest {
                 .willThrow(new InvalidRequestException("format", "jobs needs format DIRECTORY"));
         send(OPERATOR, post(BACKUPS, "{\"kind\": \"DUMP\", \"database\": \"x\", \"jobs\": 4}"))
                 .andExpect(invalidField("format", "jobs needs format DIRECTORY"));
-        given(backups.get(ID)).willThrow(new NotFoundException("no backup " + ID));
+        given(catalog.get(ID)).willThrow(new NotFoundException("no backup " + ID));
         send(VIEWER, get("/api/v1/backups/" + ID)).andExpect(problem(404, "Not found", ID.toString()));
-        given(backups.delete(ID, false)).willThrow(new ConflictException("backup " + ID + " is pinned"));
+        given(lifecycle.delete(ID, false)).willThrow(new ConflictException("backup " + ID + " is pinned"));
         send(ADMIN, delete("/api/v1/backups/" + ID)).andExpect(problem(409, "Conflict", "pinned"));
         given(copies.start(ID, "nowhere")).willThrow(new InvalidRequestException("repository", "no repository nowhere"));
         send(OPERATOR, post("/api/v1/backups/" + ID + "/copies", "{\"repository\": \"nowhere\"}"))
                 .andExpect(invalidField("repository", "no repository nowhere"));
-        given(backups.content(ID)).willThrow(new ConflictException("backup " + ID + " has no content (FAILED)"));
+        given(catalog.content(ID)).willThrow(new ConflictException("backup " + ID + " has no content (FAILED)"));
         send(OPERATOR, get("/api/v1/backups/" + ID + "/content")).andExpect(problem(409, "Conflict", "no content"));
         send(VIEWER, get("/api/v1/backups/" + ID + "/contents")).andExpect(problem(404, "Not found", ID.toString()));
     }
@@ -109,7 +109,7 @@ class BackupWebTests extends WebSliceTest {
                 "parameter 'id' must be a UUID"));
         send(ADMIN, delete("/api/v1/backups/" + ID + "?force=perhaps")).andExpect(problem(400, "Invalid request",
                 "parameter 'force'"));
-        verifyNoInteractions(backups);
+        verifyNoInteractions(backups, catalog, lifecycle);
     }
 
     @Test
@@ -142,7 +142,7 @@ class BackupWebTests extends WebSliceTest {
         send(OPERATOR, delete("/api/v1/backups/" + ID)).andExpect(problem(403, "Forbidden", "needs the ADMIN role"));
         then(audit).should(atLeastOnce()).denied(any(), eq(401));
         then(audit).should(atLeastOnce()).denied(any(), eq(403));
-        verifyNoInteractions(backups, backupSources);
+        verifyNoInteractions(backups, catalog, lifecycle, backupSources);
     }
 
     @Test
