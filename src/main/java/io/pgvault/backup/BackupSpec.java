@@ -204,6 +204,17 @@ public sealed interface BackupSpec permits DumpSpec, DumpAllSpec, BaseSpec {
         return new DumpAllSpec(format, compression, schemaOnly, dataOnly, globalsOnly, noOwner, noPrivileges, label);
     }
 
+    /** {@link #of} without checksumDelta. */
+    static BackupSpec of(BackupKind kind, String database, DumpFormat format, Integer compression, Integer jobs,
+            List<String> tables, List<String> excludeTables, List<String> schemas, List<String> excludeSchemas,
+            boolean schemaOnly, boolean dataOnly, boolean globalsOnly, boolean noOwner, boolean noPrivileges,
+            String label, CompressionMethod compressionMethod, CompressionSite compressAt, WalMethod walMethod,
+            CheckpointMode checkpoint, Integer maxRate, Integer compressionWorkers, BackupType type) {
+        return of(kind, database, format, compression, jobs, tables, excludeTables, schemas, excludeSchemas,
+                schemaOnly, dataOnly, globalsOnly, noOwner, noPrivileges, label, compressionMethod, compressAt,
+                walMethod, checkpoint, maxRate, compressionWorkers, type, null);
+    }
+
     /** {@link #of} for a logical backup (no BASE options). */
     static BackupSpec of(BackupKind kind, String database, DumpFormat format, Integer compression, Integer jobs,
             List<String> tables, List<String> excludeTables, List<String> schemas, List<String> excludeSchemas,

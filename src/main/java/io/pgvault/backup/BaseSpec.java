@@ -23,6 +23,14 @@ public record BaseSpec(
         BackupType type,
         Boolean checksumDelta) implements BackupSpec {
 
+    /** A BASE spec without checksumDelta. */
+    public BaseSpec(DumpFormat format, Integer compression, String label, CompressionMethod compressionMethod,
+            CompressionSite compressAt, WalMethod walMethod, CheckpointMode checkpoint, Integer maxRate,
+            Integer compressionWorkers, BackupType type) {
+        this(format, compression, label, compressionMethod, compressAt, walMethod, checkpoint, maxRate,
+                compressionWorkers, type, null);
+    }
+
     @Override
     public BackupKind kind() {
         return BackupKind.BASE;

@@ -83,16 +83,16 @@ class BackupSpecValidatorTests {
     @Test
     void checksumDeltaIsForBlockStoreBackupsOnly() {
         BackupSpec b = base(DumpFormat.BLOCKS, null, null, BackupType.INCR);
-        BackupSpec delta = new BackupSpec(b.kind(), null, b.format(), null, null, null, null, null, null, false, false,
+        BackupSpec delta = BackupSpec.of(b.kind(), null, b.format(), null, null, null, null, null, null, false, false,
                 false, false, false, null, null, null, null, null, null, null, BackupType.INCR, true);
         BackupSpec validated = BackupSpecValidator.validate(delta);
         assertThat(validated.checksumDelta()).isTrue();
         assertThat(BackupSpecValidator.validate(validated)).isEqualTo(validated);
         assertThat(BackupSpecValidator.validate(b).checksumDelta()).isNull();
-        assertRefused(new BackupSpec(BackupKind.BASE, null, null, null, null, null, null, null, null, false, false,
+        assertRefused(() -> BackupSpec.of(BackupKind.BASE, null, null, null, null, null, null, null, null, false, false,
                 false, false, false, null, null, null, null, null, null, null, null, true), "checksumDelta");
-        assertRefused(new BackupSpec(BackupKind.DUMP, "shop", null, null, null, null, null, null, null, false, false,
-                false, false, false, null, null, null, null, null, null, null, null, true), "checksumDelta");
+        assertRefused(() -> BackupSpec.of(BackupKind.DUMP, "shop", null, null, null, null, null, null, null, false,
+                false, false, false, false, null, null, null, null, null, null, null, null, true), "checksumDelta");
     }
 
     @Test
