@@ -2,6 +2,7 @@ package io.pgvault.reencryption;
 
 import io.pgvault.job.FailureCause;
 import io.pgvault.storage.ObjectRewrite;
+import io.pgvault.wal.WalReencryption;
 import java.io.IOException;
 import java.sql.Timestamp;
 import java.time.Clock;
@@ -25,11 +26,13 @@ class Leftovers {
     private final JdbcTemplate jdbc;
     private final ObjectRewrite objects;
     private final Clock clock;
+    private final WalReencryption wal;
 
-    Leftovers(JdbcTemplate jdbc, ObjectRewrite objects, Clock clock) {
+    Leftovers(JdbcTemplate jdbc, ObjectRewrite objects, Clock clock, WalReencryption wal) {
         this.jdbc = jdbc;
         this.objects = objects;
         this.clock = clock;
+        this.wal = wal;
     }
 
     /** Notes an object ({@code location} false) or a whole generation ({@code location} true) to remove. */
@@ -48,19 +51,30 @@ class Leftovers {
             String key = (String) row.get("object_key");
             boolean location = Boolean.TRUE.equals(row.get("is_location"));
             try {
+                String done;
                 if (location) {
-                    objects.deleteAll(repository, key);
+                    objects.deleteAll(repository, key); // a generation's location is never used again
+                    done = "removed the old generation at " + key + ", which an earlier step could not remove";
+                } else if (recordedWal(repository, key)) {
+                    // the same name stored again since (its row gone by retention, the file pushed anew)
+                    done = "kept " + key + ", noted as an old object: the catalog points at it again";
                 } else {
                     objects.delete(repository, key);
+                    done = "removed the old object " + key + ", which an earlier step could not remove";
                 }
                 jdbc.update("delete from reencryption_leftover where repository = ? and object_key = ?", repository,
                         key);
-                p.log("removed " + (location ? "the old generation at " : "the old object ") + key + ", which an "
-                        + "earlier step could not remove");
+                p.log(done);
             } catch (IOException | RuntimeException e) {
                 left.add(key + " (" + FailureCause.describe(e) + ")");
             }
         }
         return left;
+    }
+
+    /** Whether {@code key}, {@code {cluster}/wal/{timeline}/{storedName}}, is a WAL object the catalog points at. */
+    private boolean recordedWal(String repository, String key) {
+        String[] parts = key.split("/");
+        return parts.length == 4 && parts[1].equals("wal") && wal.recorded(parts[0], repository, parts[3]);
     }
 }
