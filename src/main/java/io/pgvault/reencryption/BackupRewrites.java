@@ -28,11 +28,13 @@ class BackupRewrites {
     private final BackupGenerations generations;
     private final ObjectRewrite objects;
     private final JobService jobs;
+    private final Leftovers leftovers;
 
-    BackupRewrites(BackupGenerations generations, ObjectRewrite objects, JobService jobs) {
+    BackupRewrites(BackupGenerations generations, ObjectRewrite objects, JobService jobs, Leftovers leftovers) {
         this.generations = generations;
         this.objects = objects;
         this.jobs = jobs;
+        this.leftovers = leftovers;
     }
 
     /** Re-encrypts the backup's own files in the repository, if it still has them there. */
@@ -136,14 +138,18 @@ class BackupRewrites {
         return true;
     }
 
-    /** Removes a generation nothing points at any more; a failure is said, not thrown (it only costs space). */
+    /**
+     * Removes a generation nothing points at any more; a failure is noted ({@link Leftovers}), not thrown here: the
+     * job removes it again at its end and fails while it is left.
+     */
     private String removeOld(String location, Progress p) {
         try {
             objects.deleteAll(p.repository, location);
             return "; the old generation at " + location + " is removed";
         } catch (IOException | RuntimeException e) {
+            leftovers.note(p, location, true);
             return "; the old generation at " + location + " could not be removed (" + FailureCause.describe(e)
-                    + "): nothing points at it, remove it by hand";
+                    + "): nothing points at it, it is noted for removal at the end of this run or the next";
         }
     }
 

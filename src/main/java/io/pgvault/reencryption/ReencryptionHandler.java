@@ -25,6 +25,8 @@ import tools.jackson.databind.json.JsonMapper;
  * switch, so the job is idempotent and resumable: a run after a failure finds only what is still under an older
  * key. It stops at the first object that fails (a bucket answering 503 fails the next one too), naming it, its
  * cause and how far it got; every object stays readable, the catalog pointing at the old one or the new one, whole.
+ * An old object that could not be removed after its switch is noted ({@link Leftovers}); each run removes what is
+ * noted first and last, and fails while one is left: a SUCCEEDED run leaves nothing under an older key.
  */
 @Component
 class ReencryptionHandler implements JobHandler<ReencryptionOrder> {
@@ -35,16 +37,19 @@ class ReencryptionHandler implements JobHandler<ReencryptionOrder> {
     private final BackupRewrites backups;
     private final WalRewrites walRewrites;
     private final ReencryptionService service;
+    private final Leftovers leftovers;
     private final JsonMapper json;
 
     ReencryptionHandler(BackupGenerations generations, WalReencryption wal, ObjectRewrite objects,
-            BackupRewrites backups, WalRewrites walRewrites, ReencryptionService service, JsonMapper json) {
+            BackupRewrites backups, WalRewrites walRewrites, ReencryptionService service, Leftovers leftovers,
+            JsonMapper json) {
         this.generations = generations;
         this.wal = wal;
         this.objects = objects;
         this.backups = backups;
         this.walRewrites = walRewrites;
         this.service = service;
+        this.leftovers = leftovers;
         this.json = json;
     }
 
@@ -89,8 +94,9 @@ class ReencryptionHandler implements JobHandler<ReencryptionOrder> {
         p.log("re-encrypting repository '" + repository + "' under key " + keyId + ": " + own.size() + " backup(s), "
                 + copies.size() + " cop(ies) of backups and " + walFiles.size() + " WAL file(s) (" + objectCount
                 + " object(s), " + bytes + " bytes) are not recorded under it");
-        String current = null;
+        String current = "the old objects earlier runs could not remove";
         try {
+            leftovers.remove(repository, p); // what is still left is tried again at the end
             for (UUID id : own) {
                 current = "backup " + id;
                 backups.own(id, p);
@@ -113,6 +119,13 @@ class ReencryptionHandler implements JobHandler<ReencryptionOrder> {
             throw new IOException("re-encrypting " + current + " in repository '" + repository + "' failed: " + cause
                     + "; " + p.summary() + ". Every object is readable: the catalog points at the old object for this "
                     + "one and the rest, under their old keys. Run the re-encryption again to continue", e);
+        }
+        List<String> left = leftovers.remove(repository, p);
+        if (!left.isEmpty()) {
+            p.log("old object(s) nothing points at could not be removed: " + left);
+            throw new IOException("repository '" + repository + "': " + p.summary() + ", every object is readable, but "
+                    + left.size() + " old object(s) that nothing points at any more, under an older key, could not be "
+                    + "removed: " + left + ". Run the re-encryption again to remove them");
         }
         p.log("done: " + p.summary());
         Map<String, Object> result = new LinkedHashMap<>();

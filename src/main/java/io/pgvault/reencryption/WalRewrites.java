@@ -19,10 +19,12 @@ class WalRewrites {
 
     private final WalReencryption wal;
     private final ObjectRewrite objects;
+    private final Leftovers leftovers;
 
-    WalRewrites(WalReencryption wal, ObjectRewrite objects) {
+    WalRewrites(WalReencryption wal, ObjectRewrite objects, Leftovers leftovers) {
         this.wal = wal;
         this.objects = objects;
+        this.leftovers = leftovers;
     }
 
     void rewrite(WalReencryption.StoredWal w, Progress p) throws IOException {
@@ -71,8 +73,9 @@ class WalRewrites {
             objects.delete(p.repository, from);
             removed = "";
         } catch (IOException | RuntimeException e) {
+            leftovers.note(p, from, false);
             removed = "; the old object " + from + " could not be removed (" + FailureCause.describe(e) + "): nothing "
-                    + "points at it, the sweep of unrecorded WAL takes it";
+                    + "points at it, it is noted for removal at the end of this run or the next";
         }
         p.log(what + " re-encrypted under key " + p.keyId + " as " + storedName + removed);
         p.rewritten(w.sizeBytes());

@@ -67,7 +67,7 @@ public class RepositoryKeyRotation {
 
     /**
      * Removes an older key from the repository's key file, only while the catalog records no stored object under
-     * it and none without a recorded key; answers the key ids left.
+     * it, none without a recorded key and no old object a re-encryption could not remove; answers the key ids left.
      */
     public KeyIds remove(String name, String keyId) {
         RepositoryKeys keys = keysOf(name);
@@ -82,6 +82,13 @@ public class RepositoryKeyRotation {
                     ? using + " stored object(s) are encrypted with it" : now.objectsWithoutRecordedKey()
                     + " stored object(s) have no recorded key") + ": re-encrypt the repository first (POST "
                     + "/api/v1/repositories/" + name + "/reencryptions)");
+        }
+        long leftovers = usage.leftovers(name);
+        if (leftovers > 0) {
+            throw new ConflictException("repository '" + name + "': key " + keyId + " cannot go, " + leftovers
+                    + " old object(s) that a re-encryption switched away from could not be removed yet and may be "
+                    + "encrypted with it: run the re-encryption again (POST /api/v1/repositories/" + name
+                    + "/reencryptions)");
         }
         try {
             keys.remove(keyId);

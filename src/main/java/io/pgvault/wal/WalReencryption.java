@@ -93,6 +93,18 @@ public class WalReencryption {
                 + "repository = ?", storedName, keyId, wal.cluster(), wal.name(), repository) == 1;
     }
 
+    /**
+     * Whether the catalog points at {@code storedName} among the cluster's WAL in the repository (a file's own
+     * stored name, or a copy's there): such an object is no leftover, whatever was noted about it before.
+     */
+    public boolean recorded(String cluster, String repository, String storedName) {
+        return jdbc.queryForObject("select count(*) from wal_file w where w.cluster = ? and ((coalesce(w.stored_name, "
+                + "w.name) = ? and coalesce(w.repository, 'local') = ?) or exists (select 1 from wal_copy c where "
+                + "c.cluster = w.cluster and c.name = w.name and c.repository = ? and coalesce(c.stored_name, "
+                + "w.stored_name, w.name) = ?))", Long.class, cluster, storedName, repository, repository,
+                storedName) > 0;
+    }
+
     /** Records the key a stored file is encrypted with, read from its first line when the catalog had none. */
     @Transactional
     public void recordKey(StoredWal wal, String repository, String keyId) {

@@ -30,6 +30,8 @@ public final class Relay implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
     /** Whether the last budget ran out (its fault fired). */
     private volatile boolean fired;
+    /** Whether the fault fires before the bytes that spend the budget pass ({@link #faultBefore}), else after. */
+    private volatile boolean beforeForwarding;
     private volatile int port;
     /** Connections still to be answered 503 before connections pass again (see {@link #answer503Next}). */
     private final java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger();
@@ -79,6 +81,19 @@ public final class Relay implements AutoCloseable {
      */
     public void faultAfter(long bytes, Runnable fault) {
         fired = false;
+        beforeForwarding = false;
+        onBudgetSpent = fault;
+        budget.set(bytes);
+    }
+
+    /**
+     * As {@link #faultAfter}, but the fault comes before the bytes that spend the budget pass: a small request (a
+     * DELETE, one read of the socket) that would spend it never reaches the server, where after {@link #faultAfter}
+     * it would be there whole and only its answer lost.
+     */
+    public void faultBefore(long bytes, Runnable fault) {
+        fired = false;
+        beforeForwarding = true;
         onBudgetSpent = fault;
         budget.set(bytes);
     }
@@ -245,6 +260,14 @@ public final class Relay implements AutoCloseable {
                 byte[] buffer = new byte[64 * 1024];
                 int n;
                 while ((n = in.read(buffer)) >= 0) {
+                    if (counted && beforeForwarding && budget.get() >= 0 && budget.addAndGet(-n) < 0) {
+                        budget.set(-1);
+                        fired = true;
+                        onBudgetSpent.run();
+                        if (from.isClosed() || to.isClosed()) {
+                            return;
+                        }
+                    }
                     if (hanging) {
                         continue; // swallowed: the other side never hears of it
                     }
@@ -252,7 +275,7 @@ public final class Relay implements AutoCloseable {
                     if (counted) {
                         sent.addAndGet(n);
                     }
-                    if (counted && budget.get() >= 0 && budget.addAndGet(-n) < 0) {
+                    if (counted && !beforeForwarding && budget.get() >= 0 && budget.addAndGet(-n) < 0) {
                         budget.set(-1);
                         fired = true;
                         onBudgetSpent.run();
