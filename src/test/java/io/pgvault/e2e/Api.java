@@ -133,6 +133,8 @@ final class Api {
         registry.add("spring.datasource.url", () -> "jdbc:h2:mem:pgvault-" + name + ";DB_CLOSE_DELAY=-1");
         registry.add("pgvault.storage.local.min-free-bytes", () -> "0");
         registry.add("pgvault.security.key-file", () -> home.resolve("pgvault.key").toString());
+        // its own, not ./data/pgpass of the working directory that the servers of both test forks would share
+        registry.add("pgvault.tools.pass-file-directory", () -> home.resolve("pgpass").toString());
         registry.add("pgvault.security.admin-token", () -> ADMIN_TOKEN);
         registry.add("pgvault.jobs.instance-name", () -> name);
         registry.add("pgvault.jobs.poll-interval", () -> "200ms");
