@@ -208,7 +208,9 @@ final class Api {
 
     /** Waits until {@code segment} is the newest archived segment of the cluster's first timeline. */
     void awaitLastSegment(String cluster, String segment, PgCluster pg) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        // a bound on a hang: the archiver may have dozens of segments to catch up, one curl each, and on a shared
+        // 2-core machine with both test forks busy 60 s were not enough (FleetFailoverTests, at a load of 22)
+        long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
         while (!segment.equals(get("/api/v1/clusters/" + cluster + "/wal").json().path("timelines").path(0)
                 .path("lastSegment").asString())) {
             assertThat(System.nanoTime()).as("segment %s never archived: %s", segment,
