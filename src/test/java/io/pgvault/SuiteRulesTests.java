@@ -28,6 +28,8 @@ import org.junit.jupiter.api.Test;
  * ({@code nanoTime() + timeout}, {@code nanoTime() < deadline}) is what a bounded wait does and stays allowed;
  * timings belong in {@code bench/}. {@link io.pgvault.testing.SlowestClassesReport} measures classes for its
  * report and asserts nothing.</li>
+ * <li>A test takes a port for a server from {@code Ports.free()}, never from a {@code new ServerSocket(0)} it
+ * closes again: the suite runs in two forks, and the other one could get the same port meanwhile.</li>
  * </ol>
  */
 class SuiteRulesTests {
@@ -43,6 +45,7 @@ class SuiteRulesTests {
     static final Pattern CLOCK_ARITHMETIC = Pattern.compile(
             "(nanoTime|currentTimeMillis)\\(\\)\\s*-|-\\s*System\\.(nanoTime|currentTimeMillis)\\(\\)"
             + "|Duration\\.between\\(|StopWatch");
+    static final Pattern PORT_ZERO = Pattern.compile("new\\s+(?:java\\.net\\.)?ServerSocket\\(\\s*0\\s*[,)]");
     static final Path THIS = SOURCES.resolve("io/pgvault/SuiteRulesTests.java");
     static final Path REPORT = SOURCES.resolve("io/pgvault/testing/SlowestClassesReport.java");
 
@@ -86,8 +89,35 @@ class SuiteRulesTests {
                 + "timings in bench/)").isEmpty();
     }
 
+    /**
+     * Two test forks run side by side: a port the kernel gave for port 0 and that was closed again can be given to
+     * the other fork before a server listens on it. {@code Ports.free()} reserves one across processes.
+     */
+    @Test
+    void testsTakeTheirPortsFromPorts() throws IOException {
+        List<String> found = new ArrayList<>();
+        for (Path source : sources()) {
+            if (source.equals(THIS)) {
+                continue;
+            }
+            List<String> lines = Files.readAllLines(source);
+            for (int i = 0; i < lines.size(); i++) {
+                if (PORT_ZERO.matcher(lines.get(i)).find()) {
+                    found.add(source + ":" + (i + 1) + ": " + lines.get(i).strip());
+                }
+            }
+        }
+        assertThat(found).as("ports taken from a closed ServerSocket(0): another fork may get them too (use "
+                + "io.pgvault.testing.Ports.free(), docs/testing.md)").isEmpty();
+    }
+
     @Test
     void theRulesCatchWhatTheyAreFor() {
+        assertThat(PORT_ZERO.matcher("try (ServerSocket s = new ServerSocket(0)) {").find()).isTrue();
+        assertThat(PORT_ZERO.matcher("new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())").find())
+                .isTrue();
+        assertThat(PORT_ZERO.matcher("new ServerSocket(port, 1, InetAddress.getByName(\"127.0.0.1\"))").find())
+                .isFalse();
         assertThat(machinePaths("assertThat(Path.of(\"/tmp/x\")).doesNotExist();")).containsExactly("/tmp/x");
         assertThat(machinePaths("new File(\"/var/lib/pgvault\")")).containsExactly("/var/lib/pgvault");
         assertThat(machinePaths("api.get(\"/api/v1/clusters/\" + name + \"/backups\")")).isEmpty();

@@ -69,8 +69,12 @@ class PassFiles {
         if (!Files.exists(directory, LinkOption.NOFOLLOW_LINKS)) {
             // the parent keeps its default mode (others may need to pass through ./data); this one is private
             Files.createDirectories(directory.getParent());
-            Files.createDirectory(directory, PosixFilePermissions.asFileAttribute(
-                    PosixFilePermissions.fromString("rwx------")));
+            try {
+                Files.createDirectory(directory, PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rwx------")));
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                // another pgvault on this host starting at the same moment made it: checked below like any other
+            }
         }
         Object owner = Files.getAttribute(directory, "unix:uid", LinkOption.NOFOLLOW_LINKS);
         Object self = Files.getAttribute(Path.of("/proc/self"), "unix:uid");

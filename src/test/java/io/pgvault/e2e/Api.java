@@ -133,6 +133,8 @@ final class Api {
         registry.add("spring.datasource.url", () -> "jdbc:h2:mem:pgvault-" + name + ";DB_CLOSE_DELAY=-1");
         registry.add("pgvault.storage.local.min-free-bytes", () -> "0");
         registry.add("pgvault.security.key-file", () -> home.resolve("pgvault.key").toString());
+        // its own, not ./data/pgpass of the working directory that the servers of both test forks would share
+        registry.add("pgvault.tools.pass-file-directory", () -> home.resolve("pgpass").toString());
         registry.add("pgvault.security.admin-token", () -> ADMIN_TOKEN);
         registry.add("pgvault.jobs.instance-name", () -> name);
         registry.add("pgvault.jobs.poll-interval", () -> "200ms");
@@ -206,7 +208,9 @@ final class Api {
 
     /** Waits until {@code segment} is the newest archived segment of the cluster's first timeline. */
     void awaitLastSegment(String cluster, String segment, PgCluster pg) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        // a bound on a hang: the archiver may have dozens of segments to catch up, one curl each, and on a shared
+        // 2-core machine with both test forks busy 60 s were not enough (FleetFailoverTests, at a load of 22)
+        long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
         while (!segment.equals(get("/api/v1/clusters/" + cluster + "/wal").json().path("timelines").path(0)
                 .path("lastSegment").asString())) {
             assertThat(System.nanoTime()).as("segment %s never archived: %s", segment,

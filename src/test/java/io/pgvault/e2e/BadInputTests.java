@@ -3,7 +3,6 @@ package io.pgvault.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgvault.testing.PgCluster;
-import java.net.ServerSocket;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -145,11 +144,8 @@ class BadInputTests extends EndToEndTest {
         problem(api.delete("/api/v1/clusters/" + CLUSTER), 409, "backup");
     }
 
+    /** Reserved for this JVM and never listened on: no other fork's server can appear there. */
     private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return io.pgvault.testing.Ports.free();
     }
 }

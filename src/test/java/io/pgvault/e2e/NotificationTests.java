@@ -128,10 +128,7 @@ class NotificationTests extends EndToEndTest {
 
     @Test
     void aReceiverThatNeverAnswersEndsAsFailedAfterTheLastAttempt() throws Exception {
-        int dead;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            dead = s.getLocalPort();
-        }
+        int dead = io.pgvault.testing.Ports.free(); // reserved and never listened on: no other fork's server either
         Api.Response created = api.post("/api/v1/notifications", Map.of("url", "http://127.0.0.1:" + dead + "/x",
                 "events", List.of("JOB_FAILED"), "secret", "a secret of sixteen+"));
         assertThat(created.status()).as(created.body()).isEqualTo(201);

@@ -312,10 +312,7 @@ class PointInTimeRecoveryTests extends EndToEndTest {
                 .as("a 404: the end of the archive, recovery goes on from pg_wal").isEqualTo(1);
         assertThat(fetched).doesNotExist();
 
-        int dead;
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            dead = socket.getLocalPort();
-        }
+        int dead = io.pgvault.testing.Ports.free(); // reserved and never listened on: no other fork's server either
         assertThat(runRestoreCommand("http://127.0.0.1:" + dead + "/api/v1/clusters/" + CLUSTER + "/wal/", lastSegment,
                 fetched)).as("pgvault unreachable: fatal for the recovery, never a silent early end").isGreaterThan(125);
         assertThat(fetched).doesNotExist();

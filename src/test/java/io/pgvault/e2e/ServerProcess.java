@@ -1,7 +1,6 @@
 package io.pgvault.e2e;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -137,6 +136,8 @@ final class ServerProcess implements AutoCloseable {
                 "--pgvault.storage.local.root=" + dir.resolve("store"),
                 "--pgvault.security.key-file=" + dir.resolve("pgvault.key"),
                 "--pgvault.storage.local.min-free-bytes=0",
+                // not ./data/pgpass of the working directory, which every server of both test forks would share
+                "--pgvault.tools.pass-file-directory=" + dir.resolve("pgpass"),
                 "--pgvault.security.admin-token=" + Api.ADMIN_TOKEN,
                 "--pgvault.jobs.instance-name=restart-test",
                 "--pgvault.jobs.poll-interval=200ms",
@@ -144,10 +145,9 @@ final class ServerProcess implements AutoCloseable {
                 "--pgvault.recovery.drill-directory=" + dir.resolve("recoveries").resolve("drills"));
     }
 
+    /** A port reserved for this JVM across forks and runs ({@link io.pgvault.testing.Ports}). */
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return io.pgvault.testing.Ports.free();
     }
 
     long pid() {
@@ -170,8 +170,9 @@ final class ServerProcess implements AutoCloseable {
 
     private void awaitHealthy() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        // generous: a loaded 2-core machine has taken over 90 s to start a second JVM
-        long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
+        // generous, it bounds a hang: a loaded 2-core machine has taken over 90 s to start a second JVM, and over
+        // 180 s with both test forks and four other builds on it (a load average of 27)
+        long deadline = System.nanoTime() + Duration.ofMinutes(6).toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("pgvault exited during start-up:\n" + output());

@@ -99,7 +99,8 @@ class WalStreamTests extends EndToEndTest {
     }
 
     private static List<ProcessHandle> receivers() {
-        return ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("")
+        // this JVM's own (its server's): StreamFailoverTests' servers, in the other fork, stream a cluster of this name
+        return ProcessHandle.current().descendants().filter(p -> p.info().commandLine().orElse("")
                 .contains("--slot=" + WalStreamer.slotName("streamed"))).filter(p -> p.info().commandLine()
                 .orElse("").contains("--directory=")).toList();
     }

@@ -116,13 +116,15 @@ final class PgServerBinaries {
 
     /**
      * {@code <tmp>/pgvault-test-postgres-<uid>}, made 0755 on first use. A fixed name in a shared temp
-     * directory is only trusted when it is a real directory of ours that nobody else may write.
+     * directory is only trusted when it is a real directory of ours that nobody else may write. Also the home of
+     * what the test JVMs of this user share across runs and forks ({@link Ports}' lock file).
      */
-    private static Path root() throws IOException {
+    static Path root() throws IOException {
         Object uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
         Path root = Path.of(System.getProperty("java.io.tmpdir"), "pgvault-test-postgres-" + uid);
         try {
-            Files.createDirectory(root);
+            // never more than 0755 (the umask only takes away), so that a fork that sees it before the chmod trusts it
+            Files.createDirectory(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
             Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
         } catch (FileAlreadyExistsException e) {
             // made by an earlier run: checked below
