@@ -43,9 +43,12 @@ public class BackupService {
     private final BackupCopies copies;
     private final BackupFileRemoval removal;
 
+    private final io.pgvault.blocks.BlockStores blockStores;
+
     BackupService(BackupRepository backups, ClusterAccess clusters, JobService jobs, BackupStorage storage,
             JsonMapper json, Clock clock, ApplicationEventPublisher events, Repositories repositories,
-            BackupCopies copies, BackupFileRemoval removal) {
+            BackupCopies copies, BackupFileRemoval removal, io.pgvault.blocks.BlockStores blockStores) {
+        this.blockStores = blockStores;
         this.removal = removal;
         this.copies = copies;
         this.repositories = repositories;
@@ -252,7 +255,7 @@ public class BackupService {
         if (backup.getStatus() != BackupStatus.SUCCEEDED) {
             throw new ConflictException("backup " + id + " is " + backup.getStatus() + "; it has no content");
         }
-        return new BackupContent(view(backup), storage);
+        return new BackupContent(view(backup), storage, blockStores);
     }
 
     /** A cluster's SUCCEEDED backups, newest first: what retention decides about. */
