@@ -235,10 +235,15 @@ class BlockStoreBackupTests extends EndToEndTest {
     @Test
     @Order(6)
     void aBackupThatReusesBlocksTheSweepMarkedKeepsThemAndRestores() throws Exception {
-        // every block-store backup of the cluster deleted: their blocks lose their manifests
+        // every block-store backup of the cluster deleted (a TAR one stays its BASE backup): their blocks lose their
+        // manifests
+        api.backup(CLUSTER, Map.of("kind", "BASE"));
         for (JsonNode b : api.get("/api/v1/backups?cluster=" + CLUSTER + "&size=100").json().path("content")) {
             if (b.path("format").asString().equals("BLOCKS") && b.path("status").asString().equals("SUCCEEDED")) {
-                assertThat(api.delete("/api/v1/backups/" + b.path("id").asString()).status()).isEqualTo(200);
+                String id = b.path("id").asString();
+                api.awaitVerification(id, Duration.ofMinutes(2));
+                Api.Response deleted = api.delete("/api/v1/backups/" + id);
+                assertThat(deleted.status()).as(deleted.body()).isEqualTo(200);
             }
         }
         String repository = incr.path("repository").asString();
