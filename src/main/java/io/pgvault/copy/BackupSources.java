@@ -30,8 +30,9 @@ import org.springframework.stereotype.Component;
  * damage showed, and a stream cannot be taken back. A file with the right size but one flipped byte (or
  * ciphertext that fails authentication) is found only by reading it, so each source is read through once before
  * any byte of it goes out. That costs a second read of the source used: the price of never restoring half of a
- * damaged file. A block-store backup's source is good when its manifest reads back whole and so does every block
- * it names (hashed again): a damaged block in the backup's own repository sends the reader to a copy.
+ * damaged file. A block-store backup with a COPIED copy is good where its manifest reads back whole and so does
+ * every block it names (hashed again): a damaged block in the backup's own repository sends the reader to a copy.
+ * Without a copy its blocks are not read twice: a bad one fails the read itself (as in phase 1), naming its file.
  */
 @Component
 public class BackupSources {
@@ -137,7 +138,11 @@ public class BackupSources {
                         + file.sizeBytes() + " bytes, " + file.sha256() + " (damaged)";
             }
         }
-        return backup.format() == io.pgvault.backup.DumpFormat.BLOCKS ? blockFault(backup, cancellation) : null;
+        // a block-store backup's blocks are read through only where a copy can stand in for a bad one: without one,
+        // a bad block fails the read itself, naming its file, and the read-through would only double the cost
+        boolean fallback = backup.copies().stream().anyMatch(BackupCopy::copied);
+        return backup.format() == io.pgvault.backup.DumpFormat.BLOCKS && fallback ? blockFault(backup, cancellation)
+                : null;
     }
 
     /**

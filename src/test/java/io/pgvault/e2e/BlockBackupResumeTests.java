@@ -33,7 +33,6 @@ class BlockBackupResumeTests {
 
     @Test
     void aKilledBlockBackupIsResumedByItsRetry() throws Exception {
-        long t0 = System.nanoTime();
         int port = ServerProcess.freePort();
         String killedJob;
         String killedBackup;
@@ -43,7 +42,6 @@ class BlockBackupResumeTests {
                     "INSERT INTO t SELECT g, md5(g::text) || md5((g * 3)::text) FROM generate_series(1, 200000) g",
                     "CHECKPOINT");
             ServerProcess first = ServerProcess.start(dir, port);
-            System.out.printf("BlockBackupResumeTests: first server up after %.1f s%n", (System.nanoTime() - t0) / 1e9);
             try {
                 Api api = new Api(port);
                 api.register("resume", pg);
@@ -59,15 +57,12 @@ class BlockBackupResumeTests {
                 }
                 first.kill();
                 storedBeforeKill = storedBlocks();
-                System.out.printf("BlockBackupResumeTests: killed after %.1f s%n", (System.nanoTime() - t0) / 1e9);
             } finally {
                 first.kill();
             }
 
             try (ServerProcess second = ServerProcess.start(dir, port)) {
                 Api api = new Api(port);
-                System.out.printf("BlockBackupResumeTests: second server up after %.1f s%n",
-                        (System.nanoTime() - t0) / 1e9);
                 JsonNode interrupted = api.get("/api/v1/jobs/" + killedJob).json();
                 assertThat(interrupted.path("status").asString()).as(second.output()).isEqualTo("FAILED");
                 assertThat(interrupted.path("error").asString()).isEqualTo("interrupted");
@@ -75,7 +70,6 @@ class BlockBackupResumeTests {
                         .isZero();
 
                 JsonNode retry = api.backup("resume", Map.of("kind", "BASE", "format", "BLOCKS"));
-                System.out.printf("BlockBackupResumeTests: retry done after %.1f s%n", (System.nanoTime() - t0) / 1e9);
                 String log = api.get("/api/v1/jobs/" + retry.path("jobId").asString() + "/log").body();
                 Matcher m = STATS.matcher(log);
                 assertThat(m.find()).as(log).isTrue();
