@@ -3,6 +3,7 @@ package io.pgvault.backup;
 import io.pgvault.api.ConflictException;
 import io.pgvault.api.NotFoundException;
 import io.pgvault.cluster.RetentionPolicy;
+import io.pgvault.blocks.BlockStores;
 import io.pgvault.storage.BackupStorage;
 import java.util.List;
 import java.util.Map;
@@ -33,8 +34,11 @@ public class BackupCatalog {
     private final BackupStorage storage;
     private final JsonMapper json;
     private final BackupCopies copies;
+    private final BlockStores blockStores;
 
-    BackupCatalog(BackupRepository backups, BackupStorage storage, JsonMapper json, BackupCopies copies) {
+    BackupCatalog(BackupRepository backups, BackupStorage storage, JsonMapper json, BackupCopies copies,
+            BlockStores blockStores) {
+        this.blockStores = blockStores;
         this.backups = backups;
         this.storage = storage;
         this.json = json;
@@ -97,7 +101,7 @@ public class BackupCatalog {
         if (backup.getStatus() != BackupStatus.SUCCEEDED) {
             throw new ConflictException("backup " + id + " is " + backup.getStatus() + "; it has no content");
         }
-        return new BackupContent(view(backup), storage);
+        return new BackupContent(view(backup), storage, blockStores);
     }
 
     /** A cluster's SUCCEEDED backups, newest first: what retention decides about. */

@@ -1,5 +1,8 @@
 package io.pgvault.backup;
 
+import io.pgvault.blocks.BlockManifest;
+import io.pgvault.blocks.BlockStores;
+import io.pgvault.blocks.ManifestTar;
 import io.pgvault.storage.BackupStorage;
 import java.io.IOException;
 import java.io.InputStream;
@@ -7,20 +10,30 @@ import java.io.OutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
-/** A finished backup's bytes: its single file as is, or all its files as one tar stream. */
+/**
+ * A finished backup's bytes: its single file as is, or all its files as one tar stream. A BASE backup in the block
+ * store (format BLOCKS) is the tar of its data directory written from its manifest and blocks ({@link ManifestTar}),
+ * what {@code tar -x} unpacks into a data directory as a TAR backup's base.tar (pg_wal and backup_manifest inside).
+ */
 public final class BackupContent {
 
     private final BackupView backup;
     private final BackupStorage storage;
+    private final BlockStores blocks;
 
-    BackupContent(BackupView backup, BackupStorage storage) {
+    BackupContent(BackupView backup, BackupStorage storage, BlockStores blocks) {
         this.backup = backup;
         this.storage = storage;
+        this.blocks = blocks;
     }
 
     /** The same content, read from {@code source} instead: the backup as one of its copies holds it. */
     public BackupContent from(java.util.function.UnaryOperator<BackupView> source) {
-        return new BackupContent(source.apply(backup), storage);
+        return new BackupContent(source.apply(backup), storage, blocks);
+    }
+
+    private boolean inBlockStore() {
+        return backup.kind() == BackupKind.BASE && backup.format() == DumpFormat.BLOCKS;
     }
 
     /** The repository the bytes are read from. */
@@ -29,7 +42,7 @@ public final class BackupContent {
     }
 
     public boolean isSingleFile() {
-        return backup.files().size() == 1;
+        return backup.files().size() == 1 && !inBlockStore();
     }
 
     public String fileName() {
@@ -43,6 +56,17 @@ public final class BackupContent {
     }
 
     public void writeTo(OutputStream out) throws IOException {
+        if (inBlockStore()) {
+            BlockManifest manifest;
+            try (InputStream in = storage.open(backup.repository(), backup.location(), BlockManifest.FILE)) {
+                manifest = BlockManifest.readFrom(in);
+            }
+            try (InputStream tar = ManifestTar.open(blocks.of(backup.repository()), manifest, e -> true,
+                    BlockStores.WORKERS, n -> { })) {
+                tar.transferTo(out);
+            }
+            return;
+        }
         if (isSingleFile()) {
             try (InputStream in = storage.open(backup.repository(), backup.location(), backup.files().get(0).path())) {
                 in.transferTo(out);

@@ -82,6 +82,26 @@ public class BackupCopies {
      */
     @Transactional
     public java.util.Optional<String> copied(UUID backupId, String repository, Generation generation, String detail) {
+        return switched(backupId, repository, generation, detail);
+    }
+
+    /**
+     * As above, for a copy of a block-store backup: {@code manifest} is the copy's own manifest (rewritten with
+     * the copy repository's block names), null when it is the backup's, byte for byte. A re-encryption's new
+     * generation passes null through the method above and keeps what was recorded: it changes no plain byte.
+     */
+    @Transactional
+    public java.util.Optional<String> copied(UUID backupId, String repository, Generation generation, String detail,
+            BackupFile manifest) {
+        java.util.Optional<String> old = switched(backupId, repository, generation, detail);
+        jdbc.update("update backup_copy set manifest_size = ?, manifest_sha256 = ? where backup_id = ? and "
+                + "repository = ?", manifest == null ? null : manifest.sizeBytes(),
+                manifest == null ? null : manifest.sha256(), backupId, repository);
+        return old;
+    }
+
+    private java.util.Optional<String> switched(UUID backupId, String repository, Generation generation,
+            String detail) {
         String[] row = jdbc.query("select status, location from backup_copy where backup_id = ? and repository = ? "
                 + "for update", rs -> rs.next() ? new String[] {rs.getString(1), rs.getString(2)} : null,
                 backupId, repository);
@@ -165,14 +185,16 @@ public class BackupCopies {
     private void read(List<UUID> backupIds, java.util.Map<UUID, List<BackupCopy>> copies) {
         String marks = String.join(", ", java.util.Collections.nCopies(backupIds.size(), "?"));
         jdbc.query("select backup_id, repository, status, location, job_id, queued_at, finished_at, detail, generation, "
-                + "attempt_status, attempt_job_id, attempt_detail, attempt_finished_at from backup_copy where backup_id "
+                + "attempt_status, attempt_job_id, attempt_detail, attempt_finished_at, manifest_size, manifest_sha256 from backup_copy where backup_id "
                 + "in (" + marks + ") order by repository", rs -> {
                     BackupCopy.Attempt attempt = rs.getString(10) == null ? null : new BackupCopy.Attempt(
                             rs.getString(10), rs.getObject(11, UUID.class), rs.getString(12), instant(rs.getTimestamp(13)));
                     copies.computeIfAbsent(rs.getObject(1, UUID.class), k -> new java.util.ArrayList<>()).add(
                             new BackupCopy(rs.getString(2), rs.getString(3), rs.getString(4), rs.getObject(5, UUID.class),
                                     rs.getTimestamp(6).toInstant(), instant(rs.getTimestamp(7)), rs.getString(8),
-                                    rs.getInt(9) == 0 ? null : rs.getInt(9), attempt));
+                                    rs.getInt(9) == 0 ? null : rs.getInt(9), attempt, rs.getString(15) == null ? null
+                                    : new BackupFile(DumpFormat.BLOCKS.fileName(false), rs.getLong(14),
+                                    rs.getString(15))));
                 }, backupIds.toArray());
     }
 

@@ -7,7 +7,9 @@ import java.util.UUID;
 /**
  * A copy of a backup in another repository: QUEUED, COPYING, COPIED (every file copied and read back with the
  * catalog's SHA-256), FAILED, or DELETED with its backup. A COPIED copy stays COPIED while a new copy of it is
- * written beside it as the next generation; {@code attempt} tells how that went.
+ * written beside it as the next generation; {@code attempt} tells how that went. {@code manifest}: a copy of a
+ * block-store backup whose manifest was rewritten with the copy repository's block names (an encrypted one), with
+ * that manifest's own size and SHA-256; null where the copy's files are the backup's own.
  */
 @Schema(description = "A copy of a backup in another repository; status QUEUED, COPYING, COPIED (every "
         + "file read back there with the catalog's SHA-256), FAILED, or DELETED with its "
@@ -30,9 +32,17 @@ public record BackupCopy(
         Integer generation,
         @Schema(description = "the newest attempt to copy the backup again while this copy is COPIED: the copy "
                 + "stays COPIED whatever becomes of it")
-        Attempt attempt) {
+        Attempt attempt,
+        @com.fasterxml.jackson.annotation.JsonIgnore @Schema(hidden = true)
+        BackupFile manifest) {
 
     public static final String COPIED = "COPIED";
+
+    /** A copy whose files are the backup's own, byte for byte (every copy but a rewritten block manifest). */
+    public BackupCopy(String repository, String status, String location, UUID jobId, Instant queuedAt,
+            Instant finishedAt, String detail, Integer generation, Attempt attempt) {
+        this(repository, status, location, jobId, queuedAt, finishedAt, detail, generation, attempt, null);
+    }
 
     public boolean copied() {
         return COPIED.equals(status);

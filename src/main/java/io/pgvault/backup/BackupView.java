@@ -17,12 +17,13 @@ public record BackupView(UUID id, String cluster, BackupKind kind, DumpFormat fo
 
     /** The same backup as read from its copy in another repository (at the copy's location there). */
     public BackupView in(BackupCopy copy) {
-        return in(copy.repository(), copy.location() == null ? location : copy.location());
+        return in(copy.repository(), copy.location() == null ? location : copy.location(),
+                copy.manifest() == null ? files : List.of(copy.manifest()));
     }
 
-    private BackupView in(String otherRepository, String otherLocation) {
+    private BackupView in(String otherRepository, String otherLocation, List<BackupFile> otherFiles) {
         return new BackupView(id, cluster, kind, format, database, spec, status, queuedAt, startedAt, finishedAt,
-                otherLocation, sizeBytes, sha256, files, serverVersion, toolVersion, startLsn, stopLsn, timeline, firstWal,
+                otherLocation, sizeBytes, sha256, otherFiles, serverVersion, toolVersion, startLsn, stopLsn, timeline, firstWal,
                 lastWal, verificationStatus, verificationLevel, verifiedAt, verificationDetail, error, label, pinned,
                 jobId, scheduleId, sizeAnomaly, drillSeconds, serverConfig, warnings, retention, otherRepository,
                 copies, type, reference, dataSizeBytes);

@@ -45,25 +45,59 @@ public final class BlockSweep {
         return names;
     }
 
+    /**
+     * What decides whether the sweep may go on: {@link #start} before marking, {@link #delete} around each batch of
+     * deletions (which it runs, or refuses). {@link BlockLeases} gives the rule that is safe across instances.
+     */
+    public interface Gate {
+        /** Whether the sweep may begin marking (called once, before it lists anything). */
+        boolean start() throws IOException;
+
+        /** Runs one batch of deletions if the sweep may still delete; false when it must stop. */
+        boolean delete(BlockLeases.Deletions batch) throws IOException;
+    }
+
+    /** A gate that asks {@code backupsRunning} before marking and before each batch (phase 1's rule; tests). */
     public static Result sweep(ObjectStore objects, BlockStore blocks, Instant writtenBefore,
             BooleanSupplier backupsRunning) throws IOException {
-        if (backupsRunning.getAsBoolean()) {
+        return sweep(objects, blocks, writtenBefore, new Gate() {
+            @Override
+            public boolean start() {
+                return !backupsRunning.getAsBoolean();
+            }
+
+            @Override
+            public boolean delete(BlockLeases.Deletions batch) throws IOException {
+                if (backupsRunning.getAsBoolean()) {
+                    return false;
+                }
+                batch.run();
+                return true;
+            }
+        });
+    }
+
+    public static Result sweep(ObjectStore objects, BlockStore blocks, Instant writtenBefore, Gate gate)
+            throws IOException {
+        if (!gate.start()) {
             return new Result(0, 0, 0, 0, true);
         }
         List<String> old = blocks.namesWrittenBefore(writtenBefore);
         int[] manifests = {0};
         Set<String> referenced = referenced(objects, manifests);
         List<String> candidates = old.stream().filter(n -> !referenced.contains(n)).toList();
-        if (backupsRunning.getAsBoolean()) {
-            return new Result(manifests[0], referenced.size(), candidates.size(), 0, true);
-        }
         int removed = 0;
-        for (String name : candidates) {
-            if (removed > 0 && removed % BATCH == 0 && backupsRunning.getAsBoolean()) {
+        for (int from = 0; from < candidates.size(); from += BATCH) {
+            List<String> batch = candidates.subList(from, Math.min(candidates.size(), from + BATCH));
+            boolean ran = gate.delete(() -> {
+                for (String name : batch) {
+                    blocks.delete(name);
+                }
+            });
+            if (!ran) {
                 return new Result(manifests[0], referenced.size(), candidates.size(), removed, true);
             }
-            blocks.delete(name);
-            removed++;
+            removed += batch.size();
         }
         return new Result(manifests[0], referenced.size(), candidates.size(), removed, false);
     }

@@ -30,15 +30,19 @@ import org.springframework.stereotype.Component;
  * damage showed, and a stream cannot be taken back. A file with the right size but one flipped byte (or
  * ciphertext that fails authentication) is found only by reading it, so each source is read through once before
  * any byte of it goes out. That costs a second read of the source used: the price of never restoring half of a
- * damaged file.
+ * damaged file. A block-store backup with a COPIED copy is good where its manifest reads back whole and so does
+ * every block it names (hashed again): a damaged block in the backup's own repository sends the reader to a copy.
+ * Without a copy its blocks are not read twice: a bad one fails the read itself (as in phase 1), naming its file.
  */
 @Component
 public class BackupSources {
 
     private final BackupStorage storage;
+    private final io.pgvault.blocks.BlockStores blocks;
 
-    BackupSources(BackupStorage storage) {
+    BackupSources(BackupStorage storage, io.pgvault.blocks.BlockStores blocks) {
         this.storage = storage;
+        this.blocks = blocks;
     }
 
     /** No source of the backup reads back whole: each one's fault is in the message. */
@@ -134,7 +138,38 @@ public class BackupSources {
                         + file.sizeBytes() + " bytes, " + file.sha256() + " (damaged)";
             }
         }
-        return null;
+        // a block-store backup's blocks are read through only where a copy can stand in for a bad one: without one,
+        // a bad block fails the read itself, naming its file, and the read-through would only double the cost
+        boolean fallback = backup.copies().stream().anyMatch(BackupCopy::copied);
+        return backup.format() == io.pgvault.backup.DumpFormat.BLOCKS && fallback ? blockFault(backup, cancellation)
+                : null;
+    }
+
+    /**
+     * A block-store backup's manifest read back whole; its blocks too, each read and hashed again (its name), so
+     * that a missing or damaged block sends the reader to a copy before any byte of the backup goes out.
+     */
+    private String blockFault(BackupView backup, Cancellation cancellation) {
+        try {
+            io.pgvault.blocks.BlockManifest manifest;
+            try (InputStream in = storage.open(backup.repository(), backup.location(),
+                    io.pgvault.blocks.BlockManifest.FILE)) {
+                manifest = io.pgvault.blocks.BlockManifest.readFrom(in);
+            }
+            io.pgvault.blocks.BlockCheck.Result checked = io.pgvault.blocks.BlockCheck.run(
+                    blocks.of(backup.repository()), manifest, io.pgvault.blocks.BlockStores.WORKERS, cancellation,
+                    n -> { });
+            return checked.problems().isEmpty() ? null : checked.problems().size() + " of its " + checked.blocks()
+                    + " block(s) are bad: " + String.join("; ", checked.problems().subList(0,
+                    Math.min(3, checked.problems().size())));
+        } catch (JobCancelledException e) {
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted while its blocks were read";
+        } catch (IOException | RuntimeException e) {
+            return "its blocks cannot be read: " + FailureCause.describe(e);
+        }
     }
 
     /** Sha256.of, with a cancel heard between buffers: a big backup's read-through must not outlast a cancel. */

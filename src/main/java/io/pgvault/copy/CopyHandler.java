@@ -6,6 +6,7 @@ import io.pgvault.backup.BackupFile;
 import io.pgvault.backup.BackupGenerations;
 import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupView;
+import io.pgvault.backup.DumpFormat;
 import io.pgvault.job.FailureCause;
 import io.pgvault.job.Job;
 import io.pgvault.job.JobCancelledException;
@@ -18,6 +19,7 @@ import io.pgvault.wal.WalCopies;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
@@ -28,7 +30,10 @@ import tools.jackson.databind.json.JsonMapper;
  * for a BASE backup also the archived WAL from its first to its last segment and the timeline history. The
  * copy counts (COPIED) only when all of that passed; a failed copy's files are removed. A backup copied again is
  * written as a new generation beside the COPIED one, which stays COPIED and readable until the new one is read
- * back and recorded, and only then goes: a failed attempt (a bucket answering 503) loses no copy.
+ * back and recorded, and only then goes: a failed attempt (a bucket answering 503) loses no copy. A block-store
+ * backup copies only the blocks the target lacks, then its manifest ({@link BlockBackupCopy}); the blocks are
+ * shared by every backup there, so a generation is its manifest, and removing an old one leaves blocks to the
+ * target's sweep.
  */
 @Component
 class CopyHandler implements JobHandler<CopyOrder> {
@@ -38,8 +43,11 @@ class CopyHandler implements JobHandler<CopyOrder> {
     private final BackupStorage storage;
     private final WalCopies wal;
     private final JsonMapper json;
+    private final BlockBackupCopy blocks;
 
-    CopyHandler(BackupCatalog backups, BackupCopies copies, BackupStorage storage, WalCopies wal, JsonMapper json) {
+    CopyHandler(BackupCatalog backups, BackupCopies copies, BackupStorage storage, WalCopies wal, JsonMapper json,
+            BlockBackupCopy blocks) {
+        this.blocks = blocks;
         this.backups = backups;
         this.copies = copies;
         this.storage = storage;
@@ -71,12 +79,19 @@ class CopyHandler implements JobHandler<CopyOrder> {
         try {
             // what a crashed attempt left of this generation: never the COPIED one, which has another number
             storage.delete(to, generation.location());
-            long total = backup.files().stream().mapToLong(BackupFile::sizeBytes).sum();
+            // a block-store backup: the blocks the target lacks, then its manifest (rewritten for the target's names)
+            BlockBackupCopy.Copied blocked = backup.format() == DumpFormat.BLOCKS && backup.kind() == BackupKind.BASE
+                    ? blocks.copy(backup, to, generation.location(), context) : null;
+            List<BackupFile> files = blocked != null && blocked.rewrittenManifest() != null
+                    ? List.of(blocked.rewrittenManifest()) : backup.files();
+            long total = files.stream().mapToLong(BackupFile::sizeBytes).sum();
             long done = 0;
-            for (BackupFile file : backup.files()) {
+            for (BackupFile file : files) {
                 context.cancellation().throwIfCancelled();
-                context.phase("copying " + file.path() + " to repository '" + to + "'");
-                storage.copy(backup.repository(), backup.location(), to, generation.location(), file.path());
+                if (blocked == null) {
+                    context.phase("copying " + file.path() + " to repository '" + to + "'");
+                    storage.copy(backup.repository(), backup.location(), to, generation.location(), file.path());
+                }
                 context.phase("reading back " + file.path());
                 long[] size = new long[1];
                 String sha;
@@ -96,10 +111,11 @@ class CopyHandler implements JobHandler<CopyOrder> {
                 context.phase("copying the backup's WAL");
                 walFiles = wal.copyRange(backup.cluster(), backup.timeline(), backup.firstWal(), backup.lastWal(), to);
             }
-            String detail = backup.files().size() + " file(s), " + total + " bytes, read back from '" + to
-                    + "' with the catalog's SHA-256" + (backup.kind() == BackupKind.BASE ? "; " + walFiles
-                    + " archived WAL file(s) of its range copied" : "");
-            copies.copied(backup.id(), to, generation, detail).ifPresent(old -> removeOld(to, old, context));
+            String detail = (blocked == null ? "" : blockDetail(blocked)) + files.size() + " file(s), " + total
+                    + " bytes, read back from '" + to + "' with the catalog's SHA-256" + (backup.kind()
+                    == BackupKind.BASE ? "; " + walFiles + " archived WAL file(s) of its range copied" : "");
+            copies.copied(backup.id(), to, generation, detail, blocked == null ? null : blocked.rewrittenManifest())
+                    .ifPresent(old -> removeOld(to, old, context));
             context.log("pgvault: copied backup " + backup.id() + " from repository '" + backup.repository() + "' to '"
                     + to + "' (generation " + generation.number() + ", at " + generation.location() + "): " + detail);
             Map<String, Object> result = new LinkedHashMap<>();
@@ -111,6 +127,12 @@ class CopyHandler implements JobHandler<CopyOrder> {
             result.put("files", backup.files().size());
             result.put("bytes", total);
             result.put("walFiles", walFiles);
+            if (blocked != null) {
+                result.put("blocks", blocked.blocks().blocks());
+                result.put("blocksRead", blocked.blocks().read());
+                result.put("blocksAdded", blocked.blocks().added());
+                result.put("blockBytesAdded", blocked.blocks().storedBytesAdded());
+            }
             context.result(json.writeValueAsString(result));
         } catch (Exception e) {
             String cause = FailureCause.describe(e);
@@ -127,6 +149,13 @@ class CopyHandler implements JobHandler<CopyOrder> {
             }
             throw new IOException("copying backup " + backup.id() + " again failed: " + cause + "; " + kept, e);
         }
+    }
+
+    private static String blockDetail(BlockBackupCopy.Copied blocked) {
+        io.pgvault.blocks.BlockCopy.Result b = blocked.blocks();
+        return b.blocks() + " block(s), " + b.added() + " stored anew (" + b.storedBytesAdded() + " bytes), "
+                + (b.blocks() - b.added()) + " already there" + (blocked.rewrittenManifest() == null ? ""
+                : ", the manifest rewritten with the repository's own block names") + "; ";
     }
 
     /** The generation a new one replaced: nothing points at it any more. A failure leaves files, never a gap. */

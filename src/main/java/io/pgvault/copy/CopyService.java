@@ -47,10 +47,6 @@ public class CopyService {
             throw new ConflictException("backup " + backupId + " is " + backup.status()
                     + ": only a SUCCEEDED backup can be copied");
         }
-        if (backup.format() == io.pgvault.backup.DumpFormat.BLOCKS) {
-            throw new ConflictException("backup " + backupId + " is in the block store (format BLOCKS), whose copies "
-                    + "to another repository are not supported yet (docs/blocks.md); take a TAR backup to copy");
-        }
         if (repository.equals(backup.repository())) {
             throw new InvalidRequestException("repository", "backup " + backupId + " is stored in repository '"
                     + repository + "' itself: name another one");

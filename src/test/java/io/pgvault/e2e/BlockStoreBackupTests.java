@@ -28,7 +28,9 @@ import tools.jackson.databind.JsonNode;
  * a change, an INCR that stores only new blocks and refers to the FULL; a point-in-time recovery from the INCR to
  * a point after it holds exactly the source's rows; CHECKSUM reads every block; then a delta restore of the
  * cluster's own directory in place writes far less than it checks and ends with the source's content; with the
- * FULL deleted, the INCR still verifies whole (no chain), and the block sweep keeps blocks younger than its grace.
+ * FULL deleted, the INCR still verifies whole (no chain), and the block sweep keeps blocks younger than its grace;
+ * its download is a tar that unpacks into a data directory pg_verifybackup accepts; a backup that reuses blocks a
+ * running sweep has marked (held by a latch between marking and deleting) keeps them, and restores.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -46,6 +48,12 @@ class BlockStoreBackupTests extends EndToEndTest {
     JsonNode incr;
     @org.springframework.beans.factory.annotation.Autowired
     io.pgvault.storage.RepositorySweeps sweeps;
+    @org.springframework.beans.factory.annotation.Autowired
+    io.pgvault.blocks.BlockLeases leases;
+    @org.springframework.beans.factory.annotation.Autowired
+    io.pgvault.blocks.BlockStores blockStores;
+    @org.springframework.beans.factory.annotation.Autowired
+    io.pgvault.storage.Repositories repositories;
 
     @BeforeAll
     void archivingCluster() {
@@ -198,6 +206,119 @@ class BlockStoreBackupTests extends EndToEndTest {
                 .contains("DIFF asked, but no earlier FULL");
         // the FULL's own blocks are younger than the sweep's grace period (1h): the sweep runs and removes none
         assertThat(sweeps.sweepAll()).containsEntry("unreferenced-blocks", 0);
+    }
+
+    @Test
+    @Order(5)
+    void theDownloadIsATarThatUnpacksIntoADataDirectoryThatPgVerifybackupAccepts() throws Exception {
+        String incrId = incr.path("id").asString();
+        byte[] tar = api.download("/api/v1/backups/" + incrId + "/content");
+        assertThat((long) tar.length).as("the data directory, not the manifest")
+                .isGreaterThan(incr.path("dataSizeBytes").asLong());
+        Path dir = java.nio.file.Files.createTempDirectory("pgvault-blocks-download");
+        Path file = dir.resolveSibling(dir.getFileName() + ".tar");
+        try {
+            java.nio.file.Files.write(file, tar);
+            assertThat(run(List.of("tar", "-xf", file.toString(), "-C", dir.toString()))).as("tar -x").isEmpty();
+            assertThat(dir.resolve("PG_VERSION")).exists();
+            assertThat(dir.resolve("global/pg_control")).exists();
+            assertThat(dir.resolve("backup_manifest")).exists();
+            String verified = run(List.of(PgCluster.binDirectory().resolve("pg_verifybackup").toString(),
+                    dir.toString()));
+            assertThat(verified).contains("backup successfully verified");
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+            PgCluster.deleteTree(dir);
+        }
+    }
+
+    @Test
+    @Order(6)
+    void aBackupThatReusesBlocksTheSweepMarkedKeepsThemAndRestores() throws Exception {
+        // every block-store backup of the cluster deleted (a TAR one stays its BASE backup): their blocks lose their
+        // manifests
+        api.backup(CLUSTER, Map.of("kind", "BASE"));
+        for (JsonNode b : api.get("/api/v1/backups?cluster=" + CLUSTER + "&size=100").json().path("content")) {
+            if (b.path("format").asString().equals("BLOCKS") && b.path("status").asString().equals("SUCCEEDED")) {
+                String id = b.path("id").asString();
+                api.awaitVerification(id, Duration.ofMinutes(2));
+                Api.Response deleted = api.delete("/api/v1/backups/" + id);
+                assertThat(deleted.status()).as(deleted.body()).isEqualTo(200);
+            }
+        }
+        String repository = incr.path("repository").asString();
+        io.pgvault.storage.ObjectStore objects = repositories.forReading(repository).store();
+        io.pgvault.blocks.BlockStore blocks = blockStores.of(repository);
+        java.util.Set<String> referenced = io.pgvault.blocks.BlockSweep.referenced(objects, new int[1]);
+        java.util.Set<String> orphans = new java.util.HashSet<>(blocks.namesWrittenBefore(
+                java.time.Instant.now().plusSeconds(3600)));
+        orphans.removeAll(referenced);
+        assertThat(orphans).as("blocks no manifest names").hasSizeGreaterThan(10);
+
+        // the sweep (lease rule, every block a candidate whatever its age) is held after marking, before deleting
+        java.util.concurrent.CountDownLatch marked = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch proceed = new java.util.concurrent.CountDownLatch(1);
+        io.pgvault.blocks.BlockSweep.Gate leased = leases.gate(repository);
+        io.pgvault.blocks.BlockSweep.Gate held = new io.pgvault.blocks.BlockSweep.Gate() {
+            @Override
+            public boolean start() throws java.io.IOException {
+                return leased.start();
+            }
+
+            @Override
+            public boolean delete(io.pgvault.blocks.BlockLeases.Deletions batch) throws java.io.IOException {
+                marked.countDown();
+                try {
+                    assertThat(proceed.await(5, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+                } catch (InterruptedException e) {
+                    throw new java.io.InterruptedIOException();
+                }
+                return leased.delete(batch);
+            }
+        };
+        java.util.concurrent.CompletableFuture<io.pgvault.blocks.BlockSweep.Result> sweep =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return io.pgvault.blocks.BlockSweep.sweep(objects, blocks,
+                                java.time.Instant.now().plusSeconds(3600), held);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+        assertThat(marked.await(2, java.util.concurrent.TimeUnit.MINUTES)).as("the sweep marked").isTrue();
+
+        // meanwhile a backup finds those blocks present and reuses them (phase 1's rule would now delete them)
+        JsonNode again = api.backup(CLUSTER, Map.of("kind", "BASE", "format", "BLOCKS"));
+        String id = again.path("id").asString();
+        java.util.Set<String> reused = new java.util.HashSet<>(stored().blocks(id));
+        reused.retainAll(orphans);
+        assertThat(reused).as("the backup reused blocks the sweep marked").hasSizeGreaterThan(10);
+        proceed.countDown();
+        io.pgvault.blocks.BlockSweep.Result result = sweep.get(2, java.util.concurrent.TimeUnit.MINUTES);
+        assertThat(result.candidates()).isGreaterThanOrEqualTo(orphans.size());
+        assertThat(result.skipped()).as("%s", result).isTrue();
+        assertThat(result.removed()).isZero();
+
+        // a sweep that starts now deletes what no manifest names, and nothing the backup needs
+        io.pgvault.blocks.BlockSweep.Result later = io.pgvault.blocks.BlockSweep.sweep(objects, blocks,
+                java.time.Instant.now().plusSeconds(3600), leases.gate(repository));
+        assertThat(later.skipped()).isFalse();
+        assertThat(later.removed()).as("%s", later).isPositive();
+        Api.Response drill = api.post("/api/v1/backups/" + id + "/verifications", Map.of("level", "RESTORE"));
+        assertThat(drill.status()).as(drill.body()).isEqualTo(202);
+        api.awaitSucceeded(drill.field("id"));
+        JsonNode verified = api.get("/api/v1/backups/" + id).json();
+        assertThat(verified.path("verification").path("status").asString()).as(verified.toString()).isEqualTo("PASSED");
+        assertThat(verified.path("verification").path("detail").asString()).contains("recovered to consistency");
+    }
+
+    /** Runs a program, fails unless it exits 0; its output. */
+    private static String run(List<String> argv) throws Exception {
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+        assertThat(p.exitValue()).as("%s: %s", argv, out).isZero();
+        return out;
     }
 
     private static Object fingerprint(int port) throws Exception {

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -34,7 +35,9 @@ import tools.jackson.databind.JsonNode;
  * Offsite copies (3-2-1): backups on local disk are copied to an encrypted S3 repository by request and by a
  * schedule's copyTo, each read back with the catalog's SHA-256; the cluster's WAL goes to the same repository
  * as its second archive, with its lag as a metric. When the local files are lost, a restore and a recovery to
- * latest use the copies and say so; deleting a backup removes its copies too.
+ * latest use the copies and say so; deleting a backup removes its copies too. A block-store backup's copies store
+ * only the blocks each target lacks (under the encrypted target's own names), and a recovery passes over a damaged
+ * block to a good copy.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -57,6 +60,9 @@ class CopiesTests {
         registry.add("pgvault.repositories.offsite.encryption-key-file", () -> HOME.resolve("offsite.key").toString());
         // the offsite repository keeps fewer copies than the cluster keeps backups (everything)
         registry.add("pgvault.repositories.offsite.retention.keep-last", () -> "1");
+        // a plain local repository beside it: block-store copies there keep the backup's own block names
+        registry.add("pgvault.repositories.near.type", () -> "local");
+        registry.add("pgvault.repositories.near.path", () -> HOME.resolve("near").toString());
     }
 
     @LocalServerPort
@@ -225,8 +231,78 @@ class CopiesTests {
                 .isTrue();
     }
 
+    @Test
+    @Order(6)
+    void blockStoreBackupsCopyOnlyTheBlocksATargetLacksAndRestoreFromACopyPastADamagedBlock() throws Exception {
+        JsonNode full = api.backup(CLUSTER, Map.of("kind", "BASE", "format", "BLOCKS"));
+        String fullId = full.path("id").asString();
+        Set<String> names = stored().blocks(fullId);
+        assertThat(names).hasSizeGreaterThan(10);
+
+        // a plain local target: the same names, the manifest as it is, every block stored there once
+        JsonNode near = copy(fullId, "near").path("result");
+        assertThat(near.path("blocks").asInt()).isEqualTo(names.size());
+        assertThat(near.path("blocksAdded").asInt()).isEqualTo(names.size());
+        assertThat(stored().blockCount("near")).isEqualTo(names.size());
+        assertThat(stored().copiesIn("near").blocks(fullId)).isEqualTo(names);
+
+        // an encrypted S3 target: block names are HMACs under its own key, so the manifest is rewritten there
+        JsonNode offsite = copy(fullId, "offsite").path("result");
+        assertThat(offsite.path("blocksAdded").asInt()).isEqualTo(names.size());
+        assertThat(stored().blockCount("offsite")).isEqualTo(names.size());
+        Set<String> offsiteNames = stored().copiesIn("offsite").blocks(fullId);
+        assertThat(offsiteNames).hasSameSizeAs(names).doesNotContainAnyElementsOf(names);
+        JsonNode copies = api.get("/api/v1/backups/" + fullId).json().path("copies");
+        assertThat(copies.toString()).doesNotContain("FAILED");
+        assertThat(copies).hasSize(2).allSatisfy(c -> assertThat(c.path("status").asString()).isEqualTo("COPIED"));
+        assertThat(copies.toString()).contains("rewritten with the repository's own block names");
+
+        // an INCR after a small change: its copies store only the blocks each target lacks
+        pg.execute("shop", "INSERT INTO orders SELECT g, 'blocks ' || g FROM generate_series(100001, 100300) g");
+        long rows = ((Number) pg.queryValue("shop", "SELECT count(*) FROM orders")).longValue();
+        JsonNode incr = api.backup(CLUSTER, Map.of("kind", "BASE", "format", "BLOCKS", "type", "INCR"));
+        String incrId = incr.path("id").asString();
+        int incrBlocks = stored().blocks(incrId).size();
+        int nearBefore = stored().blockCount("near");
+        int offsiteBefore = stored().blockCount("offsite");
+        JsonNode nearIncr = copy(incrId, "near").path("result");
+        JsonNode offsiteIncr = copy(incrId, "offsite").path("result");
+        System.out.println("CopiesTests: INCR of " + incrBlocks + " blocks: near stored " + nearIncr.path("blocksAdded")
+                + " (read " + nearIncr.path("blocksRead") + "), offsite stored " + offsiteIncr.path("blocksAdded"));
+        assertThat(nearIncr.path("blocksAdded").asInt()).isPositive().isLessThan(incrBlocks / 2)
+                .isEqualTo(stored().blockCount("near") - nearBefore);
+        assertThat(nearIncr.path("blocksRead").asInt()).as("a plain target's present blocks are not even read")
+                .isEqualTo(nearIncr.path("blocksAdded").asInt());
+        assertThat(offsiteIncr.path("blocksAdded").asInt()).isPositive().isLessThan(incrBlocks / 2)
+                .isEqualTo(stored().blockCount("offsite") - offsiteBefore);
+
+        // a block of the INCR goes bad in its own repository and in the first copy: the recovery reads the second
+        String damaged = stored().damageBlock(incrId);
+        assertThat(stored().copiesIn("near").damageBlock(incrId)).isEqualTo(damaged);
+        Path dir = recoveries.resolve("blocks-from-copy");
+        started.add(dir);
+        Api.Response r = api.post("/api/v1/clusters/" + CLUSTER + "/recoveries", Map.of("target",
+                Map.of("immediate", true), "backupId", incrId, "dataDirectory", dir.toString()));
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        JsonNode job = api.awaitSucceeded(r.field("id"));
+        String log = api.get("/api/v1/jobs/" + r.field("id") + "/log").body();
+        assertThat(log).contains("block " + damaged).contains("the copy in repository 'near' cannot be used either")
+                .contains("using its copy in repository 'offsite'");
+        assertThat(job.path("result").path("repository").asString()).isEqualTo("offsite");
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:"
+                + job.path("result").path("port").asInt() + "/shop", "postgres", "");
+                Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM orders")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isEqualTo(rows);
+        }
+    }
+
     private JsonNode copy(String id) {
-        Api.Response r = api.post("/api/v1/backups/" + id + "/copies", Map.of("repository", "offsite"));
+        return copy(id, "offsite");
+    }
+
+    private JsonNode copy(String id, String repository) {
+        Api.Response r = api.post("/api/v1/backups/" + id + "/copies", Map.of("repository", repository));
         assertThat(r.status()).as(r.body()).isEqualTo(202);
         assertThat(r.json().path("type").asString()).isEqualTo("COPY");
         return api.awaitSucceeded(r.field("id"));

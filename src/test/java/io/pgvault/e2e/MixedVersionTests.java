@@ -35,7 +35,7 @@ import tools.jackson.databind.JsonNode;
  * (directories holding initdb, pg_ctl and postgres only). A PostgreSQL 13 cluster, archiving its WAL to
  * pgvault, gets a BASE backup that verifies (15's pg_verifybackup cannot parse 13's WAL: --no-parse-wal
  * and pgvault's own WAL walk), a point-in-time recovery to an LSN on 13's own server binaries that holds
- * the right rows, and a RESTORE drill; a PostgreSQL 16 cluster is refused at registration with what to
+ * the right rows, and a RESTORE drill, and so does a block-store (BLOCKS) backup of it; a PostgreSQL 16 cluster is refused at registration with what to
  * install, since no client tools of 16 or newer exist here.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
@@ -196,6 +196,25 @@ class MixedVersionTests {
         assertThat(drilled.path("verification").path("level").asString()).isEqualTo("RESTORE");
         assertThat(drilled.path("verification").path("detail").asString()).contains("recovered to consistency");
         assertThat(drilled.path("drillSeconds").asDouble()).isPositive();
+        assertThat(log).contains("starting PostgreSQL 13.");
+    }
+
+    @Test
+    @Order(3)
+    void aPostgres13BlockStoreBackupVerifiesAndPassesARestoreDrill() {
+        JsonNode blocks = api.backup(CLUSTER, Map.of("kind", "BASE", "format", "BLOCKS"));
+        String id = blocks.path("id").asString();
+        assertThat(blocks.path("serverVersion").asString()).startsWith("13.");
+        assertThat(blocks.path("files").path(0).path("path").asString()).isEqualTo("blocks.manifest.json.zst");
+        JsonNode listed = api.awaitVerification(id, Duration.ofMinutes(2));
+        assertThat(listed.path("verification").path("status").asString()).as(listed.toString()).isEqualTo("PASSED");
+        Api.Response r = api.post("/api/v1/backups/" + id + "/verifications", Map.of("level", "RESTORE"));
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        JsonNode job = api.awaitJob(r.field("id"), Duration.ofMinutes(3));
+        String log = api.get("/api/v1/jobs/" + r.field("id") + "/log").body();
+        JsonNode drilled = api.get("/api/v1/backups/" + id).json();
+        assertThat(job.path("status").asString()).as("%s%n%s", drilled, log).isEqualTo("SUCCEEDED");
+        assertThat(drilled.path("verification").path("detail").asString()).contains("recovered to consistency");
         assertThat(log).contains("starting PostgreSQL 13.");
     }
 

@@ -184,6 +184,42 @@ public final class StoredBackups {
                 .orElseThrow(() -> new IllegalArgumentException("backup " + backupId + " has no copy in " + copies)));
     }
 
+    /** How many blocks a repository's block store holds (objects named as blocks, whoever refers to them). */
+    public int blockCount(String repository) throws IOException {
+        return (int) raw(repository).list(io.pgvault.blocks.BlockStore.PREFIX).stream()
+                .filter(k -> k.substring(k.lastIndexOf('/') + 1).matches("[0-9a-f]{64}")).count();
+    }
+
+    /** The block names a block-store backup's manifest refers to (in this view's repository: its own, or a copy's). */
+    public java.util.Set<String> blocks(String backupId) throws IOException {
+        BackupView b = backup(backupId);
+        try (InputStream in = store.open(b.repository(), b.location(), io.pgvault.blocks.BlockManifest.FILE)) {
+            return io.pgvault.blocks.BlockManifest.readFrom(in).blocks();
+        }
+    }
+
+    /**
+     * Flips a byte in the stored bytes of the first block of the largest file of a block-store backup (in this
+     * view's repository), as a disk might; returns the block's name.
+     */
+    public String damageBlock(String backupId) throws IOException {
+        BackupView b = backup(backupId);
+        io.pgvault.blocks.BlockManifest manifest;
+        try (InputStream in = store.open(b.repository(), b.location(), io.pgvault.blocks.BlockManifest.FILE)) {
+            manifest = io.pgvault.blocks.BlockManifest.readFrom(in);
+        }
+        String name = manifest.entries().stream().filter(e -> !e.blocks().isEmpty())
+                .max(java.util.Comparator.comparingLong(io.pgvault.blocks.BlockManifest.Entry::size))
+                .orElseThrow().blocks().get(0);
+        String key = io.pgvault.blocks.BlockStore.objectKey(name);
+        byte[] bytes;
+        try (InputStream in = raw(b.repository()).get(key)) {
+            bytes = in.readAllBytes();
+        }
+        raw(b.repository()).put(key, new ByteArrayInputStream(flipped(bytes)));
+        return name;
+    }
+
     private record RecordedWal(String repository, String storedName) {
     }
 

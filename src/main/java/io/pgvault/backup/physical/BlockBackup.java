@@ -39,9 +39,12 @@ class BlockBackup {
     private final BlockStores stores;
     private final BackupCatalog backups;
 
-    BlockBackup(BlockStores stores, BackupCatalog backups) {
+    private final io.pgvault.blocks.BlockLeases leases;
+
+    BlockBackup(BlockStores stores, BackupCatalog backups, io.pgvault.blocks.BlockLeases leases) {
         this.stores = stores;
         this.backups = backups;
+        this.leases = leases;
     }
 
     /** Where pg_basebackup's stdout goes, and how the manifest is written once it ended. */
@@ -54,6 +57,8 @@ class BlockBackup {
 
         Session(BackupView backup, JobContext context) throws java.io.IOException {
             reference = reference(backup);
+            // before any block is looked for: the sweep deletes nothing this backup may reuse (BlockLeases)
+            leases.take(backup.repository(), context.jobId());
             store = stores.of(backup.repository());
             writer = new TarBlockWriter(store, TarBlockWriter.DEFAULT_BLOCK_SIZE, BlockStores.WORKERS);
             reading = CompletableFuture.supplyAsync(() -> {

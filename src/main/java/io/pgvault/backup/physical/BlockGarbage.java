@@ -1,5 +1,6 @@
 package io.pgvault.backup.physical;
 
+import io.pgvault.blocks.BlockLeases;
 import io.pgvault.blocks.BlockStore;
 import io.pgvault.blocks.BlockStores;
 import io.pgvault.blocks.BlockSweep;
@@ -18,8 +19,9 @@ import org.springframework.stereotype.Component;
  * The block store's garbage: deleting or expiring a block-store backup removes its manifest (its location, like
  * any backup's files); this sweep, run with the repository sweeps ({@code pgvault.storage.sweep.every}), then
  * removes the blocks no stored manifest names and that were written before the sweep's grace period
- * ({@code pgvault.storage.sweep.grace}, which must exceed the longest backup). It does nothing while a
- * block-store backup of the repository is queued or running (see {@link BlockSweep} for the rule and its window).
+ * ({@code pgvault.storage.sweep.grace}). Each batch of deletions runs under the lease rule of {@link BlockLeases}:
+ * never while a job that reuses blocks (a BLOCKS backup, a copy of one) holds a lease on the repository, nor after
+ * one took a lease since the sweep began marking.
  * Runs after the backup leftovers, so manifests of deleted backups are gone first.
  */
 @Component
@@ -31,9 +33,12 @@ class BlockGarbage implements RepositorySweep {
     private final BlockStores stores;
     private final JdbcTemplate catalog;
 
-    BlockGarbage(BlockStores stores, JdbcTemplate catalog) {
+    private final BlockLeases leases;
+
+    BlockGarbage(BlockStores stores, JdbcTemplate catalog, BlockLeases leases) {
         this.stores = stores;
         this.catalog = catalog;
+        this.leases = leases;
     }
 
     @Override
@@ -47,12 +52,29 @@ class BlockGarbage implements RepositorySweep {
             return List.of();
         }
         BlockSweep.Result result = BlockSweep.sweep(repository.store(), stores.of(repository.name()), before,
-                () -> running(repository.name()));
+                gate(repository.name()));
+        leases.forgetEnded(repository.name());
         if (result.skipped()) {
             log.info("Block sweep of repository '{}' stopped: a block-store backup is queued or running ({} removed)",
                     repository.name(), result.removed());
         }
         return java.util.Collections.nCopies(result.removed(), "an unreferenced block");
+    }
+
+    /** The lease rule of {@link BlockLeases}, and (as before it) no BLOCKS backup of the repository queued or running. */
+    private BlockSweep.Gate gate(String repository) {
+        BlockSweep.Gate leased = leases.gate(repository);
+        return new BlockSweep.Gate() {
+            @Override
+            public boolean start() throws IOException {
+                return !running(repository) && leased.start();
+            }
+
+            @Override
+            public boolean delete(BlockLeases.Deletions batch) throws IOException {
+                return !running(repository) && leased.delete(batch);
+            }
+        };
     }
 
     private boolean running(String repository) {

@@ -54,7 +54,9 @@ class BackupDownloadController {
     @ApiResponse(responseCode = "409", description = "The backup has no content (not SUCCEEDED), or neither its own "
             + "repository nor any COPIED copy reads back whole (each one's fault is named)")
     @Operation(operationId = "downloadBackup", summary = "Download a backup", description = "A single file as is "
-            + "(application/octet-stream); several files (DIRECTORY format, BASE) as a tar stream (application/x-tar). "
+            + "(application/octet-stream); several files (DIRECTORY format, BASE) as a tar stream (application/x-tar); a "
+            + "BASE backup in the block store (format BLOCKS) as the tar of its data directory, written from its "
+            + "manifest and blocks, which tar -x unpacks into a data directory (pg_wal and backup_manifest inside). "
             + "Read from the first of the backup's own repository and its COPIED copies that reads back whole with "
             + "the catalog's SHA-256 (checked before the first byte is sent); X-Pgvault-Repository names it.")
     @PreAuthorize("hasRole('OPERATOR')")
