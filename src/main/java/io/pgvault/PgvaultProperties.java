@@ -44,7 +44,8 @@ public record PgvaultProperties(
         @Valid @DefaultValue Wal wal,
         @Valid @DefaultValue Instance instance,
         @Valid @DefaultValue Api api,
-        @Valid @DefaultValue Proof proof) {
+        @Valid @DefaultValue Proof proof,
+        @Valid @DefaultValue Blocks blocks) {
 
     @ConstructorBinding
     public PgvaultProperties {
@@ -56,7 +57,23 @@ public record PgvaultProperties(
             Map<String, Repository> repositories, String repository, Wal wal) {
         this(jobs, storage, tools, postgres, clusters, notifications, drills, security, recovery, repositories,
                 repository, wal, new Instance(null), new Api(null),
-                new Proof(Duration.ofSeconds(5), Duration.ofSeconds(45), Duration.ofHours(24)));
+                new Proof(Duration.ofSeconds(5), Duration.ofSeconds(45), Duration.ofHours(24)), new Blocks(true, 0));
+    }
+
+    /**
+     * Block-store backups ({@code format} BLOCKS).
+     *
+     * @param hostRead whether a BLOCKS backup reads the data directory itself when it is on this host (otherwise,
+     *        and where it is not, pg_basebackup's stream is cut into blocks)
+     * @param readWorkers files read side by side by a backup on the data directory's host; 0: one per core (at
+     *        least two)
+     */
+    public record Blocks(@DefaultValue("true") boolean hostRead, @DefaultValue("0") int readWorkers) {
+
+        /** The number of reading workers to use. */
+        public int workers() {
+            return readWorkers > 0 ? readWorkers : Math.max(2, Runtime.getRuntime().availableProcessors());
+        }
     }
 
     /**

@@ -56,6 +56,35 @@ public final class FileBlockReader {
     private final List<String> badPages = Collections.synchronizedList(new ArrayList<>());
     private volatile java.util.function.LongConsumer progress = n -> { };
 
+    private volatile long maxBytesPerSecond;
+    private final long startedNanos = System.nanoTime();
+
+    /**
+     * Reads at most {@code kilobytesPerSecond} kB/s across all workers (the BASE spec's {@code maxRate}, as
+     * pg_basebackup's {@code --max-rate} limits the stream reader); null: no limit.
+     */
+    public void limitRate(Integer kilobytesPerSecond) {
+        this.maxBytesPerSecond = kilobytesPerSecond == null ? 0 : kilobytesPerSecond * 1024L;
+    }
+
+    /** Holds the calling worker until the bytes read so far fit the rate since the reader was made. */
+    private void throttle(long readSoFar) throws java.io.InterruptedIOException {
+        long rate = maxBytesPerSecond;
+        if (rate <= 0) {
+            return;
+        }
+        long dueNanos = readSoFar * 1_000_000_000L / rate;
+        long waitNanos = dueNanos - (System.nanoTime() - startedNanos);
+        if (waitNanos > 0) {
+            try {
+                java.util.concurrent.TimeUnit.NANOSECONDS.sleep(waitNanos);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("cancelled while holding to maxRate");
+            }
+        }
+    }
+
     /** {@code onBytes} hears the bytes read or reused so far (from any worker). */
     public void onProgress(java.util.function.LongConsumer onBytes) {
         this.progress = onBytes;
@@ -185,7 +214,9 @@ public final class FileBlockReader {
                 }
                 names.add(name);
                 size += n;
-                progress.accept(bytesRead.addAndGet(n) + bytesReused.get());
+                long read = bytesRead.addAndGet(n);
+                progress.accept(read + bytesReused.get());
+                throttle(read);
                 if (n < blockSize) {
                     break;
                 }

@@ -47,6 +47,16 @@ class BlockBackup {
         this.leases = leases;
     }
 
+    /**
+     * The repository's block store for a backup, with the backup's lease taken first: every reader gets its store
+     * here, before it looks for any block, so that the sweep deletes nothing the backup may reuse
+     * ({@link io.pgvault.blocks.BlockLeases}).
+     */
+    BlockStore leasedStore(BackupView backup, JobContext context) throws java.io.IOException {
+        leases.take(backup.repository(), context.jobId());
+        return stores.of(backup.repository());
+    }
+
     /** Where pg_basebackup's stdout goes, and how the manifest is written once it ended. */
     final class Session {
         private final BoundedPipe pipe = new BoundedPipe(16);
@@ -57,9 +67,7 @@ class BlockBackup {
 
         Session(BackupView backup, JobContext context) throws java.io.IOException {
             reference = reference(backup);
-            // before any block is looked for: the sweep deletes nothing this backup may reuse (BlockLeases)
-            leases.take(backup.repository(), context.jobId());
-            store = stores.of(backup.repository());
+            store = leasedStore(backup, context);
             writer = new TarBlockWriter(store, TarBlockWriter.DEFAULT_BLOCK_SIZE, BlockStores.WORKERS);
             reading = CompletableFuture.supplyAsync(() -> {
                 try (InputStream in = pipe.input()) {

@@ -2,12 +2,11 @@ package io.pgvault.backup.physical;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.pgvault.PgvaultProperties;
 import io.pgvault.backup.BackupRunner;
 import io.pgvault.backup.BackupView;
 import io.pgvault.blocks.BlockManifest;
-import io.pgvault.blocks.BlockProperties;
 import io.pgvault.blocks.BlockStore;
-import io.pgvault.blocks.BlockStores;
 import io.pgvault.blocks.DataDirectoryWalk;
 import io.pgvault.blocks.FileBlockReader;
 import io.pgvault.blocks.TarBlockWriter;
@@ -64,22 +63,20 @@ class HostBackup {
 
     private final ClusterAccess clusters;
     private final ClusterService clusterService;
-    private final BlockStores stores;
     private final BlockBackup blocks;
     private final BaseBackupArchive archive;
     private final BackupWal wal;
-    private final BlockProperties properties;
+    private final PgvaultProperties.Blocks properties;
     private final MeterRegistry registry;
 
-    HostBackup(ClusterAccess clusters, ClusterService clusterService, BlockStores stores, BlockBackup blocks,
-            BaseBackupArchive archive, BackupWal wal, BlockProperties properties, MeterRegistry registry) {
+    HostBackup(ClusterAccess clusters, ClusterService clusterService, BlockBackup blocks,
+            BaseBackupArchive archive, BackupWal wal, PgvaultProperties settings, MeterRegistry registry) {
         this.clusters = clusters;
         this.clusterService = clusterService;
-        this.stores = stores;
         this.blocks = blocks;
         this.archive = archive;
         this.wal = wal;
-        this.properties = properties;
+        this.properties = settings.blocks();
         this.registry = registry;
     }
 
@@ -132,11 +129,12 @@ class HostBackup {
     Taken take(BackupView backup, Path dataDirectory, StagingArea area, JobContext context) throws Exception {
         String cluster = backup.cluster();
         BlockBackup.Reference reference = blocks.reference(backup);
-        BlockStore store = stores.of(backup.repository());
+        BlockStore store = blocks.leasedStore(backup, context);
         int workers = properties.workers();
         context.log("pgvault: reader: the data directory " + dataDirectory + " read on this host by " + workers
                 + " worker(s) between pg_backup_start and pg_backup_stop");
         FileBlockReader reader = new FileBlockReader(store, TarBlockWriter.DEFAULT_BLOCK_SIZE, workers);
+        reader.limitRate(backup.spec().maxRate());
         try (Connection conn = clusters.connect(cluster, clusterService.get(cluster).maintenanceDatabase())) {
             int version;
             boolean checksums;
