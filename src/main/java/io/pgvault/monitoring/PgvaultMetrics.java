@@ -66,6 +66,12 @@ class PgvaultMetrics {
     private final LastBackupGauges lastBackups;
     private final ScheduledExecutorService refresher =
             Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("pgvault-metrics"));
+    /**
+     * Whether a refresh asked for by a finished job is waiting: a burst of finished jobs queues one refresh, not one
+     * each (each reads every cluster's status; queued one per job, they fell minutes behind under load).
+     */
+    private final java.util.concurrent.atomic.AtomicBoolean refreshWaiting =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     PgvaultMetrics(MeterRegistry registry, BackupCatalog backups, JobService jobs, ClusterStatusService statuses,
             WalArchiveService wal, ClusterService clusters, io.pgvault.storage.Repositories repositories) {
@@ -152,7 +158,13 @@ class PgvaultMetrics {
     @EventListener
     void on(JobFinished event) {
         jobsFinished(event.type(), event.status()).increment();
-        refresher.execute(this::refresh);
+        if (refreshWaiting.compareAndSet(false, true)) {
+            refresher.execute(() -> {
+                // cleared before reading: a job that finishes while this refresh runs queues the next one
+                refreshWaiting.set(false);
+                refresh();
+            });
+        }
     }
 
     private Counter jobsFinished(io.pgvault.job.JobType type, io.pgvault.job.JobStatus status) {
