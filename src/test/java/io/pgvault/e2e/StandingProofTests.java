@@ -173,9 +173,11 @@ class StandingProofTests {
             JsonNode health = api.get("/actuator/health/backups").json().path("components").path("clusters")
                     .path("components").path(CLUSTER);
             assertThat(health.path("status").asString()).as(health.toString()).isEqualTo("DOWN");
-            assertThat(api.get("/actuator/prometheus").body().lines()
-                    .filter(l -> l.startsWith("pgvault_proof_failures_total{cluster=\"" + CLUSTER + "\""))
-                    .toList()).as("the failure counted").singleElement().asString().endsWith(" 1.0");
+            // a scrape answers what the registry holds at that moment: read until one answers whole
+            Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                    assertThat(api.get("/actuator/prometheus").body().lines()
+                            .filter(l -> l.startsWith("pgvault_proof_failures_total{cluster=\"" + CLUSTER + "\""))
+                            .toList()).as("the failure counted").singleElement().asString().endsWith(" 1.0"));
 
             // pgvault shuts down: the standby stops with it, and starts again with pgvault, from its directory
             second.close();
