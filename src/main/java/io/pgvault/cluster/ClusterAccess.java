@@ -152,6 +152,9 @@ public class ClusterAccess {
         }
         props.setProperty("sslmode", s.sslMode());
         props.setProperty("connectTimeout", Integer.toString(connectTimeoutSeconds));
+        // the start-up and authentication too: a listener that accepts and never answers (not PostgreSQL, a stuck
+        // proxy) would hold the caller for good
+        props.setProperty("loginTimeout", Integer.toString(connectTimeoutSeconds));
         props.setProperty("ApplicationName", "pgvault");
         return props;
     }

@@ -249,16 +249,25 @@ public class ClusterService implements ArchiveTokenCheck {
      */
     public ArchiverStatus archiverStatus(String name) {
         Cluster cluster = access.find(name);
-        try (Connection conn = access.connect(cluster.settings(), cluster.getMaintenanceDatabase());
-                ResultSet rs = conn.createStatement().executeQuery("select archived_count, last_archived_time, "
-                        + "failed_count, last_failed_time, last_failed_wal from pg_stat_archiver")) {
+        try (Connection conn = access.connect(cluster.settings(), cluster.getMaintenanceDatabase())) {
+            // a server that accepted the connection and then stopped answering must not hold the prober for good
+            conn.setNetworkTimeout(Runnable::run, (int) ARCHIVER_READ_TIMEOUT.toMillis());
+            return archiverStatus(conn);
+        } catch (SQLException e) {
+            return null;
+        }
+    }
+
+    private static final java.time.Duration ARCHIVER_READ_TIMEOUT = java.time.Duration.ofSeconds(10);
+
+    private static ArchiverStatus archiverStatus(Connection conn) throws SQLException {
+        try (ResultSet rs = conn.createStatement().executeQuery("select archived_count, last_archived_time, "
+                + "failed_count, last_failed_time, last_failed_wal from pg_stat_archiver")) {
             rs.next();
             java.time.OffsetDateTime archived = rs.getObject(2, java.time.OffsetDateTime.class);
             java.time.OffsetDateTime failed = rs.getObject(4, java.time.OffsetDateTime.class);
             return new ArchiverStatus(rs.getLong(1), archived == null ? null : archived.toInstant(), rs.getLong(3),
                     failed == null ? null : failed.toInstant(), rs.getString(5));
-        } catch (SQLException e) {
-            return null;
         }
     }
 

@@ -31,6 +31,10 @@ import org.springframework.stereotype.Service;
  * backup job, a newest backup that failed verification, and for clusters that push WAL: no segment
  * archived for longer than the lag threshold, archive_command failing on the server (pg_stat_archiver,
  * read at most every 30 s), and a gap that cuts the recovery window short.
+ *
+ * <p>A status is read from the catalog only: pg_stat_archiver is read by a background probe ({@link #archiver}),
+ * so that the callers that read every cluster's status (health, metrics, alerts, the status page) never wait on a
+ * cluster's network. A server that does not answer delays only its own archiver reading.
  */
 @Service
 public class ClusterStatusService {
@@ -49,6 +53,11 @@ public class ClusterStatusService {
     }
 
     private final WalCopies walCopies;
+    /** Clusters whose archiver probe is queued or running: one at a time each. */
+    private final java.util.Set<String> probing = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.ExecutorService prober =
+            java.util.concurrent.Executors.newSingleThreadExecutor(io.pgvault.job.DaemonThreads.named(
+                    "pgvault-archiver-probe"));
 
     ClusterStatusService(ClusterService clusters, BackupCatalog backups, JobService jobs, WalArchiveService wal,
             PgvaultProperties properties, Clock clock, WalCopies walCopies) {
@@ -65,7 +74,20 @@ public class ClusterStatusService {
         return clusters.list().stream().map(ClusterView::name).toList();
     }
 
+    @jakarta.annotation.PreDestroy
+    void stop() {
+        prober.shutdownNow();
+    }
+
     public ClusterStatus status(String name) {
+        return status(name, null);
+    }
+
+    /**
+     * As {@link #status(String)}, with the cluster's WAL archive summary already read by the caller (the metrics
+     * need it too: read once, not twice); null: read it here when the status needs it.
+     */
+    public ClusterStatus status(String name, ArchiveSummary known) {
         ClusterView cluster = clusters.get(name);
         Instant now = clock.instant();
         List<ClusterStatus.Problem> problems = new ArrayList<>();
@@ -102,7 +124,8 @@ public class ClusterStatusService {
             }
         }
         if (cluster.walArchive() == WalArchiveMode.PUSH || cluster.walArchive() == WalArchiveMode.STREAM) {
-            archive(name, cluster.walArchive(), now, rpo, problems, details);
+            archive(name, known != null ? known : wal.summary(name), cluster.walArchive(), now, rpo, problems,
+                    details);
         }
         if (cluster.walCopyTo() != null) {
             WalCopies.Lag lag = walCopies.lag(name, cluster.walCopyTo());
@@ -117,9 +140,8 @@ public class ClusterStatusService {
         return new ClusterStatus(name, List.copyOf(problems), details);
     }
 
-    private void archive(String name, WalArchiveMode mode, Instant now, Duration rpo,
+    private void archive(String name, ArchiveSummary summary, WalArchiveMode mode, Instant now, Duration rpo,
             List<ClusterStatus.Problem> problems, Map<String, Object> details) {
-        ArchiveSummary summary = wal.summary(name);
         details.put("walLagSeconds", summary.secondsSinceLastArchived());
         if (summary.lastArchivedAt() == null) {
             problems.add(problem(Kind.WAL_ARCHIVE_LAG, mode == WalArchiveMode.STREAM
@@ -184,12 +206,28 @@ public class ClusterStatusService {
         return new ClusterStatus.Problem(kind, detail);
     }
 
+    /**
+     * The newest reading of the server's pg_stat_archiver, or null before the first one (or when the server could
+     * not be reached). A reading older than 30 s, or none, queues a probe on a background thread and answers what
+     * is known now: the caller never waits on the server.
+     */
     private ClusterService.ArchiverStatus archiver(String name, Instant now) {
         Cached cached = archivers.get(name);
-        if (cached == null || cached.at().plus(ARCHIVER_CACHE).isBefore(now)) {
-            cached = new Cached(now, clusters.archiverStatus(name));
-            archivers.put(name, cached);
+        if ((cached == null || cached.at().plus(ARCHIVER_CACHE).isBefore(now)) && probing.add(name)) {
+            try {
+                prober.execute(() -> {
+                    try {
+                        archivers.put(name, new Cached(clock.instant(), clusters.archiverStatus(name)));
+                    } catch (RuntimeException e) {
+                        archivers.remove(name); // removed meanwhile
+                    } finally {
+                        probing.remove(name);
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                probing.remove(name); // shutting down
+            }
         }
-        return cached.status();
+        return cached == null ? null : cached.status();
     }
 }

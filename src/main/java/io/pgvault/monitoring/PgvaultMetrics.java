@@ -72,6 +72,8 @@ class PgvaultMetrics {
      */
     private final java.util.concurrent.atomic.AtomicBoolean refreshWaiting =
             new java.util.concurrent.atomic.AtomicBoolean();
+    /** How long the last refresh took: the pause before a refresh a finished job asks for. */
+    private volatile long lastRefreshNanos;
 
     PgvaultMetrics(MeterRegistry registry, BackupCatalog backups, JobService jobs, ClusterStatusService statuses,
             WalArchiveService wal, ClusterService clusters, io.pgvault.storage.Repositories repositories) {
@@ -159,11 +161,13 @@ class PgvaultMetrics {
     void on(JobFinished event) {
         jobsFinished(event.type(), event.status()).increment();
         if (refreshWaiting.compareAndSet(false, true)) {
-            refresher.execute(() -> {
+            // after a pause four times as long as the last refresh took: however many jobs finish, refreshing takes
+            // at most a fifth of one thread (it reads every cluster's status; with many clusters that is not free)
+            refresher.schedule(() -> {
                 // cleared before reading: a job that finishes while this refresh runs queues the next one
                 refreshWaiting.set(false);
                 refresh();
-            });
+            }, 4 * lastRefreshNanos, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -182,6 +186,19 @@ class PgvaultMetrics {
     }
 
     void refresh() {
+        long started = System.nanoTime();
+        try {
+            read();
+        } finally {
+            lastRefreshNanos = System.nanoTime() - started;
+            if (lastRefreshNanos > REFRESH.toNanos()) {
+                log.warn("Refreshing the cluster metrics took {} ms, longer than their {} s period", lastRefreshNanos
+                        / 1_000_000, REFRESH.toSeconds());
+            }
+        }
+    }
+
+    private void read() {
         try {
             List<MultiGauge.Row<?>> age = new ArrayList<>();
             List<MultiGauge.Row<?>> lag = new ArrayList<>();
@@ -210,8 +227,8 @@ class PgvaultMetrics {
                 ClusterStatus status;
                 ArchiveSummary summary;
                 try {
-                    status = statuses.status(cluster);
                     summary = wal.summary(cluster);
+                    status = statuses.status(cluster, summary);
                 } catch (RuntimeException e) {
                     // removed meanwhile, or its catalog rows unreadable: the others still get their figures
                     continue;

@@ -66,6 +66,7 @@ class ClusterAlerts implements TimerListener {
 
     @Override
     public Instant fire(String id, Instant due) {
+        long started = System.nanoTime();
         for (String cluster : statuses.clusterNames()) {
             try {
                 check(statuses.status(cluster));
@@ -73,7 +74,21 @@ class ClusterAlerts implements TimerListener {
                 log.warn("Could not check cluster '{}' for alerts: {}", cluster, e.toString());
             }
         }
-        return clock.instant().plus(interval);
+        return clock.instant().plus(pause(interval, Duration.ofNanos(System.nanoTime() - started)));
+    }
+
+    /**
+     * The pause before the next check: the configured interval, or four times as long as this check took when that
+     * is longer (each check reads every cluster's status; with many clusters and a short interval the checks would
+     * otherwise take a core for themselves). The check then takes at most a fifth of one thread.
+     */
+    static Duration pause(Duration interval, Duration took) {
+        Duration spaced = took.multipliedBy(4);
+        if (took.compareTo(interval) > 0) {
+            log.warn("Checking every cluster for alerts took {} ms, longer than the check interval ({}): the next "
+                    + "check comes after {} s", took.toMillis(), interval, spaced.toSeconds());
+        }
+        return spaced.compareTo(interval) > 0 ? spaced : interval;
     }
 
     private void check(ClusterStatus status) {

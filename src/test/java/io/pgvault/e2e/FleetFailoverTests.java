@@ -153,8 +153,10 @@ class FleetFailoverTests {
             JsonNode after = api.backup("fleet", Map.of("kind", "BASE"));
             String last = pg.switchWal();
             api.awaitLastSegment("fleet", last, pg);
-            // the archiver caught up: nothing waits in archive_status (a backup's .backup file may come last)
-            long caughtUp = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            // the archiver caught up: nothing waits in archive_status (a backup's .backup file may come last). A file
+            // whose three attempts all met the killed instance waits for the archiver's next round: up to 60 s
+            // (PostgreSQL's archiver sleeps that long after three failures), so the bound is above two rounds
+            long caughtUp = System.nanoTime() + Duration.ofSeconds(150).toNanos();
             while (((Number) pg.queryValue("postgres", "SELECT count(*) FROM pg_ls_dir('pg_wal/archive_status') f "
                     + "WHERE f LIKE '%.ready'")).longValue() > 0) {
                 assertThat(System.nanoTime()).as("the archiver never caught up: %s",
