@@ -117,8 +117,13 @@ public class BackupService {
     public BackupSpec check(String cluster, BackupSpec request) {
         BackupSpec spec = BackupSpecValidator.validate(request);
         ClusterTarget target = clusters.target(cluster);
+        if (!target.hasTools() && !(spec instanceof BaseSpec b && b.blocks())) {
+            // registered without client tools (its data directory is read here): pg_dump and pg_basebackup are missing
+            throw new InvalidRequestException(target.missingTools() + " Only a BASE backup in format BLOCKS, read from "
+                    + "the data directory on this host, works without them.");
+        }
         if (spec instanceof BaseSpec base) {
-            spec = baseDefaults(base, target);
+            spec = target.hasTools() ? baseDefaults(base, target) : base;
             String refusal = clusters.replicationRefusal(cluster);
             if (refusal != null) {
                 throw new ConflictException("a BASE backup streams over a replication connection, which cluster '"

@@ -9,8 +9,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -21,7 +23,11 @@ import java.util.regex.Pattern;
  * pg_snapshots, pg_stat_tmp and pg_subtrans (the directories themselves kept, empty); postmaster.pid and .opts,
  * backup_label, tablespace_map and backup_manifest (the backup writes its own), pg_internal.init,
  * postgresql.auto.conf.tmp, current_logfiles.tmp, backup_label.old; temporary files and directories
- * ({@code pgsql_tmp*}); sockets and other special files.
+ * ({@code pgsql_tmp*}); sockets and other special files. In a database directory ({@code base/<db>} and a
+ * tablespace's {@code PG_<major>_*}/{@code <db>}, basebackup.c's {@code isDbDir}) the forks of an unlogged relation
+ * but its init fork ({@code <relfilenode>}, {@code .N}, {@code _fsm}, {@code _vm} where {@code <relfilenode>_init}
+ * is there: the server resets the relation from its init fork when it starts from a backup) and temporary
+ * relations' files ({@code t<backend>_<relfilenode>...}) are left out too.
  *
  * <p>Tablespaces are followed: {@code pg_tblspc/<oid>} is listed as the link it is, and the directory of this
  * server's major ({@code PG_<major>_*}) below its target is listed under {@code pg_tblspc/<oid>/}, as
@@ -36,6 +42,12 @@ public final class DataDirectoryWalk {
             "tablespace_map", "backup_manifest", "backup_label.old", "postgresql.auto.conf.tmp",
             "current_logfiles.tmp");
     private static final Pattern TABLESPACE_LINK = Pattern.compile("^pg_tblspc/\\d+$");
+    /** A directory that holds relations (basebackup.c's isDbDir), as a prefix of its entries. */
+    private static final Pattern DB_DIR = Pattern.compile("^(base|pg_tblspc/\\d+/PG_[^/]+)/\\d+/$");
+    /** A relation file not of a temporary relation: relfilenode, fork, segment (parse_filename_for_nontemp_relation). */
+    private static final Pattern RELATION_FILE = Pattern.compile("^(\\d+)(_(fsm|vm|init))?(\\.\\d+)?$");
+    /** A temporary relation's file (looks_like_temp_rel_name). */
+    private static final Pattern TEMP_RELATION_FILE = Pattern.compile("^t\\d+_\\d+(_(fsm|vm|init))?(\\.\\d+)?$");
 
     private DataDirectoryWalk() {
     }
@@ -59,10 +71,15 @@ public final class DataDirectoryWalk {
             return;
         }
         children.sort(null);
+        boolean dbDir = DB_DIR.matcher(prefix).matches();
+        Set<String> names = new HashSet<>();
+        if (dbDir) {
+            children.forEach(c -> names.add(c.getFileName().toString()));
+        }
         for (Path child : children) {
             String name = child.getFileName().toString();
             String path = prefix + name;
-            if (excluded(prefix, name)) {
+            if (excluded(prefix, name) || dbDir && unloggedOrTemporary(name, names)) {
                 continue;
             }
             PosixFileAttributes a;
@@ -128,6 +145,19 @@ public final class DataDirectoryWalk {
             return true;
         }
         return prefix.isEmpty() && EXCLUDED_TOP_FILES.contains(name);
+    }
+
+    /**
+     * Whether a file of a database directory is left out: a fork other than the init fork of a relation that has
+     * one (an unlogged relation: its other forks are reset from the init fork at the end of recovery), or a file
+     * of a temporary relation.
+     */
+    static boolean unloggedOrTemporary(String name, Set<String> namesInDirectory) {
+        if (TEMP_RELATION_FILE.matcher(name).matches()) {
+            return true;
+        }
+        Matcher m = RELATION_FILE.matcher(name);
+        return m.matches() && !"init".equals(m.group(3)) && namesInDirectory.contains(m.group(1) + "_init");
     }
 
     private static int mode(PosixFileAttributes a) {

@@ -91,8 +91,9 @@ class Cluster {
             this.dataDirectory = server.dataDirectory();
         }
         this.systemIdentifier = server.systemIdentifier();
-        this.toolDirectory = tools.directory().toString();
-        this.toolVersion = tools.version();
+        // null: no client tools of its major here (registered for host-read BLOCKS backups only)
+        this.toolDirectory = tools == null ? null : tools.directory().toString();
+        this.toolVersion = tools == null ? null : tools.version();
     }
 
     ClusterSettings settings() {

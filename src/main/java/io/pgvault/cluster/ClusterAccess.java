@@ -136,8 +136,15 @@ public class ClusterAccess {
 
     ClusterTarget target(Cluster c) {
         int major = c.getServerVersionNum() == null ? 0 : c.getServerVersionNum() / 10000;
+        PostgresTools.ToolSet set = null;
+        String missing = null;
+        try {
+            set = tools.forServer(major);
+        } catch (InvalidRequestException e) {
+            missing = "cluster '" + c.getName() + "': " + e.getMessage();
+        }
         return new ClusterTarget(c.getName(), c.getHost(), c.getPort(), c.getUsername(), c.getMaintenanceDatabase(),
-                c.getServerVersion(), tools.forServer(major));
+                c.getServerVersion(), set, missing);
     }
 
     Connection connect(ClusterSettings s, String database) throws SQLException {

@@ -1,5 +1,6 @@
 package io.pgvault.cluster;
 
+import io.pgvault.PgvaultProperties;
 import io.pgvault.api.ConflictException;
 import io.pgvault.api.InvalidRequestException;
 import io.pgvault.security.ArchiveTokenCheck;
@@ -31,9 +32,11 @@ public class ClusterService implements ArchiveTokenCheck {
     private final RepositoryNames repositories;
     private final RefusedPushes refusedPushes;
     private final SecureRandom random = new SecureRandom();
+    private final boolean hostRead;
 
     ClusterService(ClusterRepository clusters, ClusterAccess access, PostgresTools tools, JdbcTemplate catalog,
-            Clock clock, RepositoryNames repositories, RefusedPushes refusedPushes) {
+            Clock clock, RepositoryNames repositories, RefusedPushes refusedPushes, PgvaultProperties properties) {
+        this.hostRead = properties.blocks().hostRead();
         this.repositories = repositories;
         this.refusedPushes = refusedPushes;
         this.clusters = clusters;
@@ -202,7 +205,7 @@ public class ClusterService implements ArchiveTokenCheck {
         try {
             ServerInfo server = access.serverInfo(cluster.settings());
             if (server.dataDirectory() != null) {
-                cluster.detected(server, tools.forServer(server.major()));
+                cluster.detected(server, tools.fitting(server.major()).orElse(null));
             }
         } catch (SQLException | InvalidRequestException e) {
             // down (an in-place recovery often starts so): the recorded one stands
@@ -346,7 +349,20 @@ public class ClusterService implements ArchiveTokenCheck {
             throw new InvalidRequestException("cannot connect to " + settings.host() + ":" + settings.port()
                     + " as " + settings.username() + ": " + e.getMessage());
         }
-        PostgresTools.ToolSet set = tools.forServer(server.major());
+        PostgresTools.ToolSet set;
+        try {
+            set = tools.forServer(server.major());
+        } catch (InvalidRequestException missing) {
+            // no client tools of its major here: only a BLOCKS backup read from its data directory on this host works
+            if (!hostRead || !server.dataDirectoryReadableHere()) {
+                throw new InvalidRequestException(missing.getMessage() + " Without them, pgvault can only take BLOCKS "
+                        + "BASE backups of a server whose data directory it reads on its own host, "
+                        + (hostRead ? "and it cannot read " + (server.dataDirectory() == null
+                                ? "this one's (the role may not see data_directory)" : server.dataDirectory() + " here")
+                                : "which pgvault.blocks.host-read=false turns off") + ".");
+            }
+            set = null;
+        }
         cluster.connection(settings, clock.instant());
         cluster.detected(server, set);
     }

@@ -70,6 +70,11 @@ public class PostgresTools {
                         serverBinaries(), this)));
     }
 
+    /** The tool set for a server of this major version, if one is installed. */
+    public Optional<ToolSet> fitting(int serverMajor) {
+        return available().stream().filter(t -> t.major() >= serverMajor).min(Comparator.comparingInt(ToolSet::major));
+    }
+
     /** Every usable tool set, newest first. */
     public List<ToolSet> available() {
         return directories().stream().map(d -> probed.computeIfAbsent(d, this::probe))

@@ -1,5 +1,10 @@
 package io.pgvault.cluster;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -11,6 +16,24 @@ public record ServerInfo(String version, int versionNum, long walSegmentSize, St
         Long systemIdentifier) {
 
     private static final Pattern MAJOR = Pattern.compile("^(\\d+)");
+
+    /**
+     * Whether this host reads the server's data directory and it is the server's own: its pg_control carries the
+     * server's system identifier (the same path on another host is another directory).
+     */
+    public boolean dataDirectoryReadableHere() {
+        if (dataDirectory == null || systemIdentifier == null) {
+            return false;
+        }
+        Path control = Path.of(dataDirectory, "global", "pg_control");
+        try (FileChannel ch = FileChannel.open(control)) {
+            ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            ch.read(b, 0);
+            return b.flip().remaining() == 8 && b.getLong() == systemIdentifier;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
 
     public int major() {
         return versionNum / 10000;

@@ -73,7 +73,12 @@ class BaseBackupCheck {
                         + "WAL from " + backup.startLsn() + " to " + backup.stopLsn() + " parses");
                 return;
             }
-            PostgresTools.ToolSet newer = tools.forServer(major);
+            Optional<PostgresTools.ToolSet> fitting = tools.fitting(major);
+            if (fitting.isEmpty() || !fitting.get().has("pg_verifybackup")) {
+                ownChecks(backup, major, manifest, scratch, context, problems, findings);
+                return;
+            }
+            PostgresTools.ToolSet newer = fitting.get();
             context.log("pgvault: no pg_verifybackup of PostgreSQL " + major + " is installed, and " + newer.version()
                     + "'s cannot parse PostgreSQL " + major + " WAL: running it with --no-parse-wal, then pgvault's "
                     + "own WAL check");
@@ -98,6 +103,37 @@ class BaseBackupCheck {
         } finally {
             FileTrees.delete(scratch);
         }
+    }
+
+    /**
+     * No pg_verifybackup of the backup's major or newer here (a PostgreSQL 16 cluster next to 15's tools): pgvault
+     * checks the files against the manifest itself ({@link ManifestFiles}) and walks the WAL ({@link WalContinuity}).
+     */
+    private void ownChecks(BackupView backup, int major, Path manifest, Path scratch, JobContext context,
+            List<String> problems, List<String> findings) throws IOException, BrokenWalException {
+        context.log("pgvault: no pg_verifybackup of PostgreSQL " + major + " or newer is installed: pgvault checks "
+                + "the files against backup_manifest and the WAL itself");
+        context.phase("checking the files against backup_manifest");
+        ManifestFiles.Checked files = ManifestFiles.check(json, manifest, scratch);
+        if (!files.problems().isEmpty()) {
+            files.problems().stream().limit(20).forEach(p -> context.log("pgvault: " + p));
+            problems.add("pgvault's own manifest check (no pg_verifybackup of PostgreSQL " + major + " or newer "
+                    + "here): " + files.problems().size() + " problem(s), first: " + files.problems().get(0));
+            return;
+        }
+        String filesFound = "pgvault's own manifest check (no pg_verifybackup of PostgreSQL " + major + " or newer "
+                + "here): " + files.files() + " file(s) match the manifest's sizes, " + files.checksummed()
+                + " its CRC-32C checksums, and the manifest its own checksum";
+        context.log("pgvault: " + filesFound);
+        context.phase("checking the WAL");
+        List<WalContinuity.Range> ranges = ManifestWal.ranges(json, manifest, backup);
+        WalContinuity.Walked walked = WalContinuity.check(scratch.resolve("pg_wal"), ranges, segmentSize(backup));
+        String wal = "pgvault's own WAL check: " + walked.segments() + " segment(s) " + walked.firstSegment()
+                + (walked.segments() > 1 ? " to " + walked.lastSegment() : "") + " whole, " + walked.records()
+                + " record(s) from " + backup.startLsn() + " to " + backup.stopLsn() + " linked and passing their CRC";
+        context.log("pgvault: " + wal);
+        findings.add(filesFound);
+        findings.add(wal);
     }
 
     private void verifyBackup(PostgresTools.ToolSet set, Path manifest, Path scratch, boolean noParseWal,

@@ -64,4 +64,29 @@ class DataDirectoryWalkTests {
         assertThat(order.indexOf("base/5")).as("a directory before its contents").isLessThan(
                 order.indexOf("base/5/16384"));
     }
+
+    @Test
+    void leavesOutUnloggedRelationsButTheirInitForkAndTemporaryRelations() throws IOException {
+        Path data = tmp.resolve("unlogged");
+        Path space = tmp.resolve("unlogged-space");
+        for (String f : List.of("base/5/16384", "base/5/16384.1", "base/5/16384_fsm", "base/5/16384_vm",
+                "base/5/16384_init", "base/5/16390", "base/5/16390_fsm", "base/5/t3_16395", "base/5/t3_16395_fsm",
+                "base/5/t3_16395.2", "global/16500", "global/16500_init", "pg_xact/16600", "pg_xact/16600_init")) {
+            file(data, f);
+        }
+        file(space, "PG_16_202307071/5/16401");
+        file(space, "PG_16_202307071/5/16401_init");
+        file(space, "PG_16_202307071/5/16402");
+        Files.createDirectories(data.resolve("pg_tblspc"));
+        Files.createSymbolicLink(data.resolve("pg_tblspc/16399"), space);
+
+        List<String> listed = DataDirectoryWalk.list(data, 16).stream().map(DataDirectoryWalk.Listed::path).toList();
+        assertThat(listed).contains("base/5/16384_init", "base/5/16390", "base/5/16390_fsm",
+                "pg_tblspc/16399/PG_16_202307071/5/16401_init", "pg_tblspc/16399/PG_16_202307071/5/16402",
+                // only database directories are pruned, as in basebackup.c
+                "global/16500", "global/16500_init", "pg_xact/16600", "pg_xact/16600_init");
+        assertThat(listed).doesNotContain("base/5/16384", "base/5/16384.1", "base/5/16384_fsm", "base/5/16384_vm",
+                "base/5/t3_16395", "base/5/t3_16395_fsm", "base/5/t3_16395.2",
+                "pg_tblspc/16399/PG_16_202307071/5/16401");
+    }
 }

@@ -35,7 +35,8 @@ import tools.jackson.databind.JsonNode;
  * into a new directory with every table (the tablespace's too) equal to the source; an INCR with checksumDelta
  * reads everything; then a page damaged on disk (server stopped) is reported by the next backup as a warning, in
  * its job log and in a metric. Where pgvault cannot confirm the data directory (a role that may not see it), a
- * BLOCKS backup cuts pg_basebackup's stream as before, and says so.
+ * BLOCKS backup cuts pg_basebackup's stream as before, and says so. An unlogged table is backed up as pg_basebackup
+ * sends it, by its init fork only, and is there, empty, after the recovery.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -72,7 +73,10 @@ class HostReadBackupTests extends EndToEndTest {
                 "CREATE TABLE cold (id int PRIMARY KEY, v text NOT NULL)",
                 "INSERT INTO cold SELECT g, md5((g * 3)::text) FROM generate_series(1, 20000) g",
                 "CREATE TABLE spaced (id int PRIMARY KEY, v text NOT NULL) TABLESPACE ts",
-                "INSERT INTO spaced SELECT g, md5((g * 5)::text) FROM generate_series(1, 20000) g", "CHECKPOINT");
+                "INSERT INTO spaced SELECT g, md5((g * 5)::text) FROM generate_series(1, 20000) g",
+                "CREATE UNLOGGED TABLE scratch (id int PRIMARY KEY, v text NOT NULL)",
+                "INSERT INTO scratch SELECT g, md5(g::text) FROM generate_series(1, 5000) g", "VACUUM scratch",
+                "CHECKPOINT");
         // the reuse rule wants a file's mtime at least 2 s before the reference's start: let the seeded files age
         Instant aged = Instant.now().plusSeconds(3);
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -119,6 +123,13 @@ class HostReadBackupTests extends EndToEndTest {
                 .isLessThan(full.path("sizeBytes").asLong());
         assertThat(incr.path("dataSizeBytes").asLong()).isGreaterThan(full.path("dataSizeBytes").asLong() * 9 / 10);
 
+        // the unlogged table: only its init fork is in the backup (as pg_basebackup sends it), its index's too
+        for (String relation : List.of("scratch", "scratch_pkey")) {
+            String file = (String) pg.queryValue("postgres", "SELECT pg_relation_filepath('" + relation + "')");
+            assertThat(stored().entryPaths(incr.path("id").asString())).as(relation).contains(file + "_init")
+                    .doesNotContain(file, file + "_fsm", file + "_vm");
+        }
+
         // the INCR recovered into a new directory: every table, the tablespace's too, as in the source
         pg.execute("postgres", "INSERT INTO t VALUES (900000, 'after the incr')");
         Object expected = pg.queryValue("postgres", TABLES);
@@ -130,6 +141,8 @@ class HostReadBackupTests extends EndToEndTest {
         assertThat(r.status()).as(r.body()).isEqualTo(202);
         JsonNode job = api.awaitSucceeded(r.field("id"));
         assertThat(query(job.path("result").path("port").asInt(), TABLES)).isEqualTo(expected);
+        assertThat(query(job.path("result").path("port").asInt(), "SELECT count(*) FROM scratch"))
+                .as("the unlogged table is there, empty, as after a crash").isEqualTo(0L);
 
         // pg_verifybackup checked the INCR against the backup_manifest pgvault wrote
         JsonNode listed = api.awaitVerification(incr.path("id").asString(), Duration.ofMinutes(2));

@@ -3,6 +3,7 @@ package io.pgvault.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgvault.testing.PgCluster;
+import io.pgvault.testing.TableFingerprint;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,8 +37,11 @@ import tools.jackson.databind.JsonNode;
  * (directories holding initdb, pg_ctl and postgres only). A PostgreSQL 13 cluster, archiving its WAL to
  * pgvault, gets a BASE backup that verifies (15's pg_verifybackup cannot parse 13's WAL: --no-parse-wal
  * and pgvault's own WAL walk), a point-in-time recovery to an LSN on 13's own server binaries that holds
- * the right rows, and a RESTORE drill, and so does a block-store (BLOCKS) backup of it; a PostgreSQL 16 cluster is refused at registration with what to
- * install, since no client tools of 16 or newer exist here.
+ * the right rows, and a RESTORE drill, and so does a block-store (BLOCKS) backup of it. A PostgreSQL 16 cluster,
+ * for which no client tools exist here, is registered because pgvault reads its data directory on this host: BLOCKS
+ * FULL and INCR backups by the host reader, verified by pgvault's own manifest and WAL checks, recovered on 16's
+ * server binaries with every table as at the INCR's end; what needs pg_dump or pg_basebackup is refused, and so is
+ * a registration whose role may not see the data directory, each with what to install.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -44,6 +49,7 @@ import tools.jackson.databind.JsonNode;
 class MixedVersionTests {
 
     static final String CLUSTER = "fleet-13";
+    static final String SIXTEEN = "fleet-16";
     static final Path STORAGE;
 
     static {
@@ -74,6 +80,7 @@ class MixedVersionTests {
     int port;
     Api api;
     PgCluster pg13;
+    PgCluster pg16;
     Path recoveries;
     final List<Path> started = new ArrayList<>();
     JsonNode base;
@@ -104,6 +111,9 @@ class MixedVersionTests {
         PgCluster.removeForeignServer(recoveries.resolve("none"), recoveries);
         if (pg13 != null) {
             pg13.close();
+        }
+        if (pg16 != null) {
+            pg16.close();
         }
         // pgvault's own files (root's, owner-only): nothing else uses this storage
         FileSystemUtils.deleteRecursively(STORAGE);
@@ -220,23 +230,92 @@ class MixedVersionTests {
 
     @Test
     @Order(4)
-    void aPostgres16ClusterIsRefusedAtRegistrationWithWhatToInstall() {
-        String tools = PgCluster.binDirectory().toString();
-        try (PgCluster pg16 = PgCluster.start("fleet16", 16, Map.of())) {
-            long jobs = api.jobCount();
-            Api.Response r = api.post("/api/v1/clusters", Map.of("name", "fleet-16", "host", pg16.host(),
-                    "port", pg16.port(), "username", pg16.superuser()));
+    void aPostgres16ClusterWithoutClientToolsIsBackedUpByTheHostReaderAndRecoversOnItsOwnServerBinaries()
+            throws Exception {
+        pg16 = PgCluster.start("fleet16", 16, Map.of("archive_mode", "on", "archive_command", "",
+                "archive_timeout", "0"));
+        // a role that may not see data_directory: without client tools of 16 pgvault can do nothing for it
+        pg16.execute("postgres", "CREATE ROLE remote16 LOGIN");
+        long jobs = api.jobCount();
+        Api.Response refused = api.post("/api/v1/clusters", Map.of("name", "fleet-16-remote", "host", pg16.host(),
+                "port", pg16.port(), "username", "remote16"));
+        assertThat(refused.status()).as(refused.body()).isEqualTo(400);
+        assertThat(refused.contentType()).startsWith("application/problem+json");
+        assertThat(refused.json().path("detail").asString())
+                .contains("PostgreSQL 16 needs client tools of version 16 or newer")
+                .contains("the newest in pgvault.tools.directories [" + PgCluster.binDirectory())
+                .contains(PgCluster.serverBinDirectory(16) + " holds PostgreSQL 16.")
+                .contains("server binaries but no client tools")
+                .contains("apt-get install postgresql-client-16, from the PostgreSQL apt repository")
+                .contains("pgvault can only take BLOCKS BASE backups of a server whose data directory it reads on "
+                        + "its own host")
+                .contains("the role may not see data_directory");
+        assertThat(api.get("/api/v1/clusters/fleet-16-remote").status()).isEqualTo(404);
+
+        // the superuser: pgvault reads the data directory here, so the cluster is registered without client tools
+        api.register(SIXTEEN, pg16);
+        JsonNode cluster = api.get("/api/v1/clusters/" + SIXTEEN).json();
+        assertThat(cluster.path("serverVersion").asString()).startsWith("16.");
+        assertThat(cluster.path("toolVersion").isNull() || cluster.path("toolVersion").isMissingNode())
+                .as(cluster.toString()).isTrue();
+        api.archiveThroughPgvault(SIXTEEN, pg16);
+        // what needs pg_dump or pg_basebackup is refused before anything starts, saying what works
+        for (Map<String, Object> request : List.<Map<String, Object>>of(Map.of("kind", "DUMP", "database", "postgres"),
+                Map.of("kind", "BASE"))) {
+            Api.Response r = api.post("/api/v1/clusters/" + SIXTEEN + "/backups", request);
             assertThat(r.status()).as(r.body()).isEqualTo(400);
             assertThat(r.contentType()).startsWith("application/problem+json");
-            assertThat(r.json().path("detail").asString())
-                    .contains("PostgreSQL 16 needs client tools of version 16 or newer")
-                    .contains("the newest in pgvault.tools.directories [" + tools)
-                    .contains(PgCluster.serverBinDirectory(16) + " holds PostgreSQL 16.")
-                    .contains("server binaries but no client tools")
-                    .contains("apt-get install postgresql-client-16, from the PostgreSQL apt repository")
-                    .contains("to pgvault.tools.directories");
-            assertThat(api.get("/api/v1/clusters/fleet-16").status()).isEqualTo(404);
-            assertThat(api.jobCount()).isEqualTo(jobs);
+            assertThat(r.json().path("detail").asString()).contains("PostgreSQL 16 needs client tools of version 16")
+                    .contains("Only a BASE backup in format BLOCKS, read from the data directory on this host, works");
+        }
+        assertThat(api.jobCount()).isEqualTo(jobs);
+
+        pg16.execute("postgres", "CREATE TABLE hot (id int PRIMARY KEY, v text NOT NULL)",
+                "INSERT INTO hot SELECT g, md5(g::text) FROM generate_series(1, 20000) g",
+                "CREATE TABLE cold (id int PRIMARY KEY, v text NOT NULL)",
+                "INSERT INTO cold SELECT g, md5((g * 7)::text) FROM generate_series(1, 20000) g", "CHECKPOINT");
+        // the reuse rule wants a file's mtime at least 2 s before the reference's start: let the files age
+        Thread.sleep(3000);
+        JsonNode full = api.backup(SIXTEEN, Map.of("kind", "BASE", "format", "BLOCKS"));
+        assertThat(full.path("serverVersion").asString()).startsWith("16.");
+        assertThat(api.get("/api/v1/jobs/" + full.path("jobId").asString() + "/log").body())
+                .contains("reader: the data directory").contains("read on this host");
+
+        pg16.execute("postgres", "UPDATE hot SET v = 'changed' WHERE id <= 500", "CHECKPOINT");
+        JsonNode incr = api.backup(SIXTEEN, Map.of("kind", "BASE", "format", "BLOCKS", "type", "INCR"));
+        assertThat(incr.path("reference").asString()).isEqualTo(full.path("id").asString());
+        String log = api.get("/api/v1/jobs/" + incr.path("jobId").asString() + "/log").body();
+        Matcher m = HostReadBackupTests.HOST_READ.matcher(log);
+        assertThat(m.find()).as(log).isTrue();
+        assertThat(Long.parseLong(m.group(3))).as("cold's files and the catalog's are reused unread: %s", m.group())
+                .isPositive();
+        Map<String, TableFingerprint> expected = pg16.fingerprints("postgres");
+        // pgvault's archive_command (curl) took 16's WAL
+        api.awaitLastSegment(SIXTEEN, pg16.switchWal(), pg16);
+
+        // no pg_verifybackup of 16 here: pgvault checks the files against the backup_manifest and walks the WAL
+        JsonNode listed = api.awaitVerification(incr.path("id").asString(), Duration.ofMinutes(2));
+        JsonNode verification = listed.path("verification");
+        assertThat(verification.path("status").asString()).as(verification.toString()).isEqualTo("PASSED");
+        assertThat(verification.path("detail").asString())
+                .contains("pgvault's own manifest check (no pg_verifybackup of PostgreSQL 16 or newer here)")
+                .containsPattern("pgvault's own WAL check: \\d+ segment\\(s\\)");
+
+        // the INCR recovered to its end into a new directory, on 16's own server binaries: the same tables
+        Path dir = recoveries.resolve("sixteen");
+        started.add(dir);
+        Api.Response r = api.post("/api/v1/clusters/" + SIXTEEN + "/recoveries", Map.of("target",
+                Map.of("immediate", true), "backupId", incr.path("id").asString(), "dataDirectory", dir.toString()));
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        JsonNode job = api.awaitSucceeded(r.field("id"));
+        assertThat(api.get("/api/v1/jobs/" + r.field("id") + "/log").body()).contains("starting PostgreSQL 16.");
+        try (Connection c = connect(job.path("result").path("port").asInt())) {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                    "SELECT current_setting('server_version_num')::int / 10000")) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(16);
+            }
+            assertThat(PgCluster.fingerprints(c)).isEqualTo(expected);
         }
     }
 

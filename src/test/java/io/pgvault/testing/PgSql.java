@@ -187,8 +187,17 @@ abstract sealed class PgSql permits PgCluster, DebianCluster {
 
     /** Row count and content md5 of every user table ({@code schema.table}, raw names) plus {@code pg_largeobject}. */
     public Map<String, TableFingerprint> fingerprints(String db) {
+        try (Connection connection = connect(db)) {
+            return fingerprints(connection);
+        } catch (SQLException ex) {
+            throw new IllegalStateException("fingerprint failed in database '" + db + "': " + ex.getMessage(), ex);
+        }
+    }
+
+    /** As {@link #fingerprints(String)}, over a connection to any server (a recovered copy, say). */
+    public static Map<String, TableFingerprint> fingerprints(Connection connection) throws SQLException {
         Map<String, TableFingerprint> fingerprints = new TreeMap<>();
-        try (Connection connection = connect(db); Statement statement = connection.createStatement()) {
+        try (Statement statement = connection.createStatement()) {
             for (String setting : FINGERPRINT_SESSION) {
                 statement.execute(setting);
             }
@@ -204,9 +213,6 @@ abstract sealed class PgSql permits PgCluster, DebianCluster {
             }
             fingerprints.put("pg_largeobject", fingerprint(statement, LARGE_OBJECT_FINGERPRINT));
             return fingerprints;
-        }
-        catch (SQLException ex) {
-            throw new IllegalStateException("fingerprint failed in database '" + db + "': " + ex.getMessage(), ex);
         }
     }
 

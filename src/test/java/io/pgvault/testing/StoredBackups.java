@@ -198,6 +198,16 @@ public final class StoredBackups {
         }
     }
 
+    /** The paths of the entries (files, directories, links) a block-store backup's manifest holds. */
+    public java.util.Set<String> entryPaths(String backupId) throws IOException {
+        BackupView b = backup(backupId);
+        try (InputStream in = store.open(b.repository(), b.location(), io.pgvault.blocks.BlockManifest.FILE)) {
+            return io.pgvault.blocks.BlockManifest.readFrom(in).entries().stream()
+                    .map(io.pgvault.blocks.BlockManifest.Entry::path)
+                    .collect(java.util.stream.Collectors.toSet());
+        }
+    }
+
     /**
      * Flips a byte in the stored bytes of the first block of the largest file of a block-store backup (in this
      * view's repository), as a disk might; returns the block's name.

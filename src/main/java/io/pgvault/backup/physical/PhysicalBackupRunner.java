@@ -70,7 +70,8 @@ class PhysicalBackupRunner implements BackupRunner {
     @Override
     public Versions versions(BackupView backup) {
         ClusterTarget target = clusters.target(backup.cluster());
-        return new Versions(target.serverVersion(), target.tools().version());
+        // no client tools (a host-read BLOCKS backup only): the backup records none
+        return new Versions(target.serverVersion(), target.hasTools() ? target.tools().version() : null);
     }
 
     @Override
@@ -95,6 +96,11 @@ class PhysicalBackupRunner implements BackupRunner {
             warnings.addAll(read.warnings());
             taken = read.blocks();
         } else if (blocks) {
+            if (!clusters.target(backup.cluster()).hasTools()) {
+                throw new IllegalStateException("the data directory cannot be read on this host (" + notHere + "), "
+                        + "and pg_basebackup's stream needs client tools: " + clusters.target(backup.cluster())
+                        .missingTools());
+            }
             context.log("pgvault: reader: pg_basebackup's stream cut into blocks (" + notHere + ")");
             taken = toBlocks(backup, area, context, start, end, timeline);
         } else {
