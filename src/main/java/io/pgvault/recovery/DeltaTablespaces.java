@@ -39,7 +39,7 @@ final class DeltaTablespaces {
     private static final Pattern TABLESPACE = Pattern.compile("^pg_tblspc/(\\d+)$");
 
     /** What the tablespaces' deltas did, and whether any tablespace is now a directory in pg_tblspc. */
-    record Outcome(DeltaRestore.Report report, int tablespaces, boolean inPlace) {
+    record Outcome(DeltaRestore.Report report, boolean inPlace) {
     }
 
     private record Place(Path root, String what, boolean inPlace) {
@@ -55,15 +55,14 @@ final class DeltaTablespaces {
         this.context = context;
     }
 
+    /** Whether the backup or the directory has a tablespace: whether there is anything to do. */
+    boolean any(BlockManifest manifest, Path directory) throws IOException {
+        return !tablespaces(manifest).isEmpty() || !oids(directory.resolve("pg_tblspc")).isEmpty();
+    }
+
     Outcome write(BlockStore store, BlockManifest manifest, Path directory) throws IOException, InterruptedException {
         Path tblspc = directory.resolve("pg_tblspc");
-        Map<String, BlockManifest.Entry> backed = new TreeMap<>();
-        for (BlockManifest.Entry e : manifest.entries()) {
-            Matcher m = TABLESPACE.matcher(e.path());
-            if (m.matches() && (e.type() == 'l' || e.type() == 'd')) {
-                backed.put(m.group(1), e);
-            }
-        }
+        Map<String, BlockManifest.Entry> backed = tablespaces(manifest);
         DeltaRestore.Report total = DeltaRestore.Report.none();
         boolean inPlace = false;
         for (Map.Entry<String, BlockManifest.Entry> t : backed.entrySet()) {
@@ -96,7 +95,19 @@ final class DeltaTablespaces {
             files.remove(path);
             stale++;
         }
-        return new Outcome(total.plus(new DeltaRestore.Report(0, 0, 0, 0, 0, stale)), backed.size(), inPlace);
+        return new Outcome(total.plus(new DeltaRestore.Report(0, 0, 0, 0, 0, stale)), inPlace);
+    }
+
+    /** The backup's tablespaces by OID: links in pg_tblspc, or directories there (in place). */
+    private static Map<String, BlockManifest.Entry> tablespaces(BlockManifest manifest) {
+        Map<String, BlockManifest.Entry> backed = new TreeMap<>();
+        for (BlockManifest.Entry e : manifest.entries()) {
+            Matcher m = TABLESPACE.matcher(e.path());
+            if (m.matches() && (e.type() == 'l' || e.type() == 'd')) {
+                backed.put(m.group(1), e);
+            }
+        }
+        return backed;
     }
 
     /**

@@ -46,16 +46,16 @@ class DeltaWriter {
                         && !unarchived.contains(e.path()),
                 path -> path.startsWith("pg_tblspc/") || unarchived.contains(path), BlockStores.WORKERS,
                 target(directory, context), context.cancellation());
-        context.phase("comparing the tablespaces with the backup");
-        DeltaTablespaces.Outcome tablespaces = new DeltaTablespaces(files, root -> target(root, context), context)
-                .write(store, manifest, directory);
-        if (tablespaces.tablespaces() == 0 && tablespaces.report().removed() == 0) {
+        DeltaTablespaces tablespaces = new DeltaTablespaces(files, root -> target(root, context), context);
+        if (!tablespaces.any(manifest, directory)) {
             context.log("pgvault: " + report.describe());
-        } else {
-            context.log("pgvault: data directory: " + report.describe());
-            context.log("pgvault: all together: " + report.plus(tablespaces.report()).describe());
+            return false;
         }
-        return tablespaces.inPlace();
+        context.log("pgvault: data directory: " + report.describe());
+        context.phase("comparing the tablespaces with the backup");
+        DeltaTablespaces.Outcome outcome = tablespaces.write(store, manifest, directory);
+        context.log("pgvault: all together: " + report.plus(outcome.report()).describe());
+        return outcome.inPlace();
     }
 
     private DeltaRestore.Target target(Path directory, JobContext context) {
