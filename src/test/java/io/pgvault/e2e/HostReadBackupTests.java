@@ -39,7 +39,7 @@ import tools.jackson.databind.JsonNode;
  * BLOCKS backup cuts pg_basebackup's stream as before, and says so. Last, a delta restore in place brings the
  * tablespaces to the backup too: one through its link (a deleted file written whole, changed ones patched, a stray
  * one removed, a file outside this server's PG_ directory left alone), one whose link was removed recreated in place,
- * with nothing written where that link pointed.
+ * with nothing written where that link pointed; the next backup, the tablespace in place, recovers whole.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -253,6 +253,18 @@ class HostReadBackupTests extends EndToEndTest {
         assertThat(pg.dataDirectory().resolve("pg_tblspc/" + oid2)).isDirectory();
         assertThat(java.nio.file.Files.isSymbolicLink(pg.dataDirectory().resolve("pg_tblspc/" + oid2))).isFalse();
         assertThat(listing(second)).as("nothing written where the removed link pointed").isEqualTo(secondBefore);
+
+        // the tablespace now in place is backed up and recovered like a linked one
+        String spaced2 = "SELECT count(*) || md5(string_agg(id || v, ',' ORDER BY id)) FROM spaced2";
+        JsonNode next = api.backup(CLUSTER, Map.of("kind", "BASE", "format", "BLOCKS", "type", "INCR"));
+        Path dir = recoveries.resolve("after-delta");
+        started.add(dir);
+        Api.Response copy = api.post("/api/v1/clusters/" + CLUSTER + "/recoveries", Map.of("target",
+                Map.of("immediate", true), "backupId", next.path("id").asString(), "dataDirectory", dir.toString()));
+        assertThat(copy.status()).as(copy.body()).isEqualTo(202);
+        int copyPort = api.awaitSucceeded(copy.field("id")).path("result").path("port").asInt();
+        assertThat(query(copyPort, TABLES)).isEqualTo(pg.queryValue("postgres", TABLES));
+        assertThat(query(copyPort, spaced2)).isEqualTo(pg.queryValue("postgres", spaced2));
     }
 
     private static Pattern tablespaceLine(String oid, String where) {
