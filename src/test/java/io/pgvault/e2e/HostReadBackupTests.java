@@ -198,7 +198,9 @@ class HostReadBackupTests extends EndToEndTest {
         pg.execute("postgres", "DROP TABLE victim");
         Path second = pg.baseDirectory().resolve("tablespace2");
         PgCluster.runAsOsUser("mkdir", "-m", "0700", second.toString());
-        pg.execute("postgres", "CREATE TABLESPACE ts2 LOCATION '" + second + "'",
+        pg.execute("postgres", "CREATE TABLE spaced3 (id int, v text) TABLESPACE ts",
+                "INSERT INTO spaced3 SELECT g, md5(g::text) FROM generate_series(1, 1000) g",
+                "CREATE TABLESPACE ts2 LOCATION '" + second + "'",
                 "CREATE TABLE spaced2 (id int PRIMARY KEY, v text NOT NULL) TABLESPACE ts2",
                 "INSERT INTO spaced2 SELECT g, md5((g * 11)::text) FROM generate_series(1, 5000) g", "CHECKPOINT");
         String oid = String.valueOf(pg.queryValue("postgres", "SELECT oid FROM pg_tablespace WHERE spcname = 'ts'"));
@@ -206,12 +208,12 @@ class HostReadBackupTests extends EndToEndTest {
         JsonNode backup = api.backup(CLUSTER, Map.of("kind", "BASE", "format", "BLOCKS", "type", "INCR"));
         Map<String, TableFingerprint> expected = pg.fingerprints("postgres");
 
-        // after the backup: rows changed in both tablespaces; then, the server down, a file of ts deleted, a stray
+        // after the backup: rows changed in both tablespaces; then, the server down, spaced3's file deleted, a stray
         // file beside it, one outside this server's PG_ directory (not the restore's to touch), ts2's link removed
         pg.execute("postgres", "UPDATE spaced SET v = 'after the backup' WHERE id <= 10",
                 "INSERT INTO spaced2 SELECT g, 'after the backup' FROM generate_series(5001, 6000) g", "CHECKPOINT");
         Path spaced = pg.dataDirectory().resolve((String) pg.queryValue("postgres",
-                "SELECT pg_relation_filepath('spaced')"));
+                "SELECT pg_relation_filepath('spaced3')"));
         pg.stop();
         Path stray = spaced.resolveSibling("999999");
         Path foreign = tablespace.resolve("not-this-servers");
@@ -230,7 +232,7 @@ class HostReadBackupTests extends EndToEndTest {
         System.out.println("HostReadBackupTests: " + log.lines().filter(l -> l.contains("delta restore: "))
                 .toList());
 
-        // ts through its link: the deleted file written whole, the changed ones patched, the stray one removed
+        // ts through its link: the deleted file written whole, spaced's patched, the stray one removed
         Matcher ts = tablespaceLine(oid, "link to " + tablespace.toRealPath()).matcher(log);
         assertThat(ts.find()).as(log).isTrue();
         assertThat(Long.parseLong(ts.group(1))).as(ts.group()).isPositive();
