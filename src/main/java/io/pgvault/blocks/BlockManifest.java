@@ -39,6 +39,24 @@ public record BlockManifest(int version, int blockSize, boolean keyed, List<Entr
         }
     }
 
+    /**
+     * The entries below {@code prefix} (such as {@code pg_tblspc/16384/}), named as from there: a tablespace's
+     * content as its own directory holds it. A name that would leave that directory is refused.
+     */
+    public BlockManifest below(String prefix) throws IOException {
+        List<Entry> below = new java.util.ArrayList<>();
+        for (Entry e : entries) {
+            if (e.path().startsWith(prefix)) {
+                String path = e.path().substring(prefix.length());
+                if (path.isEmpty() || path.startsWith("/") || java.util.Arrays.asList(path.split("/")).contains("..")) {
+                    throw new IOException("refusing manifest entry '" + e.path() + "': it leaves " + prefix);
+                }
+                below.add(new Entry(path, e.type(), e.size(), e.mode(), e.mtime(), e.link(), e.blocks()));
+            }
+        }
+        return new BlockManifest(version, blockSize, keyed, below);
+    }
+
     /** The bytes a restore writes: the sum of the files' sizes. */
     public long dataSize() {
         return entries.stream().filter(Entry::isFile).mapToLong(Entry::size).sum();

@@ -61,6 +61,18 @@ public final class DeltaRestore {
                     + "written whole, %d patched block by block, %d path(s) removed", bytesChecked, bytesSkipped,
                     bytesWritten, filesWhole, filesPatched, removed);
         }
+
+        /** Both reports' counts added up (a data directory's and its tablespaces'). */
+        public Report plus(Report other) {
+            return new Report(bytesChecked + other.bytesChecked, bytesSkipped + other.bytesSkipped,
+                    bytesWritten + other.bytesWritten, filesWhole + other.filesWhole, filesPatched + other.filesPatched,
+                    removed + other.removed);
+        }
+
+        /** Nothing done yet. */
+        public static Report none() {
+            return new Report(0, 0, 0, 0, 0, 0);
+        }
     }
 
     private record Check(BlockManifest.Entry entry, List<Integer> changed, long checked, long skipped,

@@ -58,13 +58,14 @@ class DataDirectoryWriter {
     void write(RecoveryPlan plan, BackupView backup, Path directory, int port, Path movedAside, String header,
             JobContext context) throws IOException, InterruptedException {
         Set<String> names;
+        boolean inPlaceTablespaces = false;
         if (plan.delta()) {
             // the old server's unarchived WAL stays where it is (read before anything changes)
             Set<String> unarchived = new HashSet<>();
             for (String name : unarchivedWal(directory, backup.cluster(), context)) {
                 unarchived.add("pg_wal/" + name);
             }
-            deltas.write(backup, directory, unarchived, context);
+            inPlaceTablespaces = deltas.write(backup, directory, unarchived, context);
             names = new HashSet<>(files.list(directory));
         } else {
             context.phase("extracting the base backup");
@@ -86,9 +87,11 @@ class DataDirectoryWriter {
         }
         List<String> lines = new java.util.ArrayList<>(RecoveryConfig.lines(plan, walUrl(backup.cluster()), port,
                 copy));
-        if (!plan.delta() && archive.partsOf(backup).stream().anyMatch(p -> p.into().startsWith("pg_tblspc/"))) {
+        if (plan.delta() ? inPlaceTablespaces
+                : archive.partsOf(backup).stream().anyMatch(p -> p.into().startsWith("pg_tblspc/"))) {
             // each tablespace was unpacked into a directory in place of its link (never over the source's own
-            // path); PostgreSQL 15 (and the 2022 minors of 10-14) refuse such directories unless allowed
+            // path; a delta restore does so for a link it found missing); PostgreSQL 15 (and the 2022 minors of
+            // 10-14) refuse such directories unless allowed
             lines.add(RecoveryConfig.setting("allow_in_place_tablespaces", "on"));
         }
         byte[] own = names.contains("postgresql.auto.conf")

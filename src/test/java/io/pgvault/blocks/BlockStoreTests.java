@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The block store on a local repository, without PostgreSQL: a tar cut into blocks and written back byte for
  * byte, a second backup of the same data adding nothing, a keyed repository naming blocks differently, a delta
- * restore writing only the changed block, and the sweep keeping referenced blocks.
+ * restore writing only the changed block, and the sweep keeping referenced blocks; a tablespace's entries as named
+ * from its own directory.
  */
 class BlockStoreTests {
 
@@ -135,6 +136,23 @@ class BlockStoreTests {
         }
         assertThat(sealed.read(name)).isEqualTo(data);
         assertThat(BlockCheck.run(sealed, manifest, 2, Cancellation.none(), n -> { }).problems()).isEmpty();
+    }
+
+    @Test
+    void aTablespacesEntriesAreNamedAsFromItsOwnDirectoryAndNeverLeaveIt() throws Exception {
+        String recorded = "/srv/ts"; // fixed-path-ok: a link target a manifest records, never read or written
+        BlockManifest manifest = new BlockManifest(1, BLOCK, false, List.of(
+                new BlockManifest.Entry("base", 'd', 0, 0700, 0, null, null),
+                new BlockManifest.Entry("pg_tblspc/16384", 'l', 0, 0777, 0, recorded, null),
+                new BlockManifest.Entry("pg_tblspc/16384/PG_15_202209061", 'd', 0, 0700, 0, null, null),
+                new BlockManifest.Entry("pg_tblspc/16384/PG_15_202209061/5/16385", 'f', 3, 0600, 0, null,
+                        List.of("abc"))));
+        assertThat(manifest.below("pg_tblspc/16384/").entries()).extracting(BlockManifest.Entry::path)
+                .containsExactly("PG_15_202209061", "PG_15_202209061/5/16385");
+        BlockManifest leaving = new BlockManifest(1, BLOCK, false, List.of(
+                new BlockManifest.Entry("pg_tblspc/16384/../../base/1", 'f', 0, 0600, 0, null, null)));
+        assertThatThrownBy(() -> leaving.below("pg_tblspc/16384/")).isInstanceOf(IOException.class)
+                .hasMessageContaining("leaves pg_tblspc/16384/");
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.pgvault.testing.PgCluster;
+import io.pgvault.testing.TableFingerprint;
 import java.io.RandomAccessFile;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -36,7 +37,10 @@ import tools.jackson.databind.JsonNode;
  * reads everything; then a page damaged on disk (server stopped) is reported by the next backup as a warning, in
  * its job log and in a metric. Where pgvault cannot confirm the data directory (a role that may not see it), a
  * BLOCKS backup cuts pg_basebackup's stream as before, and says so. An unlogged table is backed up as pg_basebackup
- * sends it, by its init fork only, and is there, empty, after the recovery.
+ * sends it, by its init fork only, and is there, empty, after the recovery. Last, a delta restore in place brings the
+ * tablespaces to the backup too: one through its link (a deleted file written whole, changed ones patched, a stray
+ * one removed, a file outside this server's PG_ directory left alone), one whose link was removed recreated in place,
+ * with nothing written where that link pointed; the next backup, the tablespace in place, recovers whole.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -198,6 +202,104 @@ class HostReadBackupTests extends EndToEndTest {
         assertThat(log).contains("reader: pg_basebackup's stream cut into blocks (the server does not show "
                 + "data_directory").doesNotContain("host read:");
         assertThat(backup.path("dataSizeBytes").asLong()).isPositive();
+    }
+
+    @Test
+    @Order(4)
+    void aDeltaRestoreInPlaceBringsTheTablespacesToTheBackupToo() throws Exception {
+        // the page damaged above would fail a fingerprint; a second tablespace, whose link will be gone
+        pg.execute("postgres", "DROP TABLE victim");
+        Path second = pg.baseDirectory().resolve("tablespace2");
+        PgCluster.runAsOsUser("mkdir", "-m", "0700", second.toString());
+        pg.execute("postgres", "CREATE TABLE spaced3 (id int, v text) TABLESPACE ts",
+                "INSERT INTO spaced3 SELECT g, md5(g::text) FROM generate_series(1, 1000) g",
+                "CREATE TABLESPACE ts2 LOCATION '" + second + "'",
+                "CREATE TABLE spaced2 (id int PRIMARY KEY, v text NOT NULL) TABLESPACE ts2",
+                "INSERT INTO spaced2 SELECT g, md5((g * 11)::text) FROM generate_series(1, 5000) g", "CHECKPOINT");
+        String oid = String.valueOf(pg.queryValue("postgres", "SELECT oid FROM pg_tablespace WHERE spcname = 'ts'"));
+        String oid2 = String.valueOf(pg.queryValue("postgres", "SELECT oid FROM pg_tablespace WHERE spcname = 'ts2'"));
+        JsonNode backup = api.backup(CLUSTER, Map.of("kind", "BASE", "format", "BLOCKS", "type", "INCR"));
+        Map<String, TableFingerprint> expected = pg.fingerprints("postgres");
+
+        // after the backup: rows changed in both tablespaces; then, the server down, spaced3's file deleted, a stray
+        // file beside it, one outside this server's PG_ directory (not the restore's to touch), ts2's link removed
+        pg.execute("postgres", "UPDATE spaced SET v = 'after the backup' WHERE id <= 10",
+                "INSERT INTO spaced2 SELECT g, 'after the backup' FROM generate_series(5001, 6000) g", "CHECKPOINT");
+        Path spaced = pg.dataDirectory().resolve((String) pg.queryValue("postgres",
+                "SELECT pg_relation_filepath('spaced3')"));
+        pg.stop();
+        Path stray = spaced.resolveSibling("999999");
+        Path foreign = tablespace.resolve("not-this-servers");
+        PgCluster.runAsOsUser("rm", "--", spaced.toString());
+        PgCluster.runAsOsUser("truncate", "-s", "8192", stray.toString());
+        PgCluster.runAsOsUser("truncate", "-s", "100", foreign.toString());
+        PgCluster.runAsOsUser("rm", "--", pg.dataDirectory().resolve("pg_tblspc/" + oid2).toString());
+        String secondBefore = listing(second);
+
+        Api.Response r = api.post("/api/v1/clusters/" + CLUSTER + "/recoveries", Map.of("target",
+                Map.of("immediate", true), "backupId", backup.path("id").asString(), "dataDirectory",
+                pg.dataDirectory().toString(), "replaceExisting", true, "delta", true));
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        api.awaitSucceeded(r.field("id"));
+        String log = api.get("/api/v1/jobs/" + r.field("id") + "/log").body();
+        System.out.println("HostReadBackupTests: " + log.lines().filter(l -> l.contains("delta restore: "))
+                .toList());
+
+        // ts through its link: the deleted file written whole, spaced's patched, the stray one removed
+        Matcher ts = tablespaceLine(oid, "link to " + tablespace.toRealPath()).matcher(log);
+        assertThat(ts.find()).as(log).isTrue();
+        assertThat(Long.parseLong(ts.group(1))).as(ts.group()).isPositive();
+        assertThat(Long.parseLong(ts.group(2))).as("the toast index did not change: %s", ts.group()).isPositive();
+        assertThat(Integer.parseInt(ts.group(4))).as(ts.group()).isGreaterThanOrEqualTo(1);
+        assertThat(Integer.parseInt(ts.group(5))).as(ts.group()).isGreaterThanOrEqualTo(1);
+        assertThat(Integer.parseInt(ts.group(6))).as(ts.group()).isGreaterThanOrEqualTo(1);
+        // ts2, its link gone: recreated in place, every file written whole
+        assertThat(log).contains("pg_tblspc/" + oid2 + " is missing: the tablespace is recreated in place")
+                .contains("allow_in_place_tablespaces = 'on'").contains("all together: delta restore: ");
+        Matcher ts2 = tablespaceLine(oid2, "recreated in place").matcher(log);
+        assertThat(ts2.find()).as(log).isTrue();
+        assertThat(Long.parseLong(ts2.group(2))).as(ts2.group()).isZero();
+        assertThat(Integer.parseInt(ts2.group(4))).as(ts2.group()).isPositive();
+
+        assertThat(pg.fingerprints("postgres")).isEqualTo(expected);
+        assertThat(spaced).exists();
+        assertThat(stray).doesNotExist();
+        assertThat(foreign).exists();
+        assertThat(pg.dataDirectory().resolve("pg_tblspc/" + oid2)).isDirectory();
+        assertThat(java.nio.file.Files.isSymbolicLink(pg.dataDirectory().resolve("pg_tblspc/" + oid2))).isFalse();
+        assertThat(listing(second)).as("nothing written where the removed link pointed").isEqualTo(secondBefore);
+
+        // the tablespace now in place is backed up and recovered like a linked one
+        String spaced2 = "SELECT count(*) || md5(string_agg(id || v, ',' ORDER BY id)) FROM spaced2";
+        JsonNode next = api.backup(CLUSTER, Map.of("kind", "BASE", "format", "BLOCKS", "type", "INCR"));
+        Path dir = recoveries.resolve("after-delta");
+        started.add(dir);
+        Api.Response copy = api.post("/api/v1/clusters/" + CLUSTER + "/recoveries", Map.of("target",
+                Map.of("immediate", true), "backupId", next.path("id").asString(), "dataDirectory", dir.toString()));
+        assertThat(copy.status()).as(copy.body()).isEqualTo(202);
+        int copyPort = api.awaitSucceeded(copy.field("id")).path("result").path("port").asInt();
+        assertThat(query(copyPort, TABLES)).isEqualTo(pg.queryValue("postgres", TABLES));
+        assertThat(query(copyPort, spaced2)).isEqualTo(pg.queryValue("postgres", spaced2));
+    }
+
+    private static Pattern tablespaceLine(String oid, String where) {
+        return Pattern.compile("tablespace pg_tblspc/" + oid + " \\(" + Pattern.quote(where) + "\\): delta restore: "
+                + "(\\d+) bytes checked, (\\d+) skipped \\(already right\\), (\\d+) written; (\\d+) file\\(s\\) written "
+                + "whole, (\\d+) patched block by block, (\\d+) path\\(s\\) removed");
+    }
+
+    /** Every path below a directory with its size and modification time. */
+    private static String listing(Path dir) throws Exception {
+        try (java.util.stream.Stream<Path> paths = java.nio.file.Files.walk(dir)) {
+            return paths.sorted().map(p -> {
+                try {
+                    return dir.relativize(p) + " " + java.nio.file.Files.size(p) + " "
+                            + java.nio.file.Files.getLastModifiedTime(p).toMillis();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).collect(java.util.stream.Collectors.joining("\n"));
+        }
     }
 
     private double failures() {

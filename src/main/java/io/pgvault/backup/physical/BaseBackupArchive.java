@@ -106,7 +106,8 @@ public class BaseBackupArchive {
         }
         List<Part> all = new ArrayList<>(parts);
         for (BlockManifest.Entry e : manifest(backup).entries()) {
-            if (e.type() == 'l' && TABLESPACE_LINK.matcher(e.path()).matches()) {
+            // a link, or an in-place tablespace (a directory in pg_tblspc: a cluster restored by pgvault has them)
+            if ((e.type() == 'l' || e.type() == 'd') && TABLESPACE_LINK.matcher(e.path()).matches()) {
                 all.add(new Part(e.path(), e.path()));
             }
         }
@@ -122,11 +123,7 @@ public class BaseBackupArchive {
             BlockManifest manifest = manifest(backup);
             if (TABLESPACE_LINK.matcher(file).matches()) {
                 // a tablespace's part: its files, named as in the tablespace's own directory
-                String prefix = file + "/";
-                manifest = new BlockManifest(manifest.version(), manifest.blockSize(), manifest.keyed(),
-                        manifest.entries().stream().filter(e -> e.path().startsWith(prefix)).map(e ->
-                                new BlockManifest.Entry(e.path().substring(prefix.length()), e.type(), e.size(), e.mode(),
-                                        e.mtime(), e.link(), e.blocks())).toList());
+                manifest = manifest.below(file + "/");
             } else {
                 // tablespaces become directories in place of their links, so the map that would turn them back into
                 // links to the source's own paths stays out
