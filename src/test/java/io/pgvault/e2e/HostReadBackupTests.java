@@ -219,7 +219,9 @@ class HostReadBackupTests extends EndToEndTest {
         String oid = String.valueOf(pg.queryValue("postgres", "SELECT oid FROM pg_tablespace WHERE spcname = 'ts'"));
         String oid2 = String.valueOf(pg.queryValue("postgres", "SELECT oid FROM pg_tablespace WHERE spcname = 'ts2'"));
         JsonNode backup = api.backup(CLUSTER, Map.of("kind", "BASE", "format", "BLOCKS", "type", "INCR"));
-        Map<String, TableFingerprint> expected = pg.fingerprints("postgres");
+        Map<String, TableFingerprint> expected = new java.util.HashMap<>(pg.fingerprints("postgres"));
+        // the unlogged table comes back empty, as from any base backup: its init fork only
+        expected.put("public.scratch", new TableFingerprint(0, "d41d8cd98f00b204e9800998ecf8427e"));
 
         // after the backup: rows changed in both tablespaces; then, the server down, spaced3's file deleted, a stray
         // file beside it, one outside this server's PG_ directory (not the restore's to touch), ts2's link removed

@@ -179,8 +179,13 @@ class PrometheusScrapeTests extends EndToEndTest {
                 + "\nprometheus: " + Files.readString(home.resolve("prometheus.log")));
     }
 
+    /** Prometheus's answer; an IOException while it is not ready yet (it answers 503 "Service Unavailable" then). */
     private String prometheus(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + prometheusPort + path)).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + prometheusPort
+                + path)).build(), HttpResponse.BodyHandlers.ofString());
+        if (answer.statusCode() != 200) {
+            throw new IOException("Prometheus answered " + answer.statusCode() + ": " + answer.body());
+        }
+        return answer.body();
     }
 }
