@@ -101,7 +101,7 @@ class ReencryptionTests {
         JsonNode blocks = api.backup(CLUSTER, Map.of("kind", "BASE", "format", "BLOCKS"));
         String blocksId = blocks.path("id").asString();
         int blocksFiles = blocks.path("files").size();
-        api.awaitVerification(blocksId, Duration.ofMinutes(2));
+        api.awaitVerification(blocksId, Duration.ofMinutes(5));
 
         for (String[] bad : new String[][] {{"nowhere", "404"}, {"plain", "409"}}) {
             Api.Response r = api.post("/api/v1/repositories/" + bad[0] + "/reencryptions", Map.of());
