@@ -93,7 +93,7 @@ class BlockRewrites {
             return false;
         }
         return leases.underLock(p.repository, listing.generation().getAsLong(),
-                () -> keys.clearTo(p.repository, p.keyId));
+                () -> keys.clearTo(p.repository, listing.listed() == 0 ? null : p.keyId));
     }
 
     /**

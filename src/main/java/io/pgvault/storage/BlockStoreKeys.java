@@ -75,11 +75,12 @@ public class BlockStoreKeys {
     }
 
     /**
-     * Leaves {@code keyId} as the only key of the repository's block store: call only under the repository's block
-     * lock, after every object there was listed and found or rewritten under it while no writer held a lease.
+     * Leaves {@code keyId} as the only key of the repository's block store (none: {@code null}, the block store was
+     * found empty): call only under the repository's block lock, after every object there was listed and found or
+     * rewritten under it while no writer held a lease.
      */
     public void clearTo(String repository, String keyId) {
-        jdbc.update("delete from block_store_key where repository = ? and key_id <> ?", repository, keyId);
+        jdbc.update("delete from block_store_key where repository = ?", repository);
         notedHere.remove(repository);
         writing(repository, keyId, true);
     }
