@@ -30,7 +30,9 @@ import tools.jackson.databind.JsonNode;
  * while objects needed it), and the dump still restores exactly and verifies, the WAL archive verifies; a third run
  * finds nothing to do. In the local repository that holds the dump's copy and the cluster's second WAL archive,
  * the copy is re-encrypted as its next generation and the WAL copies under stored names of their own. Bad requests
- * answer problem+json and start nothing.
+ * answer problem+json and start nothing. A BLOCKS backup in the bucket: its blocks and {@code .blocks/hmac-key},
+ * which the catalog does not list, keep the old key's removal refused (naming the block store) until a run has
+ * rewritten them in place; it passes CHECKSUM after the failed run, and without the old key after the re-run.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
