@@ -136,8 +136,10 @@ class ReencryptionHandler implements JobHandler<ReencryptionOrder> {
         if (!blockKeysCleared) {
             p.log("the block store's writers kept writing: its noted keys stay " + blocks.noted(repository));
             throw new IOException("repository '" + repository + "': " + p.summary() + ", every object is readable, "
-                    + "but BLOCKS backups or copies wrote to the block store (.blocks/) while it was listed, twice, so "
-                    + "it may hold blocks under an older key: its keys stay noted as " + blocks.noted(repository)
+                    + "but BLOCKS backups or copies held block leases while the block store (.blocks/) was listed, "
+                    + "and again while it was listed once more (or did not end within " + BlockRewrites.WAIT.toMinutes()
+                    + " minutes), so it may hold blocks under an older key: its keys stay noted as "
+                    + blocks.noted(repository)
                     + " and none of them can be removed. Run the re-encryption again when no BLOCKS backup or copy "
                     + "into the repository runs");
         }
