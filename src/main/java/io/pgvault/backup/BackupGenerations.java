@@ -60,14 +60,26 @@ public class BackupGenerations {
                 : Optional.of(new Stored(id, rows.get(0)[0], false, rows.get(0)[1], null, files(id)));
     }
 
-    /** The backup's COPIED copy in that repository. */
+    /**
+     * The backup's COPIED copy in that repository. A copy of a BLOCKS backup with a manifest of its own (its blocks
+     * renamed under the repository's HMAC key, V53) has that manifest's size and SHA-256 in place of the catalog's.
+     */
     public Optional<Stored> copy(UUID id, String repository) {
-        List<String[]> rows = jdbc.query("select b.cluster, c.location, c.key_id from backup_copy c join backup b on "
-                + "b.id = c.backup_id where c.backup_id = ? and c.repository = ? and c.status = 'COPIED' and "
-                + "c.location is not null and b.status = 'SUCCEEDED'",
-                (rs, n) -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)}, id, repository);
-        return rows.isEmpty() ? Optional.empty()
-                : Optional.of(new Stored(id, rows.get(0)[0], true, rows.get(0)[1], rows.get(0)[2], files(id)));
+        List<String[]> rows = jdbc.query("select b.cluster, c.location, c.key_id, c.manifest_size, c.manifest_sha256 "
+                + "from backup_copy c join backup b on b.id = c.backup_id where c.backup_id = ? and c.repository = ? "
+                + "and c.status = 'COPIED' and c.location is not null and b.status = 'SUCCEEDED'",
+                (rs, n) -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        rs.getString(5)}, id, repository);
+        if (rows.isEmpty()) {
+            return Optional.empty();
+        }
+        String[] row = rows.get(0);
+        List<BackupFile> files = files(id);
+        if (row[3] != null && row[4] != null) {
+            files = files.stream().map(f -> f.path().equals(io.pgvault.blocks.BlockManifest.FILE)
+                    ? new BackupFile(f.path(), Long.parseLong(row[3]), row[4], null, null, null) : f).toList();
+        }
+        return Optional.of(new Stored(id, row[0], true, row[1], row[2], files));
     }
 
     private List<BackupFile> files(UUID id) {

@@ -3,6 +3,7 @@ package io.pgvault.blocks;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.util.UUID;
+import io.pgvault.storage.BlockStoreKeys;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -30,14 +31,20 @@ public class BlockLeases {
     private final JdbcTemplate jdbc;
     private final TransactionTemplate transactions;
     private final Clock clock;
+    private final BlockStoreKeys keys;
 
-    BlockLeases(JdbcTemplate jdbc, PlatformTransactionManager transactions, Clock clock) {
+    BlockLeases(JdbcTemplate jdbc, PlatformTransactionManager transactions, Clock clock, BlockStoreKeys keys) {
         this.jdbc = jdbc;
         this.transactions = new TransactionTemplate(transactions);
         this.clock = clock;
+        this.keys = keys;
     }
 
-    /** Takes a lease on the repository's blocks for the job; call before checking any block there. */
+    /**
+     * Takes a lease on the repository's blocks for the job; call before checking or writing any block there. The
+     * keys this instance noted for the block store are noted again from now on ({@link BlockStoreKeys}): a
+     * re-encryption may have cleared them, and it clears only while no lease is taken.
+     */
     public void take(String repository, UUID jobId) {
         ensureRow(repository);
         transactions.executeWithoutResult(status -> {
@@ -50,6 +57,7 @@ public class BlockLeases {
                         repository, Timestamp.from(clock.instant()));
             }
         });
+        keys.leaseTaken(repository);
     }
 
     /**

@@ -45,10 +45,37 @@ public final class BlockStore {
 
     private final ObjectStore store;
     private final byte[] hmacKey;
+    private final KeyWatch keys;
 
-    private BlockStore(ObjectStore store, byte[] hmacKey) {
+    private BlockStore(ObjectStore store, byte[] hmacKey, KeyWatch keys) {
         this.store = store;
         this.hmacKey = hmacKey;
+        this.keys = keys;
+    }
+
+    /**
+     * Told which key an encrypted repository writes a block-store object under, before the write and again after it
+     * when a rotation changed the current key meanwhile, so that the catalog knows which keys the block store may
+     * hold (the catalog lists no block; a key must not go while one needs it).
+     */
+    public interface KeyWatch {
+        /** Needs nothing noted: an unencrypted repository, or a test. */
+        KeyWatch NONE = new KeyWatch() {
+            @Override
+            public String current() {
+                return null;
+            }
+
+            @Override
+            public void writing(String keyId, boolean always) {
+            }
+        };
+
+        /** The key the repository encrypts new objects with (null: none, or unencrypted). */
+        String current();
+
+        /** A write under {@code keyId} is about to happen; {@code always}: note it even if noted before. */
+        void writing(String keyId, boolean always);
     }
 
     /**
@@ -56,11 +83,18 @@ public final class BlockStore {
      * hashes (the key is read from the repository, or created there on first use).
      */
     public static BlockStore of(ObjectStore store, boolean keyed) throws IOException {
-        return new BlockStore(store, keyed ? hmacKey(store) : null);
+        return of(store, keyed, KeyWatch.NONE);
     }
 
-    private static byte[] hmacKey(ObjectStore store) throws IOException {
+    /** As {@link #of(ObjectStore, boolean)}, telling {@code keys} under which key each object is written. */
+    public static BlockStore of(ObjectStore store, boolean keyed, KeyWatch keys) throws IOException {
+        return new BlockStore(store, keyed ? hmacKey(store, keys) : null, keys);
+    }
+
+    private static byte[] hmacKey(ObjectStore store, KeyWatch keys) throws IOException {
         if (store.stat(HMAC_KEY).isEmpty()) {
+            String keyId = keys.current();
+            keys.writing(keyId, true);
             byte[] fresh = new byte[32];
             new SecureRandom().nextBytes(fresh);
             String hex = HexFormat.of().formatHex(fresh);
@@ -70,6 +104,7 @@ public final class BlockStore {
             } else {
                 store.put(HMAC_KEY, new ByteArrayInputStream(hex.getBytes(StandardCharsets.US_ASCII)));
             }
+            writtenUnder(keys, keyId);
         }
         try (InputStream in = store.get(HMAC_KEY)) {
             return HexFormat.of().parseHex(new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim());
@@ -110,10 +145,24 @@ public final class BlockStore {
         // (the backup's own workers compress blocks side by side)
         InputStream content = new ByteArrayInputStream(COMPRESSOR.get().compress(
                 length == data.length ? data : java.util.Arrays.copyOf(data, length)));
-        if (store.createsExclusively()) {
-            return store.create(key, content).map(ObjectStore.StoredObject::size).orElse(0L);
+        String keyId = keys.current();
+        keys.writing(keyId, false);
+        try {
+            if (store.createsExclusively()) {
+                return store.create(key, content).map(ObjectStore.StoredObject::size).orElse(0L);
+            }
+            return store.put(key, content).size();
+        } finally {
+            writtenUnder(keys, keyId);
         }
-        return store.put(key, content).size();
+    }
+
+    /** After a write begun under {@code before}: a rotation meanwhile may have put it under the new key. */
+    private static void writtenUnder(KeyWatch keys, String before) {
+        String after = keys.current();
+        if (after != null && !after.equals(before)) {
+            keys.writing(after, false);
+        }
     }
 
     /** Whether a block is stored. */

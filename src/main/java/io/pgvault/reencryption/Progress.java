@@ -6,14 +6,15 @@ import io.pgvault.job.JobContext;
  * What a re-encryption has done so far, shown in the job as it goes (objects done of total in the phase, bytes
  * of the plaintext re-encrypted) and in its result: objects rewritten under the current key, found under it
  * already (their key read from their first line where the catalog had none recorded), left as they are because
- * a job was using their backup or their catalog row changed meanwhile, and stored unencrypted.
+ * a job was using their backup or their catalog row changed meanwhile, and stored unencrypted; of those rewritten,
+ * how many were block-store objects (their plaintext bytes are not counted: the catalog does not know them).
  */
 final class Progress {
 
     final JobContext context;
     final String repository;
     final String keyId;
-    final int objects;
+    int objects;
     final long bytesTotal;
     int done;
     long bytes;
@@ -21,6 +22,7 @@ final class Progress {
     int alreadyUnderKey;
     int skipped;
     int unencrypted;
+    int blocks;
 
     Progress(JobContext context, String repository, String keyId, int objects, long bytesTotal) {
         this.context = context;
@@ -35,6 +37,11 @@ final class Progress {
     void next(String what) {
         context.cancellation().throwIfCancelled();
         context.phase("re-encrypting " + (done + 1) + "/" + objects + ": " + what);
+    }
+
+    /** More objects found to do (a second listing of the block store). */
+    void more(int count) {
+        objects += count;
     }
 
     /** An object rewritten ({@code size} plaintext bytes). */
@@ -57,6 +64,6 @@ final class Progress {
     String summary() {
         return done + " of " + objects + " object(s) done (" + rewritten + " re-encrypted, " + alreadyUnderKey
                 + " under key " + keyId + " already, " + skipped + " left as they are, " + unencrypted
-                + " stored unencrypted), " + bytes + " bytes";
+                + " stored unencrypted; " + blocks + " of them in the block store), " + bytes + " bytes";
     }
 }

@@ -26,7 +26,9 @@ import tools.jackson.databind.json.JsonMapper;
  * key. It stops at the first object that fails (a bucket answering 503 fails the next one too), naming it, its
  * cause and how far it got; every object stays readable, the catalog pointing at the old one or the new one, whole.
  * An old object that could not be removed after its switch is noted ({@link Leftovers}); each run removes what is
- * noted first and last, and fails while one is left: a SUCCEEDED run leaves nothing under an older key.
+ * noted first and last, and fails while one is left: a SUCCEEDED run leaves nothing under an older key. The block
+ * store, which the catalog does not list, is listed and rewritten in place first ({@link BlockRewrites}); a run
+ * SUCCEEDS only once it also cleared the catalog's note of the keys the block store may hold to the current key.
  */
 @Component
 class ReencryptionHandler implements JobHandler<ReencryptionOrder> {
@@ -38,11 +40,12 @@ class ReencryptionHandler implements JobHandler<ReencryptionOrder> {
     private final WalRewrites walRewrites;
     private final ReencryptionService service;
     private final Leftovers leftovers;
+    private final BlockRewrites blocks;
     private final JsonMapper json;
 
     ReencryptionHandler(BackupGenerations generations, WalReencryption wal, ObjectRewrite objects,
             BackupRewrites backups, WalRewrites walRewrites, ReencryptionService service, Leftovers leftovers,
-            JsonMapper json) {
+            BlockRewrites blocks, JsonMapper json) {
         this.generations = generations;
         this.wal = wal;
         this.objects = objects;
@@ -50,6 +53,7 @@ class ReencryptionHandler implements JobHandler<ReencryptionOrder> {
         this.walRewrites = walRewrites;
         this.service = service;
         this.leftovers = leftovers;
+        this.blocks = blocks;
         this.json = json;
     }
 
@@ -93,10 +97,19 @@ class ReencryptionHandler implements JobHandler<ReencryptionOrder> {
         Progress p = new Progress(context, repository, keyId, objectCount, bytes);
         p.log("re-encrypting repository '" + repository + "' under key " + keyId + ": " + own.size() + " backup(s), "
                 + copies.size() + " cop(ies) of backups and " + walFiles.size() + " WAL file(s) (" + objectCount
-                + " object(s), " + bytes + " bytes) are not recorded under it");
+                + " object(s), " + bytes + " bytes) are not recorded under it; the block store is listed next");
         String current = "the old objects earlier runs could not remove";
+        boolean blockKeysCleared;
         try {
             leftovers.remove(repository, p); // what is still left is tried again at the end
+            // the block store first: nothing in the catalog switches for it, and its noted keys clear only if no
+            // writer ran since its listing, the sooner the likelier
+            current = "the block store (.blocks/)";
+            BlockRewrites.Listing blockStore = blocks.list(repository, keyId);
+            p.more(blockStore.notUnderKey().size());
+            p.log("the block store (.blocks/) holds " + blockStore.listed() + " object(s), "
+                    + blockStore.notUnderKey().size() + " of them not under key " + keyId);
+            blockKeysCleared = blocks.rewrite(blockStore, p) || blocks.again(p);
             for (UUID id : own) {
                 current = "backup " + id;
                 backups.own(id, p);
@@ -120,6 +133,16 @@ class ReencryptionHandler implements JobHandler<ReencryptionOrder> {
                     + "; " + p.summary() + ". Every object is readable: the catalog points at the old object for this "
                     + "one and the rest, under their old keys. Run the re-encryption again to continue", e);
         }
+        if (!blockKeysCleared) {
+            p.log("the block store's writers kept writing: its noted keys stay " + blocks.noted(repository));
+            throw new IOException("repository '" + repository + "': " + p.summary() + ", every object is readable, "
+                    + "but BLOCKS backups or copies held block leases while the block store (.blocks/) was listed, "
+                    + "and again while it was listed once more (or did not end within " + BlockRewrites.WAIT.toMinutes()
+                    + " minutes), so it may hold blocks under an older key: its keys stay noted as "
+                    + blocks.noted(repository)
+                    + " and none of them can be removed. Run the re-encryption again when no BLOCKS backup or copy "
+                    + "into the repository runs");
+        }
         List<String> left = leftovers.remove(repository, p);
         if (!left.isEmpty()) {
             p.log("old object(s) nothing points at could not be removed: " + left);
@@ -136,6 +159,7 @@ class ReencryptionHandler implements JobHandler<ReencryptionOrder> {
         result.put("alreadyUnderKey", p.alreadyUnderKey);
         result.put("skipped", p.skipped);
         result.put("unencrypted", p.unencrypted);
+        result.put("blockStoreObjects", p.blocks);
         result.put("bytes", p.bytes);
         context.result(json.writeValueAsString(result));
     }

@@ -87,6 +87,53 @@ public class ObjectRewrite {
         return new Rewritten(to, stored.size(), stored.sha256(), keyId);
     }
 
+    /**
+     * Writes an object again under the current key with its own name (a block store's object, named by its content,
+     * which manifests refer to by name): its plaintext, at most {@code maxBytes}, is read whole and authenticated by
+     * its old key and, decoded with {@code codec}, by the codec's own check (zstd's frame checksum); then it is put
+     * under the same key, which replaces the object in one step (local: a rename; S3: a PUT), never leaving it absent
+     * or partial, and read back and compared with the plaintext held. A read-back that differs is written once more
+     * from that plaintext, then fails naming the object. Empty when the object is gone (a sweep removed it).
+     */
+    public java.util.Optional<Rewritten> rewriteInPlace(String repository, String key, Codec codec, int maxBytes)
+            throws IOException {
+        EncryptedObjectStore store = store(repository);
+        byte[] plain;
+        try (InputStream in = store.get(key)) {
+            plain = in.readNBytes(maxBytes + 1);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return java.util.Optional.empty();
+        }
+        if (plain.length > maxBytes) {
+            throw new IOException(key + " in repository '" + repository + "' holds more than " + maxBytes
+                    + " bytes: not rewritten in place");
+        }
+        try (InputStream in = codec.decode(new java.io.ByteArrayInputStream(plain))) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+        }
+        for (int attempt = 1; ; attempt++) {
+            String before = store.currentKeyId();
+            ObjectStore.StoredObject stored = store.put(key, new java.io.ByteArrayInputStream(plain));
+            String keyId = before != null && before.equals(store.currentKeyId()) ? before : store.keyIdOf(key);
+            byte[] read;
+            try (InputStream in = store.get(key)) {
+                read = in.readNBytes(maxBytes + 1);
+            }
+            if (java.util.Arrays.equals(read, plain)) {
+                return java.util.Optional.of(new Rewritten(key, stored.size(), stored.sha256(), keyId));
+            }
+            if (attempt == 2) {
+                throw new IOException(key + " in repository '" + repository + "' reads back with other bytes than "
+                        + "were written, twice: the store damages what it stores (verify the backups using it)");
+            }
+        }
+    }
+
+    /** The keys of the repository's objects that begin with {@code prefix}, sorted. */
+    public java.util.List<String> list(String repository, String prefix) throws IOException {
+        return store(repository).list(ObjectKeys.checkPrefix(prefix));
+    }
+
     /** Removes one object; a missing one is no error. */
     public void delete(String repository, String key) throws IOException {
         store(repository).delete(key);

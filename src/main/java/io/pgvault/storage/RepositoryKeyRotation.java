@@ -18,7 +18,8 @@ import org.springframework.stereotype.Service;
  * The keys of an encrypted repository as the API shows them (ids, never key material) and their rotation
  * without a restart: a new key is added to the repository's key file and encrypts every file written from
  * then on; the older keys stay in the file and read what they encrypted. Old files are re-encrypted by a REENCRYPT
- * job; how many objects each key still encrypts comes from the catalog ({@link StoredKeyUsage}).
+ * job; how many objects each key still encrypts comes from the catalog ({@link StoredKeyUsage}), and which keys the
+ * block store may hold objects under too ({@link BlockStoreKeys}): a key goes only when neither needs it.
  */
 @Service
 public class RepositoryKeyRotation {
@@ -27,19 +28,23 @@ public class RepositoryKeyRotation {
 
     private final Repositories repositories;
     private final StoredKeyUsage usage;
+    private final BlockStoreKeys blockStoreKeys;
 
-    RepositoryKeyRotation(Repositories repositories, StoredKeyUsage usage) {
+    RepositoryKeyRotation(Repositories repositories, StoredKeyUsage usage, BlockStoreKeys blockStoreKeys) {
         this.repositories = repositories;
         this.usage = usage;
+        this.blockStoreKeys = blockStoreKeys;
     }
 
     /**
      * A repository's key ids: the current one, all of them, and why writing is refused if it is; how many stored
      * objects the catalog records under each key (every configured key listed, 0 when none), and how many objects
-     * it records no key for.
+     * it records no key for; the keys the block store ({@code .blocks/}, which the catalog does not list) may hold
+     * objects under ({@link BlockStoreKeys}), and whether it holds objects from before those keys were noted.
      */
     public record KeyIds(String repository, String currentKeyId, List<String> keyIds, String refusal,
-            Map<String, Long> objectsByKey, long objectsWithoutRecordedKey) {
+            Map<String, Long> objectsByKey, long objectsWithoutRecordedKey, List<String> blockStoreKeyIds,
+            boolean blockStoreKeysUnknown) {
     }
 
     /** The key ids of the encrypted repository {@code name}. */
@@ -77,11 +82,20 @@ public class RepositoryKeyRotation {
         }
         KeyIds now = view(name, keys);
         long using = now.objectsByKey().getOrDefault(keyId, 0L);
+        List<String> reasons = new java.util.ArrayList<>();
         if (using > 0 || now.objectsWithoutRecordedKey() > 0) {
-            throw new ConflictException("repository '" + name + "': key " + keyId + " cannot go, " + (using > 0
-                    ? using + " stored object(s) are encrypted with it" : now.objectsWithoutRecordedKey()
-                    + " stored object(s) have no recorded key") + ": re-encrypt the repository first (POST "
-                    + "/api/v1/repositories/" + name + "/reencryptions)");
+            reasons.add(using > 0 ? using + " stored object(s) are encrypted with it"
+                    : now.objectsWithoutRecordedKey() + " stored object(s) have no recorded key");
+        }
+        if (now.blockStoreKeysUnknown() || now.blockStoreKeyIds().contains(keyId)) {
+            reasons.add("the block store (.blocks/) may hold objects encrypted with it (blocks of BLOCKS backups or "
+                    + "its HMAC key; " + (now.blockStoreKeysUnknown() ? "written before pgvault noted their keys"
+                    : "noted keys " + now.blockStoreKeyIds()) + ")");
+        }
+        if (!reasons.isEmpty()) {
+            throw new ConflictException("repository '" + name + "': key " + keyId + " cannot go, "
+                    + String.join("; ", reasons) + ": re-encrypt the repository first (POST /api/v1/repositories/"
+                    + name + "/reencryptions)");
         }
         long leftovers = usage.leftovers(name);
         if (leftovers > 0) {
@@ -122,7 +136,10 @@ public class RepositoryKeyRotation {
                 byKey.putIfAbsent(id, n);
             }
         });
+        java.util.Set<String> blockKeys = blockStoreKeys.keyIds(name);
         return new KeyIds(name, keys.currentKeyId(), List.copyOf(keys.keyIds()), keys.refusal().orElse(null), byKey,
-                counted.getOrDefault(StoredKeyUsage.UNRECORDED, 0L));
+                counted.getOrDefault(StoredKeyUsage.UNRECORDED, 0L),
+                blockKeys.stream().filter(k -> !k.equals(BlockStoreKeys.UNKNOWN)).toList(),
+                blockKeys.contains(BlockStoreKeys.UNKNOWN));
     }
 }

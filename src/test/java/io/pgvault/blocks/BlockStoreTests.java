@@ -38,6 +38,85 @@ class BlockStoreTests {
     Path temp;
 
     @Test
+    void everyWriteNotesItsKeyBeforeAndAgainWhenARotationChangedItMeanwhile() throws Exception {
+        LocalObjectStore objects = new LocalObjectStore(temp.resolve("watched"));
+        String[] current = {"aaaaaaaa"};
+        List<String> noted = new java.util.ArrayList<>();
+        BlockStore store = BlockStore.of(objects, true, new BlockStore.KeyWatch() {
+            @Override
+            public String current() {
+                return current[0];
+            }
+
+            @Override
+            public void writing(String keyId, boolean always) {
+                noted.add(keyId + (always ? "!" : ""));
+            }
+        });
+        assertThat(noted).as("the HMAC key, created outside any lease").containsExactly("aaaaaaaa!");
+        byte[] block = random(1000, 3);
+        String name = store.hasher().name(block, block.length);
+        assertThat(store.storeIfAbsent(name, block, block.length)).isPositive();
+        assertThat(noted).containsExactly("aaaaaaaa!", "aaaaaaaa");
+        assertThat(store.storeIfAbsent(name, block, block.length)).as("there: nothing written").isZero();
+        assertThat(noted).hasSize(2);
+
+        // a rotation while a block is written: the block may be under either key, both are noted
+        LocalObjectStore local = new LocalObjectStore(temp.resolve("rotating"));
+        io.pgvault.storage.ObjectStore rotating = new io.pgvault.storage.ObjectStore() {
+            @Override
+            public StoredObject put(String key, java.io.InputStream content) throws java.io.IOException {
+                current[0] = "bbbbbbbb";
+                return local.put(key, content);
+            }
+
+            @Override
+            public java.io.InputStream get(String key) throws java.io.IOException {
+                return local.get(key);
+            }
+
+            @Override
+            public java.util.Optional<ObjectInfo> stat(String key) throws java.io.IOException {
+                return local.stat(key);
+            }
+
+            @Override
+            public List<String> list(String prefix) throws java.io.IOException {
+                return local.list(prefix);
+            }
+
+            @Override
+            public void delete(String key) throws java.io.IOException {
+                local.delete(key);
+            }
+
+            @Override
+            public int sweepIncomplete(long olderThanSeconds) {
+                return 0;
+            }
+
+            @Override
+            public String describe() {
+                return "rotating";
+            }
+        };
+        noted.clear();
+        current[0] = "aaaaaaaa";
+        BlockStore.of(rotating, false, new BlockStore.KeyWatch() {
+            @Override
+            public String current() {
+                return current[0];
+            }
+
+            @Override
+            public void writing(String keyId, boolean always) {
+                noted.add(keyId);
+            }
+        }).storeIfAbsent(name, block, block.length);
+        assertThat(noted).containsExactly("aaaaaaaa", "bbbbbbbb");
+    }
+
+    @Test
     void cutsStoresOnceAndWritesBackTheSameBytes() throws Exception {
         LocalObjectStore objects = new LocalObjectStore(temp.resolve("repo"));
         BlockStore store = BlockStore.of(objects, false);

@@ -30,7 +30,9 @@ import tools.jackson.databind.JsonNode;
  * while objects needed it), and the dump still restores exactly and verifies, the WAL archive verifies; a third run
  * finds nothing to do. In the local repository that holds the dump's copy and the cluster's second WAL archive,
  * the copy is re-encrypted as its next generation and the WAL copies under stored names of their own. Bad requests
- * answer problem+json and start nothing.
+ * answer problem+json and start nothing. A BLOCKS backup in the bucket: its blocks and {@code .blocks/hmac-key},
+ * which the catalog does not list, keep the old key's removal refused (naming the block store) until a run has
+ * rewritten them in place; it passes CHECKSUM after the failed run, and without the old key after the re-run.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -97,6 +99,11 @@ class ReencryptionTests {
         Api.Response copy = api.post("/api/v1/backups/" + id + "/copies", Map.of("repository", "near"));
         assertThat(copy.status()).as(copy.body()).isEqualTo(202);
         assertThat(api.awaitJob(copy.field("id"), Duration.ofMinutes(2)).path("status").asString()).isEqualTo("SUCCEEDED");
+        // a BASE backup in the block store: blocks and the HMAC key below .blocks/, which the catalog does not list
+        JsonNode blocks = api.backup(CLUSTER, Map.of("kind", "BASE", "format", "BLOCKS"));
+        String blocksId = blocks.path("id").asString();
+        int blocksFiles = blocks.path("files").size();
+        api.awaitVerification(blocksId, Duration.ofMinutes(5));
 
         for (String[] bad : new String[][] {{"nowhere", "404"}, {"plain", "409"}}) {
             Api.Response r = api.post("/api/v1/repositories/" + bad[0] + "/reencryptions", Map.of());
@@ -108,9 +115,13 @@ class ReencryptionTests {
         String oldKey = before.path("currentKeyId").asString();
         long underOldKey = before.path("objectsByKey").path(oldKey).asLong();
         assertThat(underOldKey).as("the dump and the archived WAL files").isGreaterThanOrEqualTo(4);
-        // the copy of the dump and the second WAL archive in 'near': copies record no key until re-encrypted
+        assertThat(blockObjects()).as("the block store").hasSizeGreaterThan(2).allMatch(k -> oldKey.equals(keyIdOf(k)));
+        assertThat(before.path("blockStoreKeyIds").toString()).as(before.toString()).contains(oldKey);
+        // the copy of the dump and the second WAL archive in 'near' (not the BLOCKS backup): copies record no key
+        // until re-encrypted
+        long inNear = underOldKey - blocksFiles;
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (keys("near").path("objectsWithoutRecordedKey").asLong() < underOldKey) {
+        while (keys("near").path("objectsWithoutRecordedKey").asLong() < inNear) {
             assertThat(System.nanoTime()).as("the WAL copied to 'near'").isLessThan(deadline);
             Api.sleep(200);
         }
@@ -121,7 +132,8 @@ class ReencryptionTests {
         assertThat(keys("vault").path("objectsByKey").path(oldKey).asLong()).isEqualTo(underOldKey);
         Api.Response stillNeeded = api.delete("/api/v1/repositories/vault/keys/" + oldKey);
         assertThat(stillNeeded.status()).as(stillNeeded.body()).isEqualTo(409);
-        assertThat(stillNeeded.body()).contains("stored object(s) are encrypted with it");
+        assertThat(stillNeeded.body()).contains("stored object(s) are encrypted with it")
+                .contains("block store (.blocks/) may hold objects encrypted with it");
 
         // the bucket answers 503 once the job has sent about a dump's worth of bytes
         RELAY.faultAfter(20_000, () -> RELAY.answer503(true));
@@ -145,6 +157,7 @@ class ReencryptionTests {
         assertThat(failedLog).contains("re-encrypting repository 'vault' under key " + newKey).contains("failed: ");
         assertThat(restoredFingerprints(id, "shop_midway")).isEqualTo(dumped);
         assertThat(walVerification()).isEqualTo("SUCCEEDED");
+        assertThat(verify(blocksId)).as("every block reads, some under either key").isEqualTo("PASSED");
 
         JsonNode done = reencrypt("vault");
         assertThat(done.path("status").asString()).as(jobLog(done)).isEqualTo("SUCCEEDED");
@@ -163,6 +176,9 @@ class ReencryptionTests {
             assertThat(new String(head, 0, 24, StandardCharsets.ISO_8859_1)).as(key)
                     .isEqualTo("pgvault-aead-1 " + newKey + "\n");
         }
+        assertThat(blockObjects()).as("the block store, in place: names are content").hasSizeGreaterThan(2)
+                .allMatch(k -> newKey.equals(keyIdOf(k))).contains(".blocks/hmac-key");
+        assertThat(after.path("blockStoreKeyIds").toString()).isEqualTo("[\"" + newKey + "\"]");
         Api.Response removed = api.delete("/api/v1/repositories/vault/keys/" + oldKey);
         assertThat(removed.status()).as(removed.body()).isEqualTo(200);
         assertThat(removed.json().path("keyIds").toString()).doesNotContain(oldKey);
@@ -171,6 +187,7 @@ class ReencryptionTests {
         assertThat(restoredFingerprints(id, "shop_after")).isEqualTo(dumped);
         assertThat(verify(id)).isEqualTo("PASSED");
         assertThat(walVerification()).isEqualTo("SUCCEEDED");
+        assertThat(verify(blocksId)).as("every block and the HMAC key without the old key").isEqualTo("PASSED");
 
         JsonNode again = reencrypt("vault");
         assertThat(again.path("status").asString()).isEqualTo("SUCCEEDED");
@@ -183,7 +200,7 @@ class ReencryptionTests {
         assertThat(nearDone.path("status").asString()).as(jobLog(nearDone)).isEqualTo("SUCCEEDED");
         assertThat(nearDone.path("result").path("reencrypted").asInt()).as("the dump's copy and the WAL copies, "
                 + "read where they are stored though the WAL files got new stored names in 'vault'")
-                .isEqualTo((int) underOldKey);
+                .isEqualTo((int) inNear);
         JsonNode nearKeys = keys("near");
         assertThat(nearKeys.path("objectsByKey").path(nearOld).asLong()).as(nearKeys.toString()).isZero();
         assertThat(nearKeys.path("objectsWithoutRecordedKey").asLong()).isZero();
@@ -204,6 +221,17 @@ class ReencryptionTests {
         assertThat(r.status()).as(r.body()).isEqualTo(202);
         assertThat(r.location()).startsWith("/api/v1/jobs/");
         return api.awaitJob(r.field("id"), Duration.ofMinutes(3));
+    }
+
+    private List<String> blockObjects() {
+        return S3.client().listObjectsV2Paginator(b -> b.bucket(S3.bucket()).prefix(".blocks/")).contents().stream()
+                .map(o -> o.key()).toList();
+    }
+
+    private String keyIdOf(String key) {
+        byte[] head = S3.client().getObjectAsBytes(b -> b.bucket(S3.bucket()).key(key).range("bytes=0-23")).asByteArray();
+        String line = new String(head, StandardCharsets.ISO_8859_1);
+        return line.startsWith("pgvault-aead-1 ") ? line.substring(15, 23) : line;
     }
 
     private JsonNode keys(String repository) {

@@ -66,11 +66,13 @@ class RepositoryKeyController {
     @ApiResponse(responseCode = "404", description = "No repository of that name, or it has no key of that id")
     @ApiResponse(responseCode = "409", description = "The repository is not encrypted; the key is the current one, "
             + "or comes from encryption-old-key-files or the environment; or the catalog records stored objects "
-            + "under it (or objects without a recorded key): re-encrypt first")
+            + "under it (or objects without a recorded key), or the block store may hold objects under it "
+            + "(blockStoreKeyIds, blockStoreKeysUnknown): re-encrypt first")
     @Operation(operationId = "removeRepositoryKey", summary = "Remove an older key from the key file (ADMIN)",
             description = "Removes a key that is no longer current from the repository's key file (replaced "
                     + "atomically), only while the catalog records no stored object encrypted with it "
-                    + "(objectsByKey 0, after a REENCRYPT job). Keep a copy of the old key file if backups made "
+                    + "(objectsByKey 0, after a REENCRYPT job) and the block store holds none (not in blockStoreKeyIds, "
+                    + "blockStoreKeysUnknown false). Keep a copy of the old key file if backups made "
                     + "elsewhere with it may still need it.")
     @DeleteMapping("/{id}")
     @PreAuthorize("hasRole('ADMIN')")
@@ -93,11 +95,19 @@ class RepositoryKeyController {
             Map<String, Long> objectsByKey,
             @Schema(description = "objects the catalog records no key id for (copies made before key ids were "
                     + "recorded for them); a REENCRYPT job reads and records their keys")
-            long objectsWithoutRecordedKey) {
+            long objectsWithoutRecordedKey,
+            @Schema(description = "the key ids the block store (.blocks/: blocks of BLOCKS backups and its HMAC key, "
+                    + "which the catalog does not list) may hold objects under: noted by each writer of blocks, "
+                    + "cleared to the current key by a REENCRYPT job; none of them can be removed")
+            List<String> blockStoreKeyIds,
+            @Schema(description = "true when the block store holds objects written before their keys were noted: no "
+                    + "older key can be removed until a REENCRYPT job has listed it")
+            boolean blockStoreKeysUnknown) {
 
         static KeysResponse of(RepositoryKeyRotation.KeyIds keys) {
             return new KeysResponse(keys.repository(), keys.currentKeyId(), keys.keyIds(), keys.refusal(),
-                    keys.objectsByKey(), keys.objectsWithoutRecordedKey());
+                    keys.objectsByKey(), keys.objectsWithoutRecordedKey(), keys.blockStoreKeyIds(),
+                    keys.blockStoreKeysUnknown());
         }
     }
 }
