@@ -22,8 +22,8 @@ import org.springframework.transaction.annotation.Transactional;
 
 /**
  * What a backup holds, by name: databases, schemas and tables with row estimates and sizes. Read from the
- * cluster's catalogs when the backup starts (a DUMP's list is then kept to what its archive's table of contents
- * holds) and kept in the catalog next to the backup, so that extractions can check names before they start.
+ * cluster's catalogs while the backup's tool runs (a DUMP's list is then kept to what its archive's table of
+ * contents holds) and kept in the catalog next to the backup, so that extractions can check names before they start.
  */
 @Component
 public class BackupContents {

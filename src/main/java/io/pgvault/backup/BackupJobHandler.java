@@ -5,6 +5,7 @@ import io.pgvault.cluster.ToolSession;
 import io.pgvault.process.ProcessExecutor;
 import java.sql.SQLException;
 
+import io.pgvault.job.DaemonThreads;
 import io.pgvault.job.Job;
 import io.pgvault.job.JobCancelledException;
 import io.pgvault.job.JobContext;
@@ -18,6 +19,7 @@ import io.pgvault.storage.StagingArea;
 import io.pgvault.storage.StoredFile;
 import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationEventPublisher;
@@ -81,10 +83,13 @@ class BackupJobHandler implements JobHandler<NoPayload> {
         StagingArea area = storage.stage(backup.id(), backup.repository(), backup.cluster(), backup.kind().name());
         try {
             checkStagingSpace(backup);
-            BackupContents.Listing listed = contentsAtStart(backup, context);
+            CompletableFuture<BackupContents.Listing> listing = contentsAtStart(backup, context);
             BackupRunner.Result result = runner.run(backup, area, context);
             context.cancellation().throwIfCancelled();
-            listed = keepArchived(backup, area, listed, context);
+            BackupContents.Listing listed = listing.join();
+            ArchiveToc toc = archiveToc(backup, area, listed, result, context);
+            listed = keepArchived(backup, listed, toc);
+            result = keepHeldRows(backup, result, toc, context);
             long ran = System.nanoTime();
             context.phase("sealing");
             List<StoredFile> files = area.seal();
@@ -117,43 +122,89 @@ class BackupJobHandler implements JobHandler<NoPayload> {
         events.publishEvent(new BackupSucceeded(backup.id(), backup.cluster(), backup.kind(), backup.scheduleId()));
     }
 
-    /** BASE: every database's schemas and tables; DUMP: its database's. Best effort: a backup never fails on it. */
-    private BackupContents.Listing contentsAtStart(BackupView backup, JobContext context) {
+    /**
+     * BASE: every database's schemas and tables; DUMP: its database's. Read on a thread of its own while the tool
+     * runs (catalog queries, exact sizes), so that they add nothing to the backup's time. Best effort: a backup
+     * never fails on it.
+     */
+    private CompletableFuture<BackupContents.Listing> contentsAtStart(BackupView backup, JobContext context) {
         if (backup.kind() != BackupKind.BASE && backup.kind() != BackupKind.DUMP) {
-            return BackupContents.Listing.EMPTY;
+            return CompletableFuture.completedFuture(BackupContents.Listing.EMPTY);
         }
-        try {
-            return contents.read(backup.cluster(), backup.kind() == BackupKind.DUMP ? backup.database() : null);
-        } catch (SQLException | RuntimeException e) {
-            context.log("pgvault: could not list the cluster's databases and tables for the backup's contents: "
-                    + e.getMessage());
-            return BackupContents.Listing.EMPTY;
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return contents.read(backup.cluster(), backup.kind() == BackupKind.DUMP ? backup.database() : null);
+            } catch (SQLException | RuntimeException e) {
+                context.log("pgvault: could not list the cluster's databases and tables for the backup's contents: "
+                        + e.getMessage());
+                return BackupContents.Listing.EMPTY;
+            }
+        }, r -> DaemonThreads.named("pgvault-contents-" + backup.id()).newThread(r).start());
+    }
+
+    /**
+     * The table of contents of a DUMP in an archive format, read once for both its contents and its row counts;
+     * null for other backups, when there is nothing to keep to it, or when it cannot be read (logged).
+     */
+    private ArchiveToc archiveToc(BackupView backup, StagingArea area, BackupContents.Listing listed,
+            BackupRunner.Result result, JobContext context) {
+        if (backup.kind() != BackupKind.DUMP || !backup.format().isArchive()
+                || listed.relations().isEmpty() && result.tableRows().isEmpty()) {
+            return null;
+        }
+        try (ToolSession session = clusters.toolSession(backup.cluster())) {
+            return ArchiveToc.list(executor, session.tool("pg_restore"), session.environment(null),
+                    area.directory().resolve(backup.mainFile()), context.cancellation());
+        } catch (IOException | RuntimeException e) {
+            context.log("pgvault: could not read the dump's table of contents: " + e.getMessage());
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new JobCancelledException("interrupted");
         }
     }
 
     /**
      * A DUMP in an archive format lists what its table of contents holds (a filtered dump holds less), and which
-     * of its tables' needs it holds (a table-filtered one holds no types or schemas).
+     * of its tables' needs it holds (a table-filtered one holds no types or schemas); without its table of
+     * contents, nothing.
      */
-    private BackupContents.Listing keepArchived(BackupView backup, StagingArea area, BackupContents.Listing listed,
-            JobContext context) {
+    private static BackupContents.Listing keepArchived(BackupView backup, BackupContents.Listing listed,
+            ArchiveToc toc) {
         if (backup.kind() != BackupKind.DUMP || !backup.format().isArchive() || listed.relations().isEmpty()) {
             return listed;
         }
-        try (ToolSession session = clusters.toolSession(backup.cluster())) {
-            ArchiveToc toc = ArchiveToc.list(executor, session.tool("pg_restore"), session.environment(null),
-                    area.directory().resolve(backup.mainFile()), context.cancellation());
-            List<BackupContents.Relation> kept = BackupContents.keep(listed.relations(),
-                    r -> toc.hasTable(r.schema(), r.table()));
-            return new BackupContents.Listing(kept, TableNeeds.archived(listed.needs().stream()
-                    .filter(n -> toc.hasTable(n.schema(), n.table())).toList(), toc));
-        } catch (IOException | RuntimeException e) {
-            context.log("pgvault: could not read the dump's table of contents: " + e.getMessage());
+        if (toc == null) {
             return BackupContents.Listing.EMPTY;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new JobCancelledException("interrupted");
         }
+        List<BackupContents.Relation> kept = BackupContents.keep(listed.relations(),
+                r -> toc.hasTable(r.schema(), r.table()));
+        return new BackupContents.Listing(kept, TableNeeds.archived(listed.needs().stream()
+                .filter(n -> toc.hasTable(n.schema(), n.table())).toList(), toc));
+    }
+
+    /**
+     * A dump's row counts, kept to the tables whose rows its archive holds (pg_dump leaves some out, such as an
+     * extension's own tables); a script has no table of contents and keeps them all, as does an archive whose
+     * table of contents could not be read.
+     */
+    private static BackupRunner.Result keepHeldRows(BackupView backup, BackupRunner.Result result, ArchiveToc toc,
+            JobContext context) {
+        if (backup.kind() != BackupKind.DUMP || result.tableRows().isEmpty()) {
+            return result;
+        }
+        List<TableRows> rows = result.tableRows();
+        if (toc != null) {
+            List<TableRows> held = rows.stream().filter(r -> toc.entries().stream()
+                    .anyMatch(e -> e.isOf("TABLE DATA", r.schema(), r.table()))).toList();
+            if (held.size() < rows.size()) {
+                context.log("pgvault: " + (rows.size() - held.size()) + " counted table(s) hold no rows in the "
+                        + "archive (pg_dump leaves some out, such as an extension's own tables); not recorded");
+            }
+            rows = held;
+        }
+        context.log("pgvault: counted the rows of " + rows.size() + " table(s) in the dump's snapshot");
+        return result.withTableRows(rows);
     }
 
     private void recordContents(BackupView backup, BackupContents.Listing listed, JobContext context) {

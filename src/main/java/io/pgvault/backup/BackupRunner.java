@@ -41,6 +41,11 @@ public interface BackupRunner {
             return new Result(startLsn, stopLsn, timeline, firstWal, lastWal, tableRows, serverConfig, warnings, taken);
         }
 
+        /** The same result with other row counts. */
+        public Result withTableRows(java.util.List<TableRows> rows) {
+            return new Result(startLsn, stopLsn, timeline, firstWal, lastWal, rows, serverConfig, warnings, blocks);
+        }
+
         public static final Result NONE = new Result(null, null, null, null, null, java.util.List.of(), null,
                 java.util.List.of());
 

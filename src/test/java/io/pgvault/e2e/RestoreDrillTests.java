@@ -3,6 +3,8 @@ package io.pgvault.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgvault.testing.PgCluster;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -61,6 +63,27 @@ class RestoreDrillTests extends EndToEndTest {
                     .contains("2 sanity queries passed").contains("restored into a scratch database");
             assertThat(drilled.path("drillSeconds").asDouble()).isPositive();
         }
+        // rows committed while the dump runs are neither in it nor counted: the counts describe its snapshot
+        String duringId;
+        try (Connection lock = pg.connect(DB); Statement st = lock.createStatement()) {
+            lock.setAutoCommit(false);
+            st.execute("LOCK TABLE t IN ACCESS EXCLUSIVE MODE");
+            String jobId = api.startBackup(CLUSTER, Map.of("kind", "DUMP", "database", DB, "format", "CUSTOM"))
+                    .path("id").asString();
+            awaitSnapshotReader();
+            pg.execute(DB, "INSERT INTO \"other schema\".\"Odd Name\" SELECT generate_series(8, 10)");
+            lock.rollback();
+            JsonNode job = api.awaitJob(jobId, Duration.ofMinutes(1));
+            assertThat(job.path("status").asString()).as(job.toString()).isEqualTo("SUCCEEDED");
+            duringId = job.path("backupId").asString();
+        }
+        assertThat(catalog.queryForObject("select row_count from backup_table_rows where backup_id = ? "
+                + "and table_name = 'Odd Name'", Long.class, UUID.fromString(duringId))).isEqualTo(7L);
+        JsonNode during = drill(duringId).path("verification");
+        assertThat(during.path("status").asString()).as(during.toString()).isEqualTo("PASSED");
+        assertThat(during.path("detail").asString()).contains("row counts of 2 table(s) match the source");
+        pg.execute(DB, "DELETE FROM \"other schema\".\"Odd Name\" WHERE x > 7");
+
         assertThat(pg.queryValue("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'pgvault_drill_%'"))
                 .as("scratch databases are dropped").isEqualTo(0L);
         JsonNode rto = api.get("/api/v1/clusters/" + CLUSTER).json().path("measuredRto");
@@ -135,6 +158,20 @@ class RestoreDrillTests extends EndToEndTest {
         assertThat(api.post("/api/v1/clusters", Map.of("name", "bad-sanity", "host", pg.host(), "port", pg.port(),
                 "username", pg.superuser(), "sanityQueries", List.of(Map.of("name", "no sql")))).status())
                 .isEqualTo(400);
+    }
+
+    /**
+     * Waits until pg_dump or the row count waits for the test's lock: both read the snapshot pgvault exported, so
+     * it is taken (the contents' own short lock waits come before it may be, and do not count).
+     */
+    private static void awaitSnapshotReader() {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (((Number) pg.queryValue("postgres", "SELECT count(*) FROM pg_stat_activity WHERE datname = ? "
+                + "AND wait_event_type = 'Lock' AND (query ILIKE 'LOCK TABLE%' OR query ILIKE 'select count(*)%')",
+                DB)).longValue() == 0) {
+            assertThat(System.nanoTime()).as("pg_dump or the count waits for the lock").isLessThan(deadline);
+            Api.sleep(50);
+        }
     }
 
     private JsonNode drill(String backupId) {

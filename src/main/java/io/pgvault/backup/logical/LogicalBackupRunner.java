@@ -1,7 +1,6 @@
 package io.pgvault.backup.logical;
 
 import io.pgvault.PgvaultProperties;
-import io.pgvault.backup.ArchiveToc;
 import io.pgvault.backup.BackupKind;
 import io.pgvault.backup.BackupRunner;
 import io.pgvault.backup.DumpAllSpec;
@@ -12,6 +11,7 @@ import io.pgvault.backup.TableRows;
 import io.pgvault.cluster.ClusterAccess;
 import io.pgvault.cluster.ClusterTarget;
 import io.pgvault.cluster.ToolSession;
+import io.pgvault.job.DaemonThreads;
 import io.pgvault.job.JobContext;
 import io.pgvault.process.ProcessExecutor;
 import io.pgvault.process.ProcessResult;
@@ -124,8 +124,8 @@ class LogicalBackupRunner implements BackupRunner {
      * resolves the dump's filters as pg_dump does and adds the partitions and inheritance children of the tables
      * they name ({@link DumpSelection}); then, while the tool dumps, it counts the rows of every table the dump
      * takes, filtered or not, so a restore drill (and a table-filtered restore) can later demand exactly those
-     * counts. An archive's table of contents has the last word on which tables hold rows. A schema-only or
-     * data-only dump counts nothing.
+     * counts. An archive's table of contents has the last word on which tables hold rows
+     * ({@code BackupJobHandler}). A schema-only or data-only dump counts nothing.
      */
     private Result dumpCounted(BackupView backup, ToolSession session, Path target, java.io.OutputStream stdout,
             JobContext context) throws Exception {
@@ -133,9 +133,10 @@ class LogicalBackupRunner implements BackupRunner {
         boolean count = countRows && !s.schemaOnly() && !s.dataOnly();
         try (Connection snapshot = clusters.connect(backup.cluster(), backup.database())) {
             try (Statement st = snapshot.createStatement()) {
-                // the server's own limits must not end the snapshot (or a count) while pg_dump reads it
+                // the server's own limits must not end the snapshot (or a count) while pg_dump reads it; a count
+                // in one backend: parallel workers would take more CPU than one scan from the dump running beside it
                 st.execute("set idle_in_transaction_session_timeout = 0; set statement_timeout = 0; "
-                        + "set lock_timeout = 0");
+                        + "set lock_timeout = 0; set max_parallel_workers_per_gather = 0");
             }
             snapshot.setAutoCommit(false);
             snapshot.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
@@ -165,8 +166,11 @@ class LogicalBackupRunner implements BackupRunner {
                 // their data offsets (which parallel pg_restore wants). Sealing hashes it.
                 context.progress(() -> sizeOf(target));
             }
+            // on a thread of its own: the common pool has a single thread on a small machine, which two backups'
+            // counts would have to share
             CompletableFuture<List<TableRows>> counted = count
-                    ? CompletableFuture.supplyAsync(() -> countRows(snapshot, selection.counted()))
+                    ? CompletableFuture.supplyAsync(() -> countRows(snapshot, selection.counted()),
+                            r -> DaemonThreads.named("pgvault-count-" + backup.id()).newThread(r).start())
                     : CompletableFuture.completedFuture(List.of());
             try {
                 logDuration(context, executor.run(spec, context.cancellation()));
@@ -187,33 +191,9 @@ class LogicalBackupRunner implements BackupRunner {
             } catch (SQLException e) {
                 context.log("pgvault: closing the snapshot: " + e.getMessage());
             }
-            if (count) {
-                rows = heldRows(rows, session, target, backup, context);
-                context.log("pgvault: counted the rows of " + rows.size() + " table(s) in the dump's snapshot");
-            }
+            // the backup keeps the counts of the tables whose rows the archive holds: BackupJobHandler reads its
+            // table of contents once, for these and for the contents
             return Result.counted(rows);
-        }
-    }
-
-    /** The counts of the tables whose rows the archive holds, by its table of contents (a script has none). */
-    private List<TableRows> heldRows(List<TableRows> rows, ToolSession session, Path target, BackupView backup,
-            JobContext context) throws InterruptedException {
-        if (target == null || !backup.format().isArchive() || rows.isEmpty()) {
-            return rows;
-        }
-        try {
-            ArchiveToc toc = ArchiveToc.list(executor, session.tool("pg_restore"), session.environment(null), target,
-                    context.cancellation());
-            List<TableRows> held = rows.stream().filter(r -> toc.entries().stream()
-                    .anyMatch(e -> e.isOf("TABLE DATA", r.schema(), r.table()))).toList();
-            if (held.size() < rows.size()) {
-                context.log("pgvault: " + (rows.size() - held.size()) + " counted table(s) hold no rows in the "
-                        + "archive (pg_dump leaves some out, such as an extension's own tables); not recorded");
-            }
-            return held;
-        } catch (IOException | RuntimeException e) {
-            context.log("pgvault: could not read the dump's table of contents to check the counts: " + e.getMessage());
-            return rows;
         }
     }
 
