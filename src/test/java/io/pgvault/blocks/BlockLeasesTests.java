@@ -39,7 +39,8 @@ class BlockLeasesTests extends CatalogSliceTest {
 
     @BeforeEach
     void leases() {
-        leases = new BlockLeases(jdbc, transactions, Clock.fixed(NOW, ZoneOffset.UTC));
+        leases = new BlockLeases(jdbc, transactions, Clock.fixed(NOW, ZoneOffset.UTC),
+                org.mockito.Mockito.mock(io.pgvault.storage.BlockStoreKeys.class));
     }
 
     @AfterEach
