@@ -35,6 +35,9 @@ class BlockRewrites {
     /** How long a second pass waits for the block store's writers to end. */
     static final Duration WAIT = Duration.ofMinutes(10);
 
+    /** Objects of the block store read or rewritten at once (each a few requests to the store, little CPU). */
+    static final int WORKERS = 8;
+
     /** The largest block-store object rewritten in memory: a block (1 MiB by default, at most 64 MiB) compressed. */
     private static final int MAX_OBJECT = 65 * 1024 * 1024;
 
@@ -56,39 +59,44 @@ class BlockRewrites {
     Listing list(String repository, String keyId) throws IOException {
         OptionalLong generation = leases.sweepStart(repository);
         List<String> listed = objects.list(repository, BlockStore.PREFIX);
-        List<String> notUnder = new ArrayList<>();
-        for (String key : listed) {
+        java.util.Set<String> notUnder = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        each(listed, key -> {
             String under;
             try {
                 under = objects.keyIdOf(repository, key);
             } catch (java.nio.file.NoSuchFileException e) {
-                continue; // swept meanwhile
+                return; // swept meanwhile
             } catch (IOException e) {
                 if (e.getMessage() != null && e.getMessage().contains("is not an object pgvault encrypted")) {
-                    continue; // stored unencrypted: needs no key
+                    return; // stored unencrypted: needs no key
                 }
                 throw e;
             }
             if (!keyId.equals(under)) {
                 notUnder.add(key);
             }
-        }
-        return new Listing(generation, notUnder, listed.size());
+        });
+        return new Listing(generation, listed.stream().filter(notUnder::contains).toList(), listed.size());
     }
 
     /** Rewrites what the listing found under an older key, then clears the noted keys if no writer ran. */
     boolean rewrite(Listing listing, Progress p) throws IOException {
-        for (String key : listing.notUnderKey()) {
-            p.next(key);
-            Codec codec = key.equals(BlockStore.PREFIX + "hmac-key") ? Codec.NONE : Codec.ZSTD;
-            if (objects.rewriteInPlace(p.repository, key, codec, MAX_OBJECT).isPresent()) {
-                p.rewritten(0);
-                p.blocks++;
-            } else {
-                p.skipped++;
-                p.done(0);
+        each(listing.notUnderKey(), key -> {
+            synchronized (p) {
+                p.next(key);
             }
-        }
+            Codec codec = key.equals(BlockStore.PREFIX + "hmac-key") ? Codec.NONE : Codec.ZSTD;
+            boolean rewritten = objects.rewriteInPlace(p.repository, key, codec, MAX_OBJECT).isPresent();
+            synchronized (p) {
+                if (rewritten) {
+                    p.rewritten(0);
+                    p.blocks++;
+                } else {
+                    p.skipped++;
+                    p.done(0);
+                }
+            }
+        });
         if (listing.generation().isEmpty()) {
             return false;
         }
@@ -123,6 +131,68 @@ class BlockRewrites {
         p.log("the block store listed again: " + second.listed() + " object(s), " + second.notUnderKey().size()
                 + " under an older key");
         return rewrite(second, p);
+    }
+
+    /** Work on one object of the block store. */
+    @FunctionalInterface
+    interface ObjectTask {
+        void run(String key) throws IOException;
+    }
+
+    /**
+     * Runs {@code task} on every key, {@link #WORKERS} at a time: each object costs a few requests to the store and
+     * little CPU, so a store with a million blocks is not read and written one request after the other. The first
+     * failure stops the taking of further keys and is thrown once the running ones end.
+     */
+    static void each(List<String> keys, ObjectTask task) throws IOException {
+        int workers = Math.min(WORKERS, keys.size());
+        if (workers <= 1) {
+            for (String key : keys) {
+                task.run(key);
+            }
+            return;
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(workers,
+                io.pgvault.job.DaemonThreads.named("pgvault-block-rewrite"));
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        try {
+            List<java.util.concurrent.Future<?>> running = new ArrayList<>();
+            for (int w = 0; w < workers; w++) {
+                running.add(pool.submit(() -> {
+                    int i;
+                    while (failure.get() == null && (i = next.getAndIncrement()) < keys.size()) {
+                        try {
+                            task.run(keys.get(i));
+                        } catch (Throwable t) {
+                            failure.compareAndSet(null, t);
+                        }
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : running) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    failure.compareAndSet(null, e.getCause());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new JobCancelledException("interrupted while rewriting the block store");
+        } finally {
+            pool.shutdownNow();
+        }
+        Throwable t = failure.get();
+        if (t instanceof IOException io) {
+            throw io;
+        } else if (t instanceof RuntimeException re) {
+            throw re;
+        } else if (t instanceof Error err) {
+            throw err;
+        } else if (t != null) {
+            throw new IOException(t);
+        }
     }
 
     /** The keys the block store may still hold objects under, for the failure's message. */
