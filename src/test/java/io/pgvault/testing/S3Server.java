@@ -18,28 +18,49 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * A real S3 server for the tests: S3Proxy (Maven Central, copied to target/s3proxy by the build) run as its
- * own process with its filesystem backend in a temporary directory, on a free port, with a fresh bucket.
- * One per test class; {@link #close} stops it and removes its files.
+ * own process with its filesystem backend in a temporary directory, on a free port. One process per test JVM,
+ * started by the first class that asks and stopped when the JVM exits (each start of a Java server costs the
+ * suite seconds of CPU, and its compiler's warm-up again); each {@link #start} gets a fresh bucket of its own (the
+ * name asked for with a number added, so that two classes asking for the same name never share one), and
+ * {@link #close} removes that bucket's files.
  */
 public final class S3Server implements AutoCloseable {
 
     public static final String ACCESS_KEY = "pgvault-test-access";
     public static final String SECRET_KEY = "pgvault-test-secret-" + UUID.randomUUID();
 
-    private final Path directory;
-    private final Process process;
-    private final int port;
+    private static final java.util.concurrent.atomic.AtomicInteger BUCKETS = new java.util.concurrent.atomic.AtomicInteger();
+    private static Proxy shared;
+
+    /** The S3Proxy process of this JVM. */
+    private record Proxy(Path directory, Process process, int port) {
+    }
+
+    private final Proxy proxy;
     private final String bucket;
 
-    private S3Server(Path directory, Process process, int port, String bucket) {
-        this.directory = directory;
-        this.process = process;
-        this.port = port;
+    private S3Server(Proxy proxy, String bucket) {
+        this.proxy = proxy;
         this.bucket = bucket;
     }
 
-    /** Starts S3Proxy and creates {@code bucket}; fails the test when it does not answer within 60 s. */
+    /**
+     * A fresh bucket, named {@code bucket} and a number, on this JVM's S3Proxy (started now if it is not running);
+     * fails the test when it does not answer within 60 s.
+     */
     public static S3Server start(String bucket) {
+        String name = bucket + "-" + BUCKETS.incrementAndGet();
+        S3Server server = new S3Server(proxy(), name);
+        try (S3Client client = server.client()) {
+            client.createBucket(b -> b.bucket(name));
+        }
+        return server;
+    }
+
+    private static synchronized Proxy proxy() {
+        if (shared != null && shared.process().isAlive()) {
+            return shared;
+        }
         Path jar = Path.of("target", "s3proxy", "s3proxy-jar-with-dependencies.jar").toAbsolutePath();
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: the build copies it in generate-test-resources "
@@ -58,14 +79,13 @@ public final class S3Server implements AutoCloseable {
                     "jclouds.provider=filesystem",
                     "jclouds.filesystem.basedir=" + data, ""));
             Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx256m", "-jar", jar.toString(), "--properties", properties.toString())
+                    "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar.toString(), "--properties", properties.toString())
                     .redirectErrorStream(true).redirectOutput(directory.resolve("s3proxy.log").toFile()).start();
-            S3Server server = new S3Server(directory, process, port, bucket);
-            server.awaitReady(directory.resolve("s3proxy.log"));
-            try (S3Client client = server.client()) {
-                client.createBucket(b -> b.bucket(bucket));
-            }
-            return server;
+            Proxy started = new Proxy(directory, process, port);
+            awaitReady(started, directory.resolve("s3proxy.log"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(started), "pgvault-s3proxy-stop"));
+            shared = started;
+            return started;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -92,11 +112,11 @@ public final class S3Server implements AutoCloseable {
     }
 
     public String endpoint() {
-        return "http://127.0.0.1:" + port;
+        return "http://127.0.0.1:" + proxy.port();
     }
 
     public int port() {
-        return port;
+        return proxy.port();
     }
 
     public String bucket() {
@@ -124,14 +144,16 @@ public final class S3Server implements AutoCloseable {
         }
     }
 
-    private void awaitReady(Path log) throws IOException {
+    private static void awaitReady(Proxy proxy, Path log) throws IOException {
+        Process process = proxy.process();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("S3Proxy exited: " + Files.readString(log));
             }
             try {
-                HttpURLConnection c = (HttpURLConnection) URI.create(endpoint()).toURL().openConnection();
+                HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + proxy.port()).toURL()
+                        .openConnection();
                 c.setConnectTimeout(500);
                 c.getResponseCode();
                 c.disconnect();
@@ -139,7 +161,7 @@ public final class S3Server implements AutoCloseable {
             } catch (IOException notYet) {
                 if (System.nanoTime() > deadline) {
                     process.destroyForcibly();
-                    throw new IllegalStateException("S3Proxy did not answer on port " + port + " within 60 s: "
+                    throw new IllegalStateException("S3Proxy did not answer on port " + proxy.port() + " within 60 s: "
                             + Files.readString(log));
                 }
                 try {
@@ -152,20 +174,32 @@ public final class S3Server implements AutoCloseable {
         }
     }
 
+    /** Removes this bucket's files (the process goes on for the JVM's other classes). */
     @Override
     public void close() {
-        process.destroy();
+        deleteTree(proxy.directory().resolve("data").resolve(bucket));
+    }
+
+    private static void stop(Proxy proxy) {
+        proxy.process().destroy();
         try {
-            if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
+            if (!proxy.process().waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                proxy.process().destroyForcibly().waitFor();
             }
-            try (Stream<Path> files = Files.walk(directory)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        deleteTree(proxy.directory());
+    }
+
+    private static void deleteTree(Path directory) {
+        if (!Files.exists(directory)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(directory)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }
