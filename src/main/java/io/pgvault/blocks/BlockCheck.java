@@ -71,7 +71,7 @@ public final class BlockCheck {
                 }
             }
         } finally {
-            pool.shutdownNow();
+            io.pgvault.job.DaemonThreads.stopAndWait(pool);
         }
         return new Result(filesOf.size(), bytes, problems);
     }

@@ -98,7 +98,7 @@ public final class BlockCopy {
                 blocksDone.accept(++done);
             }
         } finally {
-            pool.shutdownNow();
+            io.pgvault.job.DaemonThreads.stopAndWait(pool);
         }
         List<BlockManifest.Entry> entries = manifest.entries().stream().map(e -> e.blocks().isEmpty() ? e
                 : new BlockManifest.Entry(e.path(), e.type(), e.size(), e.mode(), e.mtime(), e.link(),

@@ -163,7 +163,7 @@ public final class DeltaRestore {
             }
             return new Report(checked, skipped, writtenBytes, wholeFiles, patched, gone.size());
         } finally {
-            pool.shutdownNow();
+            io.pgvault.job.DaemonThreads.stopAndWait(pool);
         }
     }
 

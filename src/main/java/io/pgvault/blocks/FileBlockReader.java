@@ -171,7 +171,7 @@ public final class FileBlockReader {
             }
             return taken;
         } finally {
-            pool.shutdownNow();
+            io.pgvault.job.DaemonThreads.stopAndWait(pool);
         }
     }
 

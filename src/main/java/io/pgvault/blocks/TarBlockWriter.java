@@ -190,6 +190,6 @@ public final class TarBlockWriter implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        workers.shutdownNow();
+        io.pgvault.job.DaemonThreads.stopAndWait(workers);
     }
 }

@@ -181,7 +181,7 @@ class BlockRewrites {
             Thread.currentThread().interrupt();
             throw new JobCancelledException("interrupted while rewriting the block store");
         } finally {
-            pool.shutdownNow();
+            io.pgvault.job.DaemonThreads.stopAndWait(pool);
         }
         Throwable t = failure.get();
         if (t instanceof IOException io) {
