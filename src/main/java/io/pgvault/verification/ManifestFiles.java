@@ -39,14 +39,20 @@ final class ManifestFiles {
     /** Checks {@code directory} against {@code manifest}; the number of files checked, or the problems found. */
     static Checked check(JsonMapper json, Path manifest, Path directory) throws IOException {
         List<String> problems = new java.util.ArrayList<>();
-        manifestChecksum(json, Files.readAllBytes(manifest), problems);
+        // read once: the checksum covers the bytes, the one streaming pass gives the files and the checksum's value
+        byte[] bytes = Files.readAllBytes(manifest);
+        String expected = null;
         Set<String> listed = new HashSet<>();
         int crcs = 0;
-        try (InputStream in = Files.newInputStream(manifest); JsonParser parser = json.createParser(in)) {
+        try (JsonParser parser = json.createParser(bytes)) {
             parser.nextToken();
             while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
                 String name = parser.currentName();
                 parser.nextToken();
+                if ("Manifest-Checksum".equals(name)) {
+                    expected = parser.getString();
+                    continue;
+                }
                 if (!"Files".equals(name)) {
                     parser.skipChildren();
                     continue;
@@ -78,6 +84,7 @@ final class ManifestFiles {
         } catch (JacksonException | IllegalArgumentException e) {
             problems.add("backup_manifest cannot be read: " + e.getMessage());
         }
+        manifestChecksum(bytes, expected, problems);
         try (Stream<Path> all = Files.walk(directory)) {
             all.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).map(p -> directory.relativize(p)
                     .toString()).filter(p -> !IGNORED.contains(p.split("/")[0]) && !listed.contains(p)).sorted()
@@ -122,21 +129,21 @@ final class ManifestFiles {
         return true;
     }
 
-    private static void manifestChecksum(JsonMapper json, byte[] manifest, List<String> problems) {
+    /** The manifest's SHA-256 up to its Manifest-Checksum line against that line's value; a problem first if not. */
+    private static void manifestChecksum(byte[] manifest, String expected, List<String> problems) {
         int at = lastIndexOf(manifest, CHECKSUM_KEY);
-        if (at < 0) {
-            problems.add("backup_manifest has no Manifest-Checksum");
+        if (at < 0 || expected == null) {
+            problems.add(0, "backup_manifest has no Manifest-Checksum");
             return;
         }
         try {
-            String expected = json.readTree(manifest).path("Manifest-Checksum").asString();
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             sha.update(manifest, 0, at);
             if (!HexFormat.of().formatHex(sha.digest()).equalsIgnoreCase(expected)) {
-                problems.add("backup_manifest's Manifest-Checksum does not match its content");
+                problems.add(0, "backup_manifest's Manifest-Checksum does not match its content");
             }
-        } catch (NoSuchAlgorithmException | JacksonException e) {
-            problems.add("backup_manifest's Manifest-Checksum cannot be checked: " + e.getMessage());
+        } catch (NoSuchAlgorithmException e) {
+            problems.add(0, "backup_manifest's Manifest-Checksum cannot be checked: " + e.getMessage());
         }
     }
 
