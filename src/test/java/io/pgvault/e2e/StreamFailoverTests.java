@@ -35,7 +35,10 @@ class StreamFailoverTests {
                 "--pgvault.repositories.shared.path=" + dir.resolve("repository"),
                 // a shorter lease than the default 30 s: the survivor takes over sooner (renewed every 1 to 2 s)
                 "--pgvault.wal.stream-lease=" + LEASE.toSeconds() + "s"));
-        try (PgCluster pg = PgCluster.start("stream-failover");
+        // wal_keep_size: the segment the slot is moved past (below) stays in pg_wal until the next instance streams it,
+        // however late a checkpoint comes on a loaded machine (without it, one that removed the segment made the
+        // server unable to stream it, the receiver rightly fell back to the slot's position and the test failed)
+        try (PgCluster pg = PgCluster.start("stream-failover", Map.of("wal_keep_size", "256MB"));
                 ServerProcess s1 = ServerProcess.start(Files.createDirectories(dir.resolve("s1")),
                         ServerProcess.freePort(), args(common, "s1"));
                 ServerProcess s2 = ServerProcess.start(Files.createDirectories(dir.resolve("s2")),
@@ -86,7 +89,13 @@ class StreamFailoverTests {
             try (ServerProcess s3 = ServerProcess.start(Files.createDirectories(dir.resolve("s3")),
                     ServerProcess.freePort(), args(common, "s3"))) {
                 Api onS3 = new Api(s3.port);
-                awaitArchived(onS3, skipped, Duration.ofSeconds(120));
+                try {
+                    awaitArchived(onS3, skipped, Duration.ofSeconds(120));
+                } catch (AssertionError e) {
+                    throw new AssertionError(e.getMessage() + "\nthe new instance's WAL streaming log:\n"
+                            + s3.output().lines().filter(l -> l.contains("WAL streaming") || l.contains("receivewal"))
+                                    .collect(java.util.stream.Collectors.joining("\n")), e);
+                }
                 JsonNode timeline = onS3.get("/api/v1/clusters/streamed/wal").json().path("timelines").get(0);
                 assertThat(timeline.path("gaps")).as(timeline.toString()).isEmpty();
                 survivor = onS3;
