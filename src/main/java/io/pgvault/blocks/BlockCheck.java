@@ -15,11 +15,21 @@ import java.util.function.LongConsumer;
 /**
  * CHECKSUM for a backup in the block store: every block its manifest names is read back (decrypted,
  * decompressed, its zstd frame checksum checked) and hashed again, and the hash must be its name. A missing or
- * damaged block is reported with the files it breaks. Blocks are read by {@code workers} threads side by side.
+ * damaged block is reported with the files it breaks (the first {@link #LISTED} of them; the rest are counted). Blocks
+ * are read by {@code workers} threads side by side. A block sealed with a key the repository no longer has ends the
+ * check at once with that one problem: every block under that key is unreadable, and reading (and reporting) a
+ * million of them one by one would only delay the answer.
  */
 public final class BlockCheck {
 
+    /** How many bad blocks a result describes; the others are counted in one last line. */
+    static final int LISTED = 100;
+
     private BlockCheck() {
+    }
+
+    /** A worker's answer for a block whose key is gone. */
+    private record KeyGone(String message) {
     }
 
     /** What was found: blocks and plain bytes checked, and one problem per bad block. */
@@ -48,11 +58,13 @@ public final class BlockCheck {
                         return again.equals(name) ? (Object) (long) data.length
                                 : "block " + name + " holds other content (hash " + again + ")";
                     } catch (IOException e) {
-                        return "block " + name + " cannot be read: " + e.getMessage();
+                        return missingKey(e) ? new KeyGone("block " + name + " cannot be read: " + e.getMessage())
+                                : "block " + name + " cannot be read: " + e.getMessage();
                     }
                 }));
             }
             int i = 0;
+            int unlisted = 0;
             for (String name : filesOf.keySet()) {
                 cancellation.throwIfCancelled();
                 Object outcome;
@@ -64,15 +76,37 @@ public final class BlockCheck {
                 if (outcome instanceof Long n) {
                     bytes += n;
                     progress.accept(bytes);
+                } else if (outcome instanceof KeyGone gone) {
+                    problems.clear();
+                    problems.add(gone.message() + breaks(filesOf.get(name)) + "; the check stopped there: no block "
+                            + "sealed with that key can be read until its key file is configured again");
+                    return new Result(filesOf.size(), bytes, problems);
+                } else if (problems.size() >= LISTED) {
+                    unlisted++;
                 } else {
-                    List<String> files = filesOf.get(name);
-                    problems.add(outcome + "; it breaks " + (files.size() > 5 ? files.subList(0, 5) + " and "
-                            + (files.size() - 5) + " more" : files));
+                    problems.add(outcome + breaks(filesOf.get(name)));
                 }
+            }
+            if (unlisted > 0) {
+                problems.add("and " + unlisted + " more bad block(s)");
             }
         } finally {
             io.pgvault.job.DaemonThreads.stopAndWait(pool);
         }
         return new Result(filesOf.size(), bytes, problems);
+    }
+
+    private static String breaks(List<String> files) {
+        return "; it breaks " + (files.size() > 5 ? files.subList(0, 5) + " and " + (files.size() - 5) + " more"
+                : files);
+    }
+
+    private static boolean missingKey(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof io.pgvault.storage.crypto.MissingKeyException) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -218,6 +218,41 @@ class BlockStoreTests {
     }
 
     @Test
+    void aCheckStopsAtTheFirstBlockWhoseKeyIsGoneAndListsAtMostAHundredBadBlocks() throws Exception {
+        byte[] data = random((BlockCheck.LISTED + 30) * BLOCK, 7);
+        LocalObjectStore raw = new LocalObjectStore(temp.resolve("sealed"));
+        BlockManifest sealed = ingest(BlockStore.of(new EncryptedObjectStore(raw, RepositoryKeys.fromFiles(
+                temp.resolve("keys/main.key"), List.of())), true), tar(List.of("f"), List.of(data)));
+        assertThat(sealed.entries().get(0).blocks()).hasSize(BlockCheck.LISTED + 30);
+        // the HMAC key rewritten under a new key (as a re-encryption does), the blocks still under the old one, and
+        // the old key's file then lost: the store opens, its blocks do not read
+        EncryptedObjectStore newKeyOnly = new EncryptedObjectStore(raw, RepositoryKeys.fromFiles(
+                temp.resolve("other-keys/main.key"), List.of()));
+        byte[] hmac;
+        try (InputStream in = new EncryptedObjectStore(raw, RepositoryKeys.fromFiles(temp.resolve("keys/main.key"),
+                List.of())).get(BlockStore.PREFIX + "hmac-key")) {
+            hmac = in.readAllBytes();
+        }
+        newKeyOnly.put(BlockStore.PREFIX + "hmac-key", new ByteArrayInputStream(hmac));
+        BlockStore keyLost = BlockStore.of(newKeyOnly, true);
+        List<String> problems = BlockCheck.run(keyLost, sealed, 2, Cancellation.none(), n -> { }).problems();
+        assertThat(problems).hasSize(1);
+        assertThat(problems.get(0)).contains("no key with id").contains("the check stopped there").contains("[f]");
+
+        // blocks deleted behind the store's back: the first hundred described, the rest counted
+        LocalObjectStore plainObjects = new LocalObjectStore(temp.resolve("plain"));
+        BlockStore plain = BlockStore.of(plainObjects, false);
+        BlockManifest manifest = ingest(plain, tar(List.of("f"), List.of(data)));
+        for (String name : manifest.entries().get(0).blocks()) {
+            plain.delete(name);
+        }
+        problems = BlockCheck.run(plain, manifest, 2, Cancellation.none(), n -> { }).problems();
+        assertThat(problems).hasSize(BlockCheck.LISTED + 1);
+        assertThat(problems.get(0)).contains("cannot be read").contains("[f]");
+        assertThat(problems.get(BlockCheck.LISTED)).isEqualTo("and 30 more bad block(s)");
+    }
+
+    @Test
     void aTablespacesEntriesAreNamedAsFromItsOwnDirectoryAndNeverLeaveIt() throws Exception {
         String recorded = "/srv/ts"; // fixed-path-ok: a link target a manifest records, never read or written
         BlockManifest manifest = new BlockManifest(1, BLOCK, false, List.of(
