@@ -195,8 +195,7 @@ class BackupJobHandler implements JobHandler<NoPayload> {
         }
         List<TableRows> rows = result.tableRows();
         if (toc != null) {
-            List<TableRows> held = rows.stream().filter(r -> toc.entries().stream()
-                    .anyMatch(e -> e.isOf("TABLE DATA", r.schema(), r.table()))).toList();
+            List<TableRows> held = rows.stream().filter(r -> toc.has("TABLE DATA", r.schema(), r.table())).toList();
             if (held.size() < rows.size()) {
                 context.log("pgvault: " + (rows.size() - held.size()) + " counted table(s) hold no rows in the "
                         + "archive (pg_dump leaves some out, such as an extension's own tables); not recorded");

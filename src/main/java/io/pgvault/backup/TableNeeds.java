@@ -125,8 +125,8 @@ public class TableNeeds {
     /** The needs with {@code archived} as the dump's table of contents says. */
     static List<Need> archived(List<Need> needs, ArchiveToc toc) {
         return needs.stream().map(n -> new Need(n.database(), n.schema(), n.table(), n.object(),
-                toc.entries().stream().anyMatch(e -> e.isOf(n.object().desc(), n.object().schema() == null ? "-"
-                        : n.object().schema(), n.object().name())))).toList();
+                toc.has(n.object().desc(), n.object().schema() == null ? "-" : n.object().schema(),
+                        n.object().name()))).toList();
     }
 
     @Transactional
