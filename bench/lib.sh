@@ -123,7 +123,9 @@ start_pgvault() {
   API=http://127.0.0.1:$port
   # PGVAULT_ARGS: extra --key=value settings, e.g. --pgvault.drills.count-rows=false
   # shellcheck disable=SC2086
-  PGVAULT_ADMIN_TOKEN="$PGVAULT_TOKEN" java -jar "$JAR" --server.port="$port" \
+  # PGVAULT_JAVA_OPTS: options for pgvault's JVM, e.g. -Xmx512m
+  # shellcheck disable=SC2086
+  PGVAULT_ADMIN_TOKEN="$PGVAULT_TOKEN" java ${PGVAULT_JAVA_OPTS:-} -jar "$JAR" --server.port="$port" \
     --pgvault.storage.local.root="$WORK/store" --pgvault.security.key-file="$WORK/pgvault.key" \
     --spring.datasource.url="jdbc:h2:file:$WORK/catalog" ${PGVAULT_ARGS:-} >"$WORK/pgvault.log" 2>&1 &
   APP_PID=$!
@@ -240,6 +242,43 @@ CONF
   done
   die "S3Proxy did not answer"
 }
+
+# need_packages PKG...: installs the Debian packages that are missing (a peer such as pgbackrest; as root only)
+need_packages() {
+  local pkg
+  for pkg in "$@"; do
+    if ! type -P "$pkg" >/dev/null; then
+      [[ $(id -u) -eq 0 ]] || die "$pkg is missing (apt-get install $pkg)"
+      { apt-get install -y -q "$pkg" || { apt-get update -q && apt-get install -y -q "$pkg"; }; } >"$WORK/apt.log" 2>&1 \
+        || { tail -n 20 "$WORK/apt.log" >&2; die "could not install $pkg"; }
+    fi
+  done
+}
+
+# make_copies: WORK/copies, where restored servers go (the server's OS user's); stop_copies stops and removes them
+make_copies() {
+  mkdir -p "$WORK/copies"
+  chmod 755 "$WORK/copies"
+  if [[ $(id -u) -eq 0 ]]; then chown postgres:postgres "$WORK/copies"; fi
+}
+stop_copies() {
+  for dir in "$WORK"/copies/*/; do
+    [[ -f $dir/postmaster.pid ]] && as_pg "$BIN/pg_ctl" -D "$dir" -m immediate -w stop >/dev/null 2>&1 || true
+  done
+  as_pg rm -rf "$WORK"/copies/* 2>/dev/null || true
+}
+
+# await_promoted PORT DIR: waits until the server on PORT (data directory DIR) is out of recovery
+await_promoted() {
+  for _ in $(seq 1 2400); do
+    [[ $("$BIN/psql" -h 127.0.0.1 -p "$1" -U postgres -qAt -d postgres -c "SELECT pg_is_in_recovery()" 2>/dev/null) == f ]] && return
+    sleep 0.05
+  done
+  tail -n 20 "$2/log" >&2 || true
+  die "the server in $2 on port $1 was not promoted"
+}
+# answers PORT: pgbench_branches' rows on that server (the scale)
+answers() { "$BIN/psql" -h 127.0.0.1 -p "$1" -U postgres -qAt -d postgres -c "SELECT count(*) FROM pgbench_branches"; }
 
 # clean_up_on_exit: on any exit, stop pgvault and the cluster in PGDATA_DIR, and remove WORK
 clean_up_on_exit() {

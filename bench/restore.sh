@@ -32,29 +32,16 @@ BIN=$(find_bindir)
 for tool in initdb pg_ctl pgbench psql; do
   [[ -x $BIN/$tool ]] || die "$BIN/$tool is missing (apt-get install postgresql postgresql-contrib)"
 done
-for pkg in pgbackrest zstd; do
-  if ! type -P "$pkg" >/dev/null; then
-    [[ $(id -u) -eq 0 ]] || die "$pkg is missing (apt-get install $pkg)"
-    { apt-get install -y -q "$pkg" || { apt-get update -q && apt-get install -y -q "$pkg"; }; } >"$WORK/apt.log" 2>&1 \
-      || { tail -n 20 "$WORK/apt.log" >&2; die "could not install $pkg"; }
-  fi
-done
+need_packages pgbackrest zstd
 
 PGDATA_DIR=$WORK/pg/data
 clean_up_on_exit
-stop_copies() {
-  for dir in "$WORK"/copies/*/; do
-    [[ -f $dir/postmaster.pid ]] && as_pg "$BIN/pg_ctl" -D "$dir" -m immediate -w stop >/dev/null 2>&1 || true
-  done
-  as_pg rm -rf "$WORK"/copies/* 2>/dev/null || true
-}
 trap 'rc=$?; stop_copies; _clean_up $rc' EXIT
 
 pgvault_jar
 
-mkdir -p "$WORK/store" "$WORK/copies"
-chmod 755 "$WORK/copies"
-[[ $(id -u) -eq 0 ]] && chown postgres:postgres "$WORK/copies"
+mkdir -p "$WORK/store"
+make_copies
 init_cluster "$PGDATA_DIR"
 start_cluster "$PGDATA_DIR" <<EOF
 archive_mode = on
@@ -78,17 +65,6 @@ read -r _ BACKUP_ID < <(pgvault_backup '{"kind":"BASE"}')
 STORED=$WORK/store/bench/BASE/$BACKUP_ID
 [[ -f $STORED/base.tar.zst && -f $STORED/pg_wal.tar.zst ]] || die "no base.tar.zst and pg_wal.tar.zst in $STORED"
 pgbackrest --type=full backup >"$WORK/pgbackrest/backup.log" 2>&1 || { cat "$WORK/pgbackrest/backup.log" >&2; die "pgbackrest backup failed"; }
-
-# await_promoted PORT DIR
-await_promoted() {
-  for _ in $(seq 1 1200); do
-    [[ $("$BIN/psql" -h 127.0.0.1 -p "$1" -U postgres -qAt -d postgres -c "SELECT pg_is_in_recovery()" 2>/dev/null) == f ]] && return
-    sleep 0.05
-  done
-  tail -n 20 "$2/log" >&2 || true
-  die "the copy in $2 on port $1 was not promoted"
-}
-answers() { "$BIN/psql" -h 127.0.0.1 -p "$1" -U postgres -qAt -d postgres -c "SELECT count(*) FROM pgbench_branches"; }
 
 raw_restore() {
   local dir=$WORK/copies/raw-$1 port

@@ -103,14 +103,30 @@ class PrometheusScrapeTests extends EndToEndTest {
                     }
                 }
             }
-            assertThat(firing).as("alerts: %s%nprometheus: %s", last,
-                    Files.readString(home.resolve("prometheus.log"))).isNotNull();
+            assertThat(firing).as("alerts: %s%npgvault's own figures for late: %s%nits metrics thread: %s%nprometheus: %s",
+                    last, api.get("/actuator/prometheus").body().lines().filter(l -> l.contains("cluster=\"late\""))
+                            .toList(), metricsThread(), Files.readString(home.resolve("prometheus.log"))).isNotNull();
             assertThat(firing.path("annotations").path("summary").asString()).isEqualTo("Cluster late is past its RPO");
             assertThat(firing.path("labels").path("severity").asString()).isEqualTo("critical");
         } finally {
             // the shared server's other tests see no cluster past its RPO
             api.delete("/api/v1/clusters/late");
         }
+    }
+
+    /** Where the shared server's metrics refresh is (it runs in this JVM): a refresh that never ends shows here. */
+    private static String metricsThread() {
+        StringBuilder where = new StringBuilder();
+        Thread.getAllStackTraces().forEach((thread, stack) -> {
+            if (thread.getName().startsWith("pgvault-metrics")) {
+                where.append(thread.getName()).append(' ').append(thread.getState());
+                for (StackTraceElement frame : stack) {
+                    where.append("\n\tat ").append(frame);
+                }
+                where.append('\n');
+            }
+        });
+        return where.toString();
     }
 
     /**
