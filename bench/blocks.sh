@@ -85,7 +85,7 @@ echo "pgbench -i -s $SCALE on PostgreSQL $PG_VERSION, port $PGPORT..." >&2
 CLUSTER_SIZE=$(du -sb "$PGDATA_DIR" | cut -f1)
 
 PGVAULT_JAVA_OPTS=${PGVAULT_JAVA_OPTS:--Xmx512m}
-PGVAULT_ARGS="--pgvault.recovery.roots=$WORK/copies,$WORK/pg ${PGVAULT_ARGS:-}"
+PGVAULT_ARGS="--pgvault.recovery.roots=$WORK/copies,$WORK/pg --pgvault.recovery.drill-directory=$WORK/copies/drills ${PGVAULT_ARGS:-}"
 start_pgvault
 api POST /api/v1/clusters "{\"name\":\"bench\",\"host\":\"127.0.0.1\",\"port\":$PGPORT,\"username\":\"postgres\"}" >/dev/null
 
@@ -182,7 +182,7 @@ job_id=${BASH_REMATCH[1]}
 await_job "$job_id" >/dev/null
 await_promoted "$PGPORT" "$(dirname "$PGDATA_DIR")"
 took=$(seconds "$start" "$(now)")
-delta=$(curl -fsS "${AUTH[@]}" "$API/api/v1/jobs/$job_id/log" | grep -o 'delta restore: .*' | head -n 1)
+delta=$(curl -fsS "${AUTH[@]}" "$API/api/v1/jobs/$job_id/log" | grep -o 'delta restore: [0-9].*' | head -n 1)
 restored "pgvault delta recovery in place to the INCR after pgbench (server stopped, compared, promoted)" "$took" "$delta"
 [[ $(answers "$PGPORT") -eq $SCALE ]] || die "the cluster does not answer after pgvault's delta recovery"
 if [[ $PGBACKREST == 1 ]]; then
