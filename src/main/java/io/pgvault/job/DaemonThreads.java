@@ -21,6 +21,22 @@ public final class DaemonThreads {
         }
     }
 
+    /**
+     * A periodic task that outlives its own failures: a {@code ScheduledExecutorService} silently stops repeating a
+     * task once a run throws, so a loop (the metrics refresh, a heartbeat, a sweep) would end for good on one
+     * unexpected error and nothing would say so. Each failed run is logged, and the next one comes as planned.
+     */
+    public static Runnable repeating(String what, Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (Throwable t) {
+                org.slf4j.LoggerFactory.getLogger(DaemonThreads.class).error("{} failed; it runs again at its next "
+                        + "turn", what, t);
+            }
+        };
+    }
+
     public static ThreadFactory named(String name) {
         return r -> {
             Thread t = new Thread(r, name);

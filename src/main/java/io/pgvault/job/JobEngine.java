@@ -118,8 +118,10 @@ class JobEngine {
             log.warn("{} job(s) of instance {} were interrupted by the last shutdown", failed, instanceName);
         }
         long period = settings.heartbeatInterval().toMillis();
-        heartbeat.scheduleWithFixedDelay(this::beat, period, period, TimeUnit.MILLISECONDS);
-        sweeper.scheduleWithFixedDelay(this::sweepStale, sweep.toMillis(), sweep.toMillis(), TimeUnit.MILLISECONDS);
+        heartbeat.scheduleWithFixedDelay(DaemonThreads.repeating("The job heartbeat", this::beat),
+                period, period, TimeUnit.MILLISECONDS);
+        sweeper.scheduleWithFixedDelay(DaemonThreads.repeating("The stale-job sweep", this::sweepStale),
+                sweep.toMillis(), sweep.toMillis(), TimeUnit.MILLISECONDS);
         scheduler.start();
         log.info("Job engine started as instance '{}' with {} worker(s)", instanceName, settings.maxConcurrent());
     }

@@ -181,7 +181,8 @@ class JobWaiters implements SmartLifecycle {
         // restarts them, and a context can be stopped and started in production too; a waiter must wait again
         stopped = false;
         long period = recheck.toMillis();
-        rechecking = timer.scheduleWithFixedDelay(this::recheck, period, period, TimeUnit.MILLISECONDS);
+        rechecking = timer.scheduleWithFixedDelay(DaemonThreads.repeating("The job waiters' recheck", this::recheck),
+                period, period, TimeUnit.MILLISECONDS);
         running = true;
     }
 

@@ -131,7 +131,8 @@ class PgvaultMetrics {
             }
         }
         long period = REFRESH.toMillis();
-        refresher.scheduleWithFixedDelay(this::refresh, 0, period, TimeUnit.MILLISECONDS);
+        refresher.scheduleWithFixedDelay(DaemonThreads.repeating("The metrics refresh", this::refresh),
+                0, period, TimeUnit.MILLISECONDS);
     }
 
     @PreDestroy

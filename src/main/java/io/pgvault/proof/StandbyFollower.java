@@ -87,7 +87,8 @@ class StandbyFollower implements SmartLifecycle {
     public synchronized void start() {
         running = true;
         timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("pgvault-standby-follower"));
-        timer.scheduleWithFixedDelay(this::tick, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(io.pgvault.job.DaemonThreads.repeating("The standby follower", this::tick),
+                0, interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override

@@ -41,7 +41,8 @@ class WalSecondArchive {
 
     @EventListener(ApplicationReadyEvent.class)
     void start() {
-        worker.scheduleWithFixedDelay(this::sweep, 5, 30, TimeUnit.SECONDS);
+        worker.scheduleWithFixedDelay(io.pgvault.job.DaemonThreads.repeating("The second archive's sweep", this::sweep),
+                5, 30, TimeUnit.SECONDS);
     }
 
     @PreDestroy
