@@ -148,8 +148,7 @@ class BackupJobHandler implements JobHandler<NoPayload> {
      */
     private ArchiveToc archiveToc(BackupView backup, StagingArea area, BackupContents.Listing listed,
             BackupRunner.Result result, JobContext context) {
-        if (backup.kind() != BackupKind.DUMP || !backup.format().isArchive()
-                || listed.relations().isEmpty() && result.tableRows().isEmpty()) {
+        if (!archivedDump(backup) || listed.relations().isEmpty() && result.tableRows().isEmpty()) {
             return null;
         }
         try (ToolSession session = clusters.toolSession(backup.cluster())) {
@@ -164,6 +163,11 @@ class BackupJobHandler implements JobHandler<NoPayload> {
         }
     }
 
+    /** A DUMP in an archive format (custom, directory, tar): one with a table of contents. */
+    private static boolean archivedDump(BackupView backup) {
+        return backup.kind() == BackupKind.DUMP && backup.format().isArchive();
+    }
+
     /**
      * A DUMP in an archive format lists what its table of contents holds (a filtered dump holds less), and which
      * of its tables' needs it holds (a table-filtered one holds no types or schemas); without its table of
@@ -171,7 +175,7 @@ class BackupJobHandler implements JobHandler<NoPayload> {
      */
     private static BackupContents.Listing keepArchived(BackupView backup, BackupContents.Listing listed,
             ArchiveToc toc) {
-        if (backup.kind() != BackupKind.DUMP || !backup.format().isArchive() || listed.relations().isEmpty()) {
+        if (!archivedDump(backup) || listed.relations().isEmpty()) {
             return listed;
         }
         if (toc == null) {

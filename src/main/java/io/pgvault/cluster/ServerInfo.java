@@ -25,13 +25,22 @@ public record ServerInfo(String version, int versionNum, long walSegmentSize, St
         if (dataDirectory == null || systemIdentifier == null) {
             return false;
         }
-        Path control = Path.of(dataDirectory, "global", "pg_control");
-        try (FileChannel ch = FileChannel.open(control)) {
-            ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            ch.read(b, 0);
-            return b.flip().remaining() == 8 && b.getLong() == systemIdentifier;
+        try {
+            return systemIdentifierOnDisk(Path.of(dataDirectory)) == systemIdentifier;
         } catch (IOException | RuntimeException e) {
             return false;
+        }
+    }
+
+    /** The system identifier in a data directory's {@code global/pg_control} (its first 8 bytes, little-endian). */
+    public static long systemIdentifierOnDisk(Path dataDirectory) throws IOException {
+        try (FileChannel ch = FileChannel.open(dataDirectory.resolve("global").resolve("pg_control"))) {
+            ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            ch.read(b, 0);
+            if (b.flip().remaining() != 8) {
+                throw new IOException(dataDirectory + "/global/pg_control is shorter than 8 bytes");
+            }
+            return b.getLong();
         }
     }
 

@@ -74,7 +74,13 @@ class ClusterAlerts implements TimerListener {
                 log.warn("Could not check cluster '{}' for alerts: {}", cluster, e.toString());
             }
         }
-        return clock.instant().plus(pause(interval, Duration.ofNanos(System.nanoTime() - started)));
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        Duration pause = pause(interval, took);
+        if (took.compareTo(interval) > 0) {
+            log.warn("Checking every cluster for alerts took {} ms, longer than the check interval ({}): the next "
+                    + "check comes after {} s", took.toMillis(), interval, pause.toSeconds());
+        }
+        return clock.instant().plus(pause);
     }
 
     /**
@@ -84,10 +90,6 @@ class ClusterAlerts implements TimerListener {
      */
     static Duration pause(Duration interval, Duration took) {
         Duration spaced = took.multipliedBy(4);
-        if (took.compareTo(interval) > 0) {
-            log.warn("Checking every cluster for alerts took {} ms, longer than the check interval ({}): the next "
-                    + "check comes after {} s", took.toMillis(), interval, spaced.toSeconds());
-        }
         return spaced.compareTo(interval) > 0 ? spaced : interval;
     }
 

@@ -189,6 +189,14 @@ final class Api {
         }
     }
 
+    /** Recovers the cluster from a backup into a new data directory, to {@code target}; returns the SUCCEEDED job. */
+    JsonNode recoverInto(String cluster, Map<String, ?> target, String backupId, java.nio.file.Path dataDirectory) {
+        Response r = post("/api/v1/clusters/" + cluster + "/recoveries", Map.of("target", target, "backupId",
+                backupId, "dataDirectory", dataDirectory.toString()));
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        return awaitSucceeded(r.field("id"));
+    }
+
     /** Waits up to 3 minutes for a job's end and asserts it SUCCEEDED (showing its log if not); returns the job. */
     JsonNode awaitSucceeded(String jobId) {
         JsonNode done = awaitJob(jobId, Duration.ofMinutes(3));

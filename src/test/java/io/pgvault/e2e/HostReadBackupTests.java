@@ -140,10 +140,7 @@ class HostReadBackupTests extends EndToEndTest {
         api.awaitLastSegment(CLUSTER, pg.switchWal(), pg);
         Path dir = recoveries.resolve("incr");
         started.add(dir);
-        Api.Response r = api.post("/api/v1/clusters/" + CLUSTER + "/recoveries", Map.of("target",
-                Map.of("latest", true), "backupId", incr.path("id").asString(), "dataDirectory", dir.toString()));
-        assertThat(r.status()).as(r.body()).isEqualTo(202);
-        JsonNode job = api.awaitSucceeded(r.field("id"));
+        JsonNode job = api.recoverInto(CLUSTER, Map.of("latest", true), incr.path("id").asString(), dir);
         assertThat(query(job.path("result").path("port").asInt(), TABLES)).isEqualTo(expected);
         assertThat(query(job.path("result").path("port").asInt(), "SELECT count(*) FROM scratch"))
                 .as("the unlogged table is there, empty, as after a crash").isEqualTo(0L);

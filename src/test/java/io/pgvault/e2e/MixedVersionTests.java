@@ -304,11 +304,9 @@ class MixedVersionTests {
         // the INCR recovered to its end into a new directory, on 16's own server binaries: the same tables
         Path dir = recoveries.resolve("sixteen");
         started.add(dir);
-        Api.Response r = api.post("/api/v1/clusters/" + SIXTEEN + "/recoveries", Map.of("target",
-                Map.of("immediate", true), "backupId", incr.path("id").asString(), "dataDirectory", dir.toString()));
-        assertThat(r.status()).as(r.body()).isEqualTo(202);
-        JsonNode job = api.awaitSucceeded(r.field("id"));
-        assertThat(api.get("/api/v1/jobs/" + r.field("id") + "/log").body()).contains("starting PostgreSQL 16.");
+        JsonNode job = api.recoverInto(SIXTEEN, Map.of("immediate", true), incr.path("id").asString(), dir);
+        assertThat(api.get("/api/v1/jobs/" + job.path("id").asString() + "/log").body())
+                .contains("starting PostgreSQL 16.");
         try (Connection c = connect(job.path("result").path("port").asInt())) {
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
                     "SELECT current_setting('server_version_num')::int / 10000")) {

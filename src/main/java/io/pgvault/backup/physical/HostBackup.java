@@ -13,6 +13,7 @@ import io.pgvault.blocks.TarBlockWriter;
 import io.pgvault.blocks.VerifyBackupManifest;
 import io.pgvault.cluster.ClusterAccess;
 import io.pgvault.cluster.ClusterService;
+import io.pgvault.cluster.ServerInfo;
 import io.pgvault.job.JobContext;
 import io.pgvault.storage.HashingOutputStream;
 import io.pgvault.storage.StagingArea;
@@ -20,9 +21,6 @@ import io.pgvault.wal.Lsn;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -107,7 +105,7 @@ class HostBackup {
         try (Connection conn = clusters.connect(cluster, clusterService.get(cluster).maintenanceDatabase());
                 ResultSet rs = conn.createStatement().executeQuery("select system_identifier from pg_control_system()")) {
             long id = rs.next() ? rs.getLong(1) : 0;
-            if (id == 0 || id != systemIdentifier(control)) {
+            if (id == 0 || id != ServerInfo.systemIdentifierOnDisk(dir)) {
                 why.append(dir).append(" on this host is another cluster's directory");
                 return Optional.empty();
             }
@@ -118,13 +116,6 @@ class HostBackup {
         }
     }
 
-    private static long systemIdentifier(Path control) throws IOException {
-        try (FileChannel ch = FileChannel.open(control)) {
-            ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            ch.read(b, 0);
-            return b.flip().getLong();
-        }
-    }
 
     Taken take(BackupView backup, Path dataDirectory, StagingArea area, JobContext context) throws Exception {
         String cluster = backup.cluster();
