@@ -55,7 +55,7 @@ public final class BlockCheck {
                     try {
                         byte[] data = store.read(name);
                         String again = hashers.get().name(data, data.length);
-                        return again.equals(name) ? (Object) (long) data.length
+                        return again.equals(BlockStore.blockName(name)) ? (Object) (long) data.length
                                 : "block " + name + " holds other content (hash " + again + ")";
                     } catch (IOException e) {
                         return missingKey(e) ? new KeyGone("block " + name + " cannot be read: " + e.getMessage())

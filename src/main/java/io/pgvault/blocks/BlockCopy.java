@@ -59,18 +59,19 @@ public final class BlockCopy {
             for (String name : names) {
                 work.add(pool.submit(() -> {
                     cancellation.throwIfCancelled();
-                    if (sameNames && to.has(name)) {
+                    if (sameNames && to.hasToReference(name)) {
                         renamed.put(name, name);
                         return null;
                     }
                     byte[] data = from.read(name);
                     read.incrementAndGet();
                     String again = sourceHashers.get().name(data, data.length);
-                    if (!again.equals(name)) {
+                    if (!again.equals(BlockStore.blockName(name))) {
                         throw new IOException("block " + name + " holds other content in the source (hash " + again
                                 + "): verify the backup");
                     }
-                    String target = sameNames ? name : targetHashers.get().name(data, data.length);
+                    // a page delta is copied as its whole block: the target need not hold its base
+                    String target = sameNames ? BlockStore.blockName(name) : targetHashers.get().name(data, data.length);
                     long n = to.storeIfAbsent(target, data, data.length);
                     if (n > 0) {
                         added.incrementAndGet();
@@ -103,7 +104,7 @@ public final class BlockCopy {
         List<BlockManifest.Entry> entries = manifest.entries().stream().map(e -> e.blocks().isEmpty() ? e
                 : new BlockManifest.Entry(e.path(), e.type(), e.size(), e.mode(), e.mtime(), e.link(),
                         e.blocks().stream().map(renamed::get).toList())).toList();
-        boolean rewritten = !sameNames;
+        boolean rewritten = !sameNames || renamed.entrySet().stream().anyMatch(r -> !r.getKey().equals(r.getValue()));
         BlockManifest copy = rewritten ? new BlockManifest(manifest.version(), manifest.blockSize(), to.keyed(),
                 entries) : manifest;
         return new Result(copy, rewritten, names.size(), (int) read.get(), (int) added.get(), stored.get());

@@ -1,6 +1,9 @@
 package io.pgvault.blocks;
 
+import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdCompressCtx;
+import com.github.luben.zstd.ZstdDecompressCtx;
+import com.github.luben.zstd.ZstdException;
 import io.pgvault.storage.ObjectStore;
 import io.pgvault.storage.codec.Codec;
 import java.io.ByteArrayInputStream;
@@ -28,6 +31,15 @@ import javax.crypto.spec.SecretKeySpec;
  * the repository itself), so the names of stored objects say nothing about their content to whoever can list
  * the bucket (a plain SHA-256 of a well-known file would). Keys are computed by whoever reads a file
  * ({@link Hasher}), so a delta restore compares blocks on disk with a manifest without fetching anything.
+ *
+ * <p><b>Page deltas.</b> A manifest refers to a block by its <i>reference</i>: the block's name, or
+ * {@code <name>-<base>} when the block is stored as the pages in which it differs from a whole block {@code base}
+ * (the block at the same place in the backup it builds on). An INCR after scattered updates (pgbench's) changes a
+ * few pages of nearly every megabyte: its blocks are all new, but each is stored as its changed pages. A delta's base
+ * is always a whole block (never another delta), so reading one costs two objects at most; a block whose pages
+ * changed for more than half is stored whole, and becomes the base of the next ones. Either way the name is the
+ * hash of the whole block's bytes, so restores, checks and delta restores compare what they read with the name.
+ * The sweep keeps a delta's base as long as the delta is kept ({@link BlockSweep#referenced}).
  */
 public final class BlockStore {
 
@@ -35,13 +47,42 @@ public final class BlockStore {
     public static final String PREFIX = ".blocks/";
     private static final String HMAC_KEY = PREFIX + "hmac-key";
     private static final int LEVEL = 3;
+    private static final int NAME_LENGTH = 64;
+    /** Pages of a delta: PostgreSQL's. */
+    static final int PAGE = PageChecksum.PAGE;
+    private static final byte[] DELTA_MAGIC = {'P', 'G', 'V', 'D', 1};
 
-    private static final ThreadLocal<ZstdCompressCtx> COMPRESSOR = ThreadLocal.withInitial(() -> {
-        ZstdCompressCtx ctx = new ZstdCompressCtx();
-        ctx.setLevel(LEVEL);
-        ctx.setChecksum(true);
-        return ctx;
-    });
+    private static final ThreadLocal<ZstdDecompressCtx> DECOMPRESSOR = ThreadLocal.withInitial(ZstdDecompressCtx::new);
+    /** Blocks are 1 MiB; a frame claiming more than this is read by the stream decoder, never allocated up front. */
+    private static final long EXACT_READ_LIMIT = 64L << 20;
+    private static final ThreadLocal<Compressor> COMPRESSOR = ThreadLocal.withInitial(Compressor::new);
+
+    /**
+     * A zstd context and the buffer it compresses into, reused for every block a thread stores: a block's frame is
+     * written into the same array each time (grown when a block is larger), instead of two fresh arrays per block,
+     * which at one block per megabyte was most of a backup's garbage and a third of its time.
+     */
+    private static final class Compressor {
+        private final ZstdCompressCtx ctx = new ZstdCompressCtx();
+        private byte[] out = new byte[0];
+        /** Where a delta's base is read into. */
+        private byte[] plain = new byte[0];
+
+        Compressor() {
+            ctx.setLevel(LEVEL);
+            ctx.setChecksum(true);
+        }
+
+        /** The frame of {@code data[0..length)}, valid until this thread's next call. */
+        InputStream compress(byte[] data, int length) {
+            int bound = (int) Zstd.compressBound(length);
+            if (out.length < bound) {
+                out = new byte[bound];
+            }
+            int size = ctx.compressByteArray(out, 0, out.length, data, 0, length);
+            return new ByteArrayInputStream(out, 0, size);
+        }
+    }
 
     private final ObjectStore store;
     private final byte[] hmacKey;
@@ -121,15 +162,26 @@ public final class BlockStore {
         return new Hasher(hmacKey);
     }
 
-    /** The object key a block name is stored under. */
-    public static String objectKey(String name) {
-        return PREFIX + name.substring(0, 2) + "/" + name;
+    /** The object key a block reference (a name, or a delta's {@code <name>-<base>}) is stored under. */
+    public static String objectKey(String reference) {
+        return PREFIX + reference.substring(0, 2) + "/" + reference;
     }
 
-    /** The block name of an object key below {@link #PREFIX}, or empty for other objects there. */
+    /** The block reference of an object key below {@link #PREFIX}, or empty for other objects there. */
     static Optional<String> nameOf(String objectKey) {
         String last = objectKey.substring(objectKey.lastIndexOf('/') + 1);
-        return last.matches("[0-9a-f]{64}") ? Optional.of(last) : Optional.empty();
+        return last.matches("[0-9a-f]{64}(-[0-9a-f]{64})?") ? Optional.of(last) : Optional.empty();
+    }
+
+    /** The name of the block a reference stands for: the hash of its whole bytes. */
+    public static String blockName(String reference) {
+        return reference.length() > NAME_LENGTH ? reference.substring(0, NAME_LENGTH) : reference;
+    }
+
+    /** The whole block a delta reference is stored against, or empty for a whole block's reference. */
+    public static Optional<String> baseOf(String reference) {
+        return reference.length() > NAME_LENGTH ? Optional.of(reference.substring(NAME_LENGTH + 1))
+                : Optional.empty();
     }
 
     /**
@@ -138,22 +190,136 @@ public final class BlockStore {
      */
     public long storeIfAbsent(String name, byte[] data, int length) throws IOException {
         String key = objectKey(name);
-        if (store.stat(key).isPresent()) {
+        if (store.statToReference(key).isPresent()) {
             return 0;
         }
-        // one frame with its content checksum, as Codec.ZSTD writes and reads; a context per thread, no zstd workers
-        // (the backup's own workers compress blocks side by side)
-        InputStream content = new ByteArrayInputStream(COMPRESSOR.get().compress(
-                length == data.length ? data : java.util.Arrays.copyOf(data, length)));
+        return write(key, data, length);
+    }
+
+    /** Writes {@code data[0..length)} compressed under {@code key} unless it is there: the stored bytes added. */
+    private long write(String key, byte[] data, int length) throws IOException {
+        // one frame with its content checksum, as Codec.ZSTD writes and reads; a context and an output buffer per
+        // thread, no zstd workers (the backup's own workers compress blocks side by side), no copy of the input
+        InputStream content = COMPRESSOR.get().compress(data, length);
         String keyId = keys.current();
         keys.writing(keyId, false);
         try {
             if (store.createsExclusively()) {
-                return store.create(key, content).map(ObjectStore.StoredObject::size).orElse(0L);
+                // the manifest's put makes the block's name durable (its content is before the name exists)
+                return store.createNameSyncedLater(key, content).map(ObjectStore.StoredObject::size).orElse(0L);
             }
             return store.put(key, content).size();
         } finally {
             writtenUnder(keys, keyId);
+        }
+    }
+
+    /** What {@link #store} did: the reference the manifest keeps, and the stored bytes it added (0: none). */
+    public record Stored(String reference, long bytes) {
+    }
+
+    /**
+     * Stores a block, as the pages in which it differs from {@code previous} (the reference of the block at the same
+     * place in the backup this one builds on; null: none) when fewer than half of them do, else whole. What is
+     * stored already (the whole block, or the same delta) is referred to, not stored again. A base that cannot be
+     * read (gone, damaged, a key missing) only means the block is stored whole.
+     */
+    public Stored store(String name, byte[] data, int length, String previous) throws IOException {
+        if (previous != null && !previous.equals(name) && blockName(previous).equals(name)
+                && hasToReference(previous)) {
+            // unchanged since the previous backup, which stored it as a delta: the same delta
+            return new Stored(previous, 0);
+        }
+        if (previous == null || length % PAGE != 0 || length == 0) {
+            return new Stored(name, storeIfAbsent(name, data, length));
+        }
+        if (store.statToReference(objectKey(name)).isPresent()) {
+            return new Stored(name, 0);
+        }
+        String base = baseOf(previous).orElse(previous);
+        String reference = name + "-" + base;
+        if (hasToReference(reference)) {
+            return new Stored(reference, 0);
+        }
+        byte[] delta;
+        try {
+            delta = delta(base, data, length);
+        } catch (IOException unreadable) {
+            delta = null;
+        }
+        if (delta == null) {
+            return new Stored(name, storeIfAbsent(name, data, length));
+        }
+        return new Stored(reference, write(objectKey(reference), delta, delta.length));
+    }
+
+    /** The delta of {@code data} against the whole block {@code base}, or null when it would not pay. */
+    private byte[] delta(String base, byte[] data, int length) throws IOException {
+        Compressor buffers = COMPRESSOR.get();
+        int baseLength = readInto(base, buffers);
+        if (baseLength != length) {
+            return null;
+        }
+        byte[] old = buffers.plain;
+        int pages = length / PAGE;
+        int[] changed = new int[pages];
+        int count = 0;
+        for (int p = 0; p < pages; p++) {
+            int from = p * PAGE;
+            if (java.util.Arrays.mismatch(old, from, from + PAGE, data, from, from + PAGE) >= 0) {
+                changed[count++] = p;
+                if (count * 2 > pages) {
+                    return null;
+                }
+            }
+        }
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(DELTA_MAGIC.length + 4 + 4 + NAME_LENGTH + 4
+                + count * (4 + PAGE));
+        out.put(DELTA_MAGIC).putInt(PAGE).putInt(length).put(base.getBytes(StandardCharsets.US_ASCII)).putInt(count);
+        for (int k = 0; k < count; k++) {
+            out.putInt(changed[k]);
+        }
+        for (int k = 0; k < count; k++) {
+            out.put(data, changed[k] * PAGE, PAGE);
+        }
+        return out.array();
+    }
+
+    /** The whole block a delta and its base make; fails when the delta is not one or does not fit its base. */
+    private byte[] apply(String reference, byte[] delta) throws IOException {
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(delta);
+        byte[] magic = new byte[DELTA_MAGIC.length];
+        String base = baseOf(reference).orElseThrow();
+        try {
+            in.get(magic);
+            int page = in.getInt();
+            int length = in.getInt();
+            byte[] named = new byte[NAME_LENGTH];
+            in.get(named);
+            int count = in.getInt();
+            if (!java.util.Arrays.equals(magic, DELTA_MAGIC) || page != PAGE
+                    || !new String(named, StandardCharsets.US_ASCII).equals(base) || count < 0
+                    || count > length / PAGE) {
+                throw new IOException("block " + reference + " is not a page delta of " + base);
+            }
+            int[] pages = new int[count];
+            for (int k = 0; k < count; k++) {
+                pages[k] = in.getInt();
+            }
+            byte[] whole = read(base);
+            if (whole.length != length) {
+                throw new IOException("block " + reference + " needs a base of " + length + " bytes, and " + base
+                        + " holds " + whole.length);
+            }
+            for (int k = 0; k < count; k++) {
+                if (pages[k] < 0 || (pages[k] + 1) * PAGE > length) {
+                    throw new IOException("block " + reference + " names page " + pages[k] + " outside the block");
+                }
+                in.get(whole, pages[k] * PAGE, PAGE);
+            }
+            return whole;
+        } catch (java.nio.BufferUnderflowException e) {
+            throw new IOException("block " + reference + " ends inside its page delta", e);
         }
     }
 
@@ -170,11 +336,65 @@ public final class BlockStore {
         return store.stat(objectKey(name)).isPresent();
     }
 
-    /** A block's plain bytes; fails when it is missing or damaged (zstd's frame checksum). */
-    public byte[] read(String name) throws IOException {
-        try (InputStream in = Codec.ZSTD.decode(store.get(objectKey(name)))) {
+    /** Whether a block is stored, asked by whoever will refer to it from a manifest instead of storing it. */
+    public boolean hasToReference(String reference) throws IOException {
+        // a delta is only there if its base is
+        return store.statToReference(objectKey(reference)).isPresent()
+                && (baseOf(reference).isEmpty() || store.statToReference(objectKey(baseOf(reference).get())).isPresent());
+    }
+
+    /** A block's whole bytes by its reference; fails when it (or a delta's base) is missing or damaged. */
+    public byte[] read(String reference) throws IOException {
+        byte[] plain = plain(reference);
+        return baseOf(reference).isPresent() ? apply(reference, plain) : plain;
+    }
+
+    /** An object's plain bytes (zstd's frame checksum checked). */
+    private byte[] plain(String reference) throws IOException {
+        byte[] frame = frame(reference);
+        long size = contentSize(frame);
+        if (size < 0) {
+            // not a frame this store wrote (or a damaged header): the stream decoder says what is wrong
+            try (InputStream in = Codec.ZSTD.decode(new ByteArrayInputStream(frame))) {
+                return in.readAllBytes();
+            }
+        }
+        try {
+            return DECOMPRESSOR.get().decompress(frame, (int) size);
+        } catch (ZstdException e) {
+            throw new IOException("block " + reference + " is damaged: " + e.getMessage(), e);
+        }
+    }
+
+    /** A whole block's bytes into this thread's {@code buffers.plain} (grown as needed): its length. */
+    private int readInto(String name, Compressor buffers) throws IOException {
+        byte[] frame = frame(name);
+        long size = contentSize(frame);
+        if (size < 0) {
+            byte[] plain = plain(name);
+            buffers.plain = plain;
+            return plain.length;
+        }
+        if (buffers.plain.length < size) {
+            buffers.plain = new byte[(int) size];
+        }
+        try {
+            return DECOMPRESSOR.get().decompressByteArray(buffers.plain, 0, (int) size, frame, 0, frame.length);
+        } catch (ZstdException e) {
+            throw new IOException("block " + name + " is damaged: " + e.getMessage(), e);
+        }
+    }
+
+    private byte[] frame(String reference) throws IOException {
+        try (InputStream in = store.get(objectKey(reference))) {
             return in.readAllBytes();
         }
+    }
+
+    /** The size the frame says it holds (Compressor writes it), or -1: unknown, or more than a block can be. */
+    private static long contentSize(byte[] frame) {
+        long size = frame.length >= 4 ? Zstd.getFrameContentSize(frame) : -1;
+        return size > EXACT_READ_LIMIT ? -1 : size;
     }
 
     /** Every block name in the repository whose object was written before {@code before}. */

@@ -31,13 +31,20 @@ public final class BlockSweep {
     public record Result(int manifests, int referenced, int candidates, int removed, boolean skipped) {
     }
 
-    /** Every block name the repository's manifests refer to, and how many manifests there are. */
+    /**
+     * Every block reference the repository's manifests make, with the base of every delta among them, and how many
+     * manifests there are.
+     */
     public static Set<String> referenced(ObjectStore store, int[] manifests) throws IOException {
         Set<String> names = new HashSet<>();
         for (String key : store.list("")) {
             if (key.endsWith("/" + BlockManifest.FILE)) {
                 try (InputStream in = store.get(key)) {
-                    names.addAll(BlockManifest.readFrom(in).blocks());
+                    for (String reference : BlockManifest.readFrom(in).blocks()) {
+                        names.add(reference);
+                        // a delta keeps the whole block it is stored against
+                        BlockStore.baseOf(reference).ifPresent(names::add);
+                    }
                 }
                 manifests[0]++;
             }

@@ -207,7 +207,7 @@ public final class DeltaRestore {
                     }
                 }
                 checked += length;
-                if (into.position() == length && hasher.name(buffer, length).equals(e.blocks().get(i))) {
+                if (into.position() == length && hasher.name(buffer, length).equals(BlockStore.blockName(e.blocks().get(i)))) {
                     skipped += length;
                 } else {
                     changed.add(i);

@@ -53,6 +53,7 @@ public final class FileBlockReader {
     private final AtomicLong filesReused = new AtomicLong();
     private final AtomicLong bytesReused = new AtomicLong();
     private final AtomicLong vanished = new AtomicLong();
+    private final AtomicLong deltas = new AtomicLong();
     private final List<String> badPages = Collections.synchronizedList(new ArrayList<>());
     private volatile java.util.function.LongConsumer progress = n -> { };
 
@@ -107,7 +108,11 @@ public final class FileBlockReader {
     public record Item(BlockManifest.Entry entry, Source source, java.nio.file.Path file) {
     }
 
-    /** How reuse and page checks apply: {@code reference} by path (empty: read all). */
+    /**
+     * How reuse and page checks apply: {@code reference} by path (empty: read all), whose files are reused unread
+     * when their size and mtime match and the mtime is at most {@code reuseUpTo}, and whose blocks are the bases of
+     * page deltas for the files that are read.
+     */
     public record Rules(Map<String, BlockManifest.Entry> reference, long reuseUpTo, boolean checkPages,
             long startLsn) {
 
@@ -118,12 +123,12 @@ public final class FileBlockReader {
 
     /** What the reader did. */
     public record Stats(long blocks, long addedBlocks, long bytesRead, long storedBytesAdded, long filesRead,
-            long filesReused, long bytesReused, long vanished, List<String> badPages) {
+            long filesReused, long bytesReused, long vanished, List<String> badPages, long deltaBlocks) {
     }
 
     public Stats stats() {
         return new Stats(blocks.get(), added.get(), bytesRead.get(), addedStored.get(), filesRead.get(),
-                filesReused.get(), bytesReused.get(), vanished.get(), List.copyOf(badPages));
+                filesReused.get(), bytesReused.get(), vanished.get(), List.copyOf(badPages), deltas.get());
     }
 
     /** A taken file: its entry with its blocks, and its CRC-32C (null when reused, not read). */
@@ -192,6 +197,8 @@ public final class FileBlockReader {
         long firstPage = relation != null && relation.matches()
                 ? (relation.group(1) == null ? 0 : Long.parseLong(relation.group(1))) * PageChecksum.BLOCKS_PER_SEGMENT
                 : -1;
+        // a changed file's blocks are stored as page deltas against the reference's blocks where few pages changed
+        List<String> previous = before != null && before.isFile() ? before.blocks() : List.of();
         List<String> names = new ArrayList<>();
         CRC32C crc = new CRC32C();
         long size = 0;
@@ -206,13 +213,17 @@ public final class FileBlockReader {
                 }
                 crc.update(buffer, 0, n);
                 String name = hasher.name(buffer, n);
-                long stored = store.storeIfAbsent(name, buffer, n);
+                BlockStore.Stored stored = store.store(name, buffer, n,
+                        names.size() < previous.size() ? previous.get(names.size()) : null);
                 blocks.incrementAndGet();
-                if (stored > 0) {
+                if (stored.bytes() > 0) {
                     added.incrementAndGet();
-                    addedStored.addAndGet(stored);
+                    addedStored.addAndGet(stored.bytes());
+                    if (BlockStore.baseOf(stored.reference()).isPresent()) {
+                        deltas.incrementAndGet();
+                    }
                 }
-                names.add(name);
+                names.add(stored.reference());
                 size += n;
                 long read = bytesRead.addAndGet(n);
                 progress.accept(read + bytesReused.get());

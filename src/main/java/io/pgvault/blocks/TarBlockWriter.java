@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -34,6 +35,7 @@ public final class TarBlockWriter implements AutoCloseable {
     public static final int DEFAULT_BLOCK_SIZE = 1024 * 1024;
 
     private final BlockStore store;
+    private final Map<String, List<String>> previous;
     private final int blockSize;
     private final ExecutorService workers;
     private final BlockingQueue<byte[]> buffers;
@@ -41,10 +43,20 @@ public final class TarBlockWriter implements AutoCloseable {
     private final AtomicLong blocks = new AtomicLong();
     private final AtomicLong added = new AtomicLong();
     private final AtomicLong addedStored = new AtomicLong();
+    private final AtomicLong deltas = new AtomicLong();
     private final AtomicLong read = new AtomicLong();
     private volatile boolean closed;
 
     public TarBlockWriter(BlockStore store, int blockSize, int workers) {
+        this(store, blockSize, workers, Map.of());
+    }
+
+    /**
+     * As {@link #TarBlockWriter(BlockStore, int, int)}, the blocks of each file stored as page deltas against
+     * {@code previous}'s blocks of that path (the backup this one builds on) where few pages changed.
+     */
+    public TarBlockWriter(BlockStore store, int blockSize, int workers, Map<String, List<String>> previous) {
+        this.previous = previous;
         this.store = store;
         this.blockSize = blockSize;
         this.workers = Executors.newFixedThreadPool(workers, r -> {
@@ -59,12 +71,12 @@ public final class TarBlockWriter implements AutoCloseable {
         this.hashers = ThreadLocal.withInitial(store::hasher);
     }
 
-    /** What was stored: blocks seen, blocks added, plain bytes read, stored bytes added. */
-    public record Stats(long blocks, long addedBlocks, long bytesRead, long storedBytesAdded) {
+    /** What was stored: blocks seen, blocks added (of them, page deltas), plain bytes read, stored bytes added. */
+    public record Stats(long blocks, long addedBlocks, long bytesRead, long storedBytesAdded, long deltaBlocks) {
     }
 
     public Stats stats() {
-        return new Stats(blocks.get(), added.get(), read.get(), addedStored.get());
+        return new Stats(blocks.get(), added.get(), read.get(), addedStored.get(), deltas.get());
     }
 
     /**
@@ -89,7 +101,7 @@ public final class TarBlockWriter implements AutoCloseable {
                         null));
             } else if (entry.isFile()) {
                 pending.add(new Pending(new BlockManifest.Entry(path, 'f', entry.getSize(), mode, mtime, null, null),
-                        storeFile(tar, entry.getSize(), cancellation)));
+                        storeFile(tar, entry.getSize(), previous.getOrDefault(path, List.of()), cancellation)));
             } else {
                 throw new IOException("pg_basebackup sent '" + entry.getName() + "', neither a file, a directory nor a link");
             }
@@ -111,7 +123,7 @@ public final class TarBlockWriter implements AutoCloseable {
         return n.endsWith("/") ? n.substring(0, n.length() - 1) : n;
     }
 
-    private List<Future<String>> storeFile(InputStream in, long size, Cancellation cancellation)
+    private List<Future<String>> storeFile(InputStream in, long size, List<String> before, Cancellation cancellation)
             throws IOException, InterruptedException {
         List<Future<String>> names = new ArrayList<>();
         long left = size;
@@ -132,7 +144,8 @@ public final class TarBlockWriter implements AutoCloseable {
             }
             left -= length;
             read.addAndGet(length);
-            names.add(CompletableFuture.supplyAsync(() -> store(buffer, length), workers));
+            String was = names.size() < before.size() ? before.get(names.size()) : null;
+            names.add(CompletableFuture.supplyAsync(() -> store(buffer, length, was), workers));
         }
         return names;
     }
@@ -160,16 +173,19 @@ public final class TarBlockWriter implements AutoCloseable {
         return resolved;
     }
 
-    private String store(byte[] buffer, int length) {
+    private String store(byte[] buffer, int length, String was) {
         try {
             String name = hashers.get().name(buffer, length);
-            long stored = store.storeIfAbsent(name, buffer, length);
+            BlockStore.Stored stored = store.store(name, buffer, length, was);
             blocks.incrementAndGet();
-            if (stored > 0) {
+            if (stored.bytes() > 0) {
                 added.incrementAndGet();
-                addedStored.addAndGet(stored);
+                addedStored.addAndGet(stored.bytes());
+                if (BlockStore.baseOf(stored.reference()).isPresent()) {
+                    deltas.incrementAndGet();
+                }
             }
-            return name;
+            return stored.reference();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {

@@ -29,6 +29,18 @@ public interface ObjectStore {
         throw new UnsupportedOperationException(describe() + " cannot create an object only if it is absent");
     }
 
+    /**
+     * Creates like {@link #create}, for many small objects written in a row whose names only matter once a later
+     * object refers to them (the block store's blocks, then a manifest): the content is durable before the name
+     * exists, and the name is durable by the time any later {@link #put}, {@link #create} or {@link #delete} on a store
+     * of the same backend returns. After a crash such an object is whole or absent, never partial. Local: the
+     * directory's fsync waits for that next write, which does one per directory for all of them; elsewhere the same
+     * as {@link #create}.
+     */
+    default Optional<StoredObject> createNameSyncedLater(String key, InputStream content) throws IOException {
+        return create(key, content);
+    }
+
     /** Whether {@link #create} is honoured here (an S3-compatible server is asked once, by trying it). */
     default boolean createsExclusively() throws IOException {
         return false;
@@ -44,6 +56,15 @@ public interface ObjectStore {
 
     /** The object's size, or empty when there is none. */
     Optional<ObjectInfo> stat(String key) throws IOException;
+
+    /**
+     * As {@link #stat}, for an object that a later object will refer to instead of being written again: where names
+     * are synced later ({@link #createNameSyncedLater}), a name found here is made durable with them, so that one
+     * created but not yet synced before a restart cannot be referred to and then lost.
+     */
+    default Optional<ObjectInfo> statToReference(String key) throws IOException {
+        return stat(key);
+    }
 
     /** The keys that begin with {@code prefix}, sorted. */
     List<String> list(String prefix) throws IOException;

@@ -80,6 +80,8 @@ public class RepositoryStorage implements BackupStorage {
             Path dir = resolve(location);
             Files.createDirectories(dir.getParent(), PosixFilePermissions.asFileAttribute(FileTrees.OWNER_ONLY_DIR));
             FileTrees.ownerOnly(area.directory());
+            // a manifest refers to blocks whose names may not be durable yet: they are before it is
+            io.pgvault.storage.local.LocalObjectStore.syncPendingNames();
             Files.move(area.directory(), dir, StandardCopyOption.ATOMIC_MOVE);
             Fsync.directory(dir.getParent());
             Fsync.directory(workspace.stagingRoot());

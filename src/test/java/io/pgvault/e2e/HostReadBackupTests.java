@@ -49,6 +49,7 @@ class HostReadBackupTests extends EndToEndTest {
     static final String CLUSTER = "hostread";
     static final Pattern HOST_READ = Pattern.compile("host read: (\\d+) file\\(s\\) read \\((\\d+) bytes\\), (\\d+) "
             + "reused unread");
+    static final Pattern PAGE_DELTAS = Pattern.compile("(\\d+) of them as page deltas");
     static final String TABLES = "SELECT string_agg(n || ':' || c, ' ' ORDER BY n) FROM (SELECT 't' n, count(*) || "
             + "md5(string_agg(id || v, ',' ORDER BY id)) c FROM t UNION ALL SELECT 'cold', count(*) || md5(string_agg("
             + "id || v, ',' ORDER BY id)) FROM cold UNION ALL SELECT 'spaced', count(*) || md5(string_agg(id || v, ',' "
@@ -125,6 +126,10 @@ class HostReadBackupTests extends EndToEndTest {
                 .isLessThan(reused);
         assertThat(incr.path("sizeBytes").asLong()).as("what changed is stored").isPositive()
                 .isLessThan(full.path("sizeBytes").asLong());
+        // t's first megabyte had a few of its 128 pages updated: stored as those pages against the FULL's block
+        Matcher deltas = PAGE_DELTAS.matcher(log);
+        assertThat(deltas.find()).as(log).isTrue();
+        assertThat(Long.parseLong(deltas.group(1))).as(deltas.group()).isPositive();
         assertThat(incr.path("dataSizeBytes").asLong()).isGreaterThan(full.path("dataSizeBytes").asLong() * 9 / 10);
 
         // the unlogged table: only its init fork is in the backup (as pg_basebackup sends it), its index's too

@@ -35,7 +35,7 @@ class JobRestartTests {
 
     static final String DB = "restart db";
     static final Pattern STATS = Pattern.compile("block store: (\\d+) block\\(s\\)(?: of \\d+ bytes read \\(\\d+ bytes\\))?, "
-            + "(\\d+) new \\(\\d+ bytes stored\\), (\\d+) reused");
+            + "(\\d+) new \\(\\d+ bytes stored, \\d+ of them as page deltas\\), (\\d+) reused");
 
     @TempDir
     Path dir;

@@ -38,10 +38,13 @@ class BlockBackup {
 
     private final BlockStores stores;
     private final BackupCatalog backups;
+    private final BaseBackupArchive archive;
 
     private final io.pgvault.blocks.BlockLeases leases;
 
-    BlockBackup(BlockStores stores, BackupCatalog backups, io.pgvault.blocks.BlockLeases leases) {
+    BlockBackup(BlockStores stores, BackupCatalog backups, io.pgvault.blocks.BlockLeases leases,
+            BaseBackupArchive archive) {
+        this.archive = archive;
         this.stores = stores;
         this.backups = backups;
         this.leases = leases;
@@ -68,7 +71,8 @@ class BlockBackup {
         Session(BackupView backup, JobContext context) throws java.io.IOException {
             reference = reference(backup);
             store = leasedStore(backup, context);
-            writer = new TarBlockWriter(store, TarBlockWriter.DEFAULT_BLOCK_SIZE, BlockStores.WORKERS);
+            writer = new TarBlockWriter(store, TarBlockWriter.DEFAULT_BLOCK_SIZE, BlockStores.WORKERS,
+                    previousBlocks(reference));
             reading = CompletableFuture.supplyAsync(() -> {
                 try (InputStream in = pipe.input()) {
                     List<BlockManifest.Entry> entries = writer.read(in, "", context.cancellation());
@@ -114,9 +118,9 @@ class BlockBackup {
             }
             TarBlockWriter.Stats stats = writer.stats();
             context.log(String.format("pgvault: block store: %d block(s) of %d bytes read (%d bytes), %d new (%d bytes "
-                    + "stored), %d reused; %s%s", stats.blocks(), TarBlockWriter.DEFAULT_BLOCK_SIZE, stats.bytesRead(),
-                    stats.addedBlocks(), stats.storedBytesAdded(), stats.blocks() - stats.addedBlocks(),
-                    reference.describe(), ""));
+                    + "stored, %d of them as page deltas), %d reused; %s", stats.blocks(),
+                    TarBlockWriter.DEFAULT_BLOCK_SIZE, stats.bytesRead(), stats.addedBlocks(), stats.storedBytesAdded(),
+                    stats.deltaBlocks(), stats.blocks() - stats.addedBlocks(), reference.describe()));
             return new BackupRunner.Blocks(reference.type(), reference.id(), manifest.dataSize(),
                     stats.storedBytesAdded());
         }
@@ -133,6 +137,20 @@ class BlockBackup {
         String describe() {
             return type + (why == null ? (id == null ? "" : " referring to " + id) : " (" + why + ")");
         }
+    }
+
+    /** The reference's blocks by path (none for a FULL): the bases of the new backup's page deltas. */
+    private java.util.Map<String, List<String>> previousBlocks(Reference reference) throws java.io.IOException {
+        if (reference.view() == null) {
+            return java.util.Map.of();
+        }
+        java.util.Map<String, List<String>> byPath = new java.util.HashMap<>();
+        for (BlockManifest.Entry e : archive.manifest(reference.view()).entries()) {
+            if (e.isFile() && !e.path().startsWith("pg_wal/")) {
+                byPath.put(e.path(), e.blocks());
+            }
+        }
+        return byPath;
     }
 
     /** DIFF: the newest FULL; INCR: the newest backup; of this cluster, in the block store of this repository. */

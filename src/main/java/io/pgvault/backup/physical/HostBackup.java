@@ -212,9 +212,9 @@ class HostBackup {
             }
             context.log(String.format("pgvault: host read: %d file(s) read (%d bytes), %d reused unread (%d bytes), "
                     + "%d vanished while read; %d page checksum failure(s); block store: %d block(s), %d new (%d bytes "
-                    + "stored), %d reused; %s", s.filesRead(), s.bytesRead(), s.filesReused(), s.bytesReused(),
-                    s.vanished(), s.badPages().size(), s.blocks(), s.addedBlocks(), s.storedBytesAdded(),
-                    s.blocks() - s.addedBlocks(), reference.describe()));
+                    + "stored, %d of them as page deltas), %d reused; %s", s.filesRead(), s.bytesRead(), s.filesReused(),
+                    s.bytesReused(), s.vanished(), s.badPages().size(), s.blocks(), s.addedBlocks(), s.storedBytesAdded(),
+                    s.deltaBlocks(), s.blocks() - s.addedBlocks(), reference.describe()));
             return new Taken(start.toString(), stop.toString(), timeline, new BackupRunner.Blocks(reference.type(),
                     reference.id(), manifest.dataSize(), s.storedBytesAdded()), warnings);
         }
@@ -226,10 +226,6 @@ class HostBackup {
         if (reference.view() == null) {
             return FileBlockReader.Rules.readAll(checksums, start.value());
         }
-        if (Boolean.TRUE.equals(backup.spec().checksumDelta())) {
-            context.log("pgvault: checksumDelta: every file is read; unchanged blocks are found by their hashes");
-            return FileBlockReader.Rules.readAll(checksums, start.value());
-        }
         Map<String, BlockManifest.Entry> byPath = new HashMap<>();
         for (BlockManifest.Entry e : archive.manifest(reference.view()).entries()) {
             if (e.isFile() && !e.path().startsWith("pg_wal/")) {
@@ -237,6 +233,11 @@ class HostBackup {
             }
         }
         long upTo = reference.view().startedAt().getEpochSecond() - REUSE_MARGIN_SECONDS;
+        if (Boolean.TRUE.equals(backup.spec().checksumDelta())) {
+            // no file is reused unread; the reference's blocks are still the bases of page deltas
+            context.log("pgvault: checksumDelta: every file is read; unchanged blocks are found by their hashes");
+            upTo = Long.MIN_VALUE;
+        }
         return new FileBlockReader.Rules(byPath, upTo, checksums, start.value());
     }
 

@@ -61,6 +61,11 @@ public final class EncryptedObjectStore implements ObjectStore {
     }
 
     @Override
+    public Optional<StoredObject> createNameSyncedLater(String key, InputStream content) throws IOException {
+        return backend.createNameSyncedLater(key, new EncryptingInputStream(content, key));
+    }
+
+    @Override
     public boolean createsExclusively() throws IOException {
         return backend.createsExclusively();
     }
@@ -102,6 +107,11 @@ public final class EncryptedObjectStore implements ObjectStore {
                     + MAGIC.trim() + " <key id>\"): it was written unencrypted, or replaced");
         }
         return text.substring(MAGIC.length(), text.length() - 1);
+    }
+
+    @Override
+    public Optional<ObjectInfo> statToReference(String key) throws IOException {
+        return backend.statToReference(key);
     }
 
     @Override

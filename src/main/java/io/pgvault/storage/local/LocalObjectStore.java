@@ -25,26 +25,53 @@ import java.util.stream.Stream;
  * Objects as files below a root directory, one file per key. A put writes a temporary file next to its
  * target ({@code .<name>.<random>.part}), fsyncs it, renames it into place and fsyncs the directory, so a
  * key names either nothing or every byte. Keys cannot leave the root ({@link ObjectKeys}).
+ *
+ * <p>{@link #createNameSyncedLater} fsyncs the file before linking it but leaves the directory's fsync to the next
+ * put, create or delete of any local store ({@link DirectorySyncs}): a block store writing thousands of small blocks
+ * then pays one directory fsync per directory at its manifest's put, instead of one per block.
  */
 public final class LocalObjectStore implements ObjectStore {
 
     private static final String PART = ".part";
 
     private final Path root;
+    private final DirectorySyncs syncs;
 
     public LocalObjectStore(Path root) {
+        this(root, DirectorySyncs.PROCESS);
+    }
+
+    /** With its own record of unsynced names (tests, where the process's is shared with other stores). */
+    LocalObjectStore(Path root, DirectorySyncs syncs) {
         this.root = root.toAbsolutePath().normalize();
+        this.syncs = syncs;
     }
 
     @Override
     public StoredObject put(String key, InputStream content) throws IOException {
-        return write(key, content, false).orElseThrow();
+        return write(key, content, Mode.REPLACE).orElseThrow();
     }
 
     /** A hard link to the written file fails atomically when the name exists: the first complete create wins. */
     @Override
     public Optional<StoredObject> create(String key, InputStream content) throws IOException {
-        return write(key, content, true);
+        return write(key, content, Mode.CREATE);
+    }
+
+    @Override
+    public Optional<StoredObject> createNameSyncedLater(String key, InputStream content) throws IOException {
+        return write(key, content, Mode.CREATE_NAME_SYNCED_LATER);
+    }
+
+    private enum Mode { REPLACE, CREATE, CREATE_NAME_SYNCED_LATER }
+
+    /**
+     * Makes every name {@link #createNameSyncedLater} left unsynced durable, for whoever commits something that may
+     * refer to them without a put of a local store (the workspace repository's commit moves a directory): the
+     * number of directories fsynced.
+     */
+    public static int syncPendingNames() throws IOException {
+        return DirectorySyncs.PROCESS.sync();
     }
 
     @Override
@@ -52,10 +79,13 @@ public final class LocalObjectStore implements ObjectStore {
         return true;
     }
 
-    private Optional<StoredObject> write(String key, InputStream content, boolean exclusive) throws IOException {
+    private Optional<StoredObject> write(String key, InputStream content, Mode mode) throws IOException {
         Path target = path(key);
-        Files.createDirectories(target.getParent(), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                FileTrees.OWNER_ONLY_DIR));
+        if (mode != Mode.CREATE_NAME_SYNCED_LATER) {
+            // what this object may refer to is durable before it is
+            syncs.sync();
+        }
+        directoriesFor(target);
         Path part = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + PART);
         HashingOutputStream out;
         try {
@@ -66,23 +96,58 @@ public final class LocalObjectStore implements ObjectStore {
             try (HashingOutputStream written = out) {
                 content.transferTo(written);
             }
-            if (exclusive) {
+            if (mode == Mode.REPLACE) {
+                Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } else {
+                boolean created;
                 try {
-                    Files.createLink(target, part);
-                } catch (java.nio.file.FileAlreadyExistsException taken) {
-                    return Optional.empty();
+                    created = mode == Mode.CREATE ? link(target, part)
+                            : syncs.noting(target.getParent(), () -> link(target, part));
                 } finally {
                     Files.deleteIfExists(part);
                 }
-            } else {
-                Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                if (!created) {
+                    return Optional.empty();
+                }
             }
-            Fsync.directory(target.getParent());
+            if (mode != Mode.CREATE_NAME_SYNCED_LATER) {
+                Fsync.directory(target.getParent());
+            }
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(part);
             throw e;
         }
         return Optional.of(new StoredObject(key, out.size(), out.sha256()));
+    }
+
+    /** Creates the directories above {@code target} that are missing, each entry fsynced in its parent. */
+    private void directoriesFor(Path target) throws IOException {
+        Path dir = target.getParent();
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        java.util.ArrayDeque<Path> missing = new java.util.ArrayDeque<>();
+        for (Path d = dir; d != null && !Files.isDirectory(d); d = d.getParent()) {
+            missing.push(d);
+        }
+        for (Path d : missing) {
+            try {
+                Files.createDirectory(d, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        FileTrees.OWNER_ONLY_DIR));
+            } catch (java.nio.file.FileAlreadyExistsException raced) {
+                // another writer made it at the same moment
+            }
+            Fsync.directory(d.getParent());
+        }
+    }
+
+    private static boolean link(Path target, Path part) throws IOException {
+        try {
+            Files.createLink(target, part);
+            return true;
+        } catch (java.nio.file.FileAlreadyExistsException taken) {
+            return false;
+        }
     }
 
     @Override
@@ -102,6 +167,12 @@ public final class LocalObjectStore implements ObjectStore {
             return Optional.empty();
         }
         return Optional.of(new ObjectInfo(key, Files.size(file)));
+    }
+
+    @Override
+    public Optional<ObjectInfo> statToReference(String key) throws IOException {
+        Path file = path(key);
+        return syncs.noting(file.getParent(), () -> stat(key));
     }
 
     @Override
@@ -139,6 +210,7 @@ public final class LocalObjectStore implements ObjectStore {
     @Override
     public void delete(String key) throws IOException {
         Path file = path(key);
+        syncs.sync();
         if (Files.deleteIfExists(file)) {
             Fsync.directory(file.getParent());
         }
