@@ -96,7 +96,7 @@ measure() {
   result=$(pgvault_backup "$2")
   read -r took id <<<"$result"
   b=$(api GET "/api/v1/backups/$id")
-  local name=$1 log reused
+  local name=$1 log reused deltas
   if [[ $2 == *BLOCKS* ]]; then
     log=$(curl -fsS -H "Authorization: Bearer $PGVAULT_TOKEN" "$API/api/v1/jobs/$(jget .jobId <<<"$b")/log")
     if grep -q "pgvault: reader: the data directory" <<<"$log"; then
@@ -105,6 +105,9 @@ measure() {
     else
       name="$name [pg_basebackup stream]"
     fi
+    deltas=$(grep -o '[0-9]* new ([0-9]* bytes stored, [0-9]* of them as page deltas)' <<<"$log" | head -n 1 \
+      | sed -E 's/^([0-9]+) new \([0-9]+ bytes stored, ([0-9]+) of them.*/\2 of \1 new blocks as page deltas/')
+    [[ -n $deltas ]] && name="$name [$deltas]"
   fi
   echo "$name|$took|$(jget .sizeBytes <<<"$b")|$(jget .dataSizeBytes <<<"$b")|$id" >>"$WORK/results"
   echo "$name: $took s" >&2
@@ -129,6 +132,7 @@ measure "pgvault BASE, format BLOCKS, FULL (empty block store)" '{"kind":"BASE",
 measure_pgbackrest "pgBackRest full, zst, process-max $CORES" full
 echo "pgbench -T $CHANGE_SECONDS..." >&2
 "$BIN/pgbench" "${PGCONN[@]}" -T "$CHANGE_SECONDS" -c 2 postgres >"$WORK/pgbench-run.log" 2>&1 || { cat "$WORK/pgbench-run.log" >&2; die "pgbench failed"; }
+grep -m1 "^tps" "$WORK/pgbench-run.log" >&2 || true
 "$BIN/psql" "${PGCONN[@]}" -qAt -d postgres -c "CHECKPOINT"
 measure "pgvault BASE, format BLOCKS, INCR after pgbench -T $CHANGE_SECONDS" '{"kind":"BASE","format":"BLOCKS","type":"INCR"}'
 measure_pgbackrest "pgBackRest incr, zst, after pgbench -T $CHANGE_SECONDS" incr

@@ -65,14 +65,14 @@ public record PgvaultProperties(
      *
      * @param hostRead whether a BLOCKS backup reads the data directory itself when it is on this host (otherwise,
      *        and where it is not, pg_basebackup's stream is cut into blocks)
-     * @param readWorkers files read side by side by a backup on the data directory's host; 0: one per core (at
-     *        least two)
+     * @param readWorkers files read side by side by a backup on the data directory's host; 0: two per core (at
+     *        least four), since a worker also waits on each new block's fsync
      */
     public record Blocks(@DefaultValue("true") boolean hostRead, @DefaultValue("0") int readWorkers) {
 
         /** The number of reading workers to use. */
         public int workers() {
-            return readWorkers > 0 ? readWorkers : Math.max(2, Runtime.getRuntime().availableProcessors());
+            return readWorkers > 0 ? readWorkers : io.pgvault.blocks.BlockStores.WORKERS;
         }
     }
 

@@ -34,10 +34,12 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * <p><b>Page deltas.</b> A manifest refers to a block by its <i>reference</i>: the block's name, or
  * {@code <name>-<base>} when the block is stored as the pages in which it differs from a whole block {@code base}
+ * (each page as its XOR with the base's page, mostly zeros)
  * (the block at the same place in the backup it builds on). An INCR after scattered updates (pgbench's) changes a
  * few pages of nearly every megabyte: its blocks are all new, but each is stored as its changed pages. A delta's base
  * is always a whole block (never another delta), so reading one costs two objects at most; a block whose pages
- * changed for more than half is stored whole, and becomes the base of the next ones. Either way the name is the
+ * changed for more than half is stored whole, and becomes the base of the next ones, unless its delta still
+ * stores in at most three quarters of what the whole block takes. Either way the name is the
  * hash of the whole block's bytes, so restores, checks and delta restores compare what they read with the name.
  * The sweep keeps a delta's base as long as the delta is kept ({@link BlockSweep#referenced}).
  */
@@ -65,6 +67,7 @@ public final class BlockStore {
     private static final class Compressor {
         private final ZstdCompressCtx ctx = new ZstdCompressCtx();
         private byte[] out = new byte[0];
+        private byte[] aside = new byte[0];
         /** Where a delta's base is read into. */
         private byte[] plain = new byte[0];
 
@@ -81,6 +84,16 @@ public final class BlockStore {
             }
             int size = ctx.compressByteArray(out, 0, out.length, data, 0, length);
             return new ByteArrayInputStream(out, 0, size);
+        }
+
+        /** As {@link #compress}, into a second buffer, valid while the first is in use. */
+        InputStream compressAside(byte[] data, int length) {
+            int bound = (int) Zstd.compressBound(length);
+            if (aside.length < bound) {
+                aside = new byte[bound];
+            }
+            int size = ctx.compressByteArray(aside, 0, aside.length, data, 0, length);
+            return new ByteArrayInputStream(aside, 0, size);
         }
     }
 
@@ -200,7 +213,11 @@ public final class BlockStore {
     private long write(String key, byte[] data, int length) throws IOException {
         // one frame with its content checksum, as Codec.ZSTD writes and reads; a context and an output buffer per
         // thread, no zstd workers (the backup's own workers compress blocks side by side), no copy of the input
-        InputStream content = COMPRESSOR.get().compress(data, length);
+        return writeFrame(key, COMPRESSOR.get().compress(data, length));
+    }
+
+    /** Writes a compressed frame under {@code key} unless it is there: the stored bytes added. */
+    private long writeFrame(String key, InputStream content) throws IOException {
         String keyId = keys.current();
         keys.writing(keyId, false);
         try {
@@ -241,7 +258,7 @@ public final class BlockStore {
         if (hasToReference(reference)) {
             return new Stored(reference, 0);
         }
-        byte[] delta;
+        Delta delta;
         try {
             delta = delta(base, data, length);
         } catch (IOException unreadable) {
@@ -250,11 +267,29 @@ public final class BlockStore {
         if (delta == null) {
             return new Stored(name, storeIfAbsent(name, data, length));
         }
-        return new Stored(reference, write(objectKey(reference), delta, delta.length));
+        if (delta.changed() * 2 <= delta.pages()) {
+            return new Stored(reference, write(objectKey(reference), delta.bytes(), delta.bytes().length));
+        }
+        // most pages changed: the delta only if it stores in clearly less than the whole block, which otherwise
+        // becomes the base of the deltas that follow (a B-tree's leaves after inserts all over it, say)
+        Compressor compressor = COMPRESSOR.get();
+        InputStream asDelta = compressor.compress(delta.bytes(), delta.bytes().length);
+        InputStream asWhole = compressor.compressAside(data, length);
+        if (asDelta.available() * 4L <= asWhole.available() * 3L) {
+            return new Stored(reference, writeFrame(objectKey(reference), asDelta));
+        }
+        if (store.statToReference(objectKey(name)).isPresent()) {
+            return new Stored(name, 0);
+        }
+        return new Stored(name, writeFrame(objectKey(name), asWhole));
     }
 
-    /** The delta of {@code data} against the whole block {@code base}, or null when it would not pay. */
-    private byte[] delta(String base, byte[] data, int length) throws IOException {
+    /** A page delta: its bytes, the pages that changed, the pages of the block. */
+    private record Delta(byte[] bytes, int changed, int pages) {
+    }
+
+    /** The delta of {@code data} against the whole block {@code base}, or null when they differ in length. */
+    private Delta delta(String base, byte[] data, int length) throws IOException {
         Compressor buffers = COMPRESSOR.get();
         int baseLength = readInto(base, buffers);
         if (baseLength != length) {
@@ -268,9 +303,6 @@ public final class BlockStore {
             int from = p * PAGE;
             if (java.util.Arrays.mismatch(old, from, from + PAGE, data, from, from + PAGE) >= 0) {
                 changed[count++] = p;
-                if (count * 2 > pages) {
-                    return null;
-                }
             }
         }
         java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(DELTA_MAGIC.length + 4 + 4 + NAME_LENGTH + 4
@@ -279,10 +311,18 @@ public final class BlockStore {
         for (int k = 0; k < count; k++) {
             out.putInt(changed[k]);
         }
+        // each page as its XOR with the base's: the bytes that did not change (most of a page whose rows only got a
+        // new xmax, or a few more tuples) are zeros, which zstd stores in next to nothing
+        byte[] bytes = out.array();
+        int at = out.position();
         for (int k = 0; k < count; k++) {
-            out.put(data, changed[k] * PAGE, PAGE);
+            int from = changed[k] * PAGE;
+            for (int i = 0; i < PAGE; i++) {
+                bytes[at + i] = (byte) (data[from + i] ^ old[from + i]);
+            }
+            at += PAGE;
         }
-        return out.array();
+        return new Delta(bytes, count, pages);
     }
 
     /** The whole block a delta and its base make; fails when the delta is not one or does not fit its base. */
@@ -311,11 +351,20 @@ public final class BlockStore {
                 throw new IOException("block " + reference + " needs a base of " + length + " bytes, and " + base
                         + " holds " + whole.length);
             }
+            if (in.remaining() != count * PAGE) {
+                throw new IOException("block " + reference + " holds " + in.remaining() + " bytes of pages for " + count
+                        + " page(s)");
+            }
+            int at = in.position();
             for (int k = 0; k < count; k++) {
                 if (pages[k] < 0 || (pages[k] + 1) * PAGE > length) {
                     throw new IOException("block " + reference + " names page " + pages[k] + " outside the block");
                 }
-                in.get(whole, pages[k] * PAGE, PAGE);
+                int to = pages[k] * PAGE;
+                for (int i = 0; i < PAGE; i++) {
+                    whole[to + i] ^= delta[at + i];
+                }
+                at += PAGE;
             }
             return whole;
         } catch (java.nio.BufferUnderflowException e) {

@@ -16,9 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Page deltas in the block store, without PostgreSQL: a block of which a few pages changed is stored as those pages
- * against the whole block it replaces, reads back whole, is referred to again rather than stored twice, and the next
- * one is stored against the same whole block (never against a delta); a block changed for more than half, or whose
- * base cannot be read, is stored whole. The sweep keeps a kept delta's base; a check names a delta whose base is
+ * against the whole block it replaces (a page of which a few bytes changed in far less than a page), reads back whole, is referred to again rather than stored twice, and the next
+ * one is stored against the same whole block (never against a delta); a block changed for more than half whose delta
+ * would not store in three quarters of it, or whose base cannot be read, is stored whole. The sweep keeps a kept delta's base; a check names a delta whose base is
  * gone; a copy stores a delta as its whole block; an encrypted repository does the same through its decorator.
  */
 class PageDeltaTests {
@@ -52,6 +52,19 @@ class PageDeltaTests {
                 .as("unchanged since a backup that stored it as a delta: the same delta")
                 .isEqualTo(new BlockStore.Stored(delta.reference(), 0));
 
+        // a few bytes of each of six pages (a tuple's xmax, a page's LSN): the pages are stored as their XOR with
+        // the base's, mostly zeros, in far less than a page
+        byte[] touched = first.clone();
+        for (int p : new int[] {0, 1, 5, 6, 12, 15}) {
+            for (int i = 0; i < 8; i++) {
+                touched[p * PAGE + 100 + i] ^= (byte) (i + 1);
+            }
+        }
+        BlockStore.Stored small = store.store(name(store, touched), touched, touched.length, firstName);
+        assertThat(BlockStore.baseOf(small.reference())).contains(firstName);
+        assertThat(small.bytes()).as("six pages, eight bytes changed in each").isLessThan(PAGE / 8);
+        assertThat(store.read(small.reference())).isEqualTo(touched);
+
         // the next change builds on the whole block, not on the delta: a read never takes more than two objects
         byte[] third = changed(second, 4, 11);
         String thirdName = name(store, third);
@@ -59,11 +72,17 @@ class PageDeltaTests {
         assertThat(next.reference()).isEqualTo(thirdName + "-" + firstName);
         assertThat(store.read(next.reference())).isEqualTo(third);
 
-        // more than half the pages changed: whole, and the base of what follows
-        byte[] rewritten = changed(first, 0, 1, 2, 3, 4, 5, 6, 7, 8);
+        // more than half the pages changed: a delta only while it stores in at most three quarters of the whole
+        byte[] most = changed(first, 0, 1, 2, 3, 4, 5, 6, 7, 8);
+        assertThat(store.store(name(store, most), most, most.length, next.reference()).reference())
+                .as("9 of 16 random pages").isEqualTo(name(store, most) + "-" + firstName);
+        byte[] rewritten = changed(first, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13);
         String rewrittenName = name(store, rewritten);
         assertThat(store.store(rewrittenName, rewritten, rewritten.length, next.reference()).reference())
-                .isEqualTo(rewrittenName);
+                .as("14 of 16 random pages: whole, and the base of what follows").isEqualTo(rewrittenName);
+        byte[] after = changed(rewritten, 3);
+        assertThat(store.store(name(store, after), after, after.length, rewrittenName).reference())
+                .isEqualTo(name(store, after) + "-" + rewrittenName);
         // not whole pages, or not the base's length: whole
         byte[] longer = java.util.Arrays.copyOf(first, first.length + PAGE);
         assertThat(store.store(name(store, longer), longer, longer.length, firstName).reference())

@@ -12,7 +12,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The directories whose new entries are not yet known to be durable ({@link LocalObjectStore#createNameSyncedLater}),
- * for the whole process: every local store's next put, create or delete fsyncs them first, once each.
+ * shared by the stores that use it ({@link #PROCESS}: every local store of the process): the next put, create or
+ * delete of any of them fsyncs them first, once each.
  *
  * <p>The rule that makes it safe: a name is noted under the read lock, in the same step that makes it visible (the
  * link) or finds it (a stat), and a sync drains and fsyncs under the write lock. Whoever saw a name before its own
