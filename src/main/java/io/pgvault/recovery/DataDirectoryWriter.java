@@ -32,6 +32,9 @@ class DataDirectoryWriter {
 
     private static final long AUTO_CONF_LIMIT = 1024 * 1024;
 
+    /** Tar processes unpacking a BLOCKS backup side by side (BaseBackupArchive#openPlain). */
+    static final int UNTAR_STREAMS = Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
+
     private final BaseBackupArchive archive;
     private final ServerUserFiles files;
     private final CopyConfiguration configuration;
@@ -138,7 +141,8 @@ class DataDirectoryWriter {
     private Set<String> extract(BackupView backup, Path directory, JobContext context)
             throws IOException, InterruptedException {
         long total = BaseBackupArchive.storedBytes(backup);
-        long[] done = {0};
+        java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
+        long started = System.nanoTime();
         Set<String> names = null;
         for (BaseBackupArchive.Part part : archive.partsOf(backup)) {
             Path into = part.into().isEmpty() ? directory : directory.resolve(part.into());
@@ -149,14 +153,74 @@ class DataDirectoryWriter {
             if (!part.into().isEmpty() && !there) {
                 files.mkdir(into);
             }
-            try (InputStream plain = archive.openPlain(backup, part.file(), n -> {
-                done[0] += n;
-                context.bytes(done[0], total);
-            })) {
+            untar(archive.openPlain(backup, part.file(), UNTAR_STREAMS, n -> context.bytes(done.addAndGet(n), total)),
+                    into, context);
+        }
+        context.log(String.format("pgvault: unpacked %d bytes in %.1f s", done.get(),
+                (System.nanoTime() - started) / 1e9));
+        return names != null ? names : new HashSet<>(files.list(directory));
+    }
+
+    /**
+     * Tar processes writing side by side, as many as there are streams: the first failure closes the other streams (so
+     * that their tars end, failing), and is thrown once all have ended.
+     */
+    private void untar(List<InputStream> streams, Path into, JobContext context)
+            throws IOException, InterruptedException {
+        if (streams.size() == 1) {
+            try (InputStream plain = streams.get(0)) {
                 files.untar(plain, into, context.cancellation());
             }
+            return;
         }
-        return names != null ? names : new HashSet<>(files.list(directory));
+        java.util.concurrent.ExecutorService tars = java.util.concurrent.Executors.newFixedThreadPool(streams.size(),
+                io.pgvault.job.DaemonThreads.named("pgvault-untar"));
+        try {
+            List<java.util.concurrent.Future<Void>> running = new java.util.ArrayList<>();
+            for (InputStream stream : streams) {
+                running.add(tars.submit(() -> {
+                    try (InputStream plain = stream) {
+                        files.untar(plain, into, context.cancellation());
+                    }
+                    return null;
+                }));
+            }
+            Exception first = null;
+            for (java.util.concurrent.Future<Void> f : running) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (first == null) {
+                        first = e.getCause() instanceof Exception cause ? cause : new IOException(e.getCause());
+                        for (InputStream stream : streams) {
+                            closeQuietly(stream);
+                        }
+                    }
+                }
+            }
+            if (first instanceof IOException io) {
+                throw io;
+            }
+            if (first instanceof InterruptedException ie) {
+                throw ie;
+            }
+            if (first instanceof RuntimeException re) {
+                throw re;
+            }
+            if (first != null) {
+                throw new IOException(first.getMessage(), first);
+            }
+        } finally {
+            io.pgvault.job.DaemonThreads.stopAndWait(tars);
+        }
+    }
+
+    private static void closeQuietly(InputStream stream) {
+        try {
+            stream.close();
+        } catch (IOException ignored) {
+            // its tar fails on the cut stream, which is what closing is for
+        }
     }
 
     /**
