@@ -237,17 +237,27 @@ public final class BlockStore {
 
     /**
      * Stores a block, as the pages in which it differs from {@code previous} (the reference of the block at the same
-     * place in the backup this one builds on; null: none) when fewer than half of them do, else whole. What is
-     * stored already (the whole block, or the same delta) is referred to, not stored again. A base that cannot be
-     * read (gone, damaged, a key missing) only means the block is stored whole.
+     * place in the backup this one builds on; null: none) when at most half of them do, or more while that delta
+     * compresses to at most three quarters of the whole block; else whole. What is stored already (the whole block,
+     * or the same delta with its base) is referred to, not stored again. A base that cannot be read (gone, damaged,
+     * a key missing) only means the block is stored whole.
      */
     public Stored store(String name, byte[] data, int length, String previous) throws IOException {
+        return store(name, data, length, previous, true);
+    }
+
+    /**
+     * As {@link #store(String, byte[], int, String)}; without {@code deltas} (a FULL) no delta is made, but a block
+     * unchanged since {@code previous} stored it as a delta is still referred to by that delta rather than stored
+     * whole again.
+     */
+    public Stored store(String name, byte[] data, int length, String previous, boolean deltas) throws IOException {
         if (previous != null && !previous.equals(name) && blockName(previous).equals(name)
                 && hasToReference(previous)) {
             // unchanged since the previous backup, which stored it as a delta: the same delta
             return new Stored(previous, 0);
         }
-        if (previous == null || length % PAGE != 0 || length == 0) {
+        if (!deltas || previous == null || length % PAGE != 0 || length == 0) {
             return new Stored(name, storeIfAbsent(name, data, length));
         }
         if (store.statToReference(objectKey(name)).isPresent()) {

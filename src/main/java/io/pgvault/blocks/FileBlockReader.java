@@ -114,10 +114,22 @@ public final class FileBlockReader {
      * page deltas for the files that are read.
      */
     public record Rules(Map<String, BlockManifest.Entry> reference, long reuseUpTo, boolean checkPages,
-            long startLsn) {
+            long startLsn, boolean deltas) {
+
+        public Rules(Map<String, BlockManifest.Entry> reference, long reuseUpTo, boolean checkPages, long startLsn) {
+            this(reference, reuseUpTo, checkPages, startLsn, true);
+        }
 
         public static Rules readAll(boolean checkPages, long startLsn) {
             return new Rules(Map.of(), Long.MIN_VALUE, checkPages, startLsn);
+        }
+
+        /**
+         * A FULL: every file read, no delta made; {@code newest} (the newest backup's entries by path) only lets a
+         * block it stored as a delta be referred to again when it has not changed.
+         */
+        public static Rules full(Map<String, BlockManifest.Entry> newest, boolean checkPages, long startLsn) {
+            return new Rules(newest, Long.MIN_VALUE, checkPages, startLsn, false);
         }
     }
 
@@ -214,7 +226,7 @@ public final class FileBlockReader {
                 crc.update(buffer, 0, n);
                 String name = hasher.name(buffer, n);
                 BlockStore.Stored stored = store.store(name, buffer, n,
-                        names.size() < previous.size() ? previous.get(names.size()) : null);
+                        names.size() < previous.size() ? previous.get(names.size()) : null, rules.deltas());
                 blocks.incrementAndGet();
                 if (stored.bytes() > 0) {
                     added.incrementAndGet();

@@ -36,6 +36,7 @@ public final class TarBlockWriter implements AutoCloseable {
 
     private final BlockStore store;
     private final Map<String, List<String>> previous;
+    private final boolean makeDeltas;
     private final int blockSize;
     private final ExecutorService workers;
     private final BlockingQueue<byte[]> buffers;
@@ -48,15 +49,18 @@ public final class TarBlockWriter implements AutoCloseable {
     private volatile boolean closed;
 
     public TarBlockWriter(BlockStore store, int blockSize, int workers) {
-        this(store, blockSize, workers, Map.of());
+        this(store, blockSize, workers, Map.of(), false);
     }
 
     /**
      * As {@link #TarBlockWriter(BlockStore, int, int)}, the blocks of each file stored as page deltas against
-     * {@code previous}'s blocks of that path (the backup this one builds on) where few pages changed.
+     * {@code previous}'s blocks of that path (the backup this one builds on) where few pages changed; without
+     * {@code deltas} (a FULL), {@code previous} only lets an unchanged block it stored as a delta be referred to again.
      */
-    public TarBlockWriter(BlockStore store, int blockSize, int workers, Map<String, List<String>> previous) {
+    public TarBlockWriter(BlockStore store, int blockSize, int workers, Map<String, List<String>> previous,
+            boolean deltas) {
         this.previous = previous;
+        this.makeDeltas = deltas;
         this.store = store;
         this.blockSize = blockSize;
         this.workers = Executors.newFixedThreadPool(workers, r -> {
@@ -176,7 +180,7 @@ public final class TarBlockWriter implements AutoCloseable {
     private String store(byte[] buffer, int length, String was) {
         try {
             String name = hashers.get().name(buffer, length);
-            BlockStore.Stored stored = store.store(name, buffer, length, was);
+            BlockStore.Stored stored = store.store(name, buffer, length, was, makeDeltas);
             blocks.incrementAndGet();
             if (stored.bytes() > 0) {
                 added.incrementAndGet();

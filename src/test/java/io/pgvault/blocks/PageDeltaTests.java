@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Page deltas in the block store, without PostgreSQL: a block of which a few pages changed is stored as those pages
  * against the whole block it replaces (a page of which a few bytes changed in far less than a page), reads back whole, is referred to again rather than stored twice, and the next
- * one is stored against the same whole block (never against a delta); a block changed for more than half whose delta
+ * one is stored against the same whole block (never against a delta); a FULL makes none but refers again to the
+ * delta of a block unchanged since; a block changed for more than half whose delta
  * would not store in three quarters of it, or whose base cannot be read, is stored whole. The sweep keeps a kept delta's base; a check names a delta whose base is
  * gone; a copy stores a delta as its whole block; an encrypted repository does the same through its decorator.
  */
@@ -64,6 +65,13 @@ class PageDeltaTests {
         assertThat(BlockStore.baseOf(small.reference())).contains(firstName);
         assertThat(small.bytes()).as("six pages, eight bytes changed in each").isLessThan(PAGE / 8);
         assertThat(store.read(small.reference())).isEqualTo(touched);
+
+        // a FULL makes no delta, but refers again to the delta of a block unchanged since the newest backup
+        assertThat(store.store(secondName, second, second.length, delta.reference(), false))
+                .isEqualTo(new BlockStore.Stored(delta.reference(), 0));
+        byte[] fresh = changed(second, 7);
+        assertThat(store.store(name(store, fresh), fresh, fresh.length, delta.reference(), false).reference())
+                .isEqualTo(name(store, fresh));
 
         // the next change builds on the whole block, not on the delta: a read never takes more than two objects
         byte[] third = changed(second, 4, 11);

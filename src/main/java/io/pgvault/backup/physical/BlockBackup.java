@@ -71,8 +71,9 @@ class BlockBackup {
         Session(BackupView backup, JobContext context) throws java.io.IOException {
             reference = reference(backup);
             store = leasedStore(backup, context);
+            Optional<BackupView> previous = previous(backup, reference);
             writer = new TarBlockWriter(store, TarBlockWriter.DEFAULT_BLOCK_SIZE, BlockStores.WORKERS,
-                    previousBlocks(reference));
+                    previous.isEmpty() ? java.util.Map.of() : previousBlocks(previous.get()), reference.view() != null);
             reading = CompletableFuture.supplyAsync(() -> {
                 try (InputStream in = pipe.input()) {
                     List<BlockManifest.Entry> entries = writer.read(in, "", context.cancellation());
@@ -139,18 +140,36 @@ class BlockBackup {
         }
     }
 
-    /** The reference's blocks by path (none for a FULL): the bases of the new backup's page deltas. */
-    private java.util.Map<String, List<String>> previousBlocks(Reference reference) throws java.io.IOException {
-        if (reference.view() == null) {
-            return java.util.Map.of();
+    /**
+     * The backup whose blocks a new one is compared with, place by place: its reference (the bases of its page deltas),
+     * or for a FULL the newest block-store backup of the cluster in the repository, if any (a FULL makes no delta,
+     * but refers again to a delta that one stored of a block unchanged since).
+     */
+    Optional<BackupView> previous(BackupView backup, Reference reference) {
+        if (reference.view() != null) {
+            return Optional.of(reference.view());
         }
+        List<BackupView> earlier = earlier(backup, BackupType.INCR);
+        return earlier.isEmpty() ? Optional.empty() : Optional.of(earlier.get(earlier.size() - 1));
+    }
+
+    /** A backup's files' blocks by path, WAL left out. */
+    java.util.Map<String, List<String>> previousBlocks(BackupView previous) throws java.io.IOException {
         java.util.Map<String, List<String>> byPath = new java.util.HashMap<>();
-        for (BlockManifest.Entry e : archive.manifest(reference.view()).entries()) {
+        for (BlockManifest.Entry e : archive.manifest(previous).entries()) {
             if (e.isFile() && !e.path().startsWith("pg_wal/")) {
                 byPath.put(e.path(), e.blocks());
             }
         }
         return byPath;
+    }
+
+    /** This cluster's block-store backups in this repository, oldest first: every one, or only FULLs for a DIFF. */
+    private List<BackupView> earlier(BackupView backup, BackupType asked) {
+        return backups.baseBackups(backup.cluster()).stream()
+                .filter(b -> b.format() == DumpFormat.BLOCKS && b.repository().equals(backup.repository())
+                        && !b.id().equals(backup.id()))
+                .filter(b -> asked == BackupType.INCR || b.type() == BackupType.FULL).toList();
     }
 
     /** DIFF: the newest FULL; INCR: the newest backup; of this cluster, in the block store of this repository. */
@@ -159,10 +178,7 @@ class BlockBackup {
         if (asked == BackupType.FULL) {
             return new Reference(BackupType.FULL, null, null, null);
         }
-        List<BackupView> earlier = backups.baseBackups(backup.cluster()).stream()
-                .filter(b -> b.format() == DumpFormat.BLOCKS && b.repository().equals(backup.repository())
-                        && !b.id().equals(backup.id()))
-                .filter(b -> asked == BackupType.INCR || b.type() == BackupType.FULL).toList();
+        List<BackupView> earlier = earlier(backup, asked);
         Optional<BackupView> newest = earlier.isEmpty() ? Optional.empty() : Optional.of(earlier.get(earlier.size() - 1));
         return newest.map(b -> new Reference(asked, b.id(), null, b)).orElseGet(() -> new Reference(BackupType.FULL, null,
                 asked + " asked, but no earlier " + (asked == BackupType.DIFF ? "FULL " : "") + "block-store backup of "

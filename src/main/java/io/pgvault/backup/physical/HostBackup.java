@@ -224,7 +224,17 @@ class HostBackup {
     private FileBlockReader.Rules rules(BackupView backup, BlockBackup.Reference reference, boolean checksums,
             Lsn start, JobContext context) throws IOException {
         if (reference.view() == null) {
-            return FileBlockReader.Rules.readAll(checksums, start.value());
+            Optional<BackupView> newest = blocks.previous(backup, reference);
+            if (newest.isEmpty()) {
+                return FileBlockReader.Rules.readAll(checksums, start.value());
+            }
+            Map<String, BlockManifest.Entry> byPath = new HashMap<>();
+            for (BlockManifest.Entry e : archive.manifest(newest.get()).entries()) {
+                if (e.isFile() && !e.path().startsWith("pg_wal/")) {
+                    byPath.put(e.path(), e);
+                }
+            }
+            return FileBlockReader.Rules.full(byPath, checksums, start.value());
         }
         Map<String, BlockManifest.Entry> byPath = new HashMap<>();
         for (BlockManifest.Entry e : archive.manifest(reference.view()).entries()) {
