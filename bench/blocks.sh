@@ -156,7 +156,7 @@ job=$(api POST "/api/v1/backups/$(backup_of 2)/restores" "{\"dataDirectory\":\"$
 job_id=${BASH_REMATCH[1]}
 job=$(await_job "$job_id")
 took=$(seconds "$start" "$(now)")
-unpacked=$(curl -fsS "${AUTH[@]}" "$API/api/v1/jobs/$job_id/log" | grep -o 'unpacked [0-9]* bytes in [0-9.]* s' | head -n 1)
+unpacked=$(curl -fsS "${AUTH[@]}" "$API/api/v1/jobs/$job_id/log" | grep -o 'unpacked in [0-9.]* s' | head -n 1)
 restored "pgvault restore of the BLOCKS FULL into a new directory, promoted" "$took" "${unpacked:--}"
 [[ $job =~ \"port\":([0-9]+) ]] && [[ $(answers "${BASH_REMATCH[1]}") -eq $SCALE ]] || die "the pgvault copy does not answer"
 stop_copies

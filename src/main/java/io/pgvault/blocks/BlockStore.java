@@ -78,22 +78,23 @@ public final class BlockStore {
 
         /** The frame of {@code data[0..length)}, valid until this thread's next call. */
         InputStream compress(byte[] data, int length) {
-            int bound = (int) Zstd.compressBound(length);
-            if (out.length < bound) {
-                out = new byte[bound];
-            }
-            int size = ctx.compressByteArray(out, 0, out.length, data, 0, length);
-            return new ByteArrayInputStream(out, 0, size);
+            out = fit(out, length);
+            return frame(out, data, length);
         }
 
         /** As {@link #compress}, into a second buffer, valid while the first is in use. */
         InputStream compressAside(byte[] data, int length) {
+            aside = fit(aside, length);
+            return frame(aside, data, length);
+        }
+
+        private static byte[] fit(byte[] buffer, int length) {
             int bound = (int) Zstd.compressBound(length);
-            if (aside.length < bound) {
-                aside = new byte[bound];
-            }
-            int size = ctx.compressByteArray(aside, 0, aside.length, data, 0, length);
-            return new ByteArrayInputStream(aside, 0, size);
+            return buffer.length < bound ? new byte[bound] : buffer;
+        }
+
+        private InputStream frame(byte[] into, byte[] data, int length) {
+            return new ByteArrayInputStream(into, 0, ctx.compressByteArray(into, 0, into.length, data, 0, length));
         }
     }
 

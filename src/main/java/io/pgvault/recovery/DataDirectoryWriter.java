@@ -156,8 +156,8 @@ class DataDirectoryWriter {
             untar(archive.openPlain(backup, part.file(), UNTAR_STREAMS, n -> context.bytes(done.addAndGet(n), total)),
                     into, context);
         }
-        context.log(String.format("pgvault: unpacked %d bytes in %.1f s", done.get(),
-                (System.nanoTime() - started) / 1e9));
+        context.log(String.format("pgvault: unpacked in %.1f s (%d bytes of the backup read)",
+                (System.nanoTime() - started) / 1e9, done.get()));
         return names != null ? names : new HashSet<>(files.list(directory));
     }
 
