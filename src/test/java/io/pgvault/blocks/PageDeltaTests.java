@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * one is stored against the same whole block (never against a delta); a FULL makes none but refers again to the
  * delta of a block unchanged since; a block changed for more than half whose delta
  * would not store in three quarters of it, or whose base cannot be read, is stored whole. The sweep keeps a kept delta's base; a check names a delta whose base is
- * gone; a copy stores a delta as its whole block; an encrypted repository does the same through its decorator.
+ * gone; a copy stores a delta as its whole block; an encrypted repository does the same through its decorator;
+ * pg_basebackup's stream cut into blocks makes the same deltas, and a restore's tar holds the exact bytes.
  */
 class PageDeltaTests {
 
@@ -173,6 +174,51 @@ class PageDeltaTests {
         assertThat(toPlain.manifest().entries().get(0).blocks()).containsExactly(name(source, second));
         assertThat(target.read(name(source, second))).isEqualTo(second);
         assertThat(BlockCheck.run(target, toPlain.manifest(), 2, Cancellation.none(), n -> { }).problems()).isEmpty();
+    }
+
+    @Test
+    void pgBasebackupsStreamCutIntoBlocksMakesDeltasAgainstTheReferenceAndReadsBackExactly() throws Exception {
+        BlockStore store = BlockStore.of(new LocalObjectStore(temp.resolve("repo")), false);
+        int block = PAGES * PAGE;
+        byte[] relation = random(3 * block, 5);
+        BlockManifest full;
+        try (TarBlockWriter writer = new TarBlockWriter(store, block, 2)) {
+            full = new BlockManifest(1, block, false, writer.read(new ByteArrayInputStream(BlockStoreTests.tar(
+                    List.of("base/", "base/16384"), List.of(relation))), "", Cancellation.none()));
+        }
+        // a row updated in the first and the last block: two deltas against the FULL's blocks, the middle one reused
+        byte[] updated = relation.clone();
+        updated[3 * PAGE + 40] ^= 1;
+        updated[2 * block + 5 * PAGE + 40] ^= 1;
+        java.util.Map<String, List<String>> previous = java.util.Map.of("base/16384", full.entries().get(1).blocks());
+        BlockManifest incr;
+        TarBlockWriter.Stats stats;
+        try (TarBlockWriter writer = new TarBlockWriter(store, block, 2, previous, true)) {
+            incr = new BlockManifest(1, block, false, writer.read(new ByteArrayInputStream(BlockStoreTests.tar(
+                    List.of("base/", "base/16384"), List.of(updated))), "", Cancellation.none()));
+            stats = writer.stats();
+        }
+        List<String> refs = incr.entries().get(1).blocks();
+        assertThat(refs).hasSize(3);
+        assertThat(BlockStore.baseOf(refs.get(0))).contains(full.entries().get(1).blocks().get(0));
+        assertThat(refs.get(1)).isEqualTo(full.entries().get(1).blocks().get(1));
+        assertThat(BlockStore.baseOf(refs.get(2))).contains(full.entries().get(1).blocks().get(2));
+        assertThat(stats.deltaBlocks()).isEqualTo(2);
+        assertThat(stats.storedBytesAdded()).as("two pages with one bit flipped each").isLessThan(PAGE / 4);
+
+        byte[] restored;
+        try (java.io.InputStream tar = ManifestTar.open(store, incr, e -> true, 2, n -> { });
+                org.apache.commons.compress.archivers.tar.TarArchiveInputStream in =
+                        new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(tar)) {
+            org.apache.commons.compress.archivers.tar.TarArchiveEntry e;
+            restored = null;
+            while ((e = in.getNextEntry()) != null) {
+                if (e.getName().equals("base/16384")) {
+                    restored = in.readAllBytes();
+                }
+            }
+        }
+        assertThat(restored).isEqualTo(updated);
     }
 
     static String name(BlockStore store, byte[] data) {
