@@ -20,10 +20,19 @@ import java.util.regex.Pattern;
  * each of its spaces is kept in a set, so that {@link #has} answers in constant time: a dump of 100,000 tables is
  * asked about each of them.
  */
-public record ArchiveToc(List<Entry> entries, java.util.Set<String> prefixes) {
+public final class ArchiveToc {
+
+    private final List<Entry> entries;
+    private final java.util.Set<String> prefixes;
 
     public ArchiveToc(List<Entry> entries) {
-        this(entries, prefixesOf(entries));
+        this.entries = List.copyOf(entries);
+        this.prefixes = prefixesOf(this.entries);
+    }
+
+    /** The entries, in the archive's order. */
+    public List<Entry> entries() {
+        return entries;
     }
 
     private static java.util.Set<String> prefixesOf(List<Entry> entries) {

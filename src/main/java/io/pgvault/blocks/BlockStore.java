@@ -289,9 +289,7 @@ public final class BlockStore {
         if (asDelta.available() * 4L <= asWhole.available() * 3L) {
             return new Stored(reference, writeFrame(objectKey(reference), asDelta));
         }
-        if (store.statToReference(objectKey(name)).isPresent()) {
-            return new Stored(name, 0);
-        }
+        // absent when looked for above; a create that another backup wins meanwhile adds nothing
         return new Stored(name, writeFrame(objectKey(name), asWhole));
     }
 
@@ -399,8 +397,9 @@ public final class BlockStore {
     /** Whether a block is stored, asked by whoever will refer to it from a manifest instead of storing it. */
     public boolean hasToReference(String reference) throws IOException {
         // a delta is only there if its base is
+        Optional<String> base = baseOf(reference);
         return store.statToReference(objectKey(reference)).isPresent()
-                && (baseOf(reference).isEmpty() || store.statToReference(objectKey(baseOf(reference).get())).isPresent());
+                && (base.isEmpty() || store.statToReference(objectKey(base.get())).isPresent());
     }
 
     /** A block's whole bytes by its reference; fails when it (or a delta's base) is missing or damaged. */
@@ -414,16 +413,11 @@ public final class BlockStore {
         byte[] frame = frame(reference);
         long size = contentSize(frame);
         if (size < 0) {
-            // not a frame this store wrote (or a damaged header): the stream decoder says what is wrong
-            try (InputStream in = Codec.ZSTD.decode(new ByteArrayInputStream(frame))) {
-                return in.readAllBytes();
-            }
+            return streamed(frame);
         }
-        try {
-            return DECOMPRESSOR.get().decompress(frame, (int) size);
-        } catch (ZstdException e) {
-            throw new IOException("block " + reference + " is damaged: " + e.getMessage(), e);
-        }
+        byte[] plain = new byte[(int) size];
+        decompress(reference, frame, plain, (int) size);
+        return plain;
     }
 
     /** A whole block's bytes into this thread's {@code buffers.plain} (grown as needed): its length. */
@@ -431,17 +425,33 @@ public final class BlockStore {
         byte[] frame = frame(name);
         long size = contentSize(frame);
         if (size < 0) {
-            byte[] plain = plain(name);
-            buffers.plain = plain;
-            return plain.length;
+            buffers.plain = streamed(frame);
+            return buffers.plain.length;
         }
         if (buffers.plain.length < size) {
             buffers.plain = new byte[(int) size];
         }
+        decompress(name, frame, buffers.plain, (int) size);
+        return (int) size;
+    }
+
+    /** Not a frame this store wrote (or a damaged header): the stream decoder reads it, or says what is wrong. */
+    private static byte[] streamed(byte[] frame) throws IOException {
+        try (InputStream in = Codec.ZSTD.decode(new ByteArrayInputStream(frame))) {
+            return in.readAllBytes();
+        }
+    }
+
+    /** Decompresses a frame that says it holds {@code size} bytes into {@code into}; fails unless it does. */
+    private static void decompress(String reference, byte[] frame, byte[] into, int size) throws IOException {
+        int n;
         try {
-            return DECOMPRESSOR.get().decompressByteArray(buffers.plain, 0, (int) size, frame, 0, frame.length);
+            n = DECOMPRESSOR.get().decompressByteArray(into, 0, size, frame, 0, frame.length);
         } catch (ZstdException e) {
-            throw new IOException("block " + name + " is damaged: " + e.getMessage(), e);
+            throw new IOException("block " + reference + " is damaged: " + e.getMessage(), e);
+        }
+        if (n != size) {
+            throw new IOException("block " + reference + " is damaged: its frame says " + size + " bytes and holds " + n);
         }
     }
 

@@ -45,15 +45,12 @@ public final class FileBlockReader {
     private final BlockStore store;
     private final int blockSize;
     private final int workers;
-    private final AtomicLong blocks = new AtomicLong();
-    private final AtomicLong added = new AtomicLong();
-    private final AtomicLong addedStored = new AtomicLong();
+    private final StoredCounts stored = new StoredCounts();
     private final AtomicLong bytesRead = new AtomicLong();
     private final AtomicLong filesRead = new AtomicLong();
     private final AtomicLong filesReused = new AtomicLong();
     private final AtomicLong bytesReused = new AtomicLong();
     private final AtomicLong vanished = new AtomicLong();
-    private final AtomicLong deltas = new AtomicLong();
     private final List<String> badPages = Collections.synchronizedList(new ArrayList<>());
     private volatile java.util.function.LongConsumer progress = n -> { };
 
@@ -139,8 +136,8 @@ public final class FileBlockReader {
     }
 
     public Stats stats() {
-        return new Stats(blocks.get(), added.get(), bytesRead.get(), addedStored.get(), filesRead.get(),
-                filesReused.get(), bytesReused.get(), vanished.get(), List.copyOf(badPages), deltas.get());
+        return new Stats(stored.blocks(), stored.added(), bytesRead.get(), stored.bytes(), filesRead.get(),
+                filesReused.get(), bytesReused.get(), vanished.get(), List.copyOf(badPages), stored.deltas());
     }
 
     /** A taken file: its entry with its blocks, and its CRC-32C (null when reused, not read). */
@@ -225,17 +222,8 @@ public final class FileBlockReader {
                 }
                 crc.update(buffer, 0, n);
                 String name = hasher.name(buffer, n);
-                BlockStore.Stored stored = store.store(name, buffer, n,
-                        names.size() < previous.size() ? previous.get(names.size()) : null, rules.deltas());
-                blocks.incrementAndGet();
-                if (stored.bytes() > 0) {
-                    added.incrementAndGet();
-                    addedStored.addAndGet(stored.bytes());
-                    if (BlockStore.baseOf(stored.reference()).isPresent()) {
-                        deltas.incrementAndGet();
-                    }
-                }
-                names.add(stored.reference());
+                names.add(stored.count(store.store(name, buffer, n, StoredCounts.previous(previous, names.size()),
+                        rules.deltas())));
                 size += n;
                 long read = bytesRead.addAndGet(n);
                 progress.accept(read + bytesReused.get());

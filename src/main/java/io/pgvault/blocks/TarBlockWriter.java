@@ -35,16 +35,13 @@ public final class TarBlockWriter implements AutoCloseable {
     public static final int DEFAULT_BLOCK_SIZE = 1024 * 1024;
 
     private final BlockStore store;
-    private final Map<String, List<String>> previous;
+    private final Map<String, BlockManifest.Entry> previous;
     private final boolean makeDeltas;
     private final int blockSize;
     private final ExecutorService workers;
     private final BlockingQueue<byte[]> buffers;
     private final ThreadLocal<BlockStore.Hasher> hashers;
-    private final AtomicLong blocks = new AtomicLong();
-    private final AtomicLong added = new AtomicLong();
-    private final AtomicLong addedStored = new AtomicLong();
-    private final AtomicLong deltas = new AtomicLong();
+    private final StoredCounts stored = new StoredCounts();
     private final AtomicLong read = new AtomicLong();
     private volatile boolean closed;
 
@@ -57,7 +54,7 @@ public final class TarBlockWriter implements AutoCloseable {
      * {@code previous}'s blocks of that path (the backup this one builds on) where few pages changed; without
      * {@code deltas} (a FULL), {@code previous} only lets an unchanged block it stored as a delta be referred to again.
      */
-    public TarBlockWriter(BlockStore store, int blockSize, int workers, Map<String, List<String>> previous,
+    public TarBlockWriter(BlockStore store, int blockSize, int workers, Map<String, BlockManifest.Entry> previous,
             boolean deltas) {
         this.previous = previous;
         this.makeDeltas = deltas;
@@ -80,7 +77,7 @@ public final class TarBlockWriter implements AutoCloseable {
     }
 
     public Stats stats() {
-        return new Stats(blocks.get(), added.get(), read.get(), addedStored.get(), deltas.get());
+        return new Stats(stored.blocks(), stored.added(), read.get(), stored.bytes(), stored.deltas());
     }
 
     /**
@@ -105,7 +102,8 @@ public final class TarBlockWriter implements AutoCloseable {
                         null));
             } else if (entry.isFile()) {
                 pending.add(new Pending(new BlockManifest.Entry(path, 'f', entry.getSize(), mode, mtime, null, null),
-                        storeFile(tar, entry.getSize(), previous.getOrDefault(path, List.of()), cancellation)));
+                        storeFile(tar, entry.getSize(), previous.containsKey(path) ? previous.get(path).blocks() : List.of(),
+                                cancellation)));
             } else {
                 throw new IOException("pg_basebackup sent '" + entry.getName() + "', neither a file, a directory nor a link");
             }
@@ -148,7 +146,7 @@ public final class TarBlockWriter implements AutoCloseable {
             }
             left -= length;
             read.addAndGet(length);
-            String was = names.size() < before.size() ? before.get(names.size()) : null;
+            String was = StoredCounts.previous(before, names.size());
             names.add(CompletableFuture.supplyAsync(() -> store(buffer, length, was), workers));
         }
         return names;
@@ -180,16 +178,7 @@ public final class TarBlockWriter implements AutoCloseable {
     private String store(byte[] buffer, int length, String was) {
         try {
             String name = hashers.get().name(buffer, length);
-            BlockStore.Stored stored = store.store(name, buffer, length, was, makeDeltas);
-            blocks.incrementAndGet();
-            if (stored.bytes() > 0) {
-                added.incrementAndGet();
-                addedStored.addAndGet(stored.bytes());
-                if (BlockStore.baseOf(stored.reference()).isPresent()) {
-                    deltas.incrementAndGet();
-                }
-            }
-            return stored.reference();
+            return stored.count(store.store(name, buffer, length, was, makeDeltas));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {

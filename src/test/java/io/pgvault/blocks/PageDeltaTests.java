@@ -190,7 +190,7 @@ class PageDeltaTests {
         byte[] updated = relation.clone();
         updated[3 * PAGE + 40] ^= 1;
         updated[2 * block + 5 * PAGE + 40] ^= 1;
-        java.util.Map<String, List<String>> previous = java.util.Map.of("base/16384", full.entries().get(1).blocks());
+        java.util.Map<String, BlockManifest.Entry> previous = java.util.Map.of("base/16384", full.entries().get(1));
         BlockManifest incr;
         TarBlockWriter.Stats stats;
         try (TarBlockWriter writer = new TarBlockWriter(store, block, 2, previous, true)) {

@@ -212,6 +212,17 @@ public class BaseBackupArchive {
         }
     }
 
+    /** A block-store backup's files by path, its WAL left out: what a later backup compares its files with. */
+    public java.util.Map<String, BlockManifest.Entry> filesByPath(BackupView backup) throws IOException {
+        java.util.Map<String, BlockManifest.Entry> byPath = new java.util.HashMap<>();
+        for (BlockManifest.Entry e : manifest(backup).entries()) {
+            if (e.isFile() && !e.path().startsWith("pg_wal/")) {
+                byPath.put(e.path(), e);
+            }
+        }
+        return byPath;
+    }
+
     /** The block store a block-store backup's blocks are in. */
     public BlockStore blockStore(BackupView backup) throws IOException {
         return blocks.of(backup.repository());

@@ -73,7 +73,8 @@ class BlockBackup {
             store = leasedStore(backup, context);
             Optional<BackupView> previous = previous(backup, reference);
             writer = new TarBlockWriter(store, TarBlockWriter.DEFAULT_BLOCK_SIZE, BlockStores.WORKERS,
-                    previous.isEmpty() ? java.util.Map.of() : previousBlocks(previous.get()), reference.view() != null);
+                    previous.isEmpty() ? java.util.Map.of() : archive.filesByPath(previous.get()),
+                    reference.view() != null);
             reading = CompletableFuture.supplyAsync(() -> {
                 try (InputStream in = pipe.input()) {
                     List<BlockManifest.Entry> entries = writer.read(in, "", context.cancellation());
@@ -151,17 +152,6 @@ class BlockBackup {
         }
         List<BackupView> earlier = earlier(backup, BackupType.INCR);
         return earlier.isEmpty() ? Optional.empty() : Optional.of(earlier.get(earlier.size() - 1));
-    }
-
-    /** A backup's files' blocks by path, WAL left out. */
-    java.util.Map<String, List<String>> previousBlocks(BackupView previous) throws java.io.IOException {
-        java.util.Map<String, List<String>> byPath = new java.util.HashMap<>();
-        for (BlockManifest.Entry e : archive.manifest(previous).entries()) {
-            if (e.isFile() && !e.path().startsWith("pg_wal/")) {
-                byPath.put(e.path(), e.blocks());
-            }
-        }
-        return byPath;
     }
 
     /** This cluster's block-store backups in this repository, oldest first: every one, or only FULLs for a DIFF. */

@@ -29,7 +29,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -220,31 +219,20 @@ class HostBackup {
         }
     }
 
-    /** A backup's files by path, WAL left out. */
-    private Map<String, BlockManifest.Entry> filesByPath(BackupView view) throws IOException {
-        Map<String, BlockManifest.Entry> byPath = new HashMap<>();
-        for (BlockManifest.Entry e : archive.manifest(view).entries()) {
-            if (e.isFile() && !e.path().startsWith("pg_wal/")) {
-                byPath.put(e.path(), e);
-            }
-        }
-        return byPath;
-    }
-
     /**
      * Reuse by the reference's manifest, unless checksumDelta asks for every file to be read; a FULL compared with the
      * newest backup, for its unchanged deltas only.
      */
     private FileBlockReader.Rules rules(BackupView backup, BlockBackup.Reference reference, boolean checksums,
             Lsn start, JobContext context) throws IOException {
-        if (reference.view() == null) {
-            Optional<BackupView> newest = blocks.previous(backup, reference);
-            if (newest.isEmpty()) {
-                return FileBlockReader.Rules.readAll(checksums, start.value());
-            }
-            return FileBlockReader.Rules.full(filesByPath(newest.get()), checksums, start.value());
+        Optional<BackupView> previous = blocks.previous(backup, reference);
+        if (previous.isEmpty()) {
+            return FileBlockReader.Rules.readAll(checksums, start.value());
         }
-        Map<String, BlockManifest.Entry> byPath = filesByPath(reference.view());
+        Map<String, BlockManifest.Entry> byPath = archive.filesByPath(previous.get());
+        if (reference.view() == null) {
+            return FileBlockReader.Rules.full(byPath, checksums, start.value());
+        }
         long upTo = reference.view().startedAt().getEpochSecond() - REUSE_MARGIN_SECONDS;
         if (Boolean.TRUE.equals(backup.spec().checksumDelta())) {
             // no file is reused unread; the reference's blocks are still the bases of page deltas
