@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.stream.Stream;
 
 /**
  * Objects as files below a root directory, one file per key. A put writes a temporary file next to its
@@ -184,12 +183,43 @@ public final class LocalObjectStore implements ObjectStore {
         if (!Files.isDirectory(start)) {
             return List.of();
         }
-        List<String> keys = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(start)) {
-            files.filter(Files::isRegularFile).filter(f -> !isPart(f)).map(f -> root.relativize(f).toString())
-                    .filter(k -> k.startsWith(prefix)).sorted().forEach(keys::add);
-        }
-        return keys;
+        return regularFiles(start).stream().filter(f -> !isPart(f)).map(f -> root.relativize(f).toString())
+                .filter(k -> k.startsWith(prefix)).sorted().toList();
+    }
+
+    /**
+     * The regular files below {@code start}. What is deleted while the walk runs (an object, a backup, a drill's
+     * scratch directory in the workspace) is left out instead of failing the walk: a store is listed while others
+     * write and delete in it.
+     */
+    private static List<Path> regularFiles(Path start) throws IOException {
+        List<Path> found = new ArrayList<>();
+        Files.walkFileTree(start, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                if (attributes.isRegularFile()) {
+                    found.add(file);
+                }
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                if (e instanceof NoSuchFileException) {
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                if (e != null && !(e instanceof NoSuchFileException)) {
+                    throw e;
+                }
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+        });
+        return found;
     }
 
     @Override
@@ -222,13 +252,14 @@ public final class LocalObjectStore implements ObjectStore {
             return 0;
         }
         Instant before = Instant.now().minusSeconds(olderThanSeconds);
-        List<Path> stale = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(root)) {
-            files.filter(Files::isRegularFile).filter(LocalObjectStore::isPart).forEach(stale::add);
-        }
         int removed = 0;
-        for (Path part : stale) {
-            BasicFileAttributes attributes = Files.readAttributes(part, BasicFileAttributes.class);
+        for (Path part : regularFiles(root).stream().filter(LocalObjectStore::isPart).toList()) {
+            BasicFileAttributes attributes;
+            try {
+                attributes = Files.readAttributes(part, BasicFileAttributes.class);
+            } catch (NoSuchFileException gone) {
+                continue;
+            }
             if (attributes.lastModifiedTime().toInstant().isBefore(before) && Files.deleteIfExists(part)) {
                 removed++;
             }
