@@ -273,8 +273,8 @@ public record PgvaultProperties(
     /**
      * Restore drills.
      *
-     * @param countRows while a DUMP backup runs, count every table's rows in pg_dump's own snapshot, so that a
-     * drill can demand them (a scan of each table, in parallel with the dump)
+     * @param countRows count every table a DUMP took in pg_dump's own snapshot, so that a drill can demand its
+     * rows (a scan of each table, once the dump is stored and SUCCEEDED, before the backup job ends)
      */
     public record Drills(@DefaultValue("true") boolean countRows) {
     }

@@ -15,6 +15,7 @@ import org.springframework.data.domain.Pageable;
 import org.springframework.data.domain.Sort;
 import org.springframework.data.jpa.domain.Specification;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -35,9 +36,11 @@ public class BackupCatalog {
     private final JsonMapper json;
     private final BackupCopies copies;
     private final BlockStores blockStores;
+    private final PendingRowCounts pendingRows;
 
     BackupCatalog(BackupRepository backups, BackupStorage storage, JsonMapper json, BackupCopies copies,
-            BlockStores blockStores) {
+            BlockStores blockStores, PendingRowCounts pendingRows) {
+        this.pendingRows = pendingRows;
         this.blockStores = blockStores;
         this.backups = backups;
         this.storage = storage;
@@ -90,9 +93,18 @@ public class BackupCatalog {
                 .map(this::view).getContent();
     }
 
-    /** The row counts recorded from the source when the backup was taken (empty when none were). */
+    /**
+     * The row counts recorded from the source when the backup was taken (empty when none were). A DUMP's counts
+     * are taken just after it SUCCEEDED: for one being counted on this instance, this waits for them (outside any
+     * transaction, so that no catalog connection is held meanwhile).
+     */
+    @Transactional(propagation = Propagation.NOT_SUPPORTED)
     public List<TableRows> tableRows(UUID id) {
-        return List.copyOf(find(id).getTableRows());
+        if (!backups.existsById(id)) {
+            throw notFound(id);
+        }
+        pendingRows.await(id, PendingRowCounts.WAIT);
+        return List.copyOf(backups.tableRowsOf(id));
     }
 
     /** The stored files of a finished backup, to download. */

@@ -27,7 +27,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Runs a backup job: stage, let the kind's runner write, seal (fsync, hash), move into place, and only
- * then mark the backup SUCCEEDED. Any failure removes what was written.
+ * then mark the backup SUCCEEDED. Any failure removes what was written. A DUMP's row counts for restore drills
+ * come after that, in the dump's snapshot, before the job ends.
  */
 @Component
 class BackupJobHandler implements JobHandler<NoPayload> {
@@ -43,10 +44,12 @@ class BackupJobHandler implements JobHandler<NoPayload> {
     private final ClusterAccess clusters;
     private final ProcessExecutor executor;
     private final TableNeeds needs;
+    private final PendingRowCounts pendingRows;
 
     BackupJobHandler(BackupLedger ledger, List<BackupRunner> runners, BackupStorage storage, Workspace workspace,
             ApplicationEventPublisher events, BackupContents contents, ClusterAccess clusters,
-            ProcessExecutor executor, TableNeeds needs) {
+            ProcessExecutor executor, TableNeeds needs, PendingRowCounts pendingRows) {
+        this.pendingRows = pendingRows;
         this.contents = contents;
         this.needs = needs;
         this.clusters = clusters;
@@ -81,15 +84,17 @@ class BackupJobHandler implements JobHandler<NoPayload> {
         ledger.start(backup.id(), runner.versions(backup));
         long began = System.nanoTime();
         StagingArea area = storage.stage(backup.id(), backup.repository(), backup.cluster(), backup.kind().name());
+        BackupRunner.LaterRows later = null;
+        ArchiveToc toc;
         try {
             checkStagingSpace(backup);
             CompletableFuture<BackupContents.Listing> listing = contentsAtStart(backup, context);
             BackupRunner.Result result = runner.run(backup, area, context);
+            later = result.laterRows();
             context.cancellation().throwIfCancelled();
             BackupContents.Listing listed = listing.join();
-            ArchiveToc toc = archiveToc(backup, area, listed, result, context);
+            toc = archiveToc(backup, area, listed, result, context);
             listed = keepArchived(backup, listed, toc);
-            result = keepHeldRows(backup, result, toc, context);
             long ran = System.nanoTime();
             context.phase("sealing");
             List<StoredFile> files = area.seal();
@@ -99,6 +104,10 @@ class BackupJobHandler implements JobHandler<NoPayload> {
             BackupStorage.Committed committed = storage.commit(area, backup.repository(), backup.cluster(),
                     backup.kind().name());
             String location = committed.location();
+            if (later != null) {
+                // a reader of its counts waits for them from the moment it is SUCCEEDED
+                pendingRows.begin(backup.id());
+            }
             ledger.succeed(backup.id(), location, files.stream().map(f -> {
                 ObjectStore.StoredObject stored = committed.encrypted().get(f.path());
                 return stored == null ? new BackupFile(f.path(), f.sizeBytes(), f.sha256())
@@ -110,6 +119,10 @@ class BackupJobHandler implements JobHandler<NoPayload> {
             context.log(String.format("pgvault: stored %d file(s), %d bytes, at %s (run %.3f s, seal and commit %.3f s)",
                     files.size(), size, location, (ran - began) / 1e9, (System.nanoTime() - ran) / 1e9));
         } catch (Exception e) {
+            if (later != null) {
+                pendingRows.end(backup.id());
+                later.close();
+            }
             try {
                 storage.discard(backup.id(), backup.repository(), backup.cluster(), backup.kind().name());
             } catch (IOException | RuntimeException notNow) {
@@ -119,7 +132,30 @@ class BackupJobHandler implements JobHandler<NoPayload> {
             ledger.end(backup.id(), e instanceof JobCancelledException, reason(e, context));
             throw e;
         }
+        if (later != null) {
+            countAfter(backup, later, toc, context);
+        }
         events.publishEvent(new BackupSucceeded(backup.id(), backup.cluster(), backup.kind(), backup.scheduleId()));
+    }
+
+    /**
+     * A DUMP's row counts, taken in its snapshot now that it is stored and SUCCEEDED: the job ends (and its session
+     * on the database closes) only after them, and so do the verifications that {@link BackupSucceeded} starts.
+     * Nothing here fails the job or touches the stored backup.
+     */
+    private void countAfter(BackupView backup, BackupRunner.LaterRows later, ArchiveToc toc, JobContext context) {
+        try (later) {
+            context.phase("counting rows for restore drills (the backup is stored)");
+            long began = System.nanoTime();
+            List<TableRows> rows = keepHeldRows(backup, later.count(context.cancellation(), context::log), toc, context);
+            ledger.recordTableRows(backup.id(), rows);
+            context.log(String.format("pgvault: counted the rows of %d table(s) in the dump's snapshot, after the "
+                    + "backup was stored (%.3f s)", rows.size(), (System.nanoTime() - began) / 1e9));
+        } catch (RuntimeException e) {
+            context.log("pgvault: could not record the row counts for restore drills: " + e.getMessage());
+        } finally {
+            pendingRows.end(backup.id());
+        }
     }
 
     /**
@@ -148,7 +184,8 @@ class BackupJobHandler implements JobHandler<NoPayload> {
      */
     private ArchiveToc archiveToc(BackupView backup, StagingArea area, BackupContents.Listing listed,
             BackupRunner.Result result, JobContext context) {
-        if (!archivedDump(backup) || listed.relations().isEmpty() && result.tableRows().isEmpty()) {
+        if (!archivedDump(backup)
+                || listed.relations().isEmpty() && result.laterRows() == null) {
             return null;
         }
         try (ToolSession session = clusters.toolSession(backup.cluster())) {
@@ -192,22 +229,20 @@ class BackupJobHandler implements JobHandler<NoPayload> {
      * extension's own tables); a script has no table of contents and keeps them all, as does an archive whose
      * table of contents could not be read.
      */
-    private static BackupRunner.Result keepHeldRows(BackupView backup, BackupRunner.Result result, ArchiveToc toc,
+    private static List<TableRows> keepHeldRows(BackupView backup, List<TableRows> rows, ArchiveToc toc,
             JobContext context) {
-        if (backup.kind() != BackupKind.DUMP || result.tableRows().isEmpty()) {
-            return result;
+        if (backup.kind() != BackupKind.DUMP || rows.isEmpty()) {
+            return rows;
         }
-        List<TableRows> rows = result.tableRows();
         if (toc != null) {
             List<TableRows> held = rows.stream().filter(r -> toc.has("TABLE DATA", r.schema(), r.table())).toList();
             if (held.size() < rows.size()) {
                 context.log("pgvault: " + (rows.size() - held.size()) + " counted table(s) hold no rows in the "
                         + "archive (pg_dump leaves some out, such as an extension's own tables); not recorded");
             }
-            rows = held;
+            return held;
         }
-        context.log("pgvault: counted the rows of " + rows.size() + " table(s) in the dump's snapshot");
-        return result.withTableRows(rows);
+        return rows;
     }
 
     private void recordContents(BackupView backup, BackupContents.Listing listed, JobContext context) {

@@ -41,7 +41,6 @@ class BackupLedger {
     void succeed(UUID id, String location, List<BackupFile> files, String sha256, BackupRunner.Result result) {
         Backup backup = lock(id);
         backup.recordWal(result.startLsn(), result.stopLsn(), result.timeline(), result.firstWal(), result.lastWal());
-        backup.recordTableRows(result.tableRows());
         backup.recordServerConfig(result.serverConfig() == null ? null : json.writeValueAsString(result.serverConfig()),
                 result.warnings());
         backup.succeed(location, files, sha256, clock.instant());
@@ -49,6 +48,12 @@ class BackupLedger {
             BackupRunner.Blocks b = result.blocks();
             backup.recordBlocks(b.type(), b.reference(), b.dataSizeBytes(), b.addedBytes());
         }
+    }
+
+    /** Records a DUMP's row counts, taken after it SUCCEEDED; a backup deleted meanwhile keeps nothing. */
+    @Transactional
+    void recordTableRows(UUID id, List<TableRows> rows) {
+        backups.lockById(id).ifPresent(b -> b.recordTableRows(rows));
     }
 
     /** Ends an unfinished backup as FAILED or CANCELLED; a finished one is left as it is. */

@@ -24,38 +24,45 @@ public interface BackupRunner {
     }
 
     /**
-     * What a backup learned while it ran: a physical one its WAL range and timeline (null for logical ones),
-     * a logical one the row count of each table in its snapshot (empty when not counted).
+     * The row counts a DUMP takes in its own snapshot once its tool has ended, so that they do not take CPU from
+     * the tool nor time from the backup: the backup job stores the dump and records it SUCCEEDED first, then
+     * counts. It owns the snapshot's session (and with it the snapshot) until closed, which it must be on every
+     * path.
+     */
+    interface LaterRows extends AutoCloseable {
+        /** Every table's rows in the snapshot; a table that cannot be counted exactly is left out and logged. */
+        java.util.List<TableRows> count(io.pgvault.job.Cancellation cancellation,
+                java.util.function.Consumer<String> log);
+
+        /** Ends the snapshot's transaction and session. */
+        @Override
+        void close();
+    }
+
+    /**
+     * What a backup learned while it ran: a physical one its WAL range and timeline (null for logical ones); a
+     * DUMP the means to count its tables' rows in its snapshot once it is stored ({@code laterRows}, null when it
+     * counts nothing).
      */
     record Result(String startLsn, String stopLsn, Integer timeline, String firstWal, String lastWal,
-            java.util.List<TableRows> tableRows, ServerConfig serverConfig, java.util.List<String> warnings,
-            Blocks blocks) {
+            ServerConfig serverConfig, java.util.List<String> warnings, Blocks blocks, LaterRows laterRows) {
 
         public Result(String startLsn, String stopLsn, Integer timeline, String firstWal, String lastWal,
-                java.util.List<TableRows> tableRows, ServerConfig serverConfig, java.util.List<String> warnings) {
-            this(startLsn, stopLsn, timeline, firstWal, lastWal, tableRows, serverConfig, warnings, null);
+                ServerConfig serverConfig, java.util.List<String> warnings) {
+            this(startLsn, stopLsn, timeline, firstWal, lastWal, serverConfig, warnings, null, null);
         }
 
         /** The same result, for a backup in the block store. */
         public Result with(Blocks taken) {
-            return new Result(startLsn, stopLsn, timeline, firstWal, lastWal, tableRows, serverConfig, warnings, taken);
+            return new Result(startLsn, stopLsn, timeline, firstWal, lastWal, serverConfig, warnings, taken,
+                    laterRows);
         }
 
-        /** The same result with other row counts. */
-        public Result withTableRows(java.util.List<TableRows> rows) {
-            return new Result(startLsn, stopLsn, timeline, firstWal, lastWal, rows, serverConfig, warnings, blocks);
-        }
+        public static final Result NONE = new Result(null, null, null, null, null, null, java.util.List.of());
 
-        public static final Result NONE = new Result(null, null, null, null, null, java.util.List.of(), null,
-                java.util.List.of());
-
-        public Result(String startLsn, String stopLsn, Integer timeline, String firstWal, String lastWal,
-                ServerConfig serverConfig, java.util.List<String> warnings) {
-            this(startLsn, stopLsn, timeline, firstWal, lastWal, java.util.List.of(), serverConfig, warnings);
-        }
-
-        public static Result counted(java.util.List<TableRows> rows) {
-            return new Result(null, null, null, null, null, rows, null, java.util.List.of());
+        /** A DUMP whose rows are counted once it is stored. */
+        public static Result countedLater(LaterRows later) {
+            return new Result(null, null, null, null, null, null, java.util.List.of(), null, later);
         }
     }
 }

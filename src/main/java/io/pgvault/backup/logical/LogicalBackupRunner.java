@@ -7,11 +7,9 @@ import io.pgvault.backup.DumpAllSpec;
 import io.pgvault.backup.DumpSpec;
 import io.pgvault.backup.BackupView;
 import io.pgvault.backup.DumpFormat;
-import io.pgvault.backup.TableRows;
 import io.pgvault.cluster.ClusterAccess;
 import io.pgvault.cluster.ClusterTarget;
 import io.pgvault.cluster.ToolSession;
-import io.pgvault.job.DaemonThreads;
 import io.pgvault.job.JobContext;
 import io.pgvault.process.ProcessExecutor;
 import io.pgvault.process.ProcessResult;
@@ -27,11 +25,9 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -51,6 +47,9 @@ class LogicalBackupRunner implements BackupRunner {
 
     private final ClusterAccess clusters;
     private final ProcessExecutor executor;
+    /** How long a count after the dump waits for a table's lock before it leaves that table out. */
+    private static final Duration COUNT_LOCK_TIMEOUT = Duration.ofSeconds(30);
+
     private final boolean countRows;
 
     LogicalBackupRunner(ClusterAccess clusters, ProcessExecutor executor, PgvaultProperties properties) {
@@ -122,19 +121,22 @@ class LogicalBackupRunner implements BackupRunner {
     /**
      * pg_dump of one database, reading a snapshot pgvault exported and holds open. In that snapshot pgvault first
      * resolves the dump's filters as pg_dump does and adds the partitions and inheritance children of the tables
-     * they name ({@link DumpSelection}); then, while the tool dumps, it counts the rows of every table the dump
-     * takes, filtered or not, so a restore drill (and a table-filtered restore) can later demand exactly those
-     * counts. An archive's table of contents has the last word on which tables hold rows
-     * ({@code BackupJobHandler}). A schema-only or data-only dump counts nothing.
+     * they name ({@link DumpSelection}). Once the tool has ended, the same snapshot counts the rows of every table
+     * the dump takes, filtered or not ({@link SnapshotCounts}), so a restore drill (and a table-filtered restore)
+     * can later demand exactly those counts; the backup job does that after it has stored the dump. An archive's
+     * table of contents has the last word on which tables hold rows ({@code BackupJobHandler}). A schema-only or
+     * data-only dump counts nothing.
      */
     private Result dumpCounted(BackupView backup, ToolSession session, Path target, java.io.OutputStream stdout,
             JobContext context) throws Exception {
         DumpSpec s = (DumpSpec) backup.spec();
         boolean count = countRows && !s.schemaOnly() && !s.dataOnly();
-        try (Connection snapshot = clusters.connect(backup.cluster(), backup.database())) {
+        Connection snapshot = clusters.connect(backup.cluster(), backup.database());
+        boolean handedOver = false;
+        try {
             try (Statement st = snapshot.createStatement()) {
-                // the server's own limits must not end the snapshot (or a count) while pg_dump reads it; a count
-                // in one backend: parallel workers would take more CPU than one scan from the dump running beside it
+                // the server's own limits must not end the snapshot while pg_dump reads it; the counts later run in
+                // one backend, as background work should
                 st.execute("set idle_in_transaction_session_timeout = 0; set statement_timeout = 0; "
                         + "set lock_timeout = 0; set max_parallel_workers_per_gather = 0");
             }
@@ -146,8 +148,10 @@ class LogicalBackupRunner implements BackupRunner {
                 id = rs.getString(1);
             }
             DumpSelection selection;
+            SnapshotCounts counts;
             try {
                 selection = DumpSelection.resolve(snapshot, s);
+                counts = count ? SnapshotCounts.prepare(snapshot, selection.counted(), COUNT_LOCK_TIMEOUT) : null;
             } catch (SQLException e) {
                 // without it a filter would leave partitions out unseen: no dump rather than a short one
                 throw new IllegalStateException("could not resolve which tables the dump takes: " + e.getMessage(),
@@ -166,49 +170,21 @@ class LogicalBackupRunner implements BackupRunner {
                 // their data offsets (which parallel pg_restore wants). Sealing hashes it.
                 context.progress(() -> sizeOf(target));
             }
-            // on a thread of its own: the common pool has a single thread on a small machine, which two backups'
-            // counts would have to share
-            CompletableFuture<List<TableRows>> counted = count
-                    ? CompletableFuture.supplyAsync(() -> countRows(snapshot, selection.counted()),
-                            r -> DaemonThreads.named("pgvault-count-" + backup.id()).newThread(r).start())
-                    : CompletableFuture.completedFuture(List.of());
-            try {
-                logDuration(context, executor.run(spec, context.cancellation()));
-            } catch (Exception e) {
-                counted.cancel(true);
-                throw e;
+            logDuration(context, executor.run(spec, context.cancellation()));
+            if (counts == null) {
+                return Result.NONE;
             }
-            List<TableRows> rows;
-            try {
-                rows = counted.get();
-            } catch (ExecutionException e) {
-                // the dump is good; only a later drill loses the counts to compare with
-                rows = List.of();
-                context.log("pgvault: could not count rows for restore drills: " + e.getCause().getMessage());
-            }
-            try {
-                snapshot.rollback();
-            } catch (SQLException e) {
-                context.log("pgvault: closing the snapshot: " + e.getMessage());
-            }
-            // the backup keeps the counts of the tables whose rows the archive holds: BackupJobHandler reads its
-            // table of contents once, for these and for the contents
-            return Result.counted(rows);
-        }
-    }
-
-    private static List<TableRows> countRows(Connection snapshot, List<DumpSelection.Relation> tables) {
-        try (Statement st = snapshot.createStatement()) {
-            List<TableRows> rows = new ArrayList<>();
-            for (DumpSelection.Relation t : tables) {
-                try (ResultSet c = st.executeQuery("select count(*) from " + t.exact())) {
-                    c.next();
-                    rows.add(new TableRows(t.schema(), t.name(), c.getLong(1)));
+            handedOver = true;
+            return Result.countedLater(counts);
+        } finally {
+            if (!handedOver) {
+                try {
+                    snapshot.rollback();
+                } catch (SQLException e) {
+                    context.log("pgvault: closing the snapshot: " + e.getMessage());
                 }
+                snapshot.close();
             }
-            return rows;
-        } catch (SQLException e) {
-            throw new IllegalStateException("could not count the rows of the dump's tables: " + e.getMessage(), e);
         }
     }
 
