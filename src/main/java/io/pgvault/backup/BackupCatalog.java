@@ -93,13 +93,19 @@ public class BackupCatalog {
                 .map(this::view).getContent();
     }
 
+    /** The row counts recorded from the source when the backup was taken (empty when none were, or not yet). */
+    public List<TableRows> tableRows(UUID id) {
+        return List.copyOf(find(id).getTableRows());
+    }
+
     /**
-     * The row counts recorded from the source when the backup was taken (empty when none were). A DUMP's counts
-     * are taken just after it SUCCEEDED: for one being counted on this instance, this waits for them (outside any
-     * transaction, so that no catalog connection is held meanwhile).
+     * {@link #tableRows}, for a job that compares rows: a DUMP's counts are taken just after it SUCCEEDED, and for
+     * one being counted on this instance this waits for them (at most {@link PendingRowCounts#WAIT}), outside any
+     * transaction. Not for requests, nor inside a transaction of the caller's (that one's connection and locks
+     * would be held meanwhile).
      */
     @Transactional(propagation = Propagation.NOT_SUPPORTED)
-    public List<TableRows> tableRows(UUID id) {
+    public List<TableRows> awaitTableRows(UUID id) {
         if (!backups.existsById(id)) {
             throw notFound(id);
         }

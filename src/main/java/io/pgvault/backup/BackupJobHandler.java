@@ -85,6 +85,7 @@ class BackupJobHandler implements JobHandler<NoPayload> {
         long began = System.nanoTime();
         StagingArea area = storage.stage(backup.id(), backup.repository(), backup.cluster(), backup.kind().name());
         BackupRunner.LaterRows later = null;
+        boolean succeeded = false;
         ArchiveToc toc;
         try {
             checkStagingSpace(backup);
@@ -118,11 +119,8 @@ class BackupJobHandler implements JobHandler<NoPayload> {
             recordContents(backup, listed, context);
             context.log(String.format("pgvault: stored %d file(s), %d bytes, at %s (run %.3f s, seal and commit %.3f s)",
                     files.size(), size, location, (ran - began) / 1e9, (System.nanoTime() - ran) / 1e9));
+            succeeded = true;
         } catch (Exception e) {
-            if (later != null) {
-                pendingRows.end(backup.id());
-                later.close();
-            }
             try {
                 storage.discard(backup.id(), backup.repository(), backup.cluster(), backup.kind().name());
             } catch (IOException | RuntimeException notNow) {
@@ -131,6 +129,12 @@ class BackupJobHandler implements JobHandler<NoPayload> {
             }
             ledger.end(backup.id(), e instanceof JobCancelledException, reason(e, context));
             throw e;
+        } finally {
+            if (!succeeded && later != null) {
+                // whatever ended the job (an Error too), the dump's snapshot ends with it
+                pendingRows.end(backup.id());
+                later.close();
+            }
         }
         if (later != null) {
             countAfter(backup, later, toc, context);

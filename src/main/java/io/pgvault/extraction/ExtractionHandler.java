@@ -180,7 +180,7 @@ class ExtractionHandler implements JobHandler<ExtractionPlan> {
             List<ScratchSelection.Selected> selection, JobContext context) {
         Map<String, Long> recorded = new LinkedHashMap<>();
         if (plan.fromDump()) {
-            for (TableRows r : backups.tableRows(backup.id())) {
+            for (TableRows r : backups.awaitTableRows(backup.id())) {
                 recorded.put(new Names.Qualified(r.schema(), r.table()).toString(), r.rows());
             }
             if (recorded.isEmpty()) {

@@ -86,7 +86,7 @@ class TableRestore {
                 + ": the table it references is not restored"));
 
         Map<String, Long> recorded = new LinkedHashMap<>();
-        for (TableRows r : backups.tableRows(backup.id())) {
+        for (TableRows r : backups.awaitTableRows(backup.id())) {
             recorded.put(r.schema() + "." + r.table(), r.rows());
         }
         List<CheckedRestore.Count> counts = new ArrayList<>();

@@ -141,7 +141,7 @@ class DumpDrill {
 
     private void compareRows(BackupView backup, String drillCluster, String scratch, List<String> problems,
             List<String> findings) throws SQLException {
-        List<TableRows> recorded = backups.tableRows(backup.id());
+        List<TableRows> recorded = backups.awaitTableRows(backup.id());
         if (recorded.isEmpty()) {
             findings.add("no row counts were recorded when this backup was taken, so none were compared");
             return;

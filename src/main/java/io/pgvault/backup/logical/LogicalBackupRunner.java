@@ -44,12 +44,11 @@ class LogicalBackupRunner implements BackupRunner {
 
     private static final Pattern TABLE = Pattern.compile("dumping contents of table \"(.+)\"");
     private static final Pattern DATABASE = Pattern.compile("pg_dumpall: .*dumping database \"(.+)\"");
-
-    private final ClusterAccess clusters;
-    private final ProcessExecutor executor;
     /** How long a count after the dump waits for a table's lock before it leaves that table out. */
     private static final Duration COUNT_LOCK_TIMEOUT = Duration.ofSeconds(30);
 
+    private final ClusterAccess clusters;
+    private final ProcessExecutor executor;
     private final boolean countRows;
 
     LogicalBackupRunner(ClusterAccess clusters, ProcessExecutor executor, PgvaultProperties properties) {
@@ -79,16 +78,16 @@ class LogicalBackupRunner implements BackupRunner {
             // Archive formats keep being written to a file (pg_dump seeks in it) and are uploaded afterwards.
             boolean stream = area.streamsToRepository() && (all || backup.format() == DumpFormat.PLAIN);
             if (!all) {
-                if (stream) {
-                    context.log("pgvault: streaming the dump to repository '" + backup.repository() + "'");
-                    try (HashingOutputStream file = area.create(backup.mainFile(), context::bytesDone)) {
-                        return dumpCounted(backup, session, null, file, context);
+                Result made = dump(backup, area, session, stream ? null : target, context);
+                try {
+                    session.close();
+                } catch (RuntimeException e) {
+                    if (made.laterRows() != null) {
+                        made.laterRows().close();
                     }
+                    throw e;
                 }
-                if (backup.format() != DumpFormat.DIRECTORY) {
-                    area.reserve(backup.mainFile());
-                }
-                return dumpCounted(backup, session, target, null, context);
+                return made;
             }
             List<String> argv = DumpCommand.pgDumpAll(session.tool("pg_dumpall"), (DumpAllSpec) backup.spec(),
                     gzipHere || stream ? null : target);
@@ -115,6 +114,35 @@ class LogicalBackupRunner implements BackupRunner {
                 gzip.finish();
             }
             return Result.NONE;
+        }
+    }
+
+    /**
+     * pg_dump of one database into {@code target}, or streamed to the repository when {@code target} is null. A
+     * result that owns the dump's snapshot (its counts come later) is closed here if anything fails on the way
+     * out, such as closing the upload's stream or the tool session: nothing else would end that snapshot.
+     */
+    private Result dump(BackupView backup, StagingArea area, ToolSession session, Path target, JobContext context)
+            throws Exception {
+        Result made = null;
+        try {
+            if (target == null) {
+                context.log("pgvault: streaming the dump to repository '" + backup.repository() + "'");
+                try (HashingOutputStream file = area.create(backup.mainFile(), context::bytesDone)) {
+                    made = dumpCounted(backup, session, null, file, context);
+                }
+            } else {
+                if (backup.format() != DumpFormat.DIRECTORY) {
+                    area.reserve(backup.mainFile());
+                }
+                made = dumpCounted(backup, session, target, null, context);
+            }
+            return made;
+        } catch (Throwable e) {
+            if (made != null && made.laterRows() != null) {
+                made.laterRows().close();
+            }
+            throw e;
         }
     }
 
@@ -180,10 +208,11 @@ class LogicalBackupRunner implements BackupRunner {
             if (!handedOver) {
                 try {
                     snapshot.rollback();
+                    snapshot.close();
                 } catch (SQLException e) {
+                    // the dump's own outcome (a failure, a cancellation) is what the job reports
                     context.log("pgvault: closing the snapshot: " + e.getMessage());
                 }
-                snapshot.close();
             }
         }
     }

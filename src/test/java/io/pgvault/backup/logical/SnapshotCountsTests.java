@@ -30,7 +30,13 @@ class SnapshotCountsTests {
                     "create table emptied (i int)", "insert into emptied select generate_series(1, 2)",
                     "create table dropped (i int)", "insert into dropped values (1)",
                     "create table locked (i int)", "insert into locked select generate_series(1, 4)",
-                    "create table grown (i int)", "insert into grown values (1)");
+                    "create table grown (i int)", "insert into grown values (1)",
+                    "create table swapped (i int)", "insert into swapped values (1)",
+                    "create table swapped_new (i int)", "insert into swapped_new select generate_series(1, 7)",
+                    "create table parent (i int)", "insert into parent values (1)",
+                    "create table child () inherits (parent)", "insert into child select generate_series(1, 5)",
+                    "create table stable_parent (i int)", "insert into stable_parent values (1)",
+                    "create table stable_child () inherits (stable_parent)", "insert into stable_child values (2)");
             List<String> notes = new ArrayList<>();
             List<TableRows> rows;
             try (Connection snapshot = pg.connect(db); Connection other = pg.connect(db);
@@ -42,12 +48,17 @@ class SnapshotCountsTests {
                 }
                 SnapshotCounts counts = SnapshotCounts.prepare(snapshot, List.of(relation(pg, db, "kept"),
                         relation(pg, db, "emptied"), relation(pg, db, "dropped"), relation(pg, db, "locked"),
-                        relation(pg, db, "grown")), Duration.ofMillis(500));
+                        relation(pg, db, "grown"), relation(pg, db, "swapped"), relation(pg, db, "parent"),
+                        relation(pg, db, "stable_parent")), Duration.ofMillis(500));
                 // what happens once pg_dump's locks are gone, before the counts
                 try (Statement st = other.createStatement()) {
                     st.execute("insert into grown select generate_series(2, 50)");
                     st.execute("truncate emptied");
                     st.execute("drop table dropped");
+                    st.execute("alter table swapped rename to swapped_old");
+                    st.execute("alter table swapped_new rename to swapped");
+                    st.execute("truncate child");
+                    st.execute("insert into stable_child values (3)");
                 }
                 holder.setAutoCommit(false);
                 try (Statement st = holder.createStatement()) {
@@ -58,12 +69,15 @@ class SnapshotCountsTests {
                 counts.close();
                 assertThat(snapshot.isClosed()).isTrue();
             }
-            // the snapshot's numbers: rows committed after it are not counted
+            // the snapshot's numbers: rows committed after it are not counted, an inheritance child's are
             assertThat(rows).containsExactlyInAnyOrder(new TableRows("public", "kept", 3),
-                    new TableRows("public", "grown", 1));
-            assertThat(String.join("\n", notes)).contains("not counting public.emptied: it was truncated or rewritten")
+                    new TableRows("public", "grown", 1), new TableRows("public", "stable_parent", 2));
+            assertThat(String.join("\n", notes))
+                    .contains("not counting public.emptied: it or an inheritance child was truncated")
                     .contains("not counting public.dropped").contains("not counting public.locked")
-                    .contains("lock timeout");
+                    .contains("lock timeout")
+                    .contains("not counting public.swapped: another table has its name")
+                    .contains("not counting public.parent: it or an inheritance child was truncated");
         } finally {
             pg.dropDatabase(db);
         }
