@@ -143,12 +143,9 @@ final class Api {
     }
 
     /** A new temporary directory for a test class's own server (its storage, keys, catalog files). */
+    /** A temp directory of the test's own, removed when the test JVM exits. */
     static java.nio.file.Path tempDirectory(String prefix) {
-        try {
-            return java.nio.file.Files.createTempDirectory(prefix);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return io.pgvault.testing.TempDirs.create(prefix);
     }
 
     /** Starts a backup and returns the accepted job. */

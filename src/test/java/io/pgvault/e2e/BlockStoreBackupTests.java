@@ -215,7 +215,7 @@ class BlockStoreBackupTests extends EndToEndTest {
         byte[] tar = api.download("/api/v1/backups/" + incrId + "/content");
         assertThat((long) tar.length).as("the data directory, not the manifest")
                 .isGreaterThan(incr.path("dataSizeBytes").asLong());
-        Path dir = java.nio.file.Files.createTempDirectory("pgvault-blocks-download");
+        Path dir = io.pgvault.testing.TempDirs.create("pgvault-blocks-download");
         Path file = dir.resolveSibling(dir.getFileName() + ".tar");
         try {
             java.nio.file.Files.write(file, tar);

@@ -1,7 +1,5 @@
 package io.pgvault.e2e;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import io.pgvault.testing.PgCluster;
 import io.pgvault.testing.StoredBackups;
 import java.nio.file.Path;
@@ -26,12 +24,9 @@ abstract class EndToEndTest {
     static final Path PASS_FILES;
 
     static {
-        try {
-            STORAGE = Files.createTempDirectory("pgvault-e2e-storage");
-            PASS_FILES = STORAGE.resolveSibling(STORAGE.getFileName() + "-pgpass");
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        STORAGE = io.pgvault.testing.TempDirs.create("pgvault-e2e-storage");
+        PASS_FILES = io.pgvault.testing.TempDirs.removeAtExit(STORAGE.resolveSibling(STORAGE.getFileName() + "-pgpass"));
+        io.pgvault.testing.TempDirs.removeAtExit(STORAGE.resolveSibling(STORAGE.getFileName() + ".key"));
     }
 
     @DynamicPropertySource

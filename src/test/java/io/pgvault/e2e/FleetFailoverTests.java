@@ -41,7 +41,7 @@ class FleetFailoverTests {
     void threeInstancesBehindAProxyLoseNothingWhenOneIsKilledMidBackup() throws Exception {
         PgCluster catalogServer = PgCluster.shared();
         List<String> catalog = ServerProcess.sharedCatalog(catalogServer, "pgvault_fleet");
-        Path dir = Files.createTempDirectory("pgvault-fleet");
+        Path dir = io.pgvault.testing.TempDirs.create("pgvault-fleet");
         Path recoveries = PgCluster.recoveryDirectory("fleet-");
         List<ServerProcess> instances = new ArrayList<>();
         Process haproxy = null;

@@ -35,7 +35,7 @@ class InstancesTests {
             pg.createDatabase(DB);
             pg.execute(DB, "CREATE TABLE held (id int)", "INSERT INTO held SELECT generate_series(1, 100)");
         }
-        Path dir = Files.createTempDirectory("pgvault-instances");
+        Path dir = io.pgvault.testing.TempDirs.create("pgvault-instances");
         List<String> shared = new ArrayList<>(ServerProcess.sharedCatalog(pg, "pgvault_instances"));
         shared.addAll(List.of("--pgvault.storage.local.root=" + dir.resolve("store"),
                 "--pgvault.security.key-file=" + dir.resolve("pgvault.key"),

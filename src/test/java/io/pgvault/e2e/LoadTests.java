@@ -49,11 +49,7 @@ class LoadTests {
             "from backup b1_0 .*order by b1_0\\.queued_at desc,b1_0\\.id (offset|fetch)");
 
     static {
-        try {
-            STORAGE = Files.createTempDirectory("pgvault-load-storage");
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        STORAGE = io.pgvault.testing.TempDirs.create("pgvault-load-storage");
     }
 
     @DynamicPropertySource

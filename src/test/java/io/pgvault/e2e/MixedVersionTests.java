@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.pgvault.testing.PgCluster;
 import io.pgvault.testing.TableFingerprint;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -53,11 +52,7 @@ class MixedVersionTests {
     static final Path STORAGE;
 
     static {
-        try {
-            STORAGE = Files.createTempDirectory("pgvault-mixed-storage");
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        STORAGE = io.pgvault.testing.TempDirs.create("pgvault-mixed-storage");
     }
 
     @DynamicPropertySource

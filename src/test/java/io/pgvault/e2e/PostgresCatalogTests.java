@@ -49,7 +49,7 @@ class PostgresCatalogTests {
     static void catalogOnPostgres(DynamicPropertyRegistry registry) throws IOException {
         catalog = CatalogDatabase.create(CATALOG);
         System.out.println("pgvault's catalog runs on " + catalog.where());
-        storage = Files.createTempDirectory("pgvault-pg-catalog");
+        storage = io.pgvault.testing.TempDirs.create("pgvault-pg-catalog");
         registry.add("spring.datasource.url", catalog::url);
         registry.add("spring.datasource.username", catalog::username);
         registry.add("spring.datasource.password", catalog::password);

@@ -40,7 +40,7 @@ class ScheduleAcrossInstancesTests {
             pg.dropDatabase(catalog);
         }
         pg.createDatabase(catalog);
-        Path dir = Files.createTempDirectory("pgvault-two-instances");
+        Path dir = io.pgvault.testing.TempDirs.create("pgvault-two-instances");
         String[] shared = {"--spring.datasource.url=" + pg.jdbcUrl(catalog),
                 "--spring.datasource.username=" + pg.superuser(),
                 "--pgvault.storage.local.root=" + dir.resolve("store"),
@@ -74,7 +74,7 @@ class ScheduleAcrossInstancesTests {
 
     @Test
     void aRunDueWhileTheServerWasDownFiresOnceWhenItComesBack() throws Exception {
-        Path dir = Files.createTempDirectory("pgvault-missed-run");
+        Path dir = io.pgvault.testing.TempDirs.create("pgvault-missed-run");
         int port = ServerProcess.freePort();
         String id;
         Instant due;

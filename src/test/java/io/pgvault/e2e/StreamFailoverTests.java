@@ -27,7 +27,7 @@ class StreamFailoverTests {
     @Test
     void aKilledInstancesReceiverMovesToTheSurvivor() throws Exception {
         PgCluster shared = PgCluster.shared();
-        Path dir = Files.createTempDirectory("pgvault-stream-failover");
+        Path dir = io.pgvault.testing.TempDirs.create("pgvault-stream-failover");
         List<String> common = new java.util.ArrayList<>(ServerProcess.sharedCatalog(shared, "pgvault_stream_failover"));
         common.addAll(List.of("--pgvault.security.key-file=" + dir.resolve("pgvault.key"),
                 // one repository for both (a shared filesystem here; S3 in FleetFailoverTests)

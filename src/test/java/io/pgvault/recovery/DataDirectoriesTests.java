@@ -43,7 +43,7 @@ class DataDirectoriesTests {
     void layout() throws Exception {
         assertThat(PgCluster.runningAsRoot()).as("these tests prove what root may not do: run them as root, as CI does")
                 .isTrue();
-        base = Files.createTempDirectory("pgvault-safety-");
+        base = io.pgvault.testing.TempDirs.create("pgvault-safety-");
         Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
         parent = Files.createDirectory(base.resolve("pgdata"));
         PgCluster.runAsOsUser("true");

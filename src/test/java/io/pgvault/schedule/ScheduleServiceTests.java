@@ -11,7 +11,6 @@ import io.pgvault.job.JobService;
 import io.pgvault.job.TimerListener;
 import io.pgvault.testing.PgCluster;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -58,7 +57,7 @@ class ScheduleServiceTests {
 
     @DynamicPropertySource
     static void pgvault(DynamicPropertyRegistry registry) throws IOException {
-        Path dir = Files.createTempDirectory("pgvault-schedule-service");
+        Path dir = io.pgvault.testing.TempDirs.create("pgvault-schedule-service");
         registry.add("spring.datasource.url", () -> "jdbc:h2:mem:pgvault-schedule-service;DB_CLOSE_DELAY=-1");
         registry.add("pgvault.storage.local.root", () -> dir.resolve("store").toString());
         registry.add("pgvault.security.key-file", () -> dir.resolve("pgvault.key").toString());

@@ -47,7 +47,7 @@ class StorePipelineTests {
 
     @BeforeAll
     void open() throws IOException {
-        home = Files.createTempDirectory("pgvault-store-pipeline");
+        home = io.pgvault.testing.TempDirs.create("pgvault-store-pipeline");
         s3 = S3Server.start("pgvault-pipeline");
         String prefix = "pipeline-" + UUID.randomUUID();
         Map<String, PgvaultProperties.Repository> configured = new LinkedHashMap<>();

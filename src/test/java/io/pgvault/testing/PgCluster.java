@@ -106,7 +106,7 @@ public final class PgCluster extends PgSql implements AutoCloseable {
      */
     public static synchronized Path recoveryRoot() {
         if (recoveryRoot == null) {
-            recoveryRoot = tempDirectory("pgvault-test-roots-");
+            recoveryRoot = TempDirs.create("pgvault-test-roots-");
             try {
                 Files.setPosixFilePermissions(recoveryRoot,
                         java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
