@@ -60,6 +60,7 @@ class Backup {
     private boolean pinned;
     private UUID jobId;
     private UUID scheduleId;
+    private Instant scheduledFor;
     private String sizeAnomaly;
     private Double drillSeconds;
     private String serverConfig;
@@ -219,6 +220,13 @@ class Backup {
     UUID getJobId() { return jobId; }
 
     UUID getScheduleId() { return scheduleId; }
+
+    Instant getScheduledFor() { return scheduledFor; }
+
+    /** The due time of the schedule's run that queued it. */
+    void scheduledFor(Instant due) {
+        this.scheduledFor = due;
+    }
 
     /** The schedule's policy when the backup was taken (JSON), null when the cluster's policy governs it. */
     String getRetentionPolicy() { return retentionPolicy; }

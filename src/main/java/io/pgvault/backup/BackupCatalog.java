@@ -158,7 +158,7 @@ public class BackupCatalog {
                 b.getServerVersion(), b.getToolVersion(), b.getStartLsn(), b.getStopLsn(), b.getTimeline(),
                 b.getFirstWal(), b.getLastWal(), b.getVerificationStatus(), b.getVerificationLevel(),
                 b.getVerifiedAt(), b.getVerificationDetail(), b.getError(), b.getLabel(), b.isPinned(), b.getJobId(),
-                b.getScheduleId(), b.getSizeAnomaly(), b.getDrillSeconds(),
+                b.getScheduleId(), b.getScheduledFor(), b.getSizeAnomaly(), b.getDrillSeconds(),
                 b.getServerConfig() == null ? null : json.readValue(b.getServerConfig(), ServerConfig.class),
                 b.getWarnings(), b.getRetentionPolicy() == null ? null : new RecordedRetention(
                         json.readValue(b.getRetentionPolicy(), RetentionPolicy.class), b.getRetentionTimeZone()),

@@ -9,6 +9,7 @@ import io.pgvault.job.JobType;
 import io.pgvault.job.JobView;
 import io.pgvault.storage.Repositories;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.UUID;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -88,18 +89,21 @@ public class BackupService {
     /** Validates the request, checks the database exists, then records the backup and queues its job. */
     @Transactional
     public JobView start(String cluster, BackupSpec request) {
-        return start(cluster, request, null, null);
+        return start(cluster, request, null, null, null);
     }
 
     /**
-     * {@link #start(String, BackupSpec)} for a schedule's run, which the backup remembers with the schedule's
-     * retention policy as it is now ({@code retention} null when the schedule has none).
+     * {@link #start(String, BackupSpec)} for a schedule's run, which the backup remembers with the due time it
+     * serves ({@code scheduledFor}, null for a run started by hand) and the schedule's retention policy as it is now
+     * ({@code retention} null when the schedule has none).
      */
     @Transactional
-    public JobView start(String cluster, BackupSpec request, UUID scheduleId, RecordedRetention retention) {
+    public JobView start(String cluster, BackupSpec request, UUID scheduleId, Instant scheduledFor,
+            RecordedRetention retention) {
         BackupSpec spec = withWorkers(check(cluster, request));
         Backup backup = new Backup(UUID.randomUUID(), cluster, spec, json.writeValueAsString(spec), scheduleId,
                 repositories.target(clusters.repositoryOf(cluster)), clock.instant());
+        backup.scheduledFor(scheduledFor);
         if (retention != null) {
             backup.retainUnder(json.writeValueAsString(retention.policy()), retention.timeZone());
         }

@@ -11,6 +11,7 @@ public record BackupView(UUID id, String cluster, BackupKind kind, DumpFormat fo
         String toolVersion, String startLsn, String stopLsn, Integer timeline, String firstWal, String lastWal,
         VerificationStatus verificationStatus, VerificationLevel verificationLevel, Instant verifiedAt,
         String verificationDetail, String error, String label, boolean pinned, UUID jobId, UUID scheduleId,
+        Instant scheduledFor,
         String sizeAnomaly, Double drillSeconds, ServerConfig serverConfig, List<String> warnings,
         RecordedRetention retention, String repository, List<BackupCopy> copies, BackupType type, UUID reference,
         Long dataSizeBytes) {
@@ -25,7 +26,7 @@ public record BackupView(UUID id, String cluster, BackupKind kind, DumpFormat fo
         return new BackupView(id, cluster, kind, format, database, spec, status, queuedAt, startedAt, finishedAt,
                 otherLocation, sizeBytes, sha256, otherFiles, serverVersion, toolVersion, startLsn, stopLsn, timeline, firstWal,
                 lastWal, verificationStatus, verificationLevel, verifiedAt, verificationDetail, error, label, pinned,
-                jobId, scheduleId, sizeAnomaly, drillSeconds, serverConfig, warnings, retention, otherRepository,
+                jobId, scheduleId, scheduledFor, sizeAnomaly, drillSeconds, serverConfig, warnings, retention, otherRepository,
                 copies, type, reference, dataSizeBytes);
     }
 

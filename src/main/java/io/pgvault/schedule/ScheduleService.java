@@ -152,7 +152,8 @@ public class ScheduleService implements VerificationAfterBackup {
     @Transactional
     public JobView runNow(UUID id) {
         Schedule schedule = lock(id);
-        JobView job = backups.start(schedule.getCluster(), backupSpec(schedule), schedule.getId(), retainedUnder(schedule));
+        JobView job = backups.start(schedule.getCluster(), backupSpec(schedule), schedule.getId(), null,
+                retainedUnder(schedule));
         schedule.ran(clock.instant(), job.id(), null, schedule.getNextRunAt());
         return job;
     }
@@ -189,7 +190,10 @@ public class ScheduleService implements VerificationAfterBackup {
             }
             UUID jobId = null;
             if (error == null) {
-                jobId = backups.start(schedule.getCluster(), backupSpec(schedule), id, retainedUnder(schedule)).id();
+                // the due time served: the one recorded (a late timer may carry an older one), else the timer's
+                Instant served = schedule.getNextRunAt() != null ? schedule.getNextRunAt() : due;
+                jobId = backups.start(schedule.getCluster(), backupSpec(schedule), id, served,
+                        retainedUnder(schedule)).id();
             } else {
                 log.warn("Schedule {} of cluster '{}' could not start its backup: {}", id, schedule.getCluster(), error);
             }

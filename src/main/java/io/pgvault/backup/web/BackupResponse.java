@@ -39,6 +39,9 @@ record BackupResponse(UUID id, String cluster, BackupKind kind, DumpFormat forma
         @Schema(description = "why it failed") String error,
         @Schema(description = "the job that took it") UUID jobId,
         @Schema(description = "the schedule that took it, if one did") UUID scheduleId,
+        @Schema(description = "the due time (by the schedule's cron) of the scheduled run that took it; queuedAt "
+                + "says when it was queued. Absent for a backup started by hand, or with a schedule's run-now")
+        Instant scheduledFor,
         @Schema(description = "set when its size differs much from the previous backups of the same kind")
         String sizeAnomaly,
         @Schema(description = "seconds the newest restore drill of it took") Double drillSeconds,
@@ -87,7 +90,7 @@ record BackupResponse(UUID id, String cluster, BackupKind kind, DumpFormat forma
                 b.queuedAt(), b.startedAt(), b.finishedAt(), b.startLsn(), b.stopLsn(), b.timeline(), b.firstWal(),
                 b.lastWal(), new Verification(b.verificationStatus(), b.verificationLevel(), b.verifiedAt(),
                         b.verificationDetail()),
-                b.label(), b.pinned(), b.error(), b.jobId(), b.scheduleId(), b.sizeAnomaly(), b.drillSeconds(), b.spec(),
+                b.label(), b.pinned(), b.error(), b.jobId(), b.scheduleId(), b.scheduledFor(), b.sizeAnomaly(), b.drillSeconds(), b.spec(),
                 b.warnings().isEmpty() ? null : b.warnings(), b.serverConfig(), b.retention(), b.repository(), b.copies(),
                 b.type(), b.reference(), b.dataSizeBytes());
     }
