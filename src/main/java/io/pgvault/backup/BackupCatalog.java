@@ -95,7 +95,8 @@ public class BackupCatalog {
 
     /** The row counts recorded from the source when the backup was taken (empty when none were, or not yet). */
     public List<TableRows> tableRows(UUID id) {
-        return List.copyOf(find(id).getTableRows());
+        find(id);
+        return List.copyOf(backups.tableRowsOf(id));
     }
 
     /**
@@ -106,11 +107,9 @@ public class BackupCatalog {
      */
     @Transactional(propagation = Propagation.NOT_SUPPORTED)
     public List<TableRows> awaitTableRows(UUID id) {
-        if (!backups.existsById(id)) {
-            throw notFound(id);
-        }
         pendingRows.await(id, PendingRowCounts.WAIT);
-        return List.copyOf(backups.tableRowsOf(id));
+        // a call on this object itself: each of its reads is a transaction of the repository's own
+        return tableRows(id);
     }
 
     /** The stored files of a finished backup, to download. */
