@@ -242,7 +242,6 @@ class Backup {
 
     Double getDrillSeconds() { return drillSeconds; }
 
-
     /** What the backup captured of the server's configuration (JSON) and what it warns about (one per line). */
     void recordServerConfig(String serverConfig, List<String> warnings) {
         this.serverConfig = serverConfig;
