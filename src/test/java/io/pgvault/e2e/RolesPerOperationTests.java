@@ -59,6 +59,7 @@ class RolesPerOperationTests extends EndToEndTest {
         Map<String, String> tokens = new LinkedHashMap<>();
         ROLES.forEach(role -> tokens.put(role, token(role)));
         long jobs = api.jobCount();
+        List<String> clusters = existingNames();
         int tokenCount = api.get("/api/v1/tokens").json().size();
 
         JsonNode paths = api.as(null).get("/v3/api-docs").json().path("paths");
@@ -95,8 +96,35 @@ class RolesPerOperationTests extends EndToEndTest {
         softly.assertThat(documented.keySet()).as("docs/roles.md lists only operations of the API")
                 .containsExactlyInAnyOrderElementsOf(operations);
         softly.assertAll();
-        assertThat(api.jobCount()).as("nothing started").isEqualTo(jobs);
+        assertNothingStartedBy(jobs, clusters);
         assertThat(api.get("/api/v1/tokens").json().size()).as("no token made").isEqualTo(tokenCount);
+    }
+
+    /** The clusters and repositories there are: the names a job started by something else can carry. */
+    private List<String> existingNames() {
+        List<String> names = new ArrayList<>();
+        api.get("/api/v1/clusters").json().forEach(c -> names.add(c.path("name").asString()));
+        api.get("/api/v1/repositories").json().forEach(r -> names.add(r.path("name").asString()));
+        return names;
+    }
+
+    /**
+     * No job began during the walk except the tail of earlier test classes on this shared server (a verification
+     * or drill that a backup's success starts, a schedule's run): every job created meanwhile belongs to a cluster (or, re-encrypting,
+     * a repository) there was before the walk, which the walk never names (it names no-such-cluster and random ids).
+     */
+    private void assertNothingStartedBy(long jobsBefore, List<String> clustersBefore) {
+        long created = api.jobCount() - jobsBefore;
+        if (created == 0) {
+            return;
+        }
+        JsonNode newest = api.get("/api/v1/jobs?size=" + Math.min(created, 500)).json().path("content");
+        assertThat(newest.size()).isPositive();
+        for (JsonNode job : newest) {
+            assertThat(job.path("cluster").asString(""))
+                    .as("nothing started by the walk: %s", job)
+                    .isNotEqualTo("no-such-cluster").isIn(clustersBefore);
+        }
     }
 
     @Test
@@ -104,6 +132,7 @@ class RolesPerOperationTests extends EndToEndTest {
         String operator = token("OPERATOR");
         String admin = Api.ADMIN_TOKEN;
         long jobs = api.jobCount();
+        List<String> clusters = existingNames();
         for (String options : List.of("{\"replace\": true}", "{\"allowSystemDatabase\": true}")) {
             for (String path : List.of("/api/v1/clusters/no-such-cluster/extractions",
                     "/api/v1/clusters/no-such-cluster/extractions/preview")) {
@@ -124,7 +153,7 @@ class RolesPerOperationTests extends EndToEndTest {
                 .isEqualTo(403);
         assertThat(call("post", "/api/v1/clusters/no-such-cluster/backups", "application/json", operator,
                 "{not json")).isEqualTo(400);
-        assertThat(api.jobCount()).isEqualTo(jobs);
+        assertNothingStartedBy(jobs, clusters);
     }
 
     private int call(String method, String path, String contentType, String token) throws Exception {
