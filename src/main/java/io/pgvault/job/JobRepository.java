@@ -34,6 +34,8 @@ interface JobRepository extends JpaRepository<Job, UUID>, JpaSpecificationExecut
 
     boolean existsByBackupIdAndStatusIn(UUID backupId, Collection<JobStatus> statuses);
 
+    boolean existsByBackupIdAndTypeAndStatusIn(UUID backupId, JobType type, Collection<JobStatus> statuses);
+
     @Query("""
             select distinct j.backupId from Job j
             where j.cluster = :cluster and j.type = :type and j.backupId is not null and j.status in :statuses""")

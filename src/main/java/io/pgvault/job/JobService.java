@@ -114,6 +114,12 @@ public class JobService {
         return jobs.existsByBackupIdAndStatusIn(backupId, List.of(JobStatus.QUEUED, JobStatus.RUNNING));
     }
 
+    /** Whether a queued or running job of this type works on this backup (on any instance). */
+    @Transactional(readOnly = true)
+    public boolean hasActive(UUID backupId, JobType type) {
+        return jobs.existsByBackupIdAndTypeAndStatusIn(backupId, type, List.of(JobStatus.QUEUED, JobStatus.RUNNING));
+    }
+
     /** The backups that the cluster's queued or running jobs of one type work on. */
     @Transactional(readOnly = true)
     public List<UUID> activeBackupIds(String cluster, JobType type) {
