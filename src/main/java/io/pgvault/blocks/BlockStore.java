@@ -334,8 +334,11 @@ public final class BlockStore {
         return new Delta(bytes, count, pages);
     }
 
-    /** The whole block a delta and its base make; fails when the delta is not one or does not fit its base. */
-    private byte[] apply(String reference, byte[] delta) throws IOException {
+    /**
+     * The whole block a delta and its base make, the base's bytes ({@code whole[0..baseLength)}) changed in place;
+     * fails when the delta is not one or does not fit its base.
+     */
+    private static void apply(String reference, byte[] delta, byte[] whole, int baseLength) throws IOException {
         java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(delta);
         byte[] magic = new byte[DELTA_MAGIC.length];
         String base = baseOf(reference).orElseThrow();
@@ -355,10 +358,9 @@ public final class BlockStore {
             for (int k = 0; k < count; k++) {
                 pages[k] = in.getInt();
             }
-            byte[] whole = read(base);
-            if (whole.length != length) {
+            if (baseLength != length) {
                 throw new IOException("block " + reference + " needs a base of " + length + " bytes, and " + base
-                        + " holds " + whole.length);
+                        + " holds " + baseLength);
             }
             if (in.remaining() != count * PAGE) {
                 throw new IOException("block " + reference + " holds " + in.remaining() + " bytes of pages for " + count
@@ -375,7 +377,6 @@ public final class BlockStore {
                 }
                 at += PAGE;
             }
-            return whole;
         } catch (java.nio.BufferUnderflowException e) {
             throw new IOException("block " + reference + " ends inside its page delta", e);
         }
@@ -404,8 +405,44 @@ public final class BlockStore {
 
     /** A block's whole bytes by its reference; fails when it (or a delta's base) is missing or damaged. */
     public byte[] read(String reference) throws IOException {
-        byte[] plain = plain(reference);
-        return baseOf(reference).isPresent() ? apply(reference, plain) : plain;
+        Optional<String> base = baseOf(reference);
+        if (base.isEmpty()) {
+            return plain(reference);
+        }
+        byte[] delta = plain(reference);
+        byte[] whole = plain(base.get());
+        apply(reference, delta, whole, whole.length);
+        return whole;
+    }
+
+    /** A block's bytes: {@code bytes[0..length)}. */
+    public record Block(byte[] bytes, int length) {
+    }
+
+    /**
+     * As {@link #read(String)}, into {@code spare} when the block fits in it (as every block of the store's size
+     * does), so that a reader of many blocks allocates none; a block that does not fit comes in an array of its
+     * own. A delta's base is read into the same array and the delta applied there.
+     */
+    public Block read(String reference, byte[] spare) throws IOException {
+        Optional<String> base = baseOf(reference);
+        byte[] frame = frame(base.orElse(reference));
+        long size = contentSize(frame);
+        Block whole;
+        if (size < 0 || size > spare.length) {
+            byte[] own = size < 0 ? streamed(frame) : new byte[(int) size];
+            if (size >= 0) {
+                decompress(base.orElse(reference), frame, own, (int) size);
+            }
+            whole = new Block(own, own.length);
+        } else {
+            decompress(base.orElse(reference), frame, spare, (int) size);
+            whole = new Block(spare, (int) size);
+        }
+        if (base.isPresent()) {
+            apply(reference, plain(reference), whole.bytes(), whole.length());
+        }
+        return whole;
     }
 
     /** An object's plain bytes (zstd's frame checksum checked). */

@@ -9,16 +9,22 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
 /**
- * A tool's stdout handed to a reader on another thread, through at most {@code chunks} copied chunks (the
- * process executor's pump writes 256 KiB at a time). Unlike {@link java.io.PipedInputStream}, the end is only
- * ever the writer's {@link #finish}, never a guess from a thread having ended, and a reader that gives up
- * ({@link #abandon}) makes the writer fail at once instead of blocking.
+ * Bytes handed from a writer thread to a reader on another, through at most {@code chunks} chunks: a tool's stdout
+ * (copied chunks: the process executor's pump writes 256 KiB at a time), or whole arrays handed over without a
+ * copy ({@link #hand}), which the reader gives back when it has read them. Unlike {@link java.io.PipedInputStream},
+ * the writer and the reader work at the same time (no one-buffer ping-pong), the end is only ever the writer's
+ * {@link #finish}, never a guess from a thread having ended, and a reader that gives up ({@link #abandon}) makes
+ * the writer fail at once instead of blocking.
  */
 public final class BoundedPipe {
 
-    private static final byte[] END = new byte[0];
+    private record Chunk(byte[] bytes, int offset, int length, Runnable release) {
+    }
 
-    private final BlockingQueue<byte[]> queue;
+    private static final Chunk END = new Chunk(new byte[0], 0, 0, null);
+    private static final Runnable NOTHING = () -> { };
+
+    private final BlockingQueue<Chunk> queue;
     private volatile boolean abandoned;
 
     public BoundedPipe(int chunks) {
@@ -38,12 +44,25 @@ public final class BoundedPipe {
                 if (len == 0) {
                     return;
                 }
-                put(Arrays.copyOfRange(b, off, off + len));
+                put(new Chunk(Arrays.copyOfRange(b, off, off + len), 0, len, NOTHING));
             }
         };
     }
 
-    private void put(byte[] chunk) throws IOException {
+    /**
+     * Hands {@code bytes[offset..offset+length)} to the reader without copying them: the writer must not change
+     * them until {@code release} runs, which the reader does once it has read them all (never, for a chunk still
+     * queued when the pipe is abandoned).
+     */
+    public void hand(byte[] bytes, int offset, int length, Runnable release) throws IOException {
+        if (length > 0) {
+            put(new Chunk(bytes, offset, length, release));
+        } else {
+            release.run();
+        }
+    }
+
+    private void put(Chunk chunk) throws IOException {
         try {
             while (!queue.offer(chunk, 200, java.util.concurrent.TimeUnit.MILLISECONDS)) {
                 if (abandoned) {
@@ -75,7 +94,7 @@ public final class BoundedPipe {
     /** The reading side. */
     public InputStream input() {
         return new InputStream() {
-            private byte[] current = new byte[0];
+            private Chunk current = END;
             private int position;
             private boolean ended;
 
@@ -90,9 +109,23 @@ public final class BoundedPipe {
                 if (len == 0) {
                     return 0;
                 }
-                while (position == current.length) {
+                if (!next()) {
+                    return -1;
+                }
+                int n = Math.min(len, current.length() - position);
+                System.arraycopy(current.bytes(), current.offset() + position, b, off, n);
+                position += n;
+                if (position == current.length()) {
+                    current.release().run();
+                }
+                return n;
+            }
+
+            /** Whether there are bytes to read in {@code current} (taken from the queue when it is read). */
+            private boolean next() throws IOException {
+                while (position == current.length()) {
                     if (ended) {
-                        return -1;
+                        return false;
                     }
                     try {
                         current = queue.take();
@@ -105,10 +138,7 @@ public final class BoundedPipe {
                         ended = true;
                     }
                 }
-                int n = Math.min(len, current.length - position);
-                System.arraycopy(current, position, b, off, n);
-                position += n;
-                return n;
+                return true;
             }
         };
     }

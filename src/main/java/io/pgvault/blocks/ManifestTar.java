@@ -1,14 +1,14 @@
 package io.pgvault.blocks;
 
-import java.io.FilterInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PipedInputStream;
-import java.io.PipedOutputStream;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -24,10 +24,19 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  * A backup in the block store as a plain tar stream, so that every place that unpacks a BASE backup (tar as the
  * PostgreSQL OS user into a data directory, a verification's scratch directory) unpacks this one the same way,
  * with the same refusals. {@code workers} threads fetch, decrypt and decompress blocks ahead of the writer (at
- * most {@code 2 × workers} blocks in memory); the tar itself is written in manifest order. A block that is
- * missing or damaged fails the stream with the name of the file it belongs to.
+ * most {@code 2 × workers} blocks in memory, and as many queued to the reader); the tar itself is written in
+ * manifest order. A block that is missing or damaged fails the stream with the name of the file it belongs to.
+ * <p>
+ * The bytes are not copied on their way: each block is decompressed into an array of a small pool, that array is
+ * handed to the reader as it is ({@link BoundedPipe#hand}), and comes back to the pool once read. Only the tar
+ * headers are made apart (commons-compress writes them, long names and large sizes as POSIX extended headers).
  */
 public final class ManifestTar {
+
+    private static final int RECORD = 512;
+    /** The tar is padded to a multiple of this, as tar's own default blocking factor (20 records) does. */
+    private static final int TAR_BLOCK = 20 * RECORD;
+    private static final byte[] ZEROS = new byte[TAR_BLOCK];
 
     private ManifestTar() {
     }
@@ -38,40 +47,38 @@ public final class ManifestTar {
      */
     public static InputStream open(BlockStore store, BlockManifest manifest, Predicate<BlockManifest.Entry> include,
             int workers, LongConsumer progress) throws IOException {
-        PipedInputStream in = new PipedInputStream(1024 * 1024);
-        PipedOutputStream out = new PipedOutputStream(in);
+        int window = 2 * Math.max(1, workers);
+        BoundedPipe pipe = new BoundedPipe(window);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         ExecutorService fetchers = Executors.newFixedThreadPool(Math.max(1, workers), daemon("pgvault-blocks-read"));
         Thread writer = daemon("pgvault-blocks-tar").newThread(() -> {
             try {
-                write(store, manifest.entries().stream().filter(include).toList(), out, fetchers, 2 * workers, progress);
+                write(store, manifest, manifest.entries().stream().filter(include).toList(), pipe, fetchers, window,
+                        progress);
+                pipe.finish();
             } catch (Throwable t) {
-                // recorded before the pipe closes, so that the reader's end of stream is an error, not an end
+                // recorded before the pipe ends, so that the reader's end of stream is an error, not an end
                 failure.set(t);
+                pipe.abandon();
             } finally {
                 fetchers.shutdownNow();
-                try {
-                    out.close();
-                } catch (IOException ignored) {
-                    // the reader is gone
-                }
             }
         });
         writer.start();
-        return new FilterInputStream(in) {
+        InputStream in = pipe.input();
+        return new InputStream() {
             @Override
             public int read() throws IOException {
-                int b = super.read();
-                return b < 0 ? end(b) : b;
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
             }
 
             @Override
             public int read(byte[] b, int off, int len) throws IOException {
                 int n;
                 try {
-                    n = super.read(b, off, len);
+                    n = in.read(b, off, len);
                 } catch (IOException e) {
-                    // the writer thread died: say why
                     throw failure.get() != null ? asIo(failure.get()) : e;
                 }
                 return n < 0 ? end(n) : n;
@@ -85,9 +92,10 @@ public final class ManifestTar {
             }
 
             @Override
-            public void close() throws IOException {
+            public void close() {
+                // the writer fails at its next hand-over and stops its fetchers
+                pipe.abandon();
                 writer.interrupt();
-                super.close();
             }
         };
     }
@@ -104,12 +112,37 @@ public final class ManifestTar {
         };
     }
 
-    private record Fetch(BlockManifest.Entry entry, Future<byte[]> bytes) {
+    private record Fetch(BlockManifest.Entry entry, Future<BlockStore.Block> block) {
     }
 
-    private static void write(BlockStore store, List<BlockManifest.Entry> entries, OutputStream target,
-            ExecutorService fetchers, int window, LongConsumer progress) throws IOException, InterruptedException {
+    /** Arrays of one block's size that fetchers decompress into and the reader gives back; more are made if needed. */
+    private static final class Spares {
+        private final BlockingQueue<byte[]> free;
+        private final int size;
+
+        Spares(int size, int keep) {
+            this.size = size;
+            this.free = new ArrayBlockingQueue<>(keep);
+        }
+
+        byte[] take() {
+            byte[] spare = free.poll();
+            return spare != null ? spare : new byte[size];
+        }
+
+        void give(byte[] array) {
+            if (array.length == size) {
+                free.offer(array);
+            }
+        }
+    }
+
+    private static void write(BlockStore store, BlockManifest manifest, List<BlockManifest.Entry> entries,
+            BoundedPipe pipe, ExecutorService fetchers, int window, LongConsumer progress)
+            throws IOException, InterruptedException {
         Deque<Fetch> ahead = new ArrayDeque<>();
+        // blocks ahead of the writer, blocks queued to the reader, the one it reads
+        Spares spares = new Spares(manifest.blockSize(), 2 * window + 2);
         // a cursor over every block of every file, in order, kept `window` blocks ahead of the writer
         int[] cursor = {0, 0};
         Runnable fill = () -> {
@@ -123,7 +156,7 @@ public final class ManifestTar {
                 String name = e.blocks().get(cursor[1]++);
                 ahead.add(new Fetch(e, CompletableFuture.supplyAsync(() -> {
                     try {
-                        return store.read(name);
+                        return store.read(name, spares.take());
                     } catch (IOException ex) {
                         throw new java.io.UncheckedIOException(ex);
                     }
@@ -131,50 +164,75 @@ public final class ManifestTar {
             }
         };
         long written = 0;
-        // never closed on a failure: the stream then ends without the tar's end marker, and tar fails on it too
-        TarArchiveOutputStream tar = new TarArchiveOutputStream(target);
-        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+        long total = 0;
+        ByteArrayOutputStream headers = new ByteArrayOutputStream(4 * RECORD);
         for (BlockManifest.Entry e : entries) {
-            TarArchiveEntry t;
-            if (e.type() == 'd') {
-                t = new TarArchiveEntry(e.path() + "/");
-            } else if (e.type() == 'l') {
-                t = new TarArchiveEntry(e.path(), TarArchiveEntry.LF_SYMLINK);
-                t.setLinkName(e.link());
-            } else {
-                t = new TarArchiveEntry(e.path());
-                t.setSize(e.size());
-            }
-            t.setMode((t.isDirectory() ? 040000 : t.isSymbolicLink() ? 0120000 : 0100000) | e.mode());
-            t.setModTime(e.mtime() * 1000);
-            tar.putArchiveEntry(t);
+            total += header(e, headers, pipe);
             long left = e.size();
             for (int i = 0; i < e.blocks().size(); i++) {
                 fill.run();
                 Fetch f = ahead.poll();
-                byte[] bytes;
+                BlockStore.Block block;
                 try {
-                    bytes = f.bytes().get();
+                    block = f.block().get();
                 } catch (ExecutionException ex) {
                     throw new IOException("block " + e.blocks().get(i) + " of " + e.path() + " could not be read: "
                             + ex.getCause().getMessage(), ex.getCause());
                 }
-                if (bytes.length > left) {
+                if (block.length() > left) {
+                    spares.give(block.bytes());
                     throw new IOException("block " + e.blocks().get(i) + " of " + e.path() + " is longer than the file");
                 }
-                tar.write(bytes);
-                left -= bytes.length;
-                written += bytes.length;
+                byte[] bytes = block.bytes();
+                pipe.hand(bytes, 0, block.length(), () -> spares.give(bytes));
+                left -= block.length();
+                written += block.length();
+                total += block.length();
                 progress.accept(written);
             }
             if (left != 0) {
                 throw new IOException("the blocks of " + e.path() + " hold " + (e.size() - left) + " bytes, not "
                         + e.size());
             }
-            tar.closeArchiveEntry();
+            int pad = (int) ((RECORD - e.size() % RECORD) % RECORD);
+            pipe.hand(ZEROS, 0, pad, () -> { });
+            total += pad;
         }
-        tar.finish();
+        // the end: two zero records, then up to the tar block
+        long end = total + 2 * RECORD;
+        int last = (int) ((TAR_BLOCK - end % TAR_BLOCK) % TAR_BLOCK) + 2 * RECORD;
+        pipe.hand(ZEROS, 0, Math.min(last, ZEROS.length), () -> { });
+        if (last > ZEROS.length) {
+            pipe.hand(ZEROS, 0, last - ZEROS.length, () -> { });
+        }
+    }
+
+    /**
+     * The entry's tar header (with a POSIX extended header before it when its name or size needs one), handed to
+     * the reader; returns its length. commons-compress writes it into a stream of its own that is never finished.
+     */
+    private static int header(BlockManifest.Entry e, ByteArrayOutputStream into, BoundedPipe pipe) throws IOException {
+        TarArchiveEntry t;
+        if (e.type() == 'd') {
+            t = new TarArchiveEntry(e.path() + "/");
+        } else if (e.type() == 'l') {
+            t = new TarArchiveEntry(e.path(), TarArchiveEntry.LF_SYMLINK);
+            t.setLinkName(e.link());
+        } else {
+            t = new TarArchiveEntry(e.path());
+            t.setSize(e.size());
+        }
+        t.setMode((t.isDirectory() ? 040000 : t.isSymbolicLink() ? 0120000 : 0100000) | e.mode());
+        t.setModTime(e.mtime() * 1000);
+        into.reset();
+        // one record per block: each header record goes out as soon as it is whole
+        TarArchiveOutputStream tar = new TarArchiveOutputStream(into, RECORD);
+        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+        tar.putArchiveEntry(t);
         tar.flush();
+        byte[] header = into.toByteArray();
+        pipe.hand(header, 0, header.length, () -> { });
+        return header.length;
     }
 }

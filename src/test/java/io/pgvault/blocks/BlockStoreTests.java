@@ -11,6 +11,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -166,6 +167,36 @@ class BlockStoreTests {
                 back.readAllBytes();
             }
         }).isInstanceOf(IOException.class).hasMessageContaining("PG_VERSION");
+    }
+
+    /**
+     * The tar of a manifest reuses the arrays it decompresses into once the reader has read them: a file of more
+     * blocks than there are arrays comes back byte for byte, next to a name too long for a plain tar header; GNU tar
+     * itself unpacks the stream, which is padded to whole tar blocks.
+     */
+    @Test
+    void theTarOfManyBlocksAndALongNameUnpacksWithTarByteForByte() throws Exception {
+        BlockStore store = BlockStore.of(new LocalObjectStore(temp.resolve("many")), false);
+        byte[] large = random(60 * BLOCK + 7, 11);
+        byte[] odd = random(BLOCK + 1, 12);
+        String longName = "base/16384/" + "x".repeat(150);
+        BlockManifest manifest = ingest(store, tar(List.of("base/", "base/16384/", "base/16384/2600", longName),
+                List.of(large, odd)));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (InputStream back = ManifestTar.open(store, manifest, e -> true, 2, n -> { })) {
+            back.transferTo(out);
+        }
+        assertThat(out.size() % 10240).as("padded to tar's blocks").isZero();
+        Path into = Files.createDirectories(temp.resolve("unpacked"));
+        Process tar = new ProcessBuilder("tar", "-x", "-f", "-", "-b", "2048", "-B", "-C", into.toString())
+                .redirectErrorStream(true).start();
+        try (OutputStream stdin = tar.getOutputStream()) {
+            stdin.write(out.toByteArray());
+        }
+        String said = new String(tar.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(tar.waitFor()).as(said).isZero();
+        assertThat(Files.readAllBytes(into.resolve("base/16384/2600"))).isEqualTo(large);
+        assertThat(Files.readAllBytes(into.resolve(longName))).isEqualTo(odd);
     }
 
     @Test
@@ -367,6 +398,7 @@ class BlockStoreTests {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int next = 0;
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             for (String name : names) {
                 TarArchiveEntry entry = new TarArchiveEntry(name);
                 if (name.endsWith("/")) {
