@@ -37,16 +37,22 @@ public final class BlockSweep {
      */
     public static Set<String> referenced(ObjectStore store, int[] manifests) throws IOException {
         Set<String> names = new HashSet<>();
-        for (String key : store.list("")) {
-            if (key.endsWith("/" + BlockManifest.FILE)) {
-                try (InputStream in = store.get(key)) {
-                    for (String reference : BlockManifest.readFrom(in).blocks()) {
-                        names.add(reference);
-                        // a delta keeps the whole block it is stored against
-                        BlockStore.baseOf(reference).ifPresent(names::add);
+        // every top-level place but the block store itself, whose millions of blocks hold no manifest
+        for (String top : store.listLevel("")) {
+            if (top.equals(BlockStore.PREFIX)) {
+                continue;
+            }
+            for (String key : top.endsWith("/") ? store.list(top) : List.of(top)) {
+                if (key.endsWith("/" + BlockManifest.FILE)) {
+                    try (InputStream in = store.get(key)) {
+                        for (String reference : BlockManifest.readFrom(in).blocks()) {
+                            names.add(reference);
+                            // a delta keeps the whole block it is stored against
+                            BlockStore.baseOf(reference).ifPresent(names::add);
+                        }
                     }
+                    manifests[0]++;
                 }
-                manifests[0]++;
             }
         }
         return names;

@@ -69,6 +69,23 @@ public interface ObjectStore {
     /** The keys that begin with {@code prefix}, sorted. */
     List<String> list(String prefix) throws IOException;
 
+    /**
+     * One level below {@code prefix} (empty, or ending in '/'), sorted: the keys directly there, and for deeper
+     * keys the next part of their path with its '/' ({@code "main/"}), once. The default lists every key below;
+     * a store that can list one level (a directory, S3's delimiter) reads only that level.
+     */
+    default List<String> listLevel(String prefix) throws IOException {
+        if (!prefix.isEmpty() && !prefix.endsWith("/")) {
+            throw new IllegalArgumentException("a level is listed below a prefix ending in '/', not '" + prefix + "'");
+        }
+        java.util.TreeSet<String> level = new java.util.TreeSet<>();
+        for (String key : list(prefix)) {
+            int slash = key.indexOf('/', prefix.length());
+            level.add(slash < 0 ? key : key.substring(0, slash + 1));
+        }
+        return List.copyOf(level);
+    }
+
     /** Removes the object; a missing one is no error. */
     void delete(String key) throws IOException;
 

@@ -340,6 +340,39 @@ class BlockStoreTests {
         assertThat(BlockSweep.sweep(objects, store, Instant.now().minusSeconds(3600), () -> false).removed()).isZero();
     }
 
+    /**
+     * Marking finds manifests below every top-level place but the block store: it lists the top level, then each
+     * place below it, never the blocks (a terabyte's million of them); a manifest in any of them is found.
+     */
+    @Test
+    void theSweepsMarkingListsNoBlock() throws Exception {
+        LocalObjectStore objects = new LocalObjectStore(temp.resolve("marked"));
+        BlockStore store = BlockStore.of(objects, false);
+        BlockManifest first = ingest(store, tar(List.of("base/", "base/a"), List.of(random(3 * BLOCK, 21))));
+        BlockManifest second = ingest(store, tar(List.of("base/", "base/b"), List.of(random(2 * BLOCK, 22))));
+        objects.put("main/BASE/1/" + BlockManifest.FILE, new ByteArrayInputStream(manifestBytes(first)));
+        objects.put("other/BASE/2/" + BlockManifest.FILE, new ByteArrayInputStream(manifestBytes(second)));
+        objects.put("main/wal/000000010000000000000001", new ByteArrayInputStream(new byte[] {1}));
+        List<String> listed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        io.pgvault.storage.ObjectStore watched = (io.pgvault.storage.ObjectStore) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {io.pgvault.storage.ObjectStore.class}, (proxy, method, args) -> {
+                    if (method.getName().startsWith("list")) {
+                        listed.add(method.getName() + " " + args[0]);
+                    }
+                    try {
+                        return method.invoke(objects, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+
+        int[] manifests = {0};
+        java.util.Set<String> referenced = BlockSweep.referenced(watched, manifests);
+        assertThat(manifests[0]).isEqualTo(2);
+        assertThat(referenced).containsAll(first.blocks()).containsAll(second.blocks());
+        assertThat(listed).containsExactly("listLevel ", "list main/", "list other/");
+    }
+
     static DeltaRestore.Target local(Path dir) {
         return new DeltaRestore.Target() {
             @Override

@@ -74,6 +74,12 @@ public abstract class ObjectStoreContract {
         assertThat(store().list("a/")).containsExactly("a/BASE/x/base.tar", "a/wal/1", "a/wal/2");
         assertThat(store().list("")).hasSize(4);
         assertThat(store().list("c/")).isEmpty();
+        // one level: keys directly there, deeper ones by the next part of their path, once
+        assertThat(store().listLevel("")).containsExactly("a/", "b/");
+        assertThat(store().listLevel("a/")).containsExactly("a/BASE/", "a/wal/");
+        assertThat(store().listLevel("a/wal/")).containsExactly("a/wal/1", "a/wal/2");
+        assertThat(store().listLevel("c/")).isEmpty();
+        assertThatThrownBy(() -> store().listLevel("a")).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

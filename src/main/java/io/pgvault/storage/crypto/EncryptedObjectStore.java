@@ -125,6 +125,11 @@ public final class EncryptedObjectStore implements ObjectStore {
     }
 
     @Override
+    public List<String> listLevel(String prefix) throws IOException {
+        return backend.listLevel(prefix);
+    }
+
+    @Override
     public void delete(String key) throws IOException {
         backend.delete(key);
     }

@@ -187,6 +187,33 @@ public final class LocalObjectStore implements ObjectStore {
                 .filter(k -> k.startsWith(prefix)).sorted().toList();
     }
 
+    @Override
+    public List<String> listLevel(String prefix) throws IOException {
+        if (!prefix.isEmpty() && !prefix.endsWith("/")) {
+            throw new IllegalArgumentException("a level is listed below a prefix ending in '/', not '" + prefix + "'");
+        }
+        ObjectKeys.checkPrefix(prefix);
+        Path directory = prefix.isEmpty() ? root : root.resolve(prefix.substring(0, prefix.length() - 1));
+        if (!Files.isDirectory(directory, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return List.of();
+        }
+        List<String> level = new ArrayList<>();
+        try (java.util.stream.Stream<Path> entries = Files.list(directory)) {
+            for (Path entry : (Iterable<Path>) entries::iterator) {
+                String name = prefix + entry.getFileName();
+                if (Files.isDirectory(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    level.add(name + "/");
+                } else if (Files.isRegularFile(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !isPart(entry)) {
+                    level.add(name);
+                }
+            }
+        } catch (java.nio.file.NoSuchFileException gone) {
+            return List.of();
+        }
+        level.sort(null);
+        return level;
+    }
+
     /**
      * The regular files below {@code start}. What is deleted while the walk runs (an object, a backup, a drill's
      * scratch directory in the workspace) is left out instead of failing the walk: a store is listed while others

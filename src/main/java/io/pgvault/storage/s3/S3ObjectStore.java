@@ -242,6 +242,28 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     }
 
     @Override
+    public List<String> listLevel(String prefix) throws IOException {
+        if (!prefix.isEmpty() && !prefix.endsWith("/")) {
+            throw new IllegalArgumentException("a level is listed below a prefix ending in '/', not '" + prefix + "'");
+        }
+        String full = settings.prefix().isEmpty() ? ObjectKeys.checkPrefix(prefix)
+                : settings.prefix() + "/" + ObjectKeys.checkPrefix(prefix);
+        int strip = settings.prefix().isEmpty() ? 0 : settings.prefix().length() + 1;
+        try {
+            List<String> level = new ArrayList<>();
+            for (software.amazon.awssdk.services.s3.model.ListObjectsV2Response page : client.listObjectsV2Paginator(
+                    b -> b.bucket(settings.bucket()).prefix(full).delimiter("/"))) {
+                page.contents().forEach(o -> level.add(o.key().substring(strip)));
+                page.commonPrefixes().forEach(p -> level.add(p.prefix().substring(strip)));
+            }
+            level.sort(null);
+            return level;
+        } catch (SdkException e) {
+            throw failure("could not list", prefix, e);
+        }
+    }
+
+    @Override
     public List<String> listWrittenBefore(String prefix, Instant before) throws IOException {
         String full = settings.prefix().isEmpty() ? ObjectKeys.checkPrefix(prefix)
                 : settings.prefix() + "/" + ObjectKeys.checkPrefix(prefix);
