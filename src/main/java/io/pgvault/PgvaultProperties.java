@@ -67,8 +67,20 @@ public record PgvaultProperties(
      *        and where it is not, pg_basebackup's stream is cut into blocks)
      * @param readWorkers files read side by side by a backup on the data directory's host; 0: two per core (at
      *        least four), since a worker also waits on each new block's fsync
+     * @param compressionLevel zstd's level for new blocks, 1 (fastest) to 19; 3 is zstd's own default and
+     *        pgBackRest's. Blocks are named by their content, not by how they are compressed, so a change applies to
+     *        new blocks and every block stays readable and shared
      */
-    public record Blocks(@DefaultValue("true") boolean hostRead, @DefaultValue("0") int readWorkers) {
+    public record Blocks(@DefaultValue("true") boolean hostRead, @DefaultValue("0") int readWorkers,
+            @Min(1) @Max(19) @DefaultValue("3") int compressionLevel) {
+
+        @ConstructorBinding
+        public Blocks {
+        }
+
+        public Blocks(boolean hostRead, int readWorkers) {
+            this(hostRead, readWorkers, 3);
+        }
 
         /** The number of reading workers to use. */
         public int workers() {

@@ -48,7 +48,8 @@ public final class BlockStore {
     /** Where blocks live in a repository; cluster names are slugs and never start with a dot. */
     public static final String PREFIX = ".blocks/";
     private static final String HMAC_KEY = PREFIX + "hmac-key";
-    private static final int LEVEL = 3;
+    /** zstd's level unless the settings say otherwise (pgvault.blocks.compression-level). */
+    public static final int DEFAULT_LEVEL = 3;
     private static final int NAME_LENGTH = 64;
     /** Pages of a delta: PostgreSQL's. */
     static final int PAGE = PageChecksum.PAGE;
@@ -71,21 +72,23 @@ public final class BlockStore {
         /** Where a delta's base is read into. */
         private byte[] plain = new byte[0];
 
+        private int level = DEFAULT_LEVEL;
+
         Compressor() {
-            ctx.setLevel(LEVEL);
+            ctx.setLevel(level);
             ctx.setChecksum(true);
         }
 
-        /** The frame of {@code data[0..length)}, valid until this thread's next call. */
-        InputStream compress(byte[] data, int length) {
+        /** The frame of {@code data[0..length)} at {@code level}, valid until this thread's next call. */
+        InputStream compress(byte[] data, int length, int level) {
             out = fit(out, length);
-            return frame(out, data, length);
+            return frame(out, data, length, level);
         }
 
         /** As {@link #compress}, into a second buffer, valid while the first is in use. */
-        InputStream compressAside(byte[] data, int length) {
+        InputStream compressAside(byte[] data, int length, int level) {
             aside = fit(aside, length);
-            return frame(aside, data, length);
+            return frame(aside, data, length, level);
         }
 
         private static byte[] fit(byte[] buffer, int length) {
@@ -93,7 +96,12 @@ public final class BlockStore {
             return buffer.length < bound ? new byte[bound] : buffer;
         }
 
-        private InputStream frame(byte[] into, byte[] data, int length) {
+        private InputStream frame(byte[] into, byte[] data, int length, int level) {
+            if (level != this.level) {
+                // one context per thread, shared by the stores it writes to
+                ctx.setLevel(level);
+                this.level = level;
+            }
             return new ByteArrayInputStream(into, 0, ctx.compressByteArray(into, 0, into.length, data, 0, length));
         }
     }
@@ -101,11 +109,13 @@ public final class BlockStore {
     private final ObjectStore store;
     private final byte[] hmacKey;
     private final KeyWatch keys;
+    private final int level;
 
-    private BlockStore(ObjectStore store, byte[] hmacKey, KeyWatch keys) {
+    private BlockStore(ObjectStore store, byte[] hmacKey, KeyWatch keys, int level) {
         this.store = store;
         this.hmacKey = hmacKey;
         this.keys = keys;
+        this.level = level;
     }
 
     /**
@@ -143,7 +153,15 @@ public final class BlockStore {
 
     /** As {@link #of(ObjectStore, boolean)}, telling {@code keys} under which key each object is written. */
     public static BlockStore of(ObjectStore store, boolean keyed, KeyWatch keys) throws IOException {
-        return new BlockStore(store, keyed ? hmacKey(store, keys) : null, keys);
+        return of(store, keyed, keys, DEFAULT_LEVEL);
+    }
+
+    /** As {@link #of(ObjectStore, boolean, KeyWatch)}, compressing new blocks at zstd's {@code level}. */
+    public static BlockStore of(ObjectStore store, boolean keyed, KeyWatch keys, int level) throws IOException {
+        if (level < 1 || level > 19) {
+            throw new IllegalArgumentException("zstd's level for blocks is 1 to 19, not " + level);
+        }
+        return new BlockStore(store, keyed ? hmacKey(store, keys) : null, keys, level);
     }
 
     private static byte[] hmacKey(ObjectStore store, KeyWatch keys) throws IOException {
@@ -214,7 +232,7 @@ public final class BlockStore {
     private long write(String key, byte[] data, int length) throws IOException {
         // one frame with its content checksum, as Codec.ZSTD writes and reads; a context and an output buffer per
         // thread, no zstd workers (the backup's own workers compress blocks side by side), no copy of the input
-        return writeFrame(key, COMPRESSOR.get().compress(data, length));
+        return writeFrame(key, COMPRESSOR.get().compress(data, length, level));
     }
 
     /** Writes a compressed frame under {@code key} unless it is there: the stored bytes added. */
@@ -284,8 +302,8 @@ public final class BlockStore {
         // most pages changed: the delta only if it stores in clearly less than the whole block, which otherwise
         // becomes the base of the deltas that follow (a B-tree's leaves after inserts all over it, say)
         Compressor compressor = COMPRESSOR.get();
-        InputStream asDelta = compressor.compress(delta.bytes(), delta.bytes().length);
-        InputStream asWhole = compressor.compressAside(data, length);
+        InputStream asDelta = compressor.compress(delta.bytes(), delta.bytes().length, level);
+        InputStream asWhole = compressor.compressAside(data, length, level);
         if (asDelta.available() * 4L <= asWhole.available() * 3L) {
             return new Stored(reference, writeFrame(objectKey(reference), asDelta));
         }

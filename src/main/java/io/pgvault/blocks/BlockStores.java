@@ -1,5 +1,6 @@
 package io.pgvault.blocks;
 
+import io.pgvault.PgvaultProperties;
 import io.pgvault.storage.BlockStoreKeys;
 import io.pgvault.storage.Repositories;
 import io.pgvault.storage.crypto.EncryptedObjectStore;
@@ -26,11 +27,13 @@ public class BlockStores {
 
     private final Repositories repositories;
     private final BlockStoreKeys keys;
+    private final int level;
     private final Map<String, BlockStore> open = new ConcurrentHashMap<>();
 
-    BlockStores(Repositories repositories, BlockStoreKeys keys) {
+    BlockStores(Repositories repositories, BlockStoreKeys keys, PgvaultProperties settings) {
         this.repositories = repositories;
         this.keys = keys;
+        this.level = settings.blocks().compressionLevel();
     }
 
     /** The block store of a repository by its name. */
@@ -38,7 +41,7 @@ public class BlockStores {
         BlockStore store = open.get(repository);
         if (store == null) {
             Repositories.Repository r = repositories.forReading(repository);
-            store = BlockStore.of(r.store(), !"none".equals(r.encryption()), watch(repository, r));
+            store = BlockStore.of(r.store(), !"none".equals(r.encryption()), watch(repository, r), level);
             open.putIfAbsent(repository, store);
         }
         return store;

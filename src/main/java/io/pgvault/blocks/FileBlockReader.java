@@ -157,9 +157,18 @@ public final class FileBlockReader {
         try {
             ThreadLocal<byte[]> buffers = ThreadLocal.withInitial(() -> new byte[blockSize]);
             ThreadLocal<BlockStore.Hasher> hashers = ThreadLocal.withInitial(store::hasher);
-            List<Future<Taken>> futures = new ArrayList<>(items.size());
-            for (Item item : items) {
-                futures.add(pool.submit(() -> {
+            // the largest files first, so that no worker is left alone with a 1 GiB segment at the end while the
+            // others idle; the answer keeps the items' order
+            Integer[] bySize = new Integer[items.size()];
+            for (int i = 0; i < bySize.length; i++) {
+                bySize[i] = i;
+            }
+            java.util.Arrays.sort(bySize, java.util.Comparator.comparingLong((Integer i) -> items.get(i).entry().size())
+                    .reversed());
+            List<Future<Taken>> futures = new ArrayList<>(Collections.nCopies(items.size(), null));
+            for (int i : bySize) {
+                Item item = items.get(i);
+                futures.set(i, pool.submit(() -> {
                     cancellation.throwIfCancelled();
                     return take(item, rules, buffers.get(), hashers.get());
                 }));

@@ -199,6 +199,31 @@ class BlockStoreTests {
         assertThat(Files.readAllBytes(into.resolve(longName))).isEqualTo(odd);
     }
 
+    /** The level applies to new blocks only; whatever level wrote a block, every store reads it by its name. */
+    @Test
+    void blocksAreCompressedAtTheStoresLevelAndReadAtAnyLevel() throws Exception {
+        LocalObjectStore objects = new LocalObjectStore(temp.resolve("levels"));
+        BlockStore fast = BlockStore.of(objects, false, BlockStore.KeyWatch.NONE, 1);
+        BlockStore small = BlockStore.of(objects, false, BlockStore.KeyWatch.NONE, 19);
+        byte[] text = new byte[BLOCK];
+        Random random = new Random(7);
+        for (int i = 0; i < text.length; i++) {
+            // words from a small alphabet: compressible, and compressed better at a higher level
+            text[i] = (byte) ('a' + random.nextInt(6) + (i % 50 == 0 ? 20 : 0));
+        }
+        byte[] other = text.clone();
+        other[0] = 'z';
+        String a = fast.hasher().name(text, text.length);
+        String b = small.hasher().name(other, other.length);
+        long atOne = fast.store(a, text, text.length, null).bytes();
+        long atNineteen = small.store(b, other, other.length, null).bytes();
+        assertThat(atNineteen).isPositive().isLessThan(atOne);
+        assertThat(small.read(a)).isEqualTo(text);
+        assertThat(fast.read(b)).isEqualTo(other);
+        assertThatThrownBy(() -> BlockStore.of(objects, false, BlockStore.KeyWatch.NONE, 20))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
     @Test
     void aBackupCutOffMidwayLeavesBlocksItsRetryReuses() throws Exception {
         BlockStore store = BlockStore.of(new LocalObjectStore(temp.resolve("repo")), false);
