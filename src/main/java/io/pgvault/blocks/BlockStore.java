@@ -71,6 +71,8 @@ public final class BlockStore {
         private byte[] aside = new byte[0];
         /** Where a delta's base is read into. */
         private byte[] plain = new byte[0];
+        /** Where a delta is made (its header and pages), before it is compressed. */
+        private byte[] delta = new byte[0];
 
         private int level = DEFAULT_LEVEL;
 
@@ -297,12 +299,12 @@ public final class BlockStore {
             return new Stored(name, storeIfAbsent(name, data, length));
         }
         if (delta.changed() * 2 <= delta.pages()) {
-            return new Stored(reference, write(objectKey(reference), delta.bytes(), delta.bytes().length));
+            return new Stored(reference, write(objectKey(reference), delta.bytes(), delta.length()));
         }
         // most pages changed: the delta only if it stores in clearly less than the whole block, which otherwise
         // becomes the base of the deltas that follow (a B-tree's leaves after inserts all over it, say)
         Compressor compressor = COMPRESSOR.get();
-        InputStream asDelta = compressor.compress(delta.bytes(), delta.bytes().length, level);
+        InputStream asDelta = compressor.compress(delta.bytes(), delta.length(), level);
         InputStream asWhole = compressor.compressAside(data, length, level);
         if (asDelta.available() * 4L <= asWhole.available() * 3L) {
             return new Stored(reference, writeFrame(objectKey(reference), asDelta));
@@ -311,8 +313,11 @@ public final class BlockStore {
         return new Stored(name, writeFrame(objectKey(name), asWhole));
     }
 
-    /** A page delta: its bytes, the pages that changed, the pages of the block. */
-    private record Delta(byte[] bytes, int changed, int pages) {
+    /**
+     * A page delta: {@code bytes[0..length)} (this thread's buffer, valid until its next delta), the pages that
+     * changed, the pages of the block.
+     */
+    private record Delta(byte[] bytes, int length, int changed, int pages) {
     }
 
     /** The delta of {@code data} against the whole block {@code base}, or null when they differ in length. */
@@ -332,8 +337,13 @@ public final class BlockStore {
                 changed[count++] = p;
             }
         }
-        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(DELTA_MAGIC.length + 4 + 4 + NAME_LENGTH + 4
-                + count * (4 + PAGE));
+        int size = DELTA_MAGIC.length + 4 + 4 + NAME_LENGTH + 4 + count * (4 + PAGE);
+        if (buffers.delta.length < size) {
+            // kept for the thread's next blocks, as the frame buffers are: not a fresh array of up to a megabyte per
+            // changed block
+            buffers.delta = new byte[Math.max(size, DELTA_MAGIC.length + 4 + 4 + NAME_LENGTH + 4 + pages * (4 + PAGE))];
+        }
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.wrap(buffers.delta, 0, size);
         out.put(DELTA_MAGIC).putInt(PAGE).putInt(length).put(base.getBytes(StandardCharsets.US_ASCII)).putInt(count);
         for (int k = 0; k < count; k++) {
             out.putInt(changed[k]);
@@ -349,7 +359,7 @@ public final class BlockStore {
             }
             at += PAGE;
         }
-        return new Delta(bytes, count, pages);
+        return new Delta(bytes, size, count, pages);
     }
 
     /**
