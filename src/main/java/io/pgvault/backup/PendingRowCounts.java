@@ -54,6 +54,17 @@ class PendingRowCounts {
         this.poll = poll;
     }
 
+    /** Whether the backup job runs; a catalog that cannot say (an outage) is not waited on: read without waiting. */
+    private boolean running(UUID backup) {
+        try {
+            return jobRunning.test(backup);
+        } catch (RuntimeException unknown) {
+            log.warn("backup {}: could not ask whether its backup job still counts rows ({}); read without waiting",
+                    backup, unknown.getMessage());
+            return false;
+        }
+    }
+
     void begin(UUID backup) {
         pending.put(backup, new CountDownLatch(1));
     }
@@ -80,10 +91,10 @@ class PendingRowCounts {
                 }
                 return;
             }
-            while (jobRunning.test(backup)) {
+            while (running(backup)) {
                 if (System.nanoTime() - deadline >= 0) {
-                    log.warn("backup {}: its backup job (on another instance) still runs after {}; its row counts "
-                            + "are read as they are", backup, max);
+                    log.warn("backup {}: its backup job still runs after {}; its row counts are read as they are",
+                            backup, max);
                     return;
                 }
                 Thread.sleep(poll.toMillis());

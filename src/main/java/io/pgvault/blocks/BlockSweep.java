@@ -39,7 +39,9 @@ public final class BlockSweep {
         Set<String> names = new HashSet<>();
         // every top-level place but the block store itself, whose millions of blocks hold no manifest
         for (String top : store.listLevel("")) {
-            if (top.equals(BlockStore.PREFIX)) {
+            if (top.equals(BlockStore.PREFIX) || !validKey(top.endsWith("/") ? top.substring(0, top.length() - 1)
+                    : top)) {
+                // no manifest can be stored under a name that is no key (a volume's lost+found, a foreign folder)
                 continue;
             }
             for (String key : top.endsWith("/") ? store.list(top) : List.of(top)) {
@@ -58,6 +60,15 @@ public final class BlockSweep {
         return names;
     }
 
+    private static boolean validKey(String name) {
+        try {
+            io.pgvault.storage.ObjectKeys.check(name);
+            return true;
+        } catch (IllegalArgumentException notAKey) {
+            return false;
+        }
+    }
+
     /**
      * What decides whether the sweep may go on: {@link #start} before marking, {@link #delete} around each batch of
      * deletions (which it runs, or refuses). {@link BlockLeases} gives the rule that is safe across instances.
@@ -68,6 +79,14 @@ public final class BlockSweep {
 
         /** Runs one batch of deletions if the sweep may still delete; false when it must stop. */
         boolean delete(BlockLeases.Deletions batch) throws IOException;
+
+        /**
+         * Whether marking found enough manifests to go on deleting (called once, after marking): a gate that knows
+         * how many block-store backups must have one refuses a listing that missed some.
+         */
+        default boolean marked(int manifests) throws IOException {
+            return true;
+        }
     }
 
     /** A gate that asks {@code backupsRunning} before marking and before each batch (phase 1's rule; tests). */
@@ -98,6 +117,9 @@ public final class BlockSweep {
         List<String> old = blocks.namesWrittenBefore(writtenBefore);
         int[] manifests = {0};
         Set<String> referenced = referenced(objects, manifests);
+        if (!gate.marked(manifests[0])) {
+            return new Result(manifests[0], referenced.size(), 0, 0, true);
+        }
         List<String> candidates = old.stream().filter(n -> !referenced.contains(n)).toList();
         int removed = 0;
         for (int from = 0; from < candidates.size(); from += BATCH) {

@@ -24,7 +24,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  * A backup in the block store as a plain tar stream, so that every place that unpacks a BASE backup (tar as the
  * PostgreSQL OS user into a data directory, a verification's scratch directory) unpacks this one the same way,
  * with the same refusals. {@code workers} threads fetch, decrypt and decompress blocks ahead of the writer (at
- * most {@code 2 × workers} blocks in memory, and as many queued to the reader); the tar itself is written in
+ * most {@code 2 × workers} blocks in memory, and four more queued to the reader); the tar itself is written in
  * manifest order. A block that is missing or damaged fails the stream with the name of the file it belongs to.
  * <p>
  * The bytes are not copied on their way: each block is decompressed into an array of a small pool, that array is
@@ -37,6 +37,8 @@ public final class ManifestTar {
     /** The tar is padded to a multiple of this, as tar's own default blocking factor (20 records) does. */
     private static final int TAR_BLOCK = 20 * RECORD;
     private static final byte[] ZEROS = new byte[TAR_BLOCK];
+    /** Chunks (blocks, headers, padding) handed to the reader and not read yet. */
+    private static final int QUEUED = 4;
 
     private ManifestTar() {
     }
@@ -48,7 +50,7 @@ public final class ManifestTar {
     public static InputStream open(BlockStore store, BlockManifest manifest, Predicate<BlockManifest.Entry> include,
             int workers, LongConsumer progress) throws IOException {
         int window = 2 * Math.max(1, workers);
-        BoundedPipe pipe = new BoundedPipe(window);
+        BoundedPipe pipe = new BoundedPipe(QUEUED);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         ExecutorService fetchers = Executors.newFixedThreadPool(Math.max(1, workers), daemon("pgvault-blocks-read"));
         Thread writer = daemon("pgvault-blocks-tar").newThread(() -> {
@@ -93,6 +95,8 @@ public final class ManifestTar {
 
             @Override
             public void close() {
+                // a reader on another thread that takes the end now gets an error, never a clean end of a cut tar
+                failure.compareAndSet(null, new IOException("the tar stream was closed before its end"));
                 // the writer fails at its next hand-over and stops its fetchers
                 pipe.abandon();
                 writer.interrupt();
@@ -142,7 +146,7 @@ public final class ManifestTar {
             throws IOException, InterruptedException {
         Deque<Fetch> ahead = new ArrayDeque<>();
         // blocks ahead of the writer, blocks queued to the reader, the one it reads
-        Spares spares = new Spares(manifest.blockSize(), 2 * window + 2);
+        Spares spares = new Spares(manifest.blockSize(), window + QUEUED + 2);
         // a cursor over every block of every file, in order, kept `window` blocks ahead of the writer
         int[] cursor = {0, 0};
         Runnable fill = () -> {

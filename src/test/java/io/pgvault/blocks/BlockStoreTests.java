@@ -391,11 +391,37 @@ class BlockStoreTests {
                     }
                 });
 
+        // a directory whose name is no object key (a volume's lost+found) holds no manifest, and stops nothing
+        Files.createDirectories(temp.resolve("marked").resolve("lost+found"));
         int[] manifests = {0};
         java.util.Set<String> referenced = BlockSweep.referenced(watched, manifests);
         assertThat(manifests[0]).isEqualTo(2);
         assertThat(referenced).containsAll(first.blocks()).containsAll(second.blocks());
         assertThat(listed).containsExactly("listLevel ", "list main/", "list other/");
+
+        // a gate that knows of more backups than marking found manifests for lets nothing be deleted
+        objects.delete("other/BASE/2/" + BlockManifest.FILE);
+        BlockSweep.Result refused = BlockSweep.sweep(objects, store, Instant.now().plusSeconds(60),
+                new BlockSweep.Gate() {
+                    @Override
+                    public boolean start() {
+                        return true;
+                    }
+
+                    @Override
+                    public boolean delete(BlockLeases.Deletions batch) throws IOException {
+                        batch.run();
+                        return true;
+                    }
+
+                    @Override
+                    public boolean marked(int found) {
+                        return found >= 2;
+                    }
+                });
+        assertThat(refused.skipped()).isTrue();
+        assertThat(refused.removed()).isZero();
+        assertThat(second.blocks()).allSatisfy(n -> assertThat(store.has(n)).isTrue());
     }
 
     static DeltaRestore.Target local(Path dir) {

@@ -48,7 +48,8 @@ class BlockGarbage implements RepositorySweep {
 
     @Override
     public List<String> sweep(Repositories.Repository repository, Instant before) throws IOException {
-        if (repository.store().list(BlockStore.PREFIX).isEmpty()) {
+        // one level (at most 256 shard directories), not every block
+        if (repository.store().listLevel(BlockStore.PREFIX).isEmpty()) {
             return List.of();
         }
         BlockSweep.Result result = BlockSweep.sweep(repository.store(), stores.of(repository.name()), before,
@@ -65,9 +66,27 @@ class BlockGarbage implements RepositorySweep {
     private BlockSweep.Gate gate(String repository) {
         BlockSweep.Gate leased = leases.gate(repository);
         return new BlockSweep.Gate() {
+            /** The repository's SUCCEEDED BLOCKS backups when marking began: each has its manifest stored. */
+            private int recorded;
+
             @Override
             public boolean start() throws IOException {
-                return !running(repository) && leased.start();
+                if (running(repository) || !leased.start()) {
+                    return false;
+                }
+                recorded = succeeded(repository);
+                return true;
+            }
+
+            @Override
+            public boolean marked(int manifests) {
+                if (manifests >= recorded) {
+                    return true;
+                }
+                // a listing that missed manifests (a store that lists less than it holds) would delete live blocks
+                log.warn("Block sweep of repository '{}' found {} manifest(s), and the catalog has {} SUCCEEDED "
+                        + "block-store backup(s) in it: nothing is deleted", repository, manifests, recorded);
+                return false;
             }
 
             @Override
@@ -75,6 +94,12 @@ class BlockGarbage implements RepositorySweep {
                 return !running(repository) && leased.delete(batch);
             }
         };
+    }
+
+    private int succeeded(String repository) {
+        Integer n = catalog.queryForObject("select count(*) from backup where format = 'BLOCKS' and status = "
+                + "'SUCCEEDED' and repository = ?", Integer.class, repository);
+        return n == null ? 0 : n;
     }
 
     private boolean running(String repository) {

@@ -42,8 +42,20 @@ public final class LocalObjectStore implements ObjectStore {
 
     /** With its own record of unsynced names (tests, where the process's is shared with other stores). */
     LocalObjectStore(Path root, DirectorySyncs syncs) {
-        this.root = root.toAbsolutePath().normalize();
+        this.root = realPath(root.toAbsolutePath().normalize());
         this.syncs = syncs;
+    }
+
+    /**
+     * The root without links: listings walk the tree without following links, and a root that is one (a mounted
+     * volume linked in) would list as empty, while each key still resolves through it.
+     */
+    private static Path realPath(Path root) {
+        try {
+            return Files.exists(root) ? root.toRealPath() : root;
+        } catch (IOException unreadable) {
+            return root;
+        }
     }
 
     @Override
