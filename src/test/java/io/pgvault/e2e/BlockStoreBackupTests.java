@@ -304,6 +304,9 @@ class BlockStoreBackupTests extends EndToEndTest {
                 java.time.Instant.now().plusSeconds(3600), leases.gate(repository));
         assertThat(later.skipped()).isFalse();
         assertThat(later.removed()).as("%s", later).isPositive();
+        // the verification the backup's success started ends first: else it may end after the drill, and the
+        // backup then shows its result, not the drill's
+        api.awaitVerification(id, java.time.Duration.ofMinutes(3));
         Api.Response drill = api.post("/api/v1/backups/" + id + "/verifications", Map.of("level", "RESTORE"));
         assertThat(drill.status()).as(drill.body()).isEqualTo(202);
         api.awaitSucceeded(drill.field("id"));
