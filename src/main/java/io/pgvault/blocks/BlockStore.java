@@ -55,6 +55,7 @@ public final class BlockStore {
     static final int PAGE = PageChecksum.PAGE;
     private static final byte[] DELTA_MAGIC = {'P', 'G', 'V', 'D', 1};
 
+    private static final byte[] NO_SPARE = new byte[0];
     private static final ThreadLocal<ZstdDecompressCtx> DECOMPRESSOR = ThreadLocal.withInitial(ZstdDecompressCtx::new);
     /** Blocks are 1 MiB; a frame claiming more than this is read by the stream decoder, never allocated up front. */
     private static final long EXACT_READ_LIMIT = 64L << 20;
@@ -433,14 +434,8 @@ public final class BlockStore {
 
     /** A block's whole bytes by its reference; fails when it (or a delta's base) is missing or damaged. */
     public byte[] read(String reference) throws IOException {
-        Optional<String> base = baseOf(reference);
-        if (base.isEmpty()) {
-            return plain(reference);
-        }
-        byte[] delta = plain(reference);
-        byte[] whole = plain(base.get());
-        apply(reference, delta, whole, whole.length);
-        return whole;
+        // no spare: an array of the block's own length
+        return read(reference, NO_SPARE).bytes();
     }
 
     /** A block's bytes: {@code bytes[0..length)}. */
@@ -454,50 +449,34 @@ public final class BlockStore {
      */
     public Block read(String reference, byte[] spare) throws IOException {
         Optional<String> base = baseOf(reference);
-        byte[] frame = frame(base.orElse(reference));
-        long size = contentSize(frame);
-        Block whole;
-        if (size < 0 || size > spare.length) {
-            byte[] own = size < 0 ? streamed(frame) : new byte[(int) size];
-            if (size >= 0) {
-                decompress(base.orElse(reference), frame, own, (int) size);
-            }
-            whole = new Block(own, own.length);
-        } else {
-            decompress(base.orElse(reference), frame, spare, (int) size);
-            whole = new Block(spare, (int) size);
-        }
+        Block whole = decode(base.orElse(reference), spare);
         if (base.isPresent()) {
-            apply(reference, plain(reference), whole.bytes(), whole.length());
+            apply(reference, decode(reference, NO_SPARE).bytes(), whole.bytes(), whole.length());
         }
         return whole;
     }
 
-    /** An object's plain bytes (zstd's frame checksum checked). */
-    private byte[] plain(String reference) throws IOException {
-        byte[] frame = frame(reference);
-        long size = contentSize(frame);
-        if (size < 0) {
-            return streamed(frame);
-        }
-        byte[] plain = new byte[(int) size];
-        decompress(reference, frame, plain, (int) size);
-        return plain;
-    }
-
-    /** A whole block's bytes into this thread's {@code buffers.plain} (grown as needed): its length. */
-    private int readInto(String name, Compressor buffers) throws IOException {
+    /**
+     * An object's plain bytes (zstd's frame checksum checked), into {@code spare} when they fit, else in an array
+     * of their own length.
+     */
+    private Block decode(String name, byte[] spare) throws IOException {
         byte[] frame = frame(name);
         long size = contentSize(frame);
         if (size < 0) {
-            buffers.plain = streamed(frame);
-            return buffers.plain.length;
+            byte[] streamed = streamed(frame);
+            return new Block(streamed, streamed.length);
         }
-        if (buffers.plain.length < size) {
-            buffers.plain = new byte[(int) size];
-        }
-        decompress(name, frame, buffers.plain, (int) size);
-        return (int) size;
+        byte[] into = size <= spare.length ? spare : new byte[(int) size];
+        decompress(name, frame, into, (int) size);
+        return new Block(into, (int) size);
+    }
+
+    /** A whole block's bytes into this thread's {@code buffers.plain} (replaced when too small): its length. */
+    private int readInto(String name, Compressor buffers) throws IOException {
+        Block block = decode(name, buffers.plain);
+        buffers.plain = block.bytes();
+        return block.length();
     }
 
     /** Not a frame this store wrote (or a damaged header): the stream decoder reads it, or says what is wrong. */

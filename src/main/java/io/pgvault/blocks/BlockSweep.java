@@ -1,5 +1,6 @@
 package io.pgvault.blocks;
 
+import io.pgvault.storage.ObjectKeys;
 import io.pgvault.storage.ObjectStore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,8 +40,8 @@ public final class BlockSweep {
         Set<String> names = new HashSet<>();
         // every top-level place but the block store itself, whose millions of blocks hold no manifest
         for (String top : store.listLevel("")) {
-            if (top.equals(BlockStore.PREFIX) || !validKey(top.endsWith("/") ? top.substring(0, top.length() - 1)
-                    : top)) {
+            if (top.equals(BlockStore.PREFIX) || !ObjectKeys.isKey(top.endsWith("/") ? top.substring(0,
+                    top.length() - 1) : top)) {
                 // no manifest can be stored under a name that is no key (a volume's lost+found, a foreign folder)
                 continue;
             }
@@ -58,15 +59,6 @@ public final class BlockSweep {
             }
         }
         return names;
-    }
-
-    private static boolean validKey(String name) {
-        try {
-            io.pgvault.storage.ObjectKeys.check(name);
-            return true;
-        } catch (IllegalArgumentException notAKey) {
-            return false;
-        }
     }
 
     /**

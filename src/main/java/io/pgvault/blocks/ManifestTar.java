@@ -55,8 +55,8 @@ public final class ManifestTar {
         ExecutorService fetchers = Executors.newFixedThreadPool(Math.max(1, workers), daemon("pgvault-blocks-read"));
         Thread writer = daemon("pgvault-blocks-tar").newThread(() -> {
             try {
-                write(store, manifest, manifest.entries().stream().filter(include).toList(), pipe, fetchers, window,
-                        progress);
+                write(store, manifest.blockSize(), manifest.entries().stream().filter(include).toList(), pipe,
+                        fetchers, window, progress);
                 pipe.finish();
             } catch (Throwable t) {
                 // recorded before the pipe ends, so that the reader's end of stream is an error, not an end
@@ -141,12 +141,12 @@ public final class ManifestTar {
         }
     }
 
-    private static void write(BlockStore store, BlockManifest manifest, List<BlockManifest.Entry> entries,
+    private static void write(BlockStore store, int blockSize, List<BlockManifest.Entry> entries,
             BoundedPipe pipe, ExecutorService fetchers, int window, LongConsumer progress)
             throws IOException, InterruptedException {
         Deque<Fetch> ahead = new ArrayDeque<>();
         // blocks ahead of the writer, blocks queued to the reader, the one it reads
-        Spares spares = new Spares(manifest.blockSize(), window + QUEUED + 2);
+        Spares spares = new Spares(blockSize, window + QUEUED + 2);
         // a cursor over every block of every file, in order, kept `window` blocks ahead of the writer
         int[] cursor = {0, 0};
         Runnable fill = () -> {

@@ -37,6 +37,24 @@ public final class ObjectKeys {
     }
 
     /** A prefix to list: empty, or a key, optionally ending in '/'. */
+    /** Whether {@code key} is an object key ({@link #check} accepts it). */
+    public static boolean isKey(String key) {
+        try {
+            check(key);
+            return true;
+        } catch (IllegalArgumentException notAKey) {
+            return false;
+        }
+    }
+
+    /** A prefix a level is listed below: empty, or a checked prefix ending in '/'. */
+    public static String checkLevel(String prefix) {
+        if (!prefix.isEmpty() && !prefix.endsWith("/")) {
+            throw new IllegalArgumentException("a level is listed below a prefix ending in '/', not '" + prefix + "'");
+        }
+        return checkPrefix(prefix);
+    }
+
     public static String checkPrefix(String prefix) {
         if (prefix.isEmpty()) {
             return prefix;

@@ -75,11 +75,8 @@ public interface ObjectStore {
      * a store that can list one level (a directory, S3's delimiter) reads only that level.
      */
     default List<String> listLevel(String prefix) throws IOException {
-        if (!prefix.isEmpty() && !prefix.endsWith("/")) {
-            throw new IllegalArgumentException("a level is listed below a prefix ending in '/', not '" + prefix + "'");
-        }
         java.util.TreeSet<String> level = new java.util.TreeSet<>();
-        for (String key : list(prefix)) {
+        for (String key : list(ObjectKeys.checkLevel(prefix))) {
             int slash = key.indexOf('/', prefix.length());
             level.add(slash < 0 ? key : key.substring(0, slash + 1));
         }

@@ -201,10 +201,7 @@ public final class LocalObjectStore implements ObjectStore {
 
     @Override
     public List<String> listLevel(String prefix) throws IOException {
-        if (!prefix.isEmpty() && !prefix.endsWith("/")) {
-            throw new IllegalArgumentException("a level is listed below a prefix ending in '/', not '" + prefix + "'");
-        }
-        ObjectKeys.checkPrefix(prefix);
+        ObjectKeys.checkLevel(prefix);
         Path directory = prefix.isEmpty() ? root : root.resolve(prefix.substring(0, prefix.length() - 1));
         if (!Files.isDirectory(directory, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return List.of();
@@ -213,9 +210,17 @@ public final class LocalObjectStore implements ObjectStore {
         try (java.util.stream.Stream<Path> entries = Files.list(directory)) {
             for (Path entry : (Iterable<Path>) entries::iterator) {
                 String name = prefix + entry.getFileName();
-                if (Files.isDirectory(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                BasicFileAttributes attributes;
+                try {
+                    attributes = Files.readAttributes(entry, BasicFileAttributes.class,
+                            java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    // deleted while listed
+                    continue;
+                }
+                if (attributes.isDirectory()) {
                     level.add(name + "/");
-                } else if (Files.isRegularFile(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !isPart(entry)) {
+                } else if (attributes.isRegularFile() && !isPart(entry)) {
                     level.add(name);
                 }
             }

@@ -226,35 +226,18 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
     @Override
     public List<String> list(String prefix) throws IOException {
-        String full = settings.prefix().isEmpty() ? ObjectKeys.checkPrefix(prefix)
-                : settings.prefix() + "/" + ObjectKeys.checkPrefix(prefix);
-        try {
-            List<String> keys = new ArrayList<>();
-            for (S3Object object : client.listObjectsV2Paginator(b -> b.bucket(settings.bucket()).prefix(full))
-                    .contents()) {
-                keys.add(settings.prefix().isEmpty() ? object.key() : object.key().substring(settings.prefix().length() + 1));
-            }
-            keys.sort(null);
-            return keys;
-        } catch (SdkException e) {
-            throw failure("could not list", prefix, e);
-        }
+        return listWhere(prefix, object -> true);
     }
 
     @Override
     public List<String> listLevel(String prefix) throws IOException {
-        if (!prefix.isEmpty() && !prefix.endsWith("/")) {
-            throw new IllegalArgumentException("a level is listed below a prefix ending in '/', not '" + prefix + "'");
-        }
-        String full = settings.prefix().isEmpty() ? ObjectKeys.checkPrefix(prefix)
-                : settings.prefix() + "/" + ObjectKeys.checkPrefix(prefix);
-        int strip = settings.prefix().isEmpty() ? 0 : settings.prefix().length() + 1;
+        String full = namePrefix(ObjectKeys.checkLevel(prefix));
         try {
             List<String> level = new ArrayList<>();
             for (software.amazon.awssdk.services.s3.model.ListObjectsV2Response page : client.listObjectsV2Paginator(
                     b -> b.bucket(settings.bucket()).prefix(full).delimiter("/"))) {
-                page.contents().forEach(o -> level.add(o.key().substring(strip)));
-                page.commonPrefixes().forEach(p -> level.add(p.prefix().substring(strip)));
+                page.contents().forEach(o -> level.add(keyOf(o.key())));
+                page.commonPrefixes().forEach(p -> level.add(keyOf(p.prefix())));
             }
             level.sort(null);
             return level;
@@ -265,15 +248,18 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
     @Override
     public List<String> listWrittenBefore(String prefix, Instant before) throws IOException {
-        String full = settings.prefix().isEmpty() ? ObjectKeys.checkPrefix(prefix)
-                : settings.prefix() + "/" + ObjectKeys.checkPrefix(prefix);
+        return listWhere(prefix, object -> object.lastModified() != null && object.lastModified().isBefore(before));
+    }
+
+    /** The keys below {@code prefix} whose objects {@code take} accepts, sorted. */
+    private List<String> listWhere(String prefix, java.util.function.Predicate<S3Object> take) throws IOException {
+        String full = namePrefix(ObjectKeys.checkPrefix(prefix));
         try {
             List<String> keys = new ArrayList<>();
             for (S3Object object : client.listObjectsV2Paginator(b -> b.bucket(settings.bucket()).prefix(full))
                     .contents()) {
-                if (object.lastModified() != null && object.lastModified().isBefore(before)) {
-                    keys.add(settings.prefix().isEmpty() ? object.key()
-                            : object.key().substring(settings.prefix().length() + 1));
+                if (take.test(object)) {
+                    keys.add(keyOf(object.key()));
                 }
             }
             keys.sort(null);
@@ -336,6 +322,16 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     public void close() {
         retries.shutdownNow();
         client.close();
+    }
+
+    /** The store's key of a bucket's object name (the configured prefix taken off). */
+    private String keyOf(String name) {
+        return settings.prefix().isEmpty() ? name : name.substring(settings.prefix().length() + 1);
+    }
+
+    /** The bucket's name prefix of a checked key prefix (empty: everything under the configured prefix). */
+    private String namePrefix(String prefix) {
+        return settings.prefix().isEmpty() ? prefix : settings.prefix() + "/" + prefix;
     }
 
     /** The key in the bucket. */
